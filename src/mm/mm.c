@@ -16,8 +16,8 @@
 
 /* AttrIndx of L_PTE_MT_WRITEALLOC and the inner-shareable SH of SMP kernels
  * (linux-arm-notes.md §2.2). */
-#define USER_ATTRINDX 7u
-#define USER_SH 3u
+#define WBWA_ATTRINDX 7u
+#define SMP_SH 3u
 
 /* Reference count of one user page frame. */
 struct page_ref {
@@ -419,8 +419,8 @@ static lpae_prot user_prot(uint32_t flags, bool writable)
 {
     lpae_prot p;
     memset(&p, 0, sizeof(p));
-    p.attrindx = USER_ATTRINDX;
-    p.sh = USER_SH;
+    p.attrindx = WBWA_ATTRINDX;
+    p.sh = SMP_SH;
     p.ap = writable ? LPAE_AP_RW : LPAE_AP_RO;
     p.ng = true;
     p.af = true;
@@ -596,11 +596,21 @@ int lpae_mm_fork(lpae_mm *parent, lpae_mm **child, lpae_mm_fork_result *res)
         if (cow && writable)
             ls.v[nwp++] = ls.v[k];
     }
+    /* Write-protect the parent's copies. Changing the attributes of an
+     * existing 4 KB leaf allocates nothing, so this cannot run out of
+     * memory; should it fail anyway, the child is dropped and the parent
+     * keeps some read-only PTEs, which its next write makes writable again
+     * (copy-on-write reuse). */
     for (size_t k = 0; k < nwp; k++) {
         lpae_prot p;
         lpae_desc_prot(ls.v[k].desc, &p);
         p.ap |= 2u;
-        lpae_pgtable_protect(parent->pt, ls.v[k].va, LPAE_PAGE_SIZE, &p);
+        err = lpae_pgtable_protect(parent->pt, ls.v[k].va, LPAE_PAGE_SIZE, &p);
+        if (err) {
+            mm_discard(c);
+            free(ls.v);
+            return err;
+        }
     }
     if (res) {
         res->pages_shared = ls.n;
@@ -661,8 +671,8 @@ int lpae_mm_create_kernel_lowmem(lpae_mmsys *sys, lpae_mm **out)
         return err;
     lpae_prot p;
     memset(&p, 0, sizeof(p));
-    p.attrindx = USER_ATTRINDX;
-    p.sh = USER_SH;
+    p.attrindx = WBWA_ATTRINDX;
+    p.sh = SMP_SH;
     p.ap = LPAE_AP_PL1_RW;
     p.ng = true; /* must not match under user ASIDs */
     p.af = true;
