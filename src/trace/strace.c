@@ -1141,7 +1141,7 @@ static int strace_line(lpae_trace_reader *r, char *line)
                         {"SIGSEGV", 11}, {"SIGPIPE", 13}, {"SIGALRM", 14}, {"SIGTERM", 15}};
             for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
                 size_t nl = strlen(sigs[i].n);
-                if (!strncmp(p + 15, sigs[i].n, nl) && !isalnum((unsigned char)p[15 + nl]))
+                if (!strncmp(p + 14, sigs[i].n, nl) && !isalnum((unsigned char)p[14 + nl]))
                     code = 128 + sigs[i].v;
             }
         }
