@@ -270,7 +270,7 @@ static int ftrace_line(lpae_trace_reader *r, char *line)
         if (!s || sscanf(s + 3, "%" SCNu32, &nr) != 1)
             return tr_fail(r, LPAE_EPARSE, "%s without 'NR n'", name);
         ev.sysno = nr;
-        if (name[4] == 'n') {
+        if (!strcmp(name, "sys_enter")) {
             ev.kind = LPAE_TEV_SYS_ENTER;
         } else {
             ev.kind = LPAE_TEV_SYS_EXIT;
