@@ -731,6 +731,19 @@ static void binary_runs(void **state)
     assert_string_equal(out, fx->out);
     free(out);
 
+    /* '-' reads the probes from stdin. */
+    snprintf(cmd, sizeof cmd,
+             "'%s' translate --regs '%s' --image '%s' --probes - <'%s' >'%s' 2>'%s'", LPAESIM_PATH,
+             fl.regs, fl.image_arg, fl.probes, outp, errp);
+    st = system(cmd);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    f = fopen(outp, "r");
+    assert_non_null(f);
+    out = slurp(f);
+    fclose(f);
+    assert_string_equal(out, fx->out);
+    free(out);
+
     bad = write_text(fx, "bin-bad.txt", "0x1000 PQ\n");
     snprintf(cmd, sizeof cmd, "'%s' translate --regs '%s' --image '%s' --probes '%s' >'%s' 2>'%s'",
              LPAESIM_PATH, fl.regs, fl.image_arg, bad, outp, errp);
