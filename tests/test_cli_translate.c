@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Tests of `lpaesim translate`: its parsers, the whole command run in-process
  * (lpaesim_translate_main) on hand-built table images with PARs worked out
- * from the ARM ARM, every class of bad input,
- * and one run of the real binary. */
+ * from the ARM ARM, every class of bad input, a randomized cross-check
+ * against lpae_walk() with a fixed seed, and one run of the real binary. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,6 +18,7 @@
 
 #include "lpae/err.h"
 #include "lpae/hwdef.h"
+#include "lpae/pgtable.h"
 #include "lpae/phys.h"
 #include "lpae/regs.h"
 #include "lpae/walk.h"
@@ -704,6 +705,95 @@ static void translate_usage(void **state)
     assert_string_equal(fx->err, "");
 }
 
+/* ---- randomized cross-check against lpae_walk() ------------------------------ */
+
+static uint64_t xorshift(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
+static void translate_matches_walk(void **state)
+{
+    struct fx *fx = *state;
+    const lpae_ram_range ram = {UINT64_C(0x80000000), UINT64_C(0x40000000)};
+    const lpae_phys_config cfg = {.ranges = &ram, .nranges = 1};
+    const lpae_pa_t tlo = UINT64_C(0x80000000), thi = UINT64_C(0x80100000);
+    lpae_phys *phys;
+    lpae_pgtable *t0, *t1;
+    lpae_regs regs;
+    uint64_t seed = UINT64_C(0x1234567887654321);
+    unsigned char *img = malloc(thi - tlo);
+    char *probes = malloc(64 * 1024), *want = malloc(64 * 1024), *ps = probes, *ws = want;
+    char regs_text[256], image_arg[320];
+    const char *rp, *pp, *ip;
+
+    assert_non_null(img);
+    assert_non_null(probes);
+    assert_non_null(want);
+    assert_int_equal(lpae_phys_create(&cfg, &phys), 0);
+    const lpae_pgtable_config c0 = {phys, LPAE_SEL_TTBR0, 0, tlo, thi};
+    const lpae_pgtable_config c1 = {phys, LPAE_SEL_TTBR1, 4, tlo, thi};
+    assert_int_equal(lpae_pgtable_create(&c0, &t0), 0);
+    assert_int_equal(lpae_pgtable_create(&c1, &t1), 0);
+    for (int i = 0; i < 200; i++) {
+        uint64_t r = xorshift(&seed);
+        lpae_prot prot = {.attrindx = (uint8_t)(r & 7),
+                          .ap = (uint8_t)((r >> 3) & 3),
+                          .sh = (uint8_t)((r >> 5) & 3),
+                          .af = (r >> 7) & 1,
+                          .ng = (r >> 8) & 1,
+                          .xn = (r >> 9) & 1,
+                          .pxn = (r >> 10) & 1};
+        lpae_va_t va = (lpae_va_t)(xorshift(&seed) & 0xFFFFF000u);
+        lpae_pa_t pa = (xorshift(&seed) & UINT64_C(0xFFFFFFF000));
+        uint64_t size = ((r >> 11) & 1) ? LPAE_SIZE_2M : LPAE_PAGE_SIZE;
+        if (size == LPAE_SIZE_2M) {
+            va &= ~(LPAE_SIZE_2M - 1);
+            pa &= ~(uint64_t)(LPAE_SIZE_2M - 1);
+        }
+        lpae_pgtable *t = va >= 0xF0000000u ? t1 : t0;
+        int rc = lpae_pgtable_map(t, va, pa, size, &prot, 0);
+        assert_true(rc == 0 || rc == LPAE_EEXIST);
+    }
+    lpae_regs_init(&regs);
+    assert_int_equal(lpae_regs_set_ttbcr(&regs, 0x80040000u), 0);
+    assert_int_equal(lpae_regs_set_ttbr(&regs, 0, lpae_pgtable_ttbr(t0, 7)), 0);
+    assert_int_equal(lpae_regs_set_ttbr(&regs, 1, lpae_pgtable_ttbr(t1, 0)), 0);
+    snprintf(regs_text, sizeof regs_text,
+             "ttbcr = 0x%" PRIx32 "\nttbr0 = 0x%" PRIx64 "\nttbr1 = %" PRIu64 "\nmair0 = 0x%" PRIx32
+             "\nmair1 = 0x%" PRIx32 "\nsctlr = 0x%" PRIx32 "\n",
+             regs.ttbcr, regs.ttbr0, regs.ttbr1, regs.mair0, regs.mair1, regs.sctlr);
+    assert_int_equal(lpae_phys_read(phys, tlo, img, thi - tlo), 0);
+
+    for (int i = 0; i < 1000; i++) {
+        static const unsigned acc[] = {LPAE_ACC_PR, LPAE_ACC_PW, LPAE_ACC_PX,
+                                       LPAE_ACC_UR, LPAE_ACC_UW, LPAE_ACC_UX};
+        lpae_walk_result res;
+        lpae_va_t va = (lpae_va_t)xorshift(&seed);
+        unsigned a = acc[xorshift(&seed) % 6];
+        assert_int_equal(lpae_walk(&regs, phys, va, a, &res), 0);
+        ps += sprintf(ps, "%" PRIu32 " %s\n", va, lpae_access_name(a));
+        ws += sprintf(ws, "0x%08" PRIx32 " %s 0x%016" PRIx64 "\n", va, lpae_access_name(a),
+                      lpae_walk_par(&res));
+    }
+    rp = write_text(fx, "rnd-regs.txt", regs_text);
+    pp = write_text(fx, "rnd-probes.txt", probes);
+    ip = write_bytes(fx, "rnd-tables.bin", img, thi - tlo);
+    snprintf(image_arg, sizeof image_arg, "0x%" PRIx64 ":%s", tlo, ip);
+    assert_int_equal(run(fx, "--regs", rp, "--image", image_arg, "--probes", pp, NULL), 0);
+    assert_string_equal(fx->out, want);
+
+    lpae_pgtable_destroy(t0);
+    lpae_pgtable_destroy(t1);
+    lpae_phys_destroy(phys);
+    free(img);
+    free(probes);
+    free(want);
+}
+
 /* ---- the real binary ------------------------------------------------------ */
 
 static void binary_runs(void **state)
@@ -772,6 +862,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(translate_ram_map, setup, teardown),
         cmocka_unit_test_setup_teardown(translate_bad_input, setup, teardown),
         cmocka_unit_test_setup_teardown(translate_usage, setup, teardown),
+        cmocka_unit_test_setup_teardown(translate_matches_walk, setup, teardown),
         cmocka_unit_test_setup_teardown(binary_runs, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
