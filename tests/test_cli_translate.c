@@ -738,6 +738,9 @@ static void translate_matches_walk(void **state)
     const lpae_pgtable_config c1 = {phys, LPAE_SEL_TTBR1, 4, tlo, thi};
     assert_int_equal(lpae_pgtable_create(&c0, &t0), 0);
     assert_int_equal(lpae_pgtable_create(&c1, &t1), 0);
+    lpae_va_t mapped[200];
+    size_t nmapped = 0;
+    unsigned kinds[8] = {0};
     for (int i = 0; i < 200; i++) {
         uint64_t r = xorshift(&seed);
         lpae_prot prot = {.attrindx = (uint8_t)(r & 7),
@@ -754,10 +757,20 @@ static void translate_matches_walk(void **state)
             va &= ~(LPAE_SIZE_2M - 1);
             pa &= ~(uint64_t)(LPAE_SIZE_2M - 1);
         }
+        if (i % 4 == 0)
+            va |= 0xF0000000u; /* a quarter in the TTBR1 region */
         lpae_pgtable *t = va >= 0xF0000000u ? t1 : t0;
         int rc = lpae_pgtable_map(t, va, pa, size, &prot, 0);
         assert_true(rc == 0 || rc == LPAE_EEXIST);
+        if (rc == 0) {
+            mapped[nmapped++] = va;
+            /* Now and then restrict the level-2 table above it (APTable, XNTable, ...). */
+            if (size == LPAE_PAGE_SIZE && (r >> 12) % 5 == 0)
+                assert_int_equal(
+                    lpae_pgtable_set_table_attrs(t, va, 2, (uint8_t)((r >> 16) & 0x1F)), 0);
+        }
     }
+    assert_true(nmapped > 100);
     lpae_regs_init(&regs);
     assert_int_equal(lpae_regs_set_ttbcr(&regs, 0x80040000u), 0);
     assert_int_equal(lpae_regs_set_ttbr(&regs, 0, lpae_pgtable_ttbr(t0, 7)), 0);
@@ -774,11 +787,19 @@ static void translate_matches_walk(void **state)
         lpae_walk_result res;
         lpae_va_t va = (lpae_va_t)xorshift(&seed);
         unsigned a = acc[xorshift(&seed) % 6];
+        if (i % 2) /* half the probes land in a mapped page */
+            va = mapped[xorshift(&seed) % nmapped] + (va & 0xFFFu);
         assert_int_equal(lpae_walk(&regs, phys, va, a, &res), 0);
+        kinds[res.fault & 7]++;
         ps += sprintf(ps, "%" PRIu32 " %s\n", va, lpae_access_name(a));
         ws += sprintf(ws, "0x%08" PRIx32 " %s 0x%016" PRIx64 "\n", va, lpae_access_name(a),
                       lpae_walk_par(&res));
     }
+    /* The probes reach successes and several kinds of fault. */
+    assert_true(kinds[LPAE_FAULT_NONE] > 100);
+    assert_true(kinds[LPAE_FAULT_TRANSLATION] > 100);
+    assert_true(kinds[LPAE_FAULT_PERMISSION] > 20);
+    assert_true(kinds[LPAE_FAULT_ACCESS_FLAG] > 20);
     rp = write_text(fx, "rnd-regs.txt", regs_text);
     pp = write_text(fx, "rnd-probes.txt", probes);
     ip = write_bytes(fx, "rnd-tables.bin", img, thi - tlo);
