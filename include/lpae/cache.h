@@ -53,6 +53,8 @@ LPAE_API void lpae_cache_flush(lpae_cache *c);
 LPAE_API uint32_t lpae_cache_line(const lpae_cache *c);
 /** Counters (zeroes for NULL). */
 LPAE_API lpae_cache_stats lpae_cache_stats_get(const lpae_cache *c);
+/** Zero the counters (contents stay). NULL is ignored. */
+LPAE_API void lpae_cache_stats_reset(lpae_cache *c);
 
 #ifdef __cplusplus
 }

@@ -91,12 +91,13 @@ LPAE_API const lpae_tlb_entry *lpae_tlb_lookup(lpae_tlb *t, lpae_va_t va, uint8_
 LPAE_API const lpae_tlb_entry *lpae_tlb_probe(const lpae_tlb *t, lpae_va_t va, uint8_t asid);
 
 /**
- * Cache the translation of @p va described by @p tr (its pa is the PA of
- * @p va, its size_shift/leaf_shift the leaf size; va, serial, valid and
- * size_shift are recomputed). The piece size is the largest held size
- * <= leaf_shift. An invalid way of the set is filled first, else the policy
- * picks a victim; if @p evicted is not NULL it receives the replaced entry
- * (valid = false when none). Returns the new entry, or NULL on bad input.
+ * Cache the translation of @p va described by @p tr: its pa is the PA of
+ * @p va, leaf_shift the leaf size, and size_shift the largest piece the
+ * caller allows (normally leaf_shift; a lower level filled from a main-TLB
+ * piece passes that piece's size). va, serial and valid are recomputed.
+ * The piece size is the largest held size <= min(leaf_shift, size_shift). An invalid way of the set
+ * is filled first, else the policy picks a victim; if @p evicted is not NULL it receives the
+ * replaced entry (valid = false when none). Returns the new entry, or NULL on bad input.
  */
 LPAE_API const lpae_tlb_entry *lpae_tlb_insert(lpae_tlb *t, lpae_va_t va, const lpae_tlb_entry *tr,
                                                lpae_tlb_entry *evicted);

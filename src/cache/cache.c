@@ -120,3 +120,9 @@ lpae_cache_stats lpae_cache_stats_get(const lpae_cache *c)
     lpae_cache_stats z = {0};
     return c ? c->st : z;
 }
+
+void lpae_cache_stats_reset(lpae_cache *c)
+{
+    if (c)
+        memset(&c->st, 0, sizeof c->st);
+}

@@ -92,7 +92,9 @@ long tlb_insert_idx(lpae_tlb *t, lpae_va_t va, const lpae_tlb_entry *tr, lpae_tl
         evicted->valid = false;
     if (!t || !tr || tr->leaf_shift < 12 || tr->leaf_shift > 30)
         return -1;
-    unsigned s = lpae_tlb_piece_shift(t->sizes, tr->leaf_shift);
+    unsigned lim =
+        tr->size_shift && tr->size_shift < tr->leaf_shift ? tr->size_shift : tr->leaf_shift;
+    unsigned s = lpae_tlb_piece_shift(t->sizes, lim);
     if (s < 12)
         return -1;
     lpae_va_t base = s >= 32 ? 0 : va & ~(lpae_va_t)((UINT64_C(1) << s) - 1);
