@@ -96,10 +96,17 @@ const char *lpae_tlbi_name(unsigned kind)
     return kind < LPAE_TLBI_KINDS ? tlbi_names[kind] : "?";
 }
 
+static lpae_cycles_t total(const lpae_cpu *cpu)
+{
+    lpae_cycles_t t = 0;
+    for (int i = 0; i < LPAE_CAT_COUNT; i++)
+        t += cpu->st.cat[i];
+    return t;
+}
+
 static inline void charge(lpae_cpu *cpu, lpae_cat cat, lpae_cycles_t c)
 {
-    cpu->st.cat[cat] += c;
-    cpu->st.cycles += c;
+    cpu->st.cat[cat] += c; /* the total is derived from the categories */
 }
 
 /* ---- creation ----------------------------------------------------------- */
@@ -352,8 +359,8 @@ static inline void account(lpae_cpu *cpu, const lpae_xlate *o)
     xstats_add(&cpu->region[o->region], o);
 }
 
-static inline void from_entry(lpae_xlate *o, const lpae_tlb_entry *e, lpae_va_t va, unsigned access,
-                              uint8_t asid)
+static inline __attribute__((always_inline)) void
+from_entry(lpae_xlate *o, const lpae_tlb_entry *e, lpae_va_t va, unsigned access, uint8_t asid)
 {
     o->va = va;
     o->pa = e->pa + (va - e->va);
@@ -373,19 +380,33 @@ static inline void from_entry(lpae_xlate *o, const lpae_tlb_entry *e, lpae_va_t 
     }
 }
 
-/* A micro-TLB hit on slot @p slot: shared by the fast and the full path. */
-static inline void utlb_hit(lpae_cpu *cpu, unsigned u, size_t slot, lpae_va_t va, unsigned access,
-                            uint8_t region, lpae_xlate *o)
+/* A micro-TLB hit on slot @p slot: shared by the fast and the full path,
+ * so both account identically. */
+static inline __attribute__((always_inline)) void utlb_hit(lpae_cpu *cpu, unsigned u, size_t slot,
+                                                           lpae_va_t va, unsigned access,
+                                                           uint8_t region, lpae_xlate *o)
 {
     lpae_tlb *t = cpu->utlb[u];
     tlb_hit(t, slot);
-    cpu->st.hits[u]++;
     from_entry(o, &t->e[slot], va, access, cpu->asid);
+    lpae_cycles_t c = cpu->ulat[u];
+    bool fault = o->fault != LPAE_FAULT_NONE;
     o->src = LPAE_XS_UTLB;
     o->region = region;
-    o->cycles = cpu->ulat[u];
-    charge(cpu, LPAE_CAT_TLB, o->cycles);
-    account(cpu, o);
+    o->cycles = c;
+    lpae_cpu_stats *st = &cpu->st;
+    st->translations++;
+    st->faults += fault;
+    st->cat[LPAE_CAT_TLB] += c;
+    if (UNLIKELY(!cpu->cur->seen))
+        asid_seen(cpu);
+    lpae_xstats *x[2] = {&cpu->cur->st, &cpu->region[region]};
+    for (int i = 0; i < 2; i++) {
+        x[i]->translations++;
+        x[i]->utlb_hits++;
+        x[i]->faults += fault;
+        x[i]->cycles += c;
+    }
 }
 
 /* ---- coherence checker ------------------------------------------------------ */
@@ -523,7 +544,8 @@ static inline unsigned serve(lpae_cpu *cpu, lpae_pa_t pa, unsigned from)
 
 /* ---- translation -------------------------------------------------------------- */
 
-static int translate_flat(lpae_cpu *cpu, lpae_va_t va, unsigned access, lpae_xlate *o)
+static __attribute__((noinline)) int translate_flat(lpae_cpu *cpu, lpae_va_t va, unsigned access,
+                                                    lpae_xlate *o)
 {
     lpae_walk_result w;
     int rc = lpae_walk(&cpu->regs, cpu->m->phys, va, access, &w);
@@ -577,15 +599,11 @@ static int walk(lpae_cpu *cpu, lpae_va_t va, unsigned access, unsigned u, lpae_x
         charge(cpu, LPAE_CAT_WALK, p[LPAE_P_WC_LATENCY]);
         if (use2) {
             hit = lpae_walkcache_lookup(cpu->wc[2], va, cpu->asid);
-            cpu->st.hits[LPAE_ST_WC2] += hit != NULL;
-            cpu->st.misses[LPAE_ST_WC2] += hit == NULL;
             if (hit && UNLIKELY(m->chk != NULL))
                 check_wc(cpu, LPAE_ST_WC2, hit, va, access);
         }
         if (!hit && use1) {
             hit = lpae_walkcache_lookup(cpu->wc[1], va, cpu->asid);
-            cpu->st.hits[LPAE_ST_WC1] += hit != NULL;
-            cpu->st.misses[LPAE_ST_WC1] += hit == NULL;
             if (hit && UNLIKELY(m->chk != NULL))
                 check_wc(cpu, LPAE_ST_WC1, hit, va, access);
         }
@@ -644,7 +662,8 @@ static int walk(lpae_cpu *cpu, lpae_va_t va, unsigned access, unsigned u, lpae_x
     return LPAE_OK;
 }
 
-static int translate_full(lpae_cpu *cpu, lpae_va_t va, unsigned access, unsigned u, lpae_xlate *o)
+static __attribute__((noinline)) int translate_full(lpae_cpu *cpu, lpae_va_t va, unsigned access,
+                                                    unsigned u, lpae_xlate *o)
 {
     lpae_machine *m = cpu->m;
     lpae_tlb *ut = cpu->utlb[u];
@@ -665,16 +684,13 @@ static int translate_full(lpae_cpu *cpu, lpae_va_t va, unsigned access, unsigned
         utlb_hit(cpu, u, (size_t)i, va, access, region, o);
         return LPAE_OK;
     }
-    ut->st.lookups++;
     ut->st.misses++;
-    cpu->st.misses[u]++;
     lpae_cycles_t c = cpu->ulat[u] + m->p[LPAE_P_MTLB_LATENCY];
     charge(cpu, LPAE_CAT_TLB, c);
     lpae_tlb *mt = cpu->mtlb;
     long j = tlb_find(mt, va, cpu->asid);
     if (j >= 0) {
         tlb_hit(mt, (size_t)j);
-        cpu->st.hits[LPAE_ST_MTLB]++;
         const lpae_tlb_entry *e = &mt->e[j];
         if (UNLIKELY(m->chk != NULL))
             check_tlb(cpu, LPAE_ST_MTLB, e, va, access);
@@ -682,9 +698,7 @@ static int translate_full(lpae_cpu *cpu, lpae_va_t va, unsigned access, unsigned
         o->src = LPAE_XS_MTLB;
         fill_utlb(cpu, u, va, e, o->pa);
     } else {
-        mt->st.lookups++;
         mt->st.misses++;
-        cpu->st.misses[LPAE_ST_MTLB]++;
         int rc = walk(cpu, va, access, u, o, &c);
         if (rc)
             return rc;
@@ -921,7 +935,7 @@ static void lines(lpae_cpu *cpu, lpae_pa_t pa, size_t len, const uint32_t *cost,
 static int rw(lpae_cpu *cpu, lpae_va_t va, unsigned access, void *rbuf, const void *wbuf,
               size_t len, lpae_xlate *fault, lpae_cycles_t *cycles)
 {
-    lpae_cycles_t start = cpu->st.cycles;
+    lpae_cycles_t start = total(cpu);
     int rc = LPAE_OK;
     size_t off = 0;
     while (off < len) {
@@ -946,7 +960,7 @@ static int rw(lpae_cpu *cpu, lpae_va_t va, unsigned access, void *rbuf, const vo
         off += n;
     }
     if (cycles)
-        *cycles = cpu->st.cycles - start;
+        *cycles = total(cpu) - start;
     return rc;
 }
 
@@ -978,7 +992,7 @@ int lpae_cpu_copy(lpae_cpu *cpu, lpae_va_t dst, unsigned dst_access, lpae_va_t s
         !(dst_access & LPAE_ACC_WRITE) || (src_access & (LPAE_ACC_WRITE | LPAE_ACC_EXEC)) ||
         (uint64_t)dst + len > UINT64_C(1) << 32 || (uint64_t)src + len > UINT64_C(1) << 32)
         return LPAE_EINVAL;
-    lpae_cycles_t start = cpu->st.cycles;
+    lpae_cycles_t start = total(cpu);
     unsigned char bounce[LPAE_PAGE_SIZE];
     int rc = LPAE_OK;
     size_t off = 0;
@@ -1019,7 +1033,7 @@ int lpae_cpu_copy(lpae_cpu *cpu, lpae_va_t dst, unsigned dst_access, lpae_va_t s
             *done = off;
     }
     if (cycles)
-        *cycles = cpu->st.cycles - start;
+        *cycles = total(cpu) - start;
     return rc;
 }
 
@@ -1030,12 +1044,20 @@ int lpae_cpu_stats_get(const lpae_cpu *cpu, lpae_cpu_stats *out)
     if (!cpu || !out)
         return LPAE_EINVAL;
     *out = cpu->st;
+    /* derived: the total, and hits/misses from the structures' own counters */
+    out->cycles = total(cpu);
+    for (unsigned s = 0; s < LPAE_ST_COUNT; s++) {
+        lpae_tlb_stats ts = s < 4 ? lpae_tlb_stats_get(lpae_cpu_tlb(cpu, (lpae_struct)s))
+                                  : lpae_walkcache_stats_get(cpu->wc[s - 3]);
+        out->hits[s] = ts.hits;
+        out->misses[s] = ts.misses;
+    }
     return LPAE_OK;
 }
 
 lpae_cycles_t lpae_cpu_cycles(const lpae_cpu *cpu)
 {
-    return cpu ? cpu->st.cycles : 0;
+    return cpu ? total(cpu) : 0;
 }
 
 int lpae_cpu_asid_stats(const lpae_cpu *cpu, uint8_t asid, lpae_xstats *out)

@@ -37,7 +37,9 @@ int lpae_tlb_create(const lpae_tlb_config *cfg, lpae_tlb **out)
         if (cfg->sizes & (1u << s))
             t->shifts[t->nsizes++] = (uint8_t)s;
     t->e = calloc(cfg->entries, sizeof *t->e);
-    int rc = t->e ? repl_init(&t->repl, cfg->repl, sets, cfg->ways, cfg->seed) : LPAE_ENOMEM;
+    t->fill = calloc(sets, sizeof *t->fill);
+    int rc =
+        t->e && t->fill ? repl_init(&t->repl, cfg->repl, sets, cfg->ways, cfg->seed) : LPAE_ENOMEM;
     if (rc) {
         lpae_tlb_destroy(t);
         return rc;
@@ -53,6 +55,7 @@ void lpae_tlb_destroy(lpae_tlb *t)
         return;
     repl_free(&t->repl);
     free(t->e);
+    free(t->fill);
     free(t);
 }
 
@@ -62,7 +65,6 @@ const lpae_tlb_entry *lpae_tlb_lookup(lpae_tlb *t, lpae_va_t va, uint8_t asid)
         return NULL;
     long i = tlb_find(t, va, asid);
     if (i < 0) {
-        t->st.lookups++;
         t->st.misses++;
         return NULL;
     }
@@ -101,12 +103,14 @@ long tlb_insert_idx(lpae_tlb *t, lpae_va_t va, const lpae_tlb_entry *tr, lpae_tl
     uint32_t set = (va >> s) & t->set_mask;
     lpae_tlb_entry *row = t->e + (size_t)set * t->ways;
     uint32_t way = t->ways;
-    for (uint32_t w = 0; w < t->ways; w++)
-        if (!row[w].valid) {
-            way = w;
-            break;
-        }
-    if (way == t->ways) {
+    if (t->fill[set] < t->ways) {
+        for (uint32_t w = 0; w < t->ways; w++)
+            if (!row[w].valid) {
+                way = w;
+                break;
+            }
+        t->fill[set]++;
+    } else {
         way = repl_victim(&t->repl, set);
         if (evicted)
             *evicted = row[way];
@@ -142,19 +146,20 @@ void tlb_drop(lpae_tlb *t, size_t idx)
     t->present[e->size_shift]--;
     e->valid = false;
     e->serial = 0;
+    t->fill[idx / t->ways]--;
     t->gen++;
     t->st.invalidated++;
 }
 
 size_t lpae_tlb_inv_all(lpae_tlb *t)
 {
-    size_t n = 0;
     if (!t)
         return 0;
-    for (size_t i = 0; i < (size_t)t->sets * t->ways; i++)
+    size_t n = lpae_tlb_count(t), left = n;
+    for (size_t i = 0; left && i < (size_t)t->sets * t->ways; i++)
         if (t->e[i].valid) {
             tlb_drop(t, i);
-            n++;
+            left--;
         }
     return n;
 }
@@ -203,8 +208,8 @@ size_t lpae_tlb_count(const lpae_tlb *t)
 {
     size_t n = 0;
     if (t)
-        for (unsigned s = 0; s < 32; s++)
-            n += t->present[s];
+        for (unsigned i = 0; i < t->nsizes; i++)
+            n += t->present[t->shifts[i]];
     return n;
 }
 
@@ -221,7 +226,11 @@ const lpae_tlb_entry *lpae_tlb_slot(const lpae_tlb *t, size_t i)
 lpae_tlb_stats lpae_tlb_stats_get(const lpae_tlb *t)
 {
     lpae_tlb_stats z = {0};
-    return t ? t->st : z;
+    if (!t)
+        return z;
+    z = t->st;
+    z.lookups = z.hits + z.misses; /* derived: keeps the hit path short */
+    return z;
 }
 
 void lpae_tlb_reset(lpae_tlb *t)
@@ -230,6 +239,7 @@ void lpae_tlb_reset(lpae_tlb *t)
         return;
     memset(t->e, 0, (size_t)t->sets * t->ways * sizeof *t->e);
     memset(t->present, 0, sizeof t->present);
+    memset(t->fill, 0, t->sets * sizeof *t->fill);
     memset(&t->st, 0, sizeof t->st);
     repl_reset(&t->repl, t->sets, t->seed);
     t->gen++; /* serials stay monotonic so stale references never match */

@@ -15,6 +15,7 @@ struct lpae_tlb {
     uint64_t gen; /* bumped on every change of contents (not on touches) */
     uint64_t seed;
     lpae_tlb_entry *e; /* sets * ways, set-major */
+    uint32_t *fill;    /* valid entries per set */
     repl_state repl;
     lpae_tlb_stats st;
 };
@@ -49,9 +50,12 @@ static inline long tlb_find(const lpae_tlb *t, lpae_va_t va, uint8_t asid)
 /* Record a hit on slot idx (replacement and counters), as lpae_tlb_lookup does. */
 static inline void tlb_hit(lpae_tlb *t, size_t idx)
 {
-    t->st.lookups++;
-    t->st.hits++;
-    repl_touch(&t->repl, (uint32_t)(idx / t->ways), (uint32_t)(idx % t->ways));
+    t->st.hits++; /* lookups are derived (hits + misses) */
+    /* LRU stamps are laid out like the slots: no division on the common path */
+    if (t->repl.policy == LPAE_REPL_LRU)
+        t->repl.stamp[idx] = ++t->repl.clock;
+    else if (t->repl.policy == LPAE_REPL_PLRU)
+        repl_touch(&t->repl, (uint32_t)(idx / t->ways), (uint32_t)(idx % t->ways));
 }
 
 /* Fill: returns the slot index used, or -1 on bad input. */

@@ -60,7 +60,6 @@ const lpae_wc_entry *lpae_walkcache_lookup(lpae_walkcache *wc, lpae_va_t va, uin
         return NULL;
     long i = tlb_find(wc->t, va, asid);
     if (i < 0) {
-        wc->t->st.lookups++;
         wc->t->st.misses++;
         return NULL;
     }
