@@ -124,6 +124,8 @@ static void cold_and_warm_three_level_walk(void **state)
     assert_int_equal(st.fetches[3][LPAE_MEM_DRAM], 1);
     assert_int_equal(st.fetch_cycles[3][LPAE_MEM_DRAM], 208);
     assert_int_equal(st.cat[LPAE_CAT_TLB], 12);
+    assert_int_equal(st.tlb_cycles[LPAE_ST_MTLB], 12);
+    assert_int_equal(st.tlb_cycles[LPAE_ST_UTLB_DL], 0);
     assert_int_equal(st.cat[LPAE_CAT_WALK], 14);
     assert_int_equal(st.cat[LPAE_CAT_WALK_FETCH], 624);
     assert_int_equal(st.cycles, 650);

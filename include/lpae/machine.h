@@ -280,6 +280,7 @@ typedef struct lpae_xstats {
 typedef struct lpae_cpu_stats {
     lpae_cycles_t cycles;              /**< total */
     lpae_cycles_t cat[LPAE_CAT_COUNT]; /**< by category */
+    lpae_cycles_t tlb_cycles[4];       /**< the tlb category by level: LPAE_ST_UTLB_I..MTLB */
     uint64_t translations, faults, walks, flat;
     uint64_t hits[LPAE_ST_COUNT], misses[LPAE_ST_COUNT];
     uint64_t fetches[4]

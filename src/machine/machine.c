@@ -398,6 +398,7 @@ static inline __attribute__((always_inline)) void utlb_hit(lpae_cpu *cpu, unsign
     st->translations++;
     st->faults += fault;
     st->cat[LPAE_CAT_TLB] += c;
+    st->tlb_cycles[u] += c;
     if (UNLIKELY(!cpu->cur->seen))
         asid_seen(cpu);
     lpae_xstats *x[2] = {&cpu->cur->st, &cpu->region[region]};
@@ -687,6 +688,8 @@ static __attribute__((noinline)) int translate_full(lpae_cpu *cpu, lpae_va_t va,
     ut->st.misses++;
     lpae_cycles_t c = cpu->ulat[u] + m->p[LPAE_P_MTLB_LATENCY];
     charge(cpu, LPAE_CAT_TLB, c);
+    cpu->st.tlb_cycles[u] += cpu->ulat[u];
+    cpu->st.tlb_cycles[LPAE_ST_MTLB] += m->p[LPAE_P_MTLB_LATENCY];
     lpae_tlb *mt = cpu->mtlb;
     long j = tlb_find(mt, va, cpu->asid);
     if (j >= 0) {
