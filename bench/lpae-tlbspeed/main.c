@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* tlbbench: translations per second through the machine model: micro-TLB
+/* lpae-tlbspeed: translations per second through the machine model: micro-TLB
  * hits (fast path), main-TLB hits, and full walks (TLBs flushed each time).
- * usage: tlbbench [PRESET] */
+ * usage: lpae-tlbspeed [PRESET] */
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -21,7 +21,7 @@ static double now(void)
 
 static int fail(const char *what, int rc)
 {
-    fprintf(stderr, "tlbbench: %s: %s\n", what, lpae_strerror(rc));
+    fprintf(stderr, "lpae-tlbspeed: %s: %s\n", what, lpae_strerror(rc));
     return 1;
 }
 
