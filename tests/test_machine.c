@@ -158,6 +158,10 @@ static void cold_and_warm_three_level_walk(void **state)
     assert_int_equal(st.cat[LPAE_CAT_MAINT], 20);
     assert_int_equal(st.cycles, 650 + 0 + 30 + 20 + 38);
     assert_int_equal(lpae_cpu_cycles(cpu), st.cycles);
+    /* cold again: caches emptied, TLBs and walk caches too */
+    lpae_machine_flush_caches(f->m);
+    lpae_cpu_tlbi(cpu, LPAE_TLBI_ALL, false, 0, 0, NULL);
+    assert_int_equal(xl(cpu, 0x1234, LPAE_ACC_UR).cycles, 650);
     teardown_fixture(f);
 }
 

@@ -68,6 +68,8 @@ LPAE_API unsigned lpae_machine_ncpus(const lpae_machine *m);
 LPAE_API lpae_cpu *lpae_machine_cpu(lpae_machine *m, unsigned i);
 /** The machine's parameter set (owned by the machine). */
 LPAE_API const lpae_cost *lpae_machine_cost(const lpae_machine *m);
+/** Empty every L1D and the L2 (an experiment's cold start; no cycles, counters kept). */
+LPAE_API void lpae_machine_flush_caches(lpae_machine *m);
 /** The shared L2 (owned by the machine; read its stats). */
 LPAE_API const lpae_cache *lpae_machine_l2(const lpae_machine *m);
 

@@ -276,6 +276,15 @@ const lpae_cost *lpae_machine_cost(const lpae_machine *m)
     return m ? m->cost : NULL;
 }
 
+void lpae_machine_flush_caches(lpae_machine *m)
+{
+    if (!m)
+        return;
+    for (unsigned i = 0; i < m->ncpus; i++)
+        lpae_cache_flush(m->cpu[i]->l1d);
+    lpae_cache_flush(m->l2);
+}
+
 const lpae_cache *lpae_machine_l2(const lpae_machine *m)
 {
     return m ? m->l2 : NULL;
