@@ -157,6 +157,9 @@ static void cold_and_warm_three_level_walk(void **state)
     assert_int_equal(st.fetches[3][LPAE_MEM_L1D], 2);
     assert_int_equal(st.cat[LPAE_CAT_MAINT], 20);
     assert_int_equal(st.cycles, 650 + 0 + 30 + 20 + 38);
+    assert_int_equal(st.translations, 4);
+    assert_int_equal(st.walks, 3);
+    assert_int_equal(st.hits[LPAE_ST_UTLB_DL], 1);
     assert_int_equal(lpae_cpu_cycles(cpu), st.cycles);
     /* cold again: caches emptied, TLBs and walk caches too */
     lpae_machine_flush_caches(f->m);
