@@ -1,0 +1,530 @@
+/* SPDX-License-Identifier: MIT */
+/* Placing segments and module section groups against a split. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "elf/elf_internal.h"
+#include "elf/region.h"
+#include "lpae/err.h"
+#include "lpae/hwdef.h"
+
+#define PAGE UINT64_C(4096)
+#define PG_DOWN(x) ((uint64_t)(x) & ~(PAGE - 1))
+#define PG_UP(x) (((uint64_t)(x) + PAGE - 1) & ~(PAGE - 1))
+
+/* ---- Linux's module layout (kernel/module/main.c, v6.4+) --------------- */
+
+/* enum mod_mem_type, in the order move_module() allocates them. */
+enum {
+    MT_TEXT,
+    MT_DATA,
+    MT_RODATA,
+    MT_RO_AFTER_INIT,
+    MT_INIT_TEXT,
+    MT_INIT_DATA,
+    MT_INIT_RODATA,
+    MT_N
+};
+
+static const char *const mt_name[MT_N] = {"text",      "data",      "rodata",     "ro_after_init",
+                                          "init.text", "init.data", "init.rodata"};
+/* Permissions each type ends up with (ro_after_init as after init). */
+static const uint32_t mt_flags[MT_N] = {PF_R | PF_X, PF_R | PF_W, PF_R, PF_R,
+                                        PF_R | PF_X, PF_R | PF_W, PF_R};
+
+/* layout_sections(): {required flags, excluded flags}; ARCH_SHF_SMALL is 0 on ARM. */
+static const uint64_t lay_mask[5][2] = {
+    {SHF_EXECINSTR | SHF_ALLOC, 0},
+    {SHF_ALLOC, SHF_WRITE},
+    {ELF_LINUX_SHF_RO_AFTER_INIT | SHF_ALLOC, 0},
+    {SHF_WRITE | SHF_ALLOC, 0},
+    {SHF_ALLOC, 0},
+};
+static const int core_type[5] = {MT_TEXT, MT_RODATA, MT_RO_AFTER_INIT, MT_DATA, MT_DATA};
+static const int init_type[5] = {MT_INIT_TEXT, MT_INIT_RODATA, -1, MT_INIT_DATA, MT_INIT_DATA};
+
+static bool starts(const char *s, const char *prefix)
+{
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* module_init_section() of arch/arm/kernel/module.c; exit sections stay in
+ * core (CONFIG_MODULE_UNLOAD=y). */
+static bool init_section(const char *n)
+{
+    return starts(n, ".init") || starts(n, ".ARM.extab.init") || starts(n, ".ARM.exidx.init");
+}
+
+/* Section flags after the loader's rewrites: .modinfo and the version
+ * sections lose SHF_ALLOC (rewrite_section_headers), so does the per-CPU
+ * section (allocated separately), and .data..ro_after_init / __jump_table
+ * gain SHF_RO_AFTER_INIT (layout_and_allocate). */
+static uint64_t module_flags(const char *n, uint64_t f)
+{
+    if (!strcmp(n, ".modinfo") || !strcmp(n, "__versions") || !strcmp(n, "__version_ext_crcs") ||
+        !strcmp(n, "__version_ext_names") || !strcmp(n, ".data..percpu"))
+        f &= ~(uint64_t)SHF_ALLOC;
+    if (!strcmp(n, ".data..ro_after_init") || !strcmp(n, "__jump_table"))
+        f |= ELF_LINUX_SHF_RO_AFTER_INIT;
+    return f;
+}
+
+/* ---- helpers --------------------------------------------------------------- */
+
+void elf_place_reset(lpae_elf *elf)
+{
+    free(elf->segs);
+    free(elf->pieces);
+    free(elf->sec_va);
+    free(elf->sec_placed);
+    elf->segs = NULL;
+    elf->pieces = NULL;
+    elf->sec_va = NULL;
+    elf->sec_placed = NULL;
+    elf->nsegs = elf->npieces = 0;
+    elf->placed = false;
+    elf->bias = 0;
+    elf->next_va = 0;
+    elf->img_lo = elf->img_hi = 0;
+}
+
+/* Leaf attributes for a segment with ELF flags @p pf. */
+static lpae_prot seg_prot(uint32_t pf, bool user, bool ng)
+{
+    lpae_prot p;
+    bool w = pf & PF_W;
+
+    memset(&p, 0, sizeof p);
+    p.attrindx = ELF_ATTRINDX_WBWA;
+    p.sh = ELF_SH_INNER;
+    p.af = true;
+    p.ng = ng;
+    p.xn = !(pf & PF_X);
+    if (user)
+        p.ap = w ? LPAE_AP_RW : LPAE_AP_RO;
+    else
+        p.ap = w ? LPAE_AP_PL1_RW : LPAE_AP_PL1_RO;
+    return p;
+}
+
+static const char *role_name(lpae_elf_role r)
+{
+    switch (r) {
+    case LPAE_ELF_ROLE_KERNEL:
+        return "kernel";
+    case LPAE_ELF_ROLE_USER:
+        return "user";
+    case LPAE_ELF_ROLE_MODULE:
+        return "module";
+    default:
+        return "auto";
+    }
+}
+
+static int pick_role(lpae_elf *elf, const elf_layout *lay, lpae_elf_role want, lpae_elf_role *out,
+                     lpae_elf_diag *diag)
+{
+    unsigned t = elf->eh.e_type;
+
+    if (want == LPAE_ELF_ROLE_AUTO) {
+        if (t == ET_REL)
+            want = LPAE_ELF_ROLE_MODULE;
+        else if (t == ET_DYN)
+            want = LPAE_ELF_ROLE_USER;
+        else
+            want = elf->loads[0].p_vaddr >= lay->page_offset ? LPAE_ELF_ROLE_KERNEL
+                                                             : LPAE_ELF_ROLE_USER;
+    }
+    if ((want == LPAE_ELF_ROLE_MODULE) != (t == ET_REL) ||
+        (want == LPAE_ELF_ROLE_KERNEL && t != ET_EXEC))
+        return elf_fail(diag, LPAE_EFORMAT, LPAE_ELF_P_TYPE, -1,
+                        "%s: a %s image must be %s, this file is %s", elf->name, role_name(want),
+                        want == LPAE_ELF_ROLE_MODULE   ? "ET_REL"
+                        : want == LPAE_ELF_ROLE_KERNEL ? "ET_EXEC"
+                                                       : "ET_EXEC or ET_DYN",
+                        t == ET_REL   ? "ET_REL"
+                        : t == ET_DYN ? "ET_DYN"
+                                      : "ET_EXEC");
+    *out = want;
+    return 0;
+}
+
+/* Which TTBR translates @p va (LPAE_SEL_NONE: the gap). */
+static lpae_ttbr_sel sel_of(const elf_layout *lay, lpae_va_t va)
+{
+    lpae_region r;
+    if (lpae_regs_region(&lay->regs, va, &r) != 0)
+        return LPAE_SEL_NONE;
+    return r.sel;
+}
+
+static const char *sel_name(lpae_ttbr_sel s)
+{
+    return s == LPAE_SEL_TTBR0 ? "TTBR0" : s == LPAE_SEL_TTBR1 ? "TTBR1" : "no TTBR (gap)";
+}
+
+/* Classify and check one placed segment. */
+static int check_seg(lpae_elf *elf, const elf_layout *lay, size_t i, lpae_elf_diag *diag)
+{
+    lpae_elf_seg *s = &elf->segs[i];
+    uint64_t last = (uint64_t)s->va + s->memsz - 1;
+    lpae_ttbr_sel a, b;
+    lpae_va_t lo, hi;
+    const char *want;
+    bool ok;
+
+    if (last > UINT32_MAX)
+        return elf_fail(diag, LPAE_ERANGE, LPAE_ELF_P_NOFIT, (int)i,
+                        "%s: segment %s (0x%08x, 0x%x bytes) would extend past 4 GB", elf->name,
+                        s->name, (unsigned)s->va, (unsigned)s->memsz);
+    a = sel_of(lay, s->va);
+    b = sel_of(lay, (lpae_va_t)last);
+    if (a != b) {
+        lpae_va_t bound = lay->ttbr1_base;
+        return elf_fail(diag, LPAE_ERANGE, LPAE_ELF_P_CROSS, (int)i,
+                        "%s: segment %s 0x%08x-0x%08x crosses the TTBR0/TTBR1 boundary at "
+                        "0x%08x of %s (%s to %s)",
+                        elf->name, s->name, (unsigned)s->va, (unsigned)last, (unsigned)bound,
+                        lay->split_name, sel_name(a), sel_name(b));
+    }
+    s->sel = a;
+    s->region = elf_layout_classify(lay, s->va, elf->role == LPAE_ELF_ROLE_KERNEL);
+    switch (elf->role) {
+    case LPAE_ELF_ROLE_USER:
+        want = "TTBR0 user";
+        lo = 0;
+        hi = lay->task_size;
+        ok = a == LPAE_SEL_TTBR0 && last < lay->task_size;
+        break;
+    case LPAE_ELF_ROLE_KERNEL:
+        /* The linear map (lowmem) or vmalloc space: wherever the kernel
+         * may be linked or moved to. */
+        want = "kernel lowmem or vmalloc";
+        lo = lay->page_offset;
+        hi = lay->vmalloc_hi;
+        ok = a != LPAE_SEL_NONE && ((s->va >= lay->page_offset && last < lay->lowmem_hi) ||
+                                    (s->va >= lay->vmalloc_lo && last < lay->vmalloc_hi));
+        break;
+    default:
+        want = "modules";
+        lo = lay->modules_lo;
+        hi = lay->modules_hi;
+        ok = a != LPAE_SEL_NONE && s->va >= lo && last < hi;
+        break;
+    }
+    if (!ok)
+        return elf_fail(diag, LPAE_ERANGE, LPAE_ELF_P_NOFIT, (int)i,
+                        "%s: segment %s 0x%08x-0x%08x (%s, %s) does not fit the %s region "
+                        "0x%08x-0x%08x of %s",
+                        elf->name, s->name, (unsigned)s->va, (unsigned)last, sel_name(a),
+                        lpae_elf_region_name(s->region), want, (unsigned)lo, (unsigned)(hi - 1),
+                        lay->split_name);
+    return 0;
+}
+
+static void set_prot(lpae_elf *elf, const elf_layout *lay, lpae_elf_seg *s)
+{
+    bool user = elf->role == LPAE_ELF_ROLE_USER;
+    /* User mappings are non-global (per-ASID). Kernel mappings are global,
+     * except kernel mappings in TTBR0 under a 4G/4G split, which live under
+     * the kernel's own ASID and must not match while a user ASID runs. */
+    bool ng = user || (lay->four_g && s->sel == LPAE_SEL_TTBR0);
+    s->mapped = (s->flags & (PF_R | PF_W | PF_X)) != 0;
+    s->prot = seg_prot(s->flags, user, ng);
+}
+
+/* ---- ET_EXEC / ET_DYN ------------------------------------------------------ */
+
+static int place_segments(lpae_elf *elf, const elf_layout *lay, const lpae_elf_opts *o,
+                          lpae_elf_diag *diag)
+{
+    uint64_t min_page = PG_DOWN(elf->loads[0].p_vaddr);
+    uint64_t base = min_page;
+
+    if (elf->role == LPAE_ELF_ROLE_KERNEL && o->base)
+        base = o->base;
+    else if (elf->role == LPAE_ELF_ROLE_USER && elf->eh.e_type == ET_DYN)
+        base = o->base ? o->base : PG_DOWN(lay->task_size / 3 * 2);
+    elf->bias = (int32_t)(uint32_t)(base - min_page);
+
+    elf->segs = calloc(elf->nloads, sizeof *elf->segs);
+    elf->pieces = calloc(elf->nloads, sizeof *elf->pieces);
+    if (!elf->segs || !elf->pieces)
+        return elf_fail(diag, LPAE_ENOMEM, LPAE_ELF_P_IO, -1, "%s: out of memory", elf->name);
+    elf->nsegs = elf->npieces = elf->nloads;
+    for (size_t i = 0; i < elf->nloads; i++) {
+        const GElf_Phdr *ph = &elf->loads[i];
+        lpae_elf_seg *s = &elf->segs[i];
+        uint64_t va = ph->p_vaddr + (uint64_t)(uint32_t)elf->bias;
+        int rc;
+
+        snprintf(s->name, sizeof s->name, "LOAD%u", (unsigned)i);
+        s->flags = (uint32_t)ph->p_flags & (PF_R | PF_W | PF_X);
+        s->link_va = (lpae_va_t)ph->p_vaddr;
+        s->memsz = (uint32_t)ph->p_memsz;
+        s->filesz = (uint32_t)ph->p_filesz;
+        s->file_off = (uint32_t)ph->p_offset;
+        if (elf->bias && va + ph->p_memsz > UINT64_C(0x100000000))
+            return elf_fail(diag, LPAE_ERANGE, LPAE_ELF_P_NOFIT, (int)i,
+                            "%s: segment %s moved by 0x%08x would extend past 4 GB", elf->name,
+                            s->name, (unsigned)elf->bias);
+        s->va = (lpae_va_t)va;
+        rc = check_seg(elf, lay, i, diag);
+        if (rc)
+            return rc;
+        set_prot(elf, lay, s);
+        elf->pieces[i].seg = (uint32_t)i;
+        elf->pieces[i].size = s->memsz;
+    }
+    elf->img_lo = (lpae_va_t)PG_DOWN(elf->segs[0].va);
+    elf->img_hi =
+        (lpae_va_t)PG_UP((uint64_t)elf->segs[elf->nsegs - 1].va + elf->segs[elf->nsegs - 1].memsz);
+    return 0;
+}
+
+/* ---- ET_REL (modules) ------------------------------------------------------ */
+
+struct mod_sec {
+    size_t ndx;
+    uint64_t flags;
+    uint64_t size, align;
+    bool init, nobits, placed;
+};
+
+static int place_module(lpae_elf *elf, const elf_layout *lay, const lpae_elf_opts *o,
+                        lpae_elf_diag *diag)
+{
+    struct mod_sec *sec;
+    uint64_t mt_size[MT_N] = {0};
+    uint32_t mt_count[MT_N] = {0}, mt_file[MT_N] = {0};
+    int mt_seg[MT_N];
+    size_t nalloc = 0, np = 0;
+    uint64_t cursor;
+    int rc = 0;
+
+    sec = calloc(elf->shnum, sizeof *sec);
+    elf->sec_va = calloc(elf->shnum, sizeof *elf->sec_va);
+    elf->sec_placed = calloc(elf->shnum, sizeof *elf->sec_placed);
+    if (!sec || !elf->sec_va || !elf->sec_placed) {
+        free(sec);
+        return elf_fail(diag, LPAE_ENOMEM, LPAE_ELF_P_IO, -1, "%s: out of memory", elf->name);
+    }
+    for (size_t i = 1; i < elf->shnum; i++) {
+        Elf_Scn *scn = elf_getscn(elf->e, i);
+        GElf_Shdr sh;
+        const char *n = elf_section_name(elf, i);
+
+        if (!scn || !gelf_getshdr(scn, &sh))
+            continue;
+        sec[i].ndx = i;
+        sec[i].flags = module_flags(n, sh.sh_flags);
+        sec[i].size = sh.sh_size;
+        sec[i].align = sh.sh_addralign ? sh.sh_addralign : 1;
+        sec[i].init = init_section(n);
+        sec[i].nobits = sh.sh_type == SHT_NOBITS;
+        if (!(sec[i].flags & SHF_ALLOC))
+            continue;
+        if ((sec[i].flags & SHF_WRITE) && (sec[i].flags & SHF_EXECINSTR)) {
+            rc = elf_fail(diag, LPAE_EFORMAT, LPAE_ELF_P_BAD_SEG, -1,
+                          "%s: section '%s' is writable and executable; Linux refuses such "
+                          "modules (module_enforce_rwx_sections)",
+                          elf->name, n);
+            goto out;
+        }
+        if (sec[i].align & (sec[i].align - 1)) {
+            rc = elf_fail(diag, LPAE_EFORMAT, LPAE_ELF_P_BAD_SEG, -1,
+                          "%s: section '%s' has sh_addralign %llu, not a power of two", elf->name,
+                          n, (unsigned long long)sec[i].align);
+            goto out;
+        }
+        nalloc++;
+    }
+    if (!nalloc) {
+        rc = elf_fail(diag, LPAE_EFORMAT, LPAE_ELF_P_NOLOAD, -1,
+                      "%s: no SHF_ALLOC section: nothing to load", elf->name);
+        goto out;
+    }
+    elf->pieces = calloc(nalloc, sizeof *elf->pieces);
+    elf->segs = calloc(MT_N, sizeof *elf->segs);
+    if (!elf->pieces || !elf->segs) {
+        rc = elf_fail(diag, LPAE_ENOMEM, LPAE_ELF_P_IO, -1, "%s: out of memory", elf->name);
+        goto out;
+    }
+    /* Core layout, then init layout; within each, mask order then section order.
+     * The piece's seg field temporarily holds the mod_mem type. */
+    for (int is_init = 0; is_init < 2; is_init++) {
+        for (int m = 0; m < 5; m++) {
+            int t = is_init ? init_type[m] : core_type[m];
+            for (size_t i = 1; i < elf->shnum; i++) {
+                struct mod_sec *s = &sec[i];
+                uint64_t off;
+                if (!(s->flags & SHF_ALLOC) || s->placed ||
+                    (s->flags & lay_mask[m][0]) != lay_mask[m][0] || (s->flags & lay_mask[m][1]) ||
+                    s->init != (bool)is_init || t < 0)
+                    continue;
+                off = (mt_size[t] + s->align - 1) & ~(s->align - 1);
+                if (off + s->size > UINT32_MAX) {
+                    rc = elf_fail(diag, LPAE_ERANGE, LPAE_ELF_P_NOFIT, -1,
+                                  "%s: module group %s exceeds 4 GB", elf->name, mt_name[t]);
+                    goto out;
+                }
+                mt_size[t] = off + s->size;
+                mt_count[t]++;
+                if (!s->nobits)
+                    mt_file[t] += (uint32_t)s->size;
+                s->placed = true;
+                elf->pieces[np].seg = (uint32_t)t;
+                elf->pieces[np].off = (uint32_t)off;
+                elf->pieces[np].size = (uint32_t)s->size;
+                elf->pieces[np].shndx = (uint32_t)i;
+                elf->pieces[np].nobits = s->nobits;
+                np++;
+            }
+        }
+    }
+    elf->npieces = np;
+    /* One vmalloc allocation per non-empty type, each followed by a guard page. */
+    cursor = o->base ? o->base : lay->modules_lo;
+    for (int t = 0; t < MT_N; t++) {
+        lpae_elf_seg *s;
+        uint64_t need;
+
+        mt_seg[t] = -1;
+        if (!mt_size[t] || ((o->flags & LPAE_ELF_NO_INIT) && t >= MT_INIT_TEXT))
+            continue;
+        need = PG_UP(mt_size[t]);
+        s = &elf->segs[elf->nsegs];
+        snprintf(s->name, sizeof s->name, "%s", mt_name[t]);
+        s->flags = mt_flags[t];
+        s->memsz = (uint32_t)mt_size[t];
+        s->filesz = mt_file[t];
+        s->nsections = mt_count[t];
+        s->va = (lpae_va_t)cursor;
+        if (cursor < lay->modules_lo || cursor + need + PAGE > lay->modules_hi) {
+            rc = elf_fail(diag, LPAE_ENOSPC, LPAE_ELF_P_NOFIT, (int)elf->nsegs,
+                          "%s: module group %s (%llu bytes) does not fit the modules region "
+                          "0x%08x-0x%08x of %s (next free 0x%08llx)",
+                          elf->name, s->name, (unsigned long long)mt_size[t],
+                          (unsigned)lay->modules_lo, (unsigned)(lay->modules_hi - 1),
+                          lay->split_name, (unsigned long long)cursor);
+            goto out;
+        }
+        rc = check_seg(elf, lay, elf->nsegs, diag);
+        if (rc)
+            goto out;
+        set_prot(elf, lay, s);
+        mt_seg[t] = (int)elf->nsegs++;
+        cursor += need + PAGE;
+    }
+    /* Re-point pieces at segment indices; drop pieces of skipped groups. */
+    np = 0;
+    for (size_t k = 0; k < elf->npieces; k++) {
+        struct elf_piece p = elf->pieces[k];
+        int sg = mt_seg[p.seg];
+        if (sg < 0)
+            continue;
+        p.seg = (uint32_t)sg;
+        elf->sec_va[p.shndx] = elf->segs[sg].va + p.off;
+        elf->sec_placed[p.shndx] = true;
+        elf->pieces[np++] = p;
+    }
+    elf->npieces = np;
+    if (!elf->nsegs) {
+        rc = elf_fail(diag, LPAE_EFORMAT, LPAE_ELF_P_NOLOAD, -1,
+                      "%s: every SHF_ALLOC section is empty or left out", elf->name);
+        goto out;
+    }
+    elf->next_va = (lpae_va_t)cursor;
+    elf->img_lo = elf->segs[0].va;
+    elf->img_hi = (lpae_va_t)(cursor - PAGE);
+out:
+    free(sec);
+    return rc;
+}
+
+/* ---- public ------------------------------------------------------------------ */
+
+int lpae_elf_place(lpae_elf *elf, const lpae_split *split, const lpae_elf_opts *opts,
+                   lpae_elf_diag *diag)
+{
+    lpae_elf_opts def;
+    elf_layout lay;
+    lpae_elf_role role = LPAE_ELF_ROLE_AUTO;
+    int rc;
+
+    elf_diag_ok(diag);
+    if (!elf || !split)
+        return elf_fail(diag, LPAE_EINVAL, LPAE_ELF_P_ARG, -1, "NULL argument");
+    if (elf->loaded)
+        return elf_fail(diag, LPAE_ESTATE, LPAE_ELF_P_ARG, -1,
+                        "%s: already loaded; unload before placing again", elf->name);
+    if (!opts) {
+        memset(&def, 0, sizeof def);
+        opts = &def;
+    }
+    if (opts->base & (LPAE_PAGE_SIZE - 1))
+        return elf_fail(diag, LPAE_EALIGN, LPAE_ELF_P_ARG, -1,
+                        "%s: base 0x%08x is not 4 KB aligned", elf->name, (unsigned)opts->base);
+    rc = elf_layout_init(&lay, split);
+    if (rc)
+        return elf_fail(diag, rc, LPAE_ELF_P_ARG, -1, "%s: split %s is not usable: %s", elf->name,
+                        split->name, lpae_strerror(rc));
+    elf_place_reset(elf);
+    rc = pick_role(elf, &lay, opts->role, &role, diag);
+    if (rc)
+        return rc;
+    elf->role = role;
+    rc = role == LPAE_ELF_ROLE_MODULE ? place_module(elf, &lay, opts, diag)
+                                      : place_segments(elf, &lay, opts, diag);
+    if (rc) {
+        elf_place_reset(elf);
+        elf_syms_place(elf);
+        return rc;
+    }
+    elf->placed = true;
+    elf_syms_place(elf);
+    return 0;
+}
+
+lpae_elf_role lpae_elf_role_of(const lpae_elf *elf)
+{
+    return elf && elf->placed ? elf->role : LPAE_ELF_ROLE_AUTO;
+}
+
+size_t lpae_elf_seg_count(const lpae_elf *elf)
+{
+    return elf && elf->placed ? elf->nsegs : 0;
+}
+
+int lpae_elf_seg_get(const lpae_elf *elf, size_t i, lpae_elf_seg *out)
+{
+    if (!elf || !out || !elf->placed || i >= elf->nsegs)
+        return LPAE_EINVAL;
+    *out = elf->segs[i];
+    return 0;
+}
+
+int lpae_elf_section_va(const lpae_elf *elf, const char *name, lpae_va_t *va)
+{
+    if (!elf || !name || !va)
+        return LPAE_EINVAL;
+    for (size_t i = 1; i < elf->shnum; i++) {
+        Elf_Scn *scn;
+        GElf_Shdr sh;
+        if (strcmp(elf_section_name(elf, i), name) != 0)
+            continue;
+        if (elf->eh.e_type == ET_REL) {
+            if (!elf->placed || !elf->sec_placed[i])
+                return LPAE_ENOENT;
+            *va = elf->sec_va[i];
+            return 0;
+        }
+        scn = elf_getscn(elf->e, i);
+        if (!scn || !gelf_getshdr(scn, &sh) || !(sh.sh_flags & SHF_ALLOC))
+            return LPAE_ENOENT;
+        *va = (lpae_va_t)(sh.sh_addr + (uint32_t)elf->bias);
+        return 0;
+    }
+    return LPAE_ENOENT;
+}
