@@ -228,7 +228,10 @@ static void write_elf(const tspec *sp, const char *path)
         sh.sh_type = SHT_STRTAB;
         gelf_update_shdr(scn[nscn], &sh);
         nscn++;
-        elf_setshstrndx(e, shstr_ndx);
+        /* e_shstrndx: fine while below SHN_LORESERVE, as here */
+        assert_non_null(gelf_getehdr(e, &eh));
+        eh.e_shstrndx = (GElf_Half)shstr_ndx;
+        assert_true(gelf_update_ehdr(e, &eh));
     }
     (void)symtab_ndx;
     /* Lay out, then point the program headers at the sections. */
@@ -430,11 +433,31 @@ static lpae_split split_named(const char *n)
     return s;
 }
 
+/* The Linux layout of split @p n on a machine with @p ram bytes at 0x80000000. */
+static lpae_layout layout_ram(const char *n, uint64_t ram)
+{
+    lpae_ram_range r = {UINT64_C(0x80000000), ram};
+    lpae_layout_config c;
+    lpae_layout l;
+    memset(&c, 0, sizeof c);
+    c.split = split_named(n);
+    c.ram = &r;
+    c.nram = 1;
+    assert_int_equal(lpae_layout_build(&c, &l), 0);
+    return l;
+}
+
+static lpae_layout layout_named(const char *n)
+{
+    return layout_ram(n, UINT64_C(256) << 20);
+}
+
 /* A simulated machine: RAM and one tree per TTBR for a split. */
 typedef struct machine {
     lpae_phys *phys;
     lpae_pgtable *t0, *t1;
     lpae_split split;
+    lpae_layout lay;
     lpae_elf_target tgt;
 } machine;
 
@@ -446,6 +469,7 @@ static void machine_init(machine *m, const char *split, uint64_t ram)
 
     memset(m, 0, sizeof *m);
     m->split = split_named(split);
+    m->lay = layout_ram(split, ram);
     assert_int_equal(lpae_phys_create(&pc, &m->phys), 0);
     memset(&c0, 0, sizeof c0);
     c0.phys = m->phys;
@@ -815,7 +839,7 @@ static void kernel_lowmem_3g(void **state)
     (void)state;
     tspec s = kernel_spec(0xC0008000u);
     tbuf b = build(&s, "k3g.elf");
-    lpae_split sp = split_named("VMSPLIT_3G");
+    lpae_layout sp = layout_named("VMSPLIT_3G");
     lpae_elf *elf;
     lpae_elf_seg g;
     lpae_elf_diag d;
@@ -828,7 +852,7 @@ static void kernel_lowmem_3g(void **state)
     assert_string_equal(g.name, "LOAD0");
     assert_int_equal(g.va, 0xC0008000u);
     assert_int_equal(g.sel, LPAE_SEL_TTBR1);
-    assert_int_equal(g.region, LPAE_ELF_RGN_LOWMEM);
+    assert_int_equal(g.region, LPAE_VK_KERNEL_IMAGE); /* 0xC0000000-0xC1008000 */
     assert_int_equal(g.prot.ap, LPAE_AP_PL1_RO);
     assert_false(g.prot.xn);
     assert_false(g.prot.ng);
@@ -852,7 +876,7 @@ static void kernel_lowmem_4g4g_is_ttbr0_ng(void **state)
     (void)state;
     tspec s = kernel_spec(0xC0008000u);
     tbuf b = build(&s, "k4g.elf");
-    lpae_split sp = split_named("VMSPLIT_4G_4G");
+    lpae_layout sp = layout_named("VMSPLIT_4G_4G");
     lpae_elf *elf;
     lpae_elf_seg g;
 
@@ -860,7 +884,7 @@ static void kernel_lowmem_4g4g_is_ttbr0_ng(void **state)
     assert_int_equal(lpae_elf_place(elf, &sp, NULL, NULL), 0);
     assert_int_equal(lpae_elf_seg_get(elf, 0, &g), 0);
     assert_int_equal(g.sel, LPAE_SEL_TTBR0);
-    assert_int_equal(g.region, LPAE_ELF_RGN_LOWMEM);
+    assert_int_equal(g.region, LPAE_VK_LOWMEM);
     assert_true(g.prot.ng); /* kernel ASID, not global */
     assert_int_equal(g.prot.ap, LPAE_AP_PL1_RO);
     lpae_elf_close(elf);
@@ -872,7 +896,7 @@ static void kernel_moved_into_vmalloc(void **state)
     (void)state;
     tspec s = kernel_spec(0xC0008000u);
     tbuf b = build(&s, "kmove.elf");
-    lpae_split sp = split_named("VMSPLIT_4G_4G");
+    lpae_layout sp = layout_named("VMSPLIT_4G_4G");
     lpae_elf_opts o;
     lpae_elf *elf;
     lpae_elf_seg g;
@@ -887,7 +911,7 @@ static void kernel_moved_into_vmalloc(void **state)
         assert_int_equal(lpae_elf_seg_get(elf, i, &g), 0);
         assert_int_equal(g.va - g.link_va, 0x31000000u);
         assert_int_equal(g.sel, LPAE_SEL_TTBR1);
-        assert_int_equal(g.region, LPAE_ELF_RGN_KERNEL);
+        assert_int_equal(g.region, LPAE_VK_KERNEL_IMAGE);
         assert_false(g.prot.ng);
     }
     /* symbols follow the image */
@@ -908,7 +932,7 @@ static void kernel_linked_in_vmalloc(void **state)
     (void)state;
     tspec s = kernel_spec(0xF1008000u);
     tbuf b = build(&s, "kvm.elf");
-    lpae_split sp = split_named("4g4g");
+    lpae_layout sp = layout_named("4g4g");
     lpae_elf *elf;
     lpae_elf_seg g;
 
@@ -918,7 +942,7 @@ static void kernel_linked_in_vmalloc(void **state)
     assert_int_equal(lpae_elf_seg_get(elf, 2, &g), 0);
     assert_int_equal(g.va, 0xF100F000u);
     assert_int_equal(g.sel, LPAE_SEL_TTBR1);
-    assert_int_equal(g.region, LPAE_ELF_RGN_KERNEL);
+    assert_int_equal(g.region, LPAE_VK_KERNEL_IMAGE);
     lpae_elf_close(elf);
     free(b.p);
 }
@@ -928,7 +952,7 @@ static void user_exec_and_dyn(void **state)
     (void)state;
     tspec s = user_spec(ET_EXEC, 0x10000, false);
     tbuf b = build(&s, "uexec.elf");
-    lpae_split sp = split_named("VMSPLIT_3G");
+    lpae_layout sp = layout_named("VMSPLIT_3G");
     lpae_elf_opts o;
     lpae_elf *elf;
     lpae_elf_seg g;
@@ -940,7 +964,7 @@ static void user_exec_and_dyn(void **state)
     assert_int_equal(lpae_elf_seg_count(elf), 2); /* PT_NOTE ignored */
     assert_int_equal(lpae_elf_seg_get(elf, 0, &g), 0);
     assert_int_equal(g.va, 0x10000);
-    assert_int_equal(g.region, LPAE_ELF_RGN_USER);
+    assert_int_equal(g.region, LPAE_VK_USER);
     assert_int_equal(g.sel, LPAE_SEL_TTBR0);
     assert_int_equal(g.prot.ap, LPAE_AP_RO);
     assert_false(g.prot.xn);
@@ -984,7 +1008,7 @@ static void module_layout(void **state)
     (void)state;
     tspec s = module_spec();
     tbuf b = build(&s, "mod.ko");
-    lpae_split sp = split_named("VMSPLIT_3G");
+    lpae_layout sp = layout_named("VMSPLIT_3G");
     lpae_elf *elf;
     lpae_elf_seg g[8];
     lpae_elf_sym sym;
@@ -1021,7 +1045,7 @@ static void module_layout(void **state)
     assert_int_equal(g[3].memsz, 0x40);
     assert_int_equal(g[4].memsz, 0x300);
     for (size_t i = 0; i < 5; i++) {
-        assert_int_equal(g[i].region, LPAE_ELF_RGN_MODULES);
+        assert_int_equal(g[i].region, LPAE_VK_MODULES);
         assert_int_equal(g[i].sel, LPAE_SEL_TTBR0); /* below 0xC0000000 under 3G */
         assert_false(g[i].prot.ng);                 /* kernel mappings are global */
         assert_true(g[i].prot.ap == LPAE_AP_PL1_RO || g[i].prot.ap == LPAE_AP_PL1_RW);
@@ -1043,8 +1067,8 @@ static void module_layout(void **state)
     assert_int_equal(lpae_elf_section_va(elf, ".comment", &va), LPAE_ENOENT);
     assert_int_equal(lpae_elf_sym_find(elf, "mod_fn", &sym), 0);
     assert_int_equal(sym.va, MOD + 0x10);
-    assert_int_equal(lpae_elf_sym_find(elf, "mod_counter", &sym), 0);
-    assert_int_equal(sym.va, g[3].va + 0x100);
+    assert_int_equal(lpae_elf_sym_find(elf, "mod_counter", &sym), 0); /* in .bss */
+    assert_int_equal(sym.va, g[1].va + 0x220 + 0x100);
     assert_int_equal(lpae_elf_sym_lookup(elf, MOD + 0x18, &sym), 0);
     assert_string_equal(sym.name, "mod_fn");
     assert_int_equal(lpae_elf_sym_lookup(elf, g[4].va + 0x8, &sym), 0);
@@ -1075,7 +1099,7 @@ static void module_bad_sections(void **state)
     tbuf b;
     lpae_elf *elf;
     lpae_elf_diag d;
-    lpae_split sp = split_named("VMSPLIT_3G");
+    lpae_layout sp = layout_named("VMSPLIT_3G");
 
     s.sec[2].flags |= SHF_EXECINSTR; /* .data W+X */
     b = build(&s, "wx.ko");
@@ -1100,8 +1124,8 @@ static void module_bad_sections(void **state)
 static void crossing_and_nofit(void **state)
 {
     (void)state;
-    lpae_split sp3 = split_named("VMSPLIT_3G");
-    lpae_split sp4 = split_named("VMSPLIT_4G_4G");
+    lpae_layout sp3 = layout_named("VMSPLIT_3G");
+    lpae_layout sp4 = layout_named("VMSPLIT_4G_4G");
     lpae_elf *elf;
     lpae_elf_diag d;
     lpae_elf_opts o;
@@ -1203,7 +1227,7 @@ static void load_kernel_3g(void **state)
     assert_int_equal(lpae_pgtable_stats_get(m.t1, &ts0), 0);
     assert_int_equal(open_buf(&b, &elf, NULL), 0);
     assert_int_equal(lpae_elf_report_get(elf, &r), LPAE_ESTATE);
-    assert_int_equal(lpae_elf_load(elf, &m.split, NULL, &m.tgt, &r, &d), 0);
+    assert_int_equal(lpae_elf_load(elf, &m.lay, NULL, &m.tgt, &r, &d), 0);
     assert_int_equal(r.nseg, 3);
     assert_int_equal(r.va_lo, 0xC0008000u);
     assert_int_equal(r.va_hi, 0xC0014000u);
@@ -1238,8 +1262,8 @@ static void load_kernel_3g(void **state)
         assert_int_equal(g.pa - g0.pa, 0x7000);
     }
     /* load twice: state error */
-    assert_int_equal(lpae_elf_load(elf, &m.split, NULL, &m.tgt, &r, &d), LPAE_ESTATE);
-    assert_int_equal(lpae_elf_place(elf, &m.split, NULL, &d), LPAE_ESTATE);
+    assert_int_equal(lpae_elf_load(elf, &m.lay, NULL, &m.tgt, &r, &d), LPAE_ESTATE);
+    assert_int_equal(lpae_elf_place(elf, &m.lay, NULL, &d), LPAE_ESTATE);
     /* unload restores RAM and tables */
     assert_int_equal(lpae_elf_unload(elf), 0);
     assert_int_equal(lpae_elf_unload(elf), LPAE_ESTATE);
@@ -1282,9 +1306,9 @@ static void load_big_kernel_blocks(void **state)
     b = build(&s, "big.elf");
     machine_init(&m, "VMSPLIT_4G_4G", UINT64_C(512) << 20);
     assert_int_equal(open_buf(&b, &elf, NULL), 0);
-    assert_int_equal(lpae_elf_load(elf, &m.split, NULL, &m.tgt, &r, NULL), 0);
+    assert_int_equal(lpae_elf_load(elf, &m.lay, NULL, &m.tgt, &r, NULL), 0);
     assert_int_equal(lpae_elf_seg_get(elf, 0, &g), 0);
-    assert_int_equal(g.region, LPAE_ELF_RGN_KERNEL);
+    assert_int_equal(g.region, LPAE_VK_KERNEL_IMAGE);
     assert_int_equal(g.pa & 0x1FFFFF, 0x8000); /* PA congruent to VA modulo 2 MB */
     /* 0xF1008000..0xF1608000: 2 MB blocks at F1200000 and F1400000 */
     assert_int_equal(g.granules[2], 2);
@@ -1299,7 +1323,7 @@ static void load_big_kernel_blocks(void **state)
         lpae_elf_opts o;
         memset(&o, 0, sizeof o);
         o.flags = LPAE_ELF_FORCE_4K;
-        assert_int_equal(lpae_elf_load(elf, &m.split, &o, &m.tgt, &r, NULL), 0);
+        assert_int_equal(lpae_elf_load(elf, &m.lay, &o, &m.tgt, &r, NULL), 0);
         assert_int_equal(r.leaves[2], 0);
         assert_int_equal(r.leaves[3], 0x600);
     }
@@ -1323,7 +1347,7 @@ static void load_user_shared_page(void **state)
 
     machine_init(&m, "VMSPLIT_3G", UINT64_C(64) << 20);
     assert_int_equal(open_buf(&b, &elf, NULL), 0);
-    assert_int_equal(lpae_elf_load(elf, &m.split, NULL, &m.tgt, &r, NULL), 0);
+    assert_int_equal(lpae_elf_load(elf, &m.lay, NULL, &m.tgt, &r, NULL), 0);
     assert_int_equal(lpae_elf_seg_get(elf, 0, &t), 0);
     assert_int_equal(lpae_elf_seg_get(elf, 1, &dseg), 0);
     /* text 0x10000-0x122ff, data 0x12400-0x133ff: page 0x12000 shared */
@@ -1366,7 +1390,7 @@ static void load_module(void **state)
 
     machine_init(&m, "VMSPLIT_3G", UINT64_C(64) << 20);
     assert_int_equal(open_buf(&b, &elf, NULL), 0);
-    assert_int_equal(lpae_elf_load(elf, &m.split, NULL, &m.tgt, &r, NULL), 0);
+    assert_int_equal(lpae_elf_load(elf, &m.lay, NULL, &m.tgt, &r, NULL), 0);
     assert_int_equal(r.next_va, 0xBF000000u + 0x3000 + 0x2000 + 0x2000 + 0x2000 + 0x2000);
     assert_int_equal(r.leaves[2], 0);
     assert_int_equal(r.leaves[3], 2 + 1 + 1 + 1 + 1);
@@ -1397,12 +1421,12 @@ static void load_module(void **state)
     assert_int_equal(open_buf(&b, &elf2, NULL), 0);
     memset(&o, 0, sizeof o);
     o.base = r.next_va;
-    assert_int_equal(lpae_elf_load(elf2, &m.split, &o, &m.tgt, &r2, NULL), 0);
+    assert_int_equal(lpae_elf_load(elf2, &m.lay, &o, &m.tgt, &r2, NULL), 0);
     assert_int_equal(r2.va_lo, r.next_va);
     /* FIXED_PA does not apply to modules */
     lpae_elf_unload(elf2);
     o.flags = LPAE_ELF_FIXED_PA;
-    assert_int_equal(lpae_elf_load(elf2, &m.split, &o, &m.tgt, &r2, NULL), LPAE_EINVAL);
+    assert_int_equal(lpae_elf_load(elf2, &m.lay, &o, &m.tgt, &r2, NULL), LPAE_EINVAL);
     lpae_elf_close(elf2);
     lpae_elf_close(elf);
     machine_free(&m);
@@ -1425,24 +1449,24 @@ static void load_errors_roll_back(void **state)
     lpae_pa_t hog;
     uint64_t hog_size;
 
-    machine_init(&m, "VMSPLIT_3G", UINT64_C(1) << 20);
+    machine_init(&m, "VMSPLIT_3G", UINT64_C(64) << 20);
     assert_int_equal(open_buf(&b, &elf, NULL), 0);
     /* no TTBR1 tree */
     t = m.tgt;
     t.ttbr1 = NULL;
-    assert_int_equal(lpae_elf_load(elf, &m.split, NULL, &t, &r, &d), LPAE_EINVAL);
+    assert_int_equal(lpae_elf_load(elf, &m.lay, NULL, &t, &r, &d), LPAE_EINVAL);
     assert_non_null(strstr(d.msg, "TTBR1"));
     /* the wrong tree for the region */
     t.ttbr1 = m.t0;
     t.ttbr0 = m.t1;
-    assert_int_equal(lpae_elf_load(elf, &m.split, NULL, &t, &r, &d), LPAE_EINVAL);
+    assert_int_equal(lpae_elf_load(elf, &m.lay, NULL, &t, &r, &d), LPAE_EINVAL);
     /* RAM nearly exhausted: image allocation fails, nothing left behind */
     assert_int_equal(lpae_phys_stats_get(m.phys, &ps0), 0);
     hog_size = (ps0.frames_total - ps0.frames_in_use - 4) * 4096;
     assert_int_equal(lpae_phys_alloc_contig(m.phys, hog_size, 4096, 0, UINT64_MAX, &hog), 0);
     assert_int_equal(lpae_phys_stats_get(m.phys, &ps0), 0);
     assert_int_equal(lpae_pgtable_stats_get(m.t1, &ts0), 0);
-    assert_int_equal(lpae_elf_load(elf, &m.split, NULL, &m.tgt, &r, &d), LPAE_ENOSPC);
+    assert_int_equal(lpae_elf_load(elf, &m.lay, NULL, &m.tgt, &r, &d), LPAE_ENOSPC);
     assert_int_equal(d.problem, LPAE_ELF_P_MEMORY);
     assert_int_equal(lpae_phys_stats_get(m.phys, &ps1), 0);
     assert_int_equal(lpae_pgtable_stats_get(m.t1, &ts1), 0);
@@ -1461,7 +1485,7 @@ static void load_errors_roll_back(void **state)
     memset(&o, 0, sizeof o);
     o.flags = LPAE_ELF_FIXED_PA;
     o.pa = UINT64_C(0x80008000);
-    assert_int_equal(lpae_elf_load(elf, &m.split, &o, &m.tgt, &r, &d), 0);
+    assert_int_equal(lpae_elf_load(elf, &m.lay, &o, &m.tgt, &r, &d), 0);
     {
         lpae_elf_seg g;
         assert_int_equal(lpae_elf_seg_get(elf, 0, &g), 0);
@@ -1473,23 +1497,23 @@ static void load_errors_roll_back(void **state)
     {
         lpae_elf *elf2;
         assert_int_equal(open_buf(&b, &elf2, NULL), 0);
-        assert_int_equal(lpae_elf_load(elf2, &m.split, &o, &m.tgt, &r, &d), LPAE_EEXIST);
+        assert_int_equal(lpae_elf_load(elf2, &m.lay, &o, &m.tgt, &r, &d), LPAE_EEXIST);
         /* RAM is free but the VAs are mapped already */
         o.pa = UINT64_C(0x80400000);
-        assert_int_equal(lpae_elf_load(elf2, &m.split, &o, &m.tgt, &r, &d), LPAE_EEXIST);
+        assert_int_equal(lpae_elf_load(elf2, &m.lay, &o, &m.tgt, &r, &d), LPAE_EEXIST);
         assert_int_equal(d.problem, LPAE_ELF_P_MEMORY);
         /* ... unless replacing */
         o.flags |= LPAE_ELF_REPLACE;
-        assert_int_equal(lpae_elf_load(elf2, &m.split, &o, &m.tgt, &r, &d), 0);
+        assert_int_equal(lpae_elf_load(elf2, &m.lay, &o, &m.tgt, &r, &d), 0);
         assert_int_equal(lpae_elf_unload(elf2), 0);
         lpae_elf_close(elf2);
     }
     assert_int_equal(lpae_elf_unload(elf), 0);
     o.flags = LPAE_ELF_FIXED_PA;
     o.pa = UINT64_C(0x80400010);
-    assert_int_equal(lpae_elf_load(elf, &m.split, &o, &m.tgt, &r, &d), LPAE_EALIGN);
+    assert_int_equal(lpae_elf_load(elf, &m.lay, &o, &m.tgt, &r, &d), LPAE_EALIGN);
     o.pa = UINT64_C(0x10000000); /* not RAM */
-    assert_int_equal(lpae_elf_load(elf, &m.split, &o, &m.tgt, &r, &d), LPAE_EABORT);
+    assert_int_equal(lpae_elf_load(elf, &m.lay, &o, &m.tgt, &r, &d), LPAE_EABORT);
     lpae_elf_close(elf);
     machine_free(&m);
     free(b.p);
@@ -1536,7 +1560,7 @@ static void load_random_layouts(void **state)
         b = build(&s, "rand.elf");
         machine_init(&m, "VMSPLIT_3G", UINT64_C(64) << 20);
         assert_int_equal(open_buf(&b, &elf, NULL), 0);
-        if (lpae_elf_load(elf, &m.split, NULL, &m.tgt, &r, &d) != 0)
+        if (lpae_elf_load(elf, &m.lay, NULL, &m.tgt, &r, &d) != 0)
             fail_msg("round %d: %s", round, d.msg);
         for (size_t i = 0; i < s.nph; i++) {
             lpae_elf_seg g;
@@ -1584,7 +1608,7 @@ static void load_path(const char *path, const char *split, lpae_elf_role role, l
     memset(&o, 0, sizeof o);
     o.role = role;
     o.base = base;
-    rc = lpae_elf_load(elf, &m.split, &o, &m.tgt, &r, &d);
+    rc = lpae_elf_load(elf, &m.lay, &o, &m.tgt, &r, &d);
     if (rc)
         fail_msg("%s", d.msg);
     assert_true(r.nseg >= 1);
@@ -1616,7 +1640,7 @@ static void real_arm_none_eabi(void **state)
     char user[600], kern[600], mod[600];
     lpae_elf *elf;
     lpae_elf_sym sym;
-    lpae_split sp = split_named("VMSPLIT_3G");
+    lpae_layout sp = layout_named("VMSPLIT_3G");
 
     snprintf(user, sizeof user, "%s/elf-samples/arm_user.elf", LPAE_BINARY_DIR);
     snprintf(kern, sizeof kern, "%s/elf-samples/arm_kernel.elf", LPAE_BINARY_DIR);

@@ -15,7 +15,8 @@
  *    and each group placed in the modules area.
  *
  * Opening validates the file; lpae_elf_place() computes addresses against a
- * split without touching memory; lpae_elf_load() also allocates simulated
+ * Linux layout (lpae_layout, built for a split and RAM map) without touching
+ * memory; lpae_elf_load() also allocates simulated
  * RAM, copies the file bytes and maps them. Problems are reported through an
  * lpae_err code and, when a diag is passed, one sentence naming the segment
  * or section and the region. The library never prints.
@@ -26,6 +27,7 @@
 #define LPAE_ELF_H
 
 #include "lpae/export.h"
+#include "lpae/layout.h"
 #include "lpae/pgtable.h"
 #include "lpae/phys.h"
 #include "lpae/regs.h"
@@ -54,7 +56,8 @@ typedef enum lpae_elf_problem {
                                bad alignment, writable+executable module section
                                (LPAE_EFORMAT) */
     LPAE_ELF_P_OVERLAP,   /**< two PT_LOAD segments share bytes (LPAE_EEXIST) */
-    LPAE_ELF_P_CROSS,     /**< a segment crosses the TTBR0/TTBR1 boundary (LPAE_ERANGE) */
+    LPAE_ELF_P_CROSS,     /**< a segment crosses the TTBR0/TTBR1 boundary, or into the
+                               TTBR0/TTBR1 gap of a split (LPAE_ERANGE) */
     LPAE_ELF_P_NOFIT,     /**< a segment is outside the region its role needs (LPAE_ERANGE),
                                or the modules area is full (LPAE_ENOSPC) */
     LPAE_ELF_P_NOLOAD,    /**< nothing to load: no PT_LOAD / SHF_ALLOC (LPAE_EFORMAT) */
@@ -75,28 +78,13 @@ typedef struct lpae_elf_diag {
 /** How an image is used. */
 typedef enum lpae_elf_role {
     LPAE_ELF_ROLE_AUTO = 0, /**< ET_REL: module; ET_DYN: user; ET_EXEC: kernel when its
-                                 lowest PT_LOAD address is >= the split's PAGE_OFFSET,
-                                 else user */
+                                 lowest PT_LOAD address is outside user space (user
+                                 view of the layout) or it defines start_kernel, else
+                                 user */
     LPAE_ELF_ROLE_KERNEL,   /**< kernel image (ET_EXEC) */
     LPAE_ELF_ROLE_USER,     /**< user program or shared object (ET_EXEC, ET_DYN) */
     LPAE_ELF_ROLE_MODULE    /**< loadable module (ET_REL) */
 } lpae_elf_role;
-
-/** The Linux virtual-memory region a segment lands in. */
-typedef enum lpae_elf_region {
-    LPAE_ELF_RGN_NONE = 0, /**< the gap between TTBR0 and TTBR1, or not placed */
-    LPAE_ELF_RGN_USER,     /**< TTBR0, below TASK_SIZE */
-    LPAE_ELF_RGN_LOWMEM,   /**< the linear map from PAGE_OFFSET (TTBR0 or TTBR1) */
-    LPAE_ELF_RGN_MODULES,  /**< MODULES_VADDR..MODULES_END */
-    LPAE_ELF_RGN_PKMAP,    /**< PKMAP_BASE..PAGE_OFFSET */
-    LPAE_ELF_RGN_KERNEL,   /**< TTBR1 kernel image (kernel-in-vmalloc at 0xF1000000) */
-    LPAE_ELF_RGN_VMALLOC,  /**< vmalloc space */
-    LPAE_ELF_RGN_FIXMAP,   /**< fixmap, vectors and the rest of the top of TTBR1 */
-    LPAE_ELF_RGN_OTHER     /**< TTBR0 or TTBR1 space that no named region covers */
-} lpae_elf_region;
-
-/** Name of @p r ("modules", "vmalloc", ...). Never NULL. */
-LPAE_API const char *lpae_elf_region_name(lpae_elf_region r);
 
 /** Flags for lpae_elf_opts.flags. */
 enum {
@@ -110,8 +98,8 @@ enum {
 typedef struct lpae_elf_opts {
     lpae_elf_role role; /**< LPAE_ELF_ROLE_AUTO by default */
     /** Kernel: VA where the lowest segment's page goes (0: link addresses).
-     *  ET_DYN: load base (0: ELF_ET_DYN_BASE = TASK_SIZE / 3 * 2, page aligned).
-     *  Module: first VA to try in the modules area (0: MODULES_VADDR); pass
+     *  ET_DYN: VA of the lowest page (0: ELF_ET_DYN_BASE = TASK_SIZE / 3 * 2,
+     *  page aligned). Module: first VA to try in the modules area (0: MODULES_VADDR); pass
      *  the previous module's report.next_va to load several. ET_EXEC user
      *  programs are position-dependent and ignore it. Must be 4 KB aligned. */
     lpae_va_t base;
@@ -133,9 +121,10 @@ typedef struct lpae_elf_seg {
     /* after lpae_elf_place() */
     lpae_va_t va;      /**< first byte (link_va + bias, or the group's base) */
     lpae_ttbr_sel sel; /**< which TTBR translates it */
-    lpae_elf_region region;
-    lpae_prot prot; /**< leaf attributes it is mapped with */
-    bool mapped;    /**< false for segments without R/W/X (PROT_NONE) */
+    uint8_t region;    /**< lpae_vkind of the layout region of its first byte */
+    bool global;       /**< that region's mappings are global (nG = 0) */
+    lpae_prot prot;    /**< leaf attributes it is mapped with */
+    bool mapped;       /**< false for segments without R/W/X (PROT_NONE) */
     /* after lpae_elf_load() */
     lpae_pa_t pa;         /**< PA of the first byte */
     uint32_t granules[4]; /**< leaves covering it by level (1: 1 GB, 2: 2 MB, 3: 4 KB);
@@ -160,7 +149,8 @@ typedef struct lpae_elf_target {
     lpae_pa_t ram_lo;    /**< frames are allocated in [ram_lo, ram_hi) */
     lpae_pa_t ram_hi;    /**< 0 means no upper limit */
     lpae_pgtable *ttbr0; /**< tree for VAs the split translates through TTBR0 (a process's
-                              tables for user images; the kernel's for kernel images) */
+                              tables for user images; the kernel's -- 4G/4G lowmem, or
+                              the modules pmd of the classic splits -- for the others) */
     lpae_pgtable *ttbr1; /**< tree for VAs translated through TTBR1 */
 } lpae_elf_target;
 
@@ -187,14 +177,14 @@ LPAE_API lpae_va_t lpae_elf_entry(const lpae_elf *elf);
 LPAE_API const char *lpae_elf_name(const lpae_elf *elf);
 
 /**
- * Compute addresses, regions and permissions for @p split without touching
- * memory. Replaces any previous placement (not allowed while loaded).
+ * Compute addresses, regions and permissions in layout @p lay without
+ * touching memory. Replaces any previous placement (not allowed while loaded).
  * Errors: LPAE_EINVAL, LPAE_EALIGN (opts.base), LPAE_ESTATE (loaded),
  * LPAE_EFORMAT (type does not fit the role), LPAE_ERANGE (crosses
  * TTBR0/TTBR1, or does not fit the role's region), LPAE_ENOSPC (modules
  * area full), LPAE_ENOMEM.
  */
-LPAE_API int lpae_elf_place(lpae_elf *elf, const lpae_split *split, const lpae_elf_opts *opts,
+LPAE_API int lpae_elf_place(lpae_elf *elf, const lpae_layout *lay, const lpae_elf_opts *opts,
                             lpae_elf_diag *diag);
 
 /** The role the last placement used (AUTO before any). */
@@ -214,7 +204,7 @@ LPAE_API int lpae_elf_seg_get(const lpae_elf *elf, size_t i, lpae_elf_seg *out);
  * LPAE_ENOSPC, LPAE_EEXIST (already mapped; see LPAE_ELF_REPLACE),
  * LPAE_EABORT (fixed PA outside RAM), LPAE_ENOMEM.
  */
-LPAE_API int lpae_elf_load(lpae_elf *elf, const lpae_split *split, const lpae_elf_opts *opts,
+LPAE_API int lpae_elf_load(lpae_elf *elf, const lpae_layout *lay, const lpae_elf_opts *opts,
                            const lpae_elf_target *tgt, lpae_elf_report *rep, lpae_elf_diag *diag);
 
 /** The report of the current load. Errors: LPAE_EINVAL, LPAE_ESTATE (not loaded). */

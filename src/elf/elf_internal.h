@@ -14,6 +14,12 @@
  * layout_and_allocate(); include/linux/module.h SHF_RO_AFTER_INIT). */
 #define ELF_LINUX_SHF_RO_AFTER_INIT 0x00200000u
 
+/* Linux's AttrIndx for normal write-back write-allocate memory
+ * (L_PTE_MT_WRITEALLOC, 7 << 2; MAIR1 Attr7 = 0xff in proc-v7-3level.S). */
+#define ELF_ATTRINDX_WBWA 7
+/* SH[1:0] = 0b11, inner shareable (L_PTE_SHARED on SMP). */
+#define ELF_SH_INNER 3
+
 /* A symbol kept for address lookup. */
 struct elf_sym {
     uint32_t value; /* st_value, Thumb bit cleared for STT_FUNC */

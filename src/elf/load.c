@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "elf/elf_internal.h"
-#include "elf/region.h"
 #include "lpae/err.h"
 #include "lpae/hwdef.h"
 
@@ -319,7 +318,7 @@ static void table_pages(const lpae_elf_target *t, uint64_t out[2])
         out[1] = st.table_pages;
 }
 
-int lpae_elf_load(lpae_elf *elf, const lpae_split *split, const lpae_elf_opts *opts,
+int lpae_elf_load(lpae_elf *elf, const lpae_layout *lay, const lpae_elf_opts *opts,
                   const lpae_elf_target *tgt, lpae_elf_report *rep, lpae_elf_diag *diag)
 {
     lpae_elf_opts def;
@@ -331,7 +330,7 @@ int lpae_elf_load(lpae_elf *elf, const lpae_split *split, const lpae_elf_opts *o
     int rc;
 
     elf_diag_ok(diag);
-    if (!elf || !split || !tgt || !tgt->phys)
+    if (!elf || !lay || !tgt || !tgt->phys)
         return elf_fail(diag, LPAE_EINVAL, LPAE_ELF_P_ARG, -1, "NULL argument");
     if (elf->loaded)
         return elf_fail(diag, LPAE_ESTATE, LPAE_ELF_P_ARG, -1, "%s: already loaded", elf->name);
@@ -343,7 +342,7 @@ int lpae_elf_load(lpae_elf *elf, const lpae_split *split, const lpae_elf_opts *o
         return elf_fail(diag, LPAE_EALIGN, LPAE_ELF_P_ARG, -1,
                         "%s: fixed PA 0x%010llx is not 4 KB aligned", elf->name,
                         (unsigned long long)opts->pa);
-    rc = lpae_elf_place(elf, split, opts, diag);
+    rc = lpae_elf_place(elf, lay, opts, diag);
     if (rc)
         return rc;
     module = elf->role == LPAE_ELF_ROLE_MODULE;

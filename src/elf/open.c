@@ -74,10 +74,10 @@ static int check_header(lpae_elf *elf, lpae_elf_diag *diag)
     if (elf->len < SELFMAG || memcmp(elf->buf, ELFMAG, SELFMAG) != 0)
         return elf_fail(diag, LPAE_EFORMAT, LPAE_ELF_P_NOT_ELF, -1,
                         "%s: not an ELF file (no \\177ELF magic)", nm);
-    if (elf->len < EI_NIDENT)
+    if (elf->len < sizeof(Elf32_Ehdr))
         return elf_fail(diag, LPAE_ETRUNC, LPAE_ELF_P_TRUNC_HDR, -1,
-                        "%s: ELF identification truncated (%zu of %d bytes)", nm, elf->len,
-                        EI_NIDENT);
+                        "%s: ELF header truncated (%zu of %zu bytes)", nm, elf->len,
+                        sizeof(Elf32_Ehdr));
     elf->e = elf_memory((char *)elf->buf, elf->len);
     if (!elf->e || elf_kind(elf->e) != ELF_K_ELF)
         return elf_fail(diag, LPAE_EFORMAT, LPAE_ELF_P_NOT_ELF, -1, "%s: libelf: %s", nm,
@@ -87,10 +87,6 @@ static int check_header(lpae_elf *elf, lpae_elf_diag *diag)
         return elf_fail(diag, LPAE_EFORMAT, LPAE_ELF_P_CLASS, -1,
                         "%s: ELF class %s, expected ELFCLASS32 (ARM 32-bit)", nm,
                         cls == ELFCLASS64 ? "ELFCLASS64" : "invalid");
-    if (elf->len < sizeof(Elf32_Ehdr))
-        return elf_fail(diag, LPAE_ETRUNC, LPAE_ELF_P_TRUNC_HDR, -1,
-                        "%s: ELF header truncated (%zu of %zu bytes)", nm, elf->len,
-                        sizeof(Elf32_Ehdr));
     if (!gelf_getehdr(elf->e, &elf->eh))
         return elf_fail(diag, LPAE_EFORMAT, LPAE_ELF_P_NOT_ELF, -1, "%s: unreadable ELF header: %s",
                         nm, elf_errmsg(-1));
@@ -118,6 +114,7 @@ static int check_sections(lpae_elf *elf, lpae_elf_diag *diag)
 {
     const char *nm = elf->name;
     uint64_t end;
+    size_t want;
 
     if (elf->eh.e_shoff == 0) {
         elf->shnum = 0;
@@ -133,15 +130,21 @@ static int check_sections(lpae_elf *elf, lpae_elf_diag *diag)
                         "%s: section headers at 0x%llx lie past the end of the file (%zu "
                         "bytes)",
                         nm, (unsigned long long)elf->eh.e_shoff, elf->len);
-    if (elf_getshdrnum(elf->e, &elf->shnum) != 0)
+    /* The count from the ELF header (section 0 holds it when e_shnum is 0). */
+    want = elf->eh.e_shnum;
+    if (want == 0 && elf_getshdrnum(elf->e, &want) != 0)
         return elf_fail(diag, LPAE_ETRUNC, LPAE_ELF_P_TRUNC_HDR, -1,
                         "%s: section headers unreadable: %s", nm, elf_errmsg(-1));
-    end = (uint64_t)elf->eh.e_shoff + (uint64_t)elf->shnum * sizeof(Elf32_Shdr);
+    end = (uint64_t)elf->eh.e_shoff + (uint64_t)want * sizeof(Elf32_Shdr);
     if (end > elf->len)
         return elf_fail(diag, LPAE_ETRUNC, LPAE_ELF_P_TRUNC_HDR, -1,
                         "%s: %zu section headers end at 0x%llx, past the end of the file "
                         "(%zu bytes)",
-                        nm, elf->shnum, (unsigned long long)end, elf->len);
+                        nm, want, (unsigned long long)end, elf->len);
+    if (elf_getshdrnum(elf->e, &elf->shnum) != 0 || elf->shnum != want)
+        return elf_fail(diag, LPAE_ETRUNC, LPAE_ELF_P_TRUNC_HDR, -1,
+                        "%s: libelf reads %zu of %zu section headers: %s", nm, elf->shnum, want,
+                        elf_errmsg(-1));
     if (elf_getshdrstrndx(elf->e, &elf->shstrndx) != 0 || elf->shstrndx >= elf->shnum)
         return elf_fail(diag, LPAE_EFORMAT, LPAE_ELF_P_TRUNC_HDR, -1,
                         "%s: no valid section-name string table: %s", nm, elf_errmsg(-1));
@@ -188,7 +191,8 @@ static int check_segments(lpae_elf *elf, lpae_elf_diag *diag)
         return elf_fail(diag, LPAE_EFORMAT, LPAE_ELF_P_TRUNC_HDR, -1,
                         "%s: e_phentsize %u, expected %zu", nm, elf->eh.e_phentsize,
                         sizeof(Elf32_Phdr));
-    if (elf_getphdrnum(elf->e, &phnum) != 0)
+    phnum = elf->eh.e_phnum;
+    if (phnum == PN_XNUM && elf_getphdrnum(elf->e, &phnum) != 0)
         return elf_fail(diag, LPAE_ETRUNC, LPAE_ELF_P_TRUNC_HDR, -1,
                         "%s: program headers unreadable: %s", nm, elf_errmsg(-1));
     end = (uint64_t)elf->eh.e_phoff + (uint64_t)phnum * sizeof(Elf32_Phdr);

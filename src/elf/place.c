@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "elf/elf_internal.h"
-#include "elf/region.h"
 #include "lpae/err.h"
 #include "lpae/hwdef.h"
 
@@ -122,19 +121,31 @@ static const char *role_name(lpae_elf_role r)
     }
 }
 
-static int pick_role(lpae_elf *elf, const elf_layout *lay, lpae_elf_role want, lpae_elf_role *out,
+/* Does the image define start_kernel, the one symbol every Linux kernel has? */
+static bool defines_start_kernel(const lpae_elf *elf)
+{
+    lpae_elf_sym s;
+    return lpae_elf_sym_find(elf, "start_kernel", &s) == 0;
+}
+
+static int pick_role(lpae_elf *elf, const lpae_layout *lay, lpae_elf_role want, lpae_elf_role *out,
                      lpae_elf_diag *diag)
 {
     unsigned t = elf->eh.e_type;
 
     if (want == LPAE_ELF_ROLE_AUTO) {
+        lpae_vregion r;
         if (t == ET_REL)
             want = LPAE_ELF_ROLE_MODULE;
         else if (t == ET_DYN)
             want = LPAE_ELF_ROLE_USER;
+        else if (defines_start_kernel(elf) ||
+                 (lpae_layout_classify(lay, (lpae_va_t)elf->loads[0].p_vaddr, LPAE_VIEW_USER, &r) ==
+                      0 &&
+                  r.kind != LPAE_VK_USER))
+            want = LPAE_ELF_ROLE_KERNEL;
         else
-            want = elf->loads[0].p_vaddr >= lay->page_offset ? LPAE_ELF_ROLE_KERNEL
-                                                             : LPAE_ELF_ROLE_USER;
+            want = LPAE_ELF_ROLE_USER;
     }
     if ((want == LPAE_ELF_ROLE_MODULE) != (t == ET_REL) ||
         (want == LPAE_ELF_ROLE_KERNEL && t != ET_EXEC))
@@ -150,93 +161,97 @@ static int pick_role(lpae_elf *elf, const elf_layout *lay, lpae_elf_role want, l
     return 0;
 }
 
-/* Which TTBR translates @p va (LPAE_SEL_NONE: the gap). */
-static lpae_ttbr_sel sel_of(const elf_layout *lay, lpae_va_t va)
-{
-    lpae_region r;
-    if (lpae_regs_region(&lay->regs, va, &r) != 0)
-        return LPAE_SEL_NONE;
-    return r.sel;
-}
-
-static const char *sel_name(lpae_ttbr_sel s)
+static const char *sel_name(unsigned s)
 {
     return s == LPAE_SEL_TTBR0 ? "TTBR0" : s == LPAE_SEL_TTBR1 ? "TTBR1" : "no TTBR (gap)";
 }
 
-/* Classify and check one placed segment. */
-static int check_seg(lpae_elf *elf, const elf_layout *lay, size_t i, lpae_elf_diag *diag)
+/* May a segment of @p role lie in a region of @p kind? */
+static bool allowed(lpae_elf_role role, unsigned kind)
+{
+    switch (role) {
+    case LPAE_ELF_ROLE_USER:
+        return kind == LPAE_VK_USER;
+    case LPAE_ELF_ROLE_KERNEL:
+        /* at its link address in the image region or the linear map, or
+         * moved into vmalloc space (kernel-in-vmalloc) */
+        return kind == LPAE_VK_KERNEL_IMAGE || kind == LPAE_VK_LOWMEM || kind == LPAE_VK_VMALLOC;
+    default:
+        return kind == LPAE_VK_MODULES;
+    }
+}
+
+static const char *want_name(lpae_elf_role role)
+{
+    return role == LPAE_ELF_ROLE_USER     ? "user"
+           : role == LPAE_ELF_ROLE_KERNEL ? "kernel image, lowmem or vmalloc"
+                                          : "modules";
+}
+
+/* Classify and check one placed segment: every region it touches must be
+ * allowed for the role, all translated through one TTBR. */
+static int check_seg(lpae_elf *elf, const lpae_layout *lay, size_t i, lpae_elf_diag *diag)
 {
     lpae_elf_seg *s = &elf->segs[i];
-    uint64_t last = (uint64_t)s->va + s->memsz - 1;
-    lpae_ttbr_sel a, b;
-    lpae_va_t lo, hi;
-    const char *want;
-    bool ok;
+    lpae_view view = elf->role == LPAE_ELF_ROLE_USER ? LPAE_VIEW_USER : LPAE_VIEW_KERNEL;
+    uint64_t last = (uint64_t)s->va + s->memsz - 1, a;
+    lpae_vregion first, r;
 
     if (last > UINT32_MAX)
         return elf_fail(diag, LPAE_ERANGE, LPAE_ELF_P_NOFIT, (int)i,
                         "%s: segment %s (0x%08x, 0x%x bytes) would extend past 4 GB", elf->name,
                         s->name, (unsigned)s->va, (unsigned)s->memsz);
-    a = sel_of(lay, s->va);
-    b = sel_of(lay, (lpae_va_t)last);
-    if (a != b) {
-        lpae_va_t bound = lay->ttbr1_base;
-        return elf_fail(diag, LPAE_ERANGE, LPAE_ELF_P_CROSS, (int)i,
-                        "%s: segment %s 0x%08x-0x%08x crosses the TTBR0/TTBR1 boundary at "
-                        "0x%08x of %s (%s to %s)",
-                        elf->name, s->name, (unsigned)s->va, (unsigned)last, (unsigned)bound,
-                        lay->split_name, sel_name(a), sel_name(b));
+    if (lpae_layout_classify(lay, s->va, view, &first) != 0)
+        return elf_fail(diag, LPAE_EINVAL, LPAE_ELF_P_ARG, (int)i, "%s: unusable layout",
+                        elf->name);
+    /* First: one TTBR for the whole segment. (The layout refuses splits with a
+     * TTBR0/TTBR1 gap, so every region has a TTBR.) */
+    for (a = s->va; a <= last; a = r.end) {
+        if (lpae_layout_classify(lay, (lpae_va_t)a, view, &r) != 0)
+            return elf_fail(diag, LPAE_EINVAL, LPAE_ELF_P_ARG, (int)i, "%s: unusable layout",
+                            elf->name);
+        if (r.sel != first.sel)
+            return elf_fail(diag, LPAE_ERANGE, LPAE_ELF_P_CROSS, (int)i,
+                            "%s: segment %s 0x%08x-0x%08x crosses the TTBR0/TTBR1 boundary of "
+                            "%s at 0x%08x (%s to %s)",
+                            elf->name, s->name, (unsigned)s->va, (unsigned)last, lay->split.name,
+                            (unsigned)r.start, sel_name(first.sel), sel_name(r.sel));
+        if (r.end > UINT32_MAX)
+            break;
     }
-    s->sel = a;
-    s->region = elf_layout_classify(lay, s->va, elf->role == LPAE_ELF_ROLE_KERNEL);
-    switch (elf->role) {
-    case LPAE_ELF_ROLE_USER:
-        want = "TTBR0 user";
-        lo = 0;
-        hi = lay->task_size;
-        ok = a == LPAE_SEL_TTBR0 && last < lay->task_size;
-        break;
-    case LPAE_ELF_ROLE_KERNEL:
-        /* The linear map (lowmem) or vmalloc space: wherever the kernel
-         * may be linked or moved to. */
-        want = "kernel lowmem or vmalloc";
-        lo = lay->page_offset;
-        hi = lay->vmalloc_hi;
-        ok = a != LPAE_SEL_NONE && ((s->va >= lay->page_offset && last < lay->lowmem_hi) ||
-                                    (s->va >= lay->vmalloc_lo && last < lay->vmalloc_hi));
-        break;
-    default:
-        want = "modules";
-        lo = lay->modules_lo;
-        hi = lay->modules_hi;
-        ok = a != LPAE_SEL_NONE && s->va >= lo && last < hi;
-        break;
+    /* Then: every region it touches suits the role. */
+    for (a = s->va; a <= last; a = r.end) {
+        lpae_layout_classify(lay, (lpae_va_t)a, view, &r);
+        if (!allowed(elf->role, r.kind))
+            return elf_fail(diag, LPAE_ERANGE, LPAE_ELF_P_NOFIT, (int)i,
+                            "%s: segment %s 0x%08x-0x%08x does not fit the %s region of %s: "
+                            "0x%08x-0x%08x is %s %s",
+                            elf->name, s->name, (unsigned)s->va, (unsigned)last,
+                            want_name(elf->role), lay->split.name, (unsigned)r.start,
+                            (unsigned)(r.end - 1), sel_name(r.sel), lpae_vkind_name(r.kind));
+        if (r.end > UINT32_MAX)
+            break;
     }
-    if (!ok)
-        return elf_fail(diag, LPAE_ERANGE, LPAE_ELF_P_NOFIT, (int)i,
-                        "%s: segment %s 0x%08x-0x%08x (%s, %s) does not fit the %s region "
-                        "0x%08x-0x%08x of %s",
-                        elf->name, s->name, (unsigned)s->va, (unsigned)last, sel_name(a),
-                        lpae_elf_region_name(s->region), want, (unsigned)lo, (unsigned)(hi - 1),
-                        lay->split_name);
+    s->sel = first.sel;
+    s->region = first.kind;
+    s->global = first.global;
     return 0;
 }
 
-static void set_prot(lpae_elf *elf, const elf_layout *lay, lpae_elf_seg *s)
+static void set_prot(lpae_elf *elf, lpae_elf_seg *s)
 {
     bool user = elf->role == LPAE_ELF_ROLE_USER;
-    /* User mappings are non-global (per-ASID). Kernel mappings are global,
-     * except kernel mappings in TTBR0 under a 4G/4G split, which live under
-     * the kernel's own ASID and must not match while a user ASID runs. */
-    bool ng = user || (lay->four_g && s->sel == LPAE_SEL_TTBR0);
+    /* User mappings are non-global (per-ASID); kernel mappings are global
+     * except where the layout says otherwise (4G/4G lowmem, under the
+     * kernel's own ASID). */
+    bool ng = user || !s->global;
     s->mapped = (s->flags & (PF_R | PF_W | PF_X)) != 0;
     s->prot = seg_prot(s->flags, user, ng);
 }
 
 /* ---- ET_EXEC / ET_DYN ------------------------------------------------------ */
 
-static int place_segments(lpae_elf *elf, const elf_layout *lay, const lpae_elf_opts *o,
+static int place_segments(lpae_elf *elf, const lpae_layout *lay, const lpae_elf_opts *o,
                           lpae_elf_diag *diag)
 {
     uint64_t min_page = PG_DOWN(elf->loads[0].p_vaddr);
@@ -273,7 +288,7 @@ static int place_segments(lpae_elf *elf, const elf_layout *lay, const lpae_elf_o
         rc = check_seg(elf, lay, i, diag);
         if (rc)
             return rc;
-        set_prot(elf, lay, s);
+        set_prot(elf, s);
         elf->pieces[i].seg = (uint32_t)i;
         elf->pieces[i].size = s->memsz;
     }
@@ -292,7 +307,7 @@ struct mod_sec {
     bool init, nobits, placed;
 };
 
-static int place_module(lpae_elf *elf, const elf_layout *lay, const lpae_elf_opts *o,
+static int place_module(lpae_elf *elf, const lpae_layout *lay, const lpae_elf_opts *o,
                         lpae_elf_diag *diag)
 {
     struct mod_sec *sec;
@@ -385,7 +400,7 @@ static int place_module(lpae_elf *elf, const elf_layout *lay, const lpae_elf_opt
     }
     elf->npieces = np;
     /* One vmalloc allocation per non-empty type, each followed by a guard page. */
-    cursor = o->base ? o->base : lay->modules_lo;
+    cursor = o->base ? o->base : lay->modules_vaddr;
     for (int t = 0; t < MT_N; t++) {
         lpae_elf_seg *s;
         uint64_t need;
@@ -401,19 +416,19 @@ static int place_module(lpae_elf *elf, const elf_layout *lay, const lpae_elf_opt
         s->filesz = mt_file[t];
         s->nsections = mt_count[t];
         s->va = (lpae_va_t)cursor;
-        if (cursor < lay->modules_lo || cursor + need + PAGE > lay->modules_hi) {
+        if (cursor < lay->modules_vaddr || cursor + need + PAGE > lay->modules_end) {
             rc = elf_fail(diag, LPAE_ENOSPC, LPAE_ELF_P_NOFIT, (int)elf->nsegs,
                           "%s: module group %s (%llu bytes) does not fit the modules region "
                           "0x%08x-0x%08x of %s (next free 0x%08llx)",
                           elf->name, s->name, (unsigned long long)mt_size[t],
-                          (unsigned)lay->modules_lo, (unsigned)(lay->modules_hi - 1),
-                          lay->split_name, (unsigned long long)cursor);
+                          (unsigned)lay->modules_vaddr, (unsigned)(lay->modules_end - 1),
+                          lay->split.name, (unsigned long long)cursor);
             goto out;
         }
         rc = check_seg(elf, lay, elf->nsegs, diag);
         if (rc)
             goto out;
-        set_prot(elf, lay, s);
+        set_prot(elf, s);
         mt_seg[t] = (int)elf->nsegs++;
         cursor += need + PAGE;
     }
@@ -445,16 +460,15 @@ out:
 
 /* ---- public ------------------------------------------------------------------ */
 
-int lpae_elf_place(lpae_elf *elf, const lpae_split *split, const lpae_elf_opts *opts,
+int lpae_elf_place(lpae_elf *elf, const lpae_layout *lay, const lpae_elf_opts *opts,
                    lpae_elf_diag *diag)
 {
     lpae_elf_opts def;
-    elf_layout lay;
     lpae_elf_role role = LPAE_ELF_ROLE_AUTO;
     int rc;
 
     elf_diag_ok(diag);
-    if (!elf || !split)
+    if (!elf || !lay)
         return elf_fail(diag, LPAE_EINVAL, LPAE_ELF_P_ARG, -1, "NULL argument");
     if (elf->loaded)
         return elf_fail(diag, LPAE_ESTATE, LPAE_ELF_P_ARG, -1,
@@ -466,17 +480,17 @@ int lpae_elf_place(lpae_elf *elf, const lpae_split *split, const lpae_elf_opts *
     if (opts->base & (LPAE_PAGE_SIZE - 1))
         return elf_fail(diag, LPAE_EALIGN, LPAE_ELF_P_ARG, -1,
                         "%s: base 0x%08x is not 4 KB aligned", elf->name, (unsigned)opts->base);
-    rc = elf_layout_init(&lay, split);
-    if (rc)
-        return elf_fail(diag, rc, LPAE_ELF_P_ARG, -1, "%s: split %s is not usable: %s", elf->name,
-                        split->name, lpae_strerror(rc));
+    if (lay->nregions == 0)
+        return elf_fail(diag, LPAE_EINVAL, LPAE_ELF_P_ARG, -1,
+                        "%s: the layout was not built (lpae_layout_build)", elf->name);
     elf_place_reset(elf);
-    rc = pick_role(elf, &lay, opts->role, &role, diag);
+    elf_syms_place(elf); /* back to link addresses for the role check */
+    rc = pick_role(elf, lay, opts->role, &role, diag);
     if (rc)
         return rc;
     elf->role = role;
-    rc = role == LPAE_ELF_ROLE_MODULE ? place_module(elf, &lay, opts, diag)
-                                      : place_segments(elf, &lay, opts, diag);
+    rc = role == LPAE_ELF_ROLE_MODULE ? place_module(elf, lay, opts, diag)
+                                      : place_segments(elf, lay, opts, diag);
     if (rc) {
         elf_place_reset(elf);
         elf_syms_place(elf);

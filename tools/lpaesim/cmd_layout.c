@@ -10,6 +10,7 @@
 #include "cmds.h"
 #include "lpae/elf.h"
 #include "lpae/err.h"
+#include "lpae/layout.h"
 #include "lpae/pgtable.h"
 #include "lpae/phys.h"
 #include "lpae/split.h"
@@ -99,7 +100,7 @@ static void print_image(const lpae_elf *elf, const lpae_elf_report *r)
         perm[2] = g.flags & PF_X ? 'x' : '-';
         perm[3] = '\0';
         snprintf(where, sizeof where, "%s %s", g.sel == LPAE_SEL_TTBR1 ? "TTBR1" : "TTBR0",
-                 lpae_elf_region_name(g.region));
+                 lpae_vkind_name((lpae_vkind)g.region));
         if (!g.mapped) {
             printf("  %-14s 0x%08x-0x%08x 0x%08x %4s %-14s (no access: not mapped)\n", g.name,
                    (unsigned)g.va, (unsigned)(g.va + g.memsz - 1), (unsigned)g.memsz, perm, where);
@@ -167,6 +168,9 @@ int lpaesim_cmd_layout(int argc, char **argv)
     lpae_va_t kernel_base = 0, dyn_base = 0, module_base = 0;
     uint64_t ram_mb = 1024;
     lpae_split sp;
+    lpae_layout lay;
+    lpae_layout_config lc;
+    lpae_ram_range ram;
     struct layout_machine m;
     lpae_elf **elfs;
     lpae_elf_report *reps;
@@ -230,6 +234,18 @@ int lpaesim_cmd_layout(int argc, char **argv)
                 lpae_strerror(rc));
         return 2;
     }
+    ram.base = RAM_BASE;
+    ram.size = ram_mb << 20;
+    memset(&lc, 0, sizeof lc);
+    lc.split = sp;
+    lc.ram = &ram;
+    lc.nram = 1;
+    rc = lpae_layout_build(&lc, &lay);
+    if (rc) {
+        fprintf(stderr, "lpaesim layout: --split %s: Linux has no layout for this split (%s)\n",
+                sp.name, lpae_strerror(rc));
+        return 2;
+    }
     rc = machine_init(&m, &sp, ram_mb);
     if (rc) {
         fprintf(stderr, "lpaesim layout: cannot set up simulated memory: %s\n", lpae_strerror(rc));
@@ -268,7 +284,7 @@ int lpaesim_cmd_layout(int argc, char **argv)
                 break;
             }
             /* Decide the role (to pick trees and bases) with a dry placement. */
-            rc = lpae_elf_place(elfs[k], &sp, &o, &d);
+            rc = lpae_elf_place(elfs[k], &lay, &o, &d);
             role = rc ? o.role : lpae_elf_role_of(elfs[k]);
             dyn = lpae_elf_type(elfs[k]) == ET_DYN;
             if (role == LPAE_ELF_ROLE_KERNEL ||
@@ -282,7 +298,7 @@ int lpaesim_cmd_layout(int argc, char **argv)
             t.phys = m.phys;
             t.ttbr0 = role == LPAE_ELF_ROLE_USER ? m.user0 : m.kern0;
             t.ttbr1 = m.kern1;
-            rc = lpae_elf_load(elfs[k], &sp, &o, &t, &reps[k], &d);
+            rc = lpae_elf_load(elfs[k], &lay, &o, &t, &reps[k], &d);
             if (rc) {
                 fprintf(stderr, "lpaesim layout: %s\n", d.msg);
                 status = 1;
@@ -298,8 +314,11 @@ int lpaesim_cmd_layout(int argc, char **argv)
         printf("split %s: TTBCR.T0SZ=%u T1SZ=%u, TTBR1 from 0x%08x, PAGE_OFFSET 0x%08x%s\n",
                sp.name, sp.t0sz, sp.t1sz, (unsigned)sp.ttbr1_base, (unsigned)sp.page_offset,
                sp.four_g ? ", kernel lowmem in TTBR0 under its own ASID" : "");
-        printf("simulated RAM 0x%010llx-0x%010llx (%llu MB)\n\n", (unsigned long long)RAM_BASE,
-               (unsigned long long)(RAM_BASE + (ram_mb << 20) - 1), (unsigned long long)ram_mb);
+        printf("simulated RAM 0x%010llx-0x%010llx (%llu MB); TASK_SIZE 0x%08x, modules "
+               "0x%08x-0x%08x\n\n",
+               (unsigned long long)RAM_BASE, (unsigned long long)(RAM_BASE + (ram_mb << 20) - 1),
+               (unsigned long long)ram_mb, (unsigned)lay.task_size, (unsigned)lay.modules_vaddr,
+               (unsigned)(lay.modules_end - 1));
         for (int k = 0; k < nfiles; k++) {
             print_image(elfs[k], &reps[k]);
             printf("\n");
