@@ -1480,7 +1480,7 @@ static void load_errors_roll_back(void **state)
 
     /* fixed PA: reserved, zeroed, and a collision is reported */
     b = build(&s, "lfix.elf");
-    machine_init(&m, "VMSPLIT_3G", UINT64_C(16) << 20);
+    machine_init(&m, "VMSPLIT_3G", UINT64_C(64) << 20);
     assert_int_equal(open_buf(&b, &elf, NULL), 0);
     memset(&o, 0, sizeof o);
     o.flags = LPAE_ELF_FIXED_PA;
@@ -1735,8 +1735,8 @@ static void cli_layout(void **state)
     rc = run_cli(args, out, sizeof out);
     if (rc != 0)
         fail_msg("exit %d: %s", rc, out);
-    assert_non_null(strstr(out, "TTBR1 lowmem"));
-    assert_non_null(strstr(out, "modules"));
+    assert_non_null(strstr(out, "TTBR1 kernel"));
+    assert_non_null(strstr(out, "TTBR0 modules"));
     assert_non_null(strstr(out, "TTBR0 user"));
     assert_non_null(strstr(out, "LOAD0"));
     assert_non_null(strstr(out, "ro_after_init"));
@@ -1748,6 +1748,12 @@ static void cli_layout(void **state)
         fail_msg("exit %d: %s", rc, out);
     assert_non_null(strstr(out, "TTBR1 kernel"));
     assert_non_null(strstr(out, "0xf1008000"));
+    /* the same kernel under 4G/4G at its link address: TTBR0 lowmem, nG */
+    snprintf(args, sizeof args, "--split VMSPLIT_4G_4G --kernel %s", k);
+    rc = run_cli(args, out, sizeof out);
+    if (rc != 0)
+        fail_msg("exit %d: %s", rc, out);
+    assert_non_null(strstr(out, "TTBR0 lowmem"));
 
     /* a segment that does not fit: one clear line naming segment and region */
     s = kernel_spec(0xBFFFC000u);

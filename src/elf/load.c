@@ -247,9 +247,10 @@ static int map_cluster(lpae_elf *elf, const struct cluster *c, unsigned mflags, 
             if (pf & PF_W)
                 p.ap = (p.ap == LPAE_AP_RO || p.ap == LPAE_AP_RW) ? LPAE_AP_RW : LPAE_AP_PL1_RW;
         }
-        flush =
-            run_owner >= 0 && (owner < 0 || lo != run_hi || memcmp(&p, &run_prot, sizeof p) != 0 ||
-                               elf->segs[owner].sel != elf->segs[run_owner].sel);
+        /* A run ends at a gap, a change of attributes or a change of owner (so
+         * that leaves are counted per segment). */
+        flush = run_owner >= 0 &&
+                (owner != run_owner || lo != run_hi || memcmp(&p, &run_prot, sizeof p) != 0);
         if (flush) {
             const lpae_elf_seg *o = &elf->segs[run_owner];
             lpae_pgtable *pt = tree_for(&elf->tgt, o->sel);
@@ -298,7 +299,7 @@ static int check_trees(lpae_elf *elf, lpae_elf_diag *diag)
                             "%s: segment %s needs a %s tree and none was given", elf->name, s->name,
                             s->sel == LPAE_SEL_TTBR0 ? "TTBR0" : "TTBR1");
         r = lpae_pgtable_region(pt);
-        if (!r || s->va < r->base || last > r->last)
+        if (!r || r->sel != s->sel || s->va < r->base || last > r->last)
             return elf_fail(diag, LPAE_EINVAL, LPAE_ELF_P_ARG, (int)i,
                             "%s: segment %s 0x%08x-0x%08llx is outside the given %s tree's "
                             "region",

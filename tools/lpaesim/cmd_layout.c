@@ -88,7 +88,7 @@ static void print_image(const lpae_elf *elf, const lpae_elf_report *r)
 {
     printf("%s (%s, %s)\n", lpae_elf_name(elf), type_str(lpae_elf_type(elf)),
            role_str(lpae_elf_role_of(elf)));
-    printf("  %-14s %-23s %10s %4s %-14s %-12s %-6s %2s %2s %3s %3s %5s\n", "segment", "VA range",
+    printf("  %-14s %-21s %10s %4s %-14s %-12s %-6s %2s %2s %3s %3s %5s\n", "segment", "VA range",
            "size", "perm", "region", "PA", "AP", "XN", "nG", "1G", "2M", "4K");
     for (size_t i = 0; i < lpae_elf_seg_count(elf); i++) {
         lpae_elf_seg g;
