@@ -871,22 +871,39 @@ static void kernel_lowmem_3g(void **state)
     free(b.p);
 }
 
+/* Under 4G/4G (PAGE_OFFSET 0, lowmem in TTBR0 under the kernel ASID) a
+ * kernel linked into lowmem is TTBR0 and non-global; one linked for 3G at
+ * 0xC0008000 lands in a hole of the kernel's TTBR0 space and does not fit. */
 static void kernel_lowmem_4g4g_is_ttbr0_ng(void **state)
 {
     (void)state;
-    tspec s = kernel_spec(0xC0008000u);
+    tspec s = kernel_spec(0x00008000u);
     tbuf b = build(&s, "k4g.elf");
     lpae_layout sp = layout_named("VMSPLIT_4G_4G");
     lpae_elf *elf;
     lpae_elf_seg g;
+    lpae_elf_diag d;
 
     assert_int_equal(open_buf(&b, &elf, NULL), 0);
     assert_int_equal(lpae_elf_place(elf, &sp, NULL, NULL), 0);
+    assert_int_equal(lpae_elf_role_of(elf), LPAE_ELF_ROLE_KERNEL); /* defines start_kernel */
     assert_int_equal(lpae_elf_seg_get(elf, 0, &g), 0);
     assert_int_equal(g.sel, LPAE_SEL_TTBR0);
     assert_int_equal(g.region, LPAE_VK_LOWMEM);
+    assert_false(g.global);
     assert_true(g.prot.ng); /* kernel ASID, not global */
     assert_int_equal(g.prot.ap, LPAE_AP_PL1_RO);
+    lpae_elf_close(elf);
+    free(b.p);
+
+    s = kernel_spec(0xC0008000u);
+    b = build(&s, "k4g_3g.elf");
+    assert_int_equal(open_buf(&b, &elf, NULL), 0);
+    assert_int_equal(lpae_elf_place(elf, &sp, NULL, &d), LPAE_ERANGE);
+    assert_int_equal(d.problem, LPAE_ELF_P_NOFIT);
+    assert_int_equal(d.seg, 0);
+    assert_non_null(strstr(d.msg, "LOAD0"));
+    assert_non_null(strstr(d.msg, "TTBR0 none"));
     lpae_elf_close(elf);
     free(b.p);
 }
@@ -1386,7 +1403,7 @@ static void load_module(void **state)
     lpae_va_t va;
     lpae_prot p;
     lpae_pa_t pa;
-    unsigned char buf[0x500];
+    static unsigned char buf[0x2000];
 
     machine_init(&m, "VMSPLIT_3G", UINT64_C(64) << 20);
     assert_int_equal(open_buf(&b, &elf, NULL), 0);
@@ -1748,12 +1765,14 @@ static void cli_layout(void **state)
         fail_msg("exit %d: %s", rc, out);
     assert_non_null(strstr(out, "TTBR1 kernel"));
     assert_non_null(strstr(out, "0xf1008000"));
-    /* the same kernel under 4G/4G at its link address: TTBR0 lowmem, nG */
-    snprintf(args, sizeof args, "--split VMSPLIT_4G_4G --kernel %s", k);
+    /* not moved, it does not fit 4G/4G: its link address is a hole of the
+     * kernel's TTBR0 space (lowmem starts at 0 there) */
+    snprintf(args, sizeof args, "--split VMSPLIT_4G_4G %s", k);
     rc = run_cli(args, out, sizeof out);
-    if (rc != 0)
-        fail_msg("exit %d: %s", rc, out);
-    assert_non_null(strstr(out, "TTBR0 lowmem"));
+    assert_int_equal(rc, 1);
+    assert_non_null(strstr(out, "LOAD0"));
+    assert_non_null(strstr(out, "does not fit"));
+    assert_true(strchr(out, '\n') == out + strlen(out) - 1); /* exactly one line */
 
     /* a segment that does not fit: one clear line naming segment and region */
     s = kernel_spec(0xBFFFC000u);
