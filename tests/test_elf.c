@@ -1753,6 +1753,7 @@ static void cli_layout(void **state)
     if (rc != 0)
         fail_msg("exit %d: %s", rc, out);
     assert_non_null(strstr(out, "TTBR1 kernel"));
+    assert_non_null(strstr(out, "0x0080008000")); /* PHYS_OFFSET + TEXT_OFFSET */
     assert_non_null(strstr(out, "TTBR0 modules"));
     assert_non_null(strstr(out, "TTBR0 user"));
     assert_non_null(strstr(out, "LOAD0"));

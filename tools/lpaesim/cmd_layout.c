@@ -121,9 +121,10 @@ static void print_image(const lpae_elf *elf, const lpae_elf_report *r)
 
 struct layout_machine {
     lpae_phys *phys;
-    lpae_pgtable *user0; /* the process's TTBR0 tables */
-    lpae_pgtable *kern0; /* the kernel's TTBR0 tables (lowmem under 4G/4G, modules under 3G) */
-    lpae_pgtable *kern1; /* TTBR1 */
+    uint64_t kernel_window; /* the first bytes of RAM, kept for kernel images */
+    lpae_pgtable *user0;    /* the process's TTBR0 tables */
+    lpae_pgtable *kern0;    /* the kernel's TTBR0 tables (lowmem under 4G/4G, modules under 3G) */
+    lpae_pgtable *kern1;    /* TTBR1 */
 };
 
 static void machine_free(struct layout_machine *m)
@@ -145,8 +146,13 @@ static int machine_init(struct layout_machine *m, const lpae_split *sp, uint64_t
     rc = lpae_phys_create(&pc, &m->phys);
     if (rc)
         return rc;
+    /* Like Linux, keep the kernel image's RAM (PHYS_OFFSET up) out of the
+     * way of other allocations: tables and other images come from above. */
+    m->kernel_window =
+        (ram_mb << 20) / 2 < (UINT64_C(32) << 20) ? (ram_mb << 20) / 2 : (UINT64_C(32) << 20);
     memset(&c, 0, sizeof c);
     c.phys = m->phys;
+    c.table_lo = RAM_BASE + m->kernel_window;
     c.sel = LPAE_SEL_TTBR0;
     c.tsz = sp->t0sz;
     rc = lpae_pgtable_create(&c, &m->user0);
@@ -298,6 +304,19 @@ int lpaesim_cmd_layout(int argc, char **argv)
             t.phys = m.phys;
             t.ttbr0 = role == LPAE_ELF_ROLE_USER ? m.user0 : m.kern0;
             t.ttbr1 = m.kern1;
+            t.ram_lo = RAM_BASE + m.kernel_window; /* the image window stays the kernel's */
+            /* A kernel whose image starts in the layout's kernel-image region sits
+             * where Linux loads it: PHYS_OFFSET + (VA - image region start), i.e.
+             * PHYS_OFFSET + TEXT_OFFSET for a standard image. */
+            if (lpae_elf_type(elfs[k]) == ET_EXEC && lpae_elf_place(elfs[k], &lay, &o, NULL) == 0 &&
+                lpae_elf_role_of(elfs[k]) == LPAE_ELF_ROLE_KERNEL) {
+                lpae_elf_seg g0;
+                if (lpae_elf_seg_get(elfs[k], 0, &g0) == 0 && g0.va >= lay.kernel_start &&
+                    g0.va < lay.kernel_end) {
+                    o.flags |= LPAE_ELF_FIXED_PA;
+                    o.pa = lay.phys_offset + ((g0.va & ~UINT32_C(0xFFF)) - lay.kernel_start);
+                }
+            }
             rc = lpae_elf_load(elfs[k], &lay, &o, &t, &reps[k], &d);
             if (rc) {
                 fprintf(stderr, "lpaesim layout: %s\n", d.msg);
