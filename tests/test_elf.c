@@ -960,6 +960,25 @@ static void kernel_linked_in_vmalloc(void **state)
     assert_int_equal(g.va, 0xF100F000u);
     assert_int_equal(g.sel, LPAE_SEL_TTBR1);
     assert_int_equal(g.region, LPAE_VK_KERNEL_IMAGE);
+    /* moved down into 3G lowmem: a negative offset */
+    {
+        lpae_layout sp3 = layout_named("VMSPLIT_3G");
+        lpae_elf_opts o;
+        lpae_elf_diag d;
+        lpae_elf_sym sym;
+        memset(&o, 0, sizeof o);
+        o.base = 0xC0008000u;
+        assert_int_equal(lpae_elf_place(elf, &sp3, &o, NULL), 0);
+        assert_int_equal(lpae_elf_seg_get(elf, 2, &g), 0);
+        assert_int_equal(g.va, 0xC000F000u);
+        assert_int_equal(lpae_elf_sym_lookup(elf, 0xC0009004u, &sym), 0);
+        assert_string_equal(sym.name, "start_kernel");
+        /* moved past 4 GB */
+        o.base = 0xFFFF0000u;
+        assert_int_equal(lpae_elf_place(elf, &sp3, &o, &d), LPAE_ERANGE);
+        assert_int_equal(d.problem, LPAE_ELF_P_NOFIT);
+        assert_int_equal(lpae_elf_seg_count(elf), 0);
+    }
     lpae_elf_close(elf);
     free(b.p);
 }

@@ -369,7 +369,7 @@ int lpae_elf_load(lpae_elf *elf, const lpae_layout *lay, const lpae_elf_opts *op
     /* Clusters: each module group alone; the kernel image, or a fixed-PA
      * image, as one physically contiguous span; user segments grouped when
      * they share a page. */
-    cl = calloc(elf->nsegs, sizeof *cl);
+    cl = calloc(elf->nsegs ? elf->nsegs : 1, sizeof *cl);
     if (!cl)
         return elf_fail(diag, LPAE_ENOMEM, LPAE_ELF_P_IO, -1, "%s: out of memory", elf->name);
     for (size_t i = 0; i < elf->nsegs; i++) {

@@ -256,12 +256,14 @@ static int place_segments(lpae_elf *elf, const lpae_layout *lay, const lpae_elf_
 {
     uint64_t min_page = PG_DOWN(elf->loads[0].p_vaddr);
     uint64_t base = min_page;
+    int64_t delta;
 
     if (elf->role == LPAE_ELF_ROLE_KERNEL && o->base)
         base = o->base;
     else if (elf->role == LPAE_ELF_ROLE_USER && elf->eh.e_type == ET_DYN)
         base = o->base ? o->base : PG_DOWN(lay->task_size / 3 * 2);
-    elf->bias = (int32_t)(uint32_t)(base - min_page);
+    delta = (int64_t)base - (int64_t)min_page;
+    elf->bias = (int32_t)(uint32_t)(uint64_t)delta;
 
     elf->segs = calloc(elf->nloads, sizeof *elf->segs);
     elf->pieces = calloc(elf->nloads, sizeof *elf->pieces);
@@ -271,7 +273,7 @@ static int place_segments(lpae_elf *elf, const lpae_layout *lay, const lpae_elf_
     for (size_t i = 0; i < elf->nloads; i++) {
         const GElf_Phdr *ph = &elf->loads[i];
         lpae_elf_seg *s = &elf->segs[i];
-        uint64_t va = ph->p_vaddr + (uint64_t)(uint32_t)elf->bias;
+        int64_t va = (int64_t)ph->p_vaddr + delta;
         int rc;
 
         snprintf(s->name, sizeof s->name, "LOAD%u", (unsigned)i);
@@ -280,10 +282,10 @@ static int place_segments(lpae_elf *elf, const lpae_layout *lay, const lpae_elf_
         s->memsz = (uint32_t)ph->p_memsz;
         s->filesz = (uint32_t)ph->p_filesz;
         s->file_off = (uint32_t)ph->p_offset;
-        if (elf->bias && va + ph->p_memsz > UINT64_C(0x100000000))
+        if (va < 0 || (uint64_t)va + ph->p_memsz > UINT64_C(0x100000000))
             return elf_fail(diag, LPAE_ERANGE, LPAE_ELF_P_NOFIT, (int)i,
-                            "%s: segment %s moved by 0x%08x would extend past 4 GB", elf->name,
-                            s->name, (unsigned)elf->bias);
+                            "%s: segment %s moved by 0x%08x would leave the 32-bit address space",
+                            elf->name, s->name, (unsigned)elf->bias);
         s->va = (lpae_va_t)va;
         rc = check_seg(elf, lay, i, diag);
         if (rc)
