@@ -443,6 +443,52 @@ static void format_like_boot_log(void **state)
     free(buf);
 }
 
+/* The presets of lpae/split.h (branch core) build, and match the values
+ * these tests assume. */
+static void split_presets(void **state)
+{
+    (void)state;
+    const lpae_split want[] = {split_3g(), split_2g(), split_1g(), split_4g(0)};
+    assert_int_equal(lpae_split_preset_count(), 4);
+    for (size_t i = 0; i < lpae_split_preset_count(); i++) {
+        lpae_split s;
+        assert_int_equal(lpae_split_preset(i, &s), LPAE_OK);
+        lpae_split f;
+        assert_int_equal(lpae_split_find(s.name, &f), LPAE_OK);
+        size_t k = 0;
+        while (k < 4 && strcmp(want[k].name, s.name) != 0)
+            k++;
+        assert_true(k < 4);
+        assert_int_equal(s.t0sz, want[k].t0sz);
+        assert_int_equal(s.t1sz, want[k].t1sz);
+        assert_int_equal(s.four_g, want[k].four_g);
+        assert_int_equal(s.page_offset, want[k].page_offset);
+        assert_int_equal(s.ttbr1_base, want[k].ttbr1_base);
+        lpae_layout l = build(s, ram_8g, 2);
+        check_tiling(&l, i + 10);
+        /* every region's TTBR agrees with the architecture's region selection */
+        lpae_regs regs;
+        lpae_regs_init(&regs);
+        assert_int_equal(lpae_regs_set_ttbcr(&regs, lpae_split_ttbcr(&s, 0)), LPAE_OK);
+        for (size_t r = 0; r < l.nregions; r++) {
+            lpae_region rg;
+            assert_int_equal(lpae_regs_region(&regs, l.regions[r].start, &rg), LPAE_OK);
+            assert_int_equal(rg.sel, l.regions[r].sel);
+            assert_int_equal(lpae_regs_region(&regs, (lpae_va_t)(l.regions[r].end - 1), &rg),
+                             LPAE_OK);
+            assert_int_equal(rg.sel, l.regions[r].sel);
+        }
+    }
+    /* a custom split with a gap is refused */
+    lpae_layout_config cfg;
+    memset(&cfg, 0, sizeof(cfg));
+    assert_int_equal(lpae_split_find("t0sz=2,t1sz=2", &cfg.split), LPAE_OK);
+    cfg.ram = ram_8g;
+    cfg.nram = 2;
+    lpae_layout l;
+    assert_int_equal(lpae_layout_build(&cfg, &l), LPAE_EUNSUPP);
+}
+
 static void names(void **state)
 {
     (void)state;
@@ -544,10 +590,15 @@ static void error_paths(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(vmsplit_3g),           cmocka_unit_test(vmsplit_2g_and_1g),
-        cmocka_unit_test(vmsplit_4g_4g),        cmocka_unit_test(small_ram_and_options),
-        cmocka_unit_test(ram_with_holes),       cmocka_unit_test(fixmap_slots),
-        cmocka_unit_test(format_like_boot_log), cmocka_unit_test(names),
+        cmocka_unit_test(vmsplit_3g),
+        cmocka_unit_test(vmsplit_2g_and_1g),
+        cmocka_unit_test(vmsplit_4g_4g),
+        cmocka_unit_test(small_ram_and_options),
+        cmocka_unit_test(ram_with_holes),
+        cmocka_unit_test(fixmap_slots),
+        cmocka_unit_test(format_like_boot_log),
+        cmocka_unit_test(split_presets),
+        cmocka_unit_test(names),
         cmocka_unit_test(error_paths),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
