@@ -206,6 +206,7 @@ static int map_cluster(lpae_elf *elf, const struct cluster *c, unsigned mflags, 
     uint64_t *b = malloc(2 * n * sizeof *b);
     uint64_t run_lo = 0, run_hi = 0;
     int run_owner = -1;
+    bool user = elf->role == LPAE_ELF_ROLE_USER;
     lpae_prot run_prot;
     int rc = 0;
 
@@ -237,9 +238,12 @@ static int map_cluster(lpae_elf *elf, const struct cluster *c, unsigned mflags, 
                 const lpae_elf_seg *s = &elf->segs[i];
                 if (!s->mapped || PG_DOWN(s->va) >= hi || PG_UP((uint64_t)s->va + s->memsz) <= lo)
                     continue;
-                if (owner < 0)
+                /* User images: the later segment's mapping replaces the page, as
+                 * binfmt_elf maps later segments with MAP_FIXED. Kernel images:
+                 * the union of the permissions. */
+                if (owner < 0 || user)
                     owner = (int)i;
-                pf |= s->flags;
+                pf = user ? s->flags : pf | s->flags;
             }
         if (owner >= 0) {
             p = elf->segs[owner].prot;
