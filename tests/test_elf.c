@@ -22,6 +22,7 @@
 #include "lpae/elf.h"
 #include "lpae/err.h"
 #include "lpae/hwdef.h"
+#include "lpae/mm.h"
 #include "lpae/pgtable.h"
 #include "lpae/phys.h"
 #include "lpae/split.h"
@@ -1636,6 +1637,116 @@ static void load_random_layouts(void **state)
     }
 }
 
+/* User images into an lpae_mm process: VMAs, populated pages, fork, unload. */
+static void load_into_mm(void **state)
+{
+    (void)state;
+    tspec s = user_spec(ET_EXEC, 0x10000, true);
+    tbuf b = build(&s, "umm.elf");
+    machine m;
+    lpae_mmsys_config sc;
+    lpae_mmsys *sys;
+    lpae_mm *mm, *child;
+    lpae_elf *elf, *elf2;
+    lpae_elf_report r;
+    lpae_elf_diag d;
+    lpae_elf_opts o;
+    lpae_elf_seg t, ds;
+    lpae_vma v;
+    lpae_mm_stats st;
+    lpae_pte_ref ref;
+    lpae_prot p;
+    unsigned char buf[0x2300];
+
+    machine_init(&m, "VMSPLIT_3G", UINT64_C(64) << 20);
+    sc.phys = m.phys;
+    sc.layout = &m.lay;
+    assert_int_equal(lpae_mmsys_create(&sc, &sys), 0);
+    assert_int_equal(lpae_mm_create(sys, &mm), 0);
+    assert_int_equal(open_buf(&b, &elf, NULL), 0);
+    assert_int_equal(lpae_elf_load_mm(elf, &m.lay, NULL, m.phys, mm, &r, &d), 0);
+    /* text [0x10000, 0x12000) lost its last page to data [0x12000, 0x14000) */
+    assert_int_equal(lpae_mm_vma_count(mm), 2);
+    assert_int_equal(lpae_mm_vma_get(mm, 0, &v), 0);
+    assert_int_equal(v.start, 0x10000);
+    assert_int_equal(v.end, 0x12000);
+    assert_int_equal(v.flags, LPAE_VM_READ | LPAE_VM_EXEC);
+    assert_int_equal(lpae_mm_vma_get(mm, 1, &v), 0);
+    assert_int_equal(v.start, 0x12000);
+    assert_int_equal(v.end, 0x14000);
+    assert_int_equal(v.flags, LPAE_VM_READ | LPAE_VM_WRITE);
+    assert_int_equal(r.leaves[3], 4);
+    assert_int_equal(r.ram_bytes, 4 * 4096);
+    assert_true(r.table_pages[0] >= 2);
+    assert_int_equal(r.file_bytes, sizeof u_text + sizeof u_data);
+    assert_int_equal(lpae_elf_seg_get(elf, 0, &t), 0);
+    assert_int_equal(lpae_elf_seg_get(elf, 1, &ds), 0);
+    assert_int_equal(t.granules[3], 2);
+    assert_int_equal(ds.granules[3], 2);
+    /* bytes through the mm's tables, page by page */
+    for (uint32_t off = 0; off < sizeof u_text; off += 0x100) {
+        lpae_pa_t pa;
+        uint64_t size;
+        uint32_t va = 0x10000 + off;
+        assert_int_equal(lpae_pgtable_lookup(lpae_mm_pgtable(mm), va, &ref), 0);
+        size = UINT64_C(1) << LPAE_LEVEL_SHIFT(ref.level);
+        pa = (ref.desc & LPAE_DESC_ADDR_MASK & ~(size - 1)) + (va & (size - 1));
+        assert_int_equal(lpae_phys_read(m.phys, pa, buf,
+                                        0x100 < sizeof u_text - off ? 0x100 : sizeof u_text - off),
+                         0);
+        assert_memory_equal(buf, u_text + off,
+                            0x100 < sizeof u_text - off ? 0x100 : sizeof u_text - off);
+    }
+    assert_int_equal(lpae_pgtable_lookup(lpae_mm_pgtable(mm), 0x12400, &ref), 0);
+    lpae_desc_prot(ref.desc, &p);
+    assert_int_equal(p.ap, LPAE_AP_RW);
+    assert_true(p.xn);
+    assert_true(p.ng);
+    assert_int_equal(lpae_pgtable_lookup(lpae_mm_pgtable(mm), 0x10000, &ref), 0);
+    lpae_desc_prot(ref.desc, &p);
+    assert_int_equal(p.ap, LPAE_AP_RO);
+    assert_false(p.xn);
+    /* the process forks like any other */
+    assert_int_equal(lpae_mm_fork(mm, &child, NULL), 0);
+    assert_int_equal(lpae_mm_vma_count(child), 2);
+    lpae_mm_destroy(child);
+    /* a second image over the first: EEXIST, nothing changed */
+    assert_int_equal(open_buf(&b, &elf2, NULL), 0);
+    assert_int_equal(lpae_mm_stats_get(mm, &st), 0);
+    assert_int_equal(lpae_elf_load_mm(elf2, &m.lay, NULL, m.phys, mm, &r, &d), LPAE_EEXIST);
+    assert_int_equal(d.problem, LPAE_ELF_P_MEMORY);
+    assert_int_equal(lpae_mm_vma_count(mm), 2);
+    /* kernel role, FIXED_PA: refused */
+    memset(&o, 0, sizeof o);
+    o.role = LPAE_ELF_ROLE_KERNEL;
+    assert_int_equal(lpae_elf_load_mm(elf2, &m.lay, &o, m.phys, mm, &r, &d), LPAE_EINVAL);
+    o.role = LPAE_ELF_ROLE_USER;
+    o.flags = LPAE_ELF_FIXED_PA;
+    assert_int_equal(lpae_elf_load_mm(elf2, &m.lay, &o, m.phys, mm, &r, &d), LPAE_EINVAL);
+    assert_int_equal(lpae_elf_load_mm(elf2, &m.lay, NULL, m.phys, NULL, &r, &d), LPAE_EINVAL);
+    lpae_elf_close(elf2);
+    /* unload: the VMAs and pages go */
+    assert_int_equal(lpae_elf_load_mm(elf, &m.lay, NULL, m.phys, mm, &r, &d), LPAE_ESTATE);
+    assert_int_equal(lpae_elf_unload(elf), 0);
+    assert_int_equal(lpae_mm_vma_count(mm), 0);
+    assert_int_equal(lpae_mm_stats_get(mm, &st), 0);
+    assert_int_equal(st.pages, 0);
+    /* ET_DYN at its default base in the same mm */
+    lpae_elf_close(elf);
+    free(b.p);
+    s = user_spec(ET_DYN, 0, false);
+    b = build(&s, "umm_dyn.elf");
+    assert_int_equal(open_buf(&b, &elf, NULL), 0);
+    assert_int_equal(lpae_elf_load_mm(elf, &m.lay, NULL, m.phys, mm, &r, &d), 0);
+    assert_int_equal(lpae_mm_find_vma(mm, (0xBF000000u / 3 * 2) & ~0xFFFu, &v), 0);
+    lpae_elf_close(elf); /* mappings stay with the mm */
+    assert_int_equal(lpae_mm_vma_count(mm), 2);
+    lpae_mm_destroy(mm);
+    lpae_mmsys_destroy(sys);
+    machine_free(&m);
+    free(b.p);
+}
+
 /* ======================================================================
  * Real ARM binaries (skipped when the build could not make them)
  * ==================================================================== */
@@ -1729,6 +1840,29 @@ static void real_armhf_libc(void **state)
         found++;
         load_path(libs[i], "VMSPLIT_3G", LPAE_ELF_ROLE_AUTO, 0);
         load_path(libs[i], "VMSPLIT_4G_4G", LPAE_ELF_ROLE_USER, 0x40000000u);
+        {
+            machine m;
+            lpae_mmsys_config sc;
+            lpae_mmsys *sys;
+            lpae_mm *mm;
+            lpae_elf *elf;
+            lpae_elf_report r;
+            lpae_elf_diag d;
+            machine_init(&m, "VMSPLIT_3G", UINT64_C(64) << 20);
+            sc.phys = m.phys;
+            sc.layout = &m.lay;
+            assert_int_equal(lpae_mmsys_create(&sc, &sys), 0);
+            assert_int_equal(lpae_mm_create(sys, &mm), 0);
+            assert_int_equal(lpae_elf_open_file(libs[i], &elf, NULL), 0);
+            if (lpae_elf_load_mm(elf, &m.lay, NULL, m.phys, mm, &r, &d) != 0)
+                fail_msg("%s", d.msg);
+            assert_true(lpae_mm_vma_count(mm) >= 2);
+            assert_true(r.file_bytes > 0);
+            lpae_elf_close(elf);
+            lpae_mm_destroy(mm);
+            lpae_mmsys_destroy(sys);
+            machine_free(&m);
+        }
     }
     if (!found) {
         print_message("SKIP: Debian libc6-armhf-cross not installed\n");
@@ -1863,6 +1997,7 @@ int main(void)
         cmocka_unit_test(load_module),
         cmocka_unit_test(load_errors_roll_back),
         cmocka_unit_test(load_random_layouts),
+        cmocka_unit_test(load_into_mm),
         cmocka_unit_test(real_arm_none_eabi),
         cmocka_unit_test(real_armhf_libc),
         cmocka_unit_test(cli_layout),

@@ -28,6 +28,7 @@
 
 #include "lpae/export.h"
 #include "lpae/layout.h"
+#include "lpae/mm.h"
 #include "lpae/pgtable.h"
 #include "lpae/phys.h"
 #include "lpae/regs.h"
@@ -207,13 +208,30 @@ LPAE_API int lpae_elf_seg_get(const lpae_elf *elf, size_t i, lpae_elf_seg *out);
 LPAE_API int lpae_elf_load(lpae_elf *elf, const lpae_layout *lay, const lpae_elf_opts *opts,
                            const lpae_elf_target *tgt, lpae_elf_report *rep, lpae_elf_diag *diag);
 
+/**
+ * Load a user program or shared object into process address space @p mm as
+ * Linux's binfmt_elf does: one VMA per PT_LOAD segment (page-rounded; a page
+ * shared with the previous segment is taken over by the later one, as
+ * MAP_FIXED does), every page populated through lpae_mm (so frames, tables,
+ * counts, fork and munmap stay lpae_mm's), then the file bytes copied into
+ * the frames; the rest (bss, padding) reads as zero. Segments with no
+ * access flag are left unmapped. @p lay and @p phys must be the ones @p mm's
+ * lpae_mmsys was created with. On error nothing of this load stays mapped.
+ * Errors: those of lpae_elf_place() (role must be AUTO or USER),
+ * LPAE_ESTATE (already loaded), LPAE_EEXIST (a VMA is there already),
+ * LPAE_ENOSPC, LPAE_ENOMEM.
+ */
+LPAE_API int lpae_elf_load_mm(lpae_elf *elf, const lpae_layout *lay, const lpae_elf_opts *opts,
+                              lpae_phys *phys, lpae_mm *mm, lpae_elf_report *rep,
+                              lpae_elf_diag *diag);
+
 /** The report of the current load. Errors: LPAE_EINVAL, LPAE_ESTATE (not loaded). */
 LPAE_API int lpae_elf_report_get(const lpae_elf *elf, lpae_elf_report *rep);
 
 /**
- * Unmap what lpae_elf_load() mapped and free its RAM. The trees and phys
- * given to the load must still exist. Errors: LPAE_EINVAL, LPAE_ESTATE (not
- * loaded), or the first error from the table builder (the rest is still undone).
+ * Unmap what lpae_elf_load() mapped and free its RAM (for lpae_elf_load_mm():
+ * munmap its VMAs). The trees, phys or mm given to the load must still exist. Errors: LPAE_EINVAL,
+ * LPAE_ESTATE (not loaded), or the first error from the table builder (the rest is still undone).
  */
 LPAE_API int lpae_elf_unload(lpae_elf *elf);
 

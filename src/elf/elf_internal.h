@@ -89,6 +89,7 @@ struct lpae_elf {
     /* Load. */
     bool loaded;
     lpae_elf_target tgt;
+    lpae_mm *mm; /* set by lpae_elf_load_mm(): runs are VMAs of this mm */
     struct elf_run *runs;
     size_t nruns, cap_runs;
     struct elf_alloc *allocs;
@@ -111,5 +112,10 @@ void elf_syms_free(lpae_elf *elf);
 
 /* place.c */
 void elf_place_reset(lpae_elf *elf);
+
+/* load.c */
+int elf_push_run(lpae_elf *elf, lpae_va_t va, uint32_t size, lpae_ttbr_sel sel);
+int elf_undo(lpae_elf *elf);
+void elf_count_leaves(const lpae_pgtable *pt, lpae_va_t va, uint64_t size, uint32_t *g);
 
 #endif

@@ -19,7 +19,7 @@ struct cluster {
     size_t first, last; /* segment indices covered (inclusive) */
 };
 
-static int push_run(lpae_elf *elf, lpae_va_t va, uint32_t size, lpae_ttbr_sel sel)
+int elf_push_run(lpae_elf *elf, lpae_va_t va, uint32_t size, lpae_ttbr_sel sel)
 {
     if (elf->nruns == elf->cap_runs) {
         size_t n = elf->cap_runs ? elf->cap_runs * 2 : 8;
@@ -58,14 +58,16 @@ static lpae_pgtable *tree_for(const lpae_elf_target *t, unsigned sel)
 }
 
 /* Undo everything recorded; returns the first error. */
-static int undo(lpae_elf *elf)
+int elf_undo(lpae_elf *elf)
 {
     int first = 0;
 
     for (size_t i = elf->nruns; i-- > 0;) {
         const struct elf_run *r = &elf->runs[i];
         lpae_pgtable *pt = tree_for(&elf->tgt, r->sel);
-        int rc = pt ? lpae_pgtable_unmap(pt, r->va, r->size) : LPAE_EINVAL;
+        int rc = elf->mm ? lpae_mm_munmap(elf->mm, r->va, r->size, NULL)
+                 : pt    ? lpae_pgtable_unmap(pt, r->va, r->size)
+                         : LPAE_EINVAL;
         if (rc && !first)
             first = rc;
     }
@@ -184,7 +186,7 @@ static int copy_bytes(lpae_elf *elf, const struct cluster *cl, size_t ncl, lpae_
 }
 
 /* Count the leaves covering [va, va+size) into g[1..3]. */
-static void count_leaves(const lpae_pgtable *pt, lpae_va_t va, uint64_t size, uint32_t *g)
+void elf_count_leaves(const lpae_pgtable *pt, lpae_va_t va, uint64_t size, uint32_t *g)
 {
     uint64_t a = va, end = (uint64_t)va + size;
     while (a < end) {
@@ -267,13 +269,13 @@ static int map_cluster(lpae_elf *elf, const struct cluster *c, unsigned mflags, 
                               o->sel == LPAE_SEL_TTBR0 ? "TTBR0" : "TTBR1", lpae_strerror(rc));
                 break;
             }
-            rc = push_run(elf, (lpae_va_t)run_lo, (uint32_t)(run_hi - run_lo), o->sel);
+            rc = elf_push_run(elf, (lpae_va_t)run_lo, (uint32_t)(run_hi - run_lo), o->sel);
             if (rc) {
                 lpae_pgtable_unmap(pt, (lpae_va_t)run_lo, run_hi - run_lo);
                 rc = elf_fail(diag, rc, LPAE_ELF_P_IO, -1, "%s: out of memory", elf->name);
                 break;
             }
-            count_leaves(pt, (lpae_va_t)run_lo, run_hi - run_lo, elf->segs[run_owner].granules);
+            elf_count_leaves(pt, (lpae_va_t)run_lo, run_hi - run_lo, elf->segs[run_owner].granules);
             run_owner = -1;
         }
         if (owner < 0)
@@ -362,6 +364,7 @@ int lpae_elf_load(lpae_elf *elf, const lpae_layout *lay, const lpae_elf_opts *op
     if (opts->flags & LPAE_ELF_REPLACE)
         mflags |= LPAE_MAP_REPLACE;
     elf->tgt = *tgt;
+    elf->mm = NULL;
     rc = check_trees(elf, diag);
     if (rc)
         return rc;
@@ -424,7 +427,7 @@ int lpae_elf_load(lpae_elf *elf, const lpae_layout *lay, const lpae_elf_opts *op
     for (size_t j = 0; j < ncl && !rc; j++)
         rc = map_cluster(elf, &cl[j], mflags, diag);
     if (rc) {
-        undo(elf);
+        elf_undo(elf);
         free(cl);
         return rc;
     }
@@ -467,7 +470,8 @@ int lpae_elf_unload(lpae_elf *elf)
         return LPAE_EINVAL;
     if (!elf->loaded)
         return LPAE_ESTATE;
-    rc = undo(elf);
+    rc = elf_undo(elf);
     elf->loaded = false;
+    elf->mm = NULL;
     return rc;
 }
