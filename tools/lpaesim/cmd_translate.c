@@ -482,6 +482,7 @@ struct opts {
     lpae_ram_range ram[LPAE_PHYS_MAX_RANGES];
     size_t nram;
     bool explain;
+    uint64_t mem_cap; /* host bytes for image backing; 0 = no cap */
 };
 
 static void usage(FILE *f)
@@ -505,6 +506,9 @@ static void usage(FILE *f)
           "                   --ram, RAM is exactly the 4 KB pages the images cover, so a\n"
           "                   descriptor fetch anywhere else is an external abort on the walk.\n"
           "                   With --ram, RAM not covered by an image reads as zero.\n"
+          "  --mem-cap SIZE   host memory the images may use (SIZE may end in K, M, G, T;\n"
+          "                   default 1G, 0 = no cap): larger images fail with one line\n"
+          "                   instead of exhausting the host\n"
           "\n"
           "Exit status: 0 ok, 1 bad input file or value (one line: FILE:LINE: expected ...),\n"
           "2 bad command line.\n",
@@ -570,6 +574,14 @@ static int parse_args(int argc, char **argv, struct opts *o, FILE *out, FILE *er
                 return usage_error(errf, "expected --image PA:FILE with PA below 2^40, got '%s'",
                                    show(v, sb));
             o->nimg++;
+        } else if (opt_value(argc, argv, &i, "--mem-cap", &v)) {
+            if (!v)
+                return usage_error(errf, "expected a SIZE after --mem-cap");
+            if (lpaesim_parse_size(v, &o->mem_cap) < 0)
+                return usage_error(errf,
+                                   "expected --mem-cap SIZE (bytes, may end in K, M, G or T), "
+                                   "got '%s'",
+                                   show(v, sb));
         } else if (opt_value(argc, argv, &i, "--ram", &v)) {
             if (!v)
                 return usage_error(errf, "expected BASE:SIZE after --ram");
@@ -631,6 +643,19 @@ static int open_images(struct opts *o, FILE *errf)
                     "lpaesim translate: image '%s' at 0x%" PRIx64
                     ": expected it to end below 2^40, it is %" PRIu64 " bytes\n",
                     show(im->file, sb), im->pa, im->size);
+            return -1;
+        }
+    }
+    if (o->mem_cap) {
+        uint64_t need = 0;
+        for (size_t i = 0; i < o->nimg; i++)
+            need += (o->img[i].size + LPAE_PAGE_SIZE - 1) & LPAE_PAGE_MASK;
+        if (need > o->mem_cap) {
+            fprintf(errf,
+                    "lpaesim translate: the images need %" PRIu64
+                    " bytes of host memory, over the cap of %" PRIu64
+                    " (expected a larger --mem-cap, or 0 for none)\n",
+                    need, o->mem_cap);
             return -1;
         }
     }
@@ -730,6 +755,13 @@ static int load_images(const struct opts *o, lpae_phys *phys, FILE *errf)
                 goto out;
             }
             rc = lpae_phys_write(phys, im->pa + done, buf, got);
+            if (rc == LPAE_ENOMEM && o->mem_cap) {
+                fprintf(errf,
+                        "lpaesim translate: loading image '%s': host memory cap of %" PRIu64
+                        " bytes reached (expected a larger --mem-cap, or 0 for none)\n",
+                        show(im->file, sb), o->mem_cap);
+                goto out;
+            }
             if (rc < 0) {
                 fprintf(errf, "lpaesim translate: loading image '%s': %s\n", show(im->file, sb),
                         lpae_strerror(rc));
@@ -787,7 +819,7 @@ static int print_explain(const lpae_walk_result *res, char **buf, size_t *cap, F
 
 int lpaesim_translate_main(int argc, char **argv, FILE *out, FILE *errf)
 {
-    struct opts o = {0};
+    struct opts o = {.mem_cap = LPAESIM_DEFAULT_MEM_CAP};
     lpaesim_probes probes = {0};
     lpae_regs regs;
     lpae_phys *phys = NULL;
@@ -830,7 +862,8 @@ int lpaesim_translate_main(int argc, char **argv, FILE *out, FILE *errf)
     if (!o.nram && default_ram(&o, errf) < 0)
         goto out;
     {
-        const lpae_phys_config cfg = {.ranges = o.ram, .nranges = o.nram};
+        const lpae_phys_config cfg = {
+            .ranges = o.ram, .nranges = o.nram, .backing_cap_bytes = o.mem_cap};
         rc = lpae_phys_create(&cfg, &phys);
         if (rc < 0) {
             fprintf(errf,

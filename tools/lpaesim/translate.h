@@ -15,6 +15,9 @@
 #include "lpae/regs.h"
 #include "lpae/types.h"
 
+/* Default host-memory cap of `translate --mem-cap` (bytes of image backing). */
+#define LPAESIM_DEFAULT_MEM_CAP (UINT64_C(1) << 30)
+
 /* Room for one diagnostic line. */
 #define LPAESIM_ERRLEN 512
 
