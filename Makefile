@@ -2,16 +2,21 @@
 #   make demo     build, then run the translation demo
 #   make test     build normal + ASan/UBSan configurations, run ctest in both
 #   make install  PREFIX=/usr/local (default)
+#   make fuzz     clang + libFuzzer build (build-fuzz/), then each fuzz target
+#                 for FUZZ_SECONDS (default 60); new inputs in build-fuzz/fuzz-corpus/
+#   make valgrind every unit test and corpus replay under valgrind memcheck
 # Both demo and test first run tools/ensure-deps.sh (installs missing Debian
 # packages, or stops with one line naming them).
 BUILD      ?= build
 BUILD_ASAN ?= build-asan
+BUILD_FUZZ ?= build-fuzz
+FUZZ_SECONDS ?= 60
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 PREFIX     ?= /usr/local
 CMAKE_ARGS ?=
 MAKEFLAGS  += --no-print-directory
 
-.PHONY: all deps build build-asan test demo install clean format tidy
+.PHONY: all deps build build-asan test demo install clean format tidy fuzz valgrind
 
 all: build
 
@@ -29,6 +34,28 @@ build-asan: deps
 test: build build-asan
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 	@cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS)
+
+# Each target first runs its corpus under ctest (label fuzz), then fuzzes for
+# FUZZ_SECONDS. Crashes are written to build-fuzz/fuzz-artifacts/; add a
+# crashing input to tests/fuzz/corpus/<target>/ once it is fixed.
+fuzz: deps
+	@cmake -S . -B $(BUILD_FUZZ) -DCMAKE_C_COMPILER=clang -DLPAE_FUZZ=ON $(CMAKE_ARGS) >/dev/null
+	@cmake --build $(BUILD_FUZZ) -j $(JOBS) --target lpae_fuzz
+	@cd $(BUILD_FUZZ) && ctest -L fuzz --output-on-failure
+	@mkdir -p $(BUILD_FUZZ)/fuzz-artifacts
+	@set -e; for t in $$(cd $(BUILD_FUZZ)/bin && ls fuzz_* | sed 's/^fuzz_//'); do \
+	  mkdir -p $(BUILD_FUZZ)/fuzz-corpus/$$t; \
+	  echo "fuzz_$$t: $(FUZZ_SECONDS) s"; \
+	  $(BUILD_FUZZ)/bin/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    -artifact_prefix=$(BUILD_FUZZ)/fuzz-artifacts/$$t- \
+	    $(BUILD_FUZZ)/fuzz-corpus/$$t tests/fuzz/corpus/$$t 2>&1 | \
+	    grep -E '^(stat::number_of_executed_units|stat::new_units_added|==|SUMMARY|artifact_prefix|Test unit)' ; \
+	done
+
+# Unit tests and corpus replays of the normal build under memcheck; fails on
+# any error or definite leak.
+valgrind: build
+	@sh tests/valgrind.sh $(BUILD)
 
 demo: build
 	@$(BUILD)/bin/lpaesim demo

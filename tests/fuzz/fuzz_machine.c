@@ -4,7 +4,8 @@
  * tree that covers the whole 4 GB (TTBCR.T0SZ = 0).
  *
  * The harness does the TLB maintenance Linux would after each table change
- * (TLBIMVAA IS per page for small ranges, else TLBIALL IS), so the TLBs and
+ * (TLBIMVAA IS per page for small ranges, else TLBIALL IS, and every page of
+ * a block split at an end of the range), so the TLBs and
  * walk caches must then agree with the tables: every translation is compared
  * with a fresh lpae_walk() of the current tables, and the machine's
  * coherence checker is on and must never report. Extra TLBIs chosen by the
@@ -16,6 +17,7 @@
 
 #include "fuzz.h"
 #include "lpae/cost.h"
+#include "lpae/hwdef.h"
 #include "lpae/err.h"
 #include "lpae/machine.h"
 #include "lpae/pgtable.h"
@@ -96,6 +98,34 @@ static void maintain(lpae_cpu *cpu, lpae_va_t va, uint64_t size)
     lpae_cpu_isb(cpu);
 }
 
+/* A block (level 1 or 2) mapping an end of [va, va+size) gets split by a
+ * change of part of it. A micro-TLB that holds blocks as 4 KB pieces
+ * (utlb.*.sizes = 4K) keeps pieces of the block outside the range, so Linux
+ * flushes the whole block when it splits one: find such blocks before the
+ * change, as [*lo, *lo + *len) (len 0 = none). */
+static void edge_blocks(const lpae_pgtable *pt, lpae_va_t va, uint64_t size, lpae_va_t lo[2],
+                        uint64_t len[2])
+{
+    lpae_va_t ends[2] = {va, (lpae_va_t)(va + size - 1)};
+    for (int i = 0; i < 2; i++) {
+        lpae_pte_ref ref;
+        len[i] = 0;
+        if (lpae_pgtable_lookup(pt, ends[i], &ref) == 0 && ref.level < 3) {
+            len[i] = UINT64_C(1) << LPAE_LEVEL_SHIFT(ref.level);
+            lo[i] = ends[i] & ~(lpae_va_t)(len[i] - 1);
+        }
+    }
+}
+
+static void maintain_blocks(lpae_cpu *cpu, const lpae_va_t lo[2], const uint64_t len[2])
+{
+    for (int i = 0; i < 2; i++)
+        if (len[i] && (i == 0 || lo[1] != lo[0] || !len[0]))
+            for (uint64_t off = 0; off < len[i]; off += 4096)
+                FUZZ_CHECK(
+                    lpae_cpu_tlbi(cpu, LPAE_TLBI_MVAA, true, lo[i] + (lpae_va_t)off, 0, NULL) == 0);
+}
+
 static void check_translate(lpae_phys *phys, lpae_cpu *cpu, lpae_va_t va, unsigned access)
 {
     lpae_xlate x;
@@ -162,6 +192,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         lpae_va_t va;
         uint64_t len;
         lpae_prot prot;
+        lpae_va_t blo[2];
+        uint64_t blen[2];
         int rc;
 
         switch (op & 7u) {
@@ -175,26 +207,33 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             pa = RAM_BASE + ((uint64_t)pa_page << 12);
             if (len >= LPAE_SIZE_2M)
                 pa &= ~(uint64_t)(LPAE_SIZE_2M - 1);
+            edge_blocks(pt, va, len, blo, blen);
             rc = lpae_pgtable_map(pt, va, pa, len, &prot, flags);
             FUZZ_CHECK(rc == 0 || rc == LPAE_EEXIST || rc == LPAE_ENOSPC);
             /* A replaced mapping needs the same maintenance as an unmap; a
              * failed map removes what it made (also under REPLACE). */
-            if (flags || rc != 0)
+            if (flags || rc != 0) {
                 maintain(cpu, va, len);
+                maintain_blocks(cpu, blo, blen);
+            }
             break;
         }
         case 2: /* unmap */
             take_range(&in, &va, &len);
+            edge_blocks(pt, va, len, blo, blen);
             rc = lpae_pgtable_unmap(pt, va, len);
             FUZZ_CHECK(rc == 0 || rc == LPAE_ENOSPC);
             maintain(cpu, va, len);
+            maintain_blocks(cpu, blo, blen);
             break;
         case 3: /* protect */
             take_range(&in, &va, &len);
             take_prot(&in, &prot);
+            edge_blocks(pt, va, len, blo, blen);
             rc = lpae_pgtable_protect(pt, va, len, &prot);
             FUZZ_CHECK(rc == 0 || rc == LPAE_ENOSPC);
             maintain(cpu, va, len);
+            maintain_blocks(cpu, blo, blen);
             break;
         case 4: /* translate */
         case 5: {
