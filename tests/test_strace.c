@@ -373,6 +373,40 @@ static void memory_flat(void **state)
     assert_int_equal(growth[1], growth[2]);
 }
 
+/* Many live tasks against a small memory cap: a clean LPAE_ENOMEM. */
+static void memory_cap(void **state)
+{
+    (void)state;
+    size_t cap = 200000;
+    char *text = malloc(cap);
+    size_t o = 0;
+    for (int pid = 1; pid <= 4000; pid++)
+        o += (size_t)snprintf(text + o, cap - o, "%d getpid() = 0x1\n", pid);
+    FILE *f = fmemopen(text, o, "r");
+    lpae_trace_ropts ro = {.format = LPAE_TRACE_STRACE, .mem_cap = 64 * 1024};
+    lpae_trace_reader *r;
+    assert_int_equal(lpae_trace_reader_open_file(f, "cap", &ro, &r), 0);
+    lpae_tev ev;
+    int e;
+    while ((e = lpae_trace_read(r, &ev)) == 1)
+        ;
+    assert_int_equal(e, LPAE_ENOMEM);
+    assert_non_null(strstr(lpae_trace_reader_error(r), "memory cap"));
+    assert_true(lpae_trace_reader_mem(r) <= 64 * 1024);
+    lpae_trace_reader_close(r);
+    fclose(f);
+    /* the same input under the default cap is fine */
+    f = fmemopen(text, o, "r");
+    ro.mem_cap = 0;
+    assert_int_equal(lpae_trace_reader_open_file(f, "cap", &ro, &r), 0);
+    while ((e = lpae_trace_read(r, &ev)) == 1)
+        ;
+    assert_int_equal(e, 0);
+    lpae_trace_reader_close(r);
+    fclose(f);
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -386,6 +420,7 @@ int main(void)
         cmocka_unit_test(folding_runs_out_cleanly),
         cmocka_unit_test(recorded_sample),
         cmocka_unit_test(memory_flat),
+        cmocka_unit_test(memory_cap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

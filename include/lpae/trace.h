@@ -193,6 +193,9 @@ typedef struct lpae_import_opts {
 typedef struct lpae_trace_ropts {
     lpae_trace_fmt format; /**< LPAE_TRACE_AUTO (default) or a forced format */
     bool skip_bad;         /**< skip malformed lines (text/strace/ftrace) and count them */
+    /** Cap on the reader's own memory, bytes (importer state grows with live
+     *  tasks and open files); 0 = 256 MiB. Over it: LPAE_ENOMEM. */
+    size_t mem_cap;
     lpae_import_opts import;
 } lpae_trace_ropts;
 

@@ -19,6 +19,11 @@ extern char **environ;
 
 void *tr_alloc(lpae_trace_reader *r, size_t n)
 {
+    size_t cap = r->o.mem_cap ? r->o.mem_cap : (size_t)256 << 20;
+    if (n > cap || r->mem > cap - n) {
+        r->capped = true;
+        return NULL;
+    }
     void *p = calloc(1, n);
     if (p)
         r->mem += n;

@@ -115,6 +115,10 @@ static struct st *S(lpae_trace_reader *r)
 static int oom(lpae_trace_reader *r)
 {
     r->oom = false;
+    if (r->capped)
+        return tr_fail(r, LPAE_ENOMEM,
+                       "importer state over the memory cap of %zu bytes (%zu in use)",
+                       r->o.mem_cap ? r->o.mem_cap : (size_t)256 << 20, r->mem);
     return tr_fail(r, LPAE_ENOMEM, "out of memory");
 }
 
