@@ -173,13 +173,13 @@ static void page_cache_splitting(void **state)
     (void)state;
     struct result r;
     import_text("5 openat(0xffffff9c, 0x7ffc00003000, 0x80000) = 0x3\n"
-                "5 read(0x3, 0x7ffc00010100, 0x3000) = 0x3000\n"    /* off 0: 3 pages */
+                "5 read(0x3, 0x7ffc00010100, 0x3000) = 0x3000\n" /* off 0: 3 pages */
                 "5 lseek(0x3, 0x800, 0) = 0x800\n"
-                "5 read(0x3, 0x7ffc00010100, 0x1000) = 0x1000\n"    /* 0x800 + 0x800 */
+                "5 read(0x3, 0x7ffc00010100, 0x1000) = 0x1000\n"          /* 0x800 + 0x800 */
                 "5 pread64(0x3, 0x7ffc00020000, 0x200, 0x1f00) = 0x200\n" /* 0x100 + 0x100 */
-                "5 read(0x3, 0x7ffc00010100, 0x1000) = 0x10\n"      /* off 0x1800 */
+                "5 read(0x3, 0x7ffc00010100, 0x1000) = 0x10\n"            /* off 0x1800 */
                 "5 close(0x3) = 0\n"
-                "5 read(0x3, 0x7ffc00010100, 0x1000) = 0x20\n",     /* unknown fd: stream */
+                "5 read(0x3, 0x7ffc00010100, 0x1000) = 0x20\n", /* unknown fd: stream */
                 false, &r);
     assert_int_equal(r.rc, 0);
     uint32_t lens[] = {0x1000, 0x1000, 0x1000, 0x800, 0x800, 0x100, 0x100, 0x10, 0x20};
@@ -326,8 +326,8 @@ static void recorded_sample(void **state)
             peak = lpae_trace_reader_mem(r);
     }
     assert_int_equal(e, 0);
-    assert_int_equal(kinds[LPAE_TEV_FORK], 3);  /* cat, wc, dd */
-    assert_int_equal(kinds[LPAE_TEV_EXEC], 4);  /* sh, cat, wc, dd */
+    assert_int_equal(kinds[LPAE_TEV_FORK], 3); /* cat, wc, dd */
+    assert_int_equal(kinds[LPAE_TEV_EXEC], 4); /* sh, cat, wc, dd */
     assert_int_equal(kinds[LPAE_TEV_EXIT], 4);
     assert_true(kinds[LPAE_TEV_STRNCPY_FROM_USER] > 20);
     assert_true(kinds[LPAE_TEV_MMAP] > 20);

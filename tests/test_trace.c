@@ -292,8 +292,8 @@ static void truncated_binary_reports_events_then_etrunc(void **state)
     long body = size - (long)(n + 1) * LPAE_TEV_SIZE; /* header bytes */
     /* Cut: inside record 5, exactly after record 5 (no end record), and
      * inside the end record. */
-    long cuts[] = {body + 5 * LPAE_TEV_SIZE + 7, body + 6 * LPAE_TEV_SIZE,
-                   size - 3, body + (long)n * LPAE_TEV_SIZE};
+    long cuts[] = {body + 5 * LPAE_TEV_SIZE + 7, body + 6 * LPAE_TEV_SIZE, size - 3,
+                   body + (long)n * LPAE_TEV_SIZE};
     size_t expect[] = {5, 6, n, n};
     for (size_t i = 0; i < 4; i++) {
         assert_int_equal(truncate(b, size), 0);
@@ -450,8 +450,8 @@ static void syscall_names(void **state)
     assert_int_equal(lpae_sysno_from_name("openat"), 322);
     assert_int_equal(lpae_sysno_from_name("exit_group"), 248);
     assert_int_equal(lpae_sysno_from_name("mmap2"), 192);
-    assert_int_equal(lpae_sysno_from_name("mmap"), 192);        /* x86 name */
-    assert_int_equal(lpae_sysno_from_name("newfstatat"), 327);  /* x86 name */
+    assert_int_equal(lpae_sysno_from_name("mmap"), 192);       /* x86 name */
+    assert_int_equal(lpae_sysno_from_name("newfstatat"), 327); /* x86 name */
     assert_int_equal(lpae_sysno_from_name("set_tls"), 0x0f0005);
     assert_int_equal(lpae_sysno_from_name("arch_prctl"), 0x0f0005);
     assert_int_equal(lpae_sysno_from_name("getuid"), 24); /* ARM's own wins */
@@ -480,8 +480,8 @@ static void memory_flat_in_trace_length(void **state)
             path_of(p, sizeof p, f ? "flat.lpb" : "flat.txt");
             lpae_gen_params gp;
             assert_int_equal(lpae_gen_defaults(LPAE_GEN_MIXED, &gp), 0);
-            gp.count = 10;          /* syscalls per task */
-            gp.procs = counts[i];   /* the length grows with the number of processes */
+            gp.count = 10;        /* syscalls per task */
+            gp.procs = counts[i]; /* the length grows with the number of processes */
             gp.bs = 16384;
             lpae_trace_writer *w;
             assert_int_equal(lpae_trace_writer_open(p, f ? LPAE_TRACE_BINARY : LPAE_TRACE_TEXT, &w),
