@@ -373,6 +373,44 @@ static void memory_flat(void **state)
     assert_int_equal(growth[1], growth[2]);
 }
 
+/* A capture taken with strace on a 32-bit ARM board: no folding. */
+static void arm_native_capture(void **state)
+{
+    (void)state;
+    const char *text = "300 openat(0xffffff9c, 0xbe8c1e30, 0x20000) = 0x3\n"
+                       "300 _llseek(0x3, 0, 0x1800, 0xbe8c1d00, 0) = 0\n"
+                       "300 read(0x3, 0x1c6e008, 0x1000) = 0x1000\n"
+                       "300 fstat64(0x3, 0xbe8c1c00) = 0\n"
+                       "300 mmap2(0, 0x2000, 0x3, 0x22, 0xffffffff, 0) = 0xb6f00000\n"
+                       "300 read(0x3, 0x100000000, 0x10) = 0x10\n";
+    FILE *f = fmemopen((void *)text, strlen(text), "r");
+    lpae_trace_ropts o = {.format = LPAE_TRACE_STRACE};
+    o.import.arm = true;
+    lpae_trace_reader *r;
+    assert_int_equal(lpae_trace_reader_open_file(f, "arm", &o, &r), 0);
+    assert_string_equal(lpae_trace_header_find(r, "import.arch"), "arm");
+    lpae_tev ev;
+    int e;
+    size_t copies = 0;
+    while ((e = lpae_trace_read(r, &ev)) == 1) {
+        if (ev.kind == LPAE_TEV_STRNCPY_FROM_USER)
+            assert_int_equal(ev.addr, 0xbe8c1e30);
+        if (ev.kind == LPAE_TEV_COPY_TO_USER && ev.kbuf == LPAE_KBUF_PAGECACHE) {
+            /* offset 0x1800 from _llseek: split 0x800 + 0x800 */
+            assert_int_equal(ev.addr, 0x1c6e008 + 0x800 * copies);
+            assert_int_equal(ev.len, 0x800);
+            copies++;
+        }
+        if (ev.kind == LPAE_TEV_MMAP)
+            assert_int_equal(ev.addr, 0xb6f00000);
+    }
+    assert_int_equal(copies, 2);
+    assert_int_equal(e, LPAE_EPARSE); /* the last line's address is not 32-bit */
+    assert_non_null(strstr(lpae_trace_reader_error(r), "arm:6: "));
+    lpae_trace_reader_close(r);
+    fclose(f);
+}
+
 /* Many live tasks against a small memory cap: a clean LPAE_ENOMEM. */
 static void memory_cap(void **state)
 {
@@ -421,6 +459,7 @@ int main(void)
         cmocka_unit_test(recorded_sample),
         cmocka_unit_test(memory_flat),
         cmocka_unit_test(memory_cap),
+        cmocka_unit_test(arm_native_capture),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -187,6 +187,9 @@ typedef struct lpae_import_opts {
      *  (inherited stdin/stdout/stderr); 0 = LPAE_KBUF_PAGE. Values are
      *  lpae_kbuf + 1 so that 0 means default. */
     uint8_t inherited_kbuf;
+    /** strace: the capture was taken on 32-bit ARM (strace on the board):
+     *  addresses are kept as they are instead of being folded. */
+    bool arm;
 } lpae_import_opts;
 
 /** Reader options; zero-initialised = defaults. */
