@@ -286,8 +286,8 @@ static int fold(lpae_trace_reader *r, struct task *t, uint64_t a, uint64_t len, 
     if (S(r)->arm) {
         if (a > UINT32_MAX || len > UINT32_MAX || a + len > (UINT64_C(1) << 32))
             return tr_fail(r, LPAE_EPARSE,
-                           "range 0x%" PRIx64 "+0x%" PRIx64 " is not a 32-bit ARM address range",
-                           a, len);
+                           "range 0x%" PRIx64 "+0x%" PRIx64 " is not a 32-bit ARM address range", a,
+                           len);
         *out = (uint32_t)a;
         return 0;
     }
@@ -565,13 +565,12 @@ static bool path_error(const char *err)
 static int path_arg(const struct call *c, int *second)
 {
     static const char *const p0[] = {
-        "open",        "creat",        "stat",      "lstat",     "access",
-        "unlink",      "mkdir",        "rmdir",     "chdir",     "chmod",
-        "chown",       "lchown",       "readlink",  "truncate",  "execve",
-        "statfs",      "chroot",       "utimes",    "utime",     "getxattr",
-        "lgetxattr",   "setxattr",     "lsetxattr", "listxattr", "llistxattr",
-        "removexattr", "lremovexattr", "mknod",     "uselib",    "acct",
-        "swapon",      "swapoff",      "stat64",    "lstat64",   NULL};
+        "open",       "creat",       "stat",         "lstat",    "access",    "unlink",
+        "mkdir",      "rmdir",       "chdir",        "chmod",    "chown",     "lchown",
+        "readlink",   "truncate",    "execve",       "statfs",   "chroot",    "utimes",
+        "utime",      "getxattr",    "lgetxattr",    "setxattr", "lsetxattr", "listxattr",
+        "llistxattr", "removexattr", "lremovexattr", "mknod",    "uselib",    "acct",
+        "swapon",     "swapoff",     "stat64",       "lstat64",  NULL};
     static const char *const p1[] = {
         "openat",    "newfstatat",        "fstatat64", "faccessat", "faccessat2",
         "unlinkat",  "mkdirat",           "fchmodat",  "fchownat",  "readlinkat",
