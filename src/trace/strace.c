@@ -294,14 +294,14 @@ static int fold(lpae_trace_reader *r, struct task *t, uint64_t a, uint64_t len, 
     if (a >> 47)
         return tr_fail(r, LPAE_EPARSE, "user address 0x%" PRIx64 " is not an x86-64 user address",
                        a);
-    uint32_t slot;
+    uint32_t slot = 0;
     int e = chunk_slot(r, m, a >> CHUNK_SHIFT, &slot);
     if (e)
         return e;
     uint64_t last = len ? (a + len - 1) >> CHUNK_SHIFT : a >> CHUNK_SHIFT;
     for (uint64_t x = (a >> CHUNK_SHIFT) + 1; x <= last && x - (a >> CHUNK_SHIFT) < NSLOTS_MAX;
          x++) {
-        uint32_t s2;
+        uint32_t s2 = 0;
         if ((e = chunk_slot(r, m, x, &s2)) != 0)
             return e;
     }
@@ -356,7 +356,10 @@ static int getput(lpae_trace_reader *r, struct task *t, unsigned kind, uint64_t 
 
 static struct fdent *fd_find(lpae_trace_reader *r, struct task *t, int64_t fd)
 {
-    struct fdkey k = {t->mm, (int32_t)fd};
+    struct fdkey k;
+    memset(&k, 0, sizeof k);
+    k.mm = t->mm;
+    k.fd = (int32_t)fd;
     struct fdent *f;
     HASH_FIND(hh, S(r)->fds, &k, sizeof k, f);
     return f;
@@ -696,7 +699,10 @@ static int emit_fork(lpae_trace_reader *r, struct task *t, uint32_t child, bool 
                 {
                     if (f->key.mm != t->mm)
                         continue;
-                    struct fdkey k = {nm->id, f->key.fd};
+                    struct fdkey k;
+                    memset(&k, 0, sizeof k);
+                    k.mm = nm->id;
+                    k.fd = f->key.fd;
                     struct fdent *g;
                     HASH_FIND(hh, S(r)->fds, &k, sizeof k, g);
                     if (g)
@@ -1180,7 +1186,7 @@ static int strace_line(lpae_trace_reader *r, char *line)
     struct call c;
     memset(&c, 0, sizeof c);
     if (!strncmp(p, "<... ", 5)) {
-        const char *rest;
+        const char *rest = NULL;
         int e = name_of(r, p + 5, c.name, sizeof c.name, &rest);
         if (e)
             return e;
@@ -1208,7 +1214,7 @@ static int strace_line(lpae_trace_reader *r, char *line)
         return complete(r, t, &c, tr_sysno_from_x86_name(c.name));
     }
 
-    const char *rest;
+    const char *rest = NULL;
     int e = name_of(r, p, c.name, sizeof c.name, &rest);
     if (e)
         return e;
