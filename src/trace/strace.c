@@ -42,6 +42,7 @@
 #define SZ_SOCKADDR 16    /* returned address: estimate (sockaddr_in) */
 #define SZ_TERMIOS 36     /* struct termios, NCCS = 19 */
 #define SZ_WINSIZE 8      /* struct winsize */
+#define SZ_FLOCK64 32     /* struct flock64, EABI (64-bit members 8-aligned) */
 #define UIO_FASTIOV 8     /* iovec arrays up to this many live on the stack */
 
 enum fdkind { FD_FILE = 1, FD_SOCKET = 2, FD_STREAM = 3 };
@@ -885,6 +886,15 @@ static int complete(lpae_trace_reader *r, struct task *t, struct call *c, uint32
                 struct fdent copy = *f;
                 TRY(fd_set(r, t, ret, copy.kind, false, copy.fileid, copy.off));
             }
+        } else if ((is(c, "fcntl") || is(c, "fcntl64")) &&
+                   (ARG(1) == 5 || ARG(1) == 6 || ARG(1) == 7 || (ARG(1) >= 12 && ARG(1) <= 14) ||
+                    (ARG(1) >= 36 && ARG(1) <= 38))) {
+            /* record locks: F_GETLK/SETLK/SETLKW, their 64-bit and OFD forms;
+             * struct flock64 in, and out again for the GETLK forms */
+            uint64_t cmd = ARG(1);
+            TRY(access_ev(r, t, LPAE_TEV_COPY_FROM_USER, ARG(2), SZ_FLOCK64, LPAE_KBUF_STACK));
+            if (cmd == 5 || cmd == 12 || cmd == 36)
+                TRY(access_ev(r, t, LPAE_TEV_COPY_TO_USER, ARG(2), SZ_FLOCK64, LPAE_KBUF_STACK));
         } else if (is(c, "close")) {
             fd_close(r, t, (int64_t)ARG(0));
         } else if (is(c, "lseek")) {
