@@ -139,6 +139,19 @@ static void pid_prefixes(void **state)
     assert_int_equal(nth_kind(&r, LPAE_TEV_EXIT, 0)->ret, 3);
     assert_int_equal(nth_kind(&r, LPAE_TEV_EXIT, 1)->task, 1);
     assert_int_equal(nth_kind(&r, LPAE_TEV_EXIT, 1)->ret, 128 + 15);
+    /* strace's own note cutting a line (stderr output) */
+    import_text("[pid 7] vfork(strace: Process 8 attached\n <unfinished ...>\n"
+                "[pid 8] getpid() = 0x8\n[pid 7] <... vfork resumed>) = 0x8\n",
+                false, &r);
+    assert_int_equal(r.rc, 0);
+    assert_int_equal(count_kind(&r, LPAE_TEV_FORK), 1);
+    assert_int_equal(nth_kind(&r, LPAE_TEV_FORK, 0)->arg, 8);
+    assert_int_equal(nth_kind(&r, LPAE_TEV_FORK, 0)->flags, LPAE_TEVF_THREAD);
+    /* stderr-style capture whose first task later gets a prefix: a hint */
+    import_text("read(0x0, 0x1000, 0x10 <unfinished ...>\n[pid 9] <... read resumed>) = 0x1\n",
+                false, &r);
+    assert_int_equal(r.rc, LPAE_EPARSE);
+    assert_non_null(strstr(r.err, "strace -f -o FILE"));
     /* bad prefix */
     import_text("[pid x] getpid() = 0x7\n", false, &r);
     assert_int_equal(r.rc, LPAE_EPARSE);

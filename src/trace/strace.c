@@ -89,7 +89,11 @@ struct st {
     struct mm *mms;
     struct fdent *fds;
     uint32_t next_mm, next_file;
-    uint32_t cur; /* task last seen on CPU 0 */
+    uint32_t cur;        /* task last seen on CPU 0 */
+    bool saw_unprefixed; /* a line without a pid: stderr-style output */
+    size_t carry_len;    /* head of a line cut by "strace: Process N attached" */
+    char carry[LPAE_TRACE_LINE_MAX + 1];
+    char joined[2 * LPAE_TRACE_LINE_MAX + 2];
     uint32_t nslots;
     uint32_t path_len;
     uint8_t inherited_kbuf;
@@ -1126,8 +1130,10 @@ static int strace_line(lpae_trace_reader *r, char *line)
             p = skip_ws(q + 1);
         }
     }
-    if (!have_pid)
+    if (!have_pid) {
         pid = r->o.import.default_task ? r->o.import.default_task : 1;
+        s->saw_unprefixed = true;
+    }
     /* Timestamps: -t "HH:MM:SS", -tt "HH:MM:SS.ffffff", -ttt "sss.ffffff",
      * -r "+?sss.ffffff" style relative stamps. */
     if (isdigit((unsigned char)*p) || (*p == '+' && isdigit((unsigned char)p[1]))) {
@@ -1205,7 +1211,11 @@ static int strace_line(lpae_trace_reader *r, char *line)
         struct task *t = task_get(r, pid, false);
         if (!t || !t->pending)
             return tr_fail(r, LPAE_EPARSE,
-                           "'%s resumed' without an unfinished call in task %" PRIu32, c.name, pid);
+                           "'%s resumed' without an unfinished call in task %" PRIu32 "%s", c.name,
+                           pid,
+                           s->saw_unprefixed ? " (lines without a pid: capture with "
+                                               "'strace -f -o FILE' so that every line has one)"
+                                             : "");
         char *pn = t->pend, *pa = strchr(pn, '(');
         if (!pa || (size_t)(pa - pn) != strlen(c.name) || strncmp(pn, c.name, strlen(c.name)))
             return tr_fail(r, LPAE_EPARSE, "'%s resumed' but task %" PRIu32 " was in '%.*s'",
@@ -1269,6 +1279,28 @@ static int strace_line(lpae_trace_reader *r, char *line)
 static int strace_line_outer(lpae_trace_reader *r, char *line)
 {
     struct st *s = S(r);
+    /* strace writing to stderr may cut a line with its own note:
+     * "vfork(strace: Process 9 attached" then " <unfinished ...>". */
+    if (s->carry_len) {
+        size_t n = strlen(line);
+        memcpy(s->joined, s->carry, s->carry_len);
+        memcpy(s->joined + s->carry_len, line, n + 1);
+        s->carry_len = 0;
+        line = s->joined;
+    }
+    char *note = strstr(line, "strace: Process ");
+    if (note && note != skip_ws(line)) {
+        unsigned long np;
+        char tail[16] = "";
+        if (sscanf(note, "strace: Process %lu %15s", &np, tail) == 2 && !strcmp(tail, "attached")) {
+            size_t n = (size_t)(note - line);
+            if (n > LPAE_TRACE_LINE_MAX)
+                return tr_fail(r, LPAE_EPARSE, "line too long");
+            memmove(s->carry, line, n);
+            s->carry_len = n;
+            return 0;
+        }
+    }
     /* Peek at the pid to detect a new task before the line creates it. */
     char *p = skip_ws(line);
     uint32_t pid = 0;
