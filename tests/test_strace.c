@@ -223,6 +223,7 @@ static void clone_child_before_parent_returns(void **state)
                 "10 <... clone resumed>) = 0xb\n"
                 "10 clone(0x3d0f00, 0x7f0000100000, 0x7f0000001000, 0x7f0000001000, "
                 "0x7f0000003000) = 0xc\n"
+                "10 clone3(0x7ffc00005000, 0x58) = 0xd\n"
                 "10 mmap(0, 0x2000, 0x3, 0x22, 0xffffffff, 0) = 0x7f0000200000\n"
                 "10 munmap(0x7f0000200000, 0x2000) = 0\n"
                 "10 brk(0x560000100000) = 0x560000100000\n"
@@ -232,7 +233,9 @@ static void clone_child_before_parent_returns(void **state)
                 "10 +++ exited with 0 +++\n",
                 false, &r);
     assert_int_equal(r.rc, 0);
-    assert_int_equal(count_kind(&r, LPAE_TEV_FORK), 2);
+    assert_int_equal(count_kind(&r, LPAE_TEV_FORK), 3);
+    assert_int_equal(nth_kind(&r, LPAE_TEV_FORK, 2)->arg, 13);
+    assert_int_equal(nth_kind(&r, LPAE_TEV_FORK, 2)->flags, LPAE_TEVF_THREAD); /* clone3 */
     const lpae_tev *f = nth_kind(&r, LPAE_TEV_FORK, 0);
     assert_int_equal(f->task, 10);
     assert_int_equal(f->arg, 11);
