@@ -187,12 +187,18 @@ typedef struct lpae_import_opts {
      *  (inherited stdin/stdout/stderr); 0 = LPAE_KBUF_PAGE. Values are
      *  lpae_kbuf + 1 so that 0 means default. */
     uint8_t inherited_kbuf;
+    /** strace: the capture was taken on 32-bit ARM (strace on the board):
+     *  addresses are kept as they are instead of being folded. */
+    bool arm;
 } lpae_import_opts;
 
 /** Reader options; zero-initialised = defaults. */
 typedef struct lpae_trace_ropts {
     lpae_trace_fmt format; /**< LPAE_TRACE_AUTO (default) or a forced format */
     bool skip_bad;         /**< skip malformed lines (text/strace/ftrace) and count them */
+    /** Cap on the reader's own memory, bytes (importer state grows with live
+     *  tasks and open files); 0 = 256 MiB. Over it: LPAE_ENOMEM. */
+    size_t mem_cap;
     lpae_import_opts import;
 } lpae_trace_ropts;
 
@@ -248,6 +254,14 @@ LPAE_API uint64_t lpae_trace_reader_events(const lpae_trace_reader *r);
 LPAE_API uint64_t lpae_trace_reader_line(const lpae_trace_reader *r);
 /** Bad lines skipped so far (with skip_bad). */
 LPAE_API uint64_t lpae_trace_reader_skipped(const lpae_trace_reader *r);
+/**
+ * Input position for progress reports: *@p done bytes of *@p total read so
+ * far (both in bytes of the input file, including stdio read-ahead).
+ * Errors: LPAE_EINVAL (NULL), LPAE_EUNSUPP (a pipe, stdin or a .gz stream:
+ * the size is not known).
+ */
+LPAE_API int lpae_trace_reader_progress(const lpae_trace_reader *r, uint64_t *done,
+                                        uint64_t *total);
 /** Bytes currently allocated by the reader itself (for memory checks). */
 LPAE_API size_t lpae_trace_reader_mem(const lpae_trace_reader *r);
 

@@ -8,6 +8,7 @@
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <signal.h>
 #include <unistd.h>
@@ -19,6 +20,11 @@ extern char **environ;
 
 void *tr_alloc(lpae_trace_reader *r, size_t n)
 {
+    size_t cap = r->o.mem_cap ? r->o.mem_cap : (size_t)256 << 20;
+    if (n > cap || r->mem > cap - n) {
+        r->capped = true;
+        return NULL;
+    }
     void *p = calloc(1, n);
     if (p)
         r->mem += n;
@@ -440,6 +446,12 @@ static int bin_next(lpae_trace_reader *r, lpae_tev *ev)
     }
     if (rec[0] == TR_KIND_END) {
         uint64_t n = (uint64_t)le32(rec + 8) | (uint64_t)le32(rec + 12) << 32;
+        for (int i = 1; i < LPAE_TEV_SIZE; i++)
+            if ((i < 8 || i >= 16) && rec[i])
+                return tr_fail(r, LPAE_EFORMAT,
+                               "end record at record %" PRIu64 " (byte offset %" PRIu64
+                               ") has a non-zero reserved byte",
+                               r->recno, r->offset);
         if (n != r->events)
             return tr_fail(r, LPAE_EFORMAT,
                            "end record at record %" PRIu64 " (byte offset %" PRIu64
@@ -532,6 +544,8 @@ static int detect_and_start(lpae_trace_reader *r)
     lpae_trace_fmt f = r->o.format;
     if (f == LPAE_TRACE_AUTO) {
         int c = getc(r->f);
+        if (c == EOF && ferror(r->f))
+            return tr_fail(r, LPAE_EIO, "read error: %s", strerror(errno));
         if (c == EOF)
             return tr_fail(r, LPAE_ETRUNC, "empty input: not a trace");
         if (c == TR_MAGIC[0]) {
@@ -596,6 +610,14 @@ static int finish_open(lpae_trace_reader *r, lpae_trace_reader **out)
     return e;
 }
 
+static void note_size(lpae_trace_reader *r)
+{
+    struct stat st;
+    int fd = fileno(r->f);
+    if (!r->child && fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+        r->size = (uint64_t)st.st_size;
+}
+
 int lpae_trace_reader_open_file(FILE *f, const char *name, const lpae_trace_ropts *opts,
                                 lpae_trace_reader **out)
 {
@@ -606,7 +628,22 @@ int lpae_trace_reader_open_file(FILE *f, const char *name, const lpae_trace_ropt
     if (e)
         return e;
     r->f = f;
+    note_size(r);
     return finish_open(r, out);
+}
+
+int lpae_trace_reader_progress(const lpae_trace_reader *r, uint64_t *done, uint64_t *total)
+{
+    if (!r || !done || !total)
+        return LPAE_EINVAL;
+    if (!r->size || !r->f)
+        return LPAE_EUNSUPP;
+    off_t pos = ftello(r->f);
+    if (pos < 0)
+        return LPAE_EUNSUPP;
+    *done = (uint64_t)pos;
+    *total = r->size;
+    return 0;
 }
 
 int lpae_trace_reader_open_fd(int fd, const char *name, const lpae_trace_ropts *opts,
@@ -630,6 +667,7 @@ int lpae_trace_reader_open_fd(int fd, const char *name, const lpae_trace_ropts *
     }
     r->f = f;
     r->own_file = true;
+    note_size(r);
     return finish_open(r, out);
 }
 
@@ -700,6 +738,7 @@ int lpae_trace_reader_open(const char *path, const lpae_trace_ropts *opts, lpae_
     }
     r->own_file = true;
     setvbuf(r->f, NULL, _IOFBF, 1 << 16);
+    note_size(r);
     return finish_open(r, out);
 }
 
