@@ -340,9 +340,17 @@ static uint8_t classify(const lpae_machine *m, lpae_va_t va, unsigned sel, uint8
 
 /* ---- accounting ----------------------------------------------------------- */
 
+/* The counters as users see them: translations derived from where they ended. */
+static lpae_xstats xstats_view(const lpae_xstats *x)
+{
+    lpae_xstats v = *x;
+    v.translations = v.utlb_hits + v.mtlb_hits + v.walks + v.flat;
+    return v;
+}
+
 static inline void xstats_add(lpae_xstats *x, const lpae_xlate *o)
 {
-    x->translations++;
+    x->flat += o->src == LPAE_XS_FLAT;
     x->utlb_hits += o->src == LPAE_XS_UTLB;
     x->mtlb_hits += o->src == LPAE_XS_MTLB;
     x->walks += o->src == LPAE_XS_WALK;
@@ -404,17 +412,21 @@ static inline __attribute__((always_inline)) void utlb_hit(lpae_cpu *cpu, unsign
     o->region = region;
     o->cycles = c;
     lpae_cpu_stats *st = &cpu->st;
-    st->faults += fault;
-    st->cat[LPAE_CAT_TLB] += c;
-    st->tlb_cycles[u] += c;
     if (UNLIKELY(!cpu->cur->seen))
         asid_seen(cpu);
     lpae_xstats *x[2] = {&cpu->cur->st, &cpu->region[region]};
-    for (int i = 0; i < 2; i++) {
-        x[i]->translations++;
-        x[i]->utlb_hits++;
-        x[i]->faults += fault;
-        x[i]->cycles += c;
+    for (int i = 0; i < 2; i++)
+        x[i]->utlb_hits++; /* translations are derived when read */
+    if (UNLIKELY(fault)) {
+        st->faults++;
+        for (int i = 0; i < 2; i++)
+            x[i]->faults++;
+    }
+    if (c) { /* a constant of the preset: predictable, and 0 on every built-in one */
+        st->cat[LPAE_CAT_TLB] += c;
+        st->tlb_cycles[u] += c;
+        for (int i = 0; i < 2; i++)
+            x[i]->cycles += c;
     }
 }
 
@@ -1085,7 +1097,7 @@ int lpae_cpu_asid_stats(const lpae_cpu *cpu, uint8_t asid, lpae_xstats *out)
     HASH_FIND_INT(cpu->asid_index, &key, r);
     if (!r)
         return LPAE_ENOENT;
-    *out = r->st;
+    *out = xstats_view(&r->st);
     return LPAE_OK;
 }
 
@@ -1095,7 +1107,8 @@ int lpae_cpu_foreach_asid(const lpae_cpu *cpu,
     if (!cpu || !fn)
         return LPAE_EINVAL;
     for (const asid_rec *r = cpu->asid_index; r; r = r->hh.next) {
-        int rc = fn(ctx, (uint8_t)r->asid, &r->st);
+        lpae_xstats v = xstats_view(&r->st);
+        int rc = fn(ctx, (uint8_t)r->asid, &v);
         if (rc)
             return rc;
     }
@@ -1106,7 +1119,7 @@ int lpae_cpu_region_stats(const lpae_cpu *cpu, size_t i, lpae_xstats *out)
 {
     if (!cpu || !out || i > cpu->m->nrules)
         return LPAE_EINVAL;
-    *out = cpu->region[i];
+    *out = xstats_view(&cpu->region[i]);
     return LPAE_OK;
 }
 
