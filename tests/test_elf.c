@@ -1240,6 +1240,54 @@ static void crossing_and_nofit(void **state)
     free(b.p);
 }
 
+/* Every preset split: a module lands in its modules area, a user program at
+ * 0x10000 in user space, a kernel moved to the layout's image region there. */
+static void every_preset(void **state)
+{
+    (void)state;
+    tspec ks = kernel_spec(0xC0008000u), ms = module_spec(), us = user_spec(ET_EXEC, 0x10000, 0);
+    tbuf kb = build(&ks, "pk.elf"), mb = build(&ms, "pm.ko"), ub = build(&us, "pu.elf");
+    size_t n = lpae_split_preset_count();
+
+    assert_true(n >= 4);
+    for (size_t i = 0; i < n; i++) {
+        lpae_split sp;
+        lpae_layout lay;
+        lpae_elf *k, *m, *u;
+        lpae_elf_seg g;
+        lpae_elf_opts o;
+        lpae_elf_diag d;
+        assert_int_equal(lpae_split_preset(i, &sp), 0);
+        lay = layout_named(sp.name);
+        assert_int_equal(open_buf(&kb, &k, NULL), 0);
+        assert_int_equal(open_buf(&mb, &m, NULL), 0);
+        assert_int_equal(open_buf(&ub, &u, NULL), 0);
+        memset(&o, 0, sizeof o);
+        o.base = lay.kernel_start + 0x8000;
+        if (lpae_elf_place(k, &lay, &o, &d) != 0)
+            fail_msg("%s: %s", sp.name, d.msg);
+        assert_int_equal(lpae_elf_seg_get(k, 0, &g), 0);
+        assert_int_equal(g.region, LPAE_VK_KERNEL_IMAGE);
+        assert_int_equal(g.sel, LPAE_SEL_TTBR1);
+        assert_int_equal(lpae_elf_place(m, &lay, NULL, &d), 0);
+        assert_int_equal(lpae_elf_seg_get(m, 0, &g), 0);
+        assert_int_equal(g.va, lay.modules_vaddr);
+        assert_int_equal(g.region, LPAE_VK_MODULES);
+        assert_int_equal(lpae_elf_place(u, &lay, NULL, &d), 0);
+        assert_int_equal(lpae_elf_role_of(u), LPAE_ELF_ROLE_USER);
+        assert_int_equal(lpae_elf_seg_get(u, 1, &g), 0);
+        assert_int_equal(g.region, LPAE_VK_USER);
+        assert_int_equal(g.sel, LPAE_SEL_TTBR0);
+        assert_true(g.prot.ng);
+        lpae_elf_close(k);
+        lpae_elf_close(m);
+        lpae_elf_close(u);
+    }
+    free(kb.p);
+    free(mb.p);
+    free(ub.p);
+}
+
 /* ======================================================================
  * Loading
  * ==================================================================== */
@@ -1991,6 +2039,7 @@ int main(void)
         cmocka_unit_test(module_layout),
         cmocka_unit_test(module_bad_sections),
         cmocka_unit_test(crossing_and_nofit),
+        cmocka_unit_test(every_preset),
         cmocka_unit_test(load_kernel_3g),
         cmocka_unit_test(load_big_kernel_blocks),
         cmocka_unit_test(load_user_shared_page),
