@@ -263,7 +263,17 @@ static void four_g_keeps_kernel_asid(void **state)
     lpae_asid_switch_result r = sw(a, 0, &mm[254]); /* the 255th new mm */
     assert_true(r.rollover);
     assert_int_equal(r.asid, 1);
-    for (unsigned i = 255; i < N; i++) {
+    /* Generation 2 lost 254 to the carried-over reservation: 2..253 for
+     * #256..#507, and the next rollover at the 508th new mm. */
+    for (unsigned i = 255; i < 507; i++) {
+        r = sw(a, 0, &mm[i]);
+        assert_false(r.rollover);
+        assert_int_equal(r.asid, i - 253);
+    }
+    r = sw(a, 0, &mm[507]);
+    assert_true(r.rollover);
+    assert_int_equal(stats(a).rollovers, 2);
+    for (unsigned i = 508; i < N; i++) {
         r = sw(a, 0, &mm[i]);
         assert_int_not_equal(r.asid, 255);
         assert_int_not_equal(r.asid, 0);

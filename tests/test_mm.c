@@ -547,6 +547,44 @@ static void randomized_lifetimes(void **state)
     env_fini(&e);
 }
 
+/* A context switch as docs/asid.md describes it: the allocator's ASID goes
+ * into the mm's TTBR0 value, and each mm translates through its own tables. */
+static void switch_with_asid(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e, "VMSPLIT_3G", ram_small, 2);
+    lpae_asid_config ac = {.ncpus = 1};
+    lpae_asid_allocator *alloc = NULL;
+    assert_int_equal(lpae_asid_create(&ac, &alloc), LPAE_OK);
+    lpae_mm *m[2] = {mk_mm(&e), mk_mm(&e)};
+    lpae_pa_t pa[2];
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(lpae_mm_mmap(m[i], 0x8000, PG, LPAE_VM_READ), LPAE_OK);
+        pa[i] = fault(m[i], 0x8000, LPAE_ACC_UR).pa;
+    }
+    assert_int_not_equal(pa[0], pa[1]);
+    lpae_regs regs;
+    lpae_regs_init(&regs);
+    assert_int_equal(lpae_regs_set_ttbcr(&regs, lpae_split_ttbcr(&e.layout.split, 0)), LPAE_OK);
+    for (int k = 0; k < 4; k++) {
+        int i = k & 1;
+        lpae_asid_switch_result r;
+        assert_int_equal(lpae_asid_switch(alloc, 0, lpae_mm_asid_ctx(m[i]), &r), LPAE_OK);
+        assert_int_equal(r.asid, (uint32_t)i + 1);
+        assert_int_equal(lpae_regs_set_ttbr(&regs, 0, lpae_mm_ttbr0(m[i], (uint8_t)r.asid)),
+                         LPAE_OK);
+        assert_int_equal(lpae_regs_asid(&regs), r.asid);
+        lpae_walk_result w;
+        assert_int_equal(lpae_walk(&regs, e.phys, 0x8004, LPAE_ACC_UR, &w), LPAE_OK);
+        assert_int_equal(w.fault, LPAE_FAULT_NONE);
+        assert_int_equal(w.pa, pa[i] + 4);
+        assert_int_equal(w.asid, r.asid);
+    }
+    lpae_asid_destroy(alloc);
+    env_fini(&e);
+}
+
 static void errors_and_null(void **state)
 {
     (void)state;
@@ -575,7 +613,7 @@ int main(void)
         cmocka_unit_test(demand_faults),      cmocka_unit_test(fork_copy_on_write),
         cmocka_unit_test(munmap_splits_vmas), cmocka_unit_test(frame_zones_and_exhaustion),
         cmocka_unit_test(kernel_lowmem_4g),   cmocka_unit_test(randomized_lifetimes),
-        cmocka_unit_test(errors_and_null),
+        cmocka_unit_test(switch_with_asid),   cmocka_unit_test(errors_and_null),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
