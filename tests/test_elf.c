@@ -734,6 +734,10 @@ static void open_file_errors(void **state)
     assert_int_equal(d.problem, LPAE_ELF_P_IO);
     assert_non_null(strstr(d.msg, "does-not-exist"));
     assert_null(elf);
+    /* a directory cannot be read */
+    assert_int_equal(lpae_elf_open_file(tmpdir(), &elf, &d), LPAE_EIO);
+    assert_int_equal(d.problem, LPAE_ELF_P_IO);
+    assert_null(elf);
 }
 
 /* ======================================================================
