@@ -91,6 +91,17 @@ static void print_image(const lpae_elf *elf, const lpae_elf_report *r)
 {
     printf("%s (%s, %s)\n", lpae_elf_name(elf), type_str(lpae_elf_type(elf)),
            role_str(lpae_elf_role_of(elf)));
+    if (lpae_elf_type(elf) != ET_REL) {
+        lpae_elf_seg g0;
+        char sym[128];
+        if (lpae_elf_seg_get(elf, 0, &g0) == 0) {
+            lpae_va_t entry = lpae_elf_entry(elf) + (g0.va - g0.link_va);
+            if (lpae_elf_symbolize(elf, entry, sym, sizeof sym) >= 0)
+                printf("  entry 0x%08x (%s)\n", (unsigned)entry, sym);
+            else
+                printf("  entry 0x%08x\n", (unsigned)entry);
+        }
+    }
     printf("  %-14s %-21s %10s %4s %-14s %-12s %-6s %2s %2s %3s %3s %5s\n", "segment", "VA range",
            "size", "perm", "region", "PA", "AP", "XN", "nG", "1G", "2M", "4K");
     for (size_t i = 0; i < lpae_elf_seg_count(elf); i++) {
