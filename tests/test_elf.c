@@ -26,6 +26,7 @@
 #include "lpae/pgtable.h"
 #include "lpae/phys.h"
 #include "lpae/split.h"
+#include "lpae/walk.h"
 
 #ifndef LPAE_BINARY_DIR
 #define LPAE_BINARY_DIR "."
@@ -734,6 +735,10 @@ static void open_file_errors(void **state)
     assert_int_equal(d.problem, LPAE_ELF_P_IO);
     assert_non_null(strstr(d.msg, "does-not-exist"));
     assert_null(elf);
+    /* a directory cannot be read */
+    assert_int_equal(lpae_elf_open_file(tmpdir(), &elf, &d), LPAE_EIO);
+    assert_int_equal(d.problem, LPAE_ELF_P_IO);
+    assert_null(elf);
 }
 
 /* ======================================================================
@@ -1240,6 +1245,54 @@ static void crossing_and_nofit(void **state)
     free(b.p);
 }
 
+/* Every preset split: a module lands in its modules area, a user program at
+ * 0x10000 in user space, a kernel moved to the layout's image region there. */
+static void every_preset(void **state)
+{
+    (void)state;
+    tspec ks = kernel_spec(0xC0008000u), ms = module_spec(), us = user_spec(ET_EXEC, 0x10000, 0);
+    tbuf kb = build(&ks, "pk.elf"), mb = build(&ms, "pm.ko"), ub = build(&us, "pu.elf");
+    size_t n = lpae_split_preset_count();
+
+    assert_true(n >= 4);
+    for (size_t i = 0; i < n; i++) {
+        lpae_split sp;
+        lpae_layout lay;
+        lpae_elf *k, *m, *u;
+        lpae_elf_seg g;
+        lpae_elf_opts o;
+        lpae_elf_diag d;
+        assert_int_equal(lpae_split_preset(i, &sp), 0);
+        lay = layout_named(sp.name);
+        assert_int_equal(open_buf(&kb, &k, NULL), 0);
+        assert_int_equal(open_buf(&mb, &m, NULL), 0);
+        assert_int_equal(open_buf(&ub, &u, NULL), 0);
+        memset(&o, 0, sizeof o);
+        o.base = lay.kernel_start + 0x8000;
+        if (lpae_elf_place(k, &lay, &o, &d) != 0)
+            fail_msg("%s: %s", sp.name, d.msg);
+        assert_int_equal(lpae_elf_seg_get(k, 0, &g), 0);
+        assert_int_equal(g.region, LPAE_VK_KERNEL_IMAGE);
+        assert_int_equal(g.sel, LPAE_SEL_TTBR1);
+        assert_int_equal(lpae_elf_place(m, &lay, NULL, &d), 0);
+        assert_int_equal(lpae_elf_seg_get(m, 0, &g), 0);
+        assert_int_equal(g.va, lay.modules_vaddr);
+        assert_int_equal(g.region, LPAE_VK_MODULES);
+        assert_int_equal(lpae_elf_place(u, &lay, NULL, &d), 0);
+        assert_int_equal(lpae_elf_role_of(u), LPAE_ELF_ROLE_USER);
+        assert_int_equal(lpae_elf_seg_get(u, 1, &g), 0);
+        assert_int_equal(g.region, LPAE_VK_USER);
+        assert_int_equal(g.sel, LPAE_SEL_TTBR0);
+        assert_true(g.prot.ng);
+        lpae_elf_close(k);
+        lpae_elf_close(m);
+        lpae_elf_close(u);
+    }
+    free(kb.p);
+    free(mb.p);
+    free(ub.p);
+}
+
 /* ======================================================================
  * Loading
  * ==================================================================== */
@@ -1637,6 +1690,78 @@ static void load_random_layouts(void **state)
     }
 }
 
+/* End to end through the hardware walker: a kernel image and a user program
+ * loaded under 3G translate, and their permissions hold. */
+static void walk_loaded_images(void **state)
+{
+    (void)state;
+    tspec ks = kernel_spec(0xC0008000u), us = user_spec(ET_EXEC, 0x10000, false);
+    tbuf kb = build(&ks, "wk.elf"), ub = build(&us, "wu.elf");
+    machine m;
+    lpae_pgtable_config c;
+    lpae_pgtable *proc;
+    lpae_elf *k, *u;
+    lpae_elf_target t;
+    lpae_regs regs;
+    lpae_elf_seg g;
+    static const struct {
+        lpae_va_t va;
+        unsigned acc;
+        bool ok;
+    } probes[] = {
+        {0xC0008000u, LPAE_ACC_PX, true},  {0xC0008000u, LPAE_ACC_PR, true},
+        {0xC0008000u, LPAE_ACC_PW, false}, {0xC0008000u, LPAE_ACC_UR, false},
+        {0xC000D010u, LPAE_ACC_PR, true},  {0xC000D010u, LPAE_ACC_PX, false},
+        {0xC000F100u, LPAE_ACC_PW, true},  {0xC0012000u, LPAE_ACC_PW, true}, /* bss */
+        {0xC000F100u, LPAE_ACC_PX, false}, {0xC000F100u, LPAE_ACC_UW, false},
+        {0x00010100u, LPAE_ACC_UX, true},  {0x00010100u, LPAE_ACC_UR, true},
+        {0x00010100u, LPAE_ACC_UW, false}, {0x00023000u, LPAE_ACC_UW, true},
+        {0x00023000u, LPAE_ACC_UX, false},
+    };
+
+    machine_init(&m, "VMSPLIT_3G", UINT64_C(64) << 20);
+    memset(&c, 0, sizeof c);
+    c.phys = m.phys;
+    c.sel = LPAE_SEL_TTBR0;
+    c.tsz = m.split.t0sz;
+    assert_int_equal(lpae_pgtable_create(&c, &proc), 0);
+    assert_int_equal(open_buf(&kb, &k, NULL), 0);
+    assert_int_equal(open_buf(&ub, &u, NULL), 0);
+    assert_int_equal(lpae_elf_load(k, &m.lay, NULL, &m.tgt, NULL, NULL), 0);
+    t = m.tgt;
+    t.ttbr0 = proc;
+    assert_int_equal(lpae_elf_load(u, &m.lay, NULL, &t, NULL, NULL), 0);
+
+    lpae_regs_init(&regs);
+    assert_int_equal(lpae_regs_set_ttbcr(&regs, lpae_split_ttbcr(&m.split, 0)), 0);
+    assert_int_equal(lpae_regs_set_ttbr(&regs, 0, lpae_pgtable_ttbr(proc, 5)), 0);
+    assert_int_equal(lpae_regs_set_ttbr(&regs, 1, lpae_pgtable_ttbr(m.t1, 0)), 0);
+    for (size_t i = 0; i < sizeof probes / sizeof probes[0]; i++) {
+        lpae_walk_result w;
+        assert_int_equal(lpae_walk(&regs, m.phys, probes[i].va, probes[i].acc, &w), 0);
+        if (probes[i].ok != (w.fault == LPAE_FAULT_NONE))
+            fail_msg("0x%08x %s: fault %s", (unsigned)probes[i].va, lpae_access_name(probes[i].acc),
+                     lpae_fault_name(w.fault));
+        if (!probes[i].ok)
+            assert_int_equal(w.fault, LPAE_FAULT_PERMISSION);
+        else
+            assert_int_equal(w.attrs.mair, 0xff); /* Attr7: normal WBWA */
+    }
+    /* the walk lands on the loaded bytes */
+    {
+        lpae_walk_result w;
+        assert_int_equal(lpae_elf_seg_get(k, 1, &g), 0);
+        assert_int_equal(lpae_walk(&regs, m.phys, 0xC000D123u, LPAE_ACC_PR, &w), 0);
+        assert_int_equal(w.pa, g.pa + 0x123);
+    }
+    lpae_elf_close(k);
+    lpae_elf_close(u);
+    lpae_pgtable_destroy(proc);
+    machine_free(&m);
+    free(kb.p);
+    free(ub.p);
+}
+
 /* User images into an lpae_mm process: VMAs, populated pages, fork, unload. */
 static void load_into_mm(void **state)
 {
@@ -1931,6 +2056,7 @@ static void cli_layout(void **state)
         fail_msg("exit %d: %s", rc, out);
     assert_non_null(strstr(out, "TTBR1 kernel"));
     assert_non_null(strstr(out, "0xf1008000"));
+    assert_non_null(strstr(out, "entry 0xf1008000 (stext+0x0/0x100)")); /* symbolized */
     /* not moved, it does not fit 4G/4G: its link address is a hole of the
      * kernel's TTBR0 space (lowmem starts at 0 there) */
     snprintf(args, sizeof args, "--split VMSPLIT_4G_4G %s", k);
@@ -1991,6 +2117,7 @@ int main(void)
         cmocka_unit_test(module_layout),
         cmocka_unit_test(module_bad_sections),
         cmocka_unit_test(crossing_and_nofit),
+        cmocka_unit_test(every_preset),
         cmocka_unit_test(load_kernel_3g),
         cmocka_unit_test(load_big_kernel_blocks),
         cmocka_unit_test(load_user_shared_page),
@@ -1998,6 +2125,7 @@ int main(void)
         cmocka_unit_test(load_errors_roll_back),
         cmocka_unit_test(load_random_layouts),
         cmocka_unit_test(load_into_mm),
+        cmocka_unit_test(walk_loaded_images),
         cmocka_unit_test(real_arm_none_eabi),
         cmocka_unit_test(real_armhf_libc),
         cmocka_unit_test(cli_layout),

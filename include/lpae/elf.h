@@ -16,8 +16,9 @@
  *
  * Opening validates the file; lpae_elf_place() computes addresses against a
  * Linux layout (lpae_layout, built for a split and RAM map) without touching
- * memory; lpae_elf_load() also allocates simulated
- * RAM, copies the file bytes and maps them. Problems are reported through an
+ * memory; lpae_elf_load() also allocates simulated RAM, copies the file
+ * bytes and maps them into caller-given trees; lpae_elf_load_mm() execs a
+ * user image into an lpae_mm process instead. Problems are reported through an
  * lpae_err code and, when a diag is passed, one sentence naming the segment
  * or section and the region. The library never prints.
  *
@@ -57,8 +58,7 @@ typedef enum lpae_elf_problem {
                                bad alignment, writable+executable module section
                                (LPAE_EFORMAT) */
     LPAE_ELF_P_OVERLAP,   /**< two PT_LOAD segments share bytes (LPAE_EEXIST) */
-    LPAE_ELF_P_CROSS,     /**< a segment crosses the TTBR0/TTBR1 boundary, or into the
-                               TTBR0/TTBR1 gap of a split (LPAE_ERANGE) */
+    LPAE_ELF_P_CROSS,     /**< a segment crosses the TTBR0/TTBR1 boundary (LPAE_ERANGE) */
     LPAE_ELF_P_NOFIT,     /**< a segment is outside the region its role needs (LPAE_ERANGE),
                                or the modules area is full (LPAE_ENOSPC) */
     LPAE_ELF_P_NOLOAD,    /**< nothing to load: no PT_LOAD / SHF_ALLOC (LPAE_EFORMAT) */
@@ -126,10 +126,11 @@ typedef struct lpae_elf_seg {
     bool global;       /**< that region's mappings are global (nG = 0) */
     lpae_prot prot;    /**< leaf attributes it is mapped with */
     bool mapped;       /**< false for segments without R/W/X (PROT_NONE) */
-    /* after lpae_elf_load() */
+    /* after lpae_elf_load() / lpae_elf_load_mm() */
     lpae_pa_t pa;         /**< PA of the first byte */
-    uint32_t granules[4]; /**< leaves covering it by level (1: 1 GB, 2: 2 MB, 3: 4 KB);
-                               a page shared with the previous segment is counted there */
+    uint32_t granules[4]; /**< leaves covering it by level (1: 1 GB, 2: 2 MB, 3: 4 KB); a
+                               page two segments share is counted with the one whose
+                               mapping it carries (user: the later, kernel: the earlier) */
 } lpae_elf_seg;
 
 /** Summary of a load. */

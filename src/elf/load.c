@@ -200,8 +200,9 @@ void elf_count_leaves(const lpae_pgtable *pt, lpae_va_t va, uint64_t size, uint3
     }
 }
 
-/* Map one cluster: page intervals with the union of the covering segments'
- * permissions, merged into runs of equal attributes. */
+/* Map one cluster: page intervals between segment boundaries, each with
+ * the attributes of the segment that owns it (see below), mapped as runs
+ * of equal attributes and owner. */
 static int map_cluster(lpae_elf *elf, const struct cluster *c, unsigned mflags, lpae_elf_diag *diag)
 {
     size_t n = c->last - c->first + 1, nb = 0;

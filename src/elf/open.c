@@ -247,31 +247,27 @@ static int check_segments(lpae_elf *elf, lpae_elf_diag *diag)
     return 0;
 }
 
-int lpae_elf_open_mem(const void *buf, size_t len, const char *name, lpae_elf **out,
+/* Open from @p data (malloc'd, @p len bytes), taking ownership of it in
+ * every case. */
+static int open_owned(unsigned char *data, size_t len, const char *name, lpae_elf **out,
                       lpae_elf_diag *diag)
 {
     lpae_elf *elf;
     int rc;
 
-    elf_diag_ok(diag);
-    if (!out || (!buf && len))
-        return elf_fail(diag, LPAE_EINVAL, LPAE_ELF_P_ARG, -1, "NULL argument");
     *out = NULL;
-    if (elf_version(EV_CURRENT) == EV_NONE)
+    if (elf_version(EV_CURRENT) == EV_NONE) {
+        free(data);
         return elf_fail(diag, LPAE_EUNSUPP, LPAE_ELF_P_IO, -1, "libelf: %s", elf_errmsg(-1));
-    elf = calloc(1, sizeof *elf);
-    if (!elf)
-        return elf_fail(diag, LPAE_ENOMEM, LPAE_ELF_P_IO, -1, "out of memory");
-    snprintf(elf->name, sizeof elf->name, "%s", name ? name : "(memory)");
-    elf->len = len;
-    elf->buf = malloc(len ? len : 1);
-    if (!elf->buf) {
-        free(elf);
-        return elf_fail(diag, LPAE_ENOMEM, LPAE_ELF_P_IO, -1, "%s: out of memory",
-                        name ? name : "(memory)");
     }
-    if (len)
-        memcpy(elf->buf, buf, len);
+    elf = calloc(1, sizeof *elf);
+    if (!elf) {
+        free(data);
+        return elf_fail(diag, LPAE_ENOMEM, LPAE_ELF_P_IO, -1, "out of memory");
+    }
+    snprintf(elf->name, sizeof elf->name, "%s", name ? name : "(memory)");
+    elf->buf = data;
+    elf->len = len;
     rc = check_header(elf, diag);
     if (!rc)
         rc = check_sections(elf, diag);
@@ -290,12 +286,29 @@ int lpae_elf_open_mem(const void *buf, size_t len, const char *name, lpae_elf **
     return 0;
 }
 
+int lpae_elf_open_mem(const void *buf, size_t len, const char *name, lpae_elf **out,
+                      lpae_elf_diag *diag)
+{
+    unsigned char *copy;
+
+    elf_diag_ok(diag);
+    if (!out || (!buf && len))
+        return elf_fail(diag, LPAE_EINVAL, LPAE_ELF_P_ARG, -1, "NULL argument");
+    *out = NULL;
+    copy = malloc(len ? len : 1);
+    if (!copy)
+        return elf_fail(diag, LPAE_ENOMEM, LPAE_ELF_P_IO, -1, "%s: out of memory",
+                        name ? name : "(memory)");
+    if (len)
+        memcpy(copy, buf, len);
+    return open_owned(copy, len, name, out, diag);
+}
+
 int lpae_elf_open_file(const char *path, lpae_elf **out, lpae_elf_diag *diag)
 {
     FILE *f;
     unsigned char *data = NULL;
     size_t len = 0, cap = 0;
-    int rc;
 
     elf_diag_ok(diag);
     if (!path || !out)
@@ -330,9 +343,7 @@ int lpae_elf_open_file(const char *path, lpae_elf **out, lpae_elf_diag *diag)
         return elf_fail(diag, LPAE_EIO, LPAE_ELF_P_IO, -1, "%s: read error: %s", path, strerror(e));
     }
     fclose(f);
-    rc = lpae_elf_open_mem(data, len, path, out, diag);
-    free(data);
-    return rc;
+    return open_owned(data, len, path, out, diag);
 }
 
 void lpae_elf_close(lpae_elf *elf)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Placing segments and module section groups against a split. */
+/* Placing segments and module section groups in a Linux layout (lpae_layout). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

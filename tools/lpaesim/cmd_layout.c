@@ -11,6 +11,7 @@
 #include "lpae/elf.h"
 #include "lpae/err.h"
 #include "lpae/layout.h"
+#include "lpae/mm.h"
 #include "lpae/pgtable.h"
 #include "lpae/phys.h"
 #include "lpae/split.h"
@@ -26,12 +27,14 @@ static void layout_usage(FILE *f)
         "                      [--no-init] [--4k] [--ram MB] FILE...\n"
         "\n"
         "Loads each ARM ELF32 FILE into simulated memory for the split (default\n"
-        "VMSPLIT_3G): vmlinux images (ET_EXEC at or above PAGE_OFFSET) into the kernel's\n"
-        "tables, programs and shared objects (ET_EXEC, ET_DYN) into one process's TTBR0\n"
-        "tables, modules (ET_REL) into the modules area one after another. Prints, per\n"
-        "segment, the region it lands in (TTBR0 user, TTBR0/TTBR1 lowmem, TTBR1 kernel,\n"
-        "modules, vmalloc, fixmap), its permissions, the leaves used (1G/2M/4K) and the\n"
-        "table pages each load consumed.\n"
+        "VMSPLIT_3G): vmlinux images (ET_EXEC defining start_kernel or linked outside\n"
+        "user space) into the kernel's tables at PHYS_OFFSET + TEXT_OFFSET, programs and\n"
+        "shared objects (ET_EXEC, ET_DYN) into one process as exec maps them, modules\n"
+        "(ET_REL) into the modules area one after another. Prints, per segment, the\n"
+        "region it lands in (TTBR0 user, TTBR0/TTBR1 lowmem, TTBR1 kernel, modules,\n"
+        "vmalloc, fixmap), its permissions, the leaves used (1G/2M/4K) and the table\n"
+        "pages each load consumed. A file that is not a valid ARM ELF32 image, or a\n"
+        "segment that does not fit the split, is reported on one line (exit status 1).\n"
         "\n"
         "  --split NAME       VMSPLIT_3G, VMSPLIT_2G, VMSPLIT_1G, VMSPLIT_4G_4G or t0sz=A,t1sz=B\n"
         "  --kernel/--user/--module  force the role of every FILE (default: from the file)\n"
@@ -40,7 +43,7 @@ static void layout_usage(FILE *f)
         "  --dyn-base VA      load base of ET_DYN files (default TASK_SIZE / 3 * 2)\n"
         "  --module-base VA   first module VA (default MODULES_VADDR)\n"
         "  --no-init          leave out module init sections\n"
-        "  --4k               map with 4 KB pages only\n"
+        "  --4k               map kernel images with 4 KB pages only\n"
         "  --ram MB           simulated RAM at 0x80000000 (default 1024)\n");
 }
 
@@ -88,6 +91,17 @@ static void print_image(const lpae_elf *elf, const lpae_elf_report *r)
 {
     printf("%s (%s, %s)\n", lpae_elf_name(elf), type_str(lpae_elf_type(elf)),
            role_str(lpae_elf_role_of(elf)));
+    if (lpae_elf_type(elf) != ET_REL) {
+        lpae_elf_seg g0;
+        char sym[128];
+        if (lpae_elf_seg_get(elf, 0, &g0) == 0) {
+            lpae_va_t entry = lpae_elf_entry(elf) + (g0.va - g0.link_va);
+            if (lpae_elf_symbolize(elf, entry, sym, sizeof sym) >= 0)
+                printf("  entry 0x%08x (%s)\n", (unsigned)entry, sym);
+            else
+                printf("  entry 0x%08x\n", (unsigned)entry);
+        }
+    }
     printf("  %-14s %-21s %10s %4s %-14s %-12s %-6s %2s %2s %3s %3s %5s\n", "segment", "VA range",
            "size", "perm", "region", "PA", "AP", "XN", "nG", "1G", "2M", "4K");
     for (size_t i = 0; i < lpae_elf_seg_count(elf); i++) {
@@ -121,47 +135,55 @@ static void print_image(const lpae_elf *elf, const lpae_elf_report *r)
 
 struct layout_machine {
     lpae_phys *phys;
-    uint64_t kernel_window; /* the first bytes of RAM, kept for kernel images */
-    lpae_pgtable *user0;    /* the process's TTBR0 tables */
-    lpae_pgtable *kern0;    /* the kernel's TTBR0 tables (lowmem under 4G/4G, modules under 3G) */
-    lpae_pgtable *kern1;    /* TTBR1 */
+    uint64_t kernel_window; /* the first bytes of RAM, reserved for kernel images */
+    lpae_mmsys *sys;        /* user images go into a process (lpae_mm), as exec does */
+    lpae_mm *proc;
+    lpae_pgtable *kern0; /* the kernel's TTBR0 tables (lowmem under 4G/4G, modules under 3G) */
+    lpae_pgtable *kern1; /* TTBR1 */
 };
 
 static void machine_free(struct layout_machine *m)
 {
-    lpae_pgtable_destroy(m->user0);
+    lpae_mm_destroy(m->proc);
+    lpae_mmsys_destroy(m->sys);
     lpae_pgtable_destroy(m->kern0);
     lpae_pgtable_destroy(m->kern1);
     lpae_phys_destroy(m->phys);
 }
 
-static int machine_init(struct layout_machine *m, const lpae_split *sp, uint64_t ram_mb)
+static int machine_init(struct layout_machine *m, const lpae_layout *lay, uint64_t ram_mb)
 {
     lpae_ram_range r = {RAM_BASE, ram_mb << 20};
     lpae_phys_config pc = {&r, 1, 0};
     lpae_pgtable_config c;
+    lpae_mmsys_config sc;
     int rc;
 
     memset(m, 0, sizeof *m);
     rc = lpae_phys_create(&pc, &m->phys);
     if (rc)
         return rc;
-    /* Like Linux, keep the kernel image's RAM (PHYS_OFFSET up) out of the
-     * way of other allocations: tables and other images come from above. */
+    /* As at boot, the kernel image's RAM (from PHYS_OFFSET) is taken before
+     * anything else: reserve it; a kernel load takes its part back. */
     m->kernel_window =
         (ram_mb << 20) / 2 < (UINT64_C(32) << 20) ? (ram_mb << 20) / 2 : (UINT64_C(32) << 20);
+    rc = lpae_phys_reserve(m->phys, RAM_BASE, m->kernel_window);
     memset(&c, 0, sizeof c);
     c.phys = m->phys;
-    c.table_lo = RAM_BASE + m->kernel_window;
     c.sel = LPAE_SEL_TTBR0;
-    c.tsz = sp->t0sz;
-    rc = lpae_pgtable_create(&c, &m->user0);
+    c.tsz = lay->split.t0sz;
     if (!rc)
         rc = lpae_pgtable_create(&c, &m->kern0);
     c.sel = LPAE_SEL_TTBR1;
-    c.tsz = sp->t1sz;
+    c.tsz = lay->split.t1sz;
     if (!rc)
         rc = lpae_pgtable_create(&c, &m->kern1);
+    sc.phys = m->phys;
+    sc.layout = lay;
+    if (!rc)
+        rc = lpae_mmsys_create(&sc, &m->sys);
+    if (!rc)
+        rc = lpae_mm_create(m->sys, &m->proc);
     if (rc)
         machine_free(m);
     return rc;
@@ -252,7 +274,7 @@ int lpaesim_cmd_layout(int argc, char **argv)
                 sp.name, lpae_strerror(rc));
         return 2;
     }
-    rc = machine_init(&m, &sp, ram_mb);
+    rc = machine_init(&m, &lay, ram_mb);
     if (rc) {
         fprintf(stderr, "lpaesim layout: cannot set up simulated memory: %s\n", lpae_strerror(rc));
         return 1;
@@ -302,22 +324,36 @@ int lpaesim_cmd_layout(int argc, char **argv)
                 o.base = dyn_base;
             memset(&t, 0, sizeof t);
             t.phys = m.phys;
-            t.ttbr0 = role == LPAE_ELF_ROLE_USER ? m.user0 : m.kern0;
+            t.ttbr0 = m.kern0;
             t.ttbr1 = m.kern1;
-            t.ram_lo = RAM_BASE + m.kernel_window; /* the image window stays the kernel's */
             /* A kernel whose image starts in the layout's kernel-image region sits
              * where Linux loads it: PHYS_OFFSET + (VA - image region start), i.e.
              * PHYS_OFFSET + TEXT_OFFSET for a standard image. */
             if (lpae_elf_type(elfs[k]) == ET_EXEC && lpae_elf_place(elfs[k], &lay, &o, NULL) == 0 &&
                 lpae_elf_role_of(elfs[k]) == LPAE_ELF_ROLE_KERNEL) {
-                lpae_elf_seg g0;
-                if (lpae_elf_seg_get(elfs[k], 0, &g0) == 0 && g0.va >= lay.kernel_start &&
+                lpae_elf_seg g0, gn;
+                size_t n = lpae_elf_seg_count(elfs[k]);
+                if (lpae_elf_seg_get(elfs[k], 0, &g0) == 0 &&
+                    lpae_elf_seg_get(elfs[k], n - 1, &gn) == 0 && g0.va >= lay.kernel_start &&
                     g0.va < lay.kernel_end) {
+                    uint64_t lo = g0.va & ~UINT32_C(0xFFF);
+                    uint64_t hi = ((uint64_t)gn.va + gn.memsz + 0xFFF) & ~UINT64_C(0xFFF);
+                    uint64_t end;
                     o.flags |= LPAE_ELF_FIXED_PA;
-                    o.pa = lay.phys_offset + ((g0.va & ~UINT32_C(0xFFF)) - lay.kernel_start);
+                    o.pa = lay.phys_offset + (lo - lay.kernel_start);
+                    /* hand the image's part of the boot reservation back */
+                    end = o.pa + (hi - lo) < RAM_BASE + m.kernel_window
+                              ? o.pa + (hi - lo)
+                              : RAM_BASE + m.kernel_window;
+                    if (o.pa < end)
+                        lpae_phys_free(m.phys, o.pa, end - o.pa);
                 }
             }
-            rc = lpae_elf_load(elfs[k], &lay, &o, &t, &reps[k], &d);
+            if (lpae_elf_type(elfs[k]) == ET_DYN ||
+                (role == LPAE_ELF_ROLE_USER && lpae_elf_type(elfs[k]) == ET_EXEC))
+                rc = lpae_elf_load_mm(elfs[k], &lay, &o, m.phys, m.proc, &reps[k], &d);
+            else
+                rc = lpae_elf_load(elfs[k], &lay, &o, &t, &reps[k], &d);
             if (rc) {
                 fprintf(stderr, "lpaesim layout: %s\n", d.msg);
                 status = 1;
@@ -344,7 +380,7 @@ int lpaesim_cmd_layout(int argc, char **argv)
         }
         {
             lpae_pgtable_stats su, s0, s1;
-            lpae_pgtable_stats_get(m.user0, &su);
+            lpae_pgtable_stats_get(lpae_mm_pgtable(m.proc), &su);
             lpae_pgtable_stats_get(m.kern0, &s0);
             lpae_pgtable_stats_get(m.kern1, &s1);
             printf("table pages held (roots included): process TTBR0 %llu, kernel TTBR0 %llu, "
