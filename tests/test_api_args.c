@@ -19,6 +19,7 @@
 
 #include <cmocka.h>
 #include <dirent.h>
+#include <unistd.h>
 
 #include "lpae/asid.h"
 #include "lpae/cache.h"
@@ -839,6 +840,25 @@ static void test_trace(void **state)
     lpae_trace_reader_close(r);
     r = NULL;
     E(LPAE_EINVAL, lpae_trace_read(NULL, &ev));
+    {
+        uint64_t done, total;
+        int fds[2];
+        lpae_trace_ropts ro;
+        E(LPAE_EINVAL, lpae_trace_reader_progress(NULL, &done, &total));
+        /* A pipe has no size. */
+        assert_int_equal(pipe(fds), 0);
+        assert_int_equal(write(fds[1], "# lpae-trace v1\n", 16), 16);
+        close(fds[1]);
+        memset(&ro, 0, sizeof ro);
+        ro.format = LPAE_TRACE_TEXT;
+        assert_int_equal(lpae_trace_reader_open_fd(fds[0], "pipe", &ro, &r), 0);
+        E(LPAE_EINVAL, lpae_trace_reader_progress(r, NULL, &total));
+        E(LPAE_EINVAL, lpae_trace_reader_progress(r, &done, NULL));
+        E(LPAE_EUNSUPP, lpae_trace_reader_progress(r, &done, &total));
+        lpae_trace_reader_close(r);
+        r = NULL;
+        close(fds[0]);
+    }
     assert_non_null(lpae_trace_reader_error(NULL));
     assert_int_equal(lpae_trace_reader_format(NULL), LPAE_TRACE_AUTO);
     assert_int_equal(lpae_trace_reader_events(NULL), 0);

@@ -373,6 +373,31 @@ static void test_layout(void **state)
     expect_failure(fx, 1, ARGS("layout", "missing.elf"), "missing.elf", "cannot open", NULL);
 }
 
+/* `layout --mem-cap`: images whose simulated RAM needs more host memory
+ * than the cap fail on one line. */
+static void test_layout_mem_cap(void **state)
+{
+    fixture *fx = *state;
+    char src[600], data[65536];
+    size_t n;
+    FILE *f;
+    snprintf(src, sizeof src, "%s/tests/fuzz/corpus/elf/kernel.elf", LPAE_SOURCE_DIR);
+    f = fopen(src, "rb");
+    assert_non_null(f);
+    n = fread(data, 1, sizeof data, f);
+    fclose(f);
+    assert_true(n > 0 && n < sizeof data);
+    write_file(fx, "kernel.elf", data, n);
+
+    expect_failure(fx, 1, ARGS("layout", "--mem-cap", "4K", "kernel.elf"),
+                   "kernel.elf: host memory cap of 4096 bytes reached", NULL);
+    expect_failure(fx, 2, ARGS("layout", "--mem-cap", "lots", "kernel.elf"),
+                   "--mem-cap: expected bytes", NULL);
+    assert_int_equal(run(fx, ARGS("layout", "--mem-cap", "1M", "kernel.elf")), 0);
+    assert_true(fx->outlen > 0);
+    assert_int_equal(run(fx, ARGS("layout", "--mem-cap", "0", "kernel.elf")), 0);
+}
+
 static void test_presets(void **state)
 {
     fixture *fx = *state;
@@ -403,6 +428,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_import, setup, teardown),
         cmocka_unit_test_setup_teardown(test_gen, setup, teardown),
         cmocka_unit_test_setup_teardown(test_layout, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_layout_mem_cap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_presets, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unknown_command, setup, teardown),
     };

@@ -2,6 +2,7 @@
 /* lpaesim layout: place ELF images in a split's layout and show where each
  * segment lands, the granules used and the table pages consumed. */
 #include <errno.h>
+#include <inttypes.h>
 #include <gelf.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +25,7 @@ static void layout_usage(FILE *f)
         f,
         "usage: lpaesim layout [--split NAME] [--kernel|--user|--module]\n"
         "                      [--kernel-base VA] [--dyn-base VA] [--module-base VA]\n"
-        "                      [--no-init] [--4k] [--ram MB] FILE...\n"
+        "                      [--no-init] [--4k] [--ram MB] [--mem-cap SIZE] FILE...\n"
         "\n"
         "Loads each ARM ELF32 FILE into simulated memory for the split (default\n"
         "VMSPLIT_3G): vmlinux images (ET_EXEC defining start_kernel or linked outside\n"
@@ -44,7 +45,10 @@ static void layout_usage(FILE *f)
         "  --module-base VA   first module VA (default MODULES_VADDR)\n"
         "  --no-init          leave out module init sections\n"
         "  --4k               map kernel images with 4 KB pages only\n"
-        "  --ram MB           simulated RAM at 0x80000000 (default 1024)\n");
+        "  --ram MB           simulated RAM at 0x80000000 (default 1024)\n"
+        "  --mem-cap SIZE     host memory the simulated RAM may use, bytes with an optional\n"
+        "                     K, M or G (default 1G, 0 = no cap): images needing more fail\n"
+        "                     on one line, exit status 1\n");
 }
 
 static int parse_va(const char *opt, const char *s, lpae_va_t *out)
@@ -151,10 +155,11 @@ static void machine_free(struct layout_machine *m)
     lpae_phys_destroy(m->phys);
 }
 
-static int machine_init(struct layout_machine *m, const lpae_layout *lay, uint64_t ram_mb)
+static int machine_init(struct layout_machine *m, const lpae_layout *lay, uint64_t ram_mb,
+                        uint64_t mem_cap)
 {
     lpae_ram_range r = {RAM_BASE, ram_mb << 20};
-    lpae_phys_config pc = {&r, 1, 0};
+    lpae_phys_config pc = {&r, 1, mem_cap};
     lpae_pgtable_config c;
     lpae_mmsys_config sc;
     int rc;
@@ -194,7 +199,7 @@ int lpaesim_cmd_layout(int argc, char **argv)
     const char *split_name = "VMSPLIT_3G";
     lpae_elf_opts base_opts;
     lpae_va_t kernel_base = 0, dyn_base = 0, module_base = 0;
-    uint64_t ram_mb = 1024;
+    uint64_t ram_mb = 1024, mem_cap = UINT64_C(1) << 30;
     lpae_split sp;
     lpae_layout lay;
     lpae_layout_config lc;
@@ -242,6 +247,26 @@ int lpaesim_cmd_layout(int argc, char **argv)
                 return 2;
             }
             ram_mb = v;
+        } else if (!strcmp(a, "--mem-cap") && i + 1 < argc) {
+            char *end;
+            unsigned long long v;
+            errno = 0;
+            unsigned shift = 0;
+            v = strtoull(argv[++i], &end, 10);
+            if (*end == 'K' || *end == 'k')
+                shift = 10, end++;
+            else if (*end == 'M' || *end == 'm')
+                shift = 20, end++;
+            else if (*end == 'G' || *end == 'g')
+                shift = 30, end++;
+            if (errno || end == argv[i] || *end || v > (UINT64_C(1) << 40) >> shift) {
+                fprintf(stderr,
+                        "lpaesim layout: --mem-cap: expected bytes with an optional K, M or G "
+                        "(at most 1T), got '%s'\n",
+                        argv[i]);
+                return 2;
+            }
+            mem_cap = (uint64_t)v << shift;
         } else if (a[0] == '-' && a[1]) {
             fprintf(stderr, "lpaesim layout: unknown or incomplete option '%s' (try --help)\n", a);
             return 2;
@@ -274,7 +299,7 @@ int lpaesim_cmd_layout(int argc, char **argv)
                 sp.name, lpae_strerror(rc));
         return 2;
     }
-    rc = machine_init(&m, &lay, ram_mb);
+    rc = machine_init(&m, &lay, ram_mb, mem_cap);
     if (rc) {
         fprintf(stderr, "lpaesim layout: cannot set up simulated memory: %s\n", lpae_strerror(rc));
         return 1;
@@ -354,6 +379,14 @@ int lpaesim_cmd_layout(int argc, char **argv)
                 rc = lpae_elf_load_mm(elfs[k], &lay, &o, m.phys, m.proc, &reps[k], &d);
             else
                 rc = lpae_elf_load(elfs[k], &lay, &o, &t, &reps[k], &d);
+            if (rc == LPAE_ENOMEM && mem_cap) {
+                fprintf(stderr,
+                        "lpaesim layout: %s: host memory cap of %" PRIu64
+                        " bytes reached (expected a larger --mem-cap, or 0 for none)\n",
+                        a, mem_cap);
+                status = 1;
+                break;
+            }
             if (rc) {
                 fprintf(stderr, "lpaesim layout: %s\n", d.msg);
                 status = 1;
