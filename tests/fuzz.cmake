@@ -13,12 +13,14 @@ set(LPAE_FUZZ_TEST_SECONDS 4 CACHE STRING "libFuzzer seconds per target in ctest
 foreach(name ${LPAE_FUZZ_NAMES})
   set(_corpus ${_fz_src}/corpus/${name})
   if(LPAE_FUZZ)
+    # A fresh scratch directory each run, so that a run depends only on the
+    # source corpus and the seed.
     set(_scratch ${CMAKE_BINARY_DIR}/fuzz-scratch/${name})
-    file(MAKE_DIRECTORY ${_scratch})
     add_test(NAME fuzz_${name}
-      COMMAND fuzz_${name} -runs=${LPAE_FUZZ_TEST_RUNS} -max_total_time=${LPAE_FUZZ_TEST_SECONDS}
-              -seed=1 -artifact_prefix=${CMAKE_BINARY_DIR}/fuzz-scratch/${name}-
-              ${_scratch} ${_corpus})
+      COMMAND sh -c "rm -rf \"$1\" && mkdir -p \"$1\" && shift && exec \"$@\"" sh ${_scratch}
+              $<TARGET_FILE:fuzz_${name}> -runs=${LPAE_FUZZ_TEST_RUNS}
+              -max_total_time=${LPAE_FUZZ_TEST_SECONDS} -seed=1
+              -artifact_prefix=${CMAKE_BINARY_DIR}/fuzz-scratch/${name}- ${_scratch} ${_corpus})
   else()
     add_executable(fuzz_replay_${name} ${_fz_src}/fuzz_${name}.c ${_fz_src}/replay_main.c)
     target_include_directories(fuzz_replay_${name} PRIVATE ${_fz_src})
