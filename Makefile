@@ -43,14 +43,17 @@ fuzz: deps
 	@cmake --build $(BUILD_FUZZ) -j $(JOBS) --target lpae_fuzz
 	@cd $(BUILD_FUZZ) && ctest -L fuzz --output-on-failure
 	@mkdir -p $(BUILD_FUZZ)/fuzz-artifacts
-	@set -e; for t in $$(cd $(BUILD_FUZZ)/bin && ls fuzz_* | sed 's/^fuzz_//'); do \
+	@fail=0; for t in $$(cd $(BUILD_FUZZ)/bin && ls fuzz_* | grep -v '^fuzz_replay_' | sed 's/^fuzz_//'); do \
 	  mkdir -p $(BUILD_FUZZ)/fuzz-corpus/$$t; \
-	  echo "fuzz_$$t: $(FUZZ_SECONDS) s"; \
-	  $(BUILD_FUZZ)/bin/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
-	    -artifact_prefix=$(BUILD_FUZZ)/fuzz-artifacts/$$t- \
-	    $(BUILD_FUZZ)/fuzz-corpus/$$t tests/fuzz/corpus/$$t 2>&1 | \
-	    grep -E '^(stat::number_of_executed_units|stat::new_units_added|==|SUMMARY|artifact_prefix|Test unit)' ; \
-	done
+	  log=$(BUILD_FUZZ)/fuzz-artifacts/$$t.log; \
+	  if $(BUILD_FUZZ)/bin/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	       -artifact_prefix=$(BUILD_FUZZ)/fuzz-artifacts/$$t- \
+	       $(BUILD_FUZZ)/fuzz-corpus/$$t tests/fuzz/corpus/$$t >$$log 2>&1; then \
+	    echo "fuzz_$$t: $$(sed -n 's/^stat::number_of_executed_units: *//p' $$log) runs in $(FUZZ_SECONDS) s, no failure"; \
+	  else \
+	    echo "fuzz_$$t: FAILED ($$(grep -m1 -E 'ERROR|fuzz check failed' $$log)); see $$log"; fail=1; \
+	  fi; \
+	done; exit $$fail
 
 # Unit tests and corpus replays of the normal build under memcheck; fails on
 # any error or definite leak.

@@ -18,6 +18,8 @@
 
 /* Events kept for the round trip (the reader itself streams any length). */
 #define FUZZ_TRACE_MAX_EVENTS 4096
+/* Reader memory cap of the skip_bad pass, bytes. */
+#define FUZZ_TRACE_MEM_CAP (256u << 10)
 
 /* Write @p evs and the header of @p src in @p fmt to memory, read them back
  * and compare. */
@@ -89,6 +91,9 @@ static void fuzz_trace(const uint8_t *data, size_t size, lpae_trace_fmt fmt, boo
     memset(&ro, 0, sizeof ro);
     ro.format = fmt;
     ro.skip_bad = skip_bad;
+    /* The skipping pass also runs under a small reader memory cap, so that
+     * the cap's LPAE_ENOMEM path is exercised (and must be clean). */
+    ro.mem_cap = skip_bad ? FUZZ_TRACE_MEM_CAP : 0;
     rc = lpae_trace_reader_open_file(f, "fuzz", &ro, &r);
     if (rc < 0) {
         FUZZ_CHECK(rc >= LPAE_ERR_MIN);
