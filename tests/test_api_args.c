@@ -119,6 +119,8 @@ static void test_err_split_regs_walk(void **state)
     lpae_regs_init(NULL); /* no-op */
     lpae_regs_init(&r);
     E(LPAE_EINVAL, lpae_regs_set_ttbcr(NULL, LPAE_TTBCR_EAE));
+    E(LPAE_EUNSUPP, lpae_regs_set_ttbcr(&r, 0)); /* EAE = 0: short descriptors */
+    E(LPAE_ERES0, lpae_regs_set_ttbcr(&r, LPAE_TTBCR_EAE | (1u << 6))); /* SBZ bit 6 */
     E(LPAE_EINVAL, lpae_regs_set_ttbr(NULL, 0, 0));
     E(LPAE_EINVAL, lpae_regs_set_ttbr(&r, 2, 0));
     E(LPAE_ERES0, lpae_regs_set_ttbr(&r, 0, UINT64_C(1) << 40));
@@ -201,6 +203,13 @@ static void test_phys(void **state)
     E(LPAE_EINVAL, lpae_phys_read(w->phys, RAM_BASE, NULL, 1));
     E(LPAE_EABORT, lpae_phys_read(w->phys, RAM_BASE - 1, b, 2));
     E(LPAE_EABORT, lpae_phys_read(w->phys, UINT64_MAX, b, 2));
+    /* Lengths that wrap the address space are outside RAM, not overflows. */
+    E(LPAE_EABORT, lpae_phys_read(w->phys, RAM_BASE, b, SIZE_MAX));
+    E(LPAE_EABORT, lpae_phys_write(w->phys, RAM_BASE + 8, b, SIZE_MAX - 4));
+    assert_false(lpae_phys_is_ram(w->phys, RAM_BASE, UINT64_MAX));
+    E(LPAE_EINVAL, lpae_phys_reserve(w->phys, RAM_BASE, 0));
+    E(LPAE_EABORT, lpae_phys_reserve(w->phys, RAM_BASE, UINT64_MAX & LPAE_PAGE_MASK));
+    E(LPAE_EABORT, lpae_phys_free(w->phys, RAM_BASE, UINT64_MAX & LPAE_PAGE_MASK));
     E(LPAE_EINVAL, lpae_phys_write(NULL, RAM_BASE, b, 1));
     E(LPAE_EINVAL, lpae_phys_write(w->phys, RAM_BASE, NULL, 1));
     E(LPAE_EABORT, lpae_phys_write(w->phys, RAM_BASE + RAM_SIZE - 1, b, 2));
@@ -312,6 +321,9 @@ static void test_pgtable(void **state)
     E(LPAE_EALIGN, lpae_pgtable_map(w->pt, 0x1000, RAM_BASE, 0x200000, &prot, LPAE_MAP_FORCE_2M));
     E(LPAE_ERANGE, lpae_pgtable_map(w->pt, 0, (UINT64_C(1) << 40) - 0x1000, 0x2000, &prot, 0));
     E(LPAE_ERANGE, lpae_pgtable_map(w->pt, 0xFFFFF000u, RAM_BASE, 0x2000, &prot, 0));
+    E(LPAE_ERANGE,
+      lpae_pgtable_map(w->pt, 0x1000, RAM_BASE, UINT64_MAX & LPAE_PAGE_MASK, &prot, 0));
+    E(LPAE_ERANGE, lpae_pgtable_unmap(w->pt, 0x1000, UINT64_MAX & LPAE_PAGE_MASK));
     E(0, lpae_pgtable_map(w->pt, 0x1000, RAM_BASE, 0x1000, &prot, 0));
     E(LPAE_EEXIST, lpae_pgtable_map(w->pt, 0x1000, RAM_BASE, 0x1000, &prot, 0));
     E(LPAE_EINVAL, lpae_pgtable_unmap(NULL, 0x1000, 0x1000));
