@@ -1,6 +1,7 @@
 # A thin driver for CMake; CMake is the build system.
 #   make demo     build, then run the translation demo
-#   make test     build normal + ASan/UBSan configurations, run ctest in both
+#   make test     build normal + ASan/UBSan configurations, run ctest in both,
+#                 then the libFuzzer targets briefly over their corpora (clang)
 #   make install  PREFIX=/usr/local (default)
 #   make fuzz     clang + libFuzzer build (build-fuzz/), then each fuzz target
 #                 for FUZZ_SECONDS (default 60); new inputs in build-fuzz/fuzz-corpus/
@@ -16,7 +17,7 @@ PREFIX     ?= /usr/local
 CMAKE_ARGS ?=
 MAKEFLAGS  += --no-print-directory
 
-.PHONY: all deps build build-asan test demo install clean format tidy fuzz valgrind
+.PHONY: all deps build build-asan test demo install clean format tidy fuzz fuzz-smoke valgrind
 
 all: build
 
@@ -34,6 +35,19 @@ build-asan: deps
 test: build build-asan
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 	@cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS)
+	@$(MAKE) fuzz-smoke
+
+# Each fuzz target over its corpus plus a few thousand libFuzzer runs, when
+# clang and libFuzzer are installed (the gcc builds above already replayed
+# every corpus file).
+fuzz-smoke:
+	@if command -v clang >/dev/null 2>&1 && \
+	    cmake -S . -B $(BUILD_FUZZ) -DCMAKE_C_COMPILER=clang -DLPAE_FUZZ=ON $(CMAKE_ARGS) >/dev/null 2>&1; then \
+	  cmake --build $(BUILD_FUZZ) -j $(JOBS) --target lpae_fuzz >/dev/null && \
+	  cd $(BUILD_FUZZ) && ctest -L fuzz --output-on-failure -j $(JOBS); \
+	else \
+	  echo "fuzz-smoke: clang with libFuzzer (libclang-rt-14-dev) not found; corpora were only replayed"; \
+	fi
 
 # Each target first runs its corpus under ctest (label fuzz), then fuzzes for
 # FUZZ_SECONDS. Crashes are written to build-fuzz/fuzz-artifacts/; add a
