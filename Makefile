@@ -4,7 +4,7 @@ BUILD_ASAN ?= build-asan
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
 
-.PHONY: all deps build build-asan test demo install clean format tidy
+.PHONY: all deps build build-asan test demo install clean format tidy conformance
 
 all: build
 
@@ -22,6 +22,13 @@ build-asan: deps
 test: build build-asan
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 	@cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS)
+
+# Differential test against QEMU's ARMv7 MMU (docs/conformance.md).
+CONF_PROBES ?= 1000000
+CONF_SEED   ?= 1
+conformance: build
+	@$(BUILD)/bin/lpae-conform --guest $(BUILD)/conformance/probe.elf --probes $(CONF_PROBES) \
+	    --seed $(CONF_SEED) --regress-dir tests/conformance/regress
 
 demo: build
 	@$(BUILD)/bin/lpaesim demo

@@ -37,7 +37,7 @@ typedef struct conf_blob_header {
     uint32_t magic;
     uint32_t version;
     uint32_t nconfigs;
-    uint32_t nprobes;  /* total over all configurations */
+    uint32_t nprobes;             /* total over all configurations */
     char out_path[CONF_PATH_MAX]; /* host file the results are written to (semihosting) */
 } conf_blob_header;
 
@@ -70,8 +70,8 @@ typedef struct conf_probe {
 
 /* Outcome of one probe. */
 enum {
-    CONF_ST_PAR = 0,   /* the ATS completed; par holds the 64-bit PAR */
-    CONF_ST_ABORT = 1  /* the ATS took a Data Abort; hsr holds HSR, par is 0 */
+    CONF_ST_PAR = 0,  /* the ATS completed; par holds the 64-bit PAR */
+    CONF_ST_ABORT = 1 /* the ATS took a Data Abort; hsr holds HSR, par is 0 */
 };
 
 typedef struct conf_result {
@@ -84,7 +84,7 @@ typedef struct conf_result {
 typedef struct conf_result_header {
     uint32_t magic;
     uint32_t nprobes;
-    uint32_t mode;     /* CPSR.M the program started in (0x1a = Hyp) */
+    uint32_t mode; /* CPSR.M the program started in (0x1a = Hyp) */
     uint32_t reserved;
 } conf_result_header;
 

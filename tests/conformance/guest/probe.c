@@ -25,7 +25,7 @@ volatile uint32_t conf_abort_count;
 #define SH_SYS_WRITE0 0x04
 #define SH_SYS_WRITE 0x05
 #define SH_SYS_EXIT 0x18
-#define SH_EXIT_OK 0x20026 /* ADP_Stopped_ApplicationExit */
+#define SH_EXIT_OK 0x20026  /* ADP_Stopped_ApplicationExit */
 #define SH_EXIT_ERR 0x20023 /* ADP_Stopped_RunTimeErrorUnknown */
 
 static uint32_t semihost(uint32_t op, const void *arg)
@@ -83,17 +83,32 @@ void conf_unexpected(uint32_t hsr, uint32_t elr)
 }
 
 /* ---- system registers ----------------------------------------------- */
-static inline void wr_ttbcr(uint32_t v) { __asm__ volatile("mcr p15, 0, %0, c2, c0, 2" ::"r"(v)); }
-static inline void wr_mair0(uint32_t v) { __asm__ volatile("mcr p15, 0, %0, c10, c2, 0" ::"r"(v)); }
-static inline void wr_mair1(uint32_t v) { __asm__ volatile("mcr p15, 0, %0, c10, c2, 1" ::"r"(v)); }
-static inline void wr_hcr(uint32_t v) { __asm__ volatile("mcr p15, 4, %0, c1, c1, 0" ::"r"(v)); }
+static inline void wr_ttbcr(uint32_t v)
+{
+    __asm__ volatile("mcr p15, 0, %0, c2, c0, 2" ::"r"(v));
+}
+static inline void wr_mair0(uint32_t v)
+{
+    __asm__ volatile("mcr p15, 0, %0, c10, c2, 0" ::"r"(v));
+}
+static inline void wr_mair1(uint32_t v)
+{
+    __asm__ volatile("mcr p15, 0, %0, c10, c2, 1" ::"r"(v));
+}
+static inline void wr_hcr(uint32_t v)
+{
+    __asm__ volatile("mcr p15, 4, %0, c1, c1, 0" ::"r"(v));
+}
 static inline uint32_t rd_sctlr(void)
 {
     uint32_t v;
     __asm__ volatile("mrc p15, 0, %0, c1, c0, 0" : "=r"(v));
     return v;
 }
-static inline void wr_sctlr(uint32_t v) { __asm__ volatile("mcr p15, 0, %0, c1, c0, 0" ::"r"(v)); }
+static inline void wr_sctlr(uint32_t v)
+{
+    __asm__ volatile("mcr p15, 0, %0, c1, c0, 0" ::"r"(v));
+}
 static inline void wr_ttbr0(uint64_t v)
 {
     __asm__ volatile("mcrr p15, 0, %0, %1, c2" ::"r"((uint32_t)v), "r"((uint32_t)(v >> 32)));
@@ -102,9 +117,18 @@ static inline void wr_ttbr1(uint64_t v)
 {
     __asm__ volatile("mcrr p15, 1, %0, %1, c2" ::"r"((uint32_t)v), "r"((uint32_t)(v >> 32)));
 }
-static inline void tlbiall(void) { __asm__ volatile("mcr p15, 0, %0, c8, c7, 0" ::"r"(0)); }
-static inline void dsb(void) { __asm__ volatile("dsb" ::: "memory"); }
-static inline void isb(void) { __asm__ volatile("isb" ::: "memory"); }
+static inline void tlbiall(void)
+{
+    __asm__ volatile("mcr p15, 0, %0, c8, c7, 0" ::"r"(0));
+}
+static inline void dsb(void)
+{
+    __asm__ volatile("dsb" ::: "memory");
+}
+static inline void isb(void)
+{
+    __asm__ volatile("isb" ::: "memory");
+}
 
 static inline uint64_t rd_par(void)
 {
@@ -117,10 +141,18 @@ static inline uint64_t rd_par(void)
 static inline void ats(uint32_t va, uint32_t op)
 {
     switch (op) {
-    case CONF_ATS1CPR: __asm__ volatile("mcr p15, 0, %0, c7, c8, 0" ::"r"(va) : "memory"); break;
-    case CONF_ATS1CPW: __asm__ volatile("mcr p15, 0, %0, c7, c8, 1" ::"r"(va) : "memory"); break;
-    case CONF_ATS1CUR: __asm__ volatile("mcr p15, 0, %0, c7, c8, 2" ::"r"(va) : "memory"); break;
-    default: __asm__ volatile("mcr p15, 0, %0, c7, c8, 3" ::"r"(va) : "memory"); break;
+    case CONF_ATS1CPR:
+        __asm__ volatile("mcr p15, 0, %0, c7, c8, 0" ::"r"(va) : "memory");
+        break;
+    case CONF_ATS1CPW:
+        __asm__ volatile("mcr p15, 0, %0, c7, c8, 1" ::"r"(va) : "memory");
+        break;
+    case CONF_ATS1CUR:
+        __asm__ volatile("mcr p15, 0, %0, c7, c8, 2" ::"r"(va) : "memory");
+        break;
+    default:
+        __asm__ volatile("mcr p15, 0, %0, c7, c8, 3" ::"r"(va) : "memory");
+        break;
     }
     isb();
 }
