@@ -10,7 +10,8 @@
 #include "lpae/pgtable.h"
 
 #define WINDOW_SIZE (UINT64_C(4) << 20) /* table pages of one configuration */
-#define HOLE_LO UINT64_C(0x80000000)    /* RAM ends here; nothing up to 4 GB */
+#define WINDOW_SLOTS 16
+#define HOLE_LO UINT64_C(0x80000000) /* RAM ends here; nothing up to 4 GB */
 #define HOLE_HI UINT64_C(0x100000000)
 
 uint64_t conf_rng_next(conf_rng *r)
@@ -518,8 +519,10 @@ int conf_gen(uint64_t seed, uint32_t index, unsigned nprobe, conf_cfg *c)
     int err = conf_phys_new(&c->phys);
     if (err)
         goto fail;
-    uint64_t nwin = (CONF_ARENA_HI - CONF_ARENA_LO) / WINDOW_SIZE;
-    lpae_pa_t lo = CONF_ARENA_LO + conf_rng_below(r, nwin) * WINDOW_SIZE;
+    /* One of WINDOW_SLOTS windows spread over the arena: table addresses
+     * vary in their high bits while QEMU touches at most 64 MB of it. */
+    uint64_t stride = ((CONF_ARENA_HI - CONF_ARENA_LO) / WINDOW_SLOTS) & ~(WINDOW_SIZE - 1);
+    lpae_pa_t lo = CONF_ARENA_LO + conf_rng_below(r, WINDOW_SLOTS) * stride;
     lpae_pa_t hi = lo + WINDOW_SIZE;
     if (c->kind == CONF_KIND_BUILDER) {
         lpae_pgtable *pt[2] = {NULL, NULL};

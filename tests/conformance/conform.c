@@ -6,6 +6,7 @@
  * the same probes through lpae_walk(), compares every PAR (conf_compare())
  * and prints the probe count, the mismatches and the coverage.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -40,6 +41,8 @@ typedef struct opts {
     const char *golden_dir;
     unsigned max_report;
     unsigned max_cases;
+    const char *lpaesim; /* with cases: replay case files through `lpaesim translate` */
+    const char *cases;
 } opts;
 
 /* What lpae said about one probe, and what it exercised. */
@@ -170,6 +173,60 @@ static bool in_path(const char *prog)
     return false;
 }
 
+/* Run argv with stdin from /dev/null and stdout+stderr into @p log; kill it
+ * after QEMU_TIMEOUT_S. Returns its exit status, or -1 (reported). */
+static int run_prog(char *const argv[], const char *log)
+{
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_adddup2(&fa, 1, 2);
+    pid_t pid;
+    int rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc) {
+        fprintf(stderr, "lpae-conform: cannot start %s: %s\n", argv[0], strerror(rc));
+        return -1;
+    }
+    double t0 = now_s();
+    int status;
+    for (;;) {
+        pid_t r = waitpid(pid, &status, WNOHANG);
+        if (r == pid)
+            break;
+        if (r < 0 && errno != EINTR) {
+            fprintf(stderr, "lpae-conform: waitpid: %s\n", strerror(errno));
+            return -1;
+        }
+        if (now_s() - t0 > QEMU_TIMEOUT_S) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            fprintf(stderr, "lpae-conform: %s did not finish within %d s (log: %s)\n", argv[0],
+                    QEMU_TIMEOUT_S, log);
+            return -1;
+        }
+        struct timespec ts = {0, 2000000};
+        nanosleep(&ts, NULL);
+    }
+    if (!WIFEXITED(status)) {
+        fprintf(stderr, "lpae-conform: %s was killed by signal %d\n", argv[0],
+                WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+        return -1;
+    }
+    return WEXITSTATUS(status);
+}
+
+static void print_log(const char *log)
+{
+    FILE *f = fopen(log, "r");
+    char line[256];
+    while (f && fgets(line, sizeof line, f))
+        fprintf(stderr, "  %s", line);
+    if (f)
+        fclose(f);
+}
+
 static int run_qemu(const opts *o, const char *blob, const char *log)
 {
     char dev_guest[4200], dev_blob[4200];
@@ -198,49 +255,14 @@ static int run_qemu(const opts *o, const char *blob, const char *log)
                     "-device",
                     dev_blob,
                     NULL};
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_adddup2(&fa, 1, 2);
-    pid_t pid;
-    int rc = posix_spawnp(&pid, o->qemu, &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    if (rc) {
-        fprintf(stderr, "lpae-conform: cannot start %s: %s\n", o->qemu, strerror(rc));
-        return -1;
+    int st = run_prog(argv, log);
+    if (st == 0)
+        return 0;
+    if (st > 0) {
+        fprintf(stderr, "lpae-conform: QEMU exited with status %d; its output:\n", st);
+        print_log(log);
     }
-    double t0 = now_s();
-    int status;
-    for (;;) {
-        pid_t r = waitpid(pid, &status, WNOHANG);
-        if (r == pid)
-            break;
-        if (r < 0 && errno != EINTR) {
-            fprintf(stderr, "lpae-conform: waitpid: %s\n", strerror(errno));
-            return -1;
-        }
-        if (now_s() - t0 > QEMU_TIMEOUT_S) {
-            kill(pid, SIGKILL);
-            waitpid(pid, &status, 0);
-            fprintf(stderr, "lpae-conform: QEMU did not finish within %d s (log: %s)\n",
-                    QEMU_TIMEOUT_S, log);
-            return -1;
-        }
-        struct timespec ts = {0, 2000000};
-        nanosleep(&ts, NULL);
-    }
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        fprintf(stderr, "lpae-conform: QEMU failed (status %d); its output (%s):\n", status, log);
-        FILE *f = fopen(log, "r");
-        char line[256];
-        while (f && fgets(line, sizeof line, f))
-            fprintf(stderr, "  %s", line);
-        if (f)
-            fclose(f);
-        return -1;
-    }
-    return 0;
+    return -1;
 }
 
 /* ---- one batch ------------------------------------------------------------- */
@@ -465,15 +487,228 @@ static void report(const opts *o, const stats *st, double total_s)
         printf(" %s %" PRIu64 "%s", fl[i], st->flags[i], i < 6 ? "," : "\n");
 }
 
+/* ---- case files through `lpaesim translate` -------------------------------- */
+static int write_case_inputs(const char *work, const conf_case *c, char ***img_args, size_t *nimg)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/regs.txt", work);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    fprintf(f,
+            "ttbcr = 0x%08" PRIx32 "\nttbr0 = 0x%016" PRIx64 "\nttbr1 = 0x%016" PRIx64
+            "\nmair0 = 0x%08" PRIx32 "\nmair1 = 0x%08" PRIx32 "\nsctlr = 0x%08" PRIx32 "\n",
+            c->regs.ttbcr, c->regs.ttbr0, c->regs.ttbr1, c->regs.mair0, c->regs.mair1,
+            c->regs.sctlr);
+    if (fclose(f))
+        return -1;
+    snprintf(path, sizeof path, "%s/probes.txt", work);
+    f = fopen(path, "w");
+    if (!f)
+        return -1;
+    for (size_t i = 0; i < c->nprobe; i++)
+        fprintf(f, "0x%08" PRIx32 " %s\n", c->probes[i].va,
+                lpae_access_name(conf_op_access(c->probes[i].op)));
+    if (fclose(f))
+        return -1;
+    /* One 4 KB image per page holding descriptors. */
+    *img_args = NULL;
+    *nimg = 0;
+    for (size_t i = 0; i < c->ndesc; i++) {
+        uint32_t page = c->descs[i].pa & ~UINT32_C(0xfff);
+        bool seen = false;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = (c->descs[j].pa & ~UINT32_C(0xfff)) == page;
+        if (seen)
+            continue;
+        uint64_t buf[LPAE_ENTRIES_PER_TABLE] = {0};
+        for (size_t j = i; j < c->ndesc; j++)
+            if ((c->descs[j].pa & ~UINT32_C(0xfff)) == page)
+                buf[(c->descs[j].pa & 0xfff) / 8] = c->descs[j].val;
+        snprintf(path, sizeof path, "%s/img-%08" PRIx32 ".bin", work, page);
+        f = fopen(path, "wb");
+        if (!f || fwrite(buf, sizeof buf, 1, f) != 1) {
+            if (f)
+                fclose(f);
+            return -1;
+        }
+        if (fclose(f))
+            return -1;
+        char **na = realloc(*img_args, (*nimg + 1) * sizeof *na);
+        if (!na)
+            return -1;
+        *img_args = na;
+        size_t len = strlen(path) + 16;
+        na[*nimg] = malloc(len);
+        if (!na[*nimg])
+            return -1;
+        snprintf(na[*nimg], len, "0x%08" PRIx32 ":%s", page, path);
+        (*nimg)++;
+    }
+    return 0;
+}
+
+/* Replay one case through the CLI; returns mismatches, or -1. */
+static long cli_replay_case(const opts *o, const char *work, const char *file, size_t *nprobe)
+{
+    conf_case c;
+    char err[512];
+    if (conf_case_read(file, &c, err, sizeof err)) {
+        fprintf(stderr, "lpae-conform: %s\n", err);
+        return -1;
+    }
+    char **imgs = NULL;
+    size_t nimg = 0;
+    long bad = -1;
+    char regs[4200], probes[4200], out[4200];
+    snprintf(regs, sizeof regs, "%s/regs.txt", work);
+    snprintf(probes, sizeof probes, "%s/probes.txt", work);
+    snprintf(out, sizeof out, "%s/lpaesim.out", work);
+    char **argv = NULL;
+    if (write_case_inputs(work, &c, &imgs, &nimg)) {
+        fprintf(stderr, "lpae-conform: cannot write lpaesim inputs in %s\n", work);
+        goto done;
+    }
+    argv = calloc(10 + 2 * nimg, sizeof *argv);
+    if (!argv)
+        goto done;
+    size_t k = 0;
+    argv[k++] = (char *)o->lpaesim;
+    argv[k++] = "translate";
+    argv[k++] = "--regs";
+    argv[k++] = regs;
+    argv[k++] = "--probes";
+    argv[k++] = probes;
+    argv[k++] = "--ram";
+    argv[k++] = "0x40000000:1G";
+    for (size_t i = 0; i < nimg; i++) {
+        argv[k++] = "--image";
+        argv[k++] = imgs[i];
+    }
+    int st = run_prog(argv, out);
+    if (st != 0) {
+        if (st > 0) {
+            fprintf(stderr, "lpae-conform: %s: lpaesim translate exited with %d:\n", file, st);
+            print_log(out);
+        }
+        goto done;
+    }
+    FILE *f = fopen(out, "r");
+    if (!f)
+        goto done;
+    char line[256];
+    size_t i = 0;
+    bad = 0;
+    while (fgets(line, sizeof line, f)) {
+        unsigned long long va, par;
+        char acc[8];
+        if (sscanf(line, "%llx %7s %llx", &va, acc, &par) != 3)
+            continue; /* not a result line */
+        if (i >= c.nprobe || va != c.probes[i].va) {
+            fprintf(stderr, "lpae-conform: %s: lpaesim output does not follow the probes at '%s'",
+                    file, line);
+            bad = -1;
+            break;
+        }
+        if (conf_compare(conf_qemu_par(&c.probes[i].q), par).mismatch) {
+            printf("%s: lpaesim translate gives 0x%016llx for 0x%08llx %s, QEMU 0x%016" PRIx64 "\n",
+                   file, par, va, acc, conf_qemu_par(&c.probes[i].q));
+            bad++;
+        }
+        i++;
+    }
+    fclose(f);
+    if (bad >= 0 && i != c.nprobe) {
+        fprintf(stderr, "lpae-conform: %s: lpaesim printed %zu results for %zu probes\n", file, i,
+                c.nprobe);
+        bad = -1;
+    }
+    if (bad > 0 && c.open_note[0]) {
+        printf("%s: known open disagreement (%s)\n", file, c.open_note);
+        bad = 0;
+    }
+    *nprobe += c.nprobe;
+done:
+    for (size_t j = 0; j < nimg; j++)
+        free(imgs[j]);
+    free(imgs);
+    free(argv);
+    conf_case_free(&c);
+    return bad;
+}
+
+static int cli_replay_dir(const opts *o)
+{
+    if (!in_path(o->lpaesim)) {
+        fprintf(stderr, "lpae-conform: %s not found or not executable\n", o->lpaesim);
+        return 2;
+    }
+    DIR *d = opendir(o->cases);
+    if (!d) {
+        fprintf(stderr, "lpae-conform: %s: %s\n", o->cases, strerror(errno));
+        return 2;
+    }
+    char work[] = "/tmp/lpae-conform-cli.XXXXXX";
+    if (!mkdtemp(work)) {
+        closedir(d);
+        fprintf(stderr, "lpae-conform: cannot create a work directory: %s\n", strerror(errno));
+        return 2;
+    }
+    struct dirent *e;
+    size_t files = 0, probes = 0;
+    long mismatches = 0;
+    int rc = 0;
+    while ((e = readdir(d))) {
+        size_t n = strlen(e->d_name);
+        if (n < 6 || strcmp(e->d_name + n - 5, ".case"))
+            continue;
+        char path[4200];
+        snprintf(path, sizeof path, "%s/%s", o->cases, e->d_name);
+        long bad = cli_replay_case(o, work, path, &probes);
+        if (bad < 0) {
+            rc = 2;
+            break;
+        }
+        mismatches += bad;
+        files++;
+    }
+    closedir(d);
+    /* Remove what this run wrote in its own work directory. */
+    DIR *w = opendir(work);
+    while (w && (e = readdir(w))) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[4200];
+        snprintf(path, sizeof path, "%s/%s", work, e->d_name);
+        remove(path);
+    }
+    if (w)
+        closedir(w);
+    rmdir(work);
+    if (rc)
+        return rc;
+    printf("lpae-conform: lpaesim translate on %zu case files, %zu probes: %ld disagree with "
+           "QEMU\n",
+           files, probes, mismatches);
+    if (!files) {
+        fprintf(stderr, "lpae-conform: no .case files in %s\n", o->cases);
+        return 2;
+    }
+    return mismatches ? 1 : 0;
+}
+
 /* ---- main ------------------------------------------------------------------ */
 static int usage(FILE *f)
 {
     fprintf(f, "usage: lpae-conform --guest PROBE.ELF [--qemu qemu-system-arm] [--probes N]\n"
                "         [--seed S] [--per-config K] [--batch P] [--work DIR]\n"
                "         [--regress-dir DIR] [--max-cases N] [--max-report N] [--golden-dir DIR]\n"
+               "   or: lpae-conform --lpaesim PATH/lpaesim --cases DIR\n"
                "Runs N probes (default 1000000) of seed S through QEMU's ARMv7 MMU and lpae,\n"
                "compares every PAR and prints mismatches and coverage. Exit status 1 when\n"
-               "any probe disagrees, 2 on a usage or environment error.\n");
+               "any probe disagrees, 2 on a usage or environment error.\n"
+               "The second form replays every DIR/NAME.case through `lpaesim translate` and\n"
+               "compares its PARs with the QEMU results recorded in the case.\n");
     return f == stdout ? 0 : 2;
 }
 
@@ -492,7 +727,8 @@ static int parse_num(const char *s, uint64_t *out)
 
 int main(int argc, char **argv)
 {
-    opts o = {1000000, 1, 150, 200000, NULL, "qemu-system-arm", NULL, NULL, NULL, 10, 20};
+    opts o = {1000000, 1,  150, 200000, NULL, "qemu-system-arm", NULL, NULL,
+              NULL,    10, 20,  NULL,   NULL};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -514,6 +750,10 @@ int main(int argc, char **argv)
             o.regress_dir = v;
         else if (!strcmp(a, "--golden-dir"))
             o.golden_dir = v;
+        else if (!strcmp(a, "--lpaesim"))
+            o.lpaesim = v;
+        else if (!strcmp(a, "--cases"))
+            o.cases = v;
         else if (parse_num(v, &n)) {
             fprintf(stderr, "lpae-conform: %s expects a number, got '%s'\n", a, v);
             return 2;
@@ -533,6 +773,13 @@ int main(int argc, char **argv)
             fprintf(stderr, "lpae-conform: unknown option or value out of range: %s %s\n", a, v);
             return 2;
         }
+    }
+    if (o.lpaesim || o.cases) {
+        if (!o.lpaesim || !o.cases) {
+            fprintf(stderr, "lpae-conform: --lpaesim PATH and --cases DIR go together\n");
+            return 2;
+        }
+        return cli_replay_dir(&o);
     }
     if (!o.guest) {
         fprintf(stderr, "lpae-conform: --guest PROBE.ELF is required (try --help)\n");
