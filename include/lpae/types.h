@@ -21,7 +21,7 @@ typedef uint64_t lpae_cycles_t;
 #define LPAE_PA_MASK ((UINT64_C(1) << LPAE_PA_BITS) - 1)
 #define LPAE_PAGE_SHIFT 12
 #define LPAE_PAGE_SIZE (UINT32_C(1) << LPAE_PAGE_SHIFT) /**< 4 KB granule */
-#define LPAE_PAGE_MASK (~(UINT64_C(LPAE_PAGE_SIZE) - 1))
+#define LPAE_PAGE_MASK (~((uint64_t)LPAE_PAGE_SIZE - 1u))
 #define LPAE_SIZE_2M (UINT32_C(1) << 21)
 #define LPAE_SIZE_1G (UINT32_C(1) << 30)
 

@@ -1,0 +1,410 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The Long-descriptor stage-1 translation table walk of the PL1&0 regime
+ * (DDI 0406C B3.6), its permission model and its 64-bit PAR.
+ *
+ * Fault priority, as the ARM ARM's translation pseudocode and QEMU's
+ * get_phys_addr_lpae() order them:
+ *   1. VA in the gap between the TTBR0 and TTBR1 regions, or the selected
+ *      region has TTBCR.EPDn = 1: Translation fault, level 1 (also for
+ *      regions whose walk would start at level 2).
+ *   2. TTBRn base address with bits [47:40] set: Address size fault,
+ *      level 0 (the level that stands for the TTBR).
+ *   3. For each level as the walk descends: a fetch outside RAM is a
+ *      synchronous external abort on the walk at that level; an invalid
+ *      descriptor (bit 0 = 0) or the reserved level-3 encoding 0b01 is a
+ *      Translation fault at that level.
+ *   4. At the leaf: AF = 0 is an Access flag fault, then the permission
+ *      check, both reported at the level of the block or page.
+ * Output and next-level address bits [47:40] are UNK/SBZ in ARMv7 and are
+ * ignored, as an ARMv7 implementation (and QEMU for ARMv7 CPUs) does.
+ *
+ * No allocation, no global state.
+ */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lpae/err.h"
+#include "lpae/walk.h"
+#include "mem/phys_internal.h"
+#include "ttbr/regs_internal.h"
+
+/* Accumulated table attributes, as bits [63:59] of a table descriptor >> 59. */
+#define TATTR_PXN 0x01u
+#define TATTR_XN 0x02u
+#define TATTR_AP_SHIFT 2u
+#define TATTR_NS 0x10u
+
+/* perm bits of every valid access code */
+#define PERM_ALL                                                                                   \
+    ((1u << LPAE_ACC_PR) | (1u << LPAE_ACC_PW) | (1u << LPAE_ACC_PX) | (1u << LPAE_ACC_UR) |       \
+     (1u << LPAE_ACC_UW) | (1u << LPAE_ACC_UX))
+
+/* ---- names --------------------------------------------------------------- */
+
+static const char *const access_names[8] = {"PR", "PW", "PX", "??", "UR", "UW", "UX", "??"};
+
+const char *lpae_access_name(unsigned access)
+{
+    return LPAE_ACC_VALID(access) ? access_names[access] : "??";
+}
+
+int lpae_access_parse(const char *s, unsigned *access)
+{
+    if (!s || !access)
+        return LPAE_EINVAL;
+    if (strlen(s) != 2)
+        return LPAE_EPARSE;
+    for (unsigned a = 0; a < 8; a++) {
+        if (!LPAE_ACC_VALID(a))
+            continue;
+        if (toupper((unsigned char)s[0]) == access_names[a][0] &&
+            toupper((unsigned char)s[1]) == access_names[a][1]) {
+            *access = a;
+            return LPAE_OK;
+        }
+    }
+    return LPAE_EPARSE;
+}
+
+const char *lpae_fault_name(lpae_fault f)
+{
+    switch (f) {
+    case LPAE_FAULT_NONE:
+        return "none";
+    case LPAE_FAULT_TRANSLATION:
+        return "translation";
+    case LPAE_FAULT_ACCESS_FLAG:
+        return "access-flag";
+    case LPAE_FAULT_PERMISSION:
+        return "permission";
+    case LPAE_FAULT_ADDRESS_SIZE:
+        return "address-size";
+    case LPAE_FAULT_EXT_ABORT_WALK:
+        return "external-abort";
+    }
+    return "unknown";
+}
+
+/* ---- permissions --------------------------------------------------------- */
+
+/*
+ * AP[2:1] with APTable applied: APTable[0] forces AP[1] (PL0 access) to 0,
+ * APTable[1] forces AP[2] (read-only) to 1. Then, per DDI 0406C B3.7.1 and
+ * the v7 execute-never rules (B3.7.2, SCTLR.WXN/UWXN in B4.1.130):
+ *   PL1 may always read; may write when AP[2] = 0;
+ *   PL0 may read when AP[1] = 1; may write when AP[2:1] = 0b01;
+ *   PL0 execute needs PL0 read, !XN, and not (WXN and PL0-writable);
+ *   PL1 execute needs !XN, !PXN, not (WXN and PL1-writable) and not
+ *   (UWXN and PL0-writable).
+ * The same rules as QEMU's get_S1prot() for a v7 PL1&0 regime.
+ */
+static inline unsigned perm_mask(unsigned ap, unsigned aptable, bool xn, bool pxn, uint32_t sctlr)
+{
+    if (aptable & LPAE_APTABLE_NO_PL0)
+        ap &= ~1u;
+    if (aptable & LPAE_APTABLE_RO)
+        ap |= 2u;
+    bool user_r = (ap & 1u) != 0;
+    bool user_w = ap == LPAE_AP_RW;
+    bool priv_w = (ap & 2u) == 0;
+    bool wxn = (sctlr & LPAE_SCTLR_WXN) != 0;
+    bool uwxn = (sctlr & LPAE_SCTLR_UWXN) != 0;
+    bool user_x = user_r && !xn && !(wxn && user_w);
+    bool priv_x = !xn && !pxn && !(wxn && priv_w) && !(uwxn && user_w);
+    unsigned m = 1u << LPAE_ACC_PR;
+    if (priv_w)
+        m |= 1u << LPAE_ACC_PW;
+    if (priv_x)
+        m |= 1u << LPAE_ACC_PX;
+    if (user_r)
+        m |= 1u << LPAE_ACC_UR;
+    if (user_w)
+        m |= 1u << LPAE_ACC_UW;
+    if (user_x)
+        m |= 1u << LPAE_ACC_UX;
+    return m;
+}
+
+uint8_t lpae_perm_mask(unsigned ap, bool xn, bool pxn, unsigned aptable, bool xntable,
+                       bool pxntable, uint32_t sctlr)
+{
+    return (uint8_t)perm_mask(ap & 3u, aptable & 3u, xn || xntable, pxn || pxntable, sctlr);
+}
+
+/* ---- the walk ------------------------------------------------------------ */
+
+static inline int set_fault(lpae_walk_result *r, lpae_fault f, unsigned level)
+{
+    static const uint8_t base[] = {
+        [LPAE_FAULT_TRANSLATION] = LPAE_FSC_TRANSLATION(0),
+        [LPAE_FAULT_ACCESS_FLAG] = LPAE_FSC_ACCESS_FLAG(0),
+        [LPAE_FAULT_PERMISSION] = LPAE_FSC_PERMISSION(0),
+        [LPAE_FAULT_ADDRESS_SIZE] = LPAE_FSC_ADDRESS_SIZE(0),
+        [LPAE_FAULT_EXT_ABORT_WALK] = LPAE_FSC_EXT_ABORT_WALK(0),
+    };
+    r->fault = f;
+    r->level = (uint8_t)level;
+    r->fsc = (uint8_t)(base[f] | level);
+    return LPAE_OK;
+}
+
+static void flat_result(lpae_walk_result *r, lpae_va_t va)
+{
+    /* SCTLR.M = 0: PA = VA, Strongly-ordered memory (ATTR 0x00, Outer
+     * Shareable), every access allowed. */
+    r->sel = LPAE_SEL_NONE;
+    r->pa = va;
+    r->size_shift = LPAE_PAGE_SHIFT;
+    r->attrs.sh = 2;
+    r->attrs.perm = (uint8_t)PERM_ALL;
+}
+
+/*
+ * Descend from the table at @table (level @level), with table attributes
+ * @tattrs gathered above it, through the region of TnSZ @tsz.
+ */
+static int walk_levels(const lpae_regs *regs, const lpae_phys *phys, lpae_va_t va, unsigned access,
+                       unsigned level, lpae_pa_t table, unsigned tsz, unsigned tattrs,
+                       lpae_walk_result *r)
+{
+    uint32_t vam = va & (UINT32_MAX >> tsz);
+    for (;;) {
+        lpae_pa_t dpa = table + ((lpae_pa_t)((vam >> LPAE_LEVEL_SHIFT(level)) & 511u) << 3);
+        lpae_fetch *f = &r->fetch[r->nfetch++];
+        uint64_t d;
+        f->level = (uint8_t)level;
+        f->pa = dpa;
+        f->table_attrs = (uint8_t)tattrs;
+        if (lpae_phys_fetch64(phys, dpa, &d) != 0) {
+            f->desc = 0;
+            return set_fault(r, LPAE_FAULT_EXT_ABORT_WALK, level);
+        }
+        f->desc = d;
+        if (!(d & LPAE_DESC_VALID) || (level == 3 && !(d & LPAE_DESC_TABLE)))
+            return set_fault(r, LPAE_FAULT_TRANSLATION, level);
+        if (level < 3 && (d & LPAE_DESC_TABLE)) {
+            tattrs |= (unsigned)(d >> LPAE_DESC_TABLE_ATTR_SHIFT);
+            f->table_attrs = (uint8_t)tattrs;
+            table = d & LPAE_DESC_ADDR_MASK;
+            level++;
+            continue;
+        }
+        /* Block (levels 1, 2) or page (level 3). */
+        unsigned shift = LPAE_LEVEL_SHIFT(level);
+        uint64_t off = (UINT64_C(1) << shift) - 1u;
+        lpae_attrs *a = &r->attrs;
+        r->level = (uint8_t)level;
+        r->size_shift = (uint8_t)shift;
+        r->pa = (d & LPAE_DESC_ADDR_MASK & ~off) | (va & off);
+        a->attrindx = (uint8_t)((d & LPAE_DESC_ATTRINDX_MASK) >> LPAE_DESC_ATTRINDX_SHIFT);
+        a->mair =
+            (uint8_t)((a->attrindx < 4 ? regs->mair0 : regs->mair1) >> (8u * (a->attrindx & 3u)));
+        a->sh = (uint8_t)((d & LPAE_DESC_SH_MASK) >> LPAE_DESC_SH_SHIFT);
+        a->ap = (uint8_t)((d & LPAE_DESC_AP_MASK) >> LPAE_DESC_AP_SHIFT);
+        a->aptable = (uint8_t)((tattrs >> TATTR_AP_SHIFT) & 3u);
+        a->ns = (d & LPAE_DESC_NS) || (tattrs & TATTR_NS);
+        a->ng = (d & LPAE_DESC_NG) != 0;
+        a->contiguous = (d & LPAE_DESC_CONTIG) != 0;
+        a->xn = (d & LPAE_DESC_XN) || (tattrs & TATTR_XN);
+        a->pxn = (d & LPAE_DESC_PXN) || (tattrs & TATTR_PXN);
+        a->perm = (uint8_t)perm_mask(a->ap, a->aptable, a->xn, a->pxn, regs->sctlr);
+        if (!(d & LPAE_DESC_AF))
+            return set_fault(r, LPAE_FAULT_ACCESS_FLAG, level);
+        if (!(a->perm & (1u << access)))
+            return set_fault(r, LPAE_FAULT_PERMISSION, level);
+        return LPAE_OK;
+    }
+}
+
+static void result_init(lpae_walk_result *r, const lpae_regs *regs, lpae_va_t va, unsigned access)
+{
+    memset(r, 0, sizeof *r);
+    r->va = va;
+    r->access = (uint8_t)access;
+    r->asid = lpae_regs_asid(regs);
+}
+
+int lpae_walk(const lpae_regs *regs, const lpae_phys *phys, lpae_va_t va, unsigned access,
+              lpae_walk_result *out)
+{
+    if (!regs || !phys || !out || !LPAE_ACC_VALID(access))
+        return LPAE_EINVAL;
+    if (!(regs->ttbcr & LPAE_TTBCR_EAE))
+        return LPAE_EUNSUPP;
+    result_init(out, regs, va, access);
+    if (!(regs->sctlr & LPAE_SCTLR_M)) {
+        flat_result(out, va);
+        return LPAE_OK;
+    }
+    unsigned tsz;
+    lpae_ttbr_sel sel = lpae_select(regs->ttbcr, va, &tsz);
+    out->sel = (uint8_t)sel;
+    out->start_level = 1;
+    if (sel == LPAE_SEL_NONE)
+        return set_fault(out, LPAE_FAULT_TRANSLATION, 1);
+    if (regs->ttbcr & (sel == LPAE_SEL_TTBR1 ? LPAE_TTBCR_EPD1 : LPAE_TTBCR_EPD0))
+        return set_fault(out, LPAE_FAULT_TRANSLATION, 1);
+    unsigned level = lpae_start_level(tsz);
+    out->start_level = (uint8_t)level;
+    uint64_t ttbr = sel == LPAE_SEL_TTBR1 ? regs->ttbr1 : regs->ttbr0;
+    /* TTBR bits [47:40] lie above the 40-bit output size. */
+    if (ttbr & UINT64_C(0x0000FF0000000000))
+        return set_fault(out, LPAE_FAULT_ADDRESS_SIZE, 0);
+    lpae_pa_t base = ttbr & LPAE_TTBR_BADDR_MASK & ~((UINT64_C(1) << lpae_baddr_shift(tsz)) - 1u);
+    return walk_levels(regs, phys, va, access, level, base, tsz, 0, out);
+}
+
+int lpae_walk_from(const lpae_regs *regs, const lpae_phys *phys, lpae_va_t va, unsigned access,
+                   unsigned level, lpae_pa_t table_pa, uint8_t table_attrs, lpae_walk_result *out)
+{
+    if (!regs || !phys || !out || !LPAE_ACC_VALID(access) || level < 2 || level > 3)
+        return LPAE_EINVAL;
+    if (!(regs->ttbcr & LPAE_TTBCR_EAE))
+        return LPAE_EUNSUPP;
+    unsigned tsz;
+    lpae_ttbr_sel sel = lpae_select(regs->ttbcr, va, &tsz);
+    bool epd = sel != LPAE_SEL_NONE &&
+               (regs->ttbcr & (sel == LPAE_SEL_TTBR1 ? LPAE_TTBCR_EPD1 : LPAE_TTBCR_EPD0));
+    /* Start levels are 1 or 2, so a resume level of 2 or 3 is never above
+     * the region's start level. */
+    unsigned start = lpae_start_level(tsz);
+    result_init(out, regs, va, access);
+    if (!(regs->sctlr & LPAE_SCTLR_M)) {
+        flat_result(out, va);
+        return LPAE_OK;
+    }
+    out->sel = (uint8_t)sel;
+    out->start_level = 1;
+    if (sel == LPAE_SEL_NONE || epd)
+        return set_fault(out, LPAE_FAULT_TRANSLATION, 1);
+    out->start_level = (uint8_t)level;
+    lpae_pa_t base = table_pa & LPAE_PA_MASK;
+    if (level == start)
+        base &= ~((UINT64_C(1) << lpae_baddr_shift(tsz)) - 1u);
+    else
+        base &= LPAE_DESC_ADDR_MASK;
+    return walk_levels(regs, phys, va, access, level, base, tsz, table_attrs & 0x1Fu, out);
+}
+
+/* ---- PAR ----------------------------------------------------------------- */
+
+uint64_t lpae_walk_par(const lpae_walk_result *res)
+{
+    if (!res)
+        return 0;
+    if (res->fault != LPAE_FAULT_NONE)
+        return LPAE_PAR_LPAE | ((uint64_t)(res->fsc & 0x3Fu) << LPAE_PAR_FST_SHIFT) | LPAE_PAR_F;
+    return ((uint64_t)res->attrs.mair << LPAE_PAR_ATTR_SHIFT) | (res->pa & LPAE_PAR_PA_MASK) |
+           LPAE_PAR_LPAE | (res->attrs.ns ? LPAE_PAR_NS : 0) |
+           ((uint64_t)(res->attrs.sh & 3u) << LPAE_PAR_SH_SHIFT);
+}
+
+/* ---- explain ------------------------------------------------------------- */
+
+typedef struct sbuf {
+    char *buf;
+    size_t len, used;
+} sbuf;
+
+static void sb_printf(sbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void sb_printf(sbuf *sb, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *dst = sb->used < sb->len ? sb->buf + sb->used : NULL;
+    size_t room = sb->used < sb->len ? sb->len - sb->used : 0;
+    int n = vsnprintf(dst, room, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        sb->used += (size_t)n;
+}
+
+static const char *sel_name(unsigned sel)
+{
+    return sel == LPAE_SEL_TTBR0 ? "TTBR0" : sel == LPAE_SEL_TTBR1 ? "TTBR1" : "none";
+}
+
+static const char *size_name(unsigned shift)
+{
+    return shift == 30 ? "1GB block" : shift == 21 ? "2MB block" : "4KB page";
+}
+
+static void explain_desc(sbuf *sb, const lpae_fetch *f, bool last, const lpae_walk_result *r)
+{
+    uint64_t d = f->desc;
+    if (last && r->fault == LPAE_FAULT_EXT_ABORT_WALK) {
+        sb_printf(sb, "external abort (no RAM)");
+        return;
+    }
+    if (!(d & LPAE_DESC_VALID)) {
+        sb_printf(sb, "invalid");
+        return;
+    }
+    if (f->level == 3 && !(d & LPAE_DESC_TABLE)) {
+        sb_printf(sb, "reserved (level-3 0b01)");
+        return;
+    }
+    if (f->level < 3 && (d & LPAE_DESC_TABLE)) {
+        unsigned t = (unsigned)(d >> LPAE_DESC_TABLE_ATTR_SHIFT);
+        sb_printf(sb, "table -> 0x%010llx NSTable=%u APTable=%u XNTable=%u PXNTable=%u",
+                  (unsigned long long)(d & LPAE_DESC_ADDR_MASK), (t >> 4) & 1u, (t >> 2) & 3u,
+                  (t >> 1) & 1u, t & 1u);
+        return;
+    }
+    sb_printf(sb, "%s AttrIndx=%u NS=%u AP=%u SH=%u AF=%u nG=%u Contig=%u PXN=%u XN=%u",
+              size_name(LPAE_LEVEL_SHIFT(f->level)),
+              (unsigned)((d & LPAE_DESC_ATTRINDX_MASK) >> LPAE_DESC_ATTRINDX_SHIFT),
+              (unsigned)((d & LPAE_DESC_NS) != 0),
+              (unsigned)((d & LPAE_DESC_AP_MASK) >> LPAE_DESC_AP_SHIFT),
+              (unsigned)((d & LPAE_DESC_SH_MASK) >> LPAE_DESC_SH_SHIFT),
+              (unsigned)((d & LPAE_DESC_AF) != 0), (unsigned)((d & LPAE_DESC_NG) != 0),
+              (unsigned)((d & LPAE_DESC_CONTIG) != 0), (unsigned)((d & LPAE_DESC_PXN) != 0),
+              (unsigned)((d & LPAE_DESC_XN) != 0));
+}
+
+int lpae_walk_explain(const lpae_walk_result *res, char *buf, size_t len)
+{
+    if (!res || (!buf && len))
+        return LPAE_EINVAL;
+    sbuf sb = {buf, len, 0};
+    if (len)
+        buf[0] = '\0';
+    sb_printf(&sb, "VA 0x%08x %s ASID %u: ", (unsigned)res->va, lpae_access_name(res->access),
+              (unsigned)res->asid);
+    if (res->start_level == 0 && res->fault == LPAE_FAULT_NONE)
+        sb_printf(&sb, "MMU off (SCTLR.M = 0), flat mapping\n");
+    else if (res->sel == LPAE_SEL_NONE)
+        sb_printf(&sb, "no region (gap between TTBR0 and TTBR1)\n");
+    else
+        sb_printf(&sb, "%s region, walk from level %u\n", sel_name(res->sel),
+                  (unsigned)res->start_level);
+    for (unsigned i = 0; i < res->nfetch && i < LPAE_WALK_MAX_FETCH; i++) {
+        const lpae_fetch *f = &res->fetch[i];
+        sb_printf(&sb, "  L%u @0x%010llx = 0x%016llx  ", (unsigned)f->level,
+                  (unsigned long long)f->pa, (unsigned long long)f->desc);
+        explain_desc(&sb, f, i + 1 == res->nfetch, res);
+        sb_printf(&sb, "\n");
+    }
+    if (res->fault == LPAE_FAULT_NONE) {
+        const lpae_attrs *a = &res->attrs;
+        sb_printf(&sb,
+                  "  => PA 0x%010llx (%s) MAIR 0x%02x SH %u NS %u %s AP %u APTable %u "
+                  "perm %s%s%s%s%s%s\n",
+                  (unsigned long long)res->pa, size_name(res->size_shift), (unsigned)a->mair,
+                  (unsigned)a->sh, (unsigned)a->ns, a->ng ? "nG" : "global", (unsigned)a->ap,
+                  (unsigned)a->aptable, (a->perm & 1u) ? "PR " : "", (a->perm & 2u) ? "PW " : "",
+                  (a->perm & 4u) ? "PX " : "", (a->perm & 16u) ? "UR " : "",
+                  (a->perm & 32u) ? "UW " : "", (a->perm & 64u) ? "UX" : "");
+    } else {
+        sb_printf(&sb, "  => %s fault, level %u, FSC 0x%02x\n", lpae_fault_name(res->fault),
+                  (unsigned)res->level, (unsigned)res->fsc);
+    }
+    sb_printf(&sb, "  PAR 0x%016llx\n", (unsigned long long)lpae_walk_par(res));
+    if (sb.used > (size_t)INT32_MAX)
+        return LPAE_EINVAL;
+    return (int)sb.used;
+}
