@@ -287,6 +287,12 @@ static int gen_raw(conf_cfg *c, conf_rng *r, const geom *g, lpae_pa_t lo, lpae_p
             err = raw_table(&x, lvl, base, 1u << (rs - 3), ttbr);
             if (err)
                 return err;
+            /* SBZ bits of the TTBR: BADDR bits below x (ignored by QEMU)
+             * and bits [47:40] (QEMU: Address size fault, level 0). */
+            if (chance(r, 1, 32))
+                ttbr |= conf_rng_next(r) & ((UINT64_C(1) << rs) - 1);
+            if (chance(r, 1, 64))
+                ttbr |= (1 + conf_rng_below(r, 255)) << 40;
         }
         ttbr |= conf_rng_below(r, 256) << LPAE_TTBR_ASID_SHIFT;
         if (t == 0)

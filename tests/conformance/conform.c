@@ -77,7 +77,7 @@ typedef struct stats {
     uint64_t pair[64];
     uint64_t fetched[DK_COUNT][4]; /* every descriptor read, by kind and level */
     uint64_t last[DK_COUNT][4];    /* the descriptor the walk ended on */
-    uint64_t result[6][4];         /* QEMU: success by leaf level; faults by FST type x level */
+    uint64_t result[7][4];         /* QEMU: success by leaf level; faults by FST type x level */
     uint64_t ap[16];
     uint64_t flags[7];
     uint64_t ops[4];
@@ -337,7 +337,7 @@ static void fault_cell(uint64_t par, const probe_info *pi, unsigned *row, unsign
     unsigned fst = (unsigned)(par >> LPAE_PAR_FST_SHIFT) & 0x3f;
     unsigned type = fst >> 2;
     *col = fst & 3;
-    *row = type == 1 ? 1 : type == 2 ? 2 : type == 3 ? 3 : type == 5 ? 4 : 5;
+    *row = type == 1 ? 1 : type == 2 ? 2 : type == 3 ? 3 : type == 5 ? 4 : type == 0 ? 5 : 6;
 }
 
 static int do_batch(const opts *o, batch_cfg *cfgs, size_t n, probe_info *pis, uint64_t nprobes,
@@ -463,11 +463,11 @@ static void report(const opts *o, const stats *st, double total_s)
             printf(" %8" PRIu64, st->fetched[k][l]);
         printf("\n");
     }
-    static const char *const rows[6] = {"success (leaf level)", "translation fault",
-                                        "access flag fault",    "permission fault",
-                                        "ext. abort on walk",   "other fault"};
+    static const char *const rows[7] = {
+        "success (leaf level)", "translation fault",  "access flag fault", "permission fault",
+        "ext. abort on walk",   "address size fault", "other fault"};
     printf("  results (QEMU), by kind x level:          L0       L1       L2       L3\n");
-    for (unsigned r = 0; r < 6; r++) {
+    for (unsigned r = 0; r < 7; r++) {
         printf("    %-22s %12s", rows[r], "");
         for (unsigned l = 0; l < 4; l++)
             printf(" %8" PRIu64, st->result[r][l]);
