@@ -200,16 +200,36 @@ typedef struct raw_ctx {
     conf_cfg *c;
     conf_rng *r;
     lpae_pa_t lo, hi;
-    lpae_pa_t pages[64];
+    lpae_pa_t pages[64]; /* table pages made so far ... */
+    uint8_t levels[64];  /* ... and the level each was made for */
     unsigned npages;
 } raw_ctx;
 
-static int raw_page(raw_ctx *x, lpae_pa_t *pa)
+static int raw_page(raw_ctx *x, unsigned level, lpae_pa_t *pa)
 {
     int err = lpae_phys_alloc_page(x->c->phys, x->lo, x->hi, pa);
-    if (!err && x->npages < 64)
+    if (!err && x->npages < 64) {
+        x->levels[x->npages] = (uint8_t)level;
         x->pages[x->npages++] = *pa;
+    }
     return err;
+}
+
+/* A table page that may be read as a level-@p level table. Reading a
+ * level-3 table at level 1 or 2 would turn its pages' output addresses into
+ * table pointers to anywhere (QEMU's devices, or above 4 GB where QEMU 7.2
+ * truncates): only tables made for levels 1-2 are read at levels 1-2. */
+static bool raw_alias(raw_ctx *x, unsigned level, lpae_pa_t *pa)
+{
+    lpae_pa_t ok[64];
+    unsigned n = 0;
+    for (unsigned i = 0; i < x->npages; i++)
+        if (level == 3 || x->levels[i] <= 2)
+            ok[n++] = x->pages[i];
+    if (!n)
+        return false;
+    *pa = ok[conf_rng_below(x->r, n)];
+    return true;
 }
 
 /* Fill some entries of the table at @p table_pa (level @p level, @p n
@@ -225,6 +245,7 @@ static int raw_table(raw_ctx *x, unsigned level, uint64_t va_base, unsigned n, l
             continue; /* leave this entry zero */
         uint64_t va = va_base + ((uint64_t)i << shift);
         uint64_t d;
+        lpae_pa_t alias;
         unsigned what = (unsigned)conf_rng_below(r, 100);
         int err = 0;
         if (what < 10) {
@@ -237,11 +258,11 @@ static int raw_table(raw_ctx *x, unsigned level, uint64_t va_base, unsigned n, l
             d = leaf_desc(r, level);
         } else if (what < 50) {
             d = table_desc(r, hole_pa(r)); /* walk into a hole of the memory map */
-        } else if (what < 55 && x->npages) {
-            d = table_desc(r, x->pages[conf_rng_below(r, x->npages)]); /* alias a table */
+        } else if (what < 55 && raw_alias(x, level + 1, &alias)) {
+            d = table_desc(r, alias); /* read another table at level + 1 */
         } else {
             lpae_pa_t next;
-            err = raw_page(x, &next);
+            err = raw_page(x, level + 1, &next);
             if (err == LPAE_ENOSPC) {
                 d = invalid_desc(r);
                 err = 0;
@@ -276,7 +297,7 @@ static int gen_raw(conf_cfg *c, conf_rng *r, const geom *g, lpae_pa_t lo, lpae_p
             ttbr = hole_pa(r); /* the root itself in a hole */
         } else {
             lpae_pa_t page;
-            int err = raw_page(&x, &page);
+            int err = raw_page(&x, lvl, &page);
             if (err)
                 return err;
             uint64_t slots = rs >= 12 ? 1 : UINT64_C(1) << (12 - rs);
