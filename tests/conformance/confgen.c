@@ -277,7 +277,10 @@ static int raw_table(raw_ctx *x, unsigned level, uint64_t va_base, unsigned n, l
             }
         }
         err = lpae_phys_write64(x->c->phys, table_pa + (uint64_t)i * 8, d);
-        if (!err)
+        /* Aim probes at what was written here; a table's own range is mostly
+         * zeros below, and its populated entries are targets of their own. */
+        bool is_table = level < 3 && (d & LPAE_DESC_TYPE_MASK) == LPAE_DESC_TYPE_TABLE;
+        if (!err && (!is_table || chance(r, 1, 4)))
             err = add_target(x->c, va, UINT64_C(1) << shift);
         if (err)
             return err;
