@@ -3,6 +3,7 @@
 #    arm-none-eabi-gcc into conformance/probe.elf;
 #  - lpae-conform: generator + QEMU runner + comparison (host, links liblpae);
 #  - ctest conformance_qemu_slice: 20,000 probes through QEMU and lpae;
+#  - ctest conformance_lpaesim_replay: the recorded cases through `lpaesim translate`;
 #  - test_conformance (tests/test_conformance.c) also gets the comparison
 #    rule and case reader, and replays tests/conformance/regress/*.case.
 set(LPAE_CONF_DIR ${PROJECT_SOURCE_DIR}/tests/conformance)
@@ -38,6 +39,12 @@ add_test(NAME conformance_qemu_slice
   COMMAND lpae-conform --guest ${LPAE_CONF_GUEST} --qemu ${LPAE_QEMU_ARM}
           --probes 20000 --seed 1 --regress-dir ${CMAKE_BINARY_DIR}/conformance/regress)
 set_tests_properties(conformance_qemu_slice PROPERTIES TIMEOUT 600)
+
+# The recorded QEMU results through the command line: `lpaesim translate`.
+if(TARGET lpaesim)
+  add_test(NAME conformance_lpaesim_replay
+    COMMAND lpae-conform --lpaesim $<TARGET_FILE:lpaesim> --cases ${LPAE_CONF_DIR}/regress)
+endif()
 
 if(TARGET test_conformance)
   target_sources(test_conformance PRIVATE ${LPAE_CONF_DIR}/confgen.c ${LPAE_CONF_DIR}/conf_case.c)
