@@ -100,6 +100,14 @@ static void test_case_roundtrip(void **state)
     assert_memory_equal(c.probes, p, sizeof p);
     assert_string_equal(c.open_note, "");
     conf_case_free(&c);
+    /* An "open" line: a known disagreement, its note kept whole. */
+    FILE *f = fopen(path, "a");
+    assert_non_null(f);
+    fputs("open  walker reports X, QEMU Y (routed)\n", f);
+    fclose(f);
+    assert_int_equal(conf_case_read(path, &c, err, sizeof err), 0);
+    assert_string_equal(c.open_note, "walker reports X, QEMU Y (routed)");
+    conf_case_free(&c);
     remove(path);
     assert_int_equal(conf_case_write(NULL, NULL, &regs, d, 2, p, 2), LPAE_EINVAL);
 }

@@ -148,15 +148,19 @@ int conf_case_read(const char *path, conf_case *out, char *err, size_t errlen)
         char *kw = strtok_r(line, " \t\r\n", &save);
         if (!kw || kw[0] == '#')
             continue;
+        if (!strcmp(kw, "open")) { /* the rest of the line is the note */
+            char *note = strtok_r(NULL, "\r\n", &save);
+            while (note && (*note == ' ' || *note == '\t'))
+                note++;
+            snprintf(out->open_note, sizeof out->open_note, "%s",
+                     note && *note ? note : "(no note)");
+            continue;
+        }
         char *a = strtok_r(NULL, " \t\r\n", &save);
         char *b = strtok_r(NULL, " \t\r\n", &save);
         char *c = strtok_r(NULL, " \t\r\n", &save);
         char *d = strtok_r(NULL, " \t\r\n", &save);
         uint64_t v, w;
-        if (!strcmp(kw, "open")) {
-            snprintf(out->open_note, sizeof out->open_note, "%s", a ? a : "(no note)");
-            continue;
-        }
         if (!strcmp(kw, "ttbcr") || !strcmp(kw, "mair0") || !strcmp(kw, "mair1")) {
             if (parse_u64(a, UINT32_MAX, &v) || b) {
                 want = "a 32-bit register value";

@@ -293,8 +293,10 @@ static int write_blob(const char *path, const char *out_path, const batch_cfg *c
                           (uint32_t)c->ndesc, (uint32_t)c->nprobe, 0,
                           c->regs.ttbr0,      c->regs.ttbr1};
         fwrite(&cc, sizeof cc, 1, f);
-        fwrite(c->descs, sizeof *c->descs, c->ndesc, f);
-        fwrite(c->probes, sizeof *c->probes, c->nprobe, f);
+        if (c->ndesc) /* a configuration may have no table at all */
+            fwrite(c->descs, sizeof *c->descs, c->ndesc, f);
+        if (c->nprobe)
+            fwrite(c->probes, sizeof *c->probes, c->nprobe, f);
         size += sizeof cc + c->ndesc * sizeof *c->descs + c->nprobe * sizeof *c->probes;
     }
     int bad = ferror(f);
