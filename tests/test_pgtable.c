@@ -294,6 +294,37 @@ static void exist_and_replace(void **state)
     env_fini(&e);
 }
 
+static void desc_write_counts(void **state)
+{
+    (void)state;
+    env e;
+    env_init(&e, LPAE_SEL_TTBR0, 0);
+    assert_int_equal(stats(&e).desc_writes, 0);
+    /* one page in an empty tree: L1 table, L2 table, the page */
+    assert_int_equal(lpae_pgtable_map(e.pt, 0x1000, 0x1000, K4, &RW, 0), 0);
+    assert_int_equal(stats(&e).desc_writes, 3);
+    /* a 2 MB block next to it: one write */
+    assert_int_equal(lpae_pgtable_map(e.pt, 0x200000, 0x200000, M2, &RW, 0), 0);
+    assert_int_equal(stats(&e).desc_writes, 4);
+    /* protecting one page of it: split (512 + 1) and the page (1) */
+    assert_int_equal(lpae_pgtable_protect(e.pt, 0x200000, K4, &RW), 0);
+    lpae_pgtable_stats st = stats(&e);
+    assert_int_equal(st.desc_writes, 4 + 513 + 1);
+    assert_int_equal(st.splits, 1);
+    assert_int_equal(st.leaves[3], 513);
+    assert_int_equal(st.leaves[2], 0);
+    /* unmapping the first page clears it, and its emptied L3 table goes:
+     * two writes, one table page fewer */
+    assert_int_equal(stats(&e).table_pages, 1 + 1 + 2);
+    assert_int_equal(lpae_pgtable_unmap(e.pt, 0x1000, K4), 0);
+    assert_int_equal(stats(&e).desc_writes, 4 + 514 + 2);
+    assert_int_equal(stats(&e).table_pages, 1 + 1 + 1);
+    /* table attributes: one write */
+    assert_int_equal(lpae_pgtable_set_table_attrs(e.pt, 0, 1, 0x1F), 0);
+    assert_int_equal(stats(&e).desc_writes, 4 + 514 + 3);
+    env_fini(&e);
+}
+
 static void unmap_splits_and_frees_tables(void **state)
 {
     (void)state;
@@ -784,6 +815,7 @@ int main(void)
         cmocka_unit_test(largest_granule),
         cmocka_unit_test(forced_granules_and_argument_errors),
         cmocka_unit_test(exist_and_replace),
+        cmocka_unit_test(desc_write_counts),
         cmocka_unit_test(unmap_splits_and_frees_tables),
         cmocka_unit_test(protect_keeps_output),
         cmocka_unit_test(table_attrs_set_desc_lookup),

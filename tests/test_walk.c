@@ -743,8 +743,15 @@ static void mmu_off_flat(void **state)
     assert_int_equal(r.pa, 0xDEADBEEF);
     assert_int_equal(r.nfetch, 0);
     assert_int_equal(lpae_walk_par(&r), UINT64_C(0xDEADB000) | 0x800 | (2u << 7));
-    for (unsigned i = 0; i < 6; i++)
-        assert_int_equal(walk(e, 0, all_acc[i]).fault, LPAE_FAULT_NONE);
+    for (unsigned i = 0; i < 6; i++) {
+        r = walk(e, 0, all_acc[i]);
+        assert_int_equal(r.fault, LPAE_FAULT_NONE);
+        assert_int_equal(r.attrs.mair, (all_acc[i] & LPAE_ACC_EXEC) ? 0x44 : 0x00);
+    }
+    e->r.sctlr = LPAE_SCTLR_I;
+    r = walk(e, 0x8000, LPAE_ACC_PX);
+    assert_int_equal(lpae_walk_par(&r), UINT64_C(0xEE00000000008900));
+    assert_int_equal(walk(e, 0x8000, LPAE_ACC_PR).attrs.mair, 0);
     assert_int_equal(lpae_walk_from(&e->r, e->p, 0x1234, LPAE_ACC_PR, 3, RAM_BASE, 0, &r), 0);
     assert_int_equal(r.pa, 0x1234);
     char buf[256];

@@ -40,6 +40,7 @@
 
 /* ---- SCTLR bits the translation regime uses, DDI 0406C B4.1.130 ---- */
 #define LPAE_SCTLR_M (UINT32_C(1) << 0)     /* stage 1 MMU enable */
+#define LPAE_SCTLR_I (UINT32_C(1) << 12)    /* I-cache enable: MMU-off fetch attributes */
 #define LPAE_SCTLR_WXN (UINT32_C(1) << 19)  /* write permission implies XN */
 #define LPAE_SCTLR_UWXN (UINT32_C(1) << 20) /* PL0-writable implies PL1 XN */
 

@@ -88,7 +88,8 @@ LPAE_API const lpae_region *lpae_pgtable_region(const lpae_pgtable *pt);
  * 4 KB aligned and the VA range inside the region; pa + size <= 2^40.
  * Errors: LPAE_EINVAL, LPAE_EALIGN, LPAE_ERANGE, LPAE_EEXIST (some page is
  * mapped and REPLACE not given), LPAE_ENOSPC (no frame for a table).
- * On error, mappings already made by this call are removed again.
+ * On error, mappings already made by this call are removed again (with
+ * LPAE_MAP_REPLACE the whole range is then left unmapped).
  */
 LPAE_API int lpae_pgtable_map(lpae_pgtable *pt, lpae_va_t va, lpae_pa_t pa, uint64_t size,
                               const lpae_prot *prot, unsigned flags);

@@ -7,8 +7,10 @@
  * Pure mechanism: a walk reads descriptors from lpae_phys through the given
  * registers and reports every fetch. It charges no cycles; the cycle model
  * prices the fetches it lists. Faults are checked in the architecture's
- * order: translation (or external abort on the walk) at each level as the
- * walk descends, address size, then the access flag, then permissions.
+ * order: a VA in the gap or in a region with EPDn = 1 (translation fault,
+ * level 1); a TTBR base address above 40 bits (address size fault, level 0);
+ * translation (or external abort on the walk) at each level as the walk
+ * descends; then the access flag, then permissions. See docs/translation.md.
  */
 #ifndef LPAE_WALK_H
 #define LPAE_WALK_H

@@ -151,15 +151,25 @@ static inline int set_fault(lpae_walk_result *r, lpae_fault f, unsigned level)
     return LPAE_OK;
 }
 
-static void flat_result(lpae_walk_result *r, lpae_va_t va)
+/* MAIR encodings of the MMU-off memory types (DDI 0406C B3.2.1). */
+#define MAIR_STRONGLY_ORDERED 0x00u /* data accesses */
+#define MAIR_NORMAL_WT 0xEEu        /* instruction fetches, SCTLR.I = 1 */
+#define MAIR_NORMAL_NC 0x44u        /* instruction fetches, SCTLR.I = 0 */
+
+static void flat_result(lpae_walk_result *r, lpae_va_t va, unsigned access, uint32_t sctlr)
 {
-    /* SCTLR.M = 0: PA = VA, Strongly-ordered memory (ATTR 0x00, Outer
-     * Shareable), every access allowed. */
+    /* SCTLR.M = 0: PA = VA, every access allowed. Data accesses are
+     * Strongly-ordered; instruction fetches are Normal memory, Write-Through
+     * cacheable when SCTLR.I = 1, else Non-cacheable; all Outer Shareable. */
     r->sel = LPAE_SEL_NONE;
     r->pa = va;
     r->size_shift = LPAE_PAGE_SHIFT;
     r->attrs.sh = 2;
     r->attrs.perm = (uint8_t)PERM_ALL;
+    if (access & LPAE_ACC_EXEC)
+        r->attrs.mair = (sctlr & LPAE_SCTLR_I) ? MAIR_NORMAL_WT : MAIR_NORMAL_NC;
+    else
+        r->attrs.mair = MAIR_STRONGLY_ORDERED;
 }
 
 /*
@@ -236,7 +246,7 @@ int lpae_walk(const lpae_regs *regs, const lpae_phys *phys, lpae_va_t va, unsign
         return LPAE_EUNSUPP;
     result_init(out, regs, va, access);
     if (!(regs->sctlr & LPAE_SCTLR_M)) {
-        flat_result(out, va);
+        flat_result(out, va, access, regs->sctlr);
         return LPAE_OK;
     }
     unsigned tsz;
@@ -273,7 +283,7 @@ int lpae_walk_from(const lpae_regs *regs, const lpae_phys *phys, lpae_va_t va, u
     unsigned start = lpae_start_level(tsz);
     result_init(out, regs, va, access);
     if (!(regs->sctlr & LPAE_SCTLR_M)) {
-        flat_result(out, va);
+        flat_result(out, va, access, regs->sctlr);
         return LPAE_OK;
     }
     out->sel = (uint8_t)sel;
