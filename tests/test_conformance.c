@@ -80,7 +80,7 @@ static void test_case_roundtrip(void **state)
     tmp_path(path, sizeof path, "roundtrip");
     lpae_regs regs = {LPAE_TTBCR_EAE | 2u,  UINT64_C(0x0042000050001000),
                       UINT64_C(0x50002000), 0x44ff04ee,
-                      0x000000ff,           LPAE_SCTLR_M};
+                      0x000000ff,           0};
     conf_desc d[2] = {{UINT64_C(0x0060000123456f43), 0x50001008, 0},
                       {UINT64_C(0x5000300b), 0x50002000, 0}};
     conf_case_probe p[2] = {{0x00201000, CONF_ATS1CUW, {UINT64_C(0x81f), CONF_ST_PAR, 0}},
@@ -94,6 +94,7 @@ static void test_case_roundtrip(void **state)
     assert_int_equal(c.regs.ttbr1, regs.ttbr1);
     assert_int_equal(c.regs.mair0, regs.mair0);
     assert_int_equal(c.regs.mair1, regs.mair1);
+    assert_int_equal(c.regs.sctlr, regs.sctlr);
     assert_int_equal(c.ndesc, 2);
     assert_memory_equal(c.descs, d, sizeof d);
     assert_int_equal(c.nprobe, 2);

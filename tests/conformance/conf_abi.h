@@ -29,7 +29,7 @@
 #define CONF_ARENA_HI UINT32_C(0x80000000)
 
 #define CONF_MAGIC UINT32_C(0x46435045) /* "EPCF" */
-#define CONF_VERSION 1u
+#define CONF_VERSION 2u
 #define CONF_PATH_MAX 240
 
 /* Start of the description. */
@@ -48,7 +48,7 @@ typedef struct conf_config {
     uint32_t mair1;
     uint32_t ndesc;
     uint32_t nprobe;
-    uint32_t reserved;
+    uint32_t sctlr_m; /* SCTLR.M during the probes: 1, or 0 for the flat mapping */
     uint64_t ttbr0;
     uint64_t ttbr1;
 } conf_config;

@@ -72,8 +72,8 @@ int conf_case_write(const char *path, const char *comment, const lpae_regs *regs
         fprintf(f, "# %s\n", comment);
     fprintf(f,
             "ttbcr 0x%08" PRIx32 "\nttbr0 0x%016" PRIx64 "\nttbr1 0x%016" PRIx64
-            "\nmair0 0x%08" PRIx32 "\nmair1 0x%08" PRIx32 "\n",
-            regs->ttbcr, regs->ttbr0, regs->ttbr1, regs->mair0, regs->mair1);
+            "\nmair0 0x%08" PRIx32 "\nmair1 0x%08" PRIx32 "\nsctlr 0x%08" PRIx32 "\n",
+            regs->ttbcr, regs->ttbr0, regs->ttbr1, regs->mair0, regs->mair1, regs->sctlr);
     for (size_t i = 0; i < ndesc; i++)
         fprintf(f, "desc 0x%08" PRIx32 " 0x%016" PRIx64 "\n", descs[i].pa, descs[i].val);
     for (size_t i = 0; i < nprobe; i++) {
@@ -161,7 +161,8 @@ int conf_case_read(const char *path, conf_case *out, char *err, size_t errlen)
         char *c = strtok_r(NULL, " \t\r\n", &save);
         char *d = strtok_r(NULL, " \t\r\n", &save);
         uint64_t v, w;
-        if (!strcmp(kw, "ttbcr") || !strcmp(kw, "mair0") || !strcmp(kw, "mair1")) {
+        if (!strcmp(kw, "ttbcr") || !strcmp(kw, "mair0") || !strcmp(kw, "mair1") ||
+            !strcmp(kw, "sctlr")) {
             if (parse_u64(a, UINT32_MAX, &v) || b) {
                 want = "a 32-bit register value";
                 break;
@@ -169,6 +170,8 @@ int conf_case_read(const char *path, conf_case *out, char *err, size_t errlen)
             if (kw[0] == 't') {
                 out->regs.ttbcr = (uint32_t)v;
                 seen |= 1;
+            } else if (kw[0] == 's') {
+                out->regs.sctlr = (uint32_t)v;
             } else if (kw[4] == '0') {
                 out->regs.mair0 = (uint32_t)v;
             } else {
@@ -226,7 +229,7 @@ int conf_case_read(const char *path, conf_case *out, char *err, size_t errlen)
             }
             out->probes[out->nprobe++] = p;
         } else {
-            want = "a keyword: ttbcr ttbr0 ttbr1 mair0 mair1 desc probe open";
+            want = "a keyword: ttbcr ttbr0 ttbr1 mair0 mair1 sctlr desc probe open";
             break;
         }
     }

@@ -540,7 +540,9 @@ int conf_gen(uint64_t seed, uint32_t index, unsigned nprobe, conf_cfg *c)
     ttbcr |= (uint32_t)conf_rng_below(r, 64) << LPAE_TTBCR_IRGN0_SHIFT; /* IRGN0, ORGN0, SH0 */
     ttbcr |= (uint32_t)conf_rng_below(r, 64) << LPAE_TTBCR_IRGN1_SHIFT; /* IRGN1, ORGN1, SH1 */
     c->regs.ttbcr = ttbcr;
-    c->regs.sctlr = LPAE_SCTLR_M;
+    /* 1/32 of the configurations probe with the stage-1 MMU off: ATS then
+     * reports the flat mapping, which lpae must render the same way. */
+    c->regs.sctlr = chance(r, 1, 32) ? 0 : LPAE_SCTLR_M;
     for (unsigned i = 0; i < 4; i++) {
         c->regs.mair0 |= (uint32_t)rand_mair_attr(r) << (8 * i);
         c->regs.mair1 |= (uint32_t)rand_mair_attr(r) << (8 * i);

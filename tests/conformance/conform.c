@@ -115,6 +115,8 @@ static void lpae_side(const lpae_regs *regs, const lpae_phys *phys, uint32_t va,
         return;
     }
     pi->lpae_par = lpae_walk_par(&w);
+    if (!(regs->sctlr & LPAE_SCTLR_M))
+        return; /* the flat mapping: no walk to account for */
     if (w.sel == LPAE_SEL_NONE)
         pi->flags |= F_GAP;
     else {
@@ -290,7 +292,7 @@ static int write_blob(const char *path, const char *out_path, const batch_cfg *c
     for (size_t i = 0; i < n; i++) {
         const batch_cfg *c = &cfgs[i];
         conf_config cc = {c->regs.ttbcr,      c->regs.mair0,       c->regs.mair1,
-                          (uint32_t)c->ndesc, (uint32_t)c->nprobe, 0,
+                          (uint32_t)c->ndesc, (uint32_t)c->nprobe, c->regs.sctlr & LPAE_SCTLR_M,
                           c->regs.ttbr0,      c->regs.ttbr1};
         fwrite(&cc, sizeof cc, 1, f);
         if (c->ndesc) /* a configuration may have no table at all */
@@ -403,9 +405,12 @@ static int do_batch(const opts *o, batch_cfg *cfgs, size_t n, probe_info *pis, u
             if (conf_case_write(path, note, &bc->regs, bc->descs, bc->ndesc, bad, nbad) == 0) {
                 st->cases_written++;
                 printf("  kept as regression case %s\n", path);
+            } else {
+                fprintf(stderr, "lpae-conform: cannot write %s\n", path);
             }
         }
-        if (o->golden_dir && !nbad && bc->index < 128 && bc->index % 9 == 0) {
+        if (o->golden_dir && !nbad && bc->index < 128 &&
+            (bc->index % 9 == 0 || !(bc->regs.sctlr & LPAE_SCTLR_M))) {
             conf_case_probe *all = malloc(bc->nprobe * sizeof *all);
             if (all) {
                 for (size_t i = 0; i < bc->nprobe; i++)
@@ -417,7 +422,8 @@ static int do_batch(const opts *o, batch_cfg *cfgs, size_t n, probe_info *pis, u
                          "agreement sample: lpae-conform --seed %" PRIu64
                          ", configuration %" PRIu32,
                          o->seed, bc->index);
-                (void)conf_case_write(path, note, &bc->regs, bc->descs, bc->ndesc, all, bc->nprobe);
+                if (conf_case_write(path, note, &bc->regs, bc->descs, bc->ndesc, all, bc->nprobe))
+                    fprintf(stderr, "lpae-conform: cannot write %s\n", path);
                 free(all);
             }
         }
@@ -466,8 +472,8 @@ static void report(const opts *o, const stats *st, double total_s)
         printf("\n");
     }
     static const char *const rows[7] = {
-        "success (leaf level)", "translation fault",  "access flag fault", "permission fault",
-        "ext. abort on walk",   "address size fault", "other fault"};
+        "success (L0: MMU off)", "translation fault",  "access flag fault", "permission fault",
+        "ext. abort on walk",    "address size fault", "other fault"};
     printf("  results (QEMU), by kind x level:          L0       L1       L2       L3\n");
     for (unsigned r = 0; r < 7; r++) {
         printf("    %-22s %12s", rows[r], "");
@@ -810,10 +816,12 @@ int main(int argc, char **argv)
                 o.qemu);
         return 2;
     }
-    if (o.regress_dir && mkdir(o.regress_dir, 0755) && errno != EEXIST) {
-        fprintf(stderr, "lpae-conform: %s: %s\n", o.regress_dir, strerror(errno));
-        return 2;
-    }
+    const char *dirs[2] = {o.regress_dir, o.golden_dir};
+    for (unsigned i = 0; i < 2; i++)
+        if (dirs[i] && mkdir(dirs[i], 0755) && errno != EEXIST) {
+            fprintf(stderr, "lpae-conform: %s: %s\n", dirs[i], strerror(errno));
+            return 2;
+        }
     char workbuf[] = "/tmp/lpae-conform.XXXXXX";
     bool own_work = !o.work;
     if (own_work) {

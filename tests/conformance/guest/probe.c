@@ -4,7 +4,8 @@
  * mode on QEMU -machine virt,virtualization=on -cpu cortex-a15. For each
  * configuration of the test description it stores the translation table
  * descriptors at their PAs, programs the PL1&0 stage-1 registers (MAIR0/1,
- * TTBCR, TTBR0/1, HCR = 0, TLBIALL, SCTLR.M = 1), runs ATS1CPR/CPW/CUR/CUW +
+ * TTBCR, TTBR0/1, HCR = 0, TLBIALL, SCTLR.M = 1, or 0 when the description
+ * asks for the flat mapping), runs ATS1CPR/CPW/CUR/CUW +
  * ISB + MRRC PAR for each probe, records the PAR (or the Data Abort it took),
  * then clears the descriptors again. The results go to a host file through
  * semihosting SYS_OPEN/SYS_WRITE, and SYS_EXIT ends QEMU.
@@ -209,7 +210,7 @@ void conf_main(uint32_t mode)
         tlbiall();
         dsb();
         isb();
-        wr_sctlr(sctlr | 1u);
+        wr_sctlr(sctlr | (cfg->sctlr_m & 1u));
         isb();
 
         for (uint32_t i = 0; i < cfg->nprobe; i++) {
