@@ -309,6 +309,13 @@ static void print_chain(FILE *f, const lpae_regs *regs, const conf_desc *descs, 
     uint64_t table = ttbr & LPAE_TTBR_BADDR_MASK & ~((UINT64_C(1) << x) - 1);
     fprintf(f, "    descriptors: TTBR%d (T%dSZ=%u%s), walk from level %u, table 0x%010" PRIx64 "\n",
             sel, sel, tsz, epd ? ", EPD set" : "", level, table);
+    if (ttbr & LPAE_DESC_ADDR_HI_MASK)
+        fprintf(f,
+                "      TTBR%d bits [47:40] are set (SBZ): QEMU gives an Address size fault, "
+                "level 0\n",
+                sel);
+    if (!(regs->sctlr & LPAE_SCTLR_M))
+        fprintf(f, "      SCTLR.M = 0: ATS reports the flat mapping, no walk\n");
     uint64_t in_mask = (UINT64_C(1) << (32 - tsz)) - 1;
     for (; level <= 3; level++) {
         unsigned shift = LPAE_LEVEL_SHIFT(level);
