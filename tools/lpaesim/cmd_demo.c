@@ -11,9 +11,11 @@
  * (non-global, under the kernel's own ASID). Entering the kernel switches
  * TTBR0 from the one to the other.
  *
- * The VAs of the kernel image, vmalloc and fixmap are those of afzal's
- * prototype boot log (QEMU vexpress-a15) and Linux's fixmap.h, as collected
- * in docs: linux-arm-notes.md, sections 2.5 and 5.
+ * Anchors: the kernel image at KERNEL_OFFSET 0xF1000000 (Linus Walleij's
+ * kernel-in-vmalloc branches), kmap_atomic slot 0 at
+ * __fix_to_virt(FIX_KMAP_BEGIN) = FIXADDR_TOP - 4 KB = 0xFFEFE000 and the
+ * vectors page at VECTORS_BASE 0xFFFF0000 (arch/arm/include/asm/fixmap.h,
+ * memory.h). The sizes and the user layout are illustrative.
  */
 #include <inttypes.h>
 #include <stdio.h>
