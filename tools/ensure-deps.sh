@@ -16,6 +16,8 @@ have_hdr uthash.h || need="$need uthash-dev"
 # make test also runs the QEMU conformance slice (tests/conformance).
 have_cmd qemu-system-arm || need="$need qemu-system-arm"
 have_cmd arm-none-eabi-gcc || need="$need gcc-arm-none-eabi"
+# test_elf also loads real armhf shared objects from the cross libc.
+[ -f /usr/arm-linux-gnueabihf/lib/libc.so.6 ] || need="$need libc6-armhf-cross"
 [ -z "$need" ] && exit 0
 if [ "$(id -u)" = 0 ]; then SUDO=""; elif have_cmd sudo && sudo -n true 2>/dev/null; then SUDO="sudo -n"; else
     echo "lpae: missing packages; run: sudo apt-get install -y$need" >&2; exit 1
