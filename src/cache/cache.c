@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: MIT */
+/* Physically indexed set-associative data caches with LRU replacement. */
+#include "lpae/cache.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "lpae/cost.h"
+#include "lpae/err.h"
+#include "tlb/repl.h"
+
+#define NO_LINE UINT64_MAX
+
+struct lpae_cache {
+    uint32_t sets, ways, line;
+    uint8_t line_shift;
+    uint32_t set_mask;
+    uint64_t *tag; /* line number (pa >> line_shift) per way, NO_LINE when empty */
+    repl_state repl;
+    lpae_cache_stats st;
+};
+
+static bool is_pow2(uint64_t v)
+{
+    return v && !(v & (v - 1));
+}
+
+int lpae_cache_create(const lpae_cache_config *cfg, lpae_cache **out)
+{
+    if (!cfg || !out || !is_pow2(cfg->line) || cfg->line < 8 || cfg->line > 4096 ||
+        cfg->ways == 0 || cfg->ways > 64 || cfg->size == 0 ||
+        cfg->size % ((uint64_t)cfg->ways * cfg->line) ||
+        !is_pow2(cfg->size / ((uint64_t)cfg->ways * cfg->line)))
+        return LPAE_EINVAL;
+    lpae_cache *c = calloc(1, sizeof *c);
+    if (!c)
+        return LPAE_ENOMEM;
+    c->line = cfg->line;
+    c->ways = cfg->ways;
+    c->sets = (uint32_t)(cfg->size / ((uint64_t)cfg->ways * cfg->line));
+    c->set_mask = c->sets - 1;
+    while ((1u << c->line_shift) < c->line)
+        c->line_shift++;
+    c->tag = malloc((size_t)c->sets * c->ways * sizeof *c->tag);
+    int rc = c->tag ? repl_init(&c->repl, LPAE_REPL_LRU, c->sets, c->ways, 0) : LPAE_ENOMEM;
+    if (rc) {
+        lpae_cache_destroy(c);
+        return rc;
+    }
+    lpae_cache_flush(c);
+    *out = c;
+    return LPAE_OK;
+}
+
+void lpae_cache_destroy(lpae_cache *c)
+{
+    if (!c)
+        return;
+    repl_free(&c->repl);
+    free(c->tag);
+    free(c);
+}
+
+bool lpae_cache_access(lpae_cache *c, lpae_pa_t pa)
+{
+    if (!c)
+        return false;
+    uint64_t ln = pa >> c->line_shift;
+    uint32_t set = (uint32_t)ln & c->set_mask;
+    uint64_t *row = c->tag + (size_t)set * c->ways;
+    c->st.accesses++;
+    uint32_t empty = c->ways;
+    for (uint32_t w = 0; w < c->ways; w++) {
+        if (row[w] == ln) {
+            c->st.hits++;
+            repl_touch(&c->repl, set, w);
+            return true;
+        }
+        if (row[w] == NO_LINE && empty == c->ways)
+            empty = w;
+    }
+    c->st.misses++;
+    uint32_t way = empty;
+    if (way == c->ways) {
+        way = repl_victim(&c->repl, set);
+        c->st.evictions++;
+    }
+    row[way] = ln;
+    repl_touch(&c->repl, set, way);
+    return false;
+}
+
+bool lpae_cache_probe(const lpae_cache *c, lpae_pa_t pa)
+{
+    if (!c)
+        return false;
+    uint64_t ln = pa >> c->line_shift;
+    const uint64_t *row = c->tag + (size_t)((uint32_t)ln & c->set_mask) * c->ways;
+    for (uint32_t w = 0; w < c->ways; w++)
+        if (row[w] == ln)
+            return true;
+    return false;
+}
+
+void lpae_cache_flush(lpae_cache *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < (size_t)c->sets * c->ways; i++)
+        c->tag[i] = NO_LINE;
+}
+
+uint32_t lpae_cache_line(const lpae_cache *c)
+{
+    return c ? c->line : 0;
+}
+
+lpae_cache_stats lpae_cache_stats_get(const lpae_cache *c)
+{
+    lpae_cache_stats z = {0};
+    return c ? c->st : z;
+}
+
+void lpae_cache_stats_reset(lpae_cache *c)
+{
+    if (c)
+        memset(&c->st, 0, sizeof c->st);
+}

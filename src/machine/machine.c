@@ -1,0 +1,1161 @@
+/* SPDX-License-Identifier: MIT */
+/* The cycle-level machine: CPUs, their TLB hierarchy, walk caches and data
+ * caches, the cost model and the coherence checker. See docs/cycle-model.md. */
+#include "lpae/machine.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Never exit on allocation failure: an ASID whose record cannot be indexed
+ * stays unseen and is retried on its next translation. */
+#define HASH_NONFATAL_OOM 1
+#define uthash_nonfatal_oom(elt) ((elt)->seen = false)
+#include <uthash.h>
+
+#include "lpae/err.h"
+#include "lpae/hwdef.h"
+#include "tlb/tlb_impl.h"
+#include "tlb/walkcache_impl.h"
+
+#define LIKELY(x) __builtin_expect(!!(x), 1)
+#define UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+/* Fast path: a tiny direct-mapped table per micro-TLB, indexed by VA page,
+ * remembering which micro-TLB slot answered (page, ASID) last time. It is
+ * valid only while the micro-TLB's contents are unchanged (same generation),
+ * so it finds exactly the slot the full lookup would find, and the hit is
+ * then accounted by the same code. */
+#define FP_BITS 8
+#define FP_SIZE (1u << FP_BITS)
+
+typedef struct fp_entry {
+    uint64_t gen;
+    uint32_t key; /* VA[31:12] << 8 | ASID, plus bit 31 of nothing: keys are < 2^28 */
+    uint32_t slot;
+    uint8_t region;
+    bool valid;
+} fp_entry;
+
+typedef struct asid_rec {
+    int asid; /* uthash key */
+    bool seen;
+    lpae_xstats st;
+    UT_hash_handle hh;
+} asid_rec;
+
+struct lpae_cpu {
+    lpae_machine *m;
+    unsigned idx;
+    lpae_regs regs;
+    uint32_t contextidr;
+    uint8_t asid;
+    bool mmu_on;
+    bool checking;     /* copy of (m->chk != NULL): one load on the fast path */
+    uint8_t umap[8];   /* access code -> micro-TLB index */
+    lpae_tlb *utlb[3]; /* I, DL, DS (DS may be NULL) */
+    uint32_t ulat[3];
+    lpae_tlb *mtlb;
+    lpae_walkcache *wc[3]; /* [1], [2]; NULL when absent */
+    lpae_cache *l1d;
+    uint64_t event;
+    asid_rec *asid_recs;  /* 256 preallocated records */
+    asid_rec *asid_index; /* uthash of the ASIDs seen, first-seen order */
+    asid_rec *cur;        /* record of the current ASID */
+    lpae_xstats region[LPAE_MAX_REGIONS + 1];
+    lpae_cpu_stats st;
+    fp_entry fp[3][FP_SIZE];
+};
+
+struct lpae_machine {
+    lpae_cost *cost;
+    uint32_t p[LPAE_P_COUNT];
+    lpae_phys *phys;
+    unsigned ncpus;
+    lpae_cache *l2;
+    lpae_region_rule rules[LPAE_MAX_REGIONS];
+    size_t nrules;
+    lpae_coherence_fn chk;
+    void *chk_ctx;
+    uint32_t mem_lat[LPAE_MEM_LEVELS];
+    uint32_t copy_line[LPAE_MEM_LEVELS];
+    lpae_cpu *cpu[LPAE_MAX_CPUS];
+};
+
+static const char *const struct_names[LPAE_ST_COUNT] = {"utlb-i", "utlb-dl", "utlb-ds",
+                                                        "mtlb",   "wc-l1",   "wc-l2"};
+static const char *const tlbi_names[LPAE_TLBI_KINDS] = {"TLBIALL", "TLBIASID", "TLBIMVA",
+                                                        "TLBIMVAA"};
+
+const char *lpae_struct_name(unsigned s)
+{
+    return s < LPAE_ST_COUNT ? struct_names[s] : "?";
+}
+
+const char *lpae_tlbi_name(unsigned kind)
+{
+    return kind < LPAE_TLBI_KINDS ? tlbi_names[kind] : "?";
+}
+
+static lpae_cycles_t total(const lpae_cpu *cpu)
+{
+    lpae_cycles_t t = 0;
+    for (int i = 0; i < LPAE_CAT_COUNT; i++)
+        t += cpu->st.cat[i];
+    return t;
+}
+
+static inline void charge(lpae_cpu *cpu, lpae_cat cat, lpae_cycles_t c)
+{
+    cpu->st.cat[cat] += c; /* the total is derived from the categories */
+}
+
+/* ---- creation ----------------------------------------------------------- */
+
+static uint64_t mix_seed(uint64_t seed, unsigned cpu, unsigned s)
+{
+    uint64_t x = seed + UINT64_C(0x9E3779B97F4A7C15) * (cpu * 16u + s + 1u);
+    x ^= x >> 31;
+    x *= UINT64_C(0xBF58476D1CE4E5B9);
+    x ^= x >> 29;
+    return x ? x : 1;
+}
+
+static void fp_flush(lpae_cpu *cpu)
+{
+    memset(cpu->fp, 0, sizeof cpu->fp);
+}
+
+static void set_cur_asid(lpae_cpu *cpu)
+{
+    cpu->asid = lpae_regs_asid(&cpu->regs);
+    cpu->cur = &cpu->asid_recs[cpu->asid];
+    cpu->mmu_on = (cpu->regs.sctlr & LPAE_SCTLR_M) != 0;
+}
+
+static void cpu_destroy(lpae_cpu *cpu)
+{
+    if (!cpu)
+        return;
+    for (int i = 0; i < 3; i++) {
+        lpae_tlb_destroy(cpu->utlb[i]);
+        lpae_walkcache_destroy(cpu->wc[i]);
+    }
+    lpae_tlb_destroy(cpu->mtlb);
+    lpae_cache_destroy(cpu->l1d);
+    HASH_CLEAR(hh, cpu->asid_index);
+    free(cpu->asid_recs);
+    free(cpu);
+}
+
+static int cpu_create(lpae_machine *m, unsigned idx, uint64_t seed, lpae_cpu **out)
+{
+    const uint32_t *p = m->p;
+    lpae_cpu *cpu = calloc(1, sizeof *cpu);
+    if (!cpu)
+        return LPAE_ENOMEM;
+    cpu->m = m;
+    cpu->idx = idx;
+    int rc = LPAE_OK;
+    static const lpae_param ub[3] = {LPAE_P_UTLB_I_ENTRIES, LPAE_P_UTLB_DL_ENTRIES,
+                                     LPAE_P_UTLB_DS_ENTRIES};
+    for (unsigned u = 0; u < 3 && !rc; u++) {
+        lpae_param b = ub[u]; /* entries, ways, sizes, repl, latency follow in order */
+        if (p[b] == 0)
+            continue;
+        lpae_tlb_config tc = {p[b], p[b + 1], p[b + 2], p[b + 3], mix_seed(seed, idx, u)};
+        rc = lpae_tlb_create(&tc, &cpu->utlb[u]);
+        cpu->ulat[u] = p[b + 4];
+    }
+    if (!rc && !cpu->utlb[0])
+        rc = LPAE_EINVAL;
+    if (!rc && !cpu->utlb[1])
+        rc = LPAE_EINVAL;
+    if (!rc) {
+        lpae_tlb_config tc = {p[LPAE_P_MTLB_ENTRIES], p[LPAE_P_MTLB_WAYS], p[LPAE_P_MTLB_SIZES],
+                              p[LPAE_P_MTLB_REPL], mix_seed(seed, idx, 3)};
+        rc = lpae_tlb_create(&tc, &cpu->mtlb);
+    }
+    for (unsigned l = 1; l <= 2 && !rc; l++) {
+        lpae_param e = l == 1 ? LPAE_P_WC1_ENTRIES : LPAE_P_WC2_ENTRIES;
+        if (p[e] == 0)
+            continue;
+        lpae_walkcache_config wc = {p[e],
+                                    p[e + 1],
+                                    p[LPAE_P_WC_REPL],
+                                    l,
+                                    p[LPAE_P_WC_ASID_TAGGED] != 0,
+                                    mix_seed(seed, idx, 3 + l)};
+        rc = lpae_walkcache_create(&wc, &cpu->wc[l]);
+    }
+    if (!rc) {
+        lpae_cache_config cc = {p[LPAE_P_L1D_SIZE], p[LPAE_P_L1D_WAYS], p[LPAE_P_L1D_LINE]};
+        rc = lpae_cache_create(&cc, &cpu->l1d);
+    }
+    if (!rc) {
+        cpu->asid_recs = calloc(256, sizeof *cpu->asid_recs);
+        if (!cpu->asid_recs)
+            rc = LPAE_ENOMEM;
+    }
+    if (rc) {
+        cpu_destroy(cpu);
+        return rc;
+    }
+    for (int a = 0; a < 256; a++)
+        cpu->asid_recs[a].asid = a;
+    for (unsigned acc = 0; acc < 8; acc++)
+        cpu->umap[acc] = (acc & LPAE_ACC_EXEC)    ? 0
+                         : (acc & LPAE_ACC_WRITE) ? (cpu->utlb[2] ? 2 : 1)
+                                                  : 1;
+    lpae_regs_init(&cpu->regs);
+    set_cur_asid(cpu);
+    *out = cpu;
+    return LPAE_OK;
+}
+
+int lpae_machine_create(const lpae_machine_config *cfg, lpae_machine **out)
+{
+    if (!cfg || !out || !cfg->cost || !cfg->phys || cfg->ncpus < 1 || cfg->ncpus > LPAE_MAX_CPUS ||
+        lpae_cost_check(cfg->cost, NULL))
+        return LPAE_EINVAL;
+    lpae_machine *m = calloc(1, sizeof *m);
+    if (!m)
+        return LPAE_ENOMEM;
+    int rc = lpae_cost_clone(cfg->cost, &m->cost);
+    if (rc) {
+        free(m);
+        return rc;
+    }
+    for (int i = 0; i < LPAE_P_COUNT; i++)
+        m->p[i] = lpae_cost_get(m->cost, (lpae_param)i);
+    m->phys = cfg->phys;
+    m->ncpus = cfg->ncpus;
+    m->mem_lat[LPAE_MEM_L1D] = m->p[LPAE_P_L1D_LATENCY];
+    m->mem_lat[LPAE_MEM_L2] = m->p[LPAE_P_L2_LATENCY];
+    m->mem_lat[LPAE_MEM_DRAM] = m->p[LPAE_P_DRAM_LATENCY];
+    m->copy_line[LPAE_MEM_L1D] = m->p[LPAE_P_COPY_LINE_L1D];
+    m->copy_line[LPAE_MEM_L2] = m->p[LPAE_P_COPY_LINE_L2];
+    m->copy_line[LPAE_MEM_DRAM] = m->p[LPAE_P_COPY_LINE_DRAM];
+    lpae_cache_config l2 = {m->p[LPAE_P_L2_SIZE], m->p[LPAE_P_L2_WAYS], m->p[LPAE_P_L2_LINE]};
+    rc = lpae_cache_create(&l2, &m->l2);
+    for (unsigned i = 0; i < cfg->ncpus && !rc; i++)
+        rc = cpu_create(m, i, cfg->seed, &m->cpu[i]);
+    if (rc) {
+        lpae_machine_destroy(m);
+        return rc;
+    }
+    lpae_region_rule def[2] = {{"ttbr0", 0, 0xFFFFFFFFu, LPAE_SEL_TTBR0, -1},
+                               {"ttbr1", 0, 0xFFFFFFFFu, LPAE_SEL_TTBR1, -1}};
+    lpae_machine_set_regions(m, def, 2);
+    *out = m;
+    return LPAE_OK;
+}
+
+void lpae_machine_destroy(lpae_machine *m)
+{
+    if (!m)
+        return;
+    for (unsigned i = 0; i < LPAE_MAX_CPUS; i++)
+        cpu_destroy(m->cpu[i]);
+    lpae_cache_destroy(m->l2);
+    lpae_cost_destroy(m->cost);
+    free(m);
+}
+
+unsigned lpae_machine_ncpus(const lpae_machine *m)
+{
+    return m ? m->ncpus : 0;
+}
+
+lpae_cpu *lpae_machine_cpu(lpae_machine *m, unsigned i)
+{
+    return m && i < m->ncpus ? m->cpu[i] : NULL;
+}
+
+const lpae_cost *lpae_machine_cost(const lpae_machine *m)
+{
+    return m ? m->cost : NULL;
+}
+
+void lpae_machine_flush_caches(lpae_machine *m)
+{
+    if (!m)
+        return;
+    for (unsigned i = 0; i < m->ncpus; i++)
+        lpae_cache_flush(m->cpu[i]->l1d);
+    lpae_cache_flush(m->l2);
+}
+
+const lpae_cache *lpae_machine_l2(const lpae_machine *m)
+{
+    return m ? m->l2 : NULL;
+}
+
+/* ---- regions -------------------------------------------------------------- */
+
+int lpae_machine_set_regions(lpae_machine *m, const lpae_region_rule *rules, size_t n)
+{
+    if (!m || (!rules && n) || n > LPAE_MAX_REGIONS)
+        return LPAE_EINVAL;
+    for (size_t i = 0; i < n; i++) {
+        const lpae_region_rule *r = &rules[i];
+        /* page-aligned ranges: the fast path classifies per 4 KB page */
+        if (r->lo > r->hi || (r->lo & 0xFFFu) || (r->hi & 0xFFFu) != 0xFFFu || r->sel < -1 ||
+            r->sel > LPAE_SEL_TTBR1 || r->asid < -1 || r->asid > 255 ||
+            !memchr(r->name, '\0', sizeof r->name))
+            return LPAE_EINVAL;
+    }
+    if (n)
+        memcpy(m->rules, rules, n * sizeof *rules);
+    m->nrules = n;
+    for (unsigned c = 0; c < m->ncpus; c++) {
+        memset(m->cpu[c]->region, 0, sizeof m->cpu[c]->region);
+        fp_flush(m->cpu[c]);
+    }
+    return LPAE_OK;
+}
+
+size_t lpae_machine_region_count(const lpae_machine *m)
+{
+    return m ? m->nrules + 1 : 0;
+}
+
+const char *lpae_machine_region_name(const lpae_machine *m, size_t i)
+{
+    if (!m || i > m->nrules)
+        return "";
+    return i == m->nrules ? "other" : m->rules[i].name;
+}
+
+static uint8_t classify(const lpae_machine *m, lpae_va_t va, unsigned sel, uint8_t asid)
+{
+    for (size_t i = 0; i < m->nrules; i++) {
+        const lpae_region_rule *r = &m->rules[i];
+        if (va >= r->lo && va <= r->hi && (r->sel < 0 || (unsigned)r->sel == sel) &&
+            (r->asid < 0 || r->asid == asid))
+            return (uint8_t)i;
+    }
+    return (uint8_t)m->nrules;
+}
+
+/* ---- accounting ----------------------------------------------------------- */
+
+/* The counters as users see them: translations derived from where they ended. */
+static lpae_xstats xstats_view(const lpae_xstats *x)
+{
+    lpae_xstats v = *x;
+    v.translations = v.utlb_hits + v.mtlb_hits + v.walks + v.flat;
+    return v;
+}
+
+static inline void xstats_add(lpae_xstats *x, const lpae_xlate *o)
+{
+    x->flat += o->src == LPAE_XS_FLAT;
+    x->utlb_hits += o->src == LPAE_XS_UTLB;
+    x->mtlb_hits += o->src == LPAE_XS_MTLB;
+    x->walks += o->src == LPAE_XS_WALK;
+    x->faults += o->fault != LPAE_FAULT_NONE;
+    x->fetches += o->nfetch;
+    x->cycles += o->cycles;
+}
+
+static void asid_seen(lpae_cpu *cpu)
+{
+    asid_rec *r = cpu->cur;
+    r->seen = true;
+    HASH_ADD_INT(cpu->asid_index, asid, r);
+    /* xstats are kept whether or not indexing succeeded */
+}
+
+static inline void account(lpae_cpu *cpu, const lpae_xlate *o)
+{
+    cpu->st.faults += o->fault != LPAE_FAULT_NONE;
+    if (UNLIKELY(!cpu->cur->seen))
+        asid_seen(cpu);
+    xstats_add(&cpu->cur->st, o);
+    xstats_add(&cpu->region[o->region], o);
+}
+
+static inline __attribute__((always_inline)) void
+from_entry(lpae_xlate *o, const lpae_tlb_entry *e, lpae_va_t va, unsigned access, uint8_t asid)
+{
+    o->va = va;
+    o->pa = e->pa + (va - e->va);
+    o->attrs = e->attrs;
+    o->level = e->level;
+    o->size_shift = e->leaf_shift;
+    o->sel = e->sel;
+    o->asid = asid;
+    o->start_level = 0;
+    o->nfetch = 0;
+    if ((e->attrs.perm >> access) & 1u) {
+        o->fault = LPAE_FAULT_NONE;
+        o->fsc = 0;
+    } else {
+        o->fault = LPAE_FAULT_PERMISSION;
+        o->fsc = (uint8_t)LPAE_FSC_PERMISSION(e->level);
+    }
+}
+
+/* A micro-TLB hit on slot @p slot: shared by the fast and the full path,
+ * so both account identically. */
+static inline __attribute__((always_inline)) void utlb_hit(lpae_cpu *cpu, unsigned u, size_t slot,
+                                                           lpae_va_t va, unsigned access,
+                                                           uint8_t region, lpae_xlate *o)
+{
+    lpae_tlb *t = cpu->utlb[u];
+    tlb_hit(t, slot);
+    from_entry(o, &t->e[slot], va, access, cpu->asid);
+    lpae_cycles_t c = cpu->ulat[u];
+    bool fault = o->fault != LPAE_FAULT_NONE;
+    o->src = LPAE_XS_UTLB;
+    o->region = region;
+    o->cycles = c;
+    lpae_cpu_stats *st = &cpu->st;
+    if (UNLIKELY(!cpu->cur->seen))
+        asid_seen(cpu);
+    lpae_xstats *x[2] = {&cpu->cur->st, &cpu->region[region]};
+    for (int i = 0; i < 2; i++)
+        x[i]->utlb_hits++; /* translations are derived when read */
+    if (UNLIKELY(fault)) {
+        st->faults++;
+        for (int i = 0; i < 2; i++)
+            x[i]->faults++;
+    }
+    if (c) { /* a constant of the preset: predictable, and 0 on every built-in one */
+        st->cat[LPAE_CAT_TLB] += c;
+        st->tlb_cycles[u] += c;
+        for (int i = 0; i < 2; i++)
+            x[i]->cycles += c;
+    }
+}
+
+/* ---- coherence checker ------------------------------------------------------ */
+
+static bool attrs_equal(const lpae_attrs *a, const lpae_attrs *b)
+{
+    return a->mair == b->mair && a->attrindx == b->attrindx && a->sh == b->sh && a->ap == b->ap &&
+           a->aptable == b->aptable && a->perm == b->perm && a->ns == b->ns && a->ng == b->ng &&
+           a->contiguous == b->contiguous && a->xn == b->xn && a->pxn == b->pxn;
+}
+
+static void report_init(lpae_cpu *cpu, lpae_coherence_report *r, lpae_va_t va, unsigned access,
+                        unsigned s)
+{
+    memset(r, 0, sizeof *r);
+    r->cpu = cpu->idx;
+    r->event = cpu->event;
+    r->va = va;
+    r->asid = cpu->asid;
+    r->access = (uint8_t)access;
+    r->structure = (uint8_t)s;
+}
+
+static void emit(lpae_cpu *cpu, const lpae_coherence_report *r)
+{
+    cpu->st.coherence_reports++;
+    cpu->m->chk(cpu->m->chk_ctx, r);
+}
+
+static void check_tlb(lpae_cpu *cpu, unsigned s, const lpae_tlb_entry *e, lpae_va_t va,
+                      unsigned access)
+{
+    lpae_walk_result w;
+    if (lpae_walk(&cpu->regs, cpu->m->phys, va, access, &w))
+        return;
+    lpae_pa_t pa = e->pa + (va - e->va);
+    bool present = w.fault == LPAE_FAULT_NONE || w.fault == LPAE_FAULT_PERMISSION;
+    if (present && w.pa == pa && w.level == e->level && w.size_shift == e->leaf_shift &&
+        attrs_equal(&w.attrs, &e->attrs))
+        return;
+    lpae_coherence_report r;
+    report_init(cpu, &r, va, access, s);
+    r.cached_pa = pa;
+    r.cached_attrs = e->attrs;
+    r.cached_level = e->level;
+    r.cached_shift = e->leaf_shift;
+    r.entry_asid = e->asid;
+    r.entry_global = e->global;
+    r.cur_fault = w.fault;
+    r.cur_level = w.level;
+    if (present) {
+        r.cur_pa = w.pa;
+        r.cur_attrs = w.attrs;
+        r.cur_shift = w.size_shift;
+    }
+    emit(cpu, &r);
+}
+
+static void check_wc(lpae_cpu *cpu, unsigned s, const lpae_wc_entry *e, lpae_va_t va,
+                     unsigned access)
+{
+    lpae_walk_result w;
+    if (lpae_walk(&cpu->regs, cpu->m->phys, va, access, &w))
+        return;
+    const lpae_fetch *f = NULL;
+    for (unsigned k = 0; k < w.nfetch; k++)
+        if (w.fetch[k].level == e->level)
+            f = &w.fetch[k];
+    bool table = f && (f->desc & LPAE_DESC_TYPE_MASK) == LPAE_DESC_TYPE_TABLE;
+    if (table && (f->desc & LPAE_DESC_ADDR_MASK) == e->table_pa && f->table_attrs == e->table_attrs)
+        return;
+    lpae_coherence_report r;
+    report_init(cpu, &r, va, access, s);
+    r.cached_pa = e->table_pa;
+    r.cached_level = e->level;
+    r.cached_shift = e->table_attrs;
+    r.entry_asid = e->asid;
+    r.entry_global = false;
+    r.cur_fault = w.fault;
+    r.cur_level = e->level;
+    if (table) {
+        r.cur_pa = f->desc & LPAE_DESC_ADDR_MASK;
+        r.cur_shift = f->table_attrs;
+    }
+    emit(cpu, &r);
+}
+
+void lpae_machine_set_checker(lpae_machine *m, lpae_coherence_fn fn, void *ctx)
+{
+    if (!m)
+        return;
+    m->chk = fn;
+    m->chk_ctx = ctx;
+    for (unsigned i = 0; i < m->ncpus; i++)
+        m->cpu[i]->checking = fn != NULL;
+}
+
+int lpae_coherence_format(const lpae_coherence_report *r, char *buf, size_t len)
+{
+    if (!r || (!buf && len))
+        return LPAE_EINVAL;
+    bool wc = r->structure == LPAE_ST_WC1 || r->structure == LPAE_ST_WC2;
+    if (wc)
+        return snprintf(buf, len,
+                        "cpu%u event %llu: stale %s entry for VA 0x%08x ASID %u: cached level-%u "
+                        "table 0x%010llx attrs 0x%x, tables now %s 0x%010llx attrs 0x%x",
+                        r->cpu, (unsigned long long)r->event, lpae_struct_name(r->structure),
+                        (unsigned)r->va, (unsigned)r->asid, (unsigned)r->cached_level,
+                        (unsigned long long)r->cached_pa, (unsigned)r->cached_shift,
+                        r->cur_pa ? "give table" : "give no table at that level",
+                        (unsigned long long)r->cur_pa, (unsigned)r->cur_shift);
+    return snprintf(
+        buf, len,
+        "cpu%u event %llu: stale %s entry for VA 0x%08x ASID %u (%s): cached PA "
+        "0x%010llx level %u perm 0x%02x, tables now %s PA 0x%010llx level %u perm 0x%02x",
+        r->cpu, (unsigned long long)r->event, lpae_struct_name(r->structure), (unsigned)r->va,
+        (unsigned)r->asid, r->entry_global ? "global" : "nG", (unsigned long long)r->cached_pa,
+        (unsigned)r->cached_level, (unsigned)r->cached_attrs.perm, lpae_fault_name(r->cur_fault),
+        (unsigned long long)r->cur_pa, (unsigned)r->cur_level, (unsigned)r->cur_attrs.perm);
+}
+
+/* ---- memory hierarchy ------------------------------------------------------- */
+
+/* Access the line of @p pa starting at cache level @p from; returns the
+ * level that served it. Missing levels on the way allocate the line. */
+static inline unsigned serve(lpae_cpu *cpu, lpae_pa_t pa, unsigned from)
+{
+    if (from == LPAE_MEM_L1D) {
+        if (lpae_cache_access(cpu->l1d, pa))
+            return LPAE_MEM_L1D;
+        from = LPAE_MEM_L2;
+    }
+    if (from == LPAE_MEM_L2)
+        return lpae_cache_access(cpu->m->l2, pa) ? LPAE_MEM_L2 : LPAE_MEM_DRAM;
+    return LPAE_MEM_DRAM;
+}
+
+/* ---- translation -------------------------------------------------------------- */
+
+static __attribute__((noinline)) int translate_flat(lpae_cpu *cpu, lpae_va_t va, unsigned access,
+                                                    lpae_xlate *o)
+{
+    lpae_walk_result w;
+    int rc = lpae_walk(&cpu->regs, cpu->m->phys, va, access, &w);
+    if (rc)
+        return rc;
+    memset(o, 0, sizeof *o);
+    o->va = va;
+    o->pa = w.pa;
+    o->attrs = w.attrs;
+    o->fault = w.fault;
+    o->fsc = w.fsc;
+    o->level = w.level;
+    o->size_shift = w.size_shift;
+    o->sel = w.sel;
+    o->asid = cpu->asid;
+    o->src = LPAE_XS_FLAT;
+    o->region = classify(cpu->m, va, w.sel, cpu->asid);
+    cpu->st.flat++;
+    account(cpu, o);
+    return LPAE_OK;
+}
+
+static void fill_utlb(lpae_cpu *cpu, unsigned u, lpae_va_t va, const lpae_tlb_entry *from,
+                      lpae_pa_t pa)
+{
+    lpae_tlb_entry tr = *from;
+    tr.pa = pa;
+    tr.size_shift = from->size_shift; /* no larger than the main-TLB piece */
+    tlb_insert_idx(cpu->utlb[u], va, &tr, NULL);
+}
+
+/* Walk after a main-TLB miss; fills walk caches and TLBs. */
+static int walk(lpae_cpu *cpu, lpae_va_t va, unsigned access, unsigned u, lpae_xlate *o,
+                lpae_cycles_t *c)
+{
+    lpae_machine *m = cpu->m;
+    const uint32_t *p = m->p;
+    lpae_region reg;
+    lpae_walk_result w;
+    int rc = lpae_regs_region(&cpu->regs, va, &reg);
+    if (rc)
+        return rc;
+    *c += p[LPAE_P_WALK_BASE];
+    charge(cpu, LPAE_CAT_WALK, p[LPAE_P_WALK_BASE]);
+    const lpae_wc_entry *hit = NULL;
+    bool usable = reg.sel != LPAE_SEL_NONE && !reg.epd;
+    bool use2 = usable && cpu->wc[2] && reg.start_level <= 2;
+    bool use1 = usable && cpu->wc[1] && reg.start_level == 1;
+    if (use1 || use2) {
+        *c += p[LPAE_P_WC_LATENCY];
+        charge(cpu, LPAE_CAT_WALK, p[LPAE_P_WC_LATENCY]);
+        if (use2) {
+            hit = lpae_walkcache_lookup(cpu->wc[2], va, cpu->asid);
+            if (hit && UNLIKELY(m->chk != NULL))
+                check_wc(cpu, LPAE_ST_WC2, hit, va, access);
+        }
+        if (!hit && use1) {
+            hit = lpae_walkcache_lookup(cpu->wc[1], va, cpu->asid);
+            if (hit && UNLIKELY(m->chk != NULL))
+                check_wc(cpu, LPAE_ST_WC1, hit, va, access);
+        }
+    }
+    if (hit)
+        rc = lpae_walk_from(&cpu->regs, m->phys, va, access, hit->level + 1u, hit->table_pa,
+                            hit->table_attrs, &w);
+    else
+        rc = lpae_walk(&cpu->regs, m->phys, va, access, &w);
+    if (rc)
+        return rc;
+    unsigned from = p[LPAE_P_WALK_LEVEL];
+    for (unsigned k = 0; k < w.nfetch; k++) {
+        const lpae_fetch *f = &w.fetch[k];
+        bool aborted = w.fault == LPAE_FAULT_EXT_ABORT_WALK && k + 1 == w.nfetch;
+        unsigned lvl = aborted ? LPAE_MEM_DRAM : serve(cpu, f->pa, from);
+        lpae_cycles_t lat = m->mem_lat[lvl];
+        *c += lat;
+        charge(cpu, LPAE_CAT_WALK_FETCH, lat);
+        if (f->level <= 3) {
+            cpu->st.fetches[f->level][lvl]++;
+            cpu->st.fetch_cycles[f->level][lvl] += lat;
+        }
+        if (!aborted && (f->level == 1 || f->level == 2) && cpu->wc[f->level] &&
+            (f->desc & LPAE_DESC_TYPE_MASK) == LPAE_DESC_TYPE_TABLE)
+            lpae_walkcache_insert(cpu->wc[f->level], va, cpu->asid, w.sel, f);
+    }
+    cpu->st.walks++;
+    o->va = va;
+    o->pa = w.pa;
+    o->attrs = w.attrs;
+    o->fault = w.fault;
+    o->fsc = w.fsc;
+    o->level = w.level;
+    o->size_shift = w.size_shift;
+    o->sel = w.sel;
+    o->asid = cpu->asid;
+    o->src = LPAE_XS_WALK;
+    o->start_level = w.start_level;
+    o->nfetch = w.nfetch;
+    if (w.fault == LPAE_FAULT_NONE || w.fault == LPAE_FAULT_PERMISSION) {
+        lpae_tlb_entry tr;
+        memset(&tr, 0, sizeof tr);
+        tr.pa = w.pa;
+        tr.attrs = w.attrs;
+        tr.leaf_shift = w.size_shift;
+        tr.size_shift = w.size_shift;
+        tr.level = w.level;
+        tr.asid = cpu->asid;
+        tr.sel = w.sel;
+        tr.global = !w.attrs.ng;
+        long j = tlb_insert_idx(cpu->mtlb, va, &tr, NULL);
+        if (j >= 0)
+            fill_utlb(cpu, u, va, &cpu->mtlb->e[j], w.pa);
+    }
+    return LPAE_OK;
+}
+
+static __attribute__((noinline)) int translate_full(lpae_cpu *cpu, lpae_va_t va, unsigned access,
+                                                    unsigned u, lpae_xlate *o)
+{
+    lpae_machine *m = cpu->m;
+    lpae_tlb *ut = cpu->utlb[u];
+    long i = tlb_find(ut, va, cpu->asid);
+    if (i >= 0) {
+        const lpae_tlb_entry *e = &ut->e[i];
+        uint8_t region = classify(m, va, e->sel, cpu->asid);
+        if (LIKELY(m->chk == NULL)) {
+            fp_entry *f = &cpu->fp[u][(va >> 12) & (FP_SIZE - 1)];
+            f->key = (va >> 12) << 8 | cpu->asid;
+            f->gen = ut->gen;
+            f->slot = (uint32_t)i;
+            f->region = region;
+            f->valid = true;
+        } else {
+            check_tlb(cpu, u, e, va, access);
+        }
+        utlb_hit(cpu, u, (size_t)i, va, access, region, o);
+        return LPAE_OK;
+    }
+    ut->st.misses++;
+    lpae_cycles_t c = cpu->ulat[u] + m->p[LPAE_P_MTLB_LATENCY];
+    charge(cpu, LPAE_CAT_TLB, c);
+    cpu->st.tlb_cycles[u] += cpu->ulat[u];
+    cpu->st.tlb_cycles[LPAE_ST_MTLB] += m->p[LPAE_P_MTLB_LATENCY];
+    lpae_tlb *mt = cpu->mtlb;
+    long j = tlb_find(mt, va, cpu->asid);
+    if (j >= 0) {
+        tlb_hit(mt, (size_t)j);
+        const lpae_tlb_entry *e = &mt->e[j];
+        if (UNLIKELY(m->chk != NULL))
+            check_tlb(cpu, LPAE_ST_MTLB, e, va, access);
+        from_entry(o, e, va, access, cpu->asid);
+        o->src = LPAE_XS_MTLB;
+        fill_utlb(cpu, u, va, e, o->pa);
+    } else {
+        mt->st.misses++;
+        int rc = walk(cpu, va, access, u, o, &c);
+        if (rc)
+            return rc;
+    }
+    o->region = classify(m, va, o->sel, cpu->asid);
+    o->cycles = c;
+    account(cpu, o);
+    return LPAE_OK;
+}
+
+int lpae_cpu_translate(lpae_cpu *cpu, lpae_va_t va, unsigned access, lpae_xlate *out)
+{
+    if (UNLIKELY(!cpu || !out || !LPAE_ACC_VALID(access)))
+        return LPAE_EINVAL;
+    if (UNLIKELY(!cpu->mmu_on))
+        return translate_flat(cpu, va, access, out);
+    unsigned u = cpu->umap[access];
+    if (LIKELY(!cpu->checking)) {
+        const fp_entry *f = &cpu->fp[u][(va >> 12) & (FP_SIZE - 1)];
+        if (f->key == ((va >> 12) << 8 | cpu->asid) && f->gen == cpu->utlb[u]->gen && f->valid) {
+            utlb_hit(cpu, u, f->slot, va, access, f->region, out);
+            return LPAE_OK;
+        }
+    }
+    return translate_full(cpu, va, access, u, out);
+}
+
+/* ---- registers, barriers, maintenance --------------------------------------- */
+
+unsigned lpae_cpu_index(const lpae_cpu *cpu)
+{
+    return cpu ? cpu->idx : 0;
+}
+
+const lpae_regs *lpae_cpu_regs(const lpae_cpu *cpu)
+{
+    return cpu ? &cpu->regs : NULL;
+}
+
+uint8_t lpae_cpu_asid(const lpae_cpu *cpu)
+{
+    return cpu ? cpu->asid : 0;
+}
+
+int lpae_cpu_set_regs(lpae_cpu *cpu, const lpae_regs *regs)
+{
+    if (!cpu || !regs)
+        return LPAE_EINVAL;
+    int rc = lpae_regs_check(regs);
+    if (rc)
+        return rc;
+    cpu->regs = *regs;
+    set_cur_asid(cpu);
+    return LPAE_OK;
+}
+
+static void flush_utlbs(lpae_cpu *cpu)
+{
+    for (int u = 0; u < 3; u++)
+        lpae_tlb_inv_all(cpu->utlb[u]);
+    cpu->st.utlb_flushes++;
+}
+
+static lpae_cycles_t regwrite(lpae_cpu *cpu, lpae_param cost, bool flush)
+{
+    lpae_cycles_t c = cpu->m->p[cost];
+    charge(cpu, LPAE_CAT_REGWRITE, c);
+    cpu->st.reg_writes++;
+    if (flush)
+        flush_utlbs(cpu);
+    set_cur_asid(cpu);
+    return c;
+}
+
+int lpae_cpu_write_ttbr(lpae_cpu *cpu, unsigned which, uint64_t ttbr, lpae_cycles_t *cycles)
+{
+    if (!cpu || which > 1)
+        return LPAE_EINVAL;
+    int rc = lpae_regs_set_ttbr(&cpu->regs, which, ttbr);
+    if (rc)
+        return rc;
+    lpae_cycles_t c = regwrite(cpu, which ? LPAE_P_CP15_TTBR1 : LPAE_P_CP15_TTBR0,
+                               cpu->m->p[LPAE_P_UTLB_FLUSH_TTBR] != 0);
+    if (cycles)
+        *cycles = c;
+    return LPAE_OK;
+}
+
+int lpae_cpu_write_ttbcr(lpae_cpu *cpu, uint32_t ttbcr, lpae_cycles_t *cycles)
+{
+    if (!cpu)
+        return LPAE_EINVAL;
+    int rc = lpae_regs_set_ttbcr(&cpu->regs, ttbcr);
+    if (rc)
+        return rc;
+    lpae_cycles_t c = regwrite(cpu, LPAE_P_CP15_TTBCR, false);
+    if (cycles)
+        *cycles = c;
+    return LPAE_OK;
+}
+
+lpae_cycles_t lpae_cpu_write_contextidr(lpae_cpu *cpu, uint32_t contextidr)
+{
+    if (!cpu)
+        return 0;
+    cpu->contextidr = contextidr;
+    return regwrite(cpu, LPAE_P_CP15_CONTEXTIDR, cpu->m->p[LPAE_P_UTLB_FLUSH_CTXIDR] != 0);
+}
+
+lpae_cycles_t lpae_cpu_isb(lpae_cpu *cpu)
+{
+    if (!cpu)
+        return 0;
+    cpu->st.isb++;
+    charge(cpu, LPAE_CAT_BARRIER, cpu->m->p[LPAE_P_ISB]);
+    return cpu->m->p[LPAE_P_ISB];
+}
+
+lpae_cycles_t lpae_cpu_dsb(lpae_cpu *cpu)
+{
+    if (!cpu)
+        return 0;
+    cpu->st.dsb++;
+    charge(cpu, LPAE_CAT_BARRIER, cpu->m->p[LPAE_P_DSB]);
+    return cpu->m->p[LPAE_P_DSB];
+}
+
+static void tlbi_apply(lpae_cpu *cpu, lpae_tlbi kind, lpae_va_t va, uint8_t asid)
+{
+    bool whole_utlb = cpu->m->p[LPAE_P_UTLB_FLUSH_TLBI] != 0;
+    for (unsigned s = 0; s < 4; s++) {
+        lpae_tlb *t = s < 3 ? cpu->utlb[s] : cpu->mtlb;
+        if (!t || (s < 3 && whole_utlb))
+            continue;
+        switch (kind) {
+        case LPAE_TLBI_ALL:
+            lpae_tlb_inv_all(t);
+            break;
+        case LPAE_TLBI_ASID:
+            lpae_tlb_inv_asid(t, asid);
+            break;
+        case LPAE_TLBI_MVA:
+            lpae_tlb_inv_va(t, va, asid);
+            break;
+        default:
+            lpae_tlb_inv_va_all(t, va);
+            break;
+        }
+    }
+    if (whole_utlb)
+        flush_utlbs(cpu);
+    for (unsigned l = 1; l <= 2; l++) {
+        lpae_walkcache *wc = cpu->wc[l];
+        if (!wc)
+            continue;
+        switch (kind) {
+        case LPAE_TLBI_ALL:
+            lpae_walkcache_inv_all(wc);
+            break;
+        case LPAE_TLBI_ASID:
+            lpae_walkcache_inv_asid(wc, asid);
+            break;
+        case LPAE_TLBI_MVA:
+            lpae_walkcache_inv_va(wc, va, asid);
+            break;
+        default:
+            lpae_walkcache_inv_va_all(wc, va);
+            break;
+        }
+    }
+}
+
+int lpae_cpu_tlbi(lpae_cpu *cpu, lpae_tlbi kind, bool is, lpae_va_t va, uint8_t asid,
+                  lpae_cycles_t *cycles)
+{
+    if (!cpu || (unsigned)kind >= LPAE_TLBI_KINDS)
+        return LPAE_EINVAL;
+    lpae_machine *m = cpu->m;
+    lpae_param cost = (lpae_param)((is ? LPAE_P_TLBI_ALL_IS : LPAE_P_TLBI_ALL) + kind);
+    lpae_cycles_t c = m->p[cost];
+    charge(cpu, LPAE_CAT_MAINT, c);
+    cpu->st.tlbi[kind][is ? 1 : 0]++;
+    if (is) {
+        for (unsigned i = 0; i < m->ncpus; i++) {
+            tlbi_apply(m->cpu[i], kind, va, asid);
+            if (m->cpu[i] != cpu)
+                m->cpu[i]->st.tlbi_received++;
+        }
+    } else {
+        tlbi_apply(cpu, kind, va, asid);
+    }
+    if (cycles)
+        *cycles = c;
+    return LPAE_OK;
+}
+
+lpae_cycles_t lpae_cpu_charge(lpae_cpu *cpu, lpae_param id, uint64_t count)
+{
+    const lpae_param_info *in = lpae_param_get_info(id);
+    if (!cpu || !in || in->type != LPAE_PT_CYCLES)
+        return 0;
+    lpae_cycles_t c = (lpae_cycles_t)cpu->m->p[id] * count;
+    charge(cpu, in->cat, c);
+    return c;
+}
+
+void lpae_cpu_set_event(lpae_cpu *cpu, uint64_t event)
+{
+    if (cpu)
+        cpu->event = event;
+}
+
+/* ---- memory operations ---------------------------------------------------------- */
+
+static int fault_out(const lpae_xlate *x, lpae_xlate *fault)
+{
+    if (fault)
+        *fault = *x;
+    return LPAE_EFAULT;
+}
+
+/* Charge the lines of [pa, pa+len) through the hierarchy from L1D. */
+static void lines(lpae_cpu *cpu, lpae_pa_t pa, size_t len, const uint32_t *cost, lpae_cat cat)
+{
+    uint64_t line = cpu->m->p[LPAE_P_L1D_LINE];
+    lpae_pa_t first = pa & ~(line - 1), last = (pa + len - 1) & ~(line - 1);
+    for (lpae_pa_t a = first; a <= last; a += line) {
+        unsigned lvl = serve(cpu, a, LPAE_MEM_L1D);
+        cpu->st.lines[lvl]++;
+        charge(cpu, cat, cost[lvl]);
+    }
+}
+
+static int rw(lpae_cpu *cpu, lpae_va_t va, unsigned access, void *rbuf, const void *wbuf,
+              size_t len, lpae_xlate *fault, lpae_cycles_t *cycles)
+{
+    lpae_cycles_t start = total(cpu);
+    int rc = LPAE_OK;
+    size_t off = 0;
+    while (off < len) {
+        lpae_va_t a = (lpae_va_t)(va + off);
+        size_t n = LPAE_PAGE_SIZE - (a & (LPAE_PAGE_SIZE - 1));
+        if (n > len - off)
+            n = len - off;
+        lpae_xlate x;
+        rc = lpae_cpu_translate(cpu, a, access, &x);
+        if (rc)
+            break;
+        if (x.fault != LPAE_FAULT_NONE) {
+            rc = fault_out(&x, fault);
+            break;
+        }
+        lines(cpu, x.pa, n, cpu->m->mem_lat, LPAE_CAT_MEM);
+        rc = rbuf ? lpae_phys_read(cpu->m->phys, x.pa, (char *)rbuf + off, n)
+                  : lpae_phys_write(cpu->m->phys, x.pa, (const char *)wbuf + off, n);
+        if (rc)
+            break;
+        cpu->st.mem_bytes += n;
+        off += n;
+    }
+    if (cycles)
+        *cycles = total(cpu) - start;
+    return rc;
+}
+
+int lpae_cpu_read(lpae_cpu *cpu, lpae_va_t va, unsigned access, void *buf, size_t len,
+                  lpae_xlate *fault, lpae_cycles_t *cycles)
+{
+    if (!cpu || (!buf && len) || !LPAE_ACC_VALID(access) || (access & LPAE_ACC_WRITE) ||
+        (uint64_t)va + len > UINT64_C(1) << 32)
+        return LPAE_EINVAL;
+    return rw(cpu, va, access, buf, NULL, len, fault, cycles);
+}
+
+int lpae_cpu_write(lpae_cpu *cpu, lpae_va_t va, unsigned access, const void *buf, size_t len,
+                   lpae_xlate *fault, lpae_cycles_t *cycles)
+{
+    if (!cpu || (!buf && len) || !LPAE_ACC_VALID(access) || !(access & LPAE_ACC_WRITE) ||
+        (uint64_t)va + len > UINT64_C(1) << 32)
+        return LPAE_EINVAL;
+    return rw(cpu, va, access, NULL, buf, len, fault, cycles);
+}
+
+int lpae_cpu_copy(lpae_cpu *cpu, lpae_va_t dst, unsigned dst_access, lpae_va_t src,
+                  unsigned src_access, size_t len, size_t *done, lpae_xlate *fault,
+                  lpae_cycles_t *cycles)
+{
+    if (done)
+        *done = 0;
+    if (!cpu || !LPAE_ACC_VALID(dst_access) || !LPAE_ACC_VALID(src_access) ||
+        !(dst_access & LPAE_ACC_WRITE) || (src_access & (LPAE_ACC_WRITE | LPAE_ACC_EXEC)) ||
+        (uint64_t)dst + len > UINT64_C(1) << 32 || (uint64_t)src + len > UINT64_C(1) << 32)
+        return LPAE_EINVAL;
+    lpae_cycles_t start = total(cpu);
+    unsigned char bounce[LPAE_PAGE_SIZE];
+    int rc = LPAE_OK;
+    size_t off = 0;
+    while (off < len) {
+        lpae_va_t s = (lpae_va_t)(src + off), d = (lpae_va_t)(dst + off);
+        size_t n = len - off;
+        size_t ns = LPAE_PAGE_SIZE - (s & (LPAE_PAGE_SIZE - 1));
+        size_t nd = LPAE_PAGE_SIZE - (d & (LPAE_PAGE_SIZE - 1));
+        if (n > ns)
+            n = ns;
+        if (n > nd)
+            n = nd;
+        lpae_xlate xs, xd;
+        rc = lpae_cpu_translate(cpu, s, src_access, &xs);
+        if (rc)
+            break;
+        if (xs.fault != LPAE_FAULT_NONE) {
+            rc = fault_out(&xs, fault);
+            break;
+        }
+        rc = lpae_cpu_translate(cpu, d, dst_access, &xd);
+        if (rc)
+            break;
+        if (xd.fault != LPAE_FAULT_NONE) {
+            rc = fault_out(&xd, fault);
+            break;
+        }
+        lines(cpu, xs.pa, n, cpu->m->copy_line, LPAE_CAT_COPY);
+        lines(cpu, xd.pa, n, cpu->m->copy_line, LPAE_CAT_COPY);
+        rc = lpae_phys_read(cpu->m->phys, xs.pa, bounce, n);
+        if (!rc)
+            rc = lpae_phys_write(cpu->m->phys, xd.pa, bounce, n);
+        if (rc)
+            break;
+        cpu->st.copy_bytes += n;
+        off += n;
+        if (done)
+            *done = off;
+    }
+    if (cycles)
+        *cycles = total(cpu) - start;
+    return rc;
+}
+
+/* ---- statistics ------------------------------------------------------------------ */
+
+int lpae_cpu_stats_get(const lpae_cpu *cpu, lpae_cpu_stats *out)
+{
+    if (!cpu || !out)
+        return LPAE_EINVAL;
+    *out = cpu->st;
+    /* derived: the total, and hits/misses from the structures' own counters */
+    out->cycles = total(cpu);
+    out->translations = out->flat + out->walks;
+    for (unsigned s = 0; s < LPAE_ST_COUNT; s++) {
+        lpae_tlb_stats ts = s < 4 ? lpae_tlb_stats_get(lpae_cpu_tlb(cpu, (lpae_struct)s))
+                                  : lpae_walkcache_stats_get(cpu->wc[s - 3]);
+        out->hits[s] = ts.hits;
+        out->misses[s] = ts.misses;
+        if (s <= LPAE_ST_MTLB)
+            out->translations += ts.hits; /* every translation ends at a hit, a walk or flat */
+    }
+    return LPAE_OK;
+}
+
+lpae_cycles_t lpae_cpu_cycles(const lpae_cpu *cpu)
+{
+    return cpu ? total(cpu) : 0;
+}
+
+int lpae_cpu_asid_stats(const lpae_cpu *cpu, uint8_t asid, lpae_xstats *out)
+{
+    if (!cpu || !out)
+        return LPAE_EINVAL;
+    asid_rec *r;
+    int key = asid;
+    HASH_FIND_INT(cpu->asid_index, &key, r);
+    if (!r)
+        return LPAE_ENOENT;
+    *out = xstats_view(&r->st);
+    return LPAE_OK;
+}
+
+int lpae_cpu_foreach_asid(const lpae_cpu *cpu,
+                          int (*fn)(void *ctx, uint8_t asid, const lpae_xstats *st), void *ctx)
+{
+    if (!cpu || !fn)
+        return LPAE_EINVAL;
+    for (const asid_rec *r = cpu->asid_index; r; r = r->hh.next) {
+        lpae_xstats v = xstats_view(&r->st);
+        int rc = fn(ctx, (uint8_t)r->asid, &v);
+        if (rc)
+            return rc;
+    }
+    return LPAE_OK;
+}
+
+int lpae_cpu_region_stats(const lpae_cpu *cpu, size_t i, lpae_xstats *out)
+{
+    if (!cpu || !out || i > cpu->m->nrules)
+        return LPAE_EINVAL;
+    *out = xstats_view(&cpu->region[i]);
+    return LPAE_OK;
+}
+
+void lpae_cpu_stats_reset(lpae_cpu *cpu)
+{
+    if (!cpu)
+        return;
+    memset(&cpu->st, 0, sizeof cpu->st);
+    memset(cpu->region, 0, sizeof cpu->region);
+    for (int a = 0; a < 256; a++)
+        memset(&cpu->asid_recs[a].st, 0, sizeof cpu->asid_recs[a].st);
+    for (int u = 0; u < 3; u++)
+        if (cpu->utlb[u])
+            memset(&cpu->utlb[u]->st, 0, sizeof cpu->utlb[u]->st);
+    memset(&cpu->mtlb->st, 0, sizeof cpu->mtlb->st);
+    for (int l = 1; l <= 2; l++)
+        if (cpu->wc[l])
+            memset(&cpu->wc[l]->t->st, 0, sizeof cpu->wc[l]->t->st);
+    lpae_cache_stats_reset(cpu->l1d);
+}
+
+const lpae_tlb *lpae_cpu_tlb(const lpae_cpu *cpu, lpae_struct which)
+{
+    if (!cpu)
+        return NULL;
+    if ((unsigned)which < 3)
+        return cpu->utlb[which];
+    return which == LPAE_ST_MTLB ? cpu->mtlb : NULL;
+}
+
+const lpae_walkcache *lpae_cpu_walkcache(const lpae_cpu *cpu, unsigned level)
+{
+    return cpu && (level == 1 || level == 2) ? cpu->wc[level] : NULL;
+}
+
+const lpae_cache *lpae_cpu_l1d(const lpae_cpu *cpu)
+{
+    return cpu ? cpu->l1d : NULL;
+}

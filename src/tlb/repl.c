@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: MIT */
+#include "tlb/repl.h"
+
+#include <stdlib.h>
+
+#include "lpae/err.h"
+
+int repl_init(repl_state *r, unsigned policy, uint32_t sets, uint32_t ways, uint64_t seed)
+{
+    *r = (repl_state){0};
+    if (ways == 0 || sets == 0 || policy > LPAE_REPL_RANDOM)
+        return LPAE_EINVAL;
+    r->policy = (uint8_t)policy;
+    r->ways = ways;
+    if (policy == LPAE_REPL_LRU) {
+        r->stamp = calloc((size_t)sets * ways, sizeof *r->stamp);
+        if (!r->stamp)
+            return LPAE_ENOMEM;
+    } else if (policy == LPAE_REPL_PLRU) {
+        if (ways > 64 || (ways & (ways - 1)))
+            return LPAE_EINVAL;
+        while ((1u << r->levels) < ways)
+            r->levels++;
+        r->plru = calloc(sets, sizeof *r->plru);
+        if (!r->plru)
+            return LPAE_ENOMEM;
+    } else if (policy == LPAE_REPL_RR) {
+        r->rr = calloc(sets, sizeof *r->rr);
+        if (!r->rr)
+            return LPAE_ENOMEM;
+    }
+    r->rng = seed ? seed : UINT64_C(0x9E3779B97F4A7C15);
+    return LPAE_OK;
+}
+
+void repl_free(repl_state *r)
+{
+    free(r->stamp);
+    free(r->plru);
+    free(r->rr);
+    *r = (repl_state){0};
+}
+
+void repl_reset(repl_state *r, uint32_t sets, uint64_t seed)
+{
+    if (r->stamp)
+        for (uint64_t i = 0; i < (uint64_t)sets * r->ways; i++)
+            r->stamp[i] = 0;
+    if (r->plru)
+        for (uint32_t i = 0; i < sets; i++)
+            r->plru[i] = 0;
+    if (r->rr)
+        for (uint32_t i = 0; i < sets; i++)
+            r->rr[i] = 0;
+    r->clock = 0;
+    r->rng = seed ? seed : UINT64_C(0x9E3779B97F4A7C15);
+}
+
+uint32_t repl_victim(repl_state *r, uint32_t set)
+{
+    switch (r->policy) {
+    case LPAE_REPL_LRU: {
+        const uint64_t *s = r->stamp + (uint64_t)set * r->ways;
+        uint32_t best = 0;
+        uint64_t bv = s[0]; /* kept in a register: no load chained through best */
+        for (uint32_t w = 1; w < r->ways; w++)
+            if (s[w] < bv) {
+                bv = s[w];
+                best = w;
+            }
+        return best;
+    }
+    case LPAE_REPL_PLRU: {
+        uint64_t bits = r->plru[set];
+        unsigned node = 1;
+        for (unsigned l = 0; l < r->levels; l++)
+            node = node * 2 + (unsigned)((bits >> (node - 1)) & 1u);
+        return node - (1u << r->levels);
+    }
+    case LPAE_REPL_RR: {
+        uint32_t v = r->rr[set];
+        r->rr[set] = v + 1 == r->ways ? 0 : v + 1;
+        return v;
+    }
+    default: {
+        /* xorshift64* */
+        uint64_t x = r->rng;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        r->rng = x;
+        return (uint32_t)((x * UINT64_C(2685821657736338717)) >> 32) % r->ways;
+    }
+    }
+}

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+/* Internal: replacement state of a set-associative structure (TLBs, walk
+ * caches, data caches). Callers fill an invalid way first when the set has
+ * one; repl_victim() is asked only when every way is valid. */
+#ifndef LPAE_SRC_TLB_REPL_H
+#define LPAE_SRC_TLB_REPL_H
+
+#include <stdint.h>
+
+#include "lpae/cost.h"
+
+typedef struct repl_state {
+    uint8_t policy; /* lpae_repl */
+    uint8_t levels; /* PLRU tree depth: log2(ways) */
+    uint32_t ways;
+    uint64_t clock;  /* LRU time */
+    uint64_t *stamp; /* LRU: last-use time per way (sets * ways) */
+    uint64_t *plru;  /* PLRU: tree bits per set; bit n-1 is node n (heap order) */
+    uint32_t *rr;    /* round-robin: next victim per set */
+    uint64_t rng;    /* random: xorshift64 state, never 0 */
+} repl_state;
+
+/* 0 or LPAE_EINVAL / LPAE_ENOMEM. */
+int repl_init(repl_state *r, unsigned policy, uint32_t sets, uint32_t ways, uint64_t seed);
+void repl_free(repl_state *r);
+/* Reset to the state after repl_init() (same seed). */
+void repl_reset(repl_state *r, uint32_t sets, uint64_t seed);
+
+static inline void repl_touch(repl_state *r, uint32_t set, uint32_t way)
+{
+    switch (r->policy) {
+    case LPAE_REPL_LRU:
+        r->stamp[(uint64_t)set * r->ways + way] = ++r->clock;
+        break;
+    case LPAE_REPL_PLRU: {
+        uint64_t bits = r->plru[set];
+        unsigned node = 1;
+        for (unsigned l = r->levels; l-- > 0;) {
+            unsigned dir = (way >> l) & 1u;
+            /* point the node away from the way just used */
+            if (dir)
+                bits &= ~(UINT64_C(1) << (node - 1));
+            else
+                bits |= UINT64_C(1) << (node - 1);
+            node = node * 2 + dir;
+        }
+        r->plru[set] = bits;
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+uint32_t repl_victim(repl_state *r, uint32_t set);
+
+#endif

@@ -1,0 +1,265 @@
+/* SPDX-License-Identifier: MIT */
+/* Set-associative TLB levels. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "lpae/err.h"
+#include "tlb/tlb_impl.h"
+
+/* Sizes a TLB entry may have (see cost.h). */
+#define TLB_SIZES_ALLOWED                                                                          \
+    ((1u << 12) | (1u << 16) | (1u << 20) | (1u << 21) | (1u << 24) | (1u << 29) | (1u << 30))
+
+static void key_invalid(tlb_key *k)
+{
+    k->base = 1;
+    k->mask = 0;
+    k->asid_key = TLB_ANY_ASID;
+}
+
+unsigned lpae_tlb_piece_shift(uint32_t sizes, unsigned leaf_shift)
+{
+    for (unsigned s = leaf_shift < 31 ? leaf_shift + 1 : 32; s-- > 0;)
+        if (sizes & (1u << s))
+            return s;
+    return 0;
+}
+
+int lpae_tlb_create(const lpae_tlb_config *cfg, lpae_tlb **out)
+{
+    if (!cfg || !out || cfg->entries == 0 || cfg->ways == 0 || cfg->entries % cfg->ways)
+        return LPAE_EINVAL;
+    uint32_t sets = cfg->entries / cfg->ways;
+    if (sets & (sets - 1) || !(cfg->sizes & (1u << 12)) || (cfg->sizes & ~TLB_SIZES_ALLOWED))
+        return LPAE_EINVAL;
+    lpae_tlb *t = calloc(1, sizeof *t);
+    if (!t)
+        return LPAE_ENOMEM;
+    t->sets = sets;
+    t->ways = cfg->ways;
+    t->set_mask = sets - 1;
+    t->sizes = cfg->sizes;
+    t->seed = cfg->seed;
+    for (unsigned s = 0; s < 32; s++)
+        if (cfg->sizes & (1u << s))
+            t->shifts[t->nsizes++] = (uint8_t)s;
+    t->e = calloc(cfg->entries, sizeof *t->e);
+    t->fill = calloc(sets, sizeof *t->fill);
+    t->k = malloc((size_t)cfg->entries * sizeof *t->k);
+    if (t->k)
+        for (uint32_t i = 0; i < cfg->entries; i++)
+            key_invalid(&t->k[i]);
+    int rc = t->e && t->fill && t->k ? repl_init(&t->repl, cfg->repl, sets, cfg->ways, cfg->seed)
+                                     : LPAE_ENOMEM;
+    if (rc) {
+        lpae_tlb_destroy(t);
+        return rc;
+    }
+    t->serial_next = 1;
+    *out = t;
+    return LPAE_OK;
+}
+
+void lpae_tlb_destroy(lpae_tlb *t)
+{
+    if (!t)
+        return;
+    repl_free(&t->repl);
+    free(t->e);
+    free(t->fill);
+    free(t->k);
+    free(t);
+}
+
+const lpae_tlb_entry *lpae_tlb_lookup(lpae_tlb *t, lpae_va_t va, uint8_t asid)
+{
+    if (!t)
+        return NULL;
+    long i = tlb_find(t, va, asid);
+    if (i < 0) {
+        t->st.misses++;
+        return NULL;
+    }
+    tlb_hit(t, (size_t)i);
+    return &t->e[i];
+}
+
+const lpae_tlb_entry *lpae_tlb_probe(const lpae_tlb *t, lpae_va_t va, uint8_t asid)
+{
+    if (!t)
+        return NULL;
+    long i = tlb_find(t, va, asid);
+    return i < 0 ? NULL : &t->e[i];
+}
+
+static uint32_t next_serial(lpae_tlb *t)
+{
+    uint32_t s = t->serial_next++;
+    if (t->serial_next == 0)
+        t->serial_next = 1;
+    return s;
+}
+
+long tlb_insert_idx(lpae_tlb *t, lpae_va_t va, const lpae_tlb_entry *tr, lpae_tlb_entry *evicted)
+{
+    if (evicted)
+        evicted->valid = false;
+    if (!t || !tr || tr->leaf_shift < 12 || tr->leaf_shift > 30)
+        return -1;
+    unsigned lim =
+        tr->size_shift && tr->size_shift < tr->leaf_shift ? tr->size_shift : tr->leaf_shift;
+    unsigned s = lpae_tlb_piece_shift(t->sizes, lim);
+    if (s < 12)
+        return -1;
+    lpae_va_t base = s >= 32 ? 0 : va & ~(lpae_va_t)((UINT64_C(1) << s) - 1);
+    uint32_t set = (va >> s) & t->set_mask;
+    lpae_tlb_entry *row = t->e + (size_t)set * t->ways;
+    uint32_t way = t->ways;
+    if (t->fill[set] < t->ways) {
+        for (uint32_t w = 0; w < t->ways; w++)
+            if (!row[w].valid) {
+                way = w;
+                break;
+            }
+        t->fill[set]++;
+    } else {
+        way = repl_victim(&t->repl, set);
+        if (evicted)
+            *evicted = row[way];
+        t->present[row[way].size_shift]--;
+        t->st.evictions++;
+    }
+    lpae_tlb_entry *e = &row[way];
+    *e = *tr;
+    e->va = base;
+    e->pa = tr->pa - (va - base);
+    e->size_shift = (uint8_t)s;
+    e->valid = true;
+    e->serial = next_serial(t);
+    tlb_key *k = &t->k[(size_t)set * t->ways + way];
+    k->base = base;
+    k->mask = ~(lpae_va_t)((UINT64_C(1) << s) - 1);
+    k->asid_key = e->global ? TLB_ANY_ASID : e->asid;
+    t->present[s]++;
+    t->gen++;
+    t->st.inserts++;
+    repl_touch(&t->repl, set, way);
+    return (long)set * t->ways + way;
+}
+
+const lpae_tlb_entry *lpae_tlb_insert(lpae_tlb *t, lpae_va_t va, const lpae_tlb_entry *tr,
+                                      lpae_tlb_entry *evicted)
+{
+    long i = tlb_insert_idx(t, va, tr, evicted);
+    return i < 0 ? NULL : &t->e[i];
+}
+
+void tlb_drop(lpae_tlb *t, size_t idx)
+{
+    lpae_tlb_entry *e = &t->e[idx];
+    if (!e->valid)
+        return;
+    t->present[e->size_shift]--;
+    e->valid = false;
+    e->serial = 0;
+    key_invalid(&t->k[idx]);
+    t->fill[idx / t->ways]--;
+    t->gen++;
+    t->st.invalidated++;
+}
+
+size_t lpae_tlb_inv_all(lpae_tlb *t)
+{
+    if (!t)
+        return 0;
+    size_t n = lpae_tlb_count(t), left = n;
+    for (size_t i = 0; left && i < (size_t)t->sets * t->ways; i++)
+        if (t->e[i].valid) {
+            tlb_drop(t, i);
+            left--;
+        }
+    return n;
+}
+
+size_t lpae_tlb_inv_asid(lpae_tlb *t, uint8_t asid)
+{
+    size_t n = 0;
+    if (!t)
+        return 0;
+    for (size_t i = 0; i < (size_t)t->sets * t->ways; i++)
+        if (t->e[i].valid && !t->e[i].global && t->e[i].asid == asid) {
+            tlb_drop(t, i);
+            n++;
+        }
+    return n;
+}
+
+static size_t inv_va(lpae_tlb *t, lpae_va_t va, int asid)
+{
+    size_t n = 0;
+    if (!t)
+        return 0;
+    /* Small structures: a full scan is as cheap as probing each size. */
+    for (size_t i = 0; i < (size_t)t->sets * t->ways; i++) {
+        const lpae_tlb_entry *e = &t->e[i];
+        if (e->valid && ((va ^ e->va) >> e->size_shift) == 0 &&
+            (asid < 0 || e->global || e->asid == (uint8_t)asid)) {
+            tlb_drop(t, i);
+            n++;
+        }
+    }
+    return n;
+}
+
+size_t lpae_tlb_inv_va(lpae_tlb *t, lpae_va_t va, uint8_t asid)
+{
+    return inv_va(t, va, asid);
+}
+
+size_t lpae_tlb_inv_va_all(lpae_tlb *t, lpae_va_t va)
+{
+    return inv_va(t, va, -1);
+}
+
+size_t lpae_tlb_count(const lpae_tlb *t)
+{
+    size_t n = 0;
+    if (t)
+        for (unsigned i = 0; i < t->nsizes; i++)
+            n += t->present[t->shifts[i]];
+    return n;
+}
+
+size_t lpae_tlb_capacity(const lpae_tlb *t)
+{
+    return t ? (size_t)t->sets * t->ways : 0;
+}
+
+const lpae_tlb_entry *lpae_tlb_slot(const lpae_tlb *t, size_t i)
+{
+    return t && i < (size_t)t->sets * t->ways ? &t->e[i] : NULL;
+}
+
+lpae_tlb_stats lpae_tlb_stats_get(const lpae_tlb *t)
+{
+    lpae_tlb_stats z = {0};
+    if (!t)
+        return z;
+    z = t->st;
+    z.lookups = z.hits + z.misses; /* derived: keeps the hit path short */
+    return z;
+}
+
+void lpae_tlb_reset(lpae_tlb *t)
+{
+    if (!t)
+        return;
+    memset(t->e, 0, (size_t)t->sets * t->ways * sizeof *t->e);
+    memset(t->present, 0, sizeof t->present);
+    memset(t->fill, 0, t->sets * sizeof *t->fill);
+    for (size_t i = 0; i < (size_t)t->sets * t->ways; i++)
+        key_invalid(&t->k[i]);
+    memset(&t->st, 0, sizeof t->st);
+    repl_reset(&t->repl, t->sets, t->seed);
+    t->gen++; /* serials stay monotonic so stale references never match */
+}

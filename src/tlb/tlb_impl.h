@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: MIT */
+/* Internal: TLB layout, shared with the walk cache and the machine's fast path. */
+#ifndef LPAE_SRC_TLB_TLB_IMPL_H
+#define LPAE_SRC_TLB_TLB_IMPL_H
+
+#include "lpae/tlb.h"
+#include "tlb/repl.h"
+
+/* Compact match key per slot, scanned by lookups: the slot covers va for
+ * asid when (va & mask) == base and (asid_key == TLB_ANY_ASID or asid_key
+ * == asid). An invalid slot has mask 0 and base 1, which nothing matches. */
+#define TLB_ANY_ASID 0x100u
+typedef struct tlb_key {
+    uint32_t base, mask, asid_key;
+} tlb_key;
+
+struct lpae_tlb {
+    uint32_t sets, ways, set_mask, sizes;
+    uint8_t nsizes;
+    uint8_t shifts[8];    /* held size shifts, ascending */
+    uint32_t present[32]; /* valid entries per size shift */
+    uint32_t serial_next;
+    uint64_t gen; /* bumped on every change of contents (not on touches) */
+    uint64_t seed;
+    lpae_tlb_entry *e; /* sets * ways, set-major */
+    tlb_key *k;        /* match keys, same layout */
+    uint32_t *fill;    /* valid entries per set */
+    repl_state repl;
+    lpae_tlb_stats st;
+};
+
+static inline bool tlb_key_matches(const tlb_key *k, lpae_va_t va, uint8_t asid)
+{
+    return ((va & k->mask) == k->base) & ((k->asid_key == TLB_ANY_ASID) | (k->asid_key == asid));
+}
+
+/* Index of the slot that matches, or -1. No side effects. */
+static inline long tlb_find(const lpae_tlb *t, lpae_va_t va, uint8_t asid)
+{
+    if (t->sets == 1) {
+        for (uint32_t w = 0; w < t->ways; w++)
+            if (tlb_key_matches(&t->k[w], va, asid))
+                return (long)w;
+        return -1;
+    }
+    for (unsigned i = 0; i < t->nsizes; i++) {
+        unsigned s = t->shifts[i];
+        if (!t->present[s])
+            continue;
+        uint32_t set = (va >> s) & t->set_mask;
+        const tlb_key *row = t->k + (size_t)set * t->ways;
+        for (uint32_t w = 0; w < t->ways; w++)
+            if (tlb_key_matches(&row[w], va, asid))
+                return (long)set * t->ways + w;
+    }
+    return -1;
+}
+
+/* Record a hit on slot idx (replacement and counters), as lpae_tlb_lookup does. */
+static inline void tlb_hit(lpae_tlb *t, size_t idx)
+{
+    t->st.hits++; /* lookups are derived (hits + misses) */
+    /* LRU stamps are laid out like the slots: no division on the common path */
+    if (t->repl.policy == LPAE_REPL_LRU)
+        t->repl.stamp[idx] = ++t->repl.clock;
+    else if (t->repl.policy == LPAE_REPL_PLRU)
+        repl_touch(&t->repl, (uint32_t)(idx / t->ways), (uint32_t)(idx % t->ways));
+}
+
+/* Fill: returns the slot index used, or -1 on bad input. */
+long tlb_insert_idx(lpae_tlb *t, lpae_va_t va, const lpae_tlb_entry *tr, lpae_tlb_entry *evicted);
+void tlb_drop(lpae_tlb *t, size_t idx);
+
+#endif

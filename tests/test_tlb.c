@@ -1,0 +1,389 @@
+/* SPDX-License-Identifier: MIT */
+/* TLB levels and walk caches as structures: matching, sizes, replacement
+ * order, every invalidation kind. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "lpae/err.h"
+#include "lpae/hwdef.h"
+#include "lpae/tlb.h"
+
+#define S4K (1u << 12)
+#define S2M (1u << 21)
+#define S1G (1u << 30)
+
+static lpae_tlb *mk(uint32_t entries, uint32_t ways, uint32_t sizes, unsigned repl)
+{
+    lpae_tlb_config cfg = {entries, ways, sizes, repl, 42};
+    lpae_tlb *t = NULL;
+    assert_int_equal(lpae_tlb_create(&cfg, &t), LPAE_OK);
+    return t;
+}
+
+/* A translation as a walk would report it. */
+static lpae_tlb_entry tr(lpae_pa_t pa, unsigned leaf_shift, bool global, uint8_t asid)
+{
+    lpae_tlb_entry e;
+    memset(&e, 0, sizeof e);
+    e.pa = pa;
+    e.leaf_shift = (uint8_t)leaf_shift;
+    e.size_shift = (uint8_t)leaf_shift;
+    e.level = leaf_shift == 12 ? 3 : leaf_shift == 21 ? 2 : 1;
+    e.global = global;
+    e.asid = asid;
+    e.attrs.ng = !global;
+    e.attrs.perm = 0x3f;
+    e.attrs.ap = LPAE_AP_RW;
+    return e;
+}
+
+static void hit_miss_and_asid_matching(void **state)
+{
+    (void)state;
+    lpae_tlb *t = mk(8, 8, S4K, LPAE_REPL_LRU);
+    lpae_tlb_entry a = tr(0x80001000, 12, false, 5);
+    assert_null(lpae_tlb_lookup(t, 0x1000, 5));
+    const lpae_tlb_entry *e = lpae_tlb_insert(t, 0x1234, &a, NULL);
+    assert_non_null(e);
+    assert_int_equal(e->va, 0x1000);
+    assert_int_equal(e->pa, 0x80001000 - 0x234);
+    e = lpae_tlb_lookup(t, 0x1ffc, 5);
+    assert_non_null(e);
+    assert_int_equal(e->pa + (0x1ffc - e->va), 0x80001000 - 0x234 + 0xffc);
+    assert_null(lpae_tlb_lookup(t, 0x1ffc, 6)); /* other ASID */
+    assert_null(lpae_tlb_lookup(t, 0x2000, 5)); /* next page */
+    lpae_tlb_entry g = tr(0x90000000, 12, true, 5);
+    lpae_tlb_insert(t, 0xc0000000, &g, NULL);
+    for (unsigned asid = 0; asid < 256; asid += 51)
+        assert_non_null(lpae_tlb_lookup(t, 0xc0000ab0, (uint8_t)asid));
+    lpae_tlb_stats st = lpae_tlb_stats_get(t);
+    assert_int_equal(st.hits, 1 + 6);
+    assert_int_equal(st.misses, 3);
+    assert_int_equal(st.inserts, 2);
+    assert_int_equal(lpae_tlb_count(t), 2);
+    /* probe does not count */
+    assert_non_null(lpae_tlb_probe(t, 0x1000, 5));
+    assert_int_equal(lpae_tlb_stats_get(t).lookups, st.lookups);
+    lpae_tlb_destroy(t);
+}
+
+static void block_cached_as_4k_pieces(void **state)
+{
+    (void)state;
+    /* A15 L1: 4 KB only */
+    lpae_tlb *t = mk(32, 32, S4K, LPAE_REPL_LRU);
+    lpae_tlb_entry b = tr(0x40000000 + 0x5000, 21, false, 1); /* PA of VA 0x00205000 */
+    const lpae_tlb_entry *e = lpae_tlb_insert(t, 0x00205000, &b, NULL);
+    assert_int_equal(e->size_shift, 12);
+    assert_int_equal(e->leaf_shift, 21);
+    assert_int_equal(e->level, 2);
+    assert_int_equal(e->va, 0x00205000);
+    assert_int_equal(e->pa, 0x40005000);
+    assert_non_null(lpae_tlb_lookup(t, 0x00205fff, 1));
+    assert_null(lpae_tlb_lookup(t, 0x00206000, 1)); /* another piece of the same block */
+    assert_null(lpae_tlb_lookup(t, 0x00204fff, 1));
+    lpae_tlb_destroy(t);
+
+    /* Main TLB holding 2 MB: one entry covers the block */
+    t = mk(16, 4, S4K | S2M | S1G, LPAE_REPL_LRU);
+    e = lpae_tlb_insert(t, 0x00205000, &b, NULL);
+    assert_int_equal(e->size_shift, 21);
+    assert_int_equal(e->va, 0x00200000);
+    assert_int_equal(e->pa, 0x40000000);
+    assert_non_null(lpae_tlb_lookup(t, 0x003fffff, 1));
+    assert_null(lpae_tlb_lookup(t, 0x00400000, 1));
+    /* 1 GB and 4 KB in the same set-associative TLB */
+    lpae_tlb_entry g = tr(0x1000, 30, true, 0); /* PA of 0x40001000 */
+    lpae_tlb_insert(t, 0x40001000, &g, NULL);
+    lpae_tlb_entry p = tr(0x123000, 12, false, 1);
+    lpae_tlb_insert(t, 0x00001000, &p, NULL);
+    e = lpae_tlb_lookup(t, 0x7fffffff, 9);
+    assert_non_null(e);
+    assert_int_equal(e->size_shift, 30);
+    assert_int_equal(e->pa + (0x7fffffff - e->va), 0x3fffffff);
+    e = lpae_tlb_lookup(t, 0x00001008, 1);
+    assert_non_null(e);
+    assert_int_equal(e->size_shift, 12);
+    assert_int_equal(lpae_tlb_piece_shift(S4K | (1u << 29), 30), 29); /* A53: 1 GB as 512 MB */
+    assert_int_equal(lpae_tlb_piece_shift(S4K | (1u << 20), 21), 20); /* A72 L1: 2 MB as 1 MB */
+    assert_int_equal(lpae_tlb_piece_shift(S4K, 11), 0);
+    lpae_tlb_destroy(t);
+}
+
+/* Fill one 4-way set (4 KB pages that index set 0 of a 16x4 TLB) and
+ * return the VA of the entry the next fill evicts. */
+static lpae_va_t set_va(unsigned i)
+{
+    return (lpae_va_t)(i * 4u) << 12; /* 4 sets: VA page multiple of 4 -> set 0 */
+}
+
+static lpae_va_t victim_after(lpae_tlb *t, unsigned newcomer)
+{
+    lpae_tlb_entry ev, x = tr(0x1000000 + newcomer * 0x1000u, 12, false, 0);
+    assert_non_null(lpae_tlb_insert(t, set_va(newcomer), &x, &ev));
+    assert_true(ev.valid);
+    return ev.va;
+}
+
+static void fill_set(lpae_tlb *t)
+{
+    for (unsigned i = 0; i < 4; i++) {
+        lpae_tlb_entry x = tr(0x1000000 + i * 0x1000u, 12, false, 0);
+        lpae_tlb_entry ev;
+        lpae_tlb_insert(t, set_va(i), &x, &ev);
+        assert_false(ev.valid); /* invalid ways first */
+    }
+}
+
+static void replacement_orders(void **state)
+{
+    (void)state;
+    /* LRU */
+    lpae_tlb *t = mk(16, 4, S4K, LPAE_REPL_LRU);
+    fill_set(t);
+    assert_non_null(lpae_tlb_lookup(t, set_va(0), 0)); /* 0 becomes MRU */
+    assert_int_equal(victim_after(t, 4), set_va(1));
+    assert_int_equal(victim_after(t, 5), set_va(2));
+    assert_non_null(lpae_tlb_lookup(t, set_va(3), 0));
+    assert_int_equal(victim_after(t, 6), set_va(0));
+    lpae_tlb_destroy(t);
+
+    /* tree PLRU, 4 ways: fills touch ways 0,1,2,3 -> root points left, left node to way 0 */
+    t = mk(16, 4, S4K, LPAE_REPL_PLRU);
+    fill_set(t);
+    assert_int_equal(victim_after(t, 4), set_va(0)); /* way 0 replaced, touched */
+    /* root now points right; right node last touched way 3 -> victim way 2 */
+    assert_int_equal(victim_after(t, 5), set_va(2));
+    /* root points left; left node last touched way 0 -> way 1 */
+    assert_int_equal(victim_after(t, 6), set_va(1));
+    lpae_tlb_destroy(t);
+
+    /* round-robin ignores hits */
+    t = mk(16, 4, S4K, LPAE_REPL_RR);
+    fill_set(t);
+    assert_non_null(lpae_tlb_lookup(t, set_va(0), 0));
+    assert_int_equal(victim_after(t, 4), set_va(0));
+    assert_int_equal(victim_after(t, 5), set_va(1));
+    assert_int_equal(victim_after(t, 6), set_va(2));
+    assert_int_equal(victim_after(t, 7), set_va(3));
+    assert_int_equal(victim_after(t, 8), set_va(4)); /* way 0 again */
+    lpae_tlb_destroy(t);
+
+    /* random: same seed, same sequence; a different seed differs somewhere */
+    lpae_va_t seq[2][40];
+    for (int run = 0; run < 2; run++) {
+        lpae_tlb_config cfg = {16, 4, S4K, LPAE_REPL_RANDOM, run == 0 ? 7 : 8};
+        lpae_tlb *r;
+        assert_int_equal(lpae_tlb_create(&cfg, &r), 0);
+        fill_set(r);
+        for (unsigned i = 0; i < 40; i++)
+            seq[run][i] = victim_after(r, 4 + i);
+        lpae_tlb_reset(r);
+        assert_int_equal(lpae_tlb_count(r), 0);
+        fill_set(r);
+        for (unsigned i = 0; i < 40; i++)
+            assert_int_equal(victim_after(r, 4 + i), seq[run][i]);
+        lpae_tlb_destroy(r);
+    }
+    assert_true(memcmp(seq[0], seq[1], sizeof seq[0]) != 0);
+}
+
+static void invalidation_kinds(void **state)
+{
+    (void)state;
+    lpae_tlb *t = mk(64, 64, S4K | S2M, LPAE_REPL_LRU);
+    lpae_tlb_entry a1 = tr(0x1000, 12, false, 1), a2 = tr(0x2000, 12, false, 2);
+    lpae_tlb_entry g = tr(0x3000, 12, true, 0), blk = tr(0x400000, 21, false, 1);
+    lpae_tlb_entry b1 = tr(0x5000, 12, false, 1);
+    /* same VA 0x10000 in ASIDs 1 and 2, a global at 0x20000, a block, another page */
+    lpae_tlb_insert(t, 0x10000, &a1, NULL);
+    lpae_tlb_insert(t, 0x10000, &a2, NULL);
+    lpae_tlb_insert(t, 0x20000, &g, NULL);
+    lpae_tlb_insert(t, 0x00600000, &blk, NULL);
+    lpae_tlb_insert(t, 0x30000, &b1, NULL);
+    assert_int_equal(lpae_tlb_count(t), 5);
+
+    /* TLBIMVA: VA + ASID; the other ASID's entry stays */
+    assert_int_equal(lpae_tlb_inv_va(t, 0x10abc, 1), 1);
+    assert_null(lpae_tlb_probe(t, 0x10000, 1));
+    assert_non_null(lpae_tlb_probe(t, 0x10000, 2));
+    /* TLBIMVA also removes a global entry of that VA, whatever the ASID */
+    assert_int_equal(lpae_tlb_inv_va(t, 0x20000, 77), 1);
+    assert_null(lpae_tlb_probe(t, 0x20000, 0));
+    /* TLBIMVA by any address inside a block removes the block */
+    assert_int_equal(lpae_tlb_inv_va(t, 0x007ff000, 1), 1);
+    lpae_tlb_insert(t, 0x20000, &g, NULL);
+    lpae_tlb_insert(t, 0x10000, &a1, NULL);
+    /* TLBIASID: non-global of that ASID only */
+    assert_int_equal(lpae_tlb_inv_asid(t, 1), 2);   /* 0x10000/1 and 0x30000/1 */
+    assert_non_null(lpae_tlb_probe(t, 0x20000, 1)); /* global stays */
+    assert_non_null(lpae_tlb_probe(t, 0x10000, 2));
+    /* TLBIMVAA: every ASID */
+    lpae_tlb_insert(t, 0x10000, &a1, NULL);
+    assert_int_equal(lpae_tlb_inv_va_all(t, 0x10000), 2);
+    assert_int_equal(lpae_tlb_count(t), 1);
+    /* TLBIALL */
+    assert_int_equal(lpae_tlb_inv_all(t), 1);
+    assert_int_equal(lpae_tlb_count(t), 0);
+    assert_int_equal(lpae_tlb_stats_get(t).invalidated, 1 + 1 + 1 + 2 + 2 + 1);
+    lpae_tlb_destroy(t);
+}
+
+static void serials_change_on_refill(void **state)
+{
+    (void)state;
+    lpae_tlb *t = mk(1, 1, S4K, LPAE_REPL_LRU);
+    lpae_tlb_entry a = tr(0x1000, 12, false, 1);
+    uint32_t s1 = lpae_tlb_insert(t, 0x1000, &a, NULL)->serial;
+    uint32_t s2 = lpae_tlb_insert(t, 0x2000, &a, NULL)->serial;
+    assert_int_not_equal(s1, 0);
+    assert_int_not_equal(s1, s2);
+    lpae_tlb_inv_all(t);
+    assert_int_equal(lpae_tlb_slot(t, 0)->serial, 0);
+    assert_false(lpae_tlb_slot(t, 0)->valid);
+    assert_null(lpae_tlb_slot(t, 1));
+    assert_int_equal(lpae_tlb_capacity(t), 1);
+    lpae_tlb_destroy(t);
+}
+
+static void bad_configs(void **state)
+{
+    (void)state;
+    lpae_tlb *t = NULL;
+    lpae_tlb_config c = {0, 1, S4K, 0, 0};
+    assert_int_equal(lpae_tlb_create(&c, &t), LPAE_EINVAL);
+    c = (lpae_tlb_config){12, 4, S4K, 0, 0}; /* 3 sets */
+    assert_int_equal(lpae_tlb_create(&c, &t), LPAE_EINVAL);
+    c = (lpae_tlb_config){16, 4, S2M, 0, 0}; /* no 4 KB */
+    assert_int_equal(lpae_tlb_create(&c, &t), LPAE_EINVAL);
+    c = (lpae_tlb_config){48, 48, S4K, LPAE_REPL_PLRU, 0};
+    assert_int_equal(lpae_tlb_create(&c, &t), LPAE_EINVAL);
+    c = (lpae_tlb_config){16, 4, S4K, 9, 0};
+    assert_int_equal(lpae_tlb_create(&c, &t), LPAE_EINVAL);
+    assert_int_equal(lpae_tlb_create(NULL, &t), LPAE_EINVAL);
+    assert_null(t);
+    t = mk(4, 4, S4K, 0);
+    lpae_tlb_entry bad = tr(0, 12, false, 0);
+    bad.leaf_shift = 40;
+    assert_null(lpae_tlb_insert(t, 0, &bad, NULL));
+    assert_null(lpae_tlb_insert(t, 0, NULL, NULL));
+    assert_null(lpae_tlb_lookup(NULL, 0, 0));
+    lpae_tlb_destroy(t);
+}
+
+/* Randomized against a reference: a fully associative LRU TLB must hold
+ * exactly the N most recently used distinct (page, ASID) keys. */
+static void randomized_lru_against_reference(void **state)
+{
+    (void)state;
+    enum { N = 8, OPS = 20000 };
+    lpae_tlb *t = mk(N, N, S4K, LPAE_REPL_LRU);
+    uint32_t ref[N];
+    unsigned nref = 0;
+    uint64_t x = 12345;
+    for (unsigned op = 0; op < OPS; op++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        uint32_t page = (uint32_t)(x % 14), asid = (uint32_t)((x >> 8) % 2);
+        uint32_t key = page << 8 | asid;
+        lpae_va_t va = page << 12;
+        const lpae_tlb_entry *e = lpae_tlb_lookup(t, va, (uint8_t)asid);
+        int pos = -1;
+        for (unsigned i = 0; i < nref; i++)
+            if (ref[i] == key)
+                pos = (int)i;
+        assert_int_equal(e != NULL, pos >= 0);
+        if (pos < 0) {
+            lpae_tlb_entry n = tr(0x100000 + page * 0x1000u, 12, false, (uint8_t)asid);
+            lpae_tlb_insert(t, va, &n, NULL);
+            if (nref == N) {
+                memmove(ref, ref + 1, (N - 1) * sizeof ref[0]);
+                nref--;
+            }
+        } else {
+            memmove(ref + pos, ref + pos + 1, (nref - (unsigned)pos - 1) * sizeof ref[0]);
+            nref--;
+        }
+        ref[nref++] = key; /* most recent last */
+    }
+    lpae_tlb_destroy(t);
+}
+
+static lpae_walkcache *mkwc(unsigned level, bool tagged)
+{
+    lpae_walkcache_config cfg = {16, 4, LPAE_REPL_LRU, level, tagged, 1};
+    lpae_walkcache *wc = NULL;
+    assert_int_equal(lpae_walkcache_create(&cfg, &wc), LPAE_OK);
+    return wc;
+}
+
+static void walkcache_rules(void **state)
+{
+    (void)state;
+    lpae_walkcache *wc = mkwc(2, true);
+    lpae_fetch f = {2, 0x6, 0x80003008, UINT64_C(0x0000000080042003) | LPAE_DESC_PXNTABLE};
+    const lpae_wc_entry *e = lpae_walkcache_insert(wc, 0x00234567, 3, 0, &f);
+    assert_non_null(e);
+    assert_int_equal(e->va, 0x00200000);
+    assert_int_equal(e->table_pa, 0x80042000);
+    assert_int_equal(e->table_attrs, 0x6);
+    assert_int_equal(e->level, 2);
+    assert_non_null(lpae_walkcache_lookup(wc, 0x003fffff, 3));
+    assert_null(lpae_walkcache_lookup(wc, 0x00400000, 3));
+    assert_null(lpae_walkcache_lookup(wc, 0x00200000, 4)); /* ASID-tagged */
+    /* not a table descriptor, or the wrong level */
+    lpae_fetch blk = {2, 0, 0x80003010, UINT64_C(0x40000401)};
+    assert_null(lpae_walkcache_insert(wc, 0x00400000, 3, 0, &blk));
+    lpae_fetch l1 = {1, 0, 0x80000000, UINT64_C(0x80003003)};
+    assert_null(lpae_walkcache_insert(wc, 0x00400000, 3, 0, &l1));
+    /* maintenance */
+    assert_int_equal(lpae_walkcache_inv_va(wc, 0x00210000, 4), 0);
+    assert_int_equal(lpae_walkcache_inv_va(wc, 0x00210000, 3), 1);
+    lpae_walkcache_insert(wc, 0x00234567, 3, 0, &f);
+    lpae_walkcache_insert(wc, 0x00234567, 4, 0, &f);
+    assert_int_equal(lpae_walkcache_count(wc), 2);
+    assert_int_equal(lpae_walkcache_inv_asid(wc, 4), 1);
+    assert_int_equal(lpae_walkcache_inv_va_all(wc, 0x00200000), 1);
+    lpae_walkcache_insert(wc, 0x00234567, 4, 0, &f);
+    assert_int_equal(lpae_walkcache_inv_all(wc), 1);
+    lpae_tlb_stats st = lpae_walkcache_stats_get(wc);
+    assert_int_equal(st.hits, 1);
+    assert_int_equal(st.misses, 2);
+    lpae_walkcache_destroy(wc);
+
+    /* untagged: any ASID hits; TLBIASID must drop everything */
+    wc = mkwc(1, false);
+    lpae_fetch f1 = {1, 0, 0x80000018, UINT64_C(0x80005003)};
+    e = lpae_walkcache_insert(wc, 0xc0001000, 1, 0, &f1);
+    assert_int_equal(e->va, 0xc0000000);
+    assert_non_null(lpae_walkcache_lookup(wc, 0xffffffff, 200));
+    assert_int_equal(lpae_walkcache_inv_asid(wc, 9), 1);
+    assert_int_equal(lpae_walkcache_count(wc), 0);
+    lpae_walkcache_destroy(wc);
+
+    lpae_walkcache_config bad = {16, 4, LPAE_REPL_LRU, 3, true, 0};
+    assert_int_equal(lpae_walkcache_create(&bad, &wc), LPAE_EINVAL);
+    bad.level = 2;
+    bad.entries = 10;
+    assert_int_equal(lpae_walkcache_create(&bad, &wc), LPAE_EINVAL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(hit_miss_and_asid_matching),
+        cmocka_unit_test(block_cached_as_4k_pieces),
+        cmocka_unit_test(replacement_orders),
+        cmocka_unit_test(invalidation_kinds),
+        cmocka_unit_test(serials_change_on_refill),
+        cmocka_unit_test(bad_configs),
+        cmocka_unit_test(randomized_lru_against_reference),
+        cmocka_unit_test(walkcache_rules),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
