@@ -16,7 +16,6 @@
 
 /* AttrIndx of L_PTE_MT_WRITEALLOC and the inner-shareable SH of SMP kernels
  * (linux-arm-notes.md §2.2). */
-#define WBWA_ATTRINDX 7u
 #define SMP_SH 3u
 
 /* Reference count of one user page frame. */
@@ -419,7 +418,7 @@ static lpae_prot user_prot(uint32_t flags, bool writable)
 {
     lpae_prot p;
     memset(&p, 0, sizeof(p));
-    p.attrindx = WBWA_ATTRINDX;
+    p.attrindx = LPAE_LINUX_ATTRINDX_WBWA;
     p.sh = SMP_SH;
     p.ap = writable ? LPAE_AP_RW : LPAE_AP_RO;
     p.ng = true;
@@ -671,7 +670,7 @@ int lpae_mm_create_kernel_lowmem(lpae_mmsys *sys, lpae_mm **out)
         return err;
     lpae_prot p;
     memset(&p, 0, sizeof(p));
-    p.attrindx = WBWA_ATTRINDX;
+    p.attrindx = LPAE_LINUX_ATTRINDX_WBWA;
     p.sh = SMP_SH;
     p.ap = LPAE_AP_PL1_RW;
     p.ng = true; /* must not match under user ASIDs */
