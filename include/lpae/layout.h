@@ -59,8 +59,9 @@ extern "C" {
 #define LPAE_LINUX_ATTRINDX_BUFFERABLE 1u
 #define LPAE_LINUX_ATTRINDX_WT 2u   /**< write-through */
 #define LPAE_LINUX_ATTRINDX_WB 3u   /**< write-back */
-#define LPAE_LINUX_ATTRINDX_WBWA 7u /**< write-back write-allocate: normal kernel and user memory */
-#define LPAE_LINUX_LAST_PKMAP 512u                       /**< PTRS_PER_PTE with LPAE */
+#define LPAE_LINUX_ATTRINDX_WBWA 7u /**< write-back write-allocate: normal kernel and user memory  \
+                                     */
+#define LPAE_LINUX_LAST_PKMAP 512u  /**< PTRS_PER_PTE with LPAE */
 /** Fixmap slots between FIXADDR_START and FIXADDR_END. */
 #define LPAE_LINUX_FIX_SLOTS                                                                       \
     ((LPAE_LINUX_FIXADDR_END - LPAE_LINUX_FIXADDR_START) >> LPAE_PAGE_SHIFT)
@@ -138,7 +139,7 @@ typedef struct lpae_layout {
     lpae_split split;
     unsigned nr_cpus;
     bool four_g;
-    bool config_highmem; /**< CONFIG_HIGHMEM */
+    bool config_highmem;     /**< CONFIG_HIGHMEM */
     lpae_va_t page_offset;   /**< PAGE_OFFSET */
     lpae_va_t task_size;     /**< TASK_SIZE */
     lpae_va_t modules_vaddr; /**< MODULES_VADDR */
