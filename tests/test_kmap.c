@@ -146,7 +146,7 @@ static void test_nesting_and_errors(void **state)
     assert_int_equal(lpae_kernel_kunmap(t.k, 0, 0xF8000000u), LPAE_EINVAL);
     lpae_va_t v;
     assert_int_equal(lpae_kernel_kmap(t.k, 0, UINT64_C(0x10000), &v), LPAE_EINVAL); /* not RAM */
-    assert_int_equal(lpae_kernel_kmap(t.k, 1, high_pa(&t, 0), &v), LPAE_EINVAL); /* CPU 1 idle */
+    assert_int_equal(lpae_kernel_kmap(t.k, 1, high_pa(&t, 0), &v), LPAE_EINVAL);    /* CPU 1 idle */
     assert_int_equal(lpae_kernel_kmap(t.k, 7, high_pa(&t, 0), &v), LPAE_EINVAL);
     assert_int_equal(lpae_kernel_kmap(NULL, 0, high_pa(&t, 0), &v), LPAE_EINVAL);
     assert_int_equal(lpae_kernel_kmap(t.k, 0, high_pa(&t, 0), NULL), LPAE_EINVAL);
@@ -212,12 +212,9 @@ static void test_classic_split(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_lowmem_fast_path),
-        cmocka_unit_test(test_highmem_pair),
-        cmocka_unit_test(test_highmem_pair_legacy),
-        cmocka_unit_test(test_nesting_and_errors),
-        cmocka_unit_test(test_sched_teardown_rebuild),
-        cmocka_unit_test(test_classic_split),
+        cmocka_unit_test(test_lowmem_fast_path),       cmocka_unit_test(test_highmem_pair),
+        cmocka_unit_test(test_highmem_pair_legacy),    cmocka_unit_test(test_nesting_and_errors),
+        cmocka_unit_test(test_sched_teardown_rebuild), cmocka_unit_test(test_classic_split),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -136,6 +136,8 @@ static int abort_fault(struct ucall *uc, lpae_va_t va)
         lpae_k_isb(kc);
     }
     int err = lpae_k_fault(k, kc, uc->t, va, fault_access(uc), false, &uc->res->demand_faults);
+    if (err == LPAE_EPERM)
+        err = LPAE_EFAULT; /* do_page_fault: bad area -> fixup -> -EFAULT */
     lpae_k_phase(k, kc, LPAE_PH_ENTRY);
     if (s == LPAE_STRAT_TTBR0_PAN) {
         lpae_k_write_ttbcr(k, kc, k->ttbcr_user); /* uaccess_exit restores the saved TTBCR */
