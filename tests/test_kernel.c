@@ -425,6 +425,42 @@ static void test_generated(void **state)
     free(ev);
 }
 
+/* Kernel buffer pages beyond kbuf_pages are dropped, oldest first; a
+ * vmalloc page is unmapped with a broadcast flush, and its VA reused. */
+static void test_kbuf_eviction(void **state)
+{
+    (void)state;
+    for (int vm = 0; vm < 2; vm++) {
+        struct kt t;
+        lpae_kernel_config c;
+        kt_cfg(&c, LPAE_STRAT_TTBR0_SWITCH, 2);
+        c.kbuf_pages = 64;
+        c.functional = true;
+        kt_open_cfg(&t, &c);
+        assert_int_equal(kt_mmap(&t, 0, 1, 0x10000000u, 0x10000, LPAE_PROT_READ | LPAE_PROT_WRITE),
+                         0);
+        uint64_t is0 = kt_cpu(&t, 0).tlbi[LPAE_TLBI_MVA][1];
+        for (uint32_t i = 0; i < 200; i++) {
+            lpae_event_result r;
+            assert_int_equal(kt_copy(&t, LPAE_TEV_COPY_TO_USER, 0, 1, 0x10000000u + (i % 16) * 64,
+                                     64, vm ? LPAE_KBUF_VMALLOC : LPAE_KBUF_PAGECACHE, i << 12, &r),
+                             0);
+            assert_int_equal(r.done, 64);
+        }
+        lpae_kernel_stats st = kt_stats(&t);
+        assert_int_equal(st.kbuf_evictions, 200 - 64);
+        uint64_t is = kt_cpu(&t, 0).tlbi[LPAE_TLBI_MVA][1] - is0;
+        assert_int_equal(is, vm ? 200 - 64 : 0);
+        assert_true(kt_cpu(&t, 1).tlbi_received >= is);
+        kt_close(&t);
+    }
+    lpae_kernel_config c;
+    kt_cfg(&c, LPAE_STRAT_PINNED, 1);
+    c.kbuf_pages = 10;
+    lpae_kernel *k;
+    assert_int_equal(lpae_kernel_create(&c, &k), LPAE_EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -433,7 +469,7 @@ int main(void)
         cmocka_unit_test(test_switch_mm),        cmocka_unit_test(test_switch_mm_4g),
         cmocka_unit_test(test_rollover_one_cpu), cmocka_unit_test(test_rollover_two_cpus),
         cmocka_unit_test(test_smp_is),           cmocka_unit_test(test_exec_exit_brk),
-        cmocka_unit_test(test_generated),
+        cmocka_unit_test(test_generated),        cmocka_unit_test(test_kbuf_eviction),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
