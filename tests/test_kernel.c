@@ -461,6 +461,35 @@ static void test_kbuf_eviction(void **state)
     assert_int_equal(lpae_kernel_create(&c, &k), LPAE_EINVAL);
 }
 
+/* mprotect removing write: the stale writable TLB entry is flushed (IS). */
+static void test_mprotect(void **state)
+{
+    (void)state;
+    struct kt t;
+    kt_open(&t, LPAE_STRAT_DIRECT, 2);
+    assert_int_equal(kt_mmap(&t, 0, 1, 0x10000000u, 0x4000, LPAE_PROT_READ | LPAE_PROT_WRITE), 0);
+    assert_int_equal(kt_touch(&t, 0, 1, 0x10000000u, 0x2000, LPAE_TEVF_WRITE), 0);
+    uint64_t is0 = kt_cpu(&t, 0).tlbi[LPAE_TLBI_MVA][1];
+    lpae_tev e = kt_ev(LPAE_TEV_MPROTECT, 0, 1);
+    e.addr = 0x10000000u;
+    e.len = 0x4000;
+    e.flags = LPAE_PROT_READ;
+    assert_int_equal(kt_do(&t, &e, NULL), 0);
+    assert_int_equal(kt_cpu(&t, 0).tlbi[LPAE_TLBI_MVA][1] - is0, 2);
+    assert_int_equal(kt_touch(&t, 0, 1, 0x10001000u, 4, LPAE_TEVF_WRITE), LPAE_EFAULT);
+    assert_int_equal(kt_touch(&t, 0, 1, 0x10001000u, 4, LPAE_TEVF_READ), 0);
+    lpae_event_result r;
+    assert_int_equal(
+        kt_copy(&t, LPAE_TEV_COPY_TO_USER, 0, 1, 0x10000000u, 16, LPAE_KBUF_SLAB, 0, &r),
+        LPAE_EFAULT);
+    e.flags = LPAE_PROT_READ | LPAE_PROT_WRITE;
+    assert_int_equal(kt_do(&t, &e, NULL), 0);
+    assert_int_equal(
+        kt_copy(&t, LPAE_TEV_COPY_TO_USER, 0, 1, 0x10000000u, 16, LPAE_KBUF_SLAB, 0, &r), 0);
+    assert_int_equal(kt_stats(&t).mprotects, 2);
+    kt_close(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -470,6 +499,7 @@ int main(void)
         cmocka_unit_test(test_rollover_one_cpu), cmocka_unit_test(test_rollover_two_cpus),
         cmocka_unit_test(test_smp_is),           cmocka_unit_test(test_exec_exit_brk),
         cmocka_unit_test(test_generated),        cmocka_unit_test(test_kbuf_eviction),
+        cmocka_unit_test(test_mprotect),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -388,9 +388,18 @@ static size_t workload(lpae_tev *ev, uint64_t seed)
                 e.addr = UBASE + (uint32_t)(rng(&s) % ULEN); /* no SIGSEGV in user mode */
             break;
         case LPAE_TEV_MUNMAP:
-            if (rng(&s) % 4) { /* mostly: remap a hole */
+            switch (rng(&s) % 6) { /* mostly: remap a hole */
+            case 0:
+                break;
+            case 1:
+            case 2:
+                e.kind = LPAE_TEV_MPROTECT;
+                e.flags = (rng(&s) & 1) ? LPAE_PROT_READ : LPAE_PROT_READ | LPAE_PROT_WRITE;
+                break;
+            default:
                 e.kind = LPAE_TEV_MMAP;
                 e.flags = LPAE_PROT_READ | LPAE_PROT_WRITE | LPAE_MAP_ANON | LPAE_MAP_FIXED;
+                break;
             }
             e.addr = UBASE + (uint32_t)(rng(&s) % (ULEN / LPAE_PAGE_SIZE)) * LPAE_PAGE_SIZE;
             e.len = LPAE_PAGE_SIZE * (1 + (uint32_t)(rng(&s) % 3));

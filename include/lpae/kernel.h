@@ -143,7 +143,7 @@ typedef struct lpae_kernel_stats {
     uint64_t context_switches, tasks_created;
     /* added by the kern branch */
     uint64_t bpiall;         /**< BPIALLs issued with deferred rollover flushes (not priced) */
-    uint64_t mprotects;      /**< mprotect events seen (not modelled: no VMA change) */
+    uint64_t mprotects;      /**< mprotect events applied */
     uint64_t bounce_bytes;   /**< ttbr0-switch: bytes moved through the per-CPU bounce page */
     uint64_t chunk_flips;    /**< ttbr0-switch chunk variant: chunks copied (2 TTBR0 writes each) */
     uint64_t entry_flips;    /**< 4G/4G: TTBR0 writes done by kernel entry and exit */

@@ -957,6 +957,18 @@ static int range_leaf(void *ctx, lpae_va_t va, uint64_t size, unsigned level, ui
     return 0;
 }
 
+/* flush_tlb_range() over the mapped pages found in r. */
+static void flush_range(lpae_kernel *k, struct kcpu *kc, struct kmm *mm, const struct range_ctx *r)
+{
+    if (r->n == 0)
+        return;
+    lpae_cpu_dsb(kc->cpu);
+    uint8_t asid = lpae_k_mm_asid(k, mm);
+    for (uint64_t a = r->first; a <= r->last; a += LPAE_PAGE_SIZE)
+        lpae_cpu_tlbi(kc->cpu, LPAE_TLBI_MVA, true, (lpae_va_t)a, asid, NULL);
+    lpae_cpu_dsb(kc->cpu);
+}
+
 static int do_munmap(lpae_kernel *k, struct kcpu *kc, struct kmm *mm, lpae_va_t va, uint64_t len)
 {
     if (len == 0)
@@ -967,13 +979,23 @@ static int do_munmap(lpae_kernel *k, struct kcpu *kc, struct kmm *mm, lpae_va_t 
     int err = lpae_mm_munmap(mm->mm, va, len, &n);
     if (err)
         return err;
-    if (r.n > 0) {
-        lpae_cpu_dsb(kc->cpu);
-        uint8_t asid = lpae_k_mm_asid(k, mm);
-        for (uint64_t a = r.first; a <= r.last; a += LPAE_PAGE_SIZE)
-            lpae_cpu_tlbi(kc->cpu, LPAE_TLBI_MVA, true, (lpae_va_t)a, asid, NULL);
-        lpae_cpu_dsb(kc->cpu);
-    }
+    flush_range(k, kc, mm, &r);
+    return LPAE_OK;
+}
+
+static int do_mprotect(lpae_kernel *k, struct kcpu *kc, struct kmm *mm, lpae_va_t va, uint64_t len,
+                       uint32_t flags)
+{
+    if (len == 0)
+        return LPAE_OK;
+    struct range_ctx r = {.lo = va, .hi = (lpae_va_t)(va + len - 1)};
+    lpae_pgtable_foreach(lpae_mm_pgtable(mm->mm), range_leaf, &r);
+    uint64_t n = 0;
+    int err = lpae_mm_mprotect(mm->mm, va, len, flags, &n);
+    if (err)
+        return err;
+    if (n > 0)
+        flush_range(k, kc, mm, &r);
     return LPAE_OK;
 }
 
@@ -1031,7 +1053,10 @@ static int ev_mm(lpae_kernel *k, struct kcpu *kc, struct task *t, const lpae_tev
         break;
     }
     case LPAE_TEV_MPROTECT:
-        k->st.mprotects++; /* not modelled: no mm support for changing VMA flags */
+        k->st.mprotects++;
+        err =
+            do_mprotect(k, kc, mm, pg, len,
+                        vm_flags(ev->flags & (LPAE_PROT_READ | LPAE_PROT_WRITE | LPAE_PROT_EXEC)));
         break;
     default:
         break;
