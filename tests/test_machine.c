@@ -157,6 +157,9 @@ static void cold_and_warm_three_level_walk(void **state)
     assert_int_equal(st.fetches[3][LPAE_MEM_L1D], 2);
     assert_int_equal(st.cat[LPAE_CAT_MAINT], 20);
     assert_int_equal(st.cycles, 650 + 0 + 30 + 20 + 38);
+    assert_int_equal(st.translations, 4);
+    assert_int_equal(st.walks, 3);
+    assert_int_equal(st.hits[LPAE_ST_UTLB_DL], 1);
     assert_int_equal(lpae_cpu_cycles(cpu), st.cycles);
     /* cold again: caches emptied, TLBs and walk caches too */
     lpae_machine_flush_caches(f->m);
@@ -377,6 +380,52 @@ static void walk_cache_skips_levels_and_a72_walks_from_l2(void **state)
     assert_int_equal(st.hits[LPAE_ST_WC2], 1);
     assert_int_equal(st.misses[LPAE_ST_WC2], 2);
     assert_int_equal(st.fetches[2][LPAE_MEM_L2], 1);
+    teardown_fixture(f);
+}
+
+static void ttbr1_region_starting_at_level_2(void **state)
+{
+    (void)state;
+    /* VMSPLIT_4G_4G-style TTBCR: T0SZ = 0, T1SZ = 4; TTBR1 covers 0xF0000000 and up,
+     * its walk starts at level 2 (128 entries), so only the level-2 walk cache applies. */
+    fixture *f = setup_preset("cortex-a15", 1, NULL);
+    lpae_cpu *cpu = lpae_machine_cpu(f->m, 0);
+    const lpae_pa_t t1 = RAM_BASE + 0x8000, l3 = RAM_BASE + 0x9000;
+    w64(f, t1 + 0x7E * 8, l3 | LPAE_DESC_TYPE_TABLE);            /* VA 0xFFC00000..0xFFDFFFFF */
+    w64(f, l3 + 0x80 * 8, leaf(PG_A, 3, LPAE_AP_PL1_RW, false)); /* 0xFFC80000 */
+    w64(f, l3 + 0x81 * 8, leaf(PG_B, 3, LPAE_AP_PL1_RW, false)); /* 0xFFC81000 */
+    lpae_cycles_t c;
+    assert_int_equal(lpae_cpu_write_ttbcr(cpu, LPAE_TTBCR_EAE | (4u << LPAE_TTBCR_T1SZ_SHIFT), &c),
+                     LPAE_OK);
+    assert_int_equal(c, 10);
+    assert_int_equal(lpae_cpu_write_ttbr(cpu, 1, t1, NULL), LPAE_OK);
+    lpae_region_rule rules[3] = {{"fixmap", 0xFFC00000u, 0xFFEFFFFFu, LPAE_SEL_TTBR1, -1},
+                                 {"ttbr1", 0, 0xFFFFFFFFu, LPAE_SEL_TTBR1, -1},
+                                 {"ttbr0", 0, 0xFFFFFFFFu, LPAE_SEL_TTBR0, -1}};
+    assert_int_equal(lpae_machine_set_regions(f->m, rules, 3), LPAE_OK);
+    lpae_xlate x = xl(cpu, 0xFFC80010, LPAE_ACC_PW);
+    assert_int_equal(x.fault, LPAE_FAULT_NONE);
+    assert_int_equal(x.sel, LPAE_SEL_TTBR1);
+    assert_int_equal(x.start_level, 2);
+    assert_int_equal(x.nfetch, 2);
+    assert_int_equal(x.pa, PG_A + 0x10);
+    assert_int_equal(x.region, 0);
+    assert_int_equal(x.cycles, 12 + 12 + 2 + 2 * 208);
+    x = xl(cpu, 0xFFC81000, LPAE_ACC_PR);
+    assert_int_equal(x.start_level, 3);
+    assert_int_equal(x.nfetch, 1);
+    assert_int_equal(x.cycles, 12 + 12 + 2 + 4);
+    x = xl(cpu, 0x1000, LPAE_ACC_UR); /* TTBR0 still walks from level 1 */
+    assert_int_equal(x.start_level, 1);
+    assert_int_equal(x.region, 2);
+    lpae_cpu_stats st;
+    lpae_cpu_stats_get(cpu, &st);
+    assert_int_equal(st.hits[LPAE_ST_WC1] + st.misses[LPAE_ST_WC1], 1); /* only the TTBR0 walk */
+    assert_int_equal(st.hits[LPAE_ST_WC2], 1);
+    lpae_xstats r;
+    lpae_cpu_region_stats(cpu, 0, &r);
+    assert_int_equal(r.walks, 2);
+    assert_int_equal(r.cycles, 442 + 30);
     teardown_fixture(f);
 }
 
@@ -743,6 +792,7 @@ static void randomized_hits_equal_walks(void **state)
     run_random("cortex-a15", false);
     run_random("cortex-a15", true);
     run_random("cortex-a7", true);
+    run_random("cortex-a17", true);
     run_random("cortex-a53", false);
     run_random("cortex-a72", true);
 }
@@ -800,6 +850,7 @@ int main(void)
         cmocka_unit_test(a15_register_writes_keep_micro_tlbs),
         cmocka_unit_test(tlbi_kinds_and_broadcast),
         cmocka_unit_test(walk_cache_skips_levels_and_a72_walks_from_l2),
+        cmocka_unit_test(ttbr1_region_starting_at_level_2),
         cmocka_unit_test(asid_and_region_statistics),
         cmocka_unit_test(copies_and_memory),
         cmocka_unit_test(checker_catches_missing_tlbimva),

@@ -274,7 +274,7 @@ LPAE_API int lpae_cpu_copy(lpae_cpu *cpu, lpae_va_t dst, unsigned dst_access, lp
 
 /** Translation counters for one ASID or one region. */
 typedef struct lpae_xstats {
-    uint64_t translations, utlb_hits, mtlb_hits, walks, faults, fetches;
+    uint64_t translations, utlb_hits, mtlb_hits, walks, flat, faults, fetches;
     lpae_cycles_t cycles; /**< translation cycles */
 } lpae_xstats;
 

@@ -51,6 +51,7 @@ struct lpae_cpu {
     uint32_t contextidr;
     uint8_t asid;
     bool mmu_on;
+    bool checking;     /* copy of (m->chk != NULL): one load on the fast path */
     uint8_t umap[8];   /* access code -> micro-TLB index */
     lpae_tlb *utlb[3]; /* I, DL, DS (DS may be NULL) */
     uint32_t ulat[3];
@@ -339,9 +340,17 @@ static uint8_t classify(const lpae_machine *m, lpae_va_t va, unsigned sel, uint8
 
 /* ---- accounting ----------------------------------------------------------- */
 
+/* The counters as users see them: translations derived from where they ended. */
+static lpae_xstats xstats_view(const lpae_xstats *x)
+{
+    lpae_xstats v = *x;
+    v.translations = v.utlb_hits + v.mtlb_hits + v.walks + v.flat;
+    return v;
+}
+
 static inline void xstats_add(lpae_xstats *x, const lpae_xlate *o)
 {
-    x->translations++;
+    x->flat += o->src == LPAE_XS_FLAT;
     x->utlb_hits += o->src == LPAE_XS_UTLB;
     x->mtlb_hits += o->src == LPAE_XS_MTLB;
     x->walks += o->src == LPAE_XS_WALK;
@@ -360,7 +369,6 @@ static void asid_seen(lpae_cpu *cpu)
 
 static inline void account(lpae_cpu *cpu, const lpae_xlate *o)
 {
-    cpu->st.translations++;
     cpu->st.faults += o->fault != LPAE_FAULT_NONE;
     if (UNLIKELY(!cpu->cur->seen))
         asid_seen(cpu);
@@ -404,18 +412,21 @@ static inline __attribute__((always_inline)) void utlb_hit(lpae_cpu *cpu, unsign
     o->region = region;
     o->cycles = c;
     lpae_cpu_stats *st = &cpu->st;
-    st->translations++;
-    st->faults += fault;
-    st->cat[LPAE_CAT_TLB] += c;
-    st->tlb_cycles[u] += c;
     if (UNLIKELY(!cpu->cur->seen))
         asid_seen(cpu);
     lpae_xstats *x[2] = {&cpu->cur->st, &cpu->region[region]};
-    for (int i = 0; i < 2; i++) {
-        x[i]->translations++;
-        x[i]->utlb_hits++;
-        x[i]->faults += fault;
-        x[i]->cycles += c;
+    for (int i = 0; i < 2; i++)
+        x[i]->utlb_hits++; /* translations are derived when read */
+    if (UNLIKELY(fault)) {
+        st->faults++;
+        for (int i = 0; i < 2; i++)
+            x[i]->faults++;
+    }
+    if (c) { /* a constant of the preset: predictable, and 0 on every built-in one */
+        st->cat[LPAE_CAT_TLB] += c;
+        st->tlb_cycles[u] += c;
+        for (int i = 0; i < 2; i++)
+            x[i]->cycles += c;
     }
 }
 
@@ -510,6 +521,8 @@ void lpae_machine_set_checker(lpae_machine *m, lpae_coherence_fn fn, void *ctx)
         return;
     m->chk = fn;
     m->chk_ctx = ctx;
+    for (unsigned i = 0; i < m->ncpus; i++)
+        m->cpu[i]->checking = fn != NULL;
 }
 
 int lpae_coherence_format(const lpae_coherence_report *r, char *buf, size_t len)
@@ -728,7 +741,7 @@ int lpae_cpu_translate(lpae_cpu *cpu, lpae_va_t va, unsigned access, lpae_xlate 
     if (UNLIKELY(!cpu->mmu_on))
         return translate_flat(cpu, va, access, out);
     unsigned u = cpu->umap[access];
-    if (LIKELY(cpu->m->chk == NULL)) {
+    if (LIKELY(!cpu->checking)) {
         const fp_entry *f = &cpu->fp[u][(va >> 12) & (FP_SIZE - 1)];
         if (f->key == ((va >> 12) << 8 | cpu->asid) && f->gen == cpu->utlb[u]->gen && f->valid) {
             utlb_hit(cpu, u, f->slot, va, access, f->region, out);
@@ -1058,11 +1071,14 @@ int lpae_cpu_stats_get(const lpae_cpu *cpu, lpae_cpu_stats *out)
     *out = cpu->st;
     /* derived: the total, and hits/misses from the structures' own counters */
     out->cycles = total(cpu);
+    out->translations = out->flat + out->walks;
     for (unsigned s = 0; s < LPAE_ST_COUNT; s++) {
         lpae_tlb_stats ts = s < 4 ? lpae_tlb_stats_get(lpae_cpu_tlb(cpu, (lpae_struct)s))
                                   : lpae_walkcache_stats_get(cpu->wc[s - 3]);
         out->hits[s] = ts.hits;
         out->misses[s] = ts.misses;
+        if (s <= LPAE_ST_MTLB)
+            out->translations += ts.hits; /* every translation ends at a hit, a walk or flat */
     }
     return LPAE_OK;
 }
@@ -1081,7 +1097,7 @@ int lpae_cpu_asid_stats(const lpae_cpu *cpu, uint8_t asid, lpae_xstats *out)
     HASH_FIND_INT(cpu->asid_index, &key, r);
     if (!r)
         return LPAE_ENOENT;
-    *out = r->st;
+    *out = xstats_view(&r->st);
     return LPAE_OK;
 }
 
@@ -1091,7 +1107,8 @@ int lpae_cpu_foreach_asid(const lpae_cpu *cpu,
     if (!cpu || !fn)
         return LPAE_EINVAL;
     for (const asid_rec *r = cpu->asid_index; r; r = r->hh.next) {
-        int rc = fn(ctx, (uint8_t)r->asid, &r->st);
+        lpae_xstats v = xstats_view(&r->st);
+        int rc = fn(ctx, (uint8_t)r->asid, &v);
         if (rc)
             return rc;
     }
@@ -1102,7 +1119,7 @@ int lpae_cpu_region_stats(const lpae_cpu *cpu, size_t i, lpae_xstats *out)
 {
     if (!cpu || !out || i > cpu->m->nrules)
         return LPAE_EINVAL;
-    *out = cpu->region[i];
+    *out = xstats_view(&cpu->region[i]);
     return LPAE_OK;
 }
 

@@ -62,9 +62,12 @@ uint32_t repl_victim(repl_state *r, uint32_t set)
     case LPAE_REPL_LRU: {
         const uint64_t *s = r->stamp + (uint64_t)set * r->ways;
         uint32_t best = 0;
+        uint64_t bv = s[0]; /* kept in a register: no load chained through best */
         for (uint32_t w = 1; w < r->ways; w++)
-            if (s[w] < s[best])
+            if (s[w] < bv) {
+                bv = s[w];
                 best = w;
+            }
         return best;
     }
     case LPAE_REPL_PLRU: {

@@ -10,6 +10,13 @@
 #define TLB_SIZES_ALLOWED                                                                          \
     ((1u << 12) | (1u << 16) | (1u << 20) | (1u << 21) | (1u << 24) | (1u << 29) | (1u << 30))
 
+static void key_invalid(tlb_key *k)
+{
+    k->base = 1;
+    k->mask = 0;
+    k->asid_key = TLB_ANY_ASID;
+}
+
 unsigned lpae_tlb_piece_shift(uint32_t sizes, unsigned leaf_shift)
 {
     for (unsigned s = leaf_shift < 31 ? leaf_shift + 1 : 32; s-- > 0;)
@@ -38,8 +45,12 @@ int lpae_tlb_create(const lpae_tlb_config *cfg, lpae_tlb **out)
             t->shifts[t->nsizes++] = (uint8_t)s;
     t->e = calloc(cfg->entries, sizeof *t->e);
     t->fill = calloc(sets, sizeof *t->fill);
-    int rc =
-        t->e && t->fill ? repl_init(&t->repl, cfg->repl, sets, cfg->ways, cfg->seed) : LPAE_ENOMEM;
+    t->k = malloc((size_t)cfg->entries * sizeof *t->k);
+    if (t->k)
+        for (uint32_t i = 0; i < cfg->entries; i++)
+            key_invalid(&t->k[i]);
+    int rc = t->e && t->fill && t->k ? repl_init(&t->repl, cfg->repl, sets, cfg->ways, cfg->seed)
+                                     : LPAE_ENOMEM;
     if (rc) {
         lpae_tlb_destroy(t);
         return rc;
@@ -56,6 +67,7 @@ void lpae_tlb_destroy(lpae_tlb *t)
     repl_free(&t->repl);
     free(t->e);
     free(t->fill);
+    free(t->k);
     free(t);
 }
 
@@ -124,6 +136,10 @@ long tlb_insert_idx(lpae_tlb *t, lpae_va_t va, const lpae_tlb_entry *tr, lpae_tl
     e->size_shift = (uint8_t)s;
     e->valid = true;
     e->serial = next_serial(t);
+    tlb_key *k = &t->k[(size_t)set * t->ways + way];
+    k->base = base;
+    k->mask = ~(lpae_va_t)((UINT64_C(1) << s) - 1);
+    k->asid_key = e->global ? TLB_ANY_ASID : e->asid;
     t->present[s]++;
     t->gen++;
     t->st.inserts++;
@@ -146,6 +162,7 @@ void tlb_drop(lpae_tlb *t, size_t idx)
     t->present[e->size_shift]--;
     e->valid = false;
     e->serial = 0;
+    key_invalid(&t->k[idx]);
     t->fill[idx / t->ways]--;
     t->gen++;
     t->st.invalidated++;
@@ -240,6 +257,8 @@ void lpae_tlb_reset(lpae_tlb *t)
     memset(t->e, 0, (size_t)t->sets * t->ways * sizeof *t->e);
     memset(t->present, 0, sizeof t->present);
     memset(t->fill, 0, t->sets * sizeof *t->fill);
+    for (size_t i = 0; i < (size_t)t->sets * t->ways; i++)
+        key_invalid(&t->k[i]);
     memset(&t->st, 0, sizeof t->st);
     repl_reset(&t->repl, t->sets, t->seed);
     t->gen++; /* serials stay monotonic so stale references never match */

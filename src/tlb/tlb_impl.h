@@ -6,6 +6,14 @@
 #include "lpae/tlb.h"
 #include "tlb/repl.h"
 
+/* Compact match key per slot, scanned by lookups: the slot covers va for
+ * asid when (va & mask) == base and (asid_key == TLB_ANY_ASID or asid_key
+ * == asid). An invalid slot has mask 0 and base 1, which nothing matches. */
+#define TLB_ANY_ASID 0x100u
+typedef struct tlb_key {
+    uint32_t base, mask, asid_key;
+} tlb_key;
+
 struct lpae_tlb {
     uint32_t sets, ways, set_mask, sizes;
     uint8_t nsizes;
@@ -15,14 +23,15 @@ struct lpae_tlb {
     uint64_t gen; /* bumped on every change of contents (not on touches) */
     uint64_t seed;
     lpae_tlb_entry *e; /* sets * ways, set-major */
+    tlb_key *k;        /* match keys, same layout */
     uint32_t *fill;    /* valid entries per set */
     repl_state repl;
     lpae_tlb_stats st;
 };
 
-static inline bool tlb_entry_matches(const lpae_tlb_entry *e, lpae_va_t va, uint8_t asid)
+static inline bool tlb_key_matches(const tlb_key *k, lpae_va_t va, uint8_t asid)
 {
-    return e->valid && ((va ^ e->va) >> e->size_shift) == 0 && (e->global || e->asid == asid);
+    return ((va & k->mask) == k->base) & ((k->asid_key == TLB_ANY_ASID) | (k->asid_key == asid));
 }
 
 /* Index of the slot that matches, or -1. No side effects. */
@@ -30,7 +39,7 @@ static inline long tlb_find(const lpae_tlb *t, lpae_va_t va, uint8_t asid)
 {
     if (t->sets == 1) {
         for (uint32_t w = 0; w < t->ways; w++)
-            if (tlb_entry_matches(&t->e[w], va, asid))
+            if (tlb_key_matches(&t->k[w], va, asid))
                 return (long)w;
         return -1;
     }
@@ -39,9 +48,9 @@ static inline long tlb_find(const lpae_tlb *t, lpae_va_t va, uint8_t asid)
         if (!t->present[s])
             continue;
         uint32_t set = (va >> s) & t->set_mask;
-        const lpae_tlb_entry *base = t->e + (size_t)set * t->ways;
+        const tlb_key *row = t->k + (size_t)set * t->ways;
         for (uint32_t w = 0; w < t->ways; w++)
-            if (base[w].size_shift == s && tlb_entry_matches(&base[w], va, asid))
+            if (tlb_key_matches(&row[w], va, asid))
                 return (long)set * t->ways + w;
     }
     return -1;
