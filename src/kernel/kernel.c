@@ -211,8 +211,17 @@ static int frame_alloc(lpae_kernel *k, bool high, lpae_pa_t *pa)
             break;
         size_t n = h ? l->nhighmem : l->nlowmem;
         const lpae_ram_range *rg = h ? l->highmem : l->lowmem;
-        for (size_t i = 0; i < n && err == LPAE_ENOSPC; i++)
-            err = lpae_phys_alloc_page(k->phys, rg[i].base, rg[i].base + rg[i].size, pa);
+        for (size_t i = 0; i < n && err == LPAE_ENOSPC; i++) {
+            /* kernel allocations start at a seed-chosen frame of the range's
+             * lower half (placement, and so cache colouring, follows the seed) */
+            uint64_t pages = rg[i].size / LPAE_PAGE_SIZE;
+            uint64_t skew =
+                pages >= 2 ? mix64(k->cfg.seed ^ (h ? 0x100u : 0u) ^ i) % (pages / 2) : 0;
+            lpae_pa_t lo = rg[i].base + skew * LPAE_PAGE_SIZE, hi = rg[i].base + rg[i].size;
+            err = lpae_phys_alloc_page(k->phys, lo, hi, pa);
+            if (err == LPAE_ENOSPC && lo != rg[i].base)
+                err = lpae_phys_alloc_page(k->phys, rg[i].base, hi, pa);
+        }
     }
     return err;
 }
