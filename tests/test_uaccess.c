@@ -498,6 +498,34 @@ static void test_names(void **state)
     assert_string_equal(lpae_phase_name(LPAE_PH_COUNT), "?");
 }
 
+/* A faulting copy_from_user zeroes the uncopied tail of the kernel buffer. */
+static void test_zero_tail(void **state)
+{
+    (void)state;
+    struct kt t;
+    lpae_kernel_config c;
+    kt_cfg(&c, LPAE_STRAT_DIRECT, 1);
+    c.functional = true;
+    kt_open_cfg(&t, &c);
+    assert_int_equal(kt_mmap(&t, 0, 1, UBASE, ULEN, LPAE_PROT_READ | LPAE_PROT_WRITE), 0);
+    lpae_event_result r;
+    assert_int_equal(kt_copy(&t, LPAE_TEV_COPY_FROM_USER, 0, 1, UBASE + ULEN - 100, 300,
+                             LPAE_KBUF_SLAB, 0x7000, &r),
+                     LPAE_EFAULT);
+    assert_int_equal(r.done, 100);
+    assert_int_equal(
+        kt_copy(&t, LPAE_TEV_COPY_TO_USER, 0, 1, UBASE, 300, LPAE_KBUF_SLAB, 0x7000, &r), 0);
+    unsigned char want[100], got[300];
+    lpae_cpu *cpu = lpae_machine_cpu(lpae_kernel_machine(t.k), 0);
+    assert_int_equal(lpae_cpu_read(cpu, UBASE + ULEN - 100, LPAE_ACC_PR, want, 100, NULL, NULL),
+                     LPAE_OK);
+    assert_int_equal(lpae_cpu_read(cpu, UBASE, LPAE_ACC_PR, got, 300, NULL, NULL), LPAE_OK);
+    assert_memory_equal(got, want, 100);
+    for (int i = 100; i < 300; i++)
+        assert_int_equal(got[i], 0);
+    kt_close(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -506,7 +534,7 @@ int main(void)
         cmocka_unit_test(test_switch), cmocka_unit_test(test_switch_chunk),
         cmocka_unit_test(test_hybrid), cmocka_unit_test(test_faults_and_errors),
         cmocka_unit_test(test_cow),    cmocka_unit_test(test_functional_identical),
-        cmocka_unit_test(test_names),
+        cmocka_unit_test(test_names),  cmocka_unit_test(test_zero_tail),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -515,6 +515,45 @@ static int run_range(struct ucall *uc, uint32_t lo, uint32_t hi, bool kside_ttbr
     }
 }
 
+/* _copy_from_user(): on a fault the uncopied tail of the kernel buffer is
+ * zeroed (memset(to + (n - res), 0, res)), in kernel mode. */
+static int zero_tail(struct ucall *uc)
+{
+    static const unsigned char zero[PG];
+    lpae_kernel *k = uc->k;
+    struct kcpu *kc = uc->kc;
+    unsigned old = lpae_k_phase(k, kc, LPAE_PH_COPY);
+    int err = LPAE_OK;
+    for (uint32_t off = uc->done; off < uc->len && !err;) {
+        struct kpage *p;
+        uint32_t pgoff;
+        err = kpage_at(uc, off, &p, &pgoff);
+        if (err)
+            break;
+        uint32_t n = uc->len - off < PG - pgoff ? uc->len - off : PG - pgoff;
+        lpae_va_t va = p->va;
+        bool high = p->highmem;
+        if (high) {
+            lpae_k_phase(k, kc, LPAE_PH_KMAP);
+            err = lpae_k_kmap(k, kc, uc->t, p->pa, &va);
+            lpae_k_phase(k, kc, LPAE_PH_COPY);
+            if (err)
+                break;
+        }
+        err = lpae_cpu_write(kc->cpu, va + pgoff, LPAE_ACC_PW, zero, n, NULL, NULL);
+        if (high) {
+            lpae_k_phase(k, kc, LPAE_PH_KMAP);
+            int e2 = lpae_k_kunmap(k, kc, uc->t, va);
+            lpae_k_phase(k, kc, LPAE_PH_COPY);
+            if (!err)
+                err = e2;
+        }
+        off += n;
+    }
+    lpae_k_phase(k, kc, old);
+    return err;
+}
+
 int lpae_k_uaccess(lpae_kernel *k, struct kcpu *kc, struct task *t, enum uop op, const lpae_tev *ev,
                    lpae_event_result *res)
 {
@@ -582,7 +621,7 @@ int lpae_k_uaccess(lpae_kernel *k, struct kcpu *kc, struct task *t, enum uop op,
     k->st.bytes_copied += uc.done;
     if (err == LPAE_EFAULT || err == LPAE_EPERM) {
         res->status = err;
-        err = LPAE_OK;
+        err = op == UOP_FROM ? zero_tail(&uc) : LPAE_OK;
     }
     if (!err && op == UOP_GET && k->cfg.functional) {
         uint64_t v = 0;
