@@ -506,6 +506,43 @@ static void test_mprotect(void **state)
     kt_close(&t);
 }
 
+/* cfg.implicit_vmas: accesses outside every VMA map the megabyte around them. */
+static void test_implicit_vmas(void **state)
+{
+    (void)state;
+    struct kt t;
+    lpae_kernel_config c;
+    kt_cfg(&c, LPAE_STRAT_PINNED, 1);
+    c.implicit_vmas = true;
+    kt_open_cfg(&t, &c);
+    assert_int_equal(kt_mmap(&t, 0, 1, 0x02d80000u, 0x1000, LPAE_PROT_READ), 0);
+    lpae_event_result r;
+    assert_int_equal(
+        kt_copy(&t, LPAE_TEV_COPY_TO_USER, 0, 1, 0x02d05588u, 8, LPAE_KBUF_STACK, 0, &r), 0);
+    assert_int_equal(r.demand_faults, 1);
+    assert_int_equal(kt_touch(&t, 0, 1, 0x02d7f000u, 4, LPAE_TEVF_WRITE), 0);
+    lpae_task_info ti;
+    assert_int_equal(lpae_kernel_task_info(t.k, 1, &ti), LPAE_OK);
+    lpae_vma v;
+    assert_int_equal(lpae_mm_find_vma(ti.mm, 0x02d05588u, &v), LPAE_OK);
+    assert_int_equal(v.start, 0x02d00000u);
+    assert_int_equal(v.end, 0x02d80000u); /* clipped by the next VMA */
+    assert_int_equal(v.flags, LPAE_VM_READ | LPAE_VM_WRITE);
+    /* the read-only VMA itself is not widened */
+    assert_int_equal(kt_copy(&t, LPAE_TEV_PUT_USER, 0, 1, 0x02d80000u, 4, 0, 0, &r), LPAE_EPERM);
+    /* beyond TASK_SIZE: still access_ok() */
+    assert_int_equal(kt_copy(&t, LPAE_TEV_GET_USER, 0, 1, 0xF8000000u, 4, 0, 0, &r), LPAE_EFAULT);
+    assert_int_equal(kt_stats(&t).implicit_vmas, 1);
+    kt_close(&t);
+    /* off by default */
+    kt_open(&t, LPAE_STRAT_PINNED, 1);
+    assert_int_equal(
+        kt_copy(&t, LPAE_TEV_COPY_TO_USER, 0, 1, 0x02d05588u, 8, LPAE_KBUF_STACK, 0, &r),
+        LPAE_EFAULT);
+    assert_int_equal(kt_stats(&t).implicit_vmas, 0);
+    kt_close(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -515,7 +552,7 @@ int main(void)
         cmocka_unit_test(test_rollover_one_cpu), cmocka_unit_test(test_rollover_two_cpus),
         cmocka_unit_test(test_smp_is),           cmocka_unit_test(test_exec_exit_brk),
         cmocka_unit_test(test_generated),        cmocka_unit_test(test_kbuf_eviction),
-        cmocka_unit_test(test_mprotect),
+        cmocka_unit_test(test_mprotect),         cmocka_unit_test(test_implicit_vmas),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

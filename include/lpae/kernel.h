@@ -15,6 +15,7 @@
 
 #include "lpae/asid.h"
 #include "lpae/cost.h"
+#include "lpae/err.h"
 #include "lpae/export.h"
 #include "lpae/layout.h"
 #include "lpae/machine.h"
@@ -72,6 +73,10 @@ typedef struct lpae_kernel_config {
     /* added by the kern branch */
     uint32_t kbuf_pages; /**< kernel buffer pages kept (page cache, slab, vmalloc, pages);
                               the oldest is dropped beyond it; 0 = 16384 (64 MB); min 64 */
+    bool implicit_vmas;  /**< an access outside every VMA (below TASK_SIZE) maps an anonymous
+                              read/write VMA (the aligned 1 MB around it, clipped to its
+                              neighbours) instead of failing: for imported traces, whose
+                              image, bss and stack mappings predate the trace. Default false */
 } lpae_kernel_config;
 
 /** Fill @p cfg with defaults: 1 CPU, VMSPLIT_4G_4G, pinned, chunk 32, threshold 256. */
@@ -148,6 +153,7 @@ typedef struct lpae_kernel_stats {
     uint64_t chunk_flips;    /**< ttbr0-switch chunk variant: chunks copied (2 TTBR0 writes each) */
     uint64_t entry_flips;    /**< 4G/4G: TTBR0 writes done by kernel entry and exit */
     uint64_t kbuf_evictions; /**< kernel buffer pages dropped (kbuf_pages limit or no memory) */
+    uint64_t implicit_vmas;  /**< VMAs created by cfg.implicit_vmas */
 } lpae_kernel_stats;
 
 /** Fill @p st. Errors: LPAE_EINVAL. */

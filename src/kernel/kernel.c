@@ -18,6 +18,8 @@
 #define EXEC_STACK_SIZE (UINT32_C(16) << 20)
 /* THREAD_SIZE on ARM: 8 KB kernel stacks. */
 #define THREAD_PAGES 2u
+/* Size of the anonymous VMAs cfg.implicit_vmas creates. */
+#define IMPLICIT_VMA_SIZE (UINT32_C(1) << 20)
 /* Linux's TTB_FLAGS_SMP for both TTBRs: IRGN/ORGN write-back write-allocate, inner shareable. */
 #define TTBCR_WALK_ATTRS                                                                           \
     ((UINT32_C(1) << LPAE_TTBCR_IRGN0_SHIFT) | (UINT32_C(1) << LPAE_TTBCR_ORGN0_SHIFT) |           \
@@ -608,6 +610,33 @@ static int sched_to(lpae_kernel *k, struct kcpu *kc, struct task *t)
 /* ---- faults ------------------------------------------------------------------------------------
  */
 
+/* cfg.implicit_vmas: an address outside every VMA gets an anonymous
+ * read/write VMA, the 1 MB-aligned megabyte around it clipped to the
+ * neighbouring VMAs (what exec and the dynamic loader mapped before the
+ * trace started: image data, bss, stack). */
+static int implicit_vma(lpae_kernel *k, lpae_mm *mm, lpae_va_t va)
+{
+    uint64_t lo = va & ~(uint64_t)(IMPLICIT_VMA_SIZE - 1), hi = lo + IMPLICIT_VMA_SIZE;
+    if (hi > k->layout.task_size)
+        hi = k->layout.task_size;
+    size_t n = lpae_mm_vma_count(mm);
+    for (size_t i = 0; i < n; i++) {
+        lpae_vma v;
+        if (lpae_mm_vma_get(mm, i, &v) != LPAE_OK)
+            return LPAE_EFAULT;
+        if (v.end <= va && v.end > lo)
+            lo = v.end;
+        if (v.start > va && v.start < hi)
+            hi = v.start;
+    }
+    if (lo >= hi || va < lo || va >= hi)
+        return LPAE_EFAULT;
+    int err = lpae_mm_mmap(mm, (lpae_va_t)lo, hi - lo, LPAE_VM_READ | LPAE_VM_WRITE);
+    if (!err)
+        k->st.implicit_vmas++;
+    return err;
+}
+
 int lpae_k_fault(lpae_kernel *k, struct kcpu *kc, struct task *t, lpae_va_t va, unsigned access,
                  bool exception, uint32_t *nfaults)
 {
@@ -619,6 +648,8 @@ int lpae_k_fault(lpae_kernel *k, struct kcpu *kc, struct task *t, lpae_va_t va, 
     if (t && t->mm) {
         lpae_mm_fault_result fr;
         err = lpae_mm_fault(t->mm->mm, va, access, &fr);
+        if (err == LPAE_EFAULT && k->cfg.implicit_vmas && implicit_vma(k, t->mm->mm, va) == LPAE_OK)
+            err = lpae_mm_fault(t->mm->mm, va, access, &fr);
         if (err == LPAE_OK) {
             if (fr.kind == LPAE_MMF_ANON)
                 lpae_k_fill_user(k, fr.pa, va & ~(lpae_va_t)(LPAE_PAGE_SIZE - 1));
