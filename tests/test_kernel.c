@@ -543,6 +543,44 @@ static void test_implicit_vmas(void **state)
     kt_close(&t);
 }
 
+/* Narrow ASIDs roll over sooner; the no-ASID policy flushes on every switch. */
+static void test_asid_policies(void **state)
+{
+    (void)state;
+    struct kt t;
+    lpae_kernel_config c;
+    kt_cfg(&c, LPAE_STRAT_DIRECT, 1);
+    c.asid_bits = 4;
+    kt_open_cfg(&t, &c);
+    unsigned mms = 1;
+    for (uint32_t pid = 2; kt_stats(&t).asid_rollovers == 0; pid++) {
+        assert_true(pid < 100);
+        lpae_tev e = kt_ev(LPAE_TEV_SWITCH, 0, pid);
+        kt_do(&t, &e, NULL);
+        mms++;
+    }
+    assert_int_equal(mms, 16); /* 15 ASIDs per generation */
+    kt_close(&t);
+
+    kt_cfg(&c, LPAE_STRAT_DIRECT, 1);
+    c.asid_policy = LPAE_ASID_POLICY_NONE;
+    kt_open_cfg(&t, &c);
+    lpae_kernel_stats a = kt_stats(&t);
+    uint64_t all0 = kt_cpu(&t, 0).tlbi[LPAE_TLBI_ALL][0];
+    for (int i = 0; i < 6; i++) {
+        lpae_tev e = kt_ev(LPAE_TEV_SWITCH, 0, 2 + (uint32_t)(i & 1));
+        kt_do(&t, &e, NULL);
+    }
+    lpae_kernel_stats b = kt_stats(&t);
+    assert_int_equal(kt_cpu(&t, 0).tlbi[LPAE_TLBI_ALL][0] - all0, 6);
+    assert_int_equal(b.asid_flushes - a.asid_flushes, 6);
+    assert_int_equal(b.bpiall, 0);
+    assert_int_equal(b.ttbr_writes - a.ttbr_writes, 6);
+    assert_int_equal(b.isb - a.isb, 12); /* TLBIALL sequence + switch_mm */
+    assert_int_equal(b.dsb - a.dsb, 12);
+    kt_close(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -553,6 +591,7 @@ int main(void)
         cmocka_unit_test(test_smp_is),           cmocka_unit_test(test_exec_exit_brk),
         cmocka_unit_test(test_generated),        cmocka_unit_test(test_kbuf_eviction),
         cmocka_unit_test(test_mprotect),         cmocka_unit_test(test_implicit_vmas),
+        cmocka_unit_test(test_asid_policies),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
