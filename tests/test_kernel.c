@@ -581,6 +581,47 @@ static void test_asid_policies(void **state)
     kt_close(&t);
 }
 
+/* Region rules from the layout: where the translations of each strategy land. */
+static uint64_t region_translations(struct kt *t, const char *name)
+{
+    lpae_machine *m = lpae_kernel_machine(t->k);
+    for (size_t i = 0; i < lpae_machine_region_count(m); i++)
+        if (strcmp(lpae_machine_region_name(m, i), name) == 0) {
+            lpae_xstats xs;
+            assert_int_equal(lpae_cpu_region_stats(lpae_machine_cpu(m, 0), i, &xs), LPAE_OK);
+            return xs.translations;
+        }
+    fail_msg("no region %s", name);
+    return 0;
+}
+
+static void test_regions(void **state)
+{
+    (void)state;
+    for (int four = 0; four < 2; four++) {
+        struct kt t;
+        kt_open(&t, four ? LPAE_STRAT_PINNED : LPAE_STRAT_DIRECT, 1);
+        assert_int_equal(kt_mmap(&t, 0, 1, 0x10000000u, 0x4000, LPAE_PROT_READ | LPAE_PROT_WRITE),
+                         0);
+        lpae_event_result r;
+        assert_int_equal(
+            kt_copy(&t, LPAE_TEV_COPY_FROM_USER, 0, 1, 0x10000000u, 100, LPAE_KBUF_SLAB, 0, &r), 0);
+        assert_int_equal(
+            kt_copy(&t, LPAE_TEV_COPY_TO_USER, 0, 1, 0x10000000u, 100, LPAE_KBUF_STACK, 0, &r), 0);
+        assert_true(region_translations(&t, "vmalloc") > 0);
+        if (four) {
+            /* kernel lowmem in TTBR0 under the kernel ASID; user pages via the fixmap */
+            assert_true(region_translations(&t, "ttbr0-lowmem") > 0);
+            assert_true(region_translations(&t, "fixmap") > 0);
+            assert_int_equal(region_translations(&t, "ttbr0-user"), 0);
+        } else {
+            assert_true(region_translations(&t, "lowmem") > 0);
+            assert_true(region_translations(&t, "ttbr0-user") > 0);
+        }
+        kt_close(&t);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -591,7 +632,7 @@ int main(void)
         cmocka_unit_test(test_smp_is),           cmocka_unit_test(test_exec_exit_brk),
         cmocka_unit_test(test_generated),        cmocka_unit_test(test_kbuf_eviction),
         cmocka_unit_test(test_mprotect),         cmocka_unit_test(test_implicit_vmas),
-        cmocka_unit_test(test_asid_policies),
+        cmocka_unit_test(test_asid_policies),    cmocka_unit_test(test_regions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
