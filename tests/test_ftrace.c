@@ -58,13 +58,17 @@ static void trace_pipe_sample(void **state)
     run(rd, rc, &r);
     assert_int_equal(r.rc, 0);
     const unsigned kinds[] = {
-        LPAE_TEV_SYS_ENTER,   LPAE_TEV_STRNCPY_FROM_USER, LPAE_TEV_SYS_EXIT,
-        LPAE_TEV_SYS_ENTER,   LPAE_TEV_COPY_TO_USER,      LPAE_TEV_COPY_TO_USER,
-        LPAE_TEV_SYS_EXIT,    LPAE_TEV_SYS_ENTER,         LPAE_TEV_COPY_FROM_USER,
-        LPAE_TEV_COPY_TO_USER, LPAE_TEV_SYS_EXIT,         LPAE_TEV_GET_USER,
-        LPAE_TEV_PUT_USER,    LPAE_TEV_PUT_USER,          LPAE_TEV_CLEAR_USER,
-        LPAE_TEV_SWITCH,      LPAE_TEV_SWITCH,            LPAE_TEV_EXEC,
-        LPAE_TEV_SYS_ENTER,   LPAE_TEV_EXIT,              LPAE_TEV_FORK,
+        LPAE_TEV_SYS_ENTER,      LPAE_TEV_STRNCPY_FROM_USER,
+        LPAE_TEV_SYS_EXIT,       LPAE_TEV_SYS_ENTER,
+        LPAE_TEV_COPY_TO_USER,   LPAE_TEV_COPY_TO_USER,
+        LPAE_TEV_SYS_EXIT,       LPAE_TEV_SYS_ENTER,
+        LPAE_TEV_COPY_FROM_USER, LPAE_TEV_COPY_TO_USER,
+        LPAE_TEV_SYS_EXIT,       LPAE_TEV_GET_USER,
+        LPAE_TEV_PUT_USER,       LPAE_TEV_PUT_USER,
+        LPAE_TEV_CLEAR_USER,     LPAE_TEV_SWITCH,
+        LPAE_TEV_SWITCH,         LPAE_TEV_EXEC,
+        LPAE_TEV_SYS_ENTER,      LPAE_TEV_EXIT,
+        LPAE_TEV_FORK,
     };
     assert_int_equal(r.n, sizeof kinds / sizeof kinds[0]);
     for (size_t i = 0; i < r.n; i++) {
@@ -151,8 +155,9 @@ static void bad_lines(void **state)
     assert_int_equal(r.rc, 0);
     assert_int_equal(r.n, 0);
     /* a copy that would wrap 4 GiB */
-    import_text("  b-1 [000] .... 1.0: c: (arm_copy_to_user+0x0/0x1) to=0xffffff00 from=0x1 n=4096\n",
-                false, &r);
+    import_text(
+        "  b-1 [000] .... 1.0: c: (arm_copy_to_user+0x0/0x1) to=0xffffff00 from=0x1 n=4096\n",
+        false, &r);
     assert_int_equal(r.rc, LPAE_EPARSE);
 }
 

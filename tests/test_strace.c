@@ -173,13 +173,13 @@ static void page_cache_splitting(void **state)
     (void)state;
     struct result r;
     import_text("5 openat(0xffffff9c, 0x7ffc00003000, 0x80000) = 0x3\n"
-                "5 read(0x3, 0x7ffc00010100, 0x3000) = 0x3000\n"    /* off 0: 3 pages */
+                "5 read(0x3, 0x7ffc00010100, 0x3000) = 0x3000\n" /* off 0: 3 pages */
                 "5 lseek(0x3, 0x800, 0) = 0x800\n"
-                "5 read(0x3, 0x7ffc00010100, 0x1000) = 0x1000\n"    /* 0x800 + 0x800 */
+                "5 read(0x3, 0x7ffc00010100, 0x1000) = 0x1000\n"          /* 0x800 + 0x800 */
                 "5 pread64(0x3, 0x7ffc00020000, 0x200, 0x1f00) = 0x200\n" /* 0x100 + 0x100 */
-                "5 read(0x3, 0x7ffc00010100, 0x1000) = 0x10\n"      /* off 0x1800 */
+                "5 read(0x3, 0x7ffc00010100, 0x1000) = 0x10\n"            /* off 0x1800 */
                 "5 close(0x3) = 0\n"
-                "5 read(0x3, 0x7ffc00010100, 0x1000) = 0x20\n",     /* unknown fd: stream */
+                "5 read(0x3, 0x7ffc00010100, 0x1000) = 0x20\n", /* unknown fd: stream */
                 false, &r);
     assert_int_equal(r.rc, 0);
     uint32_t lens[] = {0x1000, 0x1000, 0x1000, 0x800, 0x800, 0x100, 0x100, 0x10, 0x20};
@@ -326,8 +326,8 @@ static void recorded_sample(void **state)
             peak = lpae_trace_reader_mem(r);
     }
     assert_int_equal(e, 0);
-    assert_int_equal(kinds[LPAE_TEV_FORK], 3);  /* cat, wc, dd */
-    assert_int_equal(kinds[LPAE_TEV_EXEC], 4);  /* sh, cat, wc, dd */
+    assert_int_equal(kinds[LPAE_TEV_FORK], 3); /* cat, wc, dd */
+    assert_int_equal(kinds[LPAE_TEV_EXEC], 4); /* sh, cat, wc, dd */
     assert_int_equal(kinds[LPAE_TEV_EXIT], 4);
     assert_true(kinds[LPAE_TEV_STRNCPY_FROM_USER] > 20);
     assert_true(kinds[LPAE_TEV_MMAP] > 20);
@@ -373,6 +373,78 @@ static void memory_flat(void **state)
     assert_int_equal(growth[1], growth[2]);
 }
 
+/* A capture taken with strace on a 32-bit ARM board: no folding. */
+static void arm_native_capture(void **state)
+{
+    (void)state;
+    const char *text = "300 openat(0xffffff9c, 0xbe8c1e30, 0x20000) = 0x3\n"
+                       "300 _llseek(0x3, 0, 0x1800, 0xbe8c1d00, 0) = 0\n"
+                       "300 read(0x3, 0x1c6e008, 0x1000) = 0x1000\n"
+                       "300 fstat64(0x3, 0xbe8c1c00) = 0\n"
+                       "300 mmap2(0, 0x2000, 0x3, 0x22, 0xffffffff, 0) = 0xb6f00000\n"
+                       "300 read(0x3, 0x100000000, 0x10) = 0x10\n";
+    FILE *f = fmemopen((void *)text, strlen(text), "r");
+    lpae_trace_ropts o = {.format = LPAE_TRACE_STRACE};
+    o.import.arm = true;
+    lpae_trace_reader *r;
+    assert_int_equal(lpae_trace_reader_open_file(f, "arm", &o, &r), 0);
+    assert_string_equal(lpae_trace_header_find(r, "import.arch"), "arm");
+    lpae_tev ev;
+    int e;
+    size_t copies = 0;
+    while ((e = lpae_trace_read(r, &ev)) == 1) {
+        if (ev.kind == LPAE_TEV_STRNCPY_FROM_USER)
+            assert_int_equal(ev.addr, 0xbe8c1e30);
+        if (ev.kind == LPAE_TEV_COPY_TO_USER && ev.kbuf == LPAE_KBUF_PAGECACHE) {
+            /* offset 0x1800 from _llseek: split 0x800 + 0x800 */
+            assert_int_equal(ev.addr, 0x1c6e008 + 0x800 * copies);
+            assert_int_equal(ev.len, 0x800);
+            copies++;
+        }
+        if (ev.kind == LPAE_TEV_MMAP)
+            assert_int_equal(ev.addr, 0xb6f00000);
+    }
+    assert_int_equal(copies, 2);
+    assert_int_equal(e, LPAE_EPARSE); /* the last line's address is not 32-bit */
+    assert_non_null(strstr(lpae_trace_reader_error(r), "arm:6: "));
+    lpae_trace_reader_close(r);
+    fclose(f);
+}
+
+/* Many live tasks against a small memory cap: a clean LPAE_ENOMEM. */
+static void memory_cap(void **state)
+{
+    (void)state;
+    size_t cap = 200000;
+    char *text = malloc(cap);
+    size_t o = 0;
+    for (int pid = 1; pid <= 4000; pid++)
+        o += (size_t)snprintf(text + o, cap - o, "%d getpid() = 0x1\n", pid);
+    FILE *f = fmemopen(text, o, "r");
+    lpae_trace_ropts ro = {.format = LPAE_TRACE_STRACE, .mem_cap = 64 * 1024};
+    lpae_trace_reader *r;
+    assert_int_equal(lpae_trace_reader_open_file(f, "cap", &ro, &r), 0);
+    lpae_tev ev;
+    int e;
+    while ((e = lpae_trace_read(r, &ev)) == 1)
+        ;
+    assert_int_equal(e, LPAE_ENOMEM);
+    assert_non_null(strstr(lpae_trace_reader_error(r), "memory cap"));
+    assert_true(lpae_trace_reader_mem(r) <= 64 * 1024);
+    lpae_trace_reader_close(r);
+    fclose(f);
+    /* the same input under the default cap is fine */
+    f = fmemopen(text, o, "r");
+    ro.mem_cap = 0;
+    assert_int_equal(lpae_trace_reader_open_file(f, "cap", &ro, &r), 0);
+    while ((e = lpae_trace_read(r, &ev)) == 1)
+        ;
+    assert_int_equal(e, 0);
+    lpae_trace_reader_close(r);
+    fclose(f);
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -386,6 +458,8 @@ int main(void)
         cmocka_unit_test(folding_runs_out_cleanly),
         cmocka_unit_test(recorded_sample),
         cmocka_unit_test(memory_flat),
+        cmocka_unit_test(memory_cap),
+        cmocka_unit_test(arm_native_capture),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

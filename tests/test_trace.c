@@ -292,8 +292,8 @@ static void truncated_binary_reports_events_then_etrunc(void **state)
     long body = size - (long)(n + 1) * LPAE_TEV_SIZE; /* header bytes */
     /* Cut: inside record 5, exactly after record 5 (no end record), and
      * inside the end record. */
-    long cuts[] = {body + 5 * LPAE_TEV_SIZE + 7, body + 6 * LPAE_TEV_SIZE,
-                   size - 3, body + (long)n * LPAE_TEV_SIZE};
+    long cuts[] = {body + 5 * LPAE_TEV_SIZE + 7, body + 6 * LPAE_TEV_SIZE, size - 3,
+                   body + (long)n * LPAE_TEV_SIZE};
     size_t expect[] = {5, 6, n, n};
     for (size_t i = 0; i < 4; i++) {
         assert_int_equal(truncate(b, size), 0);
@@ -450,8 +450,8 @@ static void syscall_names(void **state)
     assert_int_equal(lpae_sysno_from_name("openat"), 322);
     assert_int_equal(lpae_sysno_from_name("exit_group"), 248);
     assert_int_equal(lpae_sysno_from_name("mmap2"), 192);
-    assert_int_equal(lpae_sysno_from_name("mmap"), 192);        /* x86 name */
-    assert_int_equal(lpae_sysno_from_name("newfstatat"), 327);  /* x86 name */
+    assert_int_equal(lpae_sysno_from_name("mmap"), 192);       /* x86 name */
+    assert_int_equal(lpae_sysno_from_name("newfstatat"), 327); /* x86 name */
     assert_int_equal(lpae_sysno_from_name("set_tls"), 0x0f0005);
     assert_int_equal(lpae_sysno_from_name("arch_prctl"), 0x0f0005);
     assert_int_equal(lpae_sysno_from_name("getuid"), 24); /* ARM's own wins */
@@ -480,8 +480,8 @@ static void memory_flat_in_trace_length(void **state)
             path_of(p, sizeof p, f ? "flat.lpb" : "flat.txt");
             lpae_gen_params gp;
             assert_int_equal(lpae_gen_defaults(LPAE_GEN_MIXED, &gp), 0);
-            gp.count = 10;          /* syscalls per task */
-            gp.procs = counts[i];   /* the length grows with the number of processes */
+            gp.count = 10;        /* syscalls per task */
+            gp.procs = counts[i]; /* the length grows with the number of processes */
             gp.bs = 16384;
             lpae_trace_writer *w;
             assert_int_equal(lpae_trace_writer_open(p, f ? LPAE_TRACE_BINARY : LPAE_TRACE_TEXT, &w),
@@ -513,6 +513,69 @@ static void memory_flat_in_trace_length(void **state)
     }
 }
 
+/* Randomly damaged inputs (fixed seeds) never crash the readers: every run
+ * ends in 0 or an error with a message. Run under ASan/UBSan by make test. */
+static void damaged_inputs_fail_cleanly(void **state)
+{
+    (void)state;
+    static const char *const seeds[] = {
+        "# lpae-trace v1\n# k=v\n0 1 copy_to_user addr=0x1000 len=4096 kbuf=pagecache "
+        "kaddr=0x5000\n3 9 fork child=10 thread=1\n0 1 mmap addr=0x10000 len=4096 prot=r-x "
+        "map=shared,anon\n",
+        "100 19:00:00.000001 openat(0xffffff9c, 0x7ffc00002000, 0) = 0x3\n"
+        "100 read(0x3, 0x7ffc00001000, 0x1000 <unfinished ...>\n"
+        "101 clone(0x100, 0, 0, 0, 0) = 0x66\n100 <... read resumed>) = 0x10\n"
+        "+++ exited with 0 +++\n",
+        "  bash-412 [000] d.... 1.5: ctu: (arm_copy_to_user+0x0/0x24) to=0x1000 from=0xc0000000 "
+        "n=64\n  bash-412 [001] .... 1.6: sched_switch: prev_pid=412 ==> next_pid=7\n"
+        "  bash-412 [001] .... 1.6: sys_exit: NR 3 = 4\n",
+    };
+    const lpae_trace_fmt fmts[] = {LPAE_TRACE_AUTO, LPAE_TRACE_STRACE, LPAE_TRACE_FTRACE};
+    /* a binary seed too */
+    lpae_tev ev[64];
+    size_t n = all_kinds(ev, 64, 3);
+    char *bin = NULL;
+    size_t binlen = 0;
+    FILE *mf = open_memstream(&bin, &binlen);
+    lpae_trace_writer *w;
+    assert_int_equal(lpae_trace_writer_open_file(mf, LPAE_TRACE_BINARY, &w), 0);
+    assert_int_equal(lpae_trace_writer_header(w, "a", "b"), 0);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(lpae_trace_write(w, &ev[i]), 0);
+    assert_int_equal(lpae_trace_writer_close(w, true), 0);
+    fclose(mf);
+    uint64_t x = 2024;
+    for (int s = 0; s < 4; s++) {
+        const char *src = s < 3 ? seeds[s] : bin;
+        size_t len = s < 3 ? strlen(src) : binlen;
+        char *buf = malloc(len + 1);
+        for (int iter = 0; iter < 400; iter++) {
+            memcpy(buf, src, len);
+            int flips = 1 + (int)(lcg(&x) % 4);
+            for (int k = 0; k < flips; k++)
+                buf[lcg(&x) % len] = (char)lcg(&x);
+            size_t cut = iter % 5 == 0 ? lcg(&x) % len : len;
+            FILE *f = fmemopen(buf, cut ? cut : 1, "r");
+            lpae_trace_ropts o = {.format = s < 3 ? fmts[s] : LPAE_TRACE_AUTO,
+                                  .skip_bad = iter % 2};
+            lpae_trace_reader *r;
+            int e = lpae_trace_reader_open_file(f, "fuzz", &o, &r);
+            lpae_tev got;
+            int steps = 0;
+            while (e == 0 && (e = lpae_trace_read(r, &got)) == 1) {
+                assert_int_equal(lpae_tev_check(&got, NULL), 0);
+                assert_true(++steps < 100000);
+            }
+            if (e < 0)
+                assert_true(strlen(lpae_trace_reader_error(r)) > 0);
+            lpae_trace_reader_close(r);
+            fclose(f);
+        }
+        free(buf);
+    }
+    free(bin);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -533,6 +596,7 @@ int main(void)
         cmocka_unit_test(argument_and_event_checks),
         cmocka_unit_test(syscall_names),
         cmocka_unit_test(memory_flat_in_trace_length),
+        cmocka_unit_test(damaged_inputs_fail_cleanly),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

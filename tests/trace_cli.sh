@@ -41,6 +41,14 @@ printf '1 getpid() = 0x1\n1 what\n' > bad.strace
 "$L" import strace bad.strace -o x.lpb 2> err.txt; rc=$?
 check '[ $rc -eq 1 ] && grep -q "bad.strace:2: " err.txt && [ ! -e x.lpb ]'
 
+# the shipped real traces are what the importer makes of their captures
+for t in xz dd_64K sqlite3; do
+    "$L" import strace "$SRC/bench/traces/$t.strace.gz" -o "$t.txt" &&
+    "$L" convert "$SRC/bench/traces/$t.lpb.gz" -o "$t.ship.txt" &&
+    grep -v '^#' "$t.txt" > "$t.a" && grep -v '^#' "$t.ship.txt" > "$t.b"
+    check 'cmp -s "$t.a" "$t.b"'
+done
+
 # usage errors exit 2
 "$L" gen nope -o x.lpb 2>/dev/null; check '[ $? -eq 2 ]'
 "$L" gen dd bs=0 -o x.lpb 2>/dev/null; check '[ $? -eq 2 ] && [ ! -e x.lpb ]'

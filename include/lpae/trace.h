@@ -187,12 +187,18 @@ typedef struct lpae_import_opts {
      *  (inherited stdin/stdout/stderr); 0 = LPAE_KBUF_PAGE. Values are
      *  lpae_kbuf + 1 so that 0 means default. */
     uint8_t inherited_kbuf;
+    /** strace: the capture was taken on 32-bit ARM (strace on the board):
+     *  addresses are kept as they are instead of being folded. */
+    bool arm;
 } lpae_import_opts;
 
 /** Reader options; zero-initialised = defaults. */
 typedef struct lpae_trace_ropts {
     lpae_trace_fmt format; /**< LPAE_TRACE_AUTO (default) or a forced format */
     bool skip_bad;         /**< skip malformed lines (text/strace/ftrace) and count them */
+    /** Cap on the reader's own memory, bytes (importer state grows with live
+     *  tasks and open files); 0 = 256 MiB. Over it: LPAE_ENOMEM. */
+    size_t mem_cap;
     lpae_import_opts import;
 } lpae_trace_ropts;
 

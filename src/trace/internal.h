@@ -49,6 +49,7 @@ struct lpae_trace_reader {
     bool eof;
     bool have_pending_line; /* detection read the first line already */
     bool oom;               /* set by uthash on allocation failure */
+    bool capped;            /* an allocation was refused by o.mem_cap */
     size_t mem;             /* bytes allocated by the reader */
     size_t nhdr;
     struct tr_hdr *hdr;

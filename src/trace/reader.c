@@ -19,6 +19,11 @@ extern char **environ;
 
 void *tr_alloc(lpae_trace_reader *r, size_t n)
 {
+    size_t cap = r->o.mem_cap ? r->o.mem_cap : (size_t)256 << 20;
+    if (n > cap || r->mem > cap - n) {
+        r->capped = true;
+        return NULL;
+    }
     void *p = calloc(1, n);
     if (p)
         r->mem += n;
@@ -440,6 +445,12 @@ static int bin_next(lpae_trace_reader *r, lpae_tev *ev)
     }
     if (rec[0] == TR_KIND_END) {
         uint64_t n = (uint64_t)le32(rec + 8) | (uint64_t)le32(rec + 12) << 32;
+        for (int i = 1; i < LPAE_TEV_SIZE; i++)
+            if ((i < 8 || i >= 16) && rec[i])
+                return tr_fail(r, LPAE_EFORMAT,
+                               "end record at record %" PRIu64 " (byte offset %" PRIu64
+                               ") has a non-zero reserved byte",
+                               r->recno, r->offset);
         if (n != r->events)
             return tr_fail(r, LPAE_EFORMAT,
                            "end record at record %" PRIu64 " (byte offset %" PRIu64
@@ -532,6 +543,8 @@ static int detect_and_start(lpae_trace_reader *r)
     lpae_trace_fmt f = r->o.format;
     if (f == LPAE_TRACE_AUTO) {
         int c = getc(r->f);
+        if (c == EOF && ferror(r->f))
+            return tr_fail(r, LPAE_EIO, "read error: %s", strerror(errno));
         if (c == EOF)
             return tr_fail(r, LPAE_ETRUNC, "empty input: not a trace");
         if (c == TR_MAGIC[0]) {

@@ -92,6 +92,7 @@ struct st {
     uint32_t nslots;
     uint32_t path_len;
     uint8_t inherited_kbuf;
+    bool arm; /* ARM capture: no folding */
 };
 
 /* A parsed syscall line. */
@@ -115,6 +116,10 @@ static struct st *S(lpae_trace_reader *r)
 static int oom(lpae_trace_reader *r)
 {
     r->oom = false;
+    if (r->capped)
+        return tr_fail(r, LPAE_ENOMEM,
+                       "importer state over the memory cap of %zu bytes (%zu in use)",
+                       r->o.mem_cap ? r->o.mem_cap : (size_t)256 << 20, r->mem);
     return tr_fail(r, LPAE_ENOMEM, "out of memory");
 }
 
@@ -278,6 +283,14 @@ static int fold(lpae_trace_reader *r, struct task *t, uint64_t a, uint64_t len, 
     struct mm *m = mm_find(r, t->mm);
     if (!m)
         return tr_fail(r, LPAE_ESTATE, "internal: task without address space");
+    if (S(r)->arm) {
+        if (a > UINT32_MAX || len > UINT32_MAX || a + len > (UINT64_C(1) << 32))
+            return tr_fail(r, LPAE_EPARSE,
+                           "range 0x%" PRIx64 "+0x%" PRIx64 " is not a 32-bit ARM address range",
+                           a, len);
+        *out = (uint32_t)a;
+        return 0;
+    }
     if (a >> 47)
         return tr_fail(r, LPAE_EPARSE, "user address 0x%" PRIx64 " is not an x86-64 user address",
                        a);
@@ -558,7 +571,7 @@ static int path_arg(const struct call *c, int *second)
         "statfs",      "chroot",       "utimes",    "utime",     "getxattr",
         "lgetxattr",   "setxattr",     "lsetxattr", "listxattr", "llistxattr",
         "removexattr", "lremovexattr", "mknod",     "uselib",    "acct",
-        "swapon",      "swapoff",      NULL};
+        "swapon",      "swapoff",      "stat64",    "lstat64",   NULL};
     static const char *const p1[] = {
         "openat",    "newfstatat",        "fstatat64", "faccessat", "faccessat2",
         "unlinkat",  "mkdirat",           "fchmodat",  "fchownat",  "readlinkat",
@@ -843,7 +856,7 @@ static int complete(lpae_trace_reader *r, struct task *t, struct call *c, uint32
         } else if (is(c, "getrandom")) {
             TRY(access_ev(r, t, LPAE_TEV_COPY_TO_USER, ARG(0), (uint64_t)ret, LPAE_KBUF_STACK));
         } else if (is(c, "newfstatat") || is(c, "fstatat64") || is(c, "stat") || is(c, "lstat") ||
-                   is(c, "fstat")) {
+                   is(c, "fstat") || is(c, "stat64") || is(c, "lstat64") || is(c, "fstat64")) {
             uint64_t buf = (is(c, "newfstatat") || is(c, "fstatat64")) ? ARG(2) : ARG(1);
             TRY(access_ev(r, t, LPAE_TEV_COPY_TO_USER, buf, SZ_STAT64, LPAE_KBUF_STACK));
         } else if (is(c, "statx")) {
@@ -861,7 +874,7 @@ static int complete(lpae_trace_reader *r, struct task *t, struct call *c, uint32
         } else if (is(c, "connect") || is(c, "bind")) {
             TRY(access_ev(r, t, LPAE_TEV_COPY_FROM_USER, ARG(1), ARG(2) & 0xFFFF, LPAE_KBUF_STACK));
         } else if (is(c, "dup") || is(c, "dup2") || is(c, "dup3") ||
-                   (is(c, "fcntl") && (ARG(1) == 0 || ARG(1) == 1030))) {
+                   ((is(c, "fcntl") || is(c, "fcntl64")) && (ARG(1) == 0 || ARG(1) == 1030))) {
             struct fdent *f = fd_find(r, t, (int64_t)ARG(0));
             if (f) {
                 struct fdent copy = *f;
@@ -873,9 +886,14 @@ static int complete(lpae_trace_reader *r, struct task *t, struct call *c, uint32
             struct fdent *f = fd_find(r, t, (int64_t)ARG(0));
             if (f)
                 f->off = (uint64_t)ret;
+        } else if (is(c, "_llseek")) { /* ARM: (fd, hi, lo, loff_t *result, whence) */
+            struct fdent *f = fd_find(r, t, (int64_t)ARG(0));
+            if (f && ARG(4) == 0)
+                f->off = (ARG(1) << 32) | (ARG(2) & 0xFFFFFFFFu);
+            TRY(access_ev(r, t, LPAE_TEV_COPY_TO_USER, ARG(3), 8, LPAE_KBUF_STACK));
         } else if (is(c, "ioctl")) {
             TRY(do_ioctl(r, t, c));
-        } else if (is(c, "mmap")) {
+        } else if (is(c, "mmap") || is(c, "mmap2")) {
             lpae_tev ev = base(t, LPAE_TEV_MMAP);
             TRY(fold(r, t, (uint64_t)ret, ARG(1), &ev.addr));
             uint64_t room = (UINT64_C(1) << 32) - ev.addr;
@@ -1327,6 +1345,7 @@ int tr_strace_init(lpae_trace_reader *r)
     s->nslots = top >> CHUNK_SHIFT;
     s->path_len = o->path_len ? o->path_len : 32;
     s->inherited_kbuf = o->inherited_kbuf ? (uint8_t)(o->inherited_kbuf - 1) : LPAE_KBUF_PAGE;
+    s->arm = o->arm;
     r->imp = s;
     r->imp_line = strace_line_outer;
     r->imp_free = strace_free;
@@ -1341,6 +1360,8 @@ int tr_strace_init(lpae_trace_reader *r)
     if (!e)
         e = tr_hdr_add(r, "import.inherited_kbuf", lpae_kbuf_name(s->inherited_kbuf));
     if (!e)
-        e = tr_hdr_add(r, "import.fold", "16MiB-chunks");
+        e = tr_hdr_add(r, "import.arch", s->arm ? "arm" : "x86-64");
+    if (!e)
+        e = tr_hdr_add(r, "import.fold", s->arm ? "none" : "16MiB-chunks");
     return e ? tr_fail(r, e, "out of memory") : 0;
 }

@@ -21,7 +21,8 @@ static int usage(FILE *f)
             "  --skip-bad         skip malformed lines and report how many\n"
             "  --path-len N       strace: bytes per path string (default 32, an estimate)\n"
             "  --user-top ADDR    strace: top of the folded ARM user space (default 0xbf000000)\n"
-            "  --inherited KBUF   strace: kernel-buffer kind for inherited fds (default page)\n");
+            "  --inherited KBUF   strace: kernel-buffer kind for inherited fds (default page)\n"
+            "  --arm              strace: captured on 32-bit ARM; keep addresses as they are\n");
     return f == stdout ? 0 : 2;
 }
 
@@ -59,6 +60,8 @@ int lpaesim_cmd_import(int argc, char **argv)
             out = argv[++i];
         } else if (!strcmp(argv[i], "--to") && i + 1 < argc) {
             to = argv[++i];
+        } else if (!strcmp(argv[i], "--arm")) {
+            ro.import.arm = true;
         } else if (!strcmp(argv[i], "--skip-bad")) {
             ro.skip_bad = true;
         } else if (!strcmp(argv[i], "--path-len") && i + 1 < argc) {
