@@ -44,6 +44,7 @@ typedef struct lpae_mm lpae_mm;
 typedef struct lpae_mmsys_config {
     lpae_phys *phys;           /**< borrowed; must outlive the mmsys */
     const lpae_layout *layout; /**< copied */
+    bool user_lowmem_first;    /**< user frames from lowmem first (default false: highmem first) */
 } lpae_mmsys_config;
 
 /** Counters of the shared state. */

@@ -30,6 +30,7 @@ struct lpae_mmsys {
     lpae_phys *phys;
     lpae_layout layout;
     lpae_pa_t table_lo, table_hi; /* lowmem window for table pages */
+    bool lowmem_first;            /* user frames: lowmem before highmem */
     struct page_ref *refs;        /* uthash, keyed by pa */
     lpae_mm *mms;                 /* live mms, doubly linked */
     lpae_mmsys_stats st;
@@ -72,8 +73,9 @@ static int frame_alloc(lpae_mmsys *sys, lpae_pa_t *out)
     const lpae_layout *l = &sys->layout;
     int err = LPAE_ENOSPC;
     for (size_t pass = 0; pass < 2 && err == LPAE_ENOSPC; pass++) {
-        size_t n = pass == 0 ? l->nhighmem : l->nlowmem;
-        const lpae_ram_range *rg = pass == 0 ? l->highmem : l->lowmem;
+        bool high = (pass == 0) != sys->lowmem_first;
+        size_t n = high ? l->nhighmem : l->nlowmem;
+        const lpae_ram_range *rg = high ? l->highmem : l->lowmem;
         for (size_t i = 0; i < n && err == LPAE_ENOSPC; i++)
             err = lpae_phys_alloc_page(sys->phys, rg[i].base, rg[i].base + rg[i].size, out);
     }
@@ -127,6 +129,7 @@ int lpae_mmsys_create(const lpae_mmsys_config *cfg, lpae_mmsys **out)
     sys->layout = *cfg->layout;
     sys->table_lo = sys->layout.lowmem[0].base;
     sys->table_hi = sys->layout.lowmem_limit;
+    sys->lowmem_first = cfg->user_lowmem_first;
     *out = sys;
     return LPAE_OK;
 }
