@@ -240,7 +240,8 @@ static void table_group(FILE *out, const lpae_report_trace *t, const char *cpu)
             "TTBRw", "TTBCRw", "ISB", "DSB", "TLBI", "walks");
     for (unsigned s = 0; s <= LPAE_ST_MTLB; s++)
         fprintf(out, " %9s", st_titles[s]);
-    fprintf(out, " %9s %9s %9s %9s %9s\n", "GUPpages", "kmaps", "faults", "ASIDs", "rollover");
+    fprintf(out, " %9s %9s %9s %9s %9s %9s\n", "GUPpages", "kmaps", "faults", "EFAULTs", "ASIDs",
+            "rollover");
     for (size_t i = 0; i < t->nresults; i++) {
         const lpae_report_result *r = &t->results[i];
         if (!same_cpu(r, cpu) || r->status)
@@ -252,8 +253,10 @@ static void table_group(FILE *out, const lpae_report_trace *t, const char *cpu)
                 lab, s->ttbr_writes, s->ttbcr_writes, s->isb, s->dsb, s->tlbi, s->walks);
         for (unsigned l = 0; l <= LPAE_ST_MTLB; l++)
             fprintf(out, " %9" PRIu64, s->tlb_misses[l]);
-        fprintf(out, " %9" PRIu64 " %9" PRIu64 " %9" PRIu64 " %9" PRIu64 " %9" PRIu64 "\n",
-                s->gup_pages, s->kmaps, s->demand_faults, s->asid_allocs, s->asid_rollovers);
+        fprintf(out,
+                " %9" PRIu64 " %9" PRIu64 " %9" PRIu64 " %9" PRIu64 " %9" PRIu64 " %9" PRIu64 "\n",
+                s->gup_pages, s->kmaps, s->demand_faults, s->efaults, s->asid_allocs,
+                s->asid_rollovers);
     }
 
     for (size_t i = 0; i < t->nresults; i++) {
