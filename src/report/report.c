@@ -373,6 +373,9 @@ static void csv_str(FILE *out, const char *s)
     fputc('"', out);
 }
 
+/* Columns after "status": 7 totals and ratios, the categories, phases, TLB pairs, 15 counts. */
+#define CSV_NUMBERS (7u + LPAE_RM_COUNT + NPHASE + 2u * LPAE_ST_COUNT + 15u)
+
 int lpae_report_csv(FILE *out, const lpae_report *rep)
 {
     if (!out || !rep)
@@ -401,7 +404,10 @@ int lpae_report_csv(FILE *out, const lpae_report *rep)
             csv_str(out, r->split);
             fprintf(out, ",%s,%" PRIu32 ",", strat_name(r), r->threshold);
             if (r->status) {
+                /* the error in the status column, the numbers left empty */
                 csv_str(out, str_or(r->error, lpae_strerror(r->status)));
+                for (unsigned k = 0; k < CSV_NUMBERS; k++)
+                    fputc(',', out);
                 fputc('\n', out);
                 continue;
             }
