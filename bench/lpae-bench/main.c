@@ -413,6 +413,7 @@ static int add_job(lpae_replay *rp, const bench *b, job *jobs, size_t *njobs, si
     kc.strategy = b->cols[j.col].strategy;
     if (j.threshold)
         kc.hybrid_threshold = j.threshold;
+    j.threshold = kc.hybrid_threshold; /* the one in effect (the kernel's default if none) */
     kc.seed = o->seed;
     if (*njobs >= max)
         return LPAE_ENOMEM;
@@ -588,9 +589,7 @@ static int run_trace(bench *b, const char *path, lpae_report_trace *rt, trace_ou
                     r->st = ks;
                     r->status = 0;
                     r->error = NULL;
-                    r->threshold = r->strategy == LPAE_STRAT_HYBRID
-                                       ? (jb->threshold ? jb->threshold : 256)
-                                       : 0;
+                    r->threshold = r->strategy == LPAE_STRAT_HYBRID ? jb->threshold : 0;
                     have = true;
                 } else if (st && !have) {
                     r->status = st;
