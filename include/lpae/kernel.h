@@ -69,6 +69,9 @@ typedef struct lpae_kernel_config {
     unsigned asid_policy;   /**< lpae_asid_policy */
     uint64_t seed;          /**< for every random choice */
     uint64_t mem_cap_bytes; /**< host memory cap for simulated state; 0 = none */
+    /* added by the kern branch */
+    uint32_t kbuf_pages; /**< kernel buffer pages kept (page cache, slab, vmalloc, pages);
+                              the oldest is dropped beyond it; 0 = 16384 (64 MB); min 64 */
 } lpae_kernel_config;
 
 /** Fill @p cfg with defaults: 1 CPU, VMSPLIT_4G_4G, pinned, chunk 32, threshold 256. */
@@ -139,11 +142,12 @@ typedef struct lpae_kernel_stats {
     uint64_t asid_allocs, asid_rollovers, asid_flushes;
     uint64_t context_switches, tasks_created;
     /* added by the kern branch */
-    uint64_t bpiall;       /**< BPIALLs issued with deferred rollover flushes (not priced) */
-    uint64_t mprotects;    /**< mprotect events seen (not modelled: no VMA change) */
-    uint64_t bounce_bytes; /**< ttbr0-switch: bytes moved through the per-CPU bounce page */
-    uint64_t chunk_flips;  /**< ttbr0-switch chunk variant: chunks copied (2 TTBR0 writes each) */
-    uint64_t entry_flips;  /**< 4G/4G: TTBR0 writes done by kernel entry and exit */
+    uint64_t bpiall;         /**< BPIALLs issued with deferred rollover flushes (not priced) */
+    uint64_t mprotects;      /**< mprotect events seen (not modelled: no VMA change) */
+    uint64_t bounce_bytes;   /**< ttbr0-switch: bytes moved through the per-CPU bounce page */
+    uint64_t chunk_flips;    /**< ttbr0-switch chunk variant: chunks copied (2 TTBR0 writes each) */
+    uint64_t entry_flips;    /**< 4G/4G: TTBR0 writes done by kernel entry and exit */
+    uint64_t kbuf_evictions; /**< kernel buffer pages dropped (kbuf_pages limit or no memory) */
 } lpae_kernel_stats;
 
 /** Fill @p st. Errors: LPAE_EINVAL. */

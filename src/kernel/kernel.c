@@ -223,9 +223,10 @@ static int vmalloc_area(lpae_kernel *k, unsigned pages, bool high, lpae_va_t *va
                         lpae_pa_t *first_pa)
 {
     uint64_t need = (uint64_t)(pages + 1) * LPAE_PAGE_SIZE;
-    if ((uint64_t)k->vmalloc_next + need > k->layout.vmalloc_end)
+    bool reuse = pages == 1 && k->nvfree > 0;
+    if (!reuse && (uint64_t)k->vmalloc_next + need > k->layout.vmalloc_end)
         return LPAE_ENOSPC;
-    lpae_va_t base = k->vmalloc_next;
+    lpae_va_t base = reuse ? k->vfree[k->nvfree - 1] : k->vmalloc_next;
     lpae_prot p = kernel_prot();
     for (unsigned i = 0; i < pages; i++) {
         lpae_pa_t pa;
@@ -238,7 +239,10 @@ static int vmalloc_area(lpae_kernel *k, unsigned pages, bool high, lpae_va_t *va
         if (i == 0 && first_pa)
             *first_pa = pa;
     }
-    k->vmalloc_next = (lpae_va_t)(base + need);
+    if (reuse)
+        k->nvfree--;
+    else
+        k->vmalloc_next = (lpae_va_t)(base + need);
     *va = base;
     return LPAE_OK;
 }
@@ -248,22 +252,61 @@ bool lpae_k_is_highmem(const lpae_kernel *k, lpae_pa_t pa)
     return lpae_layout_zone(&k->layout, pa) == LPAE_ZONE_HIGHMEM;
 }
 
-int lpae_k_kpage(lpae_kernel *k, struct task *t, unsigned kind, uint32_t id, struct kpage **out)
+/* vfree() of a vmalloc page: unmap, __flush_tlb_kernel_page (DSB ISHST;
+ * TLBIMVAIS; DSB ISH; ISB), keep the VA for reuse. */
+static void vunmap_page(lpae_kernel *k, struct kcpu *kc, lpae_va_t va)
 {
-    struct kpage_key key = {.kind = kind, .id = id};
-    if (kind == LPAE_KBUF_STACK)
-        key.id = (t ? t->pid : 0) * THREAD_PAGES + (id & (THREAD_PAGES - 1));
-    struct kpage *p = NULL;
-    HASH_FIND(hh, k->kpages, &key, sizeof(key), p);
-    if (p) {
-        *out = p;
-        return LPAE_OK;
+    lpae_pgtable_unmap(k->kpt, va, LPAE_PAGE_SIZE);
+    lpae_cpu_dsb(kc->cpu);
+    lpae_cpu_tlbi(kc->cpu, LPAE_TLBI_MVA, true, va, 0, NULL);
+    lpae_cpu_dsb(kc->cpu);
+    lpae_cpu_isb(kc->cpu);
+    if (k->nvfree == k->capvfree) {
+        size_t cap = k->capvfree ? 2 * k->capvfree : 64;
+        lpae_va_t *n = realloc(k->vfree, cap * sizeof(*n));
+        if (!n)
+            return; /* the VA is lost, nothing else */
+        k->vfree = n;
+        k->capvfree = cap;
     }
-    p = calloc(1, sizeof(*p));
-    if (!p)
-        return LPAE_ENOMEM;
-    p->key = key;
-    int err = LPAE_OK;
+    k->vfree[k->nvfree++] = va;
+}
+
+/* Drop the oldest kernel buffer page that is not a kernel stack (page
+ * reclaim / kfree / vfree of old buffers). Returns false if there is none. */
+static bool kpage_evict(lpae_kernel *k, struct kcpu *kc)
+{
+    for (struct kpage *p = k->kpages; p; p = p->hh.next) {
+        if (p->key.kind == LPAE_KBUF_STACK)
+            continue;
+        unsigned old = lpae_k_phase(k, kc, LPAE_PH_MM);
+        if (p->vmap)
+            vunmap_page(k, kc, p->va);
+        lpae_k_phase(k, kc, old);
+        lpae_phys_free(k->phys, p->pa, LPAE_PAGE_SIZE);
+        HASH_DEL(k->kpages, p);
+        free(p);
+        k->nkpages_evictable--;
+        k->st.kbuf_evictions++;
+        return true;
+    }
+    return false;
+}
+
+static void kpage_fill(lpae_kernel *k, struct kpage *p)
+{
+    if (!k->cfg.functional)
+        return;
+    uint64_t buf[LPAE_PAGE_SIZE / 8];
+    uint64_t seed = mix64(k->cfg.seed ^ ((uint64_t)p->key.kind << 32 | p->key.id));
+    for (unsigned i = 0; i < LPAE_PAGE_SIZE / 8; i++)
+        buf[i] = mix64(seed + i);
+    lpae_phys_write(k->phys, p->pa, buf, sizeof(buf));
+}
+
+static int kpage_place(lpae_kernel *k, struct kpage *p, unsigned kind, uint32_t id)
+{
+    int err;
     bool via_ttbr1 =
         kind == LPAE_KBUF_ADDR && ((uint64_t)id << LPAE_PAGE_SHIFT) >= k->layout.split.ttbr1_base;
     if (kind == LPAE_KBUF_STACK || kind == LPAE_KBUF_VMALLOC || via_ttbr1) {
@@ -271,6 +314,7 @@ int lpae_k_kpage(lpae_kernel *k, struct task *t, unsigned kind, uint32_t id, str
          * vmalloc buffers (__GFP_HIGHMEM) highmem first */
         err = vmalloc_area(k, 1, kind != LPAE_KBUF_STACK, &p->va, &p->pa);
         p->ttbr1 = true;
+        p->vmap = true;
     } else if (kind == LPAE_KBUF_PAGE) {
         /* alloc_page(GFP_HIGHUSER): pipe buffers, anonymous pages */
         err = frame_alloc(k, true, &p->pa);
@@ -288,20 +332,68 @@ int lpae_k_kpage(lpae_kernel *k, struct task *t, unsigned kind, uint32_t id, str
             p->ttbr1 = !k->layout.four_g;
         }
     }
-    if (err) {
-        free(p);
-        return err;
+    return err;
+}
+
+int lpae_k_kpage(lpae_kernel *k, struct kcpu *kc, struct task *t, unsigned kind, uint32_t id,
+                 struct kpage **out)
+{
+    struct kpage_key key = {.kind = kind, .id = id};
+    if (kind == LPAE_KBUF_STACK)
+        key.id = (t ? t->pid : 0) * THREAD_PAGES + (id & (THREAD_PAGES - 1));
+    struct kpage *p = NULL;
+    HASH_FIND(hh, k->kpages, &key, sizeof(key), p);
+    if (p) {
+        *out = p;
+        return LPAE_OK;
     }
-    if (k->cfg.functional) {
-        uint64_t buf[LPAE_PAGE_SIZE / 8];
-        uint64_t seed = mix64(k->cfg.seed ^ ((uint64_t)key.kind << 32 | key.id));
-        for (unsigned i = 0; i < LPAE_PAGE_SIZE / 8; i++)
-            buf[i] = mix64(seed + i);
-        lpae_phys_write(k->phys, p->pa, buf, sizeof(buf));
+    if (kind == LPAE_KBUF_STACK && k->nstack_cache > 0) {
+        p = k->stack_cache[--k->nstack_cache]; /* a cached stack of an exited task */
+    } else {
+        if (kind != LPAE_KBUF_STACK && k->nkpages_evictable >= k->kbuf_max)
+            kpage_evict(k, kc);
+        p = calloc(1, sizeof(*p));
+        if (!p)
+            return LPAE_ENOMEM;
+        int err;
+        while ((err = kpage_place(k, p, kind, id)) == LPAE_ENOSPC && kpage_evict(k, kc))
+            ;
+        if (err) {
+            free(p);
+            return err;
+        }
+        if (kind != LPAE_KBUF_STACK)
+            k->nkpages_evictable++;
     }
+    p->key = key;
+    kpage_fill(k, p);
     HASH_ADD(hh, k->kpages, key, sizeof(key), p);
     *out = p;
     return LPAE_OK;
+}
+
+/* free_thread_stack(): the exiting task's stack pages go to the stack cache. */
+static void stack_release(lpae_kernel *k, uint32_t pid)
+{
+    for (unsigned i = 0; i < THREAD_PAGES; i++) {
+        struct kpage_key key = {.kind = LPAE_KBUF_STACK, .id = pid * THREAD_PAGES + i};
+        struct kpage *p = NULL;
+        HASH_FIND(hh, k->kpages, &key, sizeof(key), p);
+        if (!p)
+            continue;
+        HASH_DEL(k->kpages, p);
+        if (k->nstack_cache == k->capstack_cache) {
+            size_t cap = k->capstack_cache ? 2 * k->capstack_cache : 16;
+            struct kpage **n = realloc(k->stack_cache, cap * sizeof(*n));
+            if (!n) {
+                free(p); /* its frame and VA stay allocated: a bounded leak on host OOM */
+                continue;
+            }
+            k->stack_cache = n;
+            k->capstack_cache = cap;
+        }
+        k->stack_cache[k->nstack_cache++] = p;
+    }
 }
 
 /* ---- address spaces ------------------------------------------------------------------ */
@@ -644,7 +736,8 @@ static int check_config(const lpae_kernel_config *c)
     if (c->ncpus < 1 || c->ncpus > LPAE_MAX_CPUS || (unsigned)c->strategy >= LPAE_STRAT_COUNT ||
         (c->switch_variant != LPAE_SWITCH_BOUNCE && c->switch_variant != LPAE_SWITCH_CHUNK) ||
         (c->asid_bits != 0 && (c->asid_bits < LPAE_ASID_BITS_MIN || c->asid_bits > 8)) ||
-        c->asid_policy > LPAE_ASID_POLICY_NONE || (c->ram && c->nram == 0))
+        (c->kbuf_pages != 0 && c->kbuf_pages < 64) || c->asid_policy > LPAE_ASID_POLICY_NONE ||
+        (c->ram && c->nram == 0))
         return LPAE_EINVAL;
     if (c->switch_chunk == 0 || c->switch_chunk > LPAE_PAGE_SIZE || (c->switch_chunk & 3))
         return LPAE_EINVAL;
@@ -666,6 +759,7 @@ int lpae_kernel_create(const lpae_kernel_config *cfg, lpae_kernel **out)
     if (!k)
         return LPAE_ENOMEM;
     k->cfg = *cfg;
+    k->kbuf_max = cfg->kbuf_pages ? cfg->kbuf_pages : UINT64_C(16384);
     static const lpae_ram_range def_ram[2] = {{UINT64_C(0x80000000), UINT64_C(2) << 30},
                                               {UINT64_C(0x100000000), UINT64_C(6) << 30}};
     const lpae_ram_range *ram = cfg->ram ? cfg->ram : def_ram;
@@ -792,6 +886,10 @@ void lpae_kernel_destroy(lpae_kernel *k)
         HASH_DEL(k->kpages, p);
         free(p);
     }
+    for (size_t i = 0; i < k->nstack_cache; i++)
+        free(k->stack_cache[i]);
+    free(k->stack_cache);
+    free(k->vfree);
     lpae_mm_destroy(k->klowmem);
     lpae_pgtable_destroy(k->initpt);
     lpae_pgtable_destroy(k->kpt);
@@ -1005,6 +1103,7 @@ static void ev_exit(lpae_kernel *k, struct kcpu *kc, struct task *t)
     if (t->cpu >= 0)
         k->cpus[t->cpu].cur = NULL; /* the CPU keeps the mm's ASID lazily */
     kmm_put(k, kc, t->mm);
+    stack_release(k, t->pid);
     HASH_DEL(k->tasks, t);
     free(t);
 }

@@ -49,6 +49,7 @@ struct kpage {
     lpae_pa_t pa;
     bool highmem; /* reached through kmap_local */
     bool ttbr1;   /* va translated through TTBR1 (reachable with the user's TTBR0 live) */
+    bool vmap;    /* va is a vmalloc mapping of its own */
     UT_hash_handle hh;
 };
 
@@ -82,6 +83,12 @@ struct lpae_kernel {
     struct kpage *kpages;              /* uthash by key, insertion order = creation order */
     uint64_t next_mm_id;
     lpae_va_t vmalloc_next; /* bump allocator for vmalloc areas */
+    lpae_va_t *vfree;       /* freed one-page vmalloc areas, reused first */
+    size_t nvfree, capvfree;
+    struct kpage **stack_cache; /* kernel stack pages of exited tasks (cached stacks) */
+    size_t nstack_cache, capstack_cache;
+    uint64_t nkpages_evictable; /* buffer pages in k->kpages other than stacks */
+    uint64_t kbuf_max;
     struct kcpu cpus[LPAE_MAX_CPUS];
     lpae_cycles_t phase_cyc[LPAE_PH_COUNT];
     lpae_kernel_stats st; /* counters kept by the kernel (the rest derived) */
@@ -114,7 +121,8 @@ lpae_va_t lpae_k_va(const lpae_kernel *k, lpae_pa_t pa);
 /* Fill a fresh user page with the functional pattern. */
 void lpae_k_fill_user(lpae_kernel *k, lpae_pa_t pa, lpae_va_t va);
 /* The kernel page for (kind, id): created on first use. */
-int lpae_k_kpage(lpae_kernel *k, struct task *t, unsigned kind, uint32_t id, struct kpage **out);
+int lpae_k_kpage(lpae_kernel *k, struct kcpu *kc, struct task *t, unsigned kind, uint32_t id,
+                 struct kpage **out);
 
 /* ---- src/uaccess/kmap.c ---- */
 int lpae_k_kmap(lpae_kernel *k, struct kcpu *kc, struct task *t, lpae_pa_t pa, lpae_va_t *va);

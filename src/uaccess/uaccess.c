@@ -52,7 +52,7 @@ static int kpage_at(struct ucall *uc, uint32_t off, struct kpage **p, uint32_t *
     uint64_t pos = (uint64_t)(uc->kaddr & PGMASK) + off;
     uint32_t id = (uc->kaddr >> LPAE_PAGE_SHIFT) + (uint32_t)(pos >> LPAE_PAGE_SHIFT);
     *pgoff = (uint32_t)(pos & PGMASK);
-    return lpae_k_kpage(uc->k, uc->t, uc->kbuf, id, p);
+    return lpae_k_kpage(uc->k, uc->kc, uc->t, uc->kbuf, id, p);
 }
 
 /* Kernel VA of byte @p off (the kmapped alias for highmem pages). */
@@ -136,6 +136,8 @@ static int abort_fault(struct ucall *uc, lpae_va_t va)
         lpae_k_isb(kc);
     }
     int err = lpae_k_fault(k, kc, uc->t, va, fault_access(uc), false, &uc->res->demand_faults);
+    if (err == LPAE_EPERM)
+        err = LPAE_EFAULT; /* do_page_fault: bad area -> fixup -> -EFAULT */
     lpae_k_phase(k, kc, LPAE_PH_ENTRY);
     if (s == LPAE_STRAT_TTBR0_PAN) {
         lpae_k_write_ttbcr(k, kc, k->ttbcr_user); /* uaccess_exit restores the saved TTBCR */
@@ -552,19 +554,21 @@ int lpae_k_uaccess(lpae_kernel *k, struct kcpu *kc, struct task *t, enum uop op,
             if (err)
                 break;
             uint32_t hi = uc.len;
-            bool per_page =
-                p->highmem || uc.kbuf == LPAE_KBUF_PAGECACHE || uc.kbuf == LPAE_KBUF_PAGE;
+            /* p may be evicted by later kernel-page creations: keep what is needed */
+            bool high = p->highmem, reach = p->highmem || p->ttbr1;
+            lpae_pa_t ppa = p->pa;
+            bool per_page = high || uc.kbuf == LPAE_KBUF_PAGECACHE || uc.kbuf == LPAE_KBUF_PAGE;
             if (per_page && hi - off > PG - pgoff)
                 hi = off + (PG - pgoff);
-            if (p->highmem) {
+            if (high) {
                 unsigned old = lpae_k_phase(k, kc, LPAE_PH_KMAP);
-                err = lpae_k_kmap(k, kc, t, p->pa, &uc.kmap_va);
+                err = lpae_k_kmap(k, kc, t, ppa, &uc.kmap_va);
                 lpae_k_phase(k, kc, old);
                 if (err)
                     break;
             }
-            err = run_range(&uc, off, hi, p->highmem || p->ttbr1);
-            if (p->highmem) {
+            err = run_range(&uc, off, hi, reach);
+            if (high) {
                 unsigned old = lpae_k_phase(k, kc, LPAE_PH_KMAP);
                 int e2 = lpae_k_kunmap(k, kc, t, uc.kmap_va);
                 lpae_k_phase(k, kc, old);
