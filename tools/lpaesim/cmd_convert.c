@@ -17,8 +17,7 @@ static int usage(FILE *f)
     return f == stdout ? 0 : 2;
 }
 
-int lpae_cli_from_format(const char *s, lpae_trace_fmt *out);
-int lpae_cli_from_format(const char *s, lpae_trace_fmt *out)
+static int from_format(const char *s, lpae_trace_fmt *out)
 {
     static const char *const names[] = {"auto", "text", "binary", "strace", "ftrace"};
     for (int i = 0; i < 5; i++)
@@ -41,7 +40,7 @@ int lpaesim_cmd_convert(int argc, char **argv)
         else if (!strcmp(argv[i], "--to") && i + 1 < argc)
             to = argv[++i];
         else if (!strcmp(argv[i], "--from") && i + 1 < argc) {
-            if (lpae_cli_from_format(argv[++i], &ro.format)) {
+            if (from_format(argv[++i], &ro.format)) {
                 fprintf(stderr, "lpaesim convert: unknown --from format '%s'\n", argv[i]);
                 return 2;
             }
