@@ -706,8 +706,9 @@ static void svg_panel(FILE *out, const lpae_report_trace *t, const char *cpu, do
     svg_text(out, title);
     fprintf(out, "</text>\n");
     /* grid and y ticks */
-    for (double v = 0; v <= top + step / 2; v += step) {
-        double y = py + PLOT_H - (v / top) * PLOT_H;
+    unsigned nticks = (unsigned)(top / step + 0.5);
+    for (unsigned ti = 0; ti <= nticks; ti++) {
+        double v = step * ti, y = py + PLOT_H - (v / top) * PLOT_H;
         fprintf(out,
                 "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" class=\"grid\"/>\n"
                 "<text x=\"%.1f\" y=\"%.1f\" class=\"tick\" text-anchor=\"end\">%g</text>\n",
