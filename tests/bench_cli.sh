@@ -52,6 +52,12 @@ check '"$B" --strategy pinned --config slow.conf --format csv mixed.lpb > c1.csv
 check '"$B" --strategy direct,pinned "$SRC/bench/traces/xz.lpb.gz" > x1.txt'
 check '"$B" --strategy direct,pinned "$SRC/bench/traces/xz.strace.gz" | grep -v "^== " > x2.txt && grep -v "^== " x1.txt | cmp -s - x2.txt'
 
+# an ftrace capture from a board, with its CPUs; a smaller RAM
+check '"$B" --cpus 4 --strategy direct,pinned "$SRC/tests/data/ftrace_arm_sample.txt" | grep -q "^pinned "'
+check '"$B" --ram 512M --strategy direct,pinned mixed.lpb | grep -q "^pinned "'
+# stdin
+check '"$B" --cpus 2 - < mixed.lpb | grep -v "^== " > s1.txt && grep -v "^== " t1.txt | cmp -s - s1.txt'
+
 # bad input: one line, non-zero exit, no output
 expect_err '"$B"' 'expected at least one TRACE'
 expect_err '"$B" --bogus mixed.lpb' "unknown option '--bogus'"
@@ -60,6 +66,7 @@ expect_err '"$B" --strategy fast mixed.lpb' "unknown strategy 'fast'"
 expect_err '"$B" --split VMSPLIT_5G mixed.lpb' "unknown split 'VMSPLIT_5G'"
 expect_err '"$B" --format xml mixed.lpb' "expected table, csv or json"
 expect_err '"$B" --ram lots mixed.lpb' "expected a size"
+expect_err '"$B" --ram 8M mixed.lpb' "expected a size between 16M and 62G"
 expect_err '"$B" --cpus 9 mixed.lpb' "expected a number from 1 to 8"
 expect_err '"$B" --sweep threshold=4096..64 mixed.lpb' "expected HI >= LO"
 expect_err '"$B" --sweep nosuch.param=1..2 mixed.lpb' "unknown 'nosuch.param'"
