@@ -535,7 +535,8 @@ static int run_trace(bench *b, const char *path, lpae_report_trace *rt, trace_ou
     }
 
     /* collect */
-    to->msgs = calloc(njobs, sizeof(char *));
+    to->msgs = calloc(njobs + o->ncpu * b->ncol,
+                      sizeof(char *)); /* at most one per job + one per result */
     to->res = calloc(o->ncpu * b->ncol, sizeof(*to->res));
     to->lthr = calloc(o->ncpu * b->ncol * NLADDER, sizeof(uint32_t));
     to->lcyc = calloc(o->ncpu * b->ncol * NLADDER, sizeof(lpae_cycles_t));
