@@ -72,6 +72,14 @@ expect_err '"$B" --sweep threshold=4096..64 mixed.lpb' "expected HI >= LO"
 expect_err '"$B" --sweep nosuch.param=1..2 mixed.lpb' "unknown 'nosuch.param'"
 expect_err '"$B" --sweep utlb.i.repl=1..2 mixed.lpb' "is not numeric"
 expect_err '"$B" missing.lpb' "missing.lpb: cannot open"
+# --vmas: an imported capture touches its pre-existing stack and image mappings;
+# auto maps them (no EFAULTs), strict reports the accesses as -EFAULT
+XZ="$SRC/bench/traces/xz.lpb.gz"
+efaults() { awk '/^events/{e=1} e && $1=="direct"{print $(NF-2); exit}' "$1"; }
+check '"$B" --strategy direct "$XZ" > va.txt && [ "$(efaults va.txt)" -eq 0 ]'
+check '"$B" --strategy direct --vmas strict "$XZ" > vs.txt && [ "$(efaults vs.txt)" -gt 100 ]'
+check '"$B" --strategy direct --vmas implicit mixed.lpb > vi.txt && ! cmp -s vi.txt t1.txt'
+expect_err '"$B" --vmas sometimes mixed.lpb' "expected auto, strict or implicit"
 printf 'cp15.ttbr0 = 1\nnot a line\n' > bad.conf
 expect_err '"$B" --config bad.conf mixed.lpb' "bad.conf:2: "
 printf '# lpae-trace v1\n0 1 sys_enter sys=read\n0 1 bogus\n' > bad.txt

@@ -41,6 +41,10 @@ static const char usage_text[] =
     "  --json FILE             also write the JSON report to FILE\n"
     "  --svg FILE              write a stacked bar chart of the breakdown to FILE\n"
     "  --skip-bad              skip malformed trace lines and count them\n"
+    "  --vmas auto|strict|implicit  user accesses outside every VMA: strict = -EFAULT;\n"
+    "                          implicit = map the 1 MB around them (mappings made before\n"
+    "                          the capture began); auto = implicit for imported strace and\n"
+    "                          ftrace captures, strict otherwise (default auto)\n"
     "  --progress / --no-progress   force the stderr progress bar on or off\n";
 
 static int die(const char *fmt, const char *a, const char *b)
@@ -76,6 +80,7 @@ typedef struct opts {
     const char *svg_file;
     bool skip_bad;
     int progress; /* -1 auto */
+    int vmas;     /* -1 auto, 0 strict, 1 implicit */
 } opts;
 
 static const uint32_t ladder[] = {32, 64, 128, 256, 512, 1024, 2048, 4096, 8192};
@@ -190,6 +195,7 @@ static int parse_args(int argc, char **argv, opts *o, char **traces, int *ntrace
     o->seed = 1;
     o->format = "table";
     o->progress = -1;
+    o->vmas = -1;
     int i;
     for (i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -214,9 +220,9 @@ static int parse_args(int argc, char **argv, opts *o, char **traces, int *ntrace
             o->progress = a[2] == 'p';
             continue;
         }
-        static const char *const with_arg[] = {"--cpu",  "--split",  "--strategy",  "--ram",
-                                               "--cpus", "--config", "--threshold", "--sweep",
-                                               "--seed", "--format", "--json",      "--svg"};
+        static const char *const with_arg[] = {
+            "--cpu",   "--split", "--strategy", "--ram",  "--cpus", "--config", "--threshold",
+            "--sweep", "--seed",  "--format",   "--json", "--svg",  "--vmas"};
         bool known = false;
         for (size_t k = 0; k < sizeof(with_arg) / sizeof(with_arg[0]); k++)
             known |= strcmp(a, with_arg[k]) == 0;
@@ -290,6 +296,15 @@ static int parse_args(int argc, char **argv, opts *o, char **traces, int *ntrace
             o->format = v;
         } else if (strcmp(a, "--json") == 0) {
             o->json_file = v;
+        } else if (strcmp(a, "--vmas") == 0) {
+            if (strcmp(v, "auto") == 0)
+                o->vmas = -1;
+            else if (strcmp(v, "strict") == 0)
+                o->vmas = 0;
+            else if (strcmp(v, "implicit") == 0)
+                o->vmas = 1;
+            else
+                return die("--vmas %s: expected auto, strict or implicit%s", v, "");
         } else if (strcmp(a, "--svg") == 0) {
             o->svg_file = v;
         }
@@ -378,29 +393,35 @@ static void progress_cb(void *ctx, const lpae_replay_progress *p)
     pg->shown = true;
 }
 
-/* CPUs for a trace: --cpus, else its generator's header, else 1. */
-static unsigned trace_cpus(const opts *o, const char *path)
+/* What the trace's header says about how to replay it: CPUs (--cpus, else its
+ * generator's gen.cpus, else 1) and whether accesses outside every VMA map one
+ * (--vmas; auto: yes for captures imported from strace or ftrace, whose
+ * exec-time mappings and stack predate the capture). Standard input cannot be
+ * read twice, so it gets 1 CPU and strict VMAs unless told otherwise. */
+static void trace_info(const opts *o, const char *path, unsigned *ncpus, bool *implicit)
 {
-    if (o->ncpus)
-        return o->ncpus;
+    *ncpus = o->ncpus ? o->ncpus : 1;
+    *implicit = o->vmas == 1;
     if (strcmp(path, "-") == 0)
-        return 1;
+        return;
     lpae_trace_ropts ro = {0};
     ro.skip_bad = o->skip_bad;
     lpae_trace_reader *r = NULL;
-    unsigned n = 1;
     if (lpae_trace_reader_open(path, &ro, &r) == 0) {
         const char *v = lpae_trace_header_find(r, "gen.cpus");
         uint64_t x;
-        if (v && parse_u64(v, &x) == 0 && x >= 1)
-            n = x > 8 ? 8 : (unsigned)x;
+        if (!o->ncpus && v && parse_u64(v, &x) == 0 && x >= 1)
+            *ncpus = x > 8 ? 8 : (unsigned)x;
+        lpae_trace_fmt f = lpae_trace_reader_format(r);
+        if (o->vmas < 0)
+            *implicit = lpae_trace_header_find(r, "import") != NULL || f == LPAE_TRACE_STRACE ||
+                        f == LPAE_TRACE_FTRACE;
     }
     lpae_trace_reader_close(r);
-    return n;
 }
 
 static int add_job(lpae_replay *rp, const bench *b, job *jobs, size_t *njobs, size_t max, job j,
-                   unsigned ncpus, const lpae_cost *cost)
+                   unsigned ncpus, bool implicit_vmas, const lpae_cost *cost)
 {
     const opts *o = b->o;
     lpae_kernel_config kc;
@@ -415,6 +436,7 @@ static int add_job(lpae_replay *rp, const bench *b, job *jobs, size_t *njobs, si
         kc.hybrid_threshold = j.threshold;
     j.threshold = kc.hybrid_threshold; /* the one in effect (the kernel's default if none) */
     kc.seed = o->seed;
+    kc.implicit_vmas = implicit_vmas;
     if (*njobs >= max)
         return LPAE_ENOMEM;
     int idx = lpae_replay_add(rp, &kc);
@@ -471,7 +493,9 @@ static const char *keep_msg(trace_out *t, const char *m)
 static int run_trace(bench *b, const char *path, lpae_report_trace *rt, trace_out *to)
 {
     const opts *o = b->o;
-    unsigned ncpus = trace_cpus(o, path);
+    unsigned ncpus;
+    bool implicit;
+    trace_info(o, path, &ncpus, &implicit);
     lpae_replay *rp = NULL;
     if (lpae_replay_create(&rp))
         return die("%s: out of memory%s", path, "");
@@ -491,10 +515,10 @@ static int run_trace(bench *b, const char *path, lpae_report_trace *rt, trace_ou
             if (hyb && !o->threshold) {
                 for (size_t l = 0; l < NLADDER && !rc; l++)
                     rc = add_job(rp, b, jobs, &njobs, max, (job){c, k, ladder[l], -1, true, 0},
-                                 ncpus, b->cost[c]);
+                                 ncpus, implicit, b->cost[c]);
             } else {
                 rc = add_job(rp, b, jobs, &njobs, max, (job){c, k, o->threshold, -1, false, 0},
-                             ncpus, b->cost[c]);
+                             ncpus, implicit, b->cost[c]);
             }
             if (!o->have_sweep)
                 continue;
@@ -503,7 +527,7 @@ static int run_trace(bench *b, const char *path, lpae_report_trace *rt, trace_ou
                     continue; /* a threshold sweep only changes hybrid */
                 uint32_t thr = cost_sweep ? o->threshold : o->sweep_values[v];
                 rc = add_job(rp, b, jobs, &njobs, max, (job){c, k, thr, (int)v, false, 0}, ncpus,
-                             cost_sweep ? b->swcost[c][v] : b->cost[c]);
+                             implicit, cost_sweep ? b->swcost[c][v] : b->cost[c]);
             }
         }
     }
