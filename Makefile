@@ -17,7 +17,8 @@ PREFIX     ?= /usr/local
 CMAKE_ARGS ?=
 MAKEFLAGS  += --no-print-directory
 
-.PHONY: all deps build build-asan test demo install clean format tidy fuzz fuzz-smoke valgrind
+.PHONY: all deps build build-asan test demo install clean format tidy conformance fuzz fuzz-smoke \
+        valgrind
 
 all: build
 
@@ -74,8 +75,16 @@ fuzz: deps
 valgrind: build
 	@sh tests/valgrind.sh $(BUILD)
 
+# Differential test against QEMU's ARMv7 MMU (docs/conformance.md).
+CONF_PROBES ?= 1000000
+CONF_SEED   ?= 1
+conformance: build
+	@$(BUILD)/bin/lpae-conform --guest $(BUILD)/conformance/probe.elf --probes $(CONF_PROBES) \
+	    --seed $(CONF_SEED) --regress-dir tests/conformance/regress
+
 demo: build
-	@$(BUILD)/bin/lpaesim demo
+	@$(BUILD)/bin/lpae-bench --svg $(BUILD)/demo.svg --json $(BUILD)/demo.json bench/traces/dd_4K.lpb.gz
+	@echo "wrote $(BUILD)/demo.svg and $(BUILD)/demo.json"
 
 install: build
 	@cmake --install $(BUILD) --prefix $(PREFIX)

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Install the Debian packages lpae needs, or stop with one line saying what
-# to install. Used by `make demo` and `make test`.
+# to install. Used by `make demo` and `make test`; every package named here
+# is one that a target of the Makefile needs.
 set -u
 need=""
 have_cmd() { command -v "$1" >/dev/null 2>&1; }
@@ -12,6 +13,11 @@ have_cmd pkg-config || need="$need pkg-config"
 have_hdr gelf.h || need="$need libelf-dev"
 have_hdr cmocka.h || need="$need libcmocka-dev"
 have_hdr uthash.h || need="$need uthash-dev"
+# make test also runs the QEMU conformance slice (tests/conformance).
+have_cmd qemu-system-arm || need="$need qemu-system-arm"
+have_cmd arm-none-eabi-gcc || need="$need gcc-arm-none-eabi"
+# test_elf also loads real armhf shared objects from the cross libc.
+[ -f /usr/arm-linux-gnueabihf/lib/libc.so.6 ] || need="$need libc6-armhf-cross"
 [ -z "$need" ] && exit 0
 if [ "$(id -u)" = 0 ]; then SUDO=""; elif have_cmd sudo && sudo -n true 2>/dev/null; then SUDO="sudo -n"; else
     echo "lpae: missing packages; run: sudo apt-get install -y$need" >&2; exit 1

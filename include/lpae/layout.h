@@ -53,7 +53,15 @@ extern "C" {
 #define LPAE_LINUX_KERNEL_OFFSET_4G UINT32_C(0xF1000000) /**< KERNEL_OFFSET, kernel-in-vmalloc */
 #define LPAE_LINUX_FIX_KMAP_BEGIN 1u                     /**< after FIX_EARLYCON_MEM_BASE */
 #define LPAE_LINUX_KM_MAX_IDX 16u                        /**< kmap_local slots per CPU */
-#define LPAE_LINUX_LAST_PKMAP 512u                       /**< PTRS_PER_PTE with LPAE */
+/* Linux's AttrIndx values for LPAE (pgtable-3level-hwdef.h L_PTE_MT_* >> 2), read
+ * through its MAIR0 0xeeaa4400 / MAIR1 0xff000004 (proc-v7-3level.S). */
+#define LPAE_LINUX_ATTRINDX_UNCACHED 0u /**< Strongly-ordered */
+#define LPAE_LINUX_ATTRINDX_BUFFERABLE 1u
+#define LPAE_LINUX_ATTRINDX_WT 2u   /**< write-through */
+#define LPAE_LINUX_ATTRINDX_WB 3u   /**< write-back */
+#define LPAE_LINUX_ATTRINDX_WBWA 7u /**< write-back write-allocate: normal kernel and user memory  \
+                                     */
+#define LPAE_LINUX_LAST_PKMAP 512u  /**< PTRS_PER_PTE with LPAE */
 /** Fixmap slots between FIXADDR_START and FIXADDR_END. */
 #define LPAE_LINUX_FIX_SLOTS                                                                       \
     ((LPAE_LINUX_FIXADDR_END - LPAE_LINUX_FIXADDR_START) >> LPAE_PAGE_SHIFT)
@@ -131,7 +139,7 @@ typedef struct lpae_layout {
     lpae_split split;
     unsigned nr_cpus;
     bool four_g;
-    bool config_highmem; /**< CONFIG_HIGHMEM */
+    bool config_highmem;     /**< CONFIG_HIGHMEM */
     lpae_va_t page_offset;   /**< PAGE_OFFSET */
     lpae_va_t task_size;     /**< TASK_SIZE */
     lpae_va_t modules_vaddr; /**< MODULES_VADDR */

@@ -16,7 +16,6 @@
 
 /* Linux's AttrIndx for normal write-back write-allocate memory
  * (L_PTE_MT_WRITEALLOC, 7 << 2; MAIR1 Attr7 = 0xff in proc-v7-3level.S). */
-#define ELF_ATTRINDX_WBWA 7
 /* SH[1:0] = 0b11, inner shareable (L_PTE_SHARED on SMP). */
 #define ELF_SH_INNER 3
 

@@ -95,7 +95,7 @@ static lpae_prot seg_prot(uint32_t pf, bool user, bool ng)
     bool w = pf & PF_W;
 
     memset(&p, 0, sizeof p);
-    p.attrindx = ELF_ATTRINDX_WBWA;
+    p.attrindx = LPAE_LINUX_ATTRINDX_WBWA;
     p.sh = ELF_SH_INNER;
     p.af = true;
     p.ng = ng;
