@@ -26,12 +26,15 @@
 #include "lpae/cost.h"
 #include "lpae/elf.h"
 #include "lpae/err.h"
+#include "lpae/kernel.h"
 #include "lpae/layout.h"
 #include "lpae/machine.h"
 #include "lpae/mm.h"
 #include "lpae/pgtable.h"
 #include "lpae/phys.h"
 #include "lpae/regs.h"
+#include "lpae/replay.h"
+#include "lpae/report.h"
 #include "lpae/split.h"
 #include "lpae/tlb.h"
 #include "lpae/trace.h"
@@ -751,6 +754,9 @@ static void test_asid_layout_mm(void **state)
     E(LPAE_EINVAL, lpae_mm_fault(mm, 0x10000, 3, &flt));
     E(LPAE_EFAULT, lpae_mm_fault(mm, 0x10000, LPAE_ACC_UR, &flt)); /* no VMA */
     E(LPAE_EINVAL, lpae_mm_populate(NULL, 0x10000, 0x1000));
+    E(LPAE_EINVAL, lpae_mm_mprotect(NULL, 0x10000, 0x1000, LPAE_PROT_READ, &pages));
+    E(LPAE_EALIGN, lpae_mm_mprotect(mm, 0x10004, 0x1000, LPAE_PROT_READ, &pages));
+    E(LPAE_EINVAL, lpae_mm_mprotect(mm, 0x10000, 0x1000, 0x80000000u, &pages));
     assert_null(lpae_mm_pgtable(NULL));
     assert_null(lpae_mm_asid_ctx(NULL));
     assert_int_equal(lpae_mm_ttbr0(NULL, 1), 0);
@@ -933,6 +939,128 @@ static void test_trace(void **state)
     }
 }
 
+/* ---- kernel.h, replay.h, report.h, and mm.h's mprotect ------------------- */
+
+static void test_kernel_replay_report(void **state)
+{
+    world *w = *state;
+    lpae_kernel_config kc;
+    lpae_kernel *k = NULL;
+    lpae_strategy strat;
+    lpae_tev ev;
+    lpae_event_result er;
+    lpae_kernel_stats ks;
+    lpae_task_info ti;
+    lpae_kcpu_info ci;
+    lpae_replay *rp = NULL;
+    lpae_report rep;
+    lpae_va_t va;
+    uint64_t dg;
+    const char *msg;
+
+    assert_string_equal(lpae_strategy_name(LPAE_STRAT_COUNT), "?");
+    E(LPAE_EINVAL, lpae_strategy_parse(NULL, &strat));
+    E(LPAE_EINVAL, lpae_strategy_parse("pinned", NULL));
+    E(LPAE_EINVAL, lpae_strategy_parse("no-such-strategy", &strat));
+    (void)lpae_strategy_natural_split(LPAE_STRAT_COUNT); /* any answer, no crash */
+    assert_non_null(lpae_phase_name(LPAE_PH_COUNT));
+
+    lpae_kernel_config_init(&kc);
+    kc.cost = w->cost;
+    E(LPAE_EINVAL, lpae_kernel_create(NULL, &k));
+    E(LPAE_EINVAL, lpae_kernel_create(&kc, NULL));
+    kc.ncpus = 0;
+    E(LPAE_EINVAL, lpae_kernel_create(&kc, &k));
+    kc.ncpus = LPAE_MAX_CPUS + 1;
+    E(LPAE_EINVAL, lpae_kernel_create(&kc, &k));
+    kc.ncpus = 1;
+    kc.strategy = LPAE_STRAT_COUNT;
+    E(LPAE_EINVAL, lpae_kernel_create(&kc, &k));
+    kc.strategy = LPAE_STRAT_DIRECT; /* needs a classic split, the default is 4G/4G */
+    E(LPAE_EINVAL, lpae_kernel_create(&kc, &k));
+    assert_null(k);
+    lpae_kernel_destroy(NULL);
+    assert_null(lpae_kernel_machine(NULL));
+    E(LPAE_EINVAL, lpae_kernel_stats_get(NULL, &ks));
+    E(LPAE_EINVAL, lpae_kernel_digest(NULL, &dg));
+    E(LPAE_EINVAL, lpae_kernel_user_digest(NULL, &dg));
+    assert_null(lpae_kernel_layout(NULL));
+    assert_null(lpae_kernel_asid_allocator(NULL));
+    E(LPAE_EINVAL, lpae_kernel_kmap(NULL, 0, RAM_BASE, &va));
+    E(LPAE_EINVAL, lpae_kernel_kunmap(NULL, 0, 0));
+    E(LPAE_EINVAL, lpae_kernel_task_info(NULL, 1, &ti));
+    E(LPAE_EINVAL, lpae_kernel_cpu_info(NULL, 0, &ci));
+    memset(&ev, 0, sizeof ev);
+    E(LPAE_EINVAL, lpae_kernel_apply(NULL, &ev, &er));
+
+    kc.strategy = LPAE_STRAT_PINNED;
+    assert_int_equal(lpae_kernel_create(&kc, &k), 0);
+    E(LPAE_EINVAL, lpae_kernel_apply(k, NULL, &er));
+    E(LPAE_EINVAL, lpae_kernel_apply(k, &ev, &er)); /* kind 0 */
+    ev.kind = LPAE_TEV_EXEC;
+    ev.task = 1;
+    ev.cpu = 1; /* the configuration has one CPU */
+    E(LPAE_EINVAL, lpae_kernel_apply(k, &ev, &er));
+    E(LPAE_EINVAL, lpae_kernel_stats_get(k, NULL));
+    E(LPAE_EINVAL, lpae_kernel_digest(k, NULL));
+    E(LPAE_EINVAL, lpae_kernel_user_digest(k, NULL));
+    E(LPAE_EINVAL, lpae_kernel_kmap(k, 1, RAM_BASE, &va));
+    E(LPAE_EINVAL, lpae_kernel_kmap(k, 0, 0, &va)); /* not RAM */
+    E(LPAE_EINVAL, lpae_kernel_kmap(k, 0, RAM_BASE, NULL));
+    E(LPAE_EINVAL, lpae_kernel_kunmap(k, 1, 0));
+    {
+        const lpae_layout *kl = lpae_kernel_layout(k);
+        assert_non_null(kl);
+        /* vmalloc space is neither lowmem nor a kmap slot */
+        E(LPAE_EINVAL, lpae_kernel_kunmap(k, 0, kl->vmalloc_start));
+        /* a kmap slot with nothing mapped: unbalanced */
+        assert_int_equal(lpae_layout_kmap_va(kl, 0, 0, &va), 0);
+        E(LPAE_ESTATE, lpae_kernel_kunmap(k, 0, va));
+    }
+    E(LPAE_EINVAL, lpae_kernel_task_info(k, 1, NULL));
+    E(LPAE_ENOENT, lpae_kernel_task_info(k, 99999, &ti));
+    E(LPAE_EINVAL, lpae_kernel_cpu_info(k, 1, &ci));
+    E(LPAE_EINVAL, lpae_kernel_cpu_info(k, 0, NULL));
+    lpae_kernel_destroy(k);
+
+    E(LPAE_EINVAL, lpae_replay_create(NULL));
+    lpae_replay_destroy(NULL);
+    E(LPAE_EINVAL, lpae_replay_add(NULL, &kc));
+    assert_int_equal(lpae_replay_count(NULL), 0);
+    E(LPAE_EINVAL, lpae_replay_run(NULL, NULL, NULL, NULL));
+    E(LPAE_EINVAL, lpae_replay_run_path(NULL, "x", NULL, NULL, NULL));
+    E(LPAE_EINVAL, lpae_replay_status(NULL, 0, &msg));
+    E(LPAE_EINVAL, lpae_replay_stats(NULL, 0, &ks));
+    assert_null(lpae_replay_kernel(NULL, 0));
+    assert_int_equal(lpae_replay_mem(NULL), 0);
+    assert_int_equal(lpae_replay_create(&rp), 0);
+    E(LPAE_EINVAL, lpae_replay_add(rp, NULL));
+    kc.ncpus = 0;
+    assert_true(lpae_replay_add(rp, &kc) < 0);
+    assert_int_equal(lpae_replay_count(rp), 0);
+    E(LPAE_EINVAL, lpae_replay_run(rp, NULL, NULL, NULL));
+    E(LPAE_EINVAL, lpae_replay_run_path(rp, NULL, NULL, NULL, NULL));
+    E(LPAE_EIO, lpae_replay_run_path(rp, "/nonexistent/t.lpb", NULL, NULL, NULL));
+    E(LPAE_EINVAL, lpae_replay_status(rp, 0, &msg));
+    E(LPAE_EINVAL, lpae_replay_stats(rp, 0, &ks));
+    assert_null(lpae_replay_kernel(rp, 0));
+    lpae_replay_destroy(rp);
+
+    assert_string_equal(lpae_report_mech_name(LPAE_RM_COUNT), "?");
+    memset(&ks, 0, sizeof ks);
+    assert_int_equal(lpae_report_mech_cycles(NULL, LPAE_RM_TLB), 0);
+    assert_int_equal(lpae_report_mech_cycles(&ks, LPAE_RM_COUNT), 0);
+    memset(&rep, 0, sizeof rep);
+    E(LPAE_EINVAL, lpae_report_table(NULL, &rep));
+    E(LPAE_EINVAL, lpae_report_table(stdout, NULL));
+    E(LPAE_EINVAL, lpae_report_csv(NULL, &rep));
+    E(LPAE_EINVAL, lpae_report_csv(stdout, NULL));
+    E(LPAE_EINVAL, lpae_report_json(NULL, &rep));
+    E(LPAE_EINVAL, lpae_report_json(stdout, NULL));
+    E(LPAE_EINVAL, lpae_report_svg(NULL, &rep));
+    E(LPAE_EINVAL, lpae_report_svg(stdout, NULL));
+}
+
 /* ---- coverage -------------------------------------------------------------- */
 
 static char *slurp(const char *path)
@@ -1017,6 +1145,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_asid_layout_mm, world_setup, world_teardown),
         cmocka_unit_test_setup_teardown(test_elf, world_setup, world_teardown),
         cmocka_unit_test(test_trace),
+        cmocka_unit_test_setup_teardown(test_kernel_replay_report, world_setup, world_teardown),
         cmocka_unit_test(test_every_api_is_covered),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
