@@ -1784,6 +1784,7 @@ static void load_into_mm(void **state)
     unsigned char buf[0x2300];
 
     machine_init(&m, "VMSPLIT_3G", UINT64_C(64) << 20);
+    memset(&sc, 0, sizeof sc);
     sc.phys = m.phys;
     sc.layout = &m.lay;
     assert_int_equal(lpae_mmsys_create(&sc, &sys), 0);
@@ -1974,6 +1975,7 @@ static void real_armhf_libc(void **state)
             lpae_elf_report r;
             lpae_elf_diag d;
             machine_init(&m, "VMSPLIT_3G", UINT64_C(64) << 20);
+            memset(&sc, 0, sizeof sc);
             sc.phys = m.phys;
             sc.layout = &m.lay;
             assert_int_equal(lpae_mmsys_create(&sc, &sys), 0);

@@ -183,6 +183,7 @@ static int machine_init(struct layout_machine *m, const lpae_layout *lay, uint64
     c.tsz = lay->split.t1sz;
     if (!rc)
         rc = lpae_pgtable_create(&c, &m->kern1);
+    memset(&sc, 0, sizeof sc);
     sc.phys = m->phys;
     sc.layout = lay;
     if (!rc)
