@@ -1,0 +1,601 @@
+/* SPDX-License-Identifier: MIT */
+/* Event names, checks, and the one-line text and 32-byte binary encodings. */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lpae/err.h"
+#include "trace/internal.h"
+
+static const char *const kind_names[] = {
+    [LPAE_TEV_SWITCH] = "switch",
+    [LPAE_TEV_SYS_ENTER] = "sys_enter",
+    [LPAE_TEV_SYS_EXIT] = "sys_exit",
+    [LPAE_TEV_COPY_FROM_USER] = "copy_from_user",
+    [LPAE_TEV_COPY_TO_USER] = "copy_to_user",
+    [LPAE_TEV_GET_USER] = "get_user",
+    [LPAE_TEV_PUT_USER] = "put_user",
+    [LPAE_TEV_STRNCPY_FROM_USER] = "strncpy_from_user",
+    [LPAE_TEV_CLEAR_USER] = "clear_user",
+    [LPAE_TEV_MMAP] = "mmap",
+    [LPAE_TEV_MUNMAP] = "munmap",
+    [LPAE_TEV_BRK] = "brk",
+    [LPAE_TEV_MPROTECT] = "mprotect",
+    [LPAE_TEV_FORK] = "fork",
+    [LPAE_TEV_EXEC] = "exec",
+    [LPAE_TEV_EXIT] = "exit",
+    [LPAE_TEV_FAULT] = "fault",
+    [LPAE_TEV_TOUCH] = "touch",
+};
+
+static const char *const kbuf_names[] = {
+    [LPAE_KBUF_ADDR] = "addr",   [LPAE_KBUF_PAGECACHE] = "pagecache", [LPAE_KBUF_SLAB] = "slab",
+    [LPAE_KBUF_STACK] = "stack", [LPAE_KBUF_VMALLOC] = "vmalloc",     [LPAE_KBUF_PAGE] = "page",
+};
+
+const char *lpae_tev_kind_name(unsigned kind)
+{
+    if (kind < LPAE_TEV_KIND_MIN || kind > LPAE_TEV_KIND_MAX)
+        return NULL;
+    return kind_names[kind];
+}
+
+const char *lpae_kbuf_name(unsigned kbuf)
+{
+    return kbuf <= LPAE_KBUF_MAX ? kbuf_names[kbuf] : NULL;
+}
+
+/* Keys of the text format, as bits. */
+enum {
+    K_PREV,
+    K_SYS,
+    K_RET,
+    K_ADDR,
+    K_LEN,
+    K_KBUF,
+    K_KADDR,
+    K_SIZE,
+    K_PROT,
+    K_MAP,
+    K_CHILD,
+    K_THREAD,
+    K_STATUS,
+    K_ACCESS,
+    K_MODE,
+    K_COUNT
+};
+static const char *const key_names[K_COUNT] = {
+    "prev", "sys", "ret",   "addr",   "len",    "kbuf",   "kaddr", "size",
+    "prot", "map", "child", "thread", "status", "access", "mode",
+};
+#define B(k) (1u << (k))
+
+struct kind_keys {
+    unsigned allowed, required;
+};
+static const struct kind_keys kind_keys[LPAE_TEV_KIND_MAX + 1] = {
+    [LPAE_TEV_SWITCH] = {B(K_PREV), 0},
+    [LPAE_TEV_SYS_ENTER] = {B(K_SYS), B(K_SYS)},
+    [LPAE_TEV_SYS_EXIT] = {B(K_SYS) | B(K_RET), B(K_SYS) | B(K_RET)},
+    [LPAE_TEV_COPY_FROM_USER] = {B(K_ADDR) | B(K_LEN) | B(K_KBUF) | B(K_KADDR),
+                                 B(K_ADDR) | B(K_LEN)},
+    [LPAE_TEV_COPY_TO_USER] = {B(K_ADDR) | B(K_LEN) | B(K_KBUF) | B(K_KADDR), B(K_ADDR) | B(K_LEN)},
+    [LPAE_TEV_GET_USER] = {B(K_ADDR) | B(K_SIZE), B(K_ADDR) | B(K_SIZE)},
+    [LPAE_TEV_PUT_USER] = {B(K_ADDR) | B(K_SIZE), B(K_ADDR) | B(K_SIZE)},
+    [LPAE_TEV_STRNCPY_FROM_USER] = {B(K_ADDR) | B(K_LEN) | B(K_KBUF) | B(K_KADDR),
+                                    B(K_ADDR) | B(K_LEN)},
+    [LPAE_TEV_CLEAR_USER] = {B(K_ADDR) | B(K_LEN), B(K_ADDR) | B(K_LEN)},
+    [LPAE_TEV_MMAP] = {B(K_ADDR) | B(K_LEN) | B(K_PROT) | B(K_MAP),
+                       B(K_ADDR) | B(K_LEN) | B(K_PROT)},
+    [LPAE_TEV_MUNMAP] = {B(K_ADDR) | B(K_LEN), B(K_ADDR) | B(K_LEN)},
+    [LPAE_TEV_BRK] = {B(K_ADDR), B(K_ADDR)},
+    [LPAE_TEV_MPROTECT] = {B(K_ADDR) | B(K_LEN) | B(K_PROT), B(K_ADDR) | B(K_LEN) | B(K_PROT)},
+    [LPAE_TEV_FORK] = {B(K_CHILD) | B(K_THREAD), B(K_CHILD)},
+    [LPAE_TEV_EXEC] = {0, 0},
+    [LPAE_TEV_EXIT] = {B(K_STATUS), B(K_STATUS)},
+    [LPAE_TEV_FAULT] = {B(K_ADDR) | B(K_ACCESS) | B(K_MODE), B(K_ADDR) | B(K_ACCESS)},
+    [LPAE_TEV_TOUCH] = {B(K_ADDR) | B(K_LEN) | B(K_ACCESS), B(K_ADDR) | B(K_LEN) | B(K_ACCESS)},
+};
+
+static bool is_copy(unsigned k)
+{
+    return k == LPAE_TEV_COPY_FROM_USER || k == LPAE_TEV_COPY_TO_USER ||
+           k == LPAE_TEV_STRNCPY_FROM_USER;
+}
+
+int lpae_tev_check(const lpae_tev *ev, const char **why)
+{
+    const char *dummy;
+    if (!why)
+        why = &dummy;
+    if (!ev) {
+        *why = "NULL event";
+        return LPAE_EINVAL;
+    }
+    unsigned k = ev->kind;
+    if (k < LPAE_TEV_KIND_MIN || k > LPAE_TEV_KIND_MAX) {
+        *why = "unknown event kind";
+        return LPAE_EINVAL;
+    }
+    unsigned used = kind_keys[k].allowed;
+    if (ev->kbuf && !is_copy(k)) {
+        *why = "kbuf set on an event that is not a copy";
+        return LPAE_EINVAL;
+    }
+    if (ev->kbuf > LPAE_KBUF_MAX) {
+        *why = "unknown kernel-buffer kind";
+        return LPAE_EINVAL;
+    }
+    if (ev->kaddr && !(used & B(K_KADDR))) {
+        *why = "kaddr set on an event that is not a copy";
+        return LPAE_EINVAL;
+    }
+    if (ev->addr && !(used & B(K_ADDR))) {
+        *why = "addr set on an event that has no address";
+        return LPAE_EINVAL;
+    }
+    if (ev->len && !(used & (B(K_LEN) | B(K_SIZE)))) {
+        *why = "len set on an event that has no length";
+        return LPAE_EINVAL;
+    }
+    if (ev->sysno && !(used & B(K_SYS))) {
+        *why = "sysno set on an event that is not a syscall";
+        return LPAE_EINVAL;
+    }
+    if (ev->ret && !(used & (B(K_RET) | B(K_STATUS)))) {
+        *why = "ret set on an event that has no return value";
+        return LPAE_EINVAL;
+    }
+    if (ev->arg && !(used & (B(K_PREV) | B(K_CHILD)))) {
+        *why = "arg set on an event that names no second task";
+        return LPAE_EINVAL;
+    }
+    unsigned fmask = 0;
+    switch (k) {
+    case LPAE_TEV_MMAP:
+        fmask = 7u | LPAE_MAP_SHARED | LPAE_MAP_ANON | LPAE_MAP_FIXED;
+        break;
+    case LPAE_TEV_MPROTECT:
+        fmask = 7u;
+        break;
+    case LPAE_TEV_FORK:
+        fmask = LPAE_TEVF_THREAD;
+        break;
+    case LPAE_TEV_FAULT:
+        fmask = 7u | LPAE_TEVF_KERNEL;
+        break;
+    case LPAE_TEV_TOUCH:
+        fmask = 7u;
+        break;
+    default:
+        break;
+    }
+    if (ev->flags & ~fmask) {
+        *why = "flag bit not defined for this event kind";
+        return LPAE_EINVAL;
+    }
+    if ((k == LPAE_TEV_FAULT || k == LPAE_TEV_TOUCH) && __builtin_popcount(ev->flags & 7u) != 1) {
+        *why = "access must be exactly one of read, write, exec";
+        return LPAE_EINVAL;
+    }
+    if (k == LPAE_TEV_GET_USER || k == LPAE_TEV_PUT_USER) {
+        if (ev->len != 1 && ev->len != 2 && ev->len != 4 && ev->len != 8) {
+            *why = "size must be 1, 2, 4 or 8";
+            return LPAE_EINVAL;
+        }
+    }
+    if ((uint64_t)ev->addr + ev->len > (UINT64_C(1) << 32)) {
+        *why = "addr + len wraps past 4 GiB";
+        return LPAE_EINVAL;
+    }
+    *why = "";
+    return LPAE_OK;
+}
+
+/* ---- binary ------------------------------------------------------------- */
+static void put32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+void tr_bin_encode(const lpae_tev *ev, uint8_t out[LPAE_TEV_SIZE])
+{
+    out[0] = ev->kind;
+    out[1] = ev->cpu;
+    out[2] = ev->flags;
+    out[3] = ev->kbuf;
+    put32(out + 4, ev->task);
+    put32(out + 8, ev->addr);
+    put32(out + 12, ev->len);
+    put32(out + 16, ev->kaddr);
+    put32(out + 20, ev->sysno);
+    put32(out + 24, (uint32_t)ev->ret);
+    put32(out + 28, ev->arg);
+}
+
+void tr_bin_decode(const uint8_t in[LPAE_TEV_SIZE], lpae_tev *ev)
+{
+    ev->kind = in[0];
+    ev->cpu = in[1];
+    ev->flags = in[2];
+    ev->kbuf = in[3];
+    ev->task = get32(in + 4);
+    ev->addr = get32(in + 8);
+    ev->len = get32(in + 12);
+    ev->kaddr = get32(in + 16);
+    ev->sysno = get32(in + 20);
+    ev->ret = (int32_t)get32(in + 24);
+    ev->arg = get32(in + 28);
+}
+
+/* ---- text ---------------------------------------------------------------- */
+static void prot_str(unsigned f, char out[4])
+{
+    out[0] = (f & LPAE_PROT_READ) ? 'r' : '-';
+    out[1] = (f & LPAE_PROT_WRITE) ? 'w' : '-';
+    out[2] = (f & LPAE_PROT_EXEC) ? 'x' : '-';
+    out[3] = 0;
+}
+
+static const char *access_str(unsigned f)
+{
+    return (f & LPAE_TEVF_WRITE) ? "write" : (f & LPAE_TEVF_EXEC) ? "exec" : "read";
+}
+
+static int sys_str(uint32_t nr, char *buf, size_t n)
+{
+    const char *s = lpae_sysno_name(nr);
+    if (s)
+        return snprintf(buf, n, "%s", s);
+    if (nr == LPAE_SYSNO_NONE)
+        return snprintf(buf, n, "none");
+    return snprintf(buf, n, "%" PRIu32, nr);
+}
+
+int tr_text_format(const lpae_tev *ev, char *buf, size_t n)
+{
+    int o = snprintf(buf, n, "%u %" PRIu32 " %s", ev->cpu, ev->task, kind_names[ev->kind]);
+    if (o < 0 || (size_t)o >= n)
+        return -1;
+    char *p = buf + o;
+    size_t left = n - (size_t)o;
+    char sys[32], prot[4];
+    int m = 0;
+    switch (ev->kind) {
+    case LPAE_TEV_SWITCH:
+        m = ev->arg ? snprintf(p, left, " prev=%" PRIu32, ev->arg) : 0;
+        break;
+    case LPAE_TEV_SYS_ENTER:
+        sys_str(ev->sysno, sys, sizeof sys);
+        m = snprintf(p, left, " sys=%s", sys);
+        break;
+    case LPAE_TEV_SYS_EXIT:
+        sys_str(ev->sysno, sys, sizeof sys);
+        m = snprintf(p, left, " sys=%s ret=%" PRId32, sys, ev->ret);
+        break;
+    case LPAE_TEV_COPY_FROM_USER:
+    case LPAE_TEV_COPY_TO_USER:
+    case LPAE_TEV_STRNCPY_FROM_USER:
+        m = snprintf(p, left, " addr=0x%08" PRIx32 " len=%" PRIu32 " kbuf=%s", ev->addr, ev->len,
+                     kbuf_names[ev->kbuf]);
+        if (m >= 0 && ev->kaddr && (size_t)m < left)
+            m += snprintf(p + m, left - (size_t)m, " kaddr=0x%08" PRIx32, ev->kaddr);
+        break;
+    case LPAE_TEV_GET_USER:
+    case LPAE_TEV_PUT_USER:
+        m = snprintf(p, left, " addr=0x%08" PRIx32 " size=%" PRIu32, ev->addr, ev->len);
+        break;
+    case LPAE_TEV_CLEAR_USER:
+    case LPAE_TEV_MUNMAP:
+        m = snprintf(p, left, " addr=0x%08" PRIx32 " len=%" PRIu32, ev->addr, ev->len);
+        break;
+    case LPAE_TEV_MMAP:
+        prot_str(ev->flags, prot);
+        m = snprintf(p, left, " addr=0x%08" PRIx32 " len=%" PRIu32 " prot=%s map=%s%s%s", ev->addr,
+                     ev->len, prot, (ev->flags & LPAE_MAP_SHARED) ? "shared" : "private",
+                     (ev->flags & LPAE_MAP_ANON) ? ",anon" : "",
+                     (ev->flags & LPAE_MAP_FIXED) ? ",fixed" : "");
+        break;
+    case LPAE_TEV_MPROTECT:
+        prot_str(ev->flags, prot);
+        m = snprintf(p, left, " addr=0x%08" PRIx32 " len=%" PRIu32 " prot=%s", ev->addr, ev->len,
+                     prot);
+        break;
+    case LPAE_TEV_BRK:
+        m = snprintf(p, left, " addr=0x%08" PRIx32, ev->addr);
+        break;
+    case LPAE_TEV_FORK:
+        m = snprintf(p, left, " child=%" PRIu32 "%s", ev->arg,
+                     (ev->flags & LPAE_TEVF_THREAD) ? " thread=1" : "");
+        break;
+    case LPAE_TEV_EXEC:
+        break;
+    case LPAE_TEV_EXIT:
+        m = snprintf(p, left, " status=%" PRId32, ev->ret);
+        break;
+    case LPAE_TEV_FAULT:
+        m = snprintf(p, left, " addr=0x%08" PRIx32 " access=%s mode=%s", ev->addr,
+                     access_str(ev->flags), (ev->flags & LPAE_TEVF_KERNEL) ? "kernel" : "user");
+        break;
+    case LPAE_TEV_TOUCH:
+        m = snprintf(p, left, " addr=0x%08" PRIx32 " len=%" PRIu32 " access=%s", ev->addr, ev->len,
+                     access_str(ev->flags));
+        break;
+    default:
+        return -1;
+    }
+    if (m < 0 || (size_t)m >= left)
+        return -1;
+    return o + m;
+}
+
+bool tr_parse_u64(const char *s, uint64_t *out)
+{
+    if (!s)
+        return false;
+    int base = 10;
+    const char *d = s;
+    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+        base = 16;
+        d = s + 2;
+    }
+    /* strtoull would accept a sign or leading blanks: insist on a digit. */
+    if (base == 16 ? !isxdigit((unsigned char)d[0]) : !isdigit((unsigned char)d[0]))
+        return false;
+    errno = 0;
+    char *end;
+    unsigned long long v = strtoull(d, &end, base);
+    if (*end || errno == ERANGE)
+        return false;
+    *out = v;
+    return true;
+}
+
+bool tr_parse_i64(const char *s, int64_t *out)
+{
+    if (!s || !*s)
+        return false;
+    bool neg = *s == '-';
+    uint64_t v;
+    if (!tr_parse_u64(s + neg, &v))
+        return false;
+    if (neg ? v > (uint64_t)INT64_MAX + 1 : v > (uint64_t)INT64_MAX)
+        return false;
+    *out = neg ? (int64_t)(0 - v) : (int64_t)v;
+    return true;
+}
+
+static bool parse_u32(const char *s, uint32_t *out)
+{
+    uint64_t v;
+    if (!tr_parse_u64(s, &v) || v > UINT32_MAX)
+        return false;
+    *out = (uint32_t)v;
+    return true;
+}
+
+static bool parse_prot(const char *s, unsigned *f)
+{
+    if (strlen(s) != 3)
+        return false;
+    unsigned v = 0;
+    if (s[0] == 'r')
+        v |= LPAE_PROT_READ;
+    else if (s[0] != '-')
+        return false;
+    if (s[1] == 'w')
+        v |= LPAE_PROT_WRITE;
+    else if (s[1] != '-')
+        return false;
+    if (s[2] == 'x')
+        v |= LPAE_PROT_EXEC;
+    else if (s[2] != '-')
+        return false;
+    *f = v;
+    return true;
+}
+
+static bool parse_map(char *s, unsigned *f)
+{
+    unsigned v = 0;
+    bool seen_type = false;
+    char *save = NULL;
+    for (char *t = strtok_r(s, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        if (!strcmp(t, "shared") || !strcmp(t, "private")) {
+            if (seen_type)
+                return false;
+            seen_type = true;
+            if (t[0] == 's')
+                v |= LPAE_MAP_SHARED;
+        } else if (!strcmp(t, "anon")) {
+            v |= LPAE_MAP_ANON;
+        } else if (!strcmp(t, "fixed")) {
+            v |= LPAE_MAP_FIXED;
+        } else {
+            return false;
+        }
+    }
+    *f = v;
+    return true;
+}
+
+static bool parse_access(const char *s, unsigned *f)
+{
+    if (!strcmp(s, "read"))
+        *f = LPAE_TEVF_READ;
+    else if (!strcmp(s, "write"))
+        *f = LPAE_TEVF_WRITE;
+    else if (!strcmp(s, "exec"))
+        *f = LPAE_TEVF_EXEC;
+    else
+        return false;
+    return true;
+}
+
+static bool parse_sys(const char *s, uint32_t *nr)
+{
+    if (!strcmp(s, "none")) {
+        *nr = LPAE_SYSNO_NONE;
+        return true;
+    }
+    if (s[0] >= '0' && s[0] <= '9')
+        return parse_u32(s, nr) && *nr != LPAE_SYSNO_NONE;
+    *nr = lpae_sysno_from_name(s);
+    return *nr != LPAE_SYSNO_NONE;
+}
+
+static char *next_tok(char **p)
+{
+    char *s = *p;
+    while (*s == ' ' || *s == '\t')
+        s++;
+    if (!*s) {
+        *p = s;
+        return NULL;
+    }
+    char *t = s;
+    while (*s && *s != ' ' && *s != '\t')
+        s++;
+    if (*s)
+        *s++ = 0;
+    *p = s;
+    return t;
+}
+
+int tr_text_parse(char *line, lpae_tev *ev, char *why, size_t whylen)
+{
+    memset(ev, 0, sizeof *ev);
+    char *p = line;
+    char *tcpu = next_tok(&p), *ttask = next_tok(&p), *tkind = next_tok(&p);
+    uint32_t v;
+    if (!tcpu || !ttask || !tkind) {
+        snprintf(why, whylen, "expected 'CPU TASK KIND [key=value...]'");
+        return LPAE_EPARSE;
+    }
+    if (!parse_u32(tcpu, &v) || v > 255) {
+        snprintf(why, whylen, "expected a CPU number 0..255, got '%.40s'", tcpu);
+        return LPAE_EPARSE;
+    }
+    ev->cpu = (uint8_t)v;
+    if (!parse_u32(ttask, &ev->task)) {
+        snprintf(why, whylen, "expected a task id (32-bit), got '%.40s'", ttask);
+        return LPAE_EPARSE;
+    }
+    unsigned k = 0;
+    for (unsigned i = LPAE_TEV_KIND_MIN; i <= LPAE_TEV_KIND_MAX; i++)
+        if (!strcmp(tkind, kind_names[i]))
+            k = i;
+    if (!k) {
+        snprintf(why, whylen, "unknown event kind '%.40s'", tkind);
+        return LPAE_EPARSE;
+    }
+    ev->kind = (uint8_t)k;
+    unsigned seen = 0;
+    for (char *t = next_tok(&p); t; t = next_tok(&p)) {
+        char *eq = strchr(t, '=');
+        if (!eq || eq == t) {
+            snprintf(why, whylen, "expected key=value, got '%.40s'", t);
+            return LPAE_EPARSE;
+        }
+        *eq = 0;
+        char *val = eq + 1;
+        int key = -1;
+        for (int i = 0; i < K_COUNT; i++)
+            if (!strcmp(t, key_names[i]))
+                key = i;
+        if (key < 0 || !(kind_keys[k].allowed & B(key))) {
+            snprintf(why, whylen, "key '%.20s' is not valid for %s", t, kind_names[k]);
+            return LPAE_EPARSE;
+        }
+        if (seen & B(key)) {
+            snprintf(why, whylen, "key '%s' given twice", t);
+            return LPAE_EPARSE;
+        }
+        seen |= B(key);
+        bool ok = true;
+        unsigned f = 0;
+        int64_t sv;
+        switch (key) {
+        case K_PREV:
+        case K_CHILD:
+            ok = parse_u32(val, &ev->arg);
+            break;
+        case K_SYS:
+            ok = parse_sys(val, &ev->sysno);
+            break;
+        case K_RET:
+        case K_STATUS:
+            ok = tr_parse_i64(val, &sv) && sv >= INT32_MIN && sv <= INT32_MAX;
+            ev->ret = (int32_t)sv;
+            break;
+        case K_ADDR:
+            ok = parse_u32(val, &ev->addr);
+            break;
+        case K_LEN:
+        case K_SIZE:
+            ok = parse_u32(val, &ev->len);
+            break;
+        case K_KADDR:
+            ok = parse_u32(val, &ev->kaddr);
+            break;
+        case K_KBUF:
+            ok = false;
+            for (unsigned i = 0; i <= LPAE_KBUF_MAX; i++)
+                if (!strcmp(val, kbuf_names[i])) {
+                    ev->kbuf = (uint8_t)i;
+                    ok = true;
+                }
+            break;
+        case K_PROT:
+            ok = parse_prot(val, &f);
+            ev->flags |= (uint8_t)f;
+            break;
+        case K_MAP:
+            ok = parse_map(val, &f);
+            ev->flags |= (uint8_t)f;
+            break;
+        case K_THREAD:
+            ok = !strcmp(val, "0") || !strcmp(val, "1");
+            if (val[0] == '1')
+                ev->flags |= LPAE_TEVF_THREAD;
+            break;
+        case K_ACCESS:
+            ok = parse_access(val, &f);
+            ev->flags |= (uint8_t)f;
+            break;
+        case K_MODE:
+            ok = !strcmp(val, "user") || !strcmp(val, "kernel");
+            if (val[0] == 'k')
+                ev->flags |= LPAE_TEVF_KERNEL;
+            break;
+        default:
+            ok = false;
+        }
+        if (!ok) {
+            snprintf(why, whylen, "bad value '%.40s' for key '%s'", val, t);
+            return LPAE_EPARSE;
+        }
+    }
+    unsigned missing = kind_keys[k].required & ~seen;
+    if (missing) {
+        int key = __builtin_ctz(missing);
+        snprintf(why, whylen, "%s needs key '%s'", kind_names[k], key_names[key]);
+        return LPAE_EPARSE;
+    }
+    const char *reason;
+    if (lpae_tev_check(ev, &reason)) {
+        snprintf(why, whylen, "%s", reason);
+        return LPAE_EPARSE;
+    }
+    return LPAE_OK;
+}
