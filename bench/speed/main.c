@@ -17,7 +17,7 @@
  *     traces of 10 MB, and with --big 100 MB, with --huge 1 GB.
  *
  * usage: speed [--runs N] [--preset NAME] [--big] [--huge] [--tmpdir DIR]
- *              [--json FILE] [--quick]
+ *              [--json FILE] [--quick] [--only xlate|floor|memory]
  *        speed --child-read FILE   (internal: read FILE, print events)
  */
 #include <errno.h>
@@ -55,6 +55,7 @@ typedef struct bench {
     const char *preset;
     const char *tmpdir;
     bool big, huge, quick;
+    const char *only; /* NULL: every section */
     row rows[MAX_ROWS];
     unsigned nrows;
     char dir[512];
@@ -509,7 +510,7 @@ static void write_json(bench *b, const char *path)
 static void usage(void)
 {
     fprintf(stderr, "usage: speed [--runs N] [--preset NAME] [--big] [--huge] [--tmpdir DIR] "
-                    "[--json FILE|-] [--quick]\n");
+                    "[--json FILE|-] [--quick] [--only xlate|floor|memory]\n");
     exit(2);
 }
 
@@ -539,6 +540,10 @@ int main(int argc, char **argv)
             b.big = true;
         } else if (!strcmp(a, "--huge")) {
             b.huge = true;
+        } else if (!strcmp(a, "--only") && i + 1 < argc) {
+            b.only = argv[++i];
+            if (strcmp(b.only, "xlate") && strcmp(b.only, "floor") && strcmp(b.only, "memory"))
+                usage();
         } else if (!strcmp(a, "--quick")) {
             b.quick = true;
         } else {
@@ -556,9 +561,12 @@ int main(int argc, char **argv)
     b.out = json && !strcmp(json, "-") ? stderr : stdout;
     machine_info(b.out, false);
     fprintf(b.out, "preset %s, median of %u runs\n", b.preset, b.runs);
-    bench_translations(&b);
-    bench_floor(&b);
-    bench_memory(&b);
+    if (!b.only || !strcmp(b.only, "xlate"))
+        bench_translations(&b);
+    if (!b.only || !strcmp(b.only, "floor"))
+        bench_floor(&b);
+    if (!b.only || !strcmp(b.only, "memory"))
+        bench_memory(&b);
     rmdir(b.dir);
     if (json)
         write_json(&b, json);
