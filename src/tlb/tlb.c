@@ -19,10 +19,9 @@ static void key_invalid(tlb_key *k)
 
 unsigned lpae_tlb_piece_shift(uint32_t sizes, unsigned leaf_shift)
 {
-    for (unsigned s = leaf_shift < 31 ? leaf_shift + 1 : 32; s-- > 0;)
-        if (sizes & (1u << s))
-            return s;
-    return 0;
+    /* the highest held size at or below leaf_shift */
+    uint32_t m = leaf_shift >= 31 ? sizes : sizes & ((UINT32_C(2) << leaf_shift) - 1);
+    return m ? 31u - (unsigned)__builtin_clz(m) : 0;
 }
 
 int lpae_tlb_create(const lpae_tlb_config *cfg, lpae_tlb **out)

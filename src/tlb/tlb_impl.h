@@ -62,7 +62,7 @@ static inline void tlb_hit(lpae_tlb *t, size_t idx)
     t->st.hits++; /* lookups are derived (hits + misses) */
     /* LRU stamps are laid out like the slots: no division on the common path */
     if (t->repl.policy == LPAE_REPL_LRU)
-        t->repl.stamp[idx] = ++t->repl.clock;
+        repl_lru_touch(&t->repl, idx);
     else if (t->repl.policy == LPAE_REPL_PLRU)
         repl_touch(&t->repl, (uint32_t)(idx / t->ways), (uint32_t)(idx % t->ways));
 }
