@@ -76,39 +76,47 @@ void repl_reset(repl_state *r, uint32_t sets, uint64_t seed)
 
 void repl_cand_drop(repl_state *r, uint64_t idx)
 {
+    /* candidates are kept descending: the victim, dropped by the fill that
+     * follows it, is the last one */
     uint32_t set = (uint32_t)(idx / r->ways), way = (uint32_t)(idx % r->ways);
     uint16_t *c = r->cand + (size_t)set * REPL_CAND;
-    unsigned n = r->ncand[set], i = 0;
-    while (i < n && c[i] != way)
-        i++;
+    unsigned n = r->ncand[set], i = n - 1;
+    while (i > 0 && c[i] != way)
+        i--;
     for (; i + 1 < n; i++)
         c[i] = c[i + 1];
     r->ncand[set] = (uint8_t)(n - 1);
     r->incand[idx] = 0;
 }
 
-/* Scan a set for its REPL_CAND smallest (stamp, way), ascending. */
+/* Scan a set for its REPL_CAND smallest (stamp, way); store them descending. */
 static void cand_fill(repl_state *r, uint32_t set)
 {
     const uint64_t *s = r->stamp + (uint64_t)set * r->ways;
-    uint16_t *c = r->cand + (size_t)set * REPL_CAND;
+    uint16_t c[REPL_CAND];
+    uint64_t cv[REPL_CAND]; /* their stamps, kept beside them */
     unsigned n = 0;
     for (uint32_t w = 0; w < r->ways; w++) {
         uint64_t v = s[w];
         /* ways come in ascending order, so an equal stamp sorts after */
-        if (n == REPL_CAND && v >= s[c[n - 1]])
+        if (n == REPL_CAND && v >= cv[n - 1])
             continue;
         unsigned i = n < REPL_CAND ? n++ : n - 1;
-        while (i > 0 && s[c[i - 1]] > v) {
+        while (i > 0 && cv[i - 1] > v) {
             c[i] = c[i - 1];
+            cv[i] = cv[i - 1];
             i--;
         }
         c[i] = (uint16_t)w;
+        cv[i] = v;
     }
     r->ncand[set] = (uint8_t)n;
+    uint16_t *dst = r->cand + (size_t)set * REPL_CAND;
     uint8_t *in = r->incand + (uint64_t)set * r->ways;
-    for (unsigned i = 0; i < n; i++)
+    for (unsigned i = 0; i < n; i++) {
+        dst[n - 1 - i] = c[i];
         in[c[i]] = 1;
+    }
 }
 
 uint32_t repl_victim(repl_state *r, uint32_t set)
@@ -118,7 +126,7 @@ uint32_t repl_victim(repl_state *r, uint32_t set)
         if (r->incand) {
             if (!r->ncand[set])
                 cand_fill(r, set);
-            return r->cand[(size_t)set * REPL_CAND];
+            return r->cand[(size_t)set * REPL_CAND + r->ncand[set] - 1u];
         }
         const uint64_t *s = r->stamp + (uint64_t)set * r->ways;
         uint32_t best = 0;

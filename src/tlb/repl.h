@@ -11,8 +11,8 @@
 
 /* LRU with at least REPL_CAND_MIN_WAYS ways keeps, per set, up to
  * REPL_CAND victim candidates: the ways with the smallest (stamp, way) at
- * the last scan, ascending, minus the ways touched since. A touched way's
- * stamp exceeds every untouched one, so the first candidate is always the
+ * the last scan, minus the ways touched since. A touched way's stamp
+ * exceeds every untouched one, so the smallest candidate is always the
  * least recently used way, the answer a full scan would give; the scan runs
  * again only when the candidates are used up. */
 #define REPL_CAND 8
@@ -25,7 +25,7 @@ typedef struct repl_state {
     uint64_t clock;  /* LRU time */
     uint64_t *stamp; /* LRU: last-use time per way (sets * ways) */
     uint8_t *incand; /* LRU candidates: 1 per slot while it is a candidate (NULL: no candidates) */
-    uint16_t *cand;  /* LRU candidates: REPL_CAND ways per set, ascending */
+    uint16_t *cand;  /* LRU candidates: REPL_CAND ways per set, descending (victim last) */
     uint8_t *ncand;  /* LRU candidates: count per set */
     uint64_t *plru;  /* PLRU: tree bits per set; bit n-1 is node n (heap order) */
     uint32_t *rr;    /* round-robin: next victim per set */
