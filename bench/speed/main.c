@@ -17,7 +17,9 @@
  *     traces of 10 MB, and with --big 100 MB, with --huge 1 GB.
  *
  * usage: speed [--runs N] [--preset NAME] [--big] [--huge] [--tmpdir DIR]
- *              [--json FILE] [--quick] [--only xlate|floor|memory]
+ *              [--json FILE] [--quick] [--only xlate|floor|memory] [--case N]
+ * --case N runs only translation measurement N (0 fast path .. 5 checker
+ * on), for profiling one path under callgrind.
  *        speed --child-read FILE   (internal: read FILE, print events)
  */
 #include <errno.h>
@@ -56,6 +58,7 @@ typedef struct bench {
     const char *tmpdir;
     bool big, huge, quick;
     const char *only; /* NULL: every section */
+    int xcase;        /* --case N: only translation case N (for profiling), else -1 */
     row rows[MAX_ROWS];
     unsigned nrows;
     char dir[512];
@@ -259,11 +262,17 @@ static void bench_translations(bench *b)
     };
     double v[MAX_RUNS];
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        if (b->xcase >= 0 && (size_t)b->xcase != c)
+            continue;
         unsigned n = b->quick ? cases[c].n / 10 : cases[c].n;
         xrun(&w, cases[c].k, n / 10, false); /* warm the structures */
         for (unsigned r = 0; r < b->runs; r++)
             v[r] = xrun(&w, cases[c].k, n, true);
         add_row(b, cases[c].name, "M/s", v, b->runs, NULL);
+    }
+    if (b->xcase >= 0 && b->xcase != 5) {
+        xworld_fini(&w);
+        return;
     }
     /* With the checker on, every hit re-walks the tables: shown for scale. */
     uint64_t reports = 0;
@@ -510,7 +519,7 @@ static void write_json(bench *b, const char *path)
 static void usage(void)
 {
     fprintf(stderr, "usage: speed [--runs N] [--preset NAME] [--big] [--huge] [--tmpdir DIR] "
-                    "[--json FILE|-] [--quick] [--only xlate|floor|memory]\n");
+                    "[--json FILE|-] [--quick] [--only xlate|floor|memory] [--case 0-5]\n");
     exit(2);
 }
 
@@ -518,7 +527,7 @@ int main(int argc, char **argv)
 {
     if (argc == 3 && strcmp(argv[1], "--child-read") == 0)
         return child_read(argv[2]);
-    bench b = {.runs = 5, .preset = "cortex-a15"};
+    bench b = {.runs = 5, .preset = "cortex-a15", .xcase = -1};
     const char *json = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -544,6 +553,9 @@ int main(int argc, char **argv)
             b.only = argv[++i];
             if (strcmp(b.only, "xlate") && strcmp(b.only, "floor") && strcmp(b.only, "memory"))
                 usage();
+        } else if (!strcmp(a, "--case") && i + 1 < argc) {
+            b.xcase = atoi(argv[++i]);
+            b.only = "xlate";
         } else if (!strcmp(a, "--quick")) {
             b.quick = true;
         } else {

@@ -30,11 +30,10 @@
 #define FP_SIZE (1u << FP_BITS)
 
 typedef struct fp_entry {
-    uint64_t gen;
+    uint64_t gen; /* 0: empty (a TLB's generation starts at 1 and only grows) */
     uint32_t key; /* VA[31:12] << 8 | ASID, plus bit 31 of nothing: keys are < 2^28 */
     uint32_t slot;
     uint8_t region;
-    bool valid;
 } fp_entry;
 
 typedef struct asid_rec {
@@ -700,7 +699,6 @@ static __attribute__((noinline)) int translate_full(lpae_cpu *cpu, lpae_va_t va,
             f->gen = ut->gen;
             f->slot = (uint32_t)i;
             f->region = region;
-            f->valid = true;
         } else {
             check_tlb(cpu, u, e, va, access);
         }
@@ -736,14 +734,15 @@ static __attribute__((noinline)) int translate_full(lpae_cpu *cpu, lpae_va_t va,
 
 int lpae_cpu_translate(lpae_cpu *cpu, lpae_va_t va, unsigned access, lpae_xlate *out)
 {
-    if (UNLIKELY(!cpu || !out || !LPAE_ACC_VALID(access)))
+    /* LPAE_ACC_VALID(access) as one test: codes 0-2 and 4-6 (bits of 0x77) */
+    if (UNLIKELY(!cpu || !out || access > 7u || !((0x77u >> access) & 1u)))
         return LPAE_EINVAL;
     if (UNLIKELY(!cpu->mmu_on))
         return translate_flat(cpu, va, access, out);
     unsigned u = cpu->umap[access];
     if (LIKELY(!cpu->checking)) {
         const fp_entry *f = &cpu->fp[u][(va >> 12) & (FP_SIZE - 1)];
-        if (f->key == ((va >> 12) << 8 | cpu->asid) && f->gen == cpu->utlb[u]->gen && f->valid) {
+        if (f->key == ((va >> 12) << 8 | cpu->asid) && f->gen == cpu->utlb[u]->gen) {
             utlb_hit(cpu, u, f->slot, va, access, f->region, out);
             return LPAE_OK;
         }

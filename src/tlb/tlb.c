@@ -34,6 +34,7 @@ int lpae_tlb_create(const lpae_tlb_config *cfg, lpae_tlb **out)
     lpae_tlb *t = calloc(1, sizeof *t);
     if (!t)
         return LPAE_ENOMEM;
+    t->gen = 1; /* never 0: the machine's fast path marks empty entries with 0 */
     t->sets = sets;
     t->ways = cfg->ways;
     t->set_mask = sets - 1;
