@@ -50,7 +50,8 @@ struct lpae_cpu {
     uint32_t contextidr;
     uint8_t asid;
     bool mmu_on;
-    bool checking;     /* copy of (m->chk != NULL): one load on the fast path */
+    bool checking;     /* copy of (m->chk != NULL) */
+    bool fast;         /* mmu_on && !checking: the fast path applies (one load) */
     uint8_t umap[8];   /* access code -> micro-TLB index */
     lpae_tlb *utlb[3]; /* I, DL, DS (DS may be NULL) */
     uint32_t ulat[3];
@@ -130,6 +131,7 @@ static void set_cur_asid(lpae_cpu *cpu)
     cpu->asid = lpae_regs_asid(&cpu->regs);
     cpu->cur = &cpu->asid_recs[cpu->asid];
     cpu->mmu_on = (cpu->regs.sctlr & LPAE_SCTLR_M) != 0;
+    cpu->fast = cpu->mmu_on && !cpu->checking;
 }
 
 static void cpu_destroy(lpae_cpu *cpu)
@@ -520,8 +522,10 @@ void lpae_machine_set_checker(lpae_machine *m, lpae_coherence_fn fn, void *ctx)
         return;
     m->chk = fn;
     m->chk_ctx = ctx;
-    for (unsigned i = 0; i < m->ncpus; i++)
+    for (unsigned i = 0; i < m->ncpus; i++) {
         m->cpu[i]->checking = fn != NULL;
+        m->cpu[i]->fast = m->cpu[i]->mmu_on && fn == NULL;
+    }
 }
 
 int lpae_coherence_format(const lpae_coherence_report *r, char *buf, size_t len)
@@ -737,16 +741,17 @@ int lpae_cpu_translate(lpae_cpu *cpu, lpae_va_t va, unsigned access, lpae_xlate 
     /* LPAE_ACC_VALID(access) as one test: codes 0-2 and 4-6 (bits of 0x77) */
     if (UNLIKELY(!cpu || !out || access > 7u || !((0x77u >> access) & 1u)))
         return LPAE_EINVAL;
-    if (UNLIKELY(!cpu->mmu_on))
-        return translate_flat(cpu, va, access, out);
     unsigned u = cpu->umap[access];
-    if (LIKELY(!cpu->checking)) {
+    if (LIKELY(cpu->fast)) {
         const fp_entry *f = &cpu->fp[u][(va >> 12) & (FP_SIZE - 1)];
         if (f->key == ((va >> 12) << 8 | cpu->asid) && f->gen == cpu->utlb[u]->gen) {
             utlb_hit(cpu, u, f->slot, va, access, f->region, out);
             return LPAE_OK;
         }
+        return translate_full(cpu, va, access, u, out);
     }
+    if (!cpu->mmu_on)
+        return translate_flat(cpu, va, access, out);
     return translate_full(cpu, va, access, u, out);
 }
 
