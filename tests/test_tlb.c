@@ -420,6 +420,60 @@ static void lru_candidates_match_full_scan(void **state)
     repl_free(&r);
 }
 
+/* Lookups of a fully associative TLB (which skip the scan when the miss
+ * filter says no slot can match) answer what a brute-force scan of the
+ * slots answers, under mixed page sizes, global entries, every
+ * invalidation kind and resets. */
+static void lookups_match_brute_force(void **state)
+{
+    (void)state;
+    const uint32_t sizes[2] = {S4K, S4K | S2M | S1G};
+    uint64_t x = 777;
+    for (int si = 0; si < 2; si++) {
+        lpae_tlb *t = mk(32, 32, sizes[si], LPAE_REPL_LRU);
+        unsigned hits = 0;
+        for (int op = 0; op < 100000; op++) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            /* 80 pages spread so that VA[19:12] buckets collide */
+            lpae_va_t va = (lpae_va_t)((x % 80) * 0x1000u * 37u) & 0x3FFFFFFFu;
+            uint8_t asid = (uint8_t)((x >> 20) % 3);
+            unsigned k = (unsigned)((x >> 30) % 100);
+            if (k < 60) {
+                const lpae_tlb_entry *want = NULL;
+                for (size_t i = 0; i < lpae_tlb_capacity(t); i++) {
+                    const lpae_tlb_entry *e = lpae_tlb_slot(t, i);
+                    if (e->valid && ((va ^ e->va) >> e->size_shift) == 0 &&
+                        (e->global || e->asid == asid)) {
+                        want = e;
+                        break;
+                    }
+                }
+                const lpae_tlb_entry *got = lpae_tlb_lookup(t, va, asid);
+                assert_ptr_equal(got, want);
+                hits += got != NULL;
+            } else if (k < 90) {
+                unsigned shift = (x >> 40) % 8 == 0 ? 21 : (x >> 40) % 8 == 1 ? 30 : 12;
+                lpae_tlb_entry n = tr(0x40000000, shift, (x >> 44) % 4 == 0, asid);
+                lpae_tlb_insert(t, va, &n, NULL);
+            } else if (k < 94) {
+                lpae_tlb_inv_va(t, va, asid);
+            } else if (k < 97) {
+                lpae_tlb_inv_va_all(t, va);
+            } else if (k < 99) {
+                lpae_tlb_inv_asid(t, asid);
+            } else if ((x >> 50) % 4 == 0) {
+                lpae_tlb_reset(t);
+            } else {
+                lpae_tlb_inv_all(t);
+            }
+        }
+        assert_true(hits > 1000);
+        lpae_tlb_destroy(t);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -431,6 +485,7 @@ int main(void)
         cmocka_unit_test(bad_configs),
         cmocka_unit_test(randomized_lru_against_reference),
         cmocka_unit_test(lru_candidates_match_full_scan),
+        cmocka_unit_test(lookups_match_brute_force),
         cmocka_unit_test(walkcache_rules),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

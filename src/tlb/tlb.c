@@ -92,6 +92,15 @@ const lpae_tlb_entry *lpae_tlb_probe(const lpae_tlb *t, lpae_va_t va, uint8_t as
     return i < 0 ? NULL : &t->e[i];
 }
 
+/* Count a valid entry into (+1) or out of (-1) the miss filter. */
+static void pf_count(lpae_tlb *t, const lpae_tlb_entry *e, int d)
+{
+    if (e->size_shift == 12)
+        t->pf[(e->va >> 12) & 255u] = (uint16_t)(t->pf[(e->va >> 12) & 255u] + d);
+    else
+        t->nbig = (uint32_t)((int)t->nbig + d);
+}
+
 static uint32_t next_serial(lpae_tlb *t)
 {
     uint32_t s = t->serial_next++;
@@ -127,6 +136,7 @@ long tlb_insert_idx(lpae_tlb *t, lpae_va_t va, const lpae_tlb_entry *tr, lpae_tl
         if (evicted)
             *evicted = row[way];
         t->present[row[way].size_shift]--;
+        pf_count(t, &row[way], -1);
         t->st.evictions++;
     }
     lpae_tlb_entry *e = &row[way];
@@ -141,6 +151,7 @@ long tlb_insert_idx(lpae_tlb *t, lpae_va_t va, const lpae_tlb_entry *tr, lpae_tl
     k->mask = ~(lpae_va_t)((UINT64_C(1) << s) - 1);
     k->asid_key = e->global ? TLB_ANY_ASID : e->asid;
     t->present[s]++;
+    pf_count(t, e, +1);
     t->gen++;
     t->st.inserts++;
     repl_touch(&t->repl, set, way);
@@ -160,6 +171,7 @@ void tlb_drop(lpae_tlb *t, size_t idx)
     if (!e->valid)
         return;
     t->present[e->size_shift]--;
+    pf_count(t, e, -1);
     e->valid = false;
     e->serial = 0;
     key_invalid(&t->k[idx]);
@@ -256,6 +268,8 @@ void lpae_tlb_reset(lpae_tlb *t)
         return;
     memset(t->e, 0, (size_t)t->sets * t->ways * sizeof *t->e);
     memset(t->present, 0, sizeof t->present);
+    memset(t->pf, 0, sizeof t->pf);
+    t->nbig = 0;
     memset(t->fill, 0, t->sets * sizeof *t->fill);
     for (size_t i = 0; i < (size_t)t->sets * t->ways; i++)
         key_invalid(&t->k[i]);
