@@ -38,7 +38,8 @@ conformance: build
 	    --seed $(CONF_SEED) --regress-dir tests/conformance/regress
 
 demo: build
-	@$(BUILD)/bin/lpaesim demo
+	@$(BUILD)/bin/lpae-bench --svg $(BUILD)/demo.svg --json $(BUILD)/demo.json bench/traces/dd_4K.lpb.gz
+	@echo "wrote $(BUILD)/demo.svg and $(BUILD)/demo.json"
 
 install: build
 	@cmake --install $(BUILD) --prefix $(PREFIX)

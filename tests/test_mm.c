@@ -607,6 +607,57 @@ static void errors_and_null(void **state)
     assert_int_equal(lpae_mm_populate(NULL, 0, PG), LPAE_EINVAL);
 }
 
+/* mprotect: VMA splits, write removal, write grant through the next fault, XN, PROT_NONE. */
+static void mprotect_changes(void **state)
+{
+    (void)state;
+    struct env e;
+    env_init(&e, "VMSPLIT_3G", ram_small, 2);
+    lpae_mm *mm = mk_mm(&e);
+    const uint32_t rw = LPAE_VM_READ | LPAE_VM_WRITE;
+    assert_int_equal(lpae_mm_mmap(mm, 0x100000, 8 * PG, rw), LPAE_OK);
+    assert_int_equal(lpae_mm_populate(mm, 0x100000, 8 * PG), LPAE_OK);
+    uint64_t n = 0;
+    assert_int_equal(lpae_mm_mprotect(mm, 0x102000, 2 * PG, LPAE_VM_READ, &n), LPAE_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(lpae_mm_vma_count(mm), 3);
+    lpae_vma v;
+    assert_int_equal(lpae_mm_vma_get(mm, 1, &v), LPAE_OK);
+    assert_int_equal(v.start, 0x102000);
+    assert_int_equal(v.end, 0x104000);
+    assert_int_equal(v.flags, LPAE_VM_READ);
+    assert_int_equal(walk(&e, mm, 0x102000, LPAE_ACC_UW).fault, LPAE_FAULT_PERMISSION);
+    assert_int_equal(walk(&e, mm, 0x102000, LPAE_ACC_UR).fault, LPAE_FAULT_NONE);
+    assert_int_equal(walk(&e, mm, 0x104000, LPAE_ACC_UW).fault, LPAE_FAULT_NONE);
+    lpae_mm_fault_result r;
+    assert_int_equal(lpae_mm_fault(mm, 0x102000, LPAE_ACC_UW, &r), LPAE_EPERM);
+    /* write granted again: the PTE stays read-only until the write fault */
+    assert_int_equal(lpae_mm_mprotect(mm, 0x102000, 2 * PG, rw, &n), LPAE_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(walk(&e, mm, 0x102000, LPAE_ACC_UW).fault, LPAE_FAULT_PERMISSION);
+    r = fault(mm, 0x102000, LPAE_ACC_UW);
+    assert_int_equal(r.kind, LPAE_MMF_COW_REUSE);
+    assert_true(r.tlb_inv);
+    assert_int_equal(walk(&e, mm, 0x102000, LPAE_ACC_UW).fault, LPAE_FAULT_NONE);
+    /* execute: XN cleared */
+    assert_int_equal(lpae_mm_mprotect(mm, 0x100000, PG, LPAE_VM_READ | LPAE_VM_EXEC, &n), LPAE_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(walk(&e, mm, 0x100000, LPAE_ACC_UX).fault, LPAE_FAULT_NONE);
+    /* PROT_NONE: the VMA part and its pages go */
+    uint64_t pages = mstats(mm).pages;
+    assert_int_equal(lpae_mm_mprotect(mm, 0x106000, 2 * PG, 0, &n), LPAE_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(mstats(mm).pages, pages - 2);
+    assert_int_equal(lpae_mm_find_vma(mm, 0x106000, &v), LPAE_ENOENT);
+    /* errors */
+    assert_int_equal(lpae_mm_mprotect(NULL, 0x100000, PG, rw, &n), LPAE_EINVAL);
+    assert_int_equal(lpae_mm_mprotect(mm, 0x100000, PG, LPAE_VM_SHARED, &n), LPAE_EINVAL);
+    assert_int_equal(lpae_mm_mprotect(mm, 0x100001, PG, rw, &n), LPAE_EALIGN);
+    assert_int_equal(lpae_mm_mprotect(mm, 0x100000, 0, rw, &n), LPAE_EINVAL);
+    lpae_mm_destroy(mm);
+    env_fini(&e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -614,6 +665,7 @@ int main(void)
         cmocka_unit_test(munmap_splits_vmas), cmocka_unit_test(frame_zones_and_exhaustion),
         cmocka_unit_test(kernel_lowmem_4g),   cmocka_unit_test(randomized_lifetimes),
         cmocka_unit_test(switch_with_asid),   cmocka_unit_test(errors_and_null),
+        cmocka_unit_test(mprotect_changes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -139,6 +139,19 @@ static void pid_prefixes(void **state)
     assert_int_equal(nth_kind(&r, LPAE_TEV_EXIT, 0)->ret, 3);
     assert_int_equal(nth_kind(&r, LPAE_TEV_EXIT, 1)->task, 1);
     assert_int_equal(nth_kind(&r, LPAE_TEV_EXIT, 1)->ret, 128 + 15);
+    /* strace's own note cutting a line (stderr output) */
+    import_text("[pid 7] vfork(strace: Process 8 attached\n <unfinished ...>\n"
+                "[pid 8] getpid() = 0x8\n[pid 7] <... vfork resumed>) = 0x8\n",
+                false, &r);
+    assert_int_equal(r.rc, 0);
+    assert_int_equal(count_kind(&r, LPAE_TEV_FORK), 1);
+    assert_int_equal(nth_kind(&r, LPAE_TEV_FORK, 0)->arg, 8);
+    assert_int_equal(nth_kind(&r, LPAE_TEV_FORK, 0)->flags, LPAE_TEVF_THREAD);
+    /* stderr-style capture whose first task later gets a prefix: a hint */
+    import_text("read(0x0, 0x1000, 0x10 <unfinished ...>\n[pid 9] <... read resumed>) = 0x1\n",
+                false, &r);
+    assert_int_equal(r.rc, LPAE_EPARSE);
+    assert_non_null(strstr(r.err, "strace -f -o FILE"));
     /* bad prefix */
     import_text("[pid x] getpid() = 0x7\n", false, &r);
     assert_int_equal(r.rc, LPAE_EPARSE);
@@ -210,6 +223,7 @@ static void clone_child_before_parent_returns(void **state)
                 "10 <... clone resumed>) = 0xb\n"
                 "10 clone(0x3d0f00, 0x7f0000100000, 0x7f0000001000, 0x7f0000001000, "
                 "0x7f0000003000) = 0xc\n"
+                "10 clone3(0x7ffc00005000, 0x58) = 0xd\n"
                 "10 mmap(0, 0x2000, 0x3, 0x22, 0xffffffff, 0) = 0x7f0000200000\n"
                 "10 munmap(0x7f0000200000, 0x2000) = 0\n"
                 "10 brk(0x560000100000) = 0x560000100000\n"
@@ -219,7 +233,9 @@ static void clone_child_before_parent_returns(void **state)
                 "10 +++ exited with 0 +++\n",
                 false, &r);
     assert_int_equal(r.rc, 0);
-    assert_int_equal(count_kind(&r, LPAE_TEV_FORK), 2);
+    assert_int_equal(count_kind(&r, LPAE_TEV_FORK), 3);
+    assert_int_equal(nth_kind(&r, LPAE_TEV_FORK, 2)->arg, 13);
+    assert_int_equal(nth_kind(&r, LPAE_TEV_FORK, 2)->flags, LPAE_TEVF_THREAD); /* clone3 */
     const lpae_tev *f = nth_kind(&r, LPAE_TEV_FORK, 0);
     assert_int_equal(f->task, 10);
     assert_int_equal(f->arg, 11);

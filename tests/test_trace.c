@@ -135,6 +135,16 @@ static void read_back(const char *path, lpae_trace_fmt expect, const lpae_tev *e
     }
     assert_int_equal(lpae_trace_read(r, &got), 0);
     assert_int_equal(lpae_trace_reader_events(r), n);
+    uint64_t done, total;
+    size_t pl = strlen(path);
+    if (pl > 3 && !strcmp(path + pl - 3, ".gz")) {
+        assert_int_equal(lpae_trace_reader_progress(r, &done, &total), LPAE_EUNSUPP);
+    } else {
+        assert_int_equal(lpae_trace_reader_progress(r, &done, &total), 0);
+        assert_int_equal(done, total); /* everything read */
+        assert_true(total > n * 8);
+    }
+    assert_int_equal(lpae_trace_reader_progress(r, NULL, &total), LPAE_EINVAL);
     lpae_trace_reader_close(r);
 }
 

@@ -44,6 +44,7 @@ typedef struct lpae_mm lpae_mm;
 typedef struct lpae_mmsys_config {
     lpae_phys *phys;           /**< borrowed; must outlive the mmsys */
     const lpae_layout *layout; /**< copied */
+    bool user_lowmem_first;    /**< user frames from lowmem first (default false: highmem first) */
 } lpae_mmsys_config;
 
 /** Counters of the shared state. */
@@ -133,6 +134,20 @@ LPAE_API int lpae_mm_mmap(lpae_mm *mm, lpae_va_t va, uint64_t size, uint32_t fla
  * (flush_tlb_range). Errors: LPAE_EINVAL, LPAE_EALIGN, LPAE_ERANGE, LPAE_ENOMEM.
  */
 LPAE_API int lpae_mm_munmap(lpae_mm *mm, lpae_va_t va, uint64_t size, uint64_t *pages_unmapped);
+
+/**
+ * mprotect(): give every VMA part inside [va, va+size) the access bits
+ * @p flags (LPAE_VM_READ/WRITE/EXEC; VM_SHARED is kept), splitting VMAs as
+ * needed, and update the PTEs: write is removed where the VMA loses it (a
+ * write grant leaves PTEs read-only until the next write fault), XN follows
+ * VM_EXEC, and with no access bit left the VMA goes and its pages are
+ * unmapped. *@p pages_changed (if not NULL) receives the PTEs changed; the
+ * caller invalidates them (flush_tlb_range).
+ * Errors: LPAE_EINVAL (NULL, unknown flag), LPAE_EALIGN, LPAE_ERANGE,
+ * LPAE_ENOSPC (a block split needed a frame), LPAE_ENOMEM.
+ */
+LPAE_API int lpae_mm_mprotect(lpae_mm *mm, lpae_va_t va, uint64_t size, uint32_t flags,
+                              uint64_t *pages_changed);
 
 /** Kinds of fault handling. */
 typedef enum lpae_mm_fault_kind {

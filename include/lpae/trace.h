@@ -254,6 +254,14 @@ LPAE_API uint64_t lpae_trace_reader_events(const lpae_trace_reader *r);
 LPAE_API uint64_t lpae_trace_reader_line(const lpae_trace_reader *r);
 /** Bad lines skipped so far (with skip_bad). */
 LPAE_API uint64_t lpae_trace_reader_skipped(const lpae_trace_reader *r);
+/**
+ * Input position for progress reports: *@p done bytes of *@p total read so
+ * far (both in bytes of the input file, including stdio read-ahead).
+ * Errors: LPAE_EINVAL (NULL), LPAE_EUNSUPP (a pipe, stdin or a .gz stream:
+ * the size is not known).
+ */
+LPAE_API int lpae_trace_reader_progress(const lpae_trace_reader *r, uint64_t *done,
+                                        uint64_t *total);
 /** Bytes currently allocated by the reader itself (for memory checks). */
 LPAE_API size_t lpae_trace_reader_mem(const lpae_trace_reader *r);
 

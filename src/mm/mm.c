@@ -29,6 +29,7 @@ struct lpae_mmsys {
     lpae_phys *phys;
     lpae_layout layout;
     lpae_pa_t table_lo, table_hi; /* lowmem window for table pages */
+    bool lowmem_first;            /* user frames: lowmem before highmem */
     struct page_ref *refs;        /* uthash, keyed by pa */
     lpae_mm *mms;                 /* live mms, doubly linked */
     lpae_mmsys_stats st;
@@ -71,8 +72,9 @@ static int frame_alloc(lpae_mmsys *sys, lpae_pa_t *out)
     const lpae_layout *l = &sys->layout;
     int err = LPAE_ENOSPC;
     for (size_t pass = 0; pass < 2 && err == LPAE_ENOSPC; pass++) {
-        size_t n = pass == 0 ? l->nhighmem : l->nlowmem;
-        const lpae_ram_range *rg = pass == 0 ? l->highmem : l->lowmem;
+        bool high = (pass == 0) != sys->lowmem_first;
+        size_t n = high ? l->nhighmem : l->nlowmem;
+        const lpae_ram_range *rg = high ? l->highmem : l->lowmem;
         for (size_t i = 0; i < n && err == LPAE_ENOSPC; i++)
             err = lpae_phys_alloc_page(sys->phys, rg[i].base, rg[i].base + rg[i].size, out);
     }
@@ -126,6 +128,7 @@ int lpae_mmsys_create(const lpae_mmsys_config *cfg, lpae_mmsys **out)
     sys->layout = *cfg->layout;
     sys->table_lo = sys->layout.lowmem[0].base;
     sys->table_hi = sys->layout.lowmem_limit;
+    sys->lowmem_first = cfg->user_lowmem_first;
     *out = sys;
     return LPAE_OK;
 }
@@ -425,6 +428,86 @@ static lpae_prot user_prot(uint32_t flags, bool writable)
     p.af = true;
     p.xn = !(flags & LPAE_VM_EXEC);
     return p;
+}
+
+int lpae_mm_mprotect(lpae_mm *mm, lpae_va_t va, uint64_t size, uint32_t flags,
+                     uint64_t *pages_changed)
+{
+    if (pages_changed)
+        *pages_changed = 0;
+    if (!mm || mm->kernel || (flags & ~(uint32_t)(LPAE_VM_READ | LPAE_VM_WRITE | LPAE_VM_EXEC)))
+        return LPAE_EINVAL;
+    int err = check_range(mm, va, size);
+    if (err)
+        return err;
+    uint64_t end = (uint64_t)va + size;
+    /* mprotect_fixup(): every VMA part inside [va, end) gets the new access
+     * bits (VM_SHARED kept); at most two more entries (splits at both ends). */
+    lpae_vma *nv = malloc((mm->nvmas + 2) * sizeof(*nv));
+    if (!nv)
+        return LPAE_ENOMEM;
+    struct leaves ls = {.lo = va, .hi = end};
+    lpae_pgtable_foreach(mm->pt, collect_leaf, &ls);
+    if (ls.oom) {
+        free(ls.v);
+        free(nv);
+        return LPAE_ENOMEM;
+    }
+    size_t n = 0;
+    for (size_t k = 0; k < mm->nvmas; k++) {
+        lpae_vma v = mm->vmas[k];
+        if (v.end <= va || v.start >= end) {
+            nv[n++] = v;
+            continue;
+        }
+        uint32_t nf = flags | (v.flags & LPAE_VM_SHARED);
+        if (v.start < va)
+            nv[n++] = (lpae_vma){v.start, va, v.flags};
+        lpae_va_t a = v.start < va ? va : v.start;
+        lpae_va_t b = (uint64_t)v.end > end ? (lpae_va_t)end : v.end;
+        if (nf & (LPAE_VM_READ | LPAE_VM_WRITE | LPAE_VM_EXEC))
+            nv[n++] = (lpae_vma){a, b, nf};
+        if (v.end > end)
+            nv[n++] = (lpae_vma){(lpae_va_t)end, v.end, v.flags};
+    }
+    /* change_pte_range(): PTEs lose write when the VMA does; a write grant
+     * leaves them read-only (the next write fault makes them writable, as
+     * for an exclusive anonymous page); XN follows VM_EXEC. PROT_NONE
+     * mappings are unmapped (the model has no PROT_NONE PTEs). */
+    uint64_t changed = 0;
+    for (size_t k = 0; k < ls.n && !err; k++) {
+        const lpae_vma *v = vma_find(mm, ls.v[k].va);
+        uint32_t nf = flags | (v ? v->flags & LPAE_VM_SHARED : 0);
+        lpae_prot old;
+        lpae_desc_prot(ls.v[k].desc, &old);
+        if (!(nf & (LPAE_VM_READ | LPAE_VM_WRITE | LPAE_VM_EXEC))) {
+            err = lpae_pgtable_unmap(mm->pt, ls.v[k].va, LPAE_PAGE_SIZE);
+            if (!err) {
+                frame_put(mm->sys, ls.v[k].desc & LPAE_DESC_ADDR_MASK);
+                mm->pages--;
+                changed++;
+            }
+            continue;
+        }
+        bool writable = old.ap == LPAE_AP_RW && (nf & LPAE_VM_WRITE);
+        lpae_prot p = user_prot(nf, writable);
+        if (p.ap == old.ap && p.xn == old.xn)
+            continue;
+        err = lpae_pgtable_protect(mm->pt, ls.v[k].va, LPAE_PAGE_SIZE, &p);
+        changed++;
+    }
+    free(ls.v);
+    if (err) {
+        free(nv);
+        return err;
+    }
+    free(mm->vmas);
+    mm->capvmas = mm->nvmas + 2;
+    mm->vmas = nv;
+    mm->nvmas = n;
+    if (pages_changed)
+        *pages_changed = changed;
+    return LPAE_OK;
 }
 
 static uint64_t desc_writes(const lpae_pgtable *pt)

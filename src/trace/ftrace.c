@@ -96,7 +96,7 @@ static int kprobe(lpae_trace_reader *r, lpae_tev *ev, const char *func, const ch
                *const k_src[] = {"src", "arg2", NULL}, *const k_count[] = {"count", "arg3", NULL},
                *const k_ret[] = {"ret", "arg1", NULL};
     struct ft *s = r->imp;
-    uint32_t a, b, n;
+    uint32_t a = 0, b = 0, n = 0;
     int e;
     if (!strcmp(func, "arm_copy_from_user") || !strcmp(func, "arm_copy_to_user")) {
         bool from = func[9] == 'f';
@@ -232,7 +232,7 @@ static int ftrace_line(lpae_trace_reader *r, char *line)
     ev.cpu = (uint8_t)cpu;
     ev.task = (uint32_t)pid;
     int e;
-    uint32_t a, b;
+    uint32_t a = 0, b = 0;
     if (!strcmp(name, "sched_switch")) {
         ev.kind = LPAE_TEV_SWITCH;
         if (field_u32(fields, "next_pid", &a)) {

@@ -415,7 +415,7 @@ static int parse_size(const char *v, uint64_t *out)
     if (last == 'k' || last == 'K')
         mul = 1024;
     else if (last == 'm' || last == 'M')
-        mul = 1024 * 1024;
+        mul = UINT64_C(1024) * 1024;
     else if (last == 'g' || last == 'G')
         mul = UINT64_C(1) << 30;
     if (mul > 1)

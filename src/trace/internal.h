@@ -62,6 +62,7 @@ struct lpae_trace_reader {
     bool oom;               /* set by uthash on allocation failure */
     bool capped;            /* an allocation was refused by o.mem_cap */
     size_t mem;             /* bytes allocated by the reader */
+    uint64_t size;          /* input size if a regular file, else 0 */
     size_t nhdr;
     struct tr_hdr *hdr;
     struct tr_queue q;

@@ -8,6 +8,7 @@
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <signal.h>
 #include <unistd.h>
@@ -609,6 +610,14 @@ static int finish_open(lpae_trace_reader *r, lpae_trace_reader **out)
     return e;
 }
 
+static void note_size(lpae_trace_reader *r)
+{
+    struct stat st;
+    int fd = fileno(r->f);
+    if (!r->child && fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+        r->size = (uint64_t)st.st_size;
+}
+
 int lpae_trace_reader_open_file(FILE *f, const char *name, const lpae_trace_ropts *opts,
                                 lpae_trace_reader **out)
 {
@@ -619,7 +628,22 @@ int lpae_trace_reader_open_file(FILE *f, const char *name, const lpae_trace_ropt
     if (e)
         return e;
     r->f = f;
+    note_size(r);
     return finish_open(r, out);
+}
+
+int lpae_trace_reader_progress(const lpae_trace_reader *r, uint64_t *done, uint64_t *total)
+{
+    if (!r || !done || !total)
+        return LPAE_EINVAL;
+    if (!r->size || !r->f)
+        return LPAE_EUNSUPP;
+    off_t pos = ftello(r->f);
+    if (pos < 0)
+        return LPAE_EUNSUPP;
+    *done = (uint64_t)pos;
+    *total = r->size;
+    return 0;
 }
 
 int lpae_trace_reader_open_fd(int fd, const char *name, const lpae_trace_ropts *opts,
@@ -643,6 +667,7 @@ int lpae_trace_reader_open_fd(int fd, const char *name, const lpae_trace_ropts *
     }
     r->f = f;
     r->own_file = true;
+    note_size(r);
     return finish_open(r, out);
 }
 
@@ -713,6 +738,7 @@ int lpae_trace_reader_open(const char *path, const lpae_trace_ropts *opts, lpae_
     }
     r->own_file = true;
     setvbuf(r->f, NULL, _IOFBF, 1 << 16);
+    note_size(r);
     return finish_open(r, out);
 }
 

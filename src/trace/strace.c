@@ -42,6 +42,7 @@
 #define SZ_SOCKADDR 16    /* returned address: estimate (sockaddr_in) */
 #define SZ_TERMIOS 36     /* struct termios, NCCS = 19 */
 #define SZ_WINSIZE 8      /* struct winsize */
+#define SZ_FLOCK64 32     /* struct flock64, EABI (64-bit members 8-aligned) */
 #define UIO_FASTIOV 8     /* iovec arrays up to this many live on the stack */
 
 enum fdkind { FD_FILE = 1, FD_SOCKET = 2, FD_STREAM = 3 };
@@ -88,7 +89,11 @@ struct st {
     struct mm *mms;
     struct fdent *fds;
     uint32_t next_mm, next_file;
-    uint32_t cur; /* task last seen on CPU 0 */
+    uint32_t cur;        /* task last seen on CPU 0 */
+    bool saw_unprefixed; /* a line without a pid: stderr-style output */
+    size_t carry_len;    /* head of a line cut by "strace: Process N attached" */
+    char carry[LPAE_TRACE_LINE_MAX + 1];
+    char joined[2 * LPAE_TRACE_LINE_MAX + 2];
     uint32_t nslots;
     uint32_t path_len;
     uint8_t inherited_kbuf;
@@ -294,14 +299,14 @@ static int fold(lpae_trace_reader *r, struct task *t, uint64_t a, uint64_t len, 
     if (a >> 47)
         return tr_fail(r, LPAE_EPARSE, "user address 0x%" PRIx64 " is not an x86-64 user address",
                        a);
-    uint32_t slot;
+    uint32_t slot = 0;
     int e = chunk_slot(r, m, a >> CHUNK_SHIFT, &slot);
     if (e)
         return e;
     uint64_t last = len ? (a + len - 1) >> CHUNK_SHIFT : a >> CHUNK_SHIFT;
     for (uint64_t x = (a >> CHUNK_SHIFT) + 1; x <= last && x - (a >> CHUNK_SHIFT) < NSLOTS_MAX;
          x++) {
-        uint32_t s2;
+        uint32_t s2 = 0;
         if ((e = chunk_slot(r, m, x, &s2)) != 0)
             return e;
     }
@@ -356,7 +361,10 @@ static int getput(lpae_trace_reader *r, struct task *t, unsigned kind, uint64_t 
 
 static struct fdent *fd_find(lpae_trace_reader *r, struct task *t, int64_t fd)
 {
-    struct fdkey k = {t->mm, (int32_t)fd};
+    struct fdkey k;
+    memset(&k, 0, sizeof k);
+    k.mm = t->mm;
+    k.fd = (int32_t)fd;
     struct fdent *f;
     HASH_FIND(hh, S(r)->fds, &k, sizeof k, f);
     return f;
@@ -696,7 +704,10 @@ static int emit_fork(lpae_trace_reader *r, struct task *t, uint32_t child, bool 
                 {
                     if (f->key.mm != t->mm)
                         continue;
-                    struct fdkey k = {nm->id, f->key.fd};
+                    struct fdkey k;
+                    memset(&k, 0, sizeof k);
+                    k.mm = nm->id;
+                    k.fd = f->key.fd;
                     struct fdent *g;
                     HASH_FIND(hh, S(r)->fds, &k, sizeof k, g);
                     if (g)
@@ -767,7 +778,11 @@ static bool is_clone(const char *n)
 
 static bool clone_thread(const struct call *c, const char *pend_args)
 {
-    if (!strcmp(c->name, "vfork"))
+    /* vfork shares the mm until exec. clone3 keeps its flags in memory that
+     * raw=all does not show; glibc calls it for pthread_create and
+     * posix_spawn, both with CLONE_VM, and fork() uses clone: so clone3 is
+     * taken as CLONE_VM (docs: an assumption). */
+    if (!strcmp(c->name, "vfork") || !strcmp(c->name, "clone3"))
         return true;
     if (!strcmp(c->name, "clone")) {
         uint64_t fl;
@@ -785,7 +800,7 @@ static bool clone_thread(const struct call *c, const char *pend_args)
                 return (fl & X_CLONE_VM) != 0;
         }
     }
-    return false; /* fork; clone3 keeps its flags in memory */
+    return false; /* fork */
 }
 
 /* The accesses and exit of a completed call. */
@@ -879,6 +894,15 @@ static int complete(lpae_trace_reader *r, struct task *t, struct call *c, uint32
                 struct fdent copy = *f;
                 TRY(fd_set(r, t, ret, copy.kind, false, copy.fileid, copy.off));
             }
+        } else if ((is(c, "fcntl") || is(c, "fcntl64")) &&
+                   (ARG(1) == 5 || ARG(1) == 6 || ARG(1) == 7 || (ARG(1) >= 12 && ARG(1) <= 14) ||
+                    (ARG(1) >= 36 && ARG(1) <= 38))) {
+            /* record locks: F_GETLK/SETLK/SETLKW, their 64-bit and OFD forms;
+             * struct flock64 in, and out again for the GETLK forms */
+            uint64_t cmd = ARG(1);
+            TRY(access_ev(r, t, LPAE_TEV_COPY_FROM_USER, ARG(2), SZ_FLOCK64, LPAE_KBUF_STACK));
+            if (cmd == 5 || cmd == 12 || cmd == 36)
+                TRY(access_ev(r, t, LPAE_TEV_COPY_TO_USER, ARG(2), SZ_FLOCK64, LPAE_KBUF_STACK));
         } else if (is(c, "close")) {
             fd_close(r, t, (int64_t)ARG(0));
         } else if (is(c, "lseek")) {
@@ -1110,8 +1134,10 @@ static int strace_line(lpae_trace_reader *r, char *line)
             p = skip_ws(q + 1);
         }
     }
-    if (!have_pid)
+    if (!have_pid) {
         pid = r->o.import.default_task ? r->o.import.default_task : 1;
+        s->saw_unprefixed = true;
+    }
     /* Timestamps: -t "HH:MM:SS", -tt "HH:MM:SS.ffffff", -ttt "sss.ffffff",
      * -r "+?sss.ffffff" style relative stamps. */
     if (isdigit((unsigned char)*p) || (*p == '+' && isdigit((unsigned char)p[1]))) {
@@ -1180,7 +1206,7 @@ static int strace_line(lpae_trace_reader *r, char *line)
     struct call c;
     memset(&c, 0, sizeof c);
     if (!strncmp(p, "<... ", 5)) {
-        const char *rest;
+        const char *rest = NULL;
         int e = name_of(r, p + 5, c.name, sizeof c.name, &rest);
         if (e)
             return e;
@@ -1189,7 +1215,11 @@ static int strace_line(lpae_trace_reader *r, char *line)
         struct task *t = task_get(r, pid, false);
         if (!t || !t->pending)
             return tr_fail(r, LPAE_EPARSE,
-                           "'%s resumed' without an unfinished call in task %" PRIu32, c.name, pid);
+                           "'%s resumed' without an unfinished call in task %" PRIu32 "%s", c.name,
+                           pid,
+                           s->saw_unprefixed ? " (lines without a pid: capture with "
+                                               "'strace -f -o FILE' so that every line has one)"
+                                             : "");
         char *pn = t->pend, *pa = strchr(pn, '(');
         if (!pa || (size_t)(pa - pn) != strlen(c.name) || strncmp(pn, c.name, strlen(c.name)))
             return tr_fail(r, LPAE_EPARSE, "'%s resumed' but task %" PRIu32 " was in '%.*s'",
@@ -1208,7 +1238,7 @@ static int strace_line(lpae_trace_reader *r, char *line)
         return complete(r, t, &c, tr_sysno_from_x86_name(c.name));
     }
 
-    const char *rest;
+    const char *rest = NULL;
     int e = name_of(r, p, c.name, sizeof c.name, &rest);
     if (e)
         return e;
@@ -1253,6 +1283,28 @@ static int strace_line(lpae_trace_reader *r, char *line)
 static int strace_line_outer(lpae_trace_reader *r, char *line)
 {
     struct st *s = S(r);
+    /* strace writing to stderr may cut a line with its own note:
+     * "vfork(strace: Process 9 attached" then " <unfinished ...>". */
+    if (s->carry_len) {
+        size_t n = strlen(line);
+        memcpy(s->joined, s->carry, s->carry_len);
+        memcpy(s->joined + s->carry_len, line, n + 1);
+        s->carry_len = 0;
+        line = s->joined;
+    }
+    char *note = strstr(line, "strace: Process ");
+    if (note && note != skip_ws(line)) {
+        unsigned long np;
+        char tail[16] = "";
+        if (sscanf(note, "strace: Process %lu %15s", &np, tail) == 2 && !strcmp(tail, "attached")) {
+            size_t n = (size_t)(note - line);
+            if (n > LPAE_TRACE_LINE_MAX)
+                return tr_fail(r, LPAE_EPARSE, "line too long");
+            memmove(s->carry, line, n);
+            s->carry_len = n;
+            return 0;
+        }
+    }
     /* Peek at the pid to detect a new task before the line creates it. */
     char *p = skip_ws(line);
     uint32_t pid = 0;

@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: MIT */
+/* Internal state of the simulated kernel (include/lpae/kernel.h). Shared by
+ * src/kernel/ (tasks, entry, context switch, events) and src/uaccess/
+ * (kmap_local and the user-access strategies). */
+#ifndef LPAE_KERNEL_INTERNAL_H
+#define LPAE_KERNEL_INTERNAL_H
+
+#include <uthash.h>
+
+#include "lpae/asid.h"
+#include "lpae/kernel.h"
+#include "lpae/layout.h"
+#include "lpae/mm.h"
+#include "lpae/pgtable.h"
+
+/* One address space with its users (threads share it). */
+struct kmm {
+    lpae_mm *mm;
+    uint64_t id;    /* unique, never reused: identity for "prev != next" */
+    unsigned users; /* tasks using it */
+    lpae_va_t start_brk, brk;
+    bool has_brk;
+};
+
+/* One live kmap_local mapping of a task. */
+struct kmap_ent {
+    lpae_pa_t pa;
+    lpae_va_t va;
+};
+
+struct task {
+    uint32_t pid;
+    struct kmm *mm; /* NULL: kernel thread / idle (pid 0) */
+    int cpu;        /* CPU it is current on, or -1 */
+    unsigned nkm;   /* live highmem kmap_local slots (the per-task stack) */
+    int kmap_cpu;   /* CPU whose slots the live kmaps use (-1: none) */
+    struct kmap_ent km[LPAE_LINUX_KM_MAX_IDX];
+    UT_hash_handle hh;
+};
+
+/* A kernel-side buffer page, keyed by (kind, page id). */
+struct kpage_key {
+    uint32_t kind;
+    uint32_t id;
+};
+struct kpage {
+    struct kpage_key key;
+    lpae_va_t va; /* kernel VA (lowmem, vmalloc); 0 for highmem pages reached by kmap */
+    lpae_pa_t pa;
+    bool highmem; /* reached through kmap_local */
+    bool ttbr1;   /* va translated through TTBR1 (reachable with the user's TTBR0 live) */
+    bool vmap;    /* va is a vmalloc mapping of its own */
+    UT_hash_handle hh;
+};
+
+struct kcpu {
+    lpae_cpu *cpu;
+    struct task *cur;
+    uint64_t active_mm_id; /* mm whose ASID/TTBR0 this CPU runs (lazy across idle) */
+    uint64_t user_ttbr0;   /* TTBR0 value of the active mm (with its ASID) */
+    bool in_kernel;
+    unsigned phase;
+    lpae_cycles_t mark;  /* cycles already booked into phases */
+    lpae_va_t bounce_va; /* per-CPU bounce page in TTBR1 (4G/4G) */
+    lpae_cpu_stats base; /* statistics at the end of construction */
+};
+
+struct lpae_kernel {
+    lpae_kernel_config cfg;
+    lpae_cost *cost;
+    lpae_phys *phys;
+    lpae_machine *m;
+    lpae_layout layout;
+    lpae_mmsys *sys;
+    lpae_asid_allocator *asid;
+    lpae_pgtable *kpt;                 /* TTBR1 tables shared by all */
+    lpae_mm *klowmem;                  /* 4G/4G: kernel lowmem TTBR0 tables */
+    lpae_pgtable *initpt;              /* classic: init_mm's (empty) TTBR0 tables before any task */
+    uint8_t kasid;                     /* 4G/4G kernel ASID */
+    uint64_t kernel_ttbr0;             /* 4G/4G: TTBR0 value in kernel mode */
+    uint32_t ttbcr_kernel, ttbcr_user; /* TTBCR in kernel mode / during uaccess and user mode */
+    struct task *tasks;                /* uthash by pid */
+    struct kpage *kpages;              /* uthash by key, insertion order = creation order */
+    uint64_t next_mm_id;
+    lpae_va_t vmalloc_next; /* bump allocator for vmalloc areas */
+    lpae_va_t *vfree;       /* freed one-page vmalloc areas, reused first */
+    size_t nvfree, capvfree;
+    struct kpage **stack_cache; /* kernel stack pages of exited tasks (cached stacks) */
+    size_t nstack_cache, capstack_cache;
+    uint64_t nkpages_evictable; /* buffer pages in k->kpages other than stacks */
+    uint64_t kbuf_max;
+    struct kcpu cpus[LPAE_MAX_CPUS];
+    lpae_cycles_t phase_cyc[LPAE_PH_COUNT];
+    lpae_kernel_stats st; /* counters kept by the kernel (the rest derived) */
+    uint64_t reg_digest;  /* get_user values, folded (functional mode) */
+    uint64_t nevent;
+    struct lpae_asid_stats asid_base;
+};
+
+/* ---- src/kernel/kernel.c helpers used by src/uaccess ---- */
+/* Book the cycles since the last mark into the CPU's current phase, switch phase. */
+unsigned lpae_k_phase(lpae_kernel *k, struct kcpu *kc, unsigned phase);
+/* Register writes and maintenance through the machine, counted. */
+void lpae_k_write_ttbr0(lpae_kernel *k, struct kcpu *kc, uint64_t v);
+void lpae_k_write_ttbcr(lpae_kernel *k, struct kcpu *kc, uint32_t v);
+void lpae_k_isb(struct kcpu *kc);
+void lpae_k_dsb(struct kcpu *kc);
+/* local_flush_tlb_kernel_page(va): DSB; TLBIMVA; DSB; ISB. */
+void lpae_k_flush_kernel_page(struct kcpu *kc, lpae_va_t va);
+/* __flush_tlb_page(): DSB ISHST; TLBIMVAIS (va | ASID); DSB ISH. */
+void lpae_k_flush_user_page(lpae_kernel *k, struct kcpu *kc, struct kmm *mm, lpae_va_t va);
+/* The ASID an mm currently holds (0 if none yet). */
+uint8_t lpae_k_mm_asid(const lpae_kernel *k, const struct kmm *mm);
+/* Handle a fault taken by a kernel user access or GUP's slow path at va.
+ * exception: an abort was taken (exception entry/exit charged); else software.
+ * Returns 0 (handled), LPAE_EFAULT / LPAE_EPERM (SIGSEGV), or a fatal error. */
+int lpae_k_fault(lpae_kernel *k, struct kcpu *kc, struct task *t, lpae_va_t va, unsigned access,
+                 bool exception, uint32_t *nfaults);
+/* __va(pa) for lowmem. */
+lpae_va_t lpae_k_va(const lpae_kernel *k, lpae_pa_t pa);
+/* Fill a fresh user page with the functional pattern. */
+void lpae_k_fill_user(lpae_kernel *k, lpae_pa_t pa, lpae_va_t va);
+/* The kernel page for (kind, id): created on first use. */
+int lpae_k_kpage(lpae_kernel *k, struct kcpu *kc, struct task *t, unsigned kind, uint32_t id,
+                 struct kpage **out);
+
+/* ---- src/uaccess/kmap.c ---- */
+int lpae_k_kmap(lpae_kernel *k, struct kcpu *kc, struct task *t, lpae_pa_t pa, lpae_va_t *va);
+int lpae_k_kunmap(lpae_kernel *k, struct kcpu *kc, struct task *t, lpae_va_t va);
+/* __kmap_local_sched_out / _in. */
+void lpae_k_kmap_sched_out(lpae_kernel *k, struct kcpu *kc, struct task *t);
+void lpae_k_kmap_sched_in(lpae_kernel *k, struct kcpu *kc, struct task *t);
+bool lpae_k_is_highmem(const lpae_kernel *k, lpae_pa_t pa);
+
+/* ---- src/uaccess/uaccess.c ---- */
+enum uop { UOP_FROM = 0, UOP_TO, UOP_GET, UOP_PUT, UOP_STRNCPY, UOP_CLEAR };
+int lpae_k_uaccess(lpae_kernel *k, struct kcpu *kc, struct task *t, enum uop op, const lpae_tev *ev,
+                   lpae_event_result *res);
+
+#endif

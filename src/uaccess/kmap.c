@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: MIT */
+/* kmap_local_page() / kunmap_local() as mm/highmem.c does them since v5.11
+ * (with ARM's arch_kmap_local_post_map/post_unmap), and the pre-5.11
+ * arch/arm/mm/highmem.c behaviour as the kmap_legacy option. The per-task
+ * stack of live mappings, the per-CPU fixmap slots, and the context-switch
+ * teardown and rebuild (__kmap_local_sched_out/_in). */
+#include <string.h>
+
+#include "kernel/kernel_internal.h"
+#include "lpae/err.h"
+#include "lpae/hwdef.h"
+#include "lpae/walk.h"
+
+/* PAGE_KERNEL for a kmap PTE: PL1 read/write, XN, global, AF, WBWA, shareable. */
+static uint64_t kmap_pte(lpae_pa_t pa)
+{
+    lpae_prot p;
+    memset(&p, 0, sizeof(p));
+    p.attrindx = 7;
+    p.sh = 3;
+    p.ap = LPAE_AP_PL1_RW;
+    p.af = true;
+    p.xn = true;
+    p.pxn = true;
+    return lpae_desc_leaf(3, pa, &p);
+}
+
+/* set_pte_at / pte_clear on the fixmap PTE: the descriptor is written into
+ * the table, and the store is charged through the CPU at the table's lowmem
+ * VA (a 64-bit STRD; no cache clean is needed on SMP v7, whose walks are
+ * coherent). */
+static int write_pte(lpae_kernel *k, struct kcpu *kc, lpae_va_t va, uint64_t desc)
+{
+    lpae_pa_t dpa = 0;
+    int err = lpae_pgtable_set_desc(k->kpt, va, 3, desc, &dpa);
+    if (err)
+        return err;
+    lpae_cycles_t cyc;
+    return lpae_cpu_write(kc->cpu, lpae_k_va(k, dpa), LPAE_ACC_PW, &desc, sizeof(desc), NULL, &cyc);
+}
+
+static int slot_va(const lpae_kernel *k, unsigned cpu, unsigned idx, lpae_va_t *va)
+{
+    return lpae_layout_kmap_va(&k->layout, cpu, idx, va);
+}
+
+int lpae_k_kmap(lpae_kernel *k, struct kcpu *kc, struct task *t, lpae_pa_t pa, lpae_va_t *va)
+{
+    lpae_zone z = lpae_layout_zone(&k->layout, pa);
+    if (z == LPAE_ZONE_NONE || !t)
+        return LPAE_EINVAL;
+    pa &= ~(lpae_pa_t)(LPAE_PAGE_SIZE - 1);
+    k->st.kmaps++;
+    if (z == LPAE_ZONE_LOWMEM) {
+        /* !PageHighMem(page): return page_address(page) */
+        *va = lpae_k_va(k, pa);
+        return LPAE_OK;
+    }
+    if (t->nkm >= LPAE_LINUX_KM_MAX_IDX)
+        return LPAE_EOVERFLOW; /* BUG_ON(idx >= KM_MAX_IDX) */
+    unsigned cpu = (unsigned)(kc - k->cpus);
+    if (t->nkm > 0 && t->kmap_cpu != (int)cpu)
+        return LPAE_ESTATE; /* migrate_disable() holds a task with live kmaps on its CPU */
+    lpae_va_t v;
+    int err = slot_va(k, cpu, t->nkm, &v);
+    if (err)
+        return err;
+    /* kmap_local_idx_push(): bookkeeping */
+    lpae_cpu_charge(kc->cpu, LPAE_P_SW_KMAP, 1);
+    err = write_pte(k, kc, v, kmap_pte(pa));
+    if (err)
+        return err;
+    lpae_k_flush_kernel_page(kc, v); /* arch_kmap_local_post_map */
+    t->km[t->nkm].pa = pa;
+    t->km[t->nkm].va = v;
+    t->nkm++;
+    t->kmap_cpu = (int)cpu;
+    k->st.kmaps_highmem++;
+    *va = v;
+    return LPAE_OK;
+}
+
+int lpae_k_kunmap(lpae_kernel *k, struct kcpu *kc, struct task *t, lpae_va_t va)
+{
+    if (!t)
+        return LPAE_EINVAL;
+    va &= ~(lpae_va_t)(LPAE_PAGE_SIZE - 1);
+    lpae_va_t lo, hi;
+    if (slot_va(k, 0, LPAE_LINUX_KM_MAX_IDX - 1, &lo) || slot_va(k, 0, 0, &hi))
+        return LPAE_EINVAL;
+    lpae_va_t last;
+    if (slot_va(k, k->layout.nr_cpus - 1, LPAE_LINUX_KM_MAX_IDX - 1, &last) == LPAE_OK)
+        lo = last;
+    if (va < lo || va > hi) {
+        /* not a kmap slot: must be a lowmem address (nothing to undo) */
+        lpae_pa_t pa;
+        return lpae_layout_lowmem_pa(&k->layout, va, &pa) == LPAE_OK ? LPAE_OK : LPAE_EINVAL;
+    }
+    if (t->nkm == 0 || t->km[t->nkm - 1].va != va)
+        return LPAE_ESTATE; /* WARN_ON_ONCE(addr != __fix_to_virt(FIX_KMAP_BEGIN + idx)) */
+    if (!k->cfg.kmap_legacy) {
+        /* pte_clear + arch_kmap_local_post_unmap (no pre_unmap: PIPT caches) */
+        int err = write_pte(k, kc, va, 0);
+        if (err)
+            return err;
+        lpae_k_flush_kernel_page(kc, va);
+    }
+    /* kmap_local_idx_pop() */
+    lpae_cpu_charge(kc->cpu, LPAE_P_SW_KMAP, 1);
+    t->nkm--;
+    if (t->nkm == 0)
+        t->kmap_cpu = -1;
+    return LPAE_OK;
+}
+
+void lpae_k_kmap_sched_out(lpae_kernel *k, struct kcpu *kc, struct task *t)
+{
+    if (!t || t->nkm == 0)
+        return;
+    unsigned old = lpae_k_phase(k, kc, LPAE_PH_KMAP);
+    for (unsigned i = 0; i < t->nkm; i++) {
+        /* the legacy kmap_atomic disabled preemption: no switch with live kmaps,
+         * but the PTEs are torn down the same way when it happens */
+        if (write_pte(k, kc, t->km[i].va, 0) == LPAE_OK)
+            lpae_k_flush_kernel_page(kc, t->km[i].va);
+    }
+    lpae_k_phase(k, kc, old);
+}
+
+void lpae_k_kmap_sched_in(lpae_kernel *k, struct kcpu *kc, struct task *t)
+{
+    if (!t || t->nkm == 0)
+        return;
+    unsigned old = lpae_k_phase(k, kc, LPAE_PH_KMAP);
+    unsigned cpu = (unsigned)(kc - k->cpus);
+    for (unsigned i = 0; i < t->nkm; i++) {
+        lpae_va_t v = t->km[i].va;
+        if (t->kmap_cpu != (int)cpu && slot_va(k, cpu, i, &v) == LPAE_OK)
+            t->km[i].va = v; /* the model does not enforce migrate_disable() */
+        if (write_pte(k, kc, v, kmap_pte(t->km[i].pa)) == LPAE_OK)
+            lpae_k_flush_kernel_page(kc, v);
+    }
+    t->kmap_cpu = (int)cpu;
+    lpae_k_phase(k, kc, old);
+}

@@ -1,0 +1,597 @@
+/* SPDX-License-Identifier: MIT */
+/* The kernel object: construction and configuration errors, kernel entry
+ * and exit (4G/4G TTBR0 flips), switch_mm with the ASID allocator, rollover
+ * on one and two CPUs, SMP inner-shareable maintenance, exec/exit, and whole
+ * generated workloads (breakdowns summing to the totals). */
+#include "kt_util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "lpae/asid.h"
+#include "lpae/trace.h"
+
+static lpae_cpu *cpu_of(struct kt *t, unsigned i)
+{
+    return lpae_machine_cpu(lpae_kernel_machine(t->k), i);
+}
+
+static uint8_t ttbr0_asid(struct kt *t, unsigned cpu)
+{
+    return (uint8_t)(lpae_cpu_regs(cpu_of(t, cpu))->ttbr0 >> 48);
+}
+
+static void test_create_errors(void **state)
+{
+    (void)state;
+    lpae_kernel *k = NULL;
+    lpae_kernel_config c;
+    assert_int_equal(lpae_kernel_create(NULL, &k), LPAE_EINVAL);
+    lpae_kernel_config_init(&c);
+    assert_int_equal(lpae_kernel_create(&c, NULL), LPAE_EINVAL);
+    c.strategy = LPAE_STRAT_DIRECT; /* needs a classic split */
+    assert_int_equal(lpae_kernel_create(&c, &k), LPAE_EINVAL);
+    c.strategy = LPAE_STRAT_TTBR0_PAN;
+    assert_int_equal(lpae_kernel_create(&c, &k), LPAE_EINVAL);
+    kt_cfg(&c, LPAE_STRAT_TTBR0_SWITCH, 1);
+    assert_int_equal(lpae_split_find("VMSPLIT_3G", &c.split), LPAE_OK);
+    assert_int_equal(lpae_kernel_create(&c, &k), LPAE_EINVAL);
+    kt_cfg(&c, LPAE_STRAT_PINNED, 0);
+    assert_int_equal(lpae_kernel_create(&c, &k), LPAE_EINVAL);
+    kt_cfg(&c, LPAE_STRAT_PINNED, 9);
+    assert_int_equal(lpae_kernel_create(&c, &k), LPAE_EINVAL);
+    kt_cfg(&c, LPAE_STRAT_PINNED, 1);
+    c.switch_chunk = 0;
+    assert_int_equal(lpae_kernel_create(&c, &k), LPAE_EINVAL);
+    c.switch_chunk = 30;
+    assert_int_equal(lpae_kernel_create(&c, &k), LPAE_EINVAL);
+    kt_cfg(&c, LPAE_STRAT_PINNED, 1);
+    c.asid_bits = 9; /* TTBRn.ASID is 8 bits */
+    assert_int_equal(lpae_kernel_create(&c, &k), LPAE_EINVAL);
+    kt_cfg(&c, LPAE_STRAT_PINNED, 1);
+    c.strategy = LPAE_STRAT_COUNT;
+    assert_int_equal(lpae_kernel_create(&c, &k), LPAE_EINVAL);
+    kt_cfg(&c, LPAE_STRAT_PINNED, 1);
+    c.switch_variant = (lpae_switch_variant)7;
+    assert_int_equal(lpae_kernel_create(&c, &k), LPAE_EINVAL);
+    /* simulated memory too small for the kernel image */
+    lpae_ram_range tiny = {UINT64_C(0x80000000), UINT64_C(8) << 20};
+    kt_cfg(&c, LPAE_STRAT_PINNED, 1);
+    c.ram = &tiny;
+    c.nram = 1;
+    assert_true(lpae_kernel_create(&c, &k) < 0);
+    /* a machine without highmem: pinned only ever takes the lowmem fast path */
+    lpae_ram_range small = {UINT64_C(0x80000000), UINT64_C(512) << 20};
+    c.ram = &small;
+    struct kt t;
+    kt_open_cfg(&t, &c);
+    assert_int_equal(lpae_kernel_layout(t.k)->nhighmem, 0);
+    assert_int_equal(kt_mmap(&t, 0, 1, 0x10000000u, 0x10000, LPAE_PROT_READ | LPAE_PROT_WRITE), 0);
+    lpae_event_result r;
+    assert_int_equal(
+        kt_copy(&t, LPAE_TEV_COPY_FROM_USER, 0, 1, 0x10000000u, 9000, LPAE_KBUF_PAGE, 0, &r), 0);
+    lpae_kernel_stats s = kt_stats(&t);
+    assert_int_equal(s.kmaps_highmem, 0);
+    assert_int_equal(s.gup_pages, 3);
+    kt_close(&t);
+    assert_null(lpae_kernel_machine(NULL));
+    lpae_kernel_destroy(NULL);
+    assert_int_equal(lpae_kernel_stats_get(NULL, &s), LPAE_EINVAL);
+}
+
+static void test_apply_errors(void **state)
+{
+    (void)state;
+    struct kt t;
+    kt_open(&t, LPAE_STRAT_PINNED, 2);
+    lpae_tev e = kt_ev(LPAE_TEV_SYS_ENTER, 2, 1); /* CPU out of range */
+    lpae_event_result r;
+    assert_int_equal(lpae_kernel_apply(t.k, &e, &r), LPAE_EINVAL);
+    e = kt_ev(LPAE_TEV_GET_USER, 0, 1);
+    e.len = 3; /* malformed */
+    assert_int_equal(lpae_kernel_apply(t.k, &e, &r), LPAE_EINVAL);
+    e.kind = 200;
+    assert_int_equal(lpae_kernel_apply(t.k, &e, &r), LPAE_EINVAL);
+    assert_int_equal(lpae_kernel_apply(NULL, &e, &r), LPAE_EINVAL);
+    assert_int_equal(lpae_kernel_apply(t.k, NULL, &r), LPAE_EINVAL);
+    /* fork onto an existing pid is a result, not an error */
+    e = kt_ev(LPAE_TEV_FORK, 0, 1);
+    e.arg = 1;
+    assert_int_equal(kt_do(&t, &e, NULL), LPAE_EEXIST);
+    /* the idle task has no user memory */
+    assert_int_equal(kt_copy(&t, LPAE_TEV_COPY_FROM_USER, 1, 0, 0x1000, 4, LPAE_KBUF_SLAB, 0, &r),
+                     LPAE_EFAULT);
+    /* a user touch outside every VMA: SIGSEGV, counted */
+    assert_int_equal(kt_touch(&t, 0, 1, 0x40000000u, 4, LPAE_TEVF_READ), LPAE_EFAULT);
+    assert_int_equal(kt_stats(&t).efaults, 2);
+    kt_check_sums(&t);
+    kt_close(&t);
+}
+
+static void entry_exit(lpae_strategy s, uint64_t ttbr, uint64_t ttbcr, uint64_t isb)
+{
+    struct kt t;
+    kt_open(&t, s, 1);
+    for (int i = 0; i < 3; i++) {
+        kt_simple(&t, LPAE_TEV_SYS_ENTER, 0, 1);
+        lpae_kcpu_info ci;
+        assert_int_equal(lpae_kernel_cpu_info(t.k, 0, &ci), LPAE_OK);
+        assert_true(ci.in_kernel);
+        if (s == LPAE_STRAT_PINNED)
+            assert_int_equal(ttbr0_asid(&t, 0), ci.kernel_asid);
+        kt_simple(&t, LPAE_TEV_SYS_EXIT, 0, 1);
+        lpae_task_info ti;
+        assert_int_equal(lpae_kernel_task_info(t.k, 1, &ti), LPAE_OK);
+        assert_int_equal(ttbr0_asid(&t, 0), ti.asid);
+        assert_int_not_equal(ti.asid, 0);
+    }
+    lpae_kernel_stats st = kt_stats(&t);
+    assert_int_equal(st.syscalls, 3);
+    assert_int_equal(st.ttbr_writes, ttbr);
+    assert_int_equal(st.entry_flips, ttbr);
+    assert_int_equal(st.ttbcr_writes, ttbcr);
+    assert_int_equal(st.isb, isb);
+    assert_int_equal(st.tlbi, 0);
+    lpae_cycles_t want = 3 * (kt_cost(&t, LPAE_P_EXC_ENTRY) + kt_cost(&t, LPAE_P_EXC_EXIT)) +
+                         ttbr * kt_cost(&t, LPAE_P_CP15_TTBR0) +
+                         ttbcr * kt_cost(&t, LPAE_P_CP15_TTBCR) + isb * kt_cost(&t, LPAE_P_ISB);
+    assert_true(st.phase[LPAE_PH_ENTRY] == want);
+    assert_true(st.cycles == want);
+    kt_check_sums(&t);
+    kt_close(&t);
+}
+
+static void test_entry_4g(void **state)
+{
+    (void)state;
+    entry_exit(LPAE_STRAT_PINNED, 6, 0, 6); /* TTBR0 flip + ISB each way */
+}
+
+static void test_entry_classic(void **state)
+{
+    (void)state;
+    entry_exit(LPAE_STRAT_DIRECT, 0, 0, 0);
+    entry_exit(LPAE_STRAT_TTBR0_PAN, 0, 6, 3); /* uaccess_disable + isb; enable isb=0 */
+}
+
+static void test_switch_mm(void **state)
+{
+    (void)state;
+    struct kt t;
+    kt_open(&t, LPAE_STRAT_DIRECT, 1);
+    lpae_tev e = kt_ev(LPAE_TEV_FORK, 0, 1);
+    e.arg = 2;
+    kt_do(&t, &e, NULL);
+    e.arg = 3;
+    e.flags = LPAE_TEVF_THREAD;
+    kt_do(&t, &e, NULL);
+    lpae_kernel_stats a = kt_stats(&t);
+    e = kt_ev(LPAE_TEV_SWITCH, 0, 2);
+    e.arg = 1;
+    kt_do(&t, &e, NULL);
+    lpae_kernel_stats b = kt_stats(&t);
+    /* new ASID, one 64-bit TTBR0 write carrying it, ISB */
+    assert_int_equal(b.context_switches - a.context_switches, 1);
+    assert_int_equal(b.asid_allocs - a.asid_allocs, 1);
+    assert_int_equal(b.ttbr_writes - a.ttbr_writes, 1);
+    assert_int_equal(b.isb - a.isb, 1);
+    assert_int_equal(b.tlbi - a.tlbi, 0);
+    assert_true(b.phase[LPAE_PH_SWITCH] - a.phase[LPAE_PH_SWITCH] ==
+                kt_cost(&t, LPAE_P_CP15_TTBR0) + kt_cost(&t, LPAE_P_ISB));
+    lpae_task_info t2, t1;
+    assert_int_equal(lpae_kernel_task_info(t.k, 2, &t2), LPAE_OK);
+    assert_int_equal(lpae_kernel_task_info(t.k, 1, &t1), LPAE_OK);
+    assert_int_equal(ttbr0_asid(&t, 0), t2.asid);
+    assert_int_not_equal(t1.asid, t2.asid);
+    /* back to task 1: fast path, no allocation */
+    e = kt_ev(LPAE_TEV_SWITCH, 0, 1);
+    kt_do(&t, &e, NULL);
+    lpae_kernel_stats c = kt_stats(&t);
+    assert_int_equal(c.asid_allocs, b.asid_allocs);
+    assert_int_equal(c.ttbr_writes - b.ttbr_writes, 1);
+    /* to its thread: same mm, no switch_mm */
+    e = kt_ev(LPAE_TEV_SWITCH, 0, 3);
+    kt_do(&t, &e, NULL);
+    lpae_kernel_stats d = kt_stats(&t);
+    assert_int_equal(d.context_switches - c.context_switches, 1);
+    assert_int_equal(d.ttbr_writes, c.ttbr_writes);
+    assert_int_equal(d.isb, c.isb);
+    /* an event of another task implies the switch */
+    kt_simple(&t, LPAE_TEV_SYS_EXIT, 0, 2);
+    assert_int_equal(kt_stats(&t).context_switches - d.context_switches, 1);
+    kt_check_sums(&t);
+    kt_close(&t);
+}
+
+static void test_switch_mm_4g(void **state)
+{
+    (void)state;
+    struct kt t;
+    kt_open(&t, LPAE_STRAT_TTBR0_SWITCH, 1);
+    kt_simple(&t, LPAE_TEV_SYS_ENTER, 0, 1);
+    lpae_kernel_stats a = kt_stats(&t);
+    lpae_tev e = kt_ev(LPAE_TEV_SWITCH, 0, 2);
+    kt_do(&t, &e, NULL);
+    lpae_kernel_stats b = kt_stats(&t);
+    /* in kernel mode TTBR0 holds kernel lowmem: the user tables go live at the exit */
+    assert_int_equal(b.ttbr_writes, a.ttbr_writes);
+    lpae_kcpu_info ci;
+    assert_int_equal(lpae_kernel_cpu_info(t.k, 0, &ci), LPAE_OK);
+    assert_int_equal(ttbr0_asid(&t, 0), ci.kernel_asid);
+    kt_simple(&t, LPAE_TEV_SYS_EXIT, 0, 2);
+    lpae_task_info t2;
+    assert_int_equal(lpae_kernel_task_info(t.k, 2, &t2), LPAE_OK);
+    assert_int_equal(ttbr0_asid(&t, 0), t2.asid);
+    assert_int_equal(kt_stats(&t).ttbr_writes - b.ttbr_writes, 1);
+    kt_close(&t);
+}
+
+/* New mms on one CPU until the allocator rolls over. */
+static void rollover_one_cpu(lpae_strategy s, unsigned expect_at)
+{
+    struct kt t;
+    kt_open(&t, s, 1);
+    lpae_kcpu_info ci;
+    assert_int_equal(lpae_kernel_cpu_info(t.k, 0, &ci), LPAE_OK);
+    unsigned mms = 1; /* task 1 */
+    for (uint32_t pid = 2; pid < 400; pid++) {
+        lpae_tev e = kt_ev(LPAE_TEV_SWITCH, 0, pid);
+        kt_do(&t, &e, NULL);
+        mms++;
+        lpae_task_info ti;
+        assert_int_equal(lpae_kernel_task_info(t.k, pid, &ti), LPAE_OK);
+        assert_int_not_equal(ti.asid, 0);
+        if (s != LPAE_STRAT_DIRECT)
+            assert_int_not_equal(ti.asid, ci.kernel_asid); /* never a user's */
+        if (kt_stats(&t).asid_rollovers)
+            break;
+    }
+    assert_int_equal(mms, expect_at);
+    lpae_kernel_stats st = kt_stats(&t);
+    assert_int_equal(st.asid_rollovers, 1);
+    assert_int_equal(st.asid_flushes, 1);
+    assert_int_equal(kt_cpu(&t, 0).tlbi[LPAE_TLBI_ALL][0], 1);
+    kt_close(&t);
+}
+
+static void test_rollover_one_cpu(void **state)
+{
+    (void)state;
+    rollover_one_cpu(LPAE_STRAT_DIRECT, 256); /* 255 ASIDs per generation */
+    rollover_one_cpu(LPAE_STRAT_PINNED, 255); /* one kept for kernel lowmem */
+}
+
+static void test_rollover_two_cpus(void **state)
+{
+    (void)state;
+    struct kt t;
+    kt_open(&t, LPAE_STRAT_DIRECT, 2);
+    /* CPU 1 runs task 1000 and keeps it */
+    lpae_tev e = kt_ev(LPAE_TEV_SWITCH, 1, 1000);
+    kt_do(&t, &e, NULL);
+    assert_int_equal(kt_touch(&t, 1, 1000, 0xBEFFF000u, 4, LPAE_TEVF_WRITE), 0);
+    lpae_task_info keep;
+    assert_int_equal(lpae_kernel_task_info(t.k, 1000, &keep), LPAE_OK);
+    uint32_t pid = 2;
+    while (kt_stats(&t).asid_rollovers == 0) {
+        e = kt_ev(LPAE_TEV_SWITCH, 0, pid);
+        kt_do(&t, &e, NULL);
+        assert_int_equal(kt_touch(&t, 0, pid, 0xBEFFF000u, 4, LPAE_TEVF_WRITE), 0);
+        pid++;
+        assert_true(pid < 400);
+    }
+    /* CPU 0 flushed at once; CPU 1 owes its flush, its task keeps its ASID */
+    assert_int_equal(kt_cpu(&t, 0).tlbi[LPAE_TLBI_ALL][0], 1);
+    assert_int_equal(kt_cpu(&t, 1).tlbi[LPAE_TLBI_ALL][0], 0);
+    lpae_task_info now;
+    assert_int_equal(lpae_kernel_task_info(t.k, 1000, &now), LPAE_OK);
+    assert_int_equal(now.asid, keep.asid);
+    assert_int_equal(ttbr0_asid(&t, 1), keep.asid);
+    assert_int_equal(kt_touch(&t, 1, 1000, 0xBEFFF000u, 4, LPAE_TEVF_READ), 0);
+    /* CPU 1's next switch performs the deferred flush, exactly once */
+    for (uint32_t i = 0; i < 5; i++) {
+        e = kt_ev(LPAE_TEV_SWITCH, 1, pid + i);
+        kt_do(&t, &e, NULL);
+        e = kt_ev(LPAE_TEV_SWITCH, 0, 2 + i);
+        kt_do(&t, &e, NULL);
+    }
+    assert_int_equal(kt_cpu(&t, 0).tlbi[LPAE_TLBI_ALL][0], 1);
+    assert_int_equal(kt_cpu(&t, 1).tlbi[LPAE_TLBI_ALL][0], 1);
+    lpae_asid_stats as;
+    assert_int_equal(lpae_asid_stats_get(lpae_kernel_asid_allocator(t.k), &as), LPAE_OK);
+    assert_int_equal(as.deferred_flushes_cpu[0], 1);
+    assert_int_equal(as.deferred_flushes_cpu[1], 1);
+    assert_true(as.tlb_entries_lost > 0); /* the touches left entries behind */
+    lpae_kernel_stats st = kt_stats(&t);
+    assert_int_equal(st.asid_flushes, 2);
+    assert_int_equal(st.bpiall, 2);
+    kt_check_sums(&t);
+    kt_close(&t);
+}
+
+/* munmap on CPU 0 must reach the TLB of CPU 1 running a thread of the same mm. */
+static void test_smp_is(void **state)
+{
+    (void)state;
+    struct kt t;
+    kt_open(&t, LPAE_STRAT_DIRECT, 2);
+    assert_int_equal(kt_mmap(&t, 0, 1, 0x10000000u, 0x4000, LPAE_PROT_READ | LPAE_PROT_WRITE), 0);
+    lpae_tev e = kt_ev(LPAE_TEV_FORK, 0, 1);
+    e.arg = 3;
+    e.flags = LPAE_TEVF_THREAD;
+    kt_do(&t, &e, NULL);
+    assert_int_equal(kt_touch(&t, 1, 3, 0x10001000u, 4, LPAE_TEVF_WRITE), 0);
+    uint64_t rx = kt_cpu(&t, 1).tlbi_received;
+    e = kt_ev(LPAE_TEV_MUNMAP, 0, 1);
+    e.addr = 0x10000000u;
+    e.len = 0x4000;
+    kt_do(&t, &e, NULL);
+    assert_int_equal(kt_cpu(&t, 0).tlbi[LPAE_TLBI_MVA][1], 1); /* only the one page mapped */
+    assert_int_equal(kt_cpu(&t, 1).tlbi_received - rx, 1);
+    /* CPU 1 does not see the page any more */
+    assert_int_equal(kt_touch(&t, 1, 3, 0x10001000u, 4, LPAE_TEVF_READ), LPAE_EFAULT);
+    kt_close(&t);
+}
+
+static void test_exec_exit_brk(void **state)
+{
+    (void)state;
+    struct kt t;
+    kt_open(&t, LPAE_STRAT_DIRECT, 1);
+    assert_int_equal(kt_mmap(&t, 0, 1, 0x10000u, 0x8000, LPAE_PROT_READ | LPAE_PROT_EXEC), 0);
+    lpae_tev e = kt_ev(LPAE_TEV_BRK, 0, 1);
+    e.addr = 0x40000u;
+    kt_do(&t, &e, NULL);
+    /* the heap runs from the end of the image to the break */
+    assert_int_equal(kt_touch(&t, 0, 1, 0x18000u, 0x28000, LPAE_TEVF_WRITE), 0);
+    assert_int_equal(kt_touch(&t, 0, 1, 0x40000u, 4, LPAE_TEVF_WRITE), LPAE_EFAULT);
+    e.addr = 0x20000u; /* shrink */
+    kt_do(&t, &e, NULL);
+    assert_int_equal(kt_touch(&t, 0, 1, 0x20000u, 4, LPAE_TEVF_WRITE), LPAE_EFAULT);
+    lpae_task_info a;
+    assert_int_equal(lpae_kernel_task_info(t.k, 1, &a), LPAE_OK);
+    uint64_t tl0 = kt_cpu(&t, 0).tlbi[LPAE_TLBI_ASID][1];
+    kt_simple(&t, LPAE_TEV_EXEC, 0, 1);
+    lpae_task_info b;
+    assert_int_equal(lpae_kernel_task_info(t.k, 1, &b), LPAE_OK);
+    assert_true(a.mm_id != b.mm_id);
+    assert_int_equal(ttbr0_asid(&t, 0), b.asid);                      /* activate_mm */
+    assert_int_equal(kt_cpu(&t, 0).tlbi[LPAE_TLBI_ASID][1] - tl0, 1); /* old mm's exit_mmap */
+    assert_int_equal(kt_touch(&t, 0, 1, 0x18000u, 4, LPAE_TEVF_READ), LPAE_EFAULT);
+    kt_simple(&t, LPAE_TEV_EXIT, 0, 1);
+    assert_int_equal(lpae_kernel_task_info(t.k, 1, &b), LPAE_ENOENT);
+    lpae_kcpu_info ci;
+    assert_int_equal(lpae_kernel_cpu_info(t.k, 0, &ci), LPAE_OK);
+    assert_false(ci.has_current);
+    kt_check_sums(&t);
+    kt_close(&t);
+}
+
+/* Whole generated workloads under every strategy: no error, no stale TLB
+ * entry, breakdowns summing to the totals. */
+static void test_generated(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/lpae_test_kernel_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    lpae_gen_params p;
+    assert_int_equal(lpae_gen_defaults(LPAE_GEN_MIXED, &p), LPAE_OK);
+    p.cpus = 2;
+    p.count = 40;
+    p.procs = 6;
+    p.seed = 7;
+    lpae_trace_writer *w;
+    assert_int_equal(lpae_trace_writer_open(path, LPAE_TRACE_BINARY, &w), LPAE_OK);
+    assert_int_equal(lpae_trace_gen(LPAE_GEN_MIXED, &p, w), LPAE_OK);
+    assert_int_equal(lpae_trace_writer_close(w, true), LPAE_OK);
+    size_t cap = 1 << 16, n = 0;
+    lpae_tev *ev = malloc(cap * sizeof(*ev));
+    assert_non_null(ev);
+    lpae_trace_reader *r;
+    assert_int_equal(lpae_trace_reader_open(path, NULL, &r), LPAE_OK);
+    int rc;
+    while ((rc = lpae_trace_read(r, &ev[n])) == 1) {
+        n++;
+        if (n == cap) {
+            cap *= 2;
+            ev = realloc(ev, cap * sizeof(*ev));
+            assert_non_null(ev);
+        }
+    }
+    assert_int_equal(rc, 0);
+    lpae_trace_reader_close(r);
+    unlink(path);
+    assert_true(n > 100);
+    for (unsigned s = 0; s < LPAE_STRAT_COUNT; s++) {
+        struct kt t;
+        kt_open(&t, (lpae_strategy)s, 2);
+        lpae_cycles_t sum = 0;
+        for (size_t i = 0; i < n; i++) {
+            lpae_event_result res;
+            assert_int_equal(lpae_kernel_apply(t.k, &ev[i], &res), LPAE_OK);
+            sum += res.cycles;
+        }
+        lpae_kernel_stats st = kt_stats(&t);
+        assert_true(sum == st.cycles);
+        assert_true(st.syscalls > 0);
+        assert_true(st.bytes_copied > 0);
+        assert_int_equal(st.events, n);
+        kt_check_sums(&t);
+        kt_close(&t);
+    }
+    /* deterministic for a seed; the seed moves kernel buffers (and replacement) */
+    lpae_kernel_stats st[3];
+    for (int run = 0; run < 3; run++) {
+        struct kt t;
+        lpae_kernel_config c;
+        kt_cfg(&c, LPAE_STRAT_PINNED, 2);
+        c.seed = run == 2 ? 99 : 5;
+        kt_open_cfg(&t, &c);
+        for (size_t i = 0; i < n; i++)
+            assert_int_equal(lpae_kernel_apply(t.k, &ev[i], NULL), LPAE_OK);
+        st[run] = kt_stats(&t);
+        kt_close(&t);
+    }
+    assert_memory_equal(&st[0], &st[1], sizeof(st[0]));
+    assert_true(st[0].cycles != st[2].cycles);
+    assert_int_equal(st[0].bytes_copied, st[2].bytes_copied);
+    free(ev);
+}
+
+/* Kernel buffer pages beyond kbuf_pages are dropped, oldest first; a
+ * vmalloc page is unmapped with a broadcast flush, and its VA reused. */
+static void test_kbuf_eviction(void **state)
+{
+    (void)state;
+    for (int vm = 0; vm < 2; vm++) {
+        struct kt t;
+        lpae_kernel_config c;
+        kt_cfg(&c, LPAE_STRAT_TTBR0_SWITCH, 2);
+        c.kbuf_pages = 64;
+        c.functional = true;
+        kt_open_cfg(&t, &c);
+        assert_int_equal(kt_mmap(&t, 0, 1, 0x10000000u, 0x10000, LPAE_PROT_READ | LPAE_PROT_WRITE),
+                         0);
+        uint64_t is0 = kt_cpu(&t, 0).tlbi[LPAE_TLBI_MVA][1];
+        for (uint32_t i = 0; i < 200; i++) {
+            lpae_event_result r;
+            assert_int_equal(kt_copy(&t, LPAE_TEV_COPY_TO_USER, 0, 1, 0x10000000u + (i % 16) * 64,
+                                     64, vm ? LPAE_KBUF_VMALLOC : LPAE_KBUF_PAGECACHE, i << 12, &r),
+                             0);
+            assert_int_equal(r.done, 64);
+        }
+        lpae_kernel_stats st = kt_stats(&t);
+        assert_int_equal(st.kbuf_evictions, 200 - 64);
+        uint64_t is = kt_cpu(&t, 0).tlbi[LPAE_TLBI_MVA][1] - is0;
+        assert_int_equal(is, vm ? 200 - 64 : 0);
+        assert_true(kt_cpu(&t, 1).tlbi_received >= is);
+        kt_close(&t);
+    }
+    lpae_kernel_config c;
+    kt_cfg(&c, LPAE_STRAT_PINNED, 1);
+    c.kbuf_pages = 10;
+    lpae_kernel *k;
+    assert_int_equal(lpae_kernel_create(&c, &k), LPAE_EINVAL);
+}
+
+/* mprotect removing write: the stale writable TLB entry is flushed (IS). */
+static void test_mprotect(void **state)
+{
+    (void)state;
+    struct kt t;
+    kt_open(&t, LPAE_STRAT_DIRECT, 2);
+    assert_int_equal(kt_mmap(&t, 0, 1, 0x10000000u, 0x4000, LPAE_PROT_READ | LPAE_PROT_WRITE), 0);
+    assert_int_equal(kt_touch(&t, 0, 1, 0x10000000u, 0x2000, LPAE_TEVF_WRITE), 0);
+    uint64_t is0 = kt_cpu(&t, 0).tlbi[LPAE_TLBI_MVA][1];
+    lpae_tev e = kt_ev(LPAE_TEV_MPROTECT, 0, 1);
+    e.addr = 0x10000000u;
+    e.len = 0x4000;
+    e.flags = LPAE_PROT_READ;
+    assert_int_equal(kt_do(&t, &e, NULL), 0);
+    assert_int_equal(kt_cpu(&t, 0).tlbi[LPAE_TLBI_MVA][1] - is0, 2);
+    assert_int_equal(kt_touch(&t, 0, 1, 0x10001000u, 4, LPAE_TEVF_WRITE), LPAE_EFAULT);
+    assert_int_equal(kt_touch(&t, 0, 1, 0x10001000u, 4, LPAE_TEVF_READ), 0);
+    lpae_event_result r;
+    assert_int_equal(
+        kt_copy(&t, LPAE_TEV_COPY_TO_USER, 0, 1, 0x10000000u, 16, LPAE_KBUF_SLAB, 0, &r),
+        LPAE_EFAULT);
+    e.flags = LPAE_PROT_READ | LPAE_PROT_WRITE;
+    assert_int_equal(kt_do(&t, &e, NULL), 0);
+    assert_int_equal(
+        kt_copy(&t, LPAE_TEV_COPY_TO_USER, 0, 1, 0x10000000u, 16, LPAE_KBUF_SLAB, 0, &r), 0);
+    assert_int_equal(kt_stats(&t).mprotects, 2);
+    kt_close(&t);
+}
+
+/* cfg.implicit_vmas: accesses outside every VMA map the megabyte around them. */
+static void test_implicit_vmas(void **state)
+{
+    (void)state;
+    struct kt t;
+    lpae_kernel_config c;
+    kt_cfg(&c, LPAE_STRAT_PINNED, 1);
+    c.implicit_vmas = true;
+    kt_open_cfg(&t, &c);
+    assert_int_equal(kt_mmap(&t, 0, 1, 0x02d80000u, 0x1000, LPAE_PROT_READ), 0);
+    lpae_event_result r;
+    assert_int_equal(
+        kt_copy(&t, LPAE_TEV_COPY_TO_USER, 0, 1, 0x02d05588u, 8, LPAE_KBUF_STACK, 0, &r), 0);
+    assert_int_equal(r.demand_faults, 1);
+    assert_int_equal(kt_touch(&t, 0, 1, 0x02d7f000u, 4, LPAE_TEVF_WRITE), 0);
+    lpae_task_info ti;
+    assert_int_equal(lpae_kernel_task_info(t.k, 1, &ti), LPAE_OK);
+    lpae_vma v;
+    assert_int_equal(lpae_mm_find_vma(ti.mm, 0x02d05588u, &v), LPAE_OK);
+    assert_int_equal(v.start, 0x02d00000u);
+    assert_int_equal(v.end, 0x02d80000u); /* clipped by the next VMA */
+    assert_int_equal(v.flags, LPAE_VM_READ | LPAE_VM_WRITE);
+    /* the read-only VMA itself is not widened */
+    assert_int_equal(kt_copy(&t, LPAE_TEV_PUT_USER, 0, 1, 0x02d80000u, 4, 0, 0, &r), LPAE_EPERM);
+    /* beyond TASK_SIZE: still access_ok() */
+    assert_int_equal(kt_copy(&t, LPAE_TEV_GET_USER, 0, 1, 0xF8000000u, 4, 0, 0, &r), LPAE_EFAULT);
+    assert_int_equal(kt_stats(&t).implicit_vmas, 1);
+    kt_close(&t);
+    /* off by default */
+    kt_open(&t, LPAE_STRAT_PINNED, 1);
+    assert_int_equal(
+        kt_copy(&t, LPAE_TEV_COPY_TO_USER, 0, 1, 0x02d05588u, 8, LPAE_KBUF_STACK, 0, &r),
+        LPAE_EFAULT);
+    assert_int_equal(kt_stats(&t).implicit_vmas, 0);
+    kt_close(&t);
+}
+
+/* Narrow ASIDs roll over sooner; the no-ASID policy flushes on every switch. */
+static void test_asid_policies(void **state)
+{
+    (void)state;
+    struct kt t;
+    lpae_kernel_config c;
+    kt_cfg(&c, LPAE_STRAT_DIRECT, 1);
+    c.asid_bits = 4;
+    kt_open_cfg(&t, &c);
+    unsigned mms = 1;
+    for (uint32_t pid = 2; kt_stats(&t).asid_rollovers == 0; pid++) {
+        assert_true(pid < 100);
+        lpae_tev e = kt_ev(LPAE_TEV_SWITCH, 0, pid);
+        kt_do(&t, &e, NULL);
+        mms++;
+    }
+    assert_int_equal(mms, 16); /* 15 ASIDs per generation */
+    kt_close(&t);
+
+    kt_cfg(&c, LPAE_STRAT_DIRECT, 1);
+    c.asid_policy = LPAE_ASID_POLICY_NONE;
+    kt_open_cfg(&t, &c);
+    lpae_kernel_stats a = kt_stats(&t);
+    uint64_t all0 = kt_cpu(&t, 0).tlbi[LPAE_TLBI_ALL][0];
+    for (int i = 0; i < 6; i++) {
+        lpae_tev e = kt_ev(LPAE_TEV_SWITCH, 0, 2 + (uint32_t)(i & 1));
+        kt_do(&t, &e, NULL);
+    }
+    lpae_kernel_stats b = kt_stats(&t);
+    assert_int_equal(kt_cpu(&t, 0).tlbi[LPAE_TLBI_ALL][0] - all0, 6);
+    assert_int_equal(b.asid_flushes - a.asid_flushes, 6);
+    assert_int_equal(b.bpiall, 0);
+    assert_int_equal(b.ttbr_writes - a.ttbr_writes, 6);
+    assert_int_equal(b.isb - a.isb, 12); /* TLBIALL sequence + switch_mm */
+    assert_int_equal(b.dsb - a.dsb, 12);
+    kt_close(&t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_create_errors),    cmocka_unit_test(test_apply_errors),
+        cmocka_unit_test(test_entry_4g),         cmocka_unit_test(test_entry_classic),
+        cmocka_unit_test(test_switch_mm),        cmocka_unit_test(test_switch_mm_4g),
+        cmocka_unit_test(test_rollover_one_cpu), cmocka_unit_test(test_rollover_two_cpus),
+        cmocka_unit_test(test_smp_is),           cmocka_unit_test(test_exec_exit_brk),
+        cmocka_unit_test(test_generated),        cmocka_unit_test(test_kbuf_eviction),
+        cmocka_unit_test(test_mprotect),         cmocka_unit_test(test_implicit_vmas),
+        cmocka_unit_test(test_asid_policies),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: MIT */
+/* kmap_local windows: lowmem fast path, highmem map/unmap TLB maintenance,
+ * the kmap_legacy option, nesting, overflow, unbalanced unmaps and the
+ * context-switch teardown/rebuild. */
+#include "kt_util.h"
+
+#include "lpae/layout.h"
+#include "lpae/walk.h"
+
+static lpae_cpu *cpu_of(struct kt *t, unsigned i)
+{
+    return lpae_machine_cpu(lpae_kernel_machine(t->k), i);
+}
+
+static lpae_pa_t high_pa(struct kt *t, unsigned n)
+{
+    const lpae_layout *l = lpae_kernel_layout(t->k);
+    assert_true(l->nhighmem > 0);
+    return l->highmem[0].base + (lpae_pa_t)(n + 1000) * LPAE_PAGE_SIZE;
+}
+
+static lpae_pa_t low_pa(struct kt *t)
+{
+    const lpae_layout *l = lpae_kernel_layout(t->k);
+    return l->lowmem[0].base + (UINT64_C(64) << 20);
+}
+
+/* Translation of a kernel VA now (PR): the PA, or ~0 when it faults. */
+static lpae_pa_t xlate(struct kt *t, unsigned cpu, lpae_va_t va)
+{
+    lpae_xlate x;
+    assert_int_equal(lpae_cpu_translate(cpu_of(t, cpu), va, LPAE_ACC_PR, &x), LPAE_OK);
+    return x.fault == LPAE_FAULT_NONE ? x.pa : ~(lpae_pa_t)0;
+}
+
+static uint64_t mva_local(struct kt *t, unsigned cpu)
+{
+    return kt_cpu(t, cpu).tlbi[LPAE_TLBI_MVA][0];
+}
+
+static void test_lowmem_fast_path(void **state)
+{
+    (void)state;
+    struct kt t;
+    kt_open(&t, LPAE_STRAT_PINNED, 1);
+    lpae_cpu_stats c0 = kt_cpu(&t, 0);
+    lpae_kernel_stats s0 = kt_stats(&t);
+    lpae_va_t va = 0;
+    lpae_pa_t pa = low_pa(&t);
+    assert_int_equal(lpae_kernel_kmap(t.k, 0, pa + 123, &va), LPAE_OK);
+    lpae_va_t want;
+    assert_int_equal(lpae_layout_lowmem_va(lpae_kernel_layout(t.k), pa, &want), LPAE_OK);
+    assert_int_equal(va, want);
+    assert_int_equal(lpae_kernel_kunmap(t.k, 0, va), LPAE_OK);
+    lpae_cpu_stats c1 = kt_cpu(&t, 0);
+    lpae_kernel_stats s1 = kt_stats(&t);
+    for (unsigned i = 0; i < LPAE_TLBI_KINDS; i++)
+        assert_int_equal(c1.tlbi[i][0] + c1.tlbi[i][1], c0.tlbi[i][0] + c0.tlbi[i][1]);
+    assert_int_equal(c1.dsb, c0.dsb);
+    assert_int_equal(s1.kmaps, s0.kmaps + 1);
+    assert_int_equal(s1.kmaps_highmem, s0.kmaps_highmem);
+    assert_int_equal(s1.phase[LPAE_PH_KMAP], s0.phase[LPAE_PH_KMAP]); /* no cycle at all */
+    struct lpae_task_info ti;
+    assert_int_equal(lpae_kernel_task_info(t.k, 1, &ti), LPAE_OK);
+    assert_int_equal(ti.kmaps, 0); /* page_address: no slot pushed */
+    kt_close(&t);
+}
+
+static void pair(bool legacy)
+{
+    struct kt t;
+    lpae_kernel_config c;
+    kt_cfg(&c, LPAE_STRAT_PINNED, 1);
+    c.kmap_legacy = legacy;
+    kt_open_cfg(&t, &c);
+    lpae_pa_t pa = high_pa(&t, 0);
+    kt_simple(&t, LPAE_TEV_SYS_ENTER, 0, 1);
+    lpae_cpu_stats c0 = kt_cpu(&t, 0);
+    lpae_va_t va = 0;
+    assert_int_equal(lpae_kernel_kmap(t.k, 0, pa, &va), LPAE_OK);
+    lpae_va_t slot0;
+    assert_int_equal(lpae_layout_kmap_va(lpae_kernel_layout(t.k), 0, 0, &slot0), LPAE_OK);
+    assert_int_equal(va, slot0);
+    lpae_cpu_stats c1 = kt_cpu(&t, 0);
+    /* local_flush_tlb_kernel_page: DSB, TLBIMVA, DSB, ISB */
+    assert_int_equal(c1.tlbi[LPAE_TLBI_MVA][0] - c0.tlbi[LPAE_TLBI_MVA][0], 1);
+    assert_int_equal(c1.dsb - c0.dsb, 2);
+    assert_int_equal(c1.isb - c0.isb, 1);
+    assert_true(xlate(&t, 0, va + 8) == pa + 8);
+    assert_int_equal(lpae_kernel_kunmap(t.k, 0, va), LPAE_OK);
+    lpae_cpu_stats c2 = kt_cpu(&t, 0);
+    assert_int_equal(c2.tlbi[LPAE_TLBI_MVA][0] - c0.tlbi[LPAE_TLBI_MVA][0], legacy ? 1 : 2);
+    assert_int_equal(c2.dsb - c0.dsb, legacy ? 2 : 4);
+    assert_int_equal(c2.isb - c0.isb, legacy ? 1 : 2);
+    for (unsigned i = 0; i < LPAE_TLBI_KINDS; i++)
+        assert_int_equal(c2.tlbi[i][1], c0.tlbi[i][1]); /* all local */
+    if (legacy)
+        assert_true(xlate(&t, 0, va) == pa); /* the PTE stays */
+    else
+        assert_true(xlate(&t, 0, va) == ~(lpae_pa_t)0);
+    /* the slot is reused for another page: the map-side flush keeps it coherent */
+    lpae_pa_t pb = high_pa(&t, 1);
+    assert_int_equal(lpae_kernel_kmap(t.k, 0, pb, &va), LPAE_OK);
+    assert_int_equal(va, slot0);
+    assert_true(xlate(&t, 0, va) == pb);
+    assert_int_equal(lpae_kernel_kunmap(t.k, 0, va), LPAE_OK);
+    lpae_kernel_stats s = kt_stats(&t);
+    assert_int_equal(s.kmaps_highmem, 2);
+    kt_close(&t);
+}
+
+static void test_highmem_pair(void **state)
+{
+    (void)state;
+    pair(false);
+}
+
+static void test_highmem_pair_legacy(void **state)
+{
+    (void)state;
+    pair(true);
+}
+
+static void test_nesting_and_errors(void **state)
+{
+    (void)state;
+    struct kt t;
+    kt_open(&t, LPAE_STRAT_PINNED, 2);
+    lpae_va_t va[LPAE_LINUX_KM_MAX_IDX + 1];
+    for (unsigned i = 0; i < LPAE_LINUX_KM_MAX_IDX; i++) {
+        assert_int_equal(lpae_kernel_kmap(t.k, 0, high_pa(&t, i), &va[i]), LPAE_OK);
+        if (i)
+            assert_true(va[i] == va[i - 1] - LPAE_PAGE_SIZE); /* fixmap grows down */
+    }
+    assert_int_equal(lpae_kernel_kmap(t.k, 0, high_pa(&t, 99), &va[16]), LPAE_EOVERFLOW);
+    struct lpae_task_info ti;
+    assert_int_equal(lpae_kernel_task_info(t.k, 1, &ti), LPAE_OK);
+    assert_int_equal(ti.kmaps, 16);
+    /* out of order: not the top of the stack */
+    assert_int_equal(lpae_kernel_kunmap(t.k, 0, va[3]), LPAE_ESTATE);
+    for (unsigned i = LPAE_LINUX_KM_MAX_IDX; i-- > 0;) {
+        assert_true(xlate(&t, 0, va[i]) == high_pa(&t, i));
+        assert_int_equal(lpae_kernel_kunmap(t.k, 0, va[i]), LPAE_OK);
+    }
+    assert_int_equal(lpae_kernel_kunmap(t.k, 0, va[0]), LPAE_ESTATE); /* nothing mapped */
+    assert_int_equal(lpae_kernel_kunmap(t.k, 0, 0xF8000000u), LPAE_EINVAL);
+    lpae_va_t v;
+    assert_int_equal(lpae_kernel_kmap(t.k, 0, UINT64_C(0x10000), &v), LPAE_EINVAL); /* not RAM */
+    assert_int_equal(lpae_kernel_kmap(t.k, 1, high_pa(&t, 0), &v), LPAE_EINVAL);    /* CPU 1 idle */
+    assert_int_equal(lpae_kernel_kmap(t.k, 7, high_pa(&t, 0), &v), LPAE_EINVAL);
+    assert_int_equal(lpae_kernel_kmap(NULL, 0, high_pa(&t, 0), &v), LPAE_EINVAL);
+    assert_int_equal(lpae_kernel_kmap(t.k, 0, high_pa(&t, 0), NULL), LPAE_EINVAL);
+    kt_close(&t);
+}
+
+static void test_sched_teardown_rebuild(void **state)
+{
+    (void)state;
+    struct kt t;
+    kt_open(&t, LPAE_STRAT_PINNED, 1);
+    lpae_va_t a, b;
+    assert_int_equal(lpae_kernel_kmap(t.k, 0, high_pa(&t, 0), &a), LPAE_OK);
+    assert_int_equal(lpae_kernel_kmap(t.k, 0, high_pa(&t, 1), &b), LPAE_OK);
+    uint64_t m0 = mva_local(&t, 0);
+    lpae_tev e = kt_ev(LPAE_TEV_SWITCH, 0, 2);
+    e.arg = 1;
+    kt_do(&t, &e, NULL);
+    assert_int_equal(mva_local(&t, 0) - m0, 2); /* both PTEs cleared and flushed */
+    assert_true(xlate(&t, 0, a) == ~(lpae_pa_t)0);
+    assert_true(xlate(&t, 0, b) == ~(lpae_pa_t)0);
+    struct lpae_task_info ti;
+    assert_int_equal(lpae_kernel_task_info(t.k, 1, &ti), LPAE_OK);
+    assert_int_equal(ti.kmaps, 2);
+    assert_int_equal(ti.cpu, -1);
+    /* task 2 uses the same slots meanwhile */
+    lpae_va_t c;
+    assert_int_equal(lpae_kernel_kmap(t.k, 0, high_pa(&t, 5), &c), LPAE_OK);
+    assert_int_equal(c, a);
+    m0 = mva_local(&t, 0);
+    e = kt_ev(LPAE_TEV_SWITCH, 0, 1);
+    e.arg = 2;
+    kt_do(&t, &e, NULL);
+    assert_int_equal(mva_local(&t, 0) - m0, 3); /* 1 torn down (task 2), 2 rebuilt (task 1) */
+    assert_true(xlate(&t, 0, a) == high_pa(&t, 0));
+    assert_true(xlate(&t, 0, b) == high_pa(&t, 1));
+    assert_int_equal(lpae_kernel_kunmap(t.k, 0, b), LPAE_OK);
+    assert_int_equal(lpae_kernel_kunmap(t.k, 0, a), LPAE_OK);
+    lpae_kernel_stats s = kt_stats(&t);
+    assert_int_equal(s.context_switches, 2);
+    kt_check_sums(&t);
+    kt_close(&t);
+}
+
+/* Classic split: the fixmap is in TTBR1 as well; lowmem pages need nothing. */
+static void test_classic_split(void **state)
+{
+    (void)state;
+    struct kt t;
+    kt_open(&t, LPAE_STRAT_DIRECT, 1);
+    lpae_va_t va;
+    uint64_t m0 = mva_local(&t, 0);
+    assert_int_equal(lpae_kernel_kmap(t.k, 0, low_pa(&t), &va), LPAE_OK);
+    assert_int_equal(lpae_kernel_kunmap(t.k, 0, va), LPAE_OK);
+    assert_int_equal(mva_local(&t, 0), m0);
+    assert_int_equal(lpae_kernel_kmap(t.k, 0, high_pa(&t, 0), &va), LPAE_OK);
+    assert_true(xlate(&t, 0, va) == high_pa(&t, 0));
+    assert_int_equal(lpae_kernel_kunmap(t.k, 0, va), LPAE_OK);
+    assert_int_equal(mva_local(&t, 0) - m0, 2);
+    kt_close(&t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_lowmem_fast_path),       cmocka_unit_test(test_highmem_pair),
+        cmocka_unit_test(test_highmem_pair_legacy),    cmocka_unit_test(test_nesting_and_errors),
+        cmocka_unit_test(test_sched_teardown_rebuild), cmocka_unit_test(test_classic_split),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
