@@ -11,8 +11,9 @@
  *   - the cost of the coherence-checker test on the hit path (checker off);
  *   - trace read-and-parse throughput (the floor of any replay) for text
  *     and binary traces generated on the fly into a temporary directory;
- *   - replay events/s: not measured in this build (the replay engine has
- *     not been merged; see docs/performance.md);
+ *   - replay events/s (lpae_replay) of the same traces through one
+ *     configuration and through five in one pass, and its ratio to the
+ *     read-and-parse floor;
  *   - peak resident memory (ru_maxrss of a fresh child process) reading
  *     traces of 10 MB, and with --big 100 MB, with --huge 1 GB.
  *
@@ -20,7 +21,8 @@
  *              [--json FILE] [--quick] [--only xlate|floor|memory] [--case N]
  * --case N runs only translation measurement N (0 fast path .. 5 checker
  * on), for profiling one path under callgrind.
- *        speed --child-read FILE   (internal: read FILE, print events)
+ *        speed --child-read|--child-replay FILE   (internal: read or replay
+ *        FILE in a fresh process, print events and peak RSS)
  */
 #include <errno.h>
 #include <stdio.h>
@@ -37,12 +39,13 @@
 #include "lpae/hwdef.h"
 #include "lpae/machine.h"
 #include "lpae/pgtable.h"
+#include "lpae/replay.h"
 #include "lpae/trace.h"
 #include "lpae/walk.h"
 
 #define RAM UINT64_C(0x80000000)
 #define MAX_RUNS 31
-#define MAX_ROWS 32
+#define MAX_ROWS 64
 
 typedef struct row {
     char name[64];
@@ -351,6 +354,55 @@ static readres read_all(const char *path)
     return res;
 }
 
+/* Replay @p path through @p ncfg configurations (1: pinned under
+ * VMSPLIT_4G_4G; 5: every strategy under its natural split), Cortex-A15,
+ * 2 CPUs. Returns CPU seconds of the run (set-up excluded). */
+static double replay_once(const char *path, unsigned ncfg, uint64_t *events, uint64_t *cycles)
+{
+    lpae_cost *cost;
+    int rc = lpae_cost_preset("cortex-a15", &cost, NULL);
+    if (rc)
+        die("cortex-a15", rc);
+    lpae_replay *rp;
+    if ((rc = lpae_replay_create(&rp)))
+        die("replay", rc);
+    for (unsigned i = 0; i < ncfg; i++) {
+        lpae_kernel_config kc;
+        lpae_kernel_config_init(&kc);
+        kc.cost = cost;
+        kc.ncpus = 2;
+        kc.strategy = ncfg == 1 ? LPAE_STRAT_PINNED : (lpae_strategy)i;
+        if ((rc = lpae_split_find(lpae_strategy_natural_split(kc.strategy), &kc.split)))
+            die("split", rc);
+        kc.seed = 1;
+        if ((rc = lpae_replay_add(rp, &kc)) < 0)
+            die("replay config", rc);
+    }
+    lpae_replay_summary sum;
+    double t0 = cpu_now();
+    rc = lpae_replay_run_path(rp, path, NULL, NULL, &sum);
+    double dt = cpu_now() - t0;
+    if (rc) {
+        fprintf(stderr, "speed: %s\n", sum.error);
+        exit(1);
+    }
+    *cycles = 0;
+    for (unsigned i = 0; i < ncfg; i++) {
+        const char *msg;
+        lpae_kernel_stats st;
+        if (lpae_replay_status(rp, i, &msg)) {
+            fprintf(stderr, "speed: configuration %u stopped: %s\n", i, msg);
+            exit(1);
+        }
+        lpae_replay_stats(rp, i, &st);
+        *cycles += st.cycles;
+    }
+    *events = sum.events;
+    lpae_replay_destroy(rp);
+    lpae_cost_destroy(cost);
+    return dt;
+}
+
 static void bench_floor(bench *b)
 {
     static const struct {
@@ -374,19 +426,37 @@ static void bench_floor(bench *b)
         snprintf(name, sizeof name, "read+parse (floor): %s, %.0f MB", f[i].name,
                  file_size(path) / 1e6);
         add_row(b, name, "M ev/s", ev, b->runs, NULL);
+        double floor_ev = b->rows[b->nrows - 1].median;
         snprintf(name, sizeof name, "read+parse (floor): %s", f[i].name);
         add_row(b, name, "MB/s", mb, b->runs, NULL);
         (void)n;
-        snprintf(name, sizeof name, "replay: %s, 1 config", f[i].name);
-        fprintf(b->out, "%-48s %s\n", name, "not measured (replay engine not merged)");
-        snprintf(name, sizeof name, "replay: %s, 5 configs in one pass", f[i].name);
-        fprintf(b->out, "%-48s %s\n", name, "not measured (replay engine not merged)");
+        for (unsigned ncfg = 1; ncfg <= 5; ncfg += 4) {
+            double rv[MAX_RUNS], pc[MAX_RUNS];
+            for (unsigned r = 0; r < b->runs; r++) {
+                uint64_t events, cycles;
+                double dt = replay_once(path, ncfg, &events, &cycles);
+                rv[r] = events / dt / 1e6;
+                pc[r] = events * (double)ncfg / dt / 1e6;
+                sink += cycles;
+            }
+            snprintf(name, sizeof name, "replay: %s, %u config%s", f[i].name, ncfg,
+                     ncfg > 1 ? "s in one pass" : "");
+            add_row(b, name, "M ev/s", rv, b->runs, NULL);
+            double ratio = floor_ev / b->rows[b->nrows - 1].median;
+            if (ncfg > 1) {
+                snprintf(name, sizeof name, "replay: %s, 5 configs, per config", f[i].name);
+                add_row(b, name, "M ev/s", pc, b->runs, "(events x configs / time)");
+            }
+            snprintf(name, sizeof name, "replay: %s, %u config%s / floor", f[i].name, ncfg,
+                     ncfg > 1 ? "s" : "");
+            add_row(b, name, "x", &ratio, 1, "(replay time / read+parse time)");
+        }
         unlink(path);
     }
 }
 
 /* Peak RSS of a fresh process reading @p path, in KiB. */
-static long child_maxrss(bench *b, const char *path, uint64_t *events)
+static long child_maxrss(bench *b, const char *mode, const char *path, uint64_t *events)
 {
     int fd[2];
     if (pipe(fd))
@@ -398,7 +468,7 @@ static long child_maxrss(bench *b, const char *path, uint64_t *events)
         dup2(fd[1], 1);
         close(fd[0]);
         close(fd[1]);
-        execl(b->self, b->self, "--child-read", path, (char *)NULL);
+        execl(b->self, b->self, mode, path, (char *)NULL);
         _exit(127);
     }
     close(fd[1]);
@@ -425,24 +495,30 @@ static void bench_memory(bench *b)
             char path[600], name[64];
             snprintf(path, sizeof path, "%s/mem.%s", b->dir, f ? "lpt" : "lpb");
             gen_trace(path, f ? LPAE_TRACE_TEXT : LPAE_TRACE_BINARY, sizes[s]);
-            uint64_t events;
-            long kb = child_maxrss(b, path, &events);
-            double v = kb / 1024.0;
-            snprintf(name, sizeof name, "peak RSS reading %s %s (%.1f M ev)", f ? "text" : "binary",
-                     names[s], events / 1e6);
-            add_row(b, name, "MiB", &v, 1, NULL);
+            for (int m = 0; m < 2; m++) {
+                uint64_t events;
+                long kb = child_maxrss(b, m ? "--child-replay" : "--child-read", path, &events);
+                double v = kb / 1024.0;
+                snprintf(name, sizeof name, "peak RSS %s %s %s (%.1f M ev)",
+                         m ? "replaying" : "reading", f ? "text" : "binary", names[s],
+                         events / 1e6);
+                add_row(b, name, "MiB", &v, 1, NULL);
+            }
             unlink(path);
         }
     }
-    long kb = child_maxrss(b, "-", &(uint64_t){0});
+    long kb = child_maxrss(b, "--child-read", "-", &(uint64_t){0});
     double v = kb / 1024.0;
     add_row(b, "peak RSS of the same process, empty trace", "MiB", &v, 1, NULL);
 }
 
-static int child_read(const char *path)
+static int child_read(const char *path, bool replay)
 {
     readres r = {0, 0};
-    if (strcmp(path, "-") != 0) /* "-": the baseline, reads nothing */
+    uint64_t cycles;
+    if (replay)
+        replay_once(path, 1, &r.events, &cycles);
+    else if (strcmp(path, "-") != 0) /* "-": the baseline, reads nothing */
         r = read_all(path);
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru); /* a fresh process (exec): its own peak */
@@ -500,7 +576,6 @@ static void write_json(bench *b, const char *path)
     }
     fprintf(f, "{\n  \"preset\": \"%s\",\n  \"runs\": %u,\n", b->preset, b->runs);
     machine_info(f, true);
-    fprintf(f, "  \"replay\": \"not measured: the replay engine is not merged\",\n");
     fprintf(f, "  \"results\": [\n");
     for (unsigned i = 0; i < b->nrows; i++) {
         const row *r = &b->rows[i];
@@ -526,7 +601,9 @@ static void usage(void)
 int main(int argc, char **argv)
 {
     if (argc == 3 && strcmp(argv[1], "--child-read") == 0)
-        return child_read(argv[2]);
+        return child_read(argv[2], false);
+    if (argc == 3 && strcmp(argv[1], "--child-replay") == 0)
+        return child_read(argv[2], true);
     bench b = {.runs = 5, .preset = "cortex-a15", .xcase = -1};
     const char *json = NULL;
     for (int i = 1; i < argc; i++) {
