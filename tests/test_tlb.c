@@ -420,17 +420,31 @@ static void lru_candidates_match_full_scan(void **state)
     repl_free(&r);
 }
 
-/* Lookups of a fully associative TLB (which skip the scan when the miss
+/* Slots covering @p va for @p asid (-1: any), counted by brute force. */
+static size_t covering(const lpae_tlb *t, lpae_va_t va, int asid)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < lpae_tlb_capacity(t); i++) {
+        const lpae_tlb_entry *e = lpae_tlb_slot(t, i);
+        n += e->valid && ((va ^ e->va) >> e->size_shift) == 0 &&
+             (asid < 0 || e->global || e->asid == (uint8_t)asid);
+    }
+    return n;
+}
+
+/* Lookups (which skip the scan of a fully associative TLB when the miss
  * filter says no slot can match) answer what a brute-force scan of the
- * slots answers, under mixed page sizes, global entries, every
- * invalidation kind and resets. */
+ * slots answers, and invalidation by VA (which probes only the sets that
+ * can hold the VA) removes exactly the covering slots, under mixed page
+ * sizes, global entries, every invalidation kind and resets. */
 static void lookups_match_brute_force(void **state)
 {
     (void)state;
-    const uint32_t sizes[2] = {S4K, S4K | S2M | S1G};
+    const uint32_t sizes[4] = {S4K, S4K | S2M | S1G, S4K | S2M | S1G, S4K};
+    const uint32_t ways[4] = {32, 32, 4, 2};
     uint64_t x = 777;
-    for (int si = 0; si < 2; si++) {
-        lpae_tlb *t = mk(32, 32, sizes[si], LPAE_REPL_LRU);
+    for (int si = 0; si < 4; si++) {
+        lpae_tlb *t = mk(si < 2 ? 32 : 64, ways[si], sizes[si], LPAE_REPL_LRU);
         unsigned hits = 0;
         for (int op = 0; op < 100000; op++) {
             x ^= x << 13;
@@ -451,16 +465,27 @@ static void lookups_match_brute_force(void **state)
                     }
                 }
                 const lpae_tlb_entry *got = lpae_tlb_lookup(t, va, asid);
-                assert_ptr_equal(got, want);
+                if (ways[si] == 32) { /* one set: the first slot in way order */
+                    assert_ptr_equal(got, want);
+                } else { /* sets: sizes are probed smallest first */
+                    assert_int_equal(got != NULL, want != NULL);
+                    if (got)
+                        assert_true(((va ^ got->va) >> got->size_shift) == 0 &&
+                                    (got->global || got->asid == asid));
+                }
                 hits += got != NULL;
             } else if (k < 90) {
                 unsigned shift = (x >> 40) % 8 == 0 ? 21 : (x >> 40) % 8 == 1 ? 30 : 12;
                 lpae_tlb_entry n = tr(0x40000000, shift, (x >> 44) % 4 == 0, asid);
                 lpae_tlb_insert(t, va, &n, NULL);
             } else if (k < 94) {
-                lpae_tlb_inv_va(t, va, asid);
+                size_t want = covering(t, va, asid);
+                assert_int_equal(lpae_tlb_inv_va(t, va, asid), want);
+                assert_int_equal(covering(t, va, asid), 0);
             } else if (k < 97) {
-                lpae_tlb_inv_va_all(t, va);
+                size_t want = covering(t, va, -1);
+                assert_int_equal(lpae_tlb_inv_va_all(t, va), want);
+                assert_int_equal(covering(t, va, -1), 0);
             } else if (k < 99) {
                 lpae_tlb_inv_asid(t, asid);
             } else if ((x >> 50) % 4 == 0) {

@@ -211,13 +211,33 @@ static size_t inv_va(lpae_tlb *t, lpae_va_t va, int asid)
     size_t n = 0;
     if (!t)
         return 0;
-    /* Small structures: a full scan is as cheap as probing each size. */
-    for (size_t i = 0; i < (size_t)t->sets * t->ways; i++) {
-        const lpae_tlb_entry *e = &t->e[i];
-        if (e->valid && ((va ^ e->va) >> e->size_shift) == 0 &&
-            (asid < 0 || e->global || e->asid == (uint8_t)asid)) {
-            tlb_drop(t, i);
-            n++;
+    if (t->sets == 1) {
+        if (!t->nbig && !t->pf[(va >> 12) & 255u])
+            return 0; /* the miss filter: no slot covers va */
+        for (size_t i = 0; i < t->ways; i++) {
+            const lpae_tlb_entry *e = &t->e[i];
+            if (e->valid && ((va ^ e->va) >> e->size_shift) == 0 &&
+                (asid < 0 || e->global || e->asid == (uint8_t)asid)) {
+                tlb_drop(t, i);
+                n++;
+            }
+        }
+        return n;
+    }
+    /* An entry of size S covering va lives in set (va >> S) & set_mask:
+     * probe that set for each size present (drops commute). */
+    for (unsigned k = 0; k < t->nsizes; k++) {
+        unsigned sh = t->shifts[k];
+        if (!t->present[sh])
+            continue;
+        size_t row = (size_t)((va >> sh) & t->set_mask) * t->ways;
+        for (size_t i = row; i < row + t->ways; i++) {
+            const lpae_tlb_entry *e = &t->e[i];
+            if (e->valid && e->size_shift == sh && ((va ^ e->va) >> e->size_shift) == 0 &&
+                (asid < 0 || e->global || e->asid == (uint8_t)asid)) {
+                tlb_drop(t, i);
+                n++;
+            }
         }
     }
     return n;
