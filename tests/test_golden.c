@@ -16,6 +16,12 @@
  * The same sequence with the coherence checker on must give the same hash
  * and cycles (the checker only observes).
  *
+ * The replay workload: reference traces (two generated workloads and two
+ * shipped real traces from bench/traces) replayed through every strategy
+ * under its natural split in one pass (Cortex-A15, 2 CPUs); each
+ * configuration's cycles and key statistics are compared with the recorded
+ * values.
+ *
  * To re-record (only when the model itself changes on purpose, never for a
  * speed change): LPAE_GOLDEN_PRINT=1 ./test_golden prints the table rows. */
 #include <setjmp.h>
@@ -26,11 +32,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lpae/err.h"
 #include "lpae/hwdef.h"
 #include "lpae/machine.h"
 #include "lpae/pgtable.h"
+#include "lpae/replay.h"
+#include "lpae/split.h"
+#include "lpae/trace.h"
 
 #define RAM_BASE UINT64_C(0x80000000)
 #define RAM_SIZE (UINT64_C(256) << 20)
@@ -370,11 +380,149 @@ static void checker_on_gives_same_results(void **state)
     }
 }
 
+/* ---- replay of reference traces ------------------------------------------ */
+
+typedef struct rgolden {
+    const char *trace;
+    const char *strategy;
+    uint64_t cycles, walks, tlbi, mtlb_misses, bytes_copied, efaults, demand_faults, switches;
+} rgolden;
+
+/* Recorded from the bench branch (8281489) merged with the kern branch
+ * (12b4aaf), without issue 11's changes. */
+static const rgolden rgoldens[] = {
+    /* clang-format off */
+    {"gen-mixed", "direct", 23193574, 5144, 1888, 5144, 20059675, 1586, 1320, 6375},
+    {"gen-mixed", "ttbr0-pan", 24988789, 5144, 1888, 5144, 20059675, 1586, 1320, 6375},
+    {"gen-mixed", "pinned", 32623002, 26309, 46738, 26309, 20059675, 1586, 1320, 6375},
+    {"gen-mixed", "ttbr0-switch", 27768657, 5120, 1888, 5120, 20059675, 1586, 1320, 6375},
+    {"gen-mixed", "hybrid", 27191222, 10843, 13712, 10843, 20059675, 1586, 1320, 6375},
+    {"gen-procs", "direct", 21920348, 14069, 1680, 14069, 4312834, 0, 6824, 3811},
+    {"gen-procs", "ttbr0-pan", 22931573, 14069, 1680, 14069, 4312834, 0, 6824, 3811},
+    {"gen-procs", "pinned", 25718702, 17375, 19000, 17375, 4312834, 0, 6824, 3811},
+    {"gen-procs", "ttbr0-switch", 23655055, 14059, 1680, 14059, 4312834, 0, 6824, 3811},
+    {"gen-procs", "hybrid", 23533396, 14023, 4600, 14023, 4312834, 0, 6824, 3811},
+    {"dd_4K", "direct", 8787369, 50, 8, 50, 16786291, 0, 18, 1},
+    {"dd_4K", "ttbr0-pan", 9144744, 50, 8, 50, 16786291, 0, 18, 1},
+    {"dd_4K", "pinned", 10605884, 4185, 8368, 4185, 16786291, 0, 18, 1},
+    {"dd_4K", "ttbr0-switch", 11306150, 42, 8, 42, 16786291, 0, 18, 1},
+    {"dd_4K", "hybrid", 10581690, 4139, 8210, 4139, 16786291, 0, 18, 1},
+    {"gcc", "direct", 1417279, 516, 6, 516, 1092306, 0, 256, 25},
+    {"gcc", "ttbr0-pan", 1697844, 516, 6, 516, 1092306, 0, 256, 25},
+    {"gcc", "pinned", 2759183, 3072, 6142, 3072, 1092306, 0, 256, 25},
+    {"gcc", "ttbr0-switch", 1912076, 517, 6, 517, 1092306, 0, 256, 25},
+    {"gcc", "hybrid", 1971019, 869, 1192, 869, 1092306, 0, 256, 25},
+    /* clang-format on */
+    {NULL, NULL, 0, 0, 0, 0, 0, 0, 0, 0}, /* end */
+};
+
+static void gen_trace(const char *path, lpae_gen_kind kind, uint32_t count)
+{
+    lpae_gen_params p;
+    assert_int_equal(lpae_gen_defaults(kind, &p), LPAE_OK);
+    p.count = count;
+    p.cpus = 2;
+    p.touches = 2;
+    p.seed = 7;
+    lpae_trace_writer *w;
+    assert_int_equal(lpae_trace_writer_open(path, LPAE_TRACE_BINARY, &w), LPAE_OK);
+    assert_int_equal(lpae_trace_gen(kind, &p, w), LPAE_OK);
+    assert_int_equal(lpae_trace_writer_close(w, true), LPAE_OK);
+}
+
+static void replay_matches_golden(void **state)
+{
+    (void)state;
+    bool print = getenv("LPAE_GOLDEN_PRINT") != NULL;
+    char dir[] = "/tmp/lpae-golden.XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char mixed[64], procs[64];
+    snprintf(mixed, sizeof mixed, "%s/mixed.lpb", dir);
+    snprintf(procs, sizeof procs, "%s/procs.lpb", dir);
+    gen_trace(mixed, LPAE_GEN_MIXED, 150);
+    gen_trace(procs, LPAE_GEN_PROCS, 8);
+    struct {
+        const char *name, *path;
+        bool imported;
+    } traces[] = {
+        {"gen-mixed", mixed, false},
+        {"gen-procs", procs, false},
+        {"dd_4K", LPAE_SOURCE_DIR "/bench/traces/dd_4K.lpb.gz", true},
+        {"gcc", LPAE_SOURCE_DIR "/bench/traces/gcc.lpb.gz", true},
+    };
+    lpae_cost *a15;
+    assert_int_equal(lpae_cost_preset("cortex-a15", &a15, NULL), LPAE_OK);
+    size_t checked = 0;
+    for (size_t t = 0; t < sizeof traces / sizeof traces[0]; t++) {
+        lpae_replay *rp;
+        assert_int_equal(lpae_replay_create(&rp), LPAE_OK);
+        for (int s = 0; s < LPAE_STRAT_COUNT; s++) {
+            lpae_kernel_config kc;
+            lpae_kernel_config_init(&kc);
+            kc.cost = a15;
+            kc.ncpus = 2;
+            kc.strategy = (lpae_strategy)s;
+            assert_int_equal(lpae_split_find(lpae_strategy_natural_split(kc.strategy), &kc.split),
+                             LPAE_OK);
+            kc.seed = 42;
+            kc.implicit_vmas = traces[t].imported;
+            assert_int_equal(lpae_replay_add(rp, &kc), s);
+        }
+        lpae_replay_summary sum;
+        assert_int_equal(lpae_replay_run_path(rp, traces[t].path, NULL, NULL, &sum), LPAE_OK);
+        assert_true(sum.events > 1000);
+        for (int s = 0; s < LPAE_STRAT_COUNT; s++) {
+            const char *msg;
+            assert_int_equal(lpae_replay_status(rp, (size_t)s, &msg), LPAE_OK);
+            lpae_kernel_stats st;
+            assert_int_equal(lpae_replay_stats(rp, (size_t)s, &st), LPAE_OK);
+            rgolden g = {traces[t].name,   lpae_strategy_name((lpae_strategy)s),
+                         st.cycles,        st.walks,
+                         st.tlbi,          st.tlb_misses[LPAE_ST_MTLB],
+                         st.bytes_copied,  st.efaults,
+                         st.demand_faults, st.context_switches};
+            if (print) {
+                printf("    {\"%s\", \"%s\", %llu, %llu, %llu, %llu, %llu, %llu, %llu, %llu},\n",
+                       g.trace, g.strategy, (unsigned long long)g.cycles,
+                       (unsigned long long)g.walks, (unsigned long long)g.tlbi,
+                       (unsigned long long)g.mtlb_misses, (unsigned long long)g.bytes_copied,
+                       (unsigned long long)g.efaults, (unsigned long long)g.demand_faults,
+                       (unsigned long long)g.switches);
+                continue;
+            }
+            const rgolden *want = NULL;
+            for (const rgolden *r = rgoldens; r->trace; r++)
+                if (!strcmp(r->trace, g.trace) && !strcmp(r->strategy, g.strategy))
+                    want = r;
+            if (!want)
+                fail_msg("no golden values for %s / %s", g.trace, g.strategy);
+            assert_int_equal(g.cycles, want->cycles);
+            assert_int_equal(g.walks, want->walks);
+            assert_int_equal(g.tlbi, want->tlbi);
+            assert_int_equal(g.mtlb_misses, want->mtlb_misses);
+            assert_int_equal(g.bytes_copied, want->bytes_copied);
+            assert_int_equal(g.efaults, want->efaults);
+            assert_int_equal(g.demand_faults, want->demand_faults);
+            assert_int_equal(g.switches, want->switches);
+            assert_true(g.cycles > 0);
+            checked++;
+        }
+        lpae_replay_destroy(rp);
+    }
+    lpae_cost_destroy(a15);
+    unlink(mixed);
+    unlink(procs);
+    rmdir(dir);
+    if (!print)
+        assert_int_equal(checked, 4 * LPAE_STRAT_COUNT);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(machine_workloads_match_golden),
         cmocka_unit_test(checker_on_gives_same_results),
+        cmocka_unit_test(replay_matches_golden),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
