@@ -385,7 +385,7 @@ static void lru_candidates_match_full_scan(void **state)
         uint32_t ways = ways_list[wi];
         repl_state r;
         assert_int_equal(repl_init(&r, LPAE_REPL_LRU, sets, ways, 1), LPAE_OK);
-        assert_non_null(r.incand);
+        assert_non_null(r.cand);
         for (int step = 0; step < 200000; step++) {
             x ^= x << 13;
             x ^= x >> 7;
@@ -416,7 +416,7 @@ static void lru_candidates_match_full_scan(void **state)
     /* narrow sets keep the plain scan */
     repl_state r;
     assert_int_equal(repl_init(&r, LPAE_REPL_LRU, 8, 4, 1), LPAE_OK);
-    assert_null(r.incand);
+    assert_null(r.cand);
     repl_free(&r);
 }
 

@@ -17,10 +17,10 @@ int repl_init(repl_state *r, unsigned policy, uint32_t sets, uint32_t ways, uint
         if (!r->stamp)
             return LPAE_ENOMEM;
         if (ways >= REPL_CAND_MIN_WAYS && ways <= UINT16_MAX) {
-            r->incand = calloc((size_t)sets * ways, sizeof *r->incand);
             r->cand = calloc((size_t)sets * REPL_CAND, sizeof *r->cand);
+            r->candv = calloc((size_t)sets * REPL_CAND, sizeof *r->candv);
             r->ncand = calloc(sets, sizeof *r->ncand);
-            if (!r->incand || !r->cand || !r->ncand) {
+            if (!r->cand || !r->candv || !r->ncand) {
                 repl_free(r);
                 return LPAE_ENOMEM;
             }
@@ -47,8 +47,8 @@ void repl_free(repl_state *r)
     free(r->stamp);
     free(r->plru);
     free(r->rr);
-    free(r->incand);
     free(r->cand);
+    free(r->candv);
     free(r->ncand);
     *r = (repl_state){0};
 }
@@ -58,12 +58,9 @@ void repl_reset(repl_state *r, uint32_t sets, uint64_t seed)
     if (r->stamp)
         for (uint64_t i = 0; i < (uint64_t)sets * r->ways; i++)
             r->stamp[i] = 0;
-    if (r->incand) {
-        for (uint64_t i = 0; i < (uint64_t)sets * r->ways; i++)
-            r->incand[i] = 0;
+    if (r->cand)
         for (uint32_t i = 0; i < sets; i++)
             r->ncand[i] = 0;
-    }
     if (r->plru)
         for (uint32_t i = 0; i < sets; i++)
             r->plru[i] = 0;
@@ -72,21 +69,6 @@ void repl_reset(repl_state *r, uint32_t sets, uint64_t seed)
             r->rr[i] = 0;
     r->clock = 0;
     r->rng = seed ? seed : UINT64_C(0x9E3779B97F4A7C15);
-}
-
-void repl_cand_drop(repl_state *r, uint64_t idx)
-{
-    /* candidates are kept descending: the victim, dropped by the fill that
-     * follows it, is the last one */
-    uint32_t set = (uint32_t)(idx / r->ways), way = (uint32_t)(idx % r->ways);
-    uint16_t *c = r->cand + (size_t)set * REPL_CAND;
-    unsigned n = r->ncand[set], i = n - 1;
-    while (i > 0 && c[i] != way)
-        i--;
-    for (; i + 1 < n; i++)
-        c[i] = c[i + 1];
-    r->ncand[set] = (uint8_t)(n - 1);
-    r->incand[idx] = 0;
 }
 
 /* Scan a set for its REPL_CAND smallest (stamp, way); store them descending. */
@@ -112,10 +94,10 @@ static void cand_fill(repl_state *r, uint32_t set)
     }
     r->ncand[set] = (uint8_t)n;
     uint16_t *dst = r->cand + (size_t)set * REPL_CAND;
-    uint8_t *in = r->incand + (uint64_t)set * r->ways;
+    uint64_t *dv = r->candv + (size_t)set * REPL_CAND;
     for (unsigned i = 0; i < n; i++) {
         dst[n - 1 - i] = c[i];
-        in[c[i]] = 1;
+        dv[n - 1 - i] = cv[i];
     }
 }
 
@@ -123,10 +105,19 @@ uint32_t repl_victim(repl_state *r, uint32_t set)
 {
     switch (r->policy) {
     case LPAE_REPL_LRU: {
-        if (r->incand) {
-            if (!r->ncand[set])
+        if (r->cand) {
+            const uint64_t *st = r->stamp + (uint64_t)set * r->ways;
+            const uint16_t *c = r->cand + (size_t)set * REPL_CAND;
+            const uint64_t *cv = r->candv + (size_t)set * REPL_CAND;
+            unsigned n = r->ncand[set];
+            while (n && st[c[n - 1]] != cv[n - 1])
+                n--; /* touched since the scan */
+            if (!n) {
                 cand_fill(r, set);
-            return r->cand[(size_t)set * REPL_CAND + r->ncand[set] - 1u];
+                n = r->ncand[set];
+            }
+            r->ncand[set] = (uint8_t)n;
+            return c[n - 1];
         }
         const uint64_t *s = r->stamp + (uint64_t)set * r->ways;
         uint32_t best = 0;

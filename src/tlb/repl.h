@@ -11,10 +11,11 @@
 
 /* LRU with at least REPL_CAND_MIN_WAYS ways keeps, per set, up to
  * REPL_CAND victim candidates: the ways with the smallest (stamp, way) at
- * the last scan, minus the ways touched since. A touched way's stamp
- * exceeds every untouched one, so the smallest candidate is always the
- * least recently used way, the answer a full scan would give; the scan runs
- * again only when the candidates are used up. */
+ * the last scan, each with the stamp it had then. A way touched since has a
+ * new stamp, larger than every untouched one, so it no longer matches its
+ * record and is skipped; the smallest candidate still matching is therefore
+ * the least recently used way, the answer a full scan gives. Hits need no
+ * bookkeeping; the scan runs again only when the candidates are used up. */
 #define REPL_CAND 8
 #define REPL_CAND_MIN_WAYS 16
 
@@ -24,9 +25,10 @@ typedef struct repl_state {
     uint32_t ways;
     uint64_t clock;  /* LRU time */
     uint64_t *stamp; /* LRU: last-use time per way (sets * ways) */
-    uint8_t *incand; /* LRU candidates: 1 per slot while it is a candidate (NULL: no candidates) */
-    uint16_t *cand;  /* LRU candidates: REPL_CAND ways per set, descending (victim last) */
-    uint8_t *ncand;  /* LRU candidates: count per set */
+    uint16_t *cand;  /* LRU candidates: REPL_CAND ways per set, descending (victim last);
+                        NULL: no candidates (narrow sets, other policies) */
+    uint64_t *candv; /* their stamps at the scan */
+    uint8_t *ncand;  /* candidates left per set */
     uint64_t *plru;  /* PLRU: tree bits per set; bit n-1 is node n (heap order) */
     uint32_t *rr;    /* round-robin: next victim per set */
     uint64_t rng;    /* random: xorshift64 state, never 0 */
@@ -38,15 +40,10 @@ void repl_free(repl_state *r);
 /* Reset to the state after repl_init() (same seed). */
 void repl_reset(repl_state *r, uint32_t sets, uint64_t seed);
 
-/* Drop slot @p idx from its set's LRU candidates (it was just touched). */
-void repl_cand_drop(repl_state *r, uint64_t idx);
-
 /* LRU touch of slot @p idx (set * ways + way). */
 static inline void repl_lru_touch(repl_state *r, uint64_t idx)
 {
     r->stamp[idx] = ++r->clock;
-    if (r->incand && __builtin_expect(r->incand[idx], 0))
-        repl_cand_drop(r, idx);
 }
 
 static inline void repl_touch(repl_state *r, uint32_t set, uint32_t way)
