@@ -379,7 +379,7 @@ static void walkcache_rules(void **state)
 static void lru_candidates_match_full_scan(void **state)
 {
     (void)state;
-    const uint32_t sets = 4, ways_list[3] = {16, 32, 48};
+    const uint32_t sets = 4, ways_list[3] = {32, 40, 64};
     uint64_t x = 0x1234567;
     for (int wi = 0; wi < 3; wi++) {
         uint32_t ways = ways_list[wi];

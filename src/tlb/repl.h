@@ -17,7 +17,7 @@
  * the least recently used way, the answer a full scan gives. Hits need no
  * bookkeeping; the scan runs again only when the candidates are used up. */
 #define REPL_CAND 8
-#define REPL_CAND_MIN_WAYS 16
+#define REPL_CAND_MIN_WAYS 32
 
 typedef struct repl_state {
     uint8_t policy; /* lpae_repl */
