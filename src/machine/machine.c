@@ -15,6 +15,7 @@
 
 #include "lpae/err.h"
 #include "lpae/hwdef.h"
+#include "cache/cache_impl.h"
 #include "tlb/tlb_impl.h"
 #include "tlb/walkcache_impl.h"
 
@@ -558,12 +559,12 @@ int lpae_coherence_format(const lpae_coherence_report *r, char *buf, size_t len)
 static inline unsigned serve(lpae_cpu *cpu, lpae_pa_t pa, unsigned from)
 {
     if (from == LPAE_MEM_L1D) {
-        if (lpae_cache_access(cpu->l1d, pa))
+        if (cache_access(cpu->l1d, pa))
             return LPAE_MEM_L1D;
         from = LPAE_MEM_L2;
     }
     if (from == LPAE_MEM_L2)
-        return lpae_cache_access(cpu->m->l2, pa) ? LPAE_MEM_L2 : LPAE_MEM_DRAM;
+        return cache_access(cpu->m->l2, pa) ? LPAE_MEM_L2 : LPAE_MEM_DRAM;
     return LPAE_MEM_DRAM;
 }
 
