@@ -1769,7 +1769,7 @@ static void load_into_mm(void **state)
     tspec s = user_spec(ET_EXEC, 0x10000, true);
     tbuf b = build(&s, "umm.elf");
     machine m;
-    lpae_mmsys_config sc;
+    lpae_mmsys_config sc = {0}; /* every field, user_lowmem_first included */
     lpae_mmsys *sys;
     lpae_mm *mm, *child;
     lpae_elf *elf, *elf2;
@@ -1968,7 +1968,7 @@ static void real_armhf_libc(void **state)
         load_path(libs[i], "VMSPLIT_4G_4G", LPAE_ELF_ROLE_USER, 0x40000000u);
         {
             machine m;
-            lpae_mmsys_config sc;
+            lpae_mmsys_config sc = {0}; /* every field, user_lowmem_first included */
             lpae_mmsys *sys;
             lpae_mm *mm;
             lpae_elf *elf;

@@ -11,6 +11,7 @@
 #include "lpae/err.h"
 #include "lpae/hwdef.h"
 #include "lpae/tlb.h"
+#include "tlb/repl.h"
 
 #define S4K (1u << 12)
 #define S2M (1u << 21)
@@ -373,6 +374,131 @@ static void walkcache_rules(void **state)
     assert_int_equal(lpae_walkcache_create(&bad, &wc), LPAE_EINVAL);
 }
 
+/* The LRU victim candidates of wide sets (repl.c) answer exactly what a full
+ * scan of the stamps answers, under random touches, victims and resets. */
+static void lru_candidates_match_full_scan(void **state)
+{
+    (void)state;
+    const uint32_t sets = 4, ways_list[3] = {32, 40, 64};
+    uint64_t x = 0x1234567;
+    for (int wi = 0; wi < 3; wi++) {
+        uint32_t ways = ways_list[wi];
+        repl_state r;
+        assert_int_equal(repl_init(&r, LPAE_REPL_LRU, sets, ways, 1), LPAE_OK);
+        assert_non_null(r.cand);
+        for (int step = 0; step < 200000; step++) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            uint32_t set = (uint32_t)(x % sets);
+            unsigned op = (unsigned)((x >> 8) % 100);
+            if (op < 60) {
+                /* touch a way, biased to a few hot ones */
+                uint32_t way =
+                    (x >> 20) & 1 ? (uint32_t)((x >> 24) % 4) : (uint32_t)((x >> 24) % ways);
+                repl_touch(&r, set, way);
+            } else if (op < 99) {
+                const uint64_t *s = r.stamp + (uint64_t)set * ways;
+                uint32_t best = 0;
+                for (uint32_t w = 1; w < ways; w++)
+                    if (s[w] < s[best])
+                        best = w;
+                uint32_t v = repl_victim(&r, set);
+                assert_int_equal(v, best);
+                if ((x >> 40) & 1)
+                    repl_touch(&r, set, v); /* the fill that follows a victim */
+            } else {
+                repl_reset(&r, sets, 1);
+            }
+        }
+        repl_free(&r);
+    }
+    /* narrow sets keep the plain scan */
+    repl_state r;
+    assert_int_equal(repl_init(&r, LPAE_REPL_LRU, 8, 4, 1), LPAE_OK);
+    assert_null(r.cand);
+    repl_free(&r);
+}
+
+/* Slots covering @p va for @p asid (-1: any), counted by brute force. */
+static size_t covering(const lpae_tlb *t, lpae_va_t va, int asid)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < lpae_tlb_capacity(t); i++) {
+        const lpae_tlb_entry *e = lpae_tlb_slot(t, i);
+        n += e->valid && ((va ^ e->va) >> e->size_shift) == 0 &&
+             (asid < 0 || e->global || e->asid == (uint8_t)asid);
+    }
+    return n;
+}
+
+/* Lookups (which skip the scan of a fully associative TLB when the miss
+ * filter says no slot can match) answer what a brute-force scan of the
+ * slots answers, and invalidation by VA (which probes only the sets that
+ * can hold the VA) removes exactly the covering slots, under mixed page
+ * sizes, global entries, every invalidation kind and resets. */
+static void lookups_match_brute_force(void **state)
+{
+    (void)state;
+    const uint32_t sizes[4] = {S4K, S4K | S2M | S1G, S4K | S2M | S1G, S4K};
+    const uint32_t ways[4] = {32, 32, 4, 2};
+    uint64_t x = 777;
+    for (int si = 0; si < 4; si++) {
+        lpae_tlb *t = mk(si < 2 ? 32 : 64, ways[si], sizes[si], LPAE_REPL_LRU);
+        unsigned hits = 0;
+        for (int op = 0; op < 100000; op++) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            /* 80 pages spread so that VA[19:12] buckets collide */
+            lpae_va_t va = (lpae_va_t)((x % 80) * 0x1000u * 37u) & 0x3FFFFFFFu;
+            uint8_t asid = (uint8_t)((x >> 20) % 3);
+            unsigned k = (unsigned)((x >> 30) % 100);
+            if (k < 60) {
+                const lpae_tlb_entry *want = NULL;
+                for (size_t i = 0; i < lpae_tlb_capacity(t); i++) {
+                    const lpae_tlb_entry *e = lpae_tlb_slot(t, i);
+                    if (e->valid && ((va ^ e->va) >> e->size_shift) == 0 &&
+                        (e->global || e->asid == asid)) {
+                        want = e;
+                        break;
+                    }
+                }
+                const lpae_tlb_entry *got = lpae_tlb_lookup(t, va, asid);
+                if (ways[si] == 32) { /* one set: the first slot in way order */
+                    assert_ptr_equal(got, want);
+                } else { /* sets: sizes are probed smallest first */
+                    assert_int_equal(got != NULL, want != NULL);
+                    if (got)
+                        assert_true(((va ^ got->va) >> got->size_shift) == 0 &&
+                                    (got->global || got->asid == asid));
+                }
+                hits += got != NULL;
+            } else if (k < 90) {
+                unsigned shift = (x >> 40) % 8 == 0 ? 21 : (x >> 40) % 8 == 1 ? 30 : 12;
+                lpae_tlb_entry n = tr(0x40000000, shift, (x >> 44) % 4 == 0, asid);
+                lpae_tlb_insert(t, va, &n, NULL);
+            } else if (k < 94) {
+                size_t want = covering(t, va, asid);
+                assert_int_equal(lpae_tlb_inv_va(t, va, asid), want);
+                assert_int_equal(covering(t, va, asid), 0);
+            } else if (k < 97) {
+                size_t want = covering(t, va, -1);
+                assert_int_equal(lpae_tlb_inv_va_all(t, va), want);
+                assert_int_equal(covering(t, va, -1), 0);
+            } else if (k < 99) {
+                lpae_tlb_inv_asid(t, asid);
+            } else if ((x >> 50) % 4 == 0) {
+                lpae_tlb_reset(t);
+            } else {
+                lpae_tlb_inv_all(t);
+            }
+        }
+        assert_true(hits > 1000);
+        lpae_tlb_destroy(t);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -383,6 +509,8 @@ int main(void)
         cmocka_unit_test(serials_change_on_refill),
         cmocka_unit_test(bad_configs),
         cmocka_unit_test(randomized_lru_against_reference),
+        cmocka_unit_test(lru_candidates_match_full_scan),
+        cmocka_unit_test(lookups_match_brute_force),
         cmocka_unit_test(walkcache_rules),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,18 +7,7 @@
 
 #include "lpae/cost.h"
 #include "lpae/err.h"
-#include "tlb/repl.h"
-
-#define NO_LINE UINT64_MAX
-
-struct lpae_cache {
-    uint32_t sets, ways, line;
-    uint8_t line_shift;
-    uint32_t set_mask;
-    uint64_t *tag; /* line number (pa >> line_shift) per way, NO_LINE when empty */
-    repl_state repl;
-    lpae_cache_stats st;
-};
+#include "cache/cache_impl.h"
 
 static bool is_pow2(uint64_t v)
 {
@@ -63,31 +52,7 @@ void lpae_cache_destroy(lpae_cache *c)
 
 bool lpae_cache_access(lpae_cache *c, lpae_pa_t pa)
 {
-    if (!c)
-        return false;
-    uint64_t ln = pa >> c->line_shift;
-    uint32_t set = (uint32_t)ln & c->set_mask;
-    uint64_t *row = c->tag + (size_t)set * c->ways;
-    c->st.accesses++;
-    uint32_t empty = c->ways;
-    for (uint32_t w = 0; w < c->ways; w++) {
-        if (row[w] == ln) {
-            c->st.hits++;
-            repl_touch(&c->repl, set, w);
-            return true;
-        }
-        if (row[w] == NO_LINE && empty == c->ways)
-            empty = w;
-    }
-    c->st.misses++;
-    uint32_t way = empty;
-    if (way == c->ways) {
-        way = repl_victim(&c->repl, set);
-        c->st.evictions++;
-    }
-    row[way] = ln;
-    repl_touch(&c->repl, set, way);
-    return false;
+    return c ? cache_access(c, pa) : false;
 }
 
 bool lpae_cache_probe(const lpae_cache *c, lpae_pa_t pa)

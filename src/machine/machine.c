@@ -15,6 +15,7 @@
 
 #include "lpae/err.h"
 #include "lpae/hwdef.h"
+#include "cache/cache_impl.h"
 #include "tlb/tlb_impl.h"
 #include "tlb/walkcache_impl.h"
 
@@ -30,11 +31,10 @@
 #define FP_SIZE (1u << FP_BITS)
 
 typedef struct fp_entry {
-    uint64_t gen;
+    uint64_t gen; /* 0: empty (a TLB's generation starts at 1 and only grows) */
     uint32_t key; /* VA[31:12] << 8 | ASID, plus bit 31 of nothing: keys are < 2^28 */
     uint32_t slot;
     uint8_t region;
-    bool valid;
 } fp_entry;
 
 typedef struct asid_rec {
@@ -51,7 +51,8 @@ struct lpae_cpu {
     uint32_t contextidr;
     uint8_t asid;
     bool mmu_on;
-    bool checking;     /* copy of (m->chk != NULL): one load on the fast path */
+    bool checking;     /* copy of (m->chk != NULL) */
+    bool fast;         /* mmu_on && !checking: the fast path applies (one load) */
     uint8_t umap[8];   /* access code -> micro-TLB index */
     lpae_tlb *utlb[3]; /* I, DL, DS (DS may be NULL) */
     uint32_t ulat[3];
@@ -99,15 +100,13 @@ const char *lpae_tlbi_name(unsigned kind)
 
 static lpae_cycles_t total(const lpae_cpu *cpu)
 {
-    lpae_cycles_t t = 0;
-    for (int i = 0; i < LPAE_CAT_COUNT; i++)
-        t += cpu->st.cat[i];
-    return t;
+    return cpu->st.cycles; /* kept equal to the sum of the categories by every charge */
 }
 
 static inline void charge(lpae_cpu *cpu, lpae_cat cat, lpae_cycles_t c)
 {
-    cpu->st.cat[cat] += c; /* the total is derived from the categories */
+    cpu->st.cat[cat] += c;
+    cpu->st.cycles += c;
 }
 
 /* ---- creation ----------------------------------------------------------- */
@@ -131,6 +130,7 @@ static void set_cur_asid(lpae_cpu *cpu)
     cpu->asid = lpae_regs_asid(&cpu->regs);
     cpu->cur = &cpu->asid_recs[cpu->asid];
     cpu->mmu_on = (cpu->regs.sctlr & LPAE_SCTLR_M) != 0;
+    cpu->fast = cpu->mmu_on && !cpu->checking;
 }
 
 static void cpu_destroy(lpae_cpu *cpu)
@@ -424,6 +424,7 @@ static inline __attribute__((always_inline)) void utlb_hit(lpae_cpu *cpu, unsign
     }
     if (c) { /* a constant of the preset: predictable, and 0 on every built-in one */
         st->cat[LPAE_CAT_TLB] += c;
+        st->cycles += c;
         st->tlb_cycles[u] += c;
         for (int i = 0; i < 2; i++)
             x[i]->cycles += c;
@@ -521,8 +522,10 @@ void lpae_machine_set_checker(lpae_machine *m, lpae_coherence_fn fn, void *ctx)
         return;
     m->chk = fn;
     m->chk_ctx = ctx;
-    for (unsigned i = 0; i < m->ncpus; i++)
+    for (unsigned i = 0; i < m->ncpus; i++) {
         m->cpu[i]->checking = fn != NULL;
+        m->cpu[i]->fast = m->cpu[i]->mmu_on && fn == NULL;
+    }
 }
 
 int lpae_coherence_format(const lpae_coherence_report *r, char *buf, size_t len)
@@ -556,12 +559,12 @@ int lpae_coherence_format(const lpae_coherence_report *r, char *buf, size_t len)
 static inline unsigned serve(lpae_cpu *cpu, lpae_pa_t pa, unsigned from)
 {
     if (from == LPAE_MEM_L1D) {
-        if (lpae_cache_access(cpu->l1d, pa))
+        if (cache_access(cpu->l1d, pa))
             return LPAE_MEM_L1D;
         from = LPAE_MEM_L2;
     }
     if (from == LPAE_MEM_L2)
-        return lpae_cache_access(cpu->m->l2, pa) ? LPAE_MEM_L2 : LPAE_MEM_DRAM;
+        return cache_access(cpu->m->l2, pa) ? LPAE_MEM_L2 : LPAE_MEM_DRAM;
     return LPAE_MEM_DRAM;
 }
 
@@ -700,7 +703,6 @@ static __attribute__((noinline)) int translate_full(lpae_cpu *cpu, lpae_va_t va,
             f->gen = ut->gen;
             f->slot = (uint32_t)i;
             f->region = region;
-            f->valid = true;
         } else {
             check_tlb(cpu, u, e, va, access);
         }
@@ -736,18 +738,20 @@ static __attribute__((noinline)) int translate_full(lpae_cpu *cpu, lpae_va_t va,
 
 int lpae_cpu_translate(lpae_cpu *cpu, lpae_va_t va, unsigned access, lpae_xlate *out)
 {
-    if (UNLIKELY(!cpu || !out || !LPAE_ACC_VALID(access)))
+    /* LPAE_ACC_VALID(access) as one test: codes 0-2 and 4-6 (bits of 0x77) */
+    if (UNLIKELY(!cpu || !out || access > 7u || !((0x77u >> access) & 1u)))
         return LPAE_EINVAL;
-    if (UNLIKELY(!cpu->mmu_on))
-        return translate_flat(cpu, va, access, out);
     unsigned u = cpu->umap[access];
-    if (LIKELY(!cpu->checking)) {
+    if (LIKELY(cpu->fast)) {
         const fp_entry *f = &cpu->fp[u][(va >> 12) & (FP_SIZE - 1)];
-        if (f->key == ((va >> 12) << 8 | cpu->asid) && f->gen == cpu->utlb[u]->gen && f->valid) {
+        if (f->key == ((va >> 12) << 8 | cpu->asid) && f->gen == cpu->utlb[u]->gen) {
             utlb_hit(cpu, u, f->slot, va, access, f->region, out);
             return LPAE_OK;
         }
+        return translate_full(cpu, va, access, u, out);
     }
+    if (!cpu->mmu_on)
+        return translate_flat(cpu, va, access, out);
     return translate_full(cpu, va, access, u, out);
 }
 

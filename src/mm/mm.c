@@ -4,6 +4,7 @@
  * copy-on-write, fork, exit; the 4G/4G kernel lowmem address space.
  * Policy notes and the Linux functions each part stands for: docs/mm.md.
  */
+#include "ttbr/pgtable_internal.h"
 #include "lpae/mm.h"
 
 #include "lpae/err.h"
@@ -512,8 +513,7 @@ int lpae_mm_mprotect(lpae_mm *mm, lpae_va_t va, uint64_t size, uint32_t flags,
 
 static uint64_t desc_writes(const lpae_pgtable *pt)
 {
-    lpae_pgtable_stats ps;
-    return lpae_pgtable_stats_get(pt, &ps) == LPAE_OK ? ps.desc_writes : 0;
+    return lpae_pgtable_desc_writes(pt); /* no tree walk: called per fault */
 }
 
 int lpae_mm_fault(lpae_mm *mm, lpae_va_t va, unsigned access, lpae_mm_fault_result *res)

@@ -16,6 +16,15 @@ int repl_init(repl_state *r, unsigned policy, uint32_t sets, uint32_t ways, uint
         r->stamp = calloc((size_t)sets * ways, sizeof *r->stamp);
         if (!r->stamp)
             return LPAE_ENOMEM;
+        if (ways >= REPL_CAND_MIN_WAYS && ways <= UINT16_MAX) {
+            r->cand = calloc((size_t)sets * REPL_CAND, sizeof *r->cand);
+            r->candv = calloc((size_t)sets * REPL_CAND, sizeof *r->candv);
+            r->ncand = calloc(sets, sizeof *r->ncand);
+            if (!r->cand || !r->candv || !r->ncand) {
+                repl_free(r);
+                return LPAE_ENOMEM;
+            }
+        }
     } else if (policy == LPAE_REPL_PLRU) {
         if (ways > 64 || (ways & (ways - 1)))
             return LPAE_EINVAL;
@@ -38,6 +47,9 @@ void repl_free(repl_state *r)
     free(r->stamp);
     free(r->plru);
     free(r->rr);
+    free(r->cand);
+    free(r->candv);
+    free(r->ncand);
     *r = (repl_state){0};
 }
 
@@ -46,6 +58,9 @@ void repl_reset(repl_state *r, uint32_t sets, uint64_t seed)
     if (r->stamp)
         for (uint64_t i = 0; i < (uint64_t)sets * r->ways; i++)
             r->stamp[i] = 0;
+    if (r->cand)
+        for (uint32_t i = 0; i < sets; i++)
+            r->ncand[i] = 0;
     if (r->plru)
         for (uint32_t i = 0; i < sets; i++)
             r->plru[i] = 0;
@@ -56,10 +71,54 @@ void repl_reset(repl_state *r, uint32_t sets, uint64_t seed)
     r->rng = seed ? seed : UINT64_C(0x9E3779B97F4A7C15);
 }
 
+/* Scan a set for its REPL_CAND smallest (stamp, way); store them descending. */
+static void cand_fill(repl_state *r, uint32_t set)
+{
+    const uint64_t *s = r->stamp + (uint64_t)set * r->ways;
+    uint16_t c[REPL_CAND];
+    uint64_t cv[REPL_CAND]; /* their stamps, kept beside them */
+    unsigned n = 0;
+    for (uint32_t w = 0; w < r->ways; w++) {
+        uint64_t v = s[w];
+        /* ways come in ascending order, so an equal stamp sorts after */
+        if (n == REPL_CAND && v >= cv[n - 1])
+            continue;
+        unsigned i = n < REPL_CAND ? n++ : n - 1;
+        while (i > 0 && cv[i - 1] > v) {
+            c[i] = c[i - 1];
+            cv[i] = cv[i - 1];
+            i--;
+        }
+        c[i] = (uint16_t)w;
+        cv[i] = v;
+    }
+    r->ncand[set] = (uint8_t)n;
+    uint16_t *dst = r->cand + (size_t)set * REPL_CAND;
+    uint64_t *dv = r->candv + (size_t)set * REPL_CAND;
+    for (unsigned i = 0; i < n; i++) {
+        dst[n - 1 - i] = c[i];
+        dv[n - 1 - i] = cv[i];
+    }
+}
+
 uint32_t repl_victim(repl_state *r, uint32_t set)
 {
     switch (r->policy) {
     case LPAE_REPL_LRU: {
+        if (r->cand) {
+            const uint64_t *st = r->stamp + (uint64_t)set * r->ways;
+            const uint16_t *c = r->cand + (size_t)set * REPL_CAND;
+            const uint64_t *cv = r->candv + (size_t)set * REPL_CAND;
+            unsigned n = r->ncand[set];
+            while (n && st[c[n - 1]] != cv[n - 1])
+                n--; /* touched since the scan */
+            if (!n) {
+                cand_fill(r, set);
+                n = r->ncand[set];
+            }
+            r->ncand[set] = (uint8_t)n;
+            return c[n - 1];
+        }
         const uint64_t *s = r->stamp + (uint64_t)set * r->ways;
         uint32_t best = 0;
         uint64_t bv = s[0]; /* kept in a register: no load chained through best */

@@ -9,12 +9,26 @@
 
 #include "lpae/cost.h"
 
+/* LRU with at least REPL_CAND_MIN_WAYS ways keeps, per set, up to
+ * REPL_CAND victim candidates: the ways with the smallest (stamp, way) at
+ * the last scan, each with the stamp it had then. A way touched since has a
+ * new stamp, larger than every untouched one, so it no longer matches its
+ * record and is skipped; the smallest candidate still matching is therefore
+ * the least recently used way, the answer a full scan gives. Hits need no
+ * bookkeeping; the scan runs again only when the candidates are used up. */
+#define REPL_CAND 8
+#define REPL_CAND_MIN_WAYS 32
+
 typedef struct repl_state {
     uint8_t policy; /* lpae_repl */
     uint8_t levels; /* PLRU tree depth: log2(ways) */
     uint32_t ways;
     uint64_t clock;  /* LRU time */
     uint64_t *stamp; /* LRU: last-use time per way (sets * ways) */
+    uint16_t *cand;  /* LRU candidates: REPL_CAND ways per set, descending (victim last);
+                        NULL: no candidates (narrow sets, other policies) */
+    uint64_t *candv; /* their stamps at the scan */
+    uint8_t *ncand;  /* candidates left per set */
     uint64_t *plru;  /* PLRU: tree bits per set; bit n-1 is node n (heap order) */
     uint32_t *rr;    /* round-robin: next victim per set */
     uint64_t rng;    /* random: xorshift64 state, never 0 */
@@ -26,11 +40,17 @@ void repl_free(repl_state *r);
 /* Reset to the state after repl_init() (same seed). */
 void repl_reset(repl_state *r, uint32_t sets, uint64_t seed);
 
+/* LRU touch of slot @p idx (set * ways + way). */
+static inline void repl_lru_touch(repl_state *r, uint64_t idx)
+{
+    r->stamp[idx] = ++r->clock;
+}
+
 static inline void repl_touch(repl_state *r, uint32_t set, uint32_t way)
 {
     switch (r->policy) {
     case LPAE_REPL_LRU:
-        r->stamp[(uint64_t)set * r->ways + way] = ++r->clock;
+        repl_lru_touch(r, (uint64_t)set * r->ways + way);
         break;
     case LPAE_REPL_PLRU: {
         uint64_t bits = r->plru[set];

@@ -19,10 +19,9 @@ static void key_invalid(tlb_key *k)
 
 unsigned lpae_tlb_piece_shift(uint32_t sizes, unsigned leaf_shift)
 {
-    for (unsigned s = leaf_shift < 31 ? leaf_shift + 1 : 32; s-- > 0;)
-        if (sizes & (1u << s))
-            return s;
-    return 0;
+    /* the highest held size at or below leaf_shift */
+    uint32_t m = leaf_shift >= 31 ? sizes : sizes & ((UINT32_C(2) << leaf_shift) - 1);
+    return m ? 31u - (unsigned)__builtin_clz(m) : 0;
 }
 
 int lpae_tlb_create(const lpae_tlb_config *cfg, lpae_tlb **out)
@@ -35,6 +34,7 @@ int lpae_tlb_create(const lpae_tlb_config *cfg, lpae_tlb **out)
     lpae_tlb *t = calloc(1, sizeof *t);
     if (!t)
         return LPAE_ENOMEM;
+    t->gen = 1; /* never 0: the machine's fast path marks empty entries with 0 */
     t->sets = sets;
     t->ways = cfg->ways;
     t->set_mask = sets - 1;
@@ -92,6 +92,15 @@ const lpae_tlb_entry *lpae_tlb_probe(const lpae_tlb *t, lpae_va_t va, uint8_t as
     return i < 0 ? NULL : &t->e[i];
 }
 
+/* Count a valid entry into (+1) or out of (-1) the miss filter. */
+static void pf_count(lpae_tlb *t, const lpae_tlb_entry *e, int d)
+{
+    if (e->size_shift == 12)
+        t->pf[(e->va >> 12) & 255u] = (uint16_t)(t->pf[(e->va >> 12) & 255u] + d);
+    else
+        t->nbig = (uint32_t)((int)t->nbig + d);
+}
+
 static uint32_t next_serial(lpae_tlb *t)
 {
     uint32_t s = t->serial_next++;
@@ -127,6 +136,7 @@ long tlb_insert_idx(lpae_tlb *t, lpae_va_t va, const lpae_tlb_entry *tr, lpae_tl
         if (evicted)
             *evicted = row[way];
         t->present[row[way].size_shift]--;
+        pf_count(t, &row[way], -1);
         t->st.evictions++;
     }
     lpae_tlb_entry *e = &row[way];
@@ -141,6 +151,7 @@ long tlb_insert_idx(lpae_tlb *t, lpae_va_t va, const lpae_tlb_entry *tr, lpae_tl
     k->mask = ~(lpae_va_t)((UINT64_C(1) << s) - 1);
     k->asid_key = e->global ? TLB_ANY_ASID : e->asid;
     t->present[s]++;
+    pf_count(t, e, +1);
     t->gen++;
     t->st.inserts++;
     repl_touch(&t->repl, set, way);
@@ -160,6 +171,7 @@ void tlb_drop(lpae_tlb *t, size_t idx)
     if (!e->valid)
         return;
     t->present[e->size_shift]--;
+    pf_count(t, e, -1);
     e->valid = false;
     e->serial = 0;
     key_invalid(&t->k[idx]);
@@ -199,13 +211,33 @@ static size_t inv_va(lpae_tlb *t, lpae_va_t va, int asid)
     size_t n = 0;
     if (!t)
         return 0;
-    /* Small structures: a full scan is as cheap as probing each size. */
-    for (size_t i = 0; i < (size_t)t->sets * t->ways; i++) {
-        const lpae_tlb_entry *e = &t->e[i];
-        if (e->valid && ((va ^ e->va) >> e->size_shift) == 0 &&
-            (asid < 0 || e->global || e->asid == (uint8_t)asid)) {
-            tlb_drop(t, i);
-            n++;
+    if (t->sets == 1) {
+        if (!t->nbig && !t->pf[(va >> 12) & 255u])
+            return 0; /* the miss filter: no slot covers va */
+        for (size_t i = 0; i < t->ways; i++) {
+            const lpae_tlb_entry *e = &t->e[i];
+            if (e->valid && ((va ^ e->va) >> e->size_shift) == 0 &&
+                (asid < 0 || e->global || e->asid == (uint8_t)asid)) {
+                tlb_drop(t, i);
+                n++;
+            }
+        }
+        return n;
+    }
+    /* An entry of size S covering va lives in set (va >> S) & set_mask:
+     * probe that set for each size present (drops commute). */
+    for (unsigned k = 0; k < t->nsizes; k++) {
+        unsigned sh = t->shifts[k];
+        if (!t->present[sh])
+            continue;
+        size_t row = (size_t)((va >> sh) & t->set_mask) * t->ways;
+        for (size_t i = row; i < row + t->ways; i++) {
+            const lpae_tlb_entry *e = &t->e[i];
+            if (e->valid && e->size_shift == sh && ((va ^ e->va) >> e->size_shift) == 0 &&
+                (asid < 0 || e->global || e->asid == (uint8_t)asid)) {
+                tlb_drop(t, i);
+                n++;
+            }
         }
     }
     return n;
@@ -256,6 +288,8 @@ void lpae_tlb_reset(lpae_tlb *t)
         return;
     memset(t->e, 0, (size_t)t->sets * t->ways * sizeof *t->e);
     memset(t->present, 0, sizeof t->present);
+    memset(t->pf, 0, sizeof t->pf);
+    t->nbig = 0;
     memset(t->fill, 0, t->sets * sizeof *t->fill);
     for (size_t i = 0; i < (size_t)t->sets * t->ways; i++)
         key_invalid(&t->k[i]);

@@ -19,6 +19,12 @@ struct lpae_tlb {
     uint8_t nsizes;
     uint8_t shifts[8];    /* held size shifts, ascending */
     uint32_t present[32]; /* valid entries per size shift */
+    /* Miss filter of fully associative TLBs (one set): valid 4 KB entries
+     * counted by VA[19:12], and the count of valid larger entries. A lookup
+     * whose bucket is empty while no larger entry exists cannot match any
+     * slot, so it skips the scan (same answer, -1). */
+    uint32_t nbig;
+    uint16_t pf[256];
     uint32_t serial_next;
     uint64_t gen; /* bumped on every change of contents (not on touches) */
     uint64_t seed;
@@ -38,6 +44,8 @@ static inline bool tlb_key_matches(const tlb_key *k, lpae_va_t va, uint8_t asid)
 static inline long tlb_find(const lpae_tlb *t, lpae_va_t va, uint8_t asid)
 {
     if (t->sets == 1) {
+        if (!t->nbig && !t->pf[(va >> 12) & 255u])
+            return -1;
         for (uint32_t w = 0; w < t->ways; w++)
             if (tlb_key_matches(&t->k[w], va, asid))
                 return (long)w;
@@ -62,7 +70,7 @@ static inline void tlb_hit(lpae_tlb *t, size_t idx)
     t->st.hits++; /* lookups are derived (hits + misses) */
     /* LRU stamps are laid out like the slots: no division on the common path */
     if (t->repl.policy == LPAE_REPL_LRU)
-        t->repl.stamp[idx] = ++t->repl.clock;
+        repl_lru_touch(&t->repl, idx);
     else if (t->repl.policy == LPAE_REPL_PLRU)
         repl_touch(&t->repl, (uint32_t)(idx / t->ways), (uint32_t)(idx % t->ways));
 }

@@ -341,22 +341,40 @@ int tr_text_format(const lpae_tev *ev, char *buf, size_t n)
 
 bool tr_parse_u64(const char *s, uint64_t *out)
 {
+    /* Decimal digits, or 0x/0X and hex digits; the whole string; no sign,
+     * blanks or overflow. Hand-rolled: the text reader calls it for every
+     * number of every line. */
     if (!s)
         return false;
-    int base = 10;
-    const char *d = s;
+    uint64_t v = 0;
     if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-        base = 16;
-        d = s + 2;
+        const char *d = s + 2;
+        if (!*d)
+            return false;
+        for (; *d; d++) {
+            unsigned c = (unsigned char)*d, x;
+            if (c - '0' < 10)
+                x = c - '0';
+            else if ((c | 0x20) - 'a' < 6)
+                x = (c | 0x20) - 'a' + 10;
+            else
+                return false;
+            if (v >> 60)
+                return false;
+            v = v << 4 | x;
+        }
+    } else {
+        if (!*s)
+            return false;
+        for (const char *d = s; *d; d++) {
+            unsigned x = (unsigned char)*d - '0';
+            if (x >= 10)
+                return false;
+            if (v > (UINT64_MAX - x) / 10)
+                return false;
+            v = v * 10 + x;
+        }
     }
-    /* strtoull would accept a sign or leading blanks: insist on a digit. */
-    if (base == 16 ? !isxdigit((unsigned char)d[0]) : !isdigit((unsigned char)d[0]))
-        return false;
-    errno = 0;
-    char *end;
-    unsigned long long v = strtoull(d, &end, base);
-    if (*end || errno == ERANGE)
-        return false;
     *out = v;
     return true;
 }
@@ -442,7 +460,28 @@ static bool parse_access(const char *s, unsigned *f)
     return true;
 }
 
-static bool parse_sys(const char *s, uint32_t *nr)
+static uint32_t sysno_memo(tr_sysmemo *m, const char *s)
+{
+    if (!m)
+        return lpae_sysno_from_name(s);
+    uint32_t h = 2166136261u;
+    size_t n = 0;
+    for (; s[n]; n++)
+        h = (h ^ (unsigned char)s[n]) * 16777619u;
+    if (n == 0 || n >= sizeof m->e[0].name) /* "" never matches an empty slot */
+        return lpae_sysno_from_name(s);
+    unsigned slot = (h ^ h >> 16) & (TR_SYSMEMO_SLOTS - 1);
+    if (memcmp(m->e[slot].name, s, n + 1) == 0)
+        return m->e[slot].nr;
+    uint32_t nr = lpae_sysno_from_name(s);
+    if (nr != LPAE_SYSNO_NONE) {
+        memcpy(m->e[slot].name, s, n + 1);
+        m->e[slot].nr = nr;
+    }
+    return nr;
+}
+
+static bool parse_sys(const char *s, uint32_t *nr, tr_sysmemo *memo)
 {
     if (!strcmp(s, "none")) {
         *nr = LPAE_SYSNO_NONE;
@@ -450,7 +489,7 @@ static bool parse_sys(const char *s, uint32_t *nr)
     }
     if (s[0] >= '0' && s[0] <= '9')
         return parse_u32(s, nr) && *nr != LPAE_SYSNO_NONE;
-    *nr = lpae_sysno_from_name(s);
+    *nr = sysno_memo(memo, s);
     return *nr != LPAE_SYSNO_NONE;
 }
 
@@ -472,7 +511,7 @@ static char *next_tok(char **p)
     return t;
 }
 
-int tr_text_parse(char *line, lpae_tev *ev, char *why, size_t whylen)
+int tr_text_parse(char *line, lpae_tev *ev, tr_sysmemo *memo, char *why, size_t whylen)
 {
     memset(ev, 0, sizeof *ev);
     char *p = line;
@@ -493,8 +532,10 @@ int tr_text_parse(char *line, lpae_tev *ev, char *why, size_t whylen)
     }
     unsigned k = 0;
     for (unsigned i = LPAE_TEV_KIND_MIN; i <= LPAE_TEV_KIND_MAX; i++)
-        if (!strcmp(tkind, kind_names[i]))
-            k = i;
+        if (tkind[0] == kind_names[i][0] && !strcmp(tkind, kind_names[i])) {
+            k = i; /* names are unique */
+            break;
+        }
     if (!k) {
         snprintf(why, whylen, "unknown event kind '%.40s'", tkind);
         return LPAE_EPARSE;
@@ -511,8 +552,10 @@ int tr_text_parse(char *line, lpae_tev *ev, char *why, size_t whylen)
         char *val = eq + 1;
         int key = -1;
         for (int i = 0; i < K_COUNT; i++)
-            if (!strcmp(t, key_names[i]))
-                key = i;
+            if (t[0] == key_names[i][0] && !strcmp(t, key_names[i])) {
+                key = i; /* names are unique */
+                break;
+            }
         if (key < 0 || !(kind_keys[k].allowed & B(key))) {
             snprintf(why, whylen, "key '%.20s' is not valid for %s", t, kind_names[k]);
             return LPAE_EPARSE;
@@ -531,7 +574,7 @@ int tr_text_parse(char *line, lpae_tev *ev, char *why, size_t whylen)
             ok = parse_u32(val, &ev->arg);
             break;
         case K_SYS:
-            ok = parse_sys(val, &ev->sysno);
+            ok = parse_sys(val, &ev->sysno, memo);
             break;
         case K_RET:
         case K_STATUS:

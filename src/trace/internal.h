@@ -35,6 +35,17 @@ struct tr_hdr {
     char *key, *val;
 };
 
+/* Syscall name -> number memo of the text parser, per reader (names recur
+ * on every line; the table lookup is a linear scan). Direct-mapped by a hash
+ * of the name; an empty slot has name[0] == 0. */
+#define TR_SYSMEMO_SLOTS 64
+typedef struct tr_sysmemo {
+    struct {
+        char name[28];
+        uint32_t nr;
+    } e[TR_SYSMEMO_SLOTS];
+} tr_sysmemo;
+
 struct lpae_trace_reader {
     FILE *f;
     bool own_file;
@@ -61,6 +72,7 @@ struct lpae_trace_reader {
     void (*imp_free)(lpae_trace_reader *r);
     char err[LPAE_TRACE_LINE_MAX + 512];
     char buf[LPAE_TRACE_LINE_MAX + 2];
+    tr_sysmemo sysmemo;
 };
 
 /* Allocation with accounting into r->mem. */
@@ -90,11 +102,12 @@ bool tr_parse_i64(const char *s, int64_t *out);
 uint32_t tr_sysno_from_x86_name(const char *name);
 
 /* Codecs (event.c). tr_text_format returns the length or -1; tr_text_parse
- * returns 0 or LPAE_EPARSE with a reason in @p why. The line is modified. */
+ * returns 0 or LPAE_EPARSE with a reason in @p why. The line is modified.
+ * @p memo (may be NULL) remembers syscall names already looked up. */
 void tr_bin_encode(const lpae_tev *ev, uint8_t out[LPAE_TEV_SIZE]);
 void tr_bin_decode(const uint8_t in[LPAE_TEV_SIZE], lpae_tev *ev);
 int tr_text_format(const lpae_tev *ev, char *buf, size_t n);
-int tr_text_parse(char *line, lpae_tev *ev, char *why, size_t whylen);
+int tr_text_parse(char *line, lpae_tev *ev, tr_sysmemo *memo, char *why, size_t whylen);
 
 /* Importers. */
 int tr_strace_init(lpae_trace_reader *r);

@@ -345,7 +345,7 @@ static int text_next(lpae_trace_reader *r, lpae_tev *ev)
             continue;
         if (*s == '#')
             continue; /* comment */
-        e = tr_text_parse(s, ev, why, sizeof why);
+        e = tr_text_parse(s, ev, &r->sysmemo, why, sizeof why);
         if (e == 0)
             return 1;
         if (r->o.skip_bad) {

@@ -476,7 +476,7 @@ const char *lpae_sysno_name(uint32_t nr)
 static uint32_t lookup_exact(const char *name)
 {
     for (uint32_t i = 0; i < SYS_TABLE_LEN; i++)
-        if (sys_names[i] && !strcmp(sys_names[i], name))
+        if (sys_names[i] && sys_names[i][0] == name[0] && !strcmp(sys_names[i], name))
             return i;
     for (uint32_t i = 1; i < sizeof arm_private / sizeof arm_private[0]; i++)
         if (!strcmp(arm_private[i], name))

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <uthash.h>
 
+#include "ttbr/pgtable_internal.h"
 #include "lpae/err.h"
 #include "lpae/pgtable.h"
 #include "mem/phys_internal.h"
@@ -652,6 +653,11 @@ static int count_leaf(void *ctx, lpae_va_t va, uint64_t size, unsigned level, ui
     st->leaves[level]++;
     st->mapped_bytes += size;
     return 0;
+}
+
+uint64_t lpae_pgtable_desc_writes(const lpae_pgtable *pt)
+{
+    return pt ? pt->desc_writes : 0;
 }
 
 int lpae_pgtable_stats_get(const lpae_pgtable *pt, lpae_pgtable_stats *st)

@@ -161,7 +161,7 @@ static int machine_init(struct layout_machine *m, const lpae_layout *lay, uint64
     lpae_ram_range r = {RAM_BASE, ram_mb << 20};
     lpae_phys_config pc = {&r, 1, mem_cap};
     lpae_pgtable_config c;
-    lpae_mmsys_config sc;
+    lpae_mmsys_config sc = {0}; /* every field, user_lowmem_first included */
     int rc;
 
     memset(m, 0, sizeof *m);
