@@ -1,5 +1,6 @@
 # A thin driver for CMake; CMake is the build system.
-#   make demo     build, then run the translation demo
+#   make demo     build, then run lpae-bench on the shipped dd_4K trace (table,
+#                 build/demo.svg, build/demo.json)
 #   make test     build normal + ASan/UBSan configurations, run ctest in both,
 #                 then the libFuzzer targets briefly over their corpora (clang)
 #   make install  PREFIX=/usr/local (default)
