@@ -6,7 +6,7 @@
 #   make install  PREFIX=/usr/local (default)
 #   make fuzz     clang + libFuzzer build (build-fuzz/), then each fuzz target
 #                 for FUZZ_SECONDS (default 60); new inputs in build-fuzz/fuzz-corpus/
-#   make valgrind every unit test and corpus replay under valgrind memcheck
+#   make valgrind every unit test, corpus replay and a trace replay under memcheck
 # Both demo and test first run tools/ensure-deps.sh (installs missing Debian
 # packages, or stops with one line naming them).
 BUILD      ?= build

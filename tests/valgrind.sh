@@ -1,6 +1,7 @@
 #!/bin/sh
 # Run every cmocka unit test (bin/test_*) and every corpus replay
-# (bin/fuzz_replay_*) of build directory $1 under valgrind memcheck.
+# (bin/fuzz_replay_*) of build directory $1, and a replay of a shipped real
+# trace through lpae-bench, under valgrind memcheck.
 # Fails when any reports an error or a definite/indirect leak.
 set -u
 B=${1:-build}
@@ -24,5 +25,12 @@ for t in bin/fuzz_replay_*; do
     echo "valgrind: $t FAILED (see $B/$t.valgrind.log)"; fail=$((fail+1))
   fi
 done
+# a whole replay: reader, replay engine, three kernels, report
+n=$((n+1))
+if ! valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
+     --show-leak-kinds=definite,indirect bin/lpae-bench --no-progress --threshold 256 \
+     --strategy direct,pinned,ttbr0-switch "$SRC/bench/traces/xz.lpb.gz" >replay.valgrind.log 2>&1; then
+  echo "valgrind: lpae-bench replay FAILED (see $B/replay.valgrind.log)"; fail=$((fail+1))
+fi
 echo "valgrind: $n programs, $fail failed"
 [ "$fail" -eq 0 ]
