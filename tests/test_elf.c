@@ -1152,6 +1152,20 @@ static void module_bad_sections(void **state)
     lpae_elf_close(elf);
     free(b.p);
 
+    /* Regression: a section name holding a newline and a CR is quoted in the
+     * message; the message must stay one line (control bytes become '?'). */
+    s = module_spec();
+    s.sec[2].flags |= SHF_EXECINSTR;
+    s.sec[2].name = ".da\nta\r";
+    b = build(&s, "wxnl.ko");
+    assert_int_equal(open_buf(&b, &elf, NULL), 0);
+    assert_int_equal(lpae_elf_place(elf, &sp, NULL, &d), LPAE_EFORMAT);
+    assert_non_null(strstr(d.msg, ".da?ta?"));
+    assert_null(strchr(d.msg, '\n'));
+    assert_null(strchr(d.msg, '\r'));
+    lpae_elf_close(elf);
+    free(b.p);
+
     s = module_spec();
     for (size_t i = 0; i < s.nsec; i++)
         s.sec[i].flags &= ~(uint64_t)SHF_ALLOC;

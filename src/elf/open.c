@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/oneline.h"
 #include "elf/elf_internal.h"
 #include "lpae/err.h"
 
@@ -18,6 +19,7 @@ int elf_fail(lpae_elf_diag *diag, int err, lpae_elf_problem p, int seg, const ch
         va_start(ap, fmt);
         vsnprintf(diag->msg, sizeof diag->msg, fmt, ap);
         va_end(ap);
+        lpae_oneline(diag->msg);
     }
     return err;
 }

@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <signal.h>
+
+#include "core/oneline.h"
 #include <unistd.h>
 
 #include "lpae/err.h"
@@ -52,6 +54,7 @@ int tr_fail(lpae_trace_reader *r, int code, const char *fmt, ...)
         snprintf(r->err, sizeof r->err, "%s:%" PRIu64 ": %s", r->name, r->line, msg);
     else
         snprintf(r->err, sizeof r->err, "%s: %s", r->name, msg);
+    lpae_oneline(r->err);
     return code;
 }
 

@@ -33,15 +33,14 @@ static inline FILE *fuzz_stream(const uint8_t *data, size_t size)
     return fmemopen((void *)(uintptr_t)data, size, "rb");
 }
 
-/* True when @p s is one line: non-empty, no newline. (Other control bytes
- * copied from the input, such as a CR, are not checked here: the trace
- * reader echoes them; see docs/errors.md.) */
+/* True when @p s is one line: non-empty, no control bytes (no newline, no
+ * CR copied from the input). */
 static inline int fuzz_one_line(const char *s)
 {
     if (!s || !*s)
         return 0;
     for (; *s; s++)
-        if (*s == '\n')
+        if ((unsigned char)*s < 0x20 || (unsigned char)*s == 0x7f)
             return 0;
     return 1;
 }
