@@ -48,9 +48,9 @@
 #define LPAE_DESC_VALID (UINT64_C(1) << 0)
 #define LPAE_DESC_TABLE (UINT64_C(1) << 1) /* levels 1-2: table; level 3: page */
 #define LPAE_DESC_TYPE_MASK UINT64_C(3)
-#define LPAE_DESC_TYPE_BLOCK UINT64_C(1)  /* levels 1-2 */
-#define LPAE_DESC_TYPE_TABLE UINT64_C(3)  /* levels 1-2 */
-#define LPAE_DESC_TYPE_PAGE UINT64_C(3)   /* level 3; 0b01 at level 3 is reserved (invalid) */
+#define LPAE_DESC_TYPE_BLOCK UINT64_C(1) /* levels 1-2 */
+#define LPAE_DESC_TYPE_TABLE UINT64_C(3) /* levels 1-2 */
+#define LPAE_DESC_TYPE_PAGE UINT64_C(3)  /* level 3; 0b01 at level 3 is reserved (invalid) */
 /* Output/next-level address bits [39:12] (pages, tables), [39:21] (2 MB), [39:30] (1 GB). */
 #define LPAE_DESC_ADDR_MASK UINT64_C(0x000000FFFFFFF000)
 #define LPAE_DESC_ADDR_HI_MASK UINT64_C(0x0000FF0000000000) /* [47:40]: UNK/SBZ in ARMv7 */
@@ -100,8 +100,8 @@
 
 /* 64-bit PAR, Long-descriptor format (DDI 0406C B4.1.112) */
 #define LPAE_PAR_F (UINT64_C(1) << 0)
-#define LPAE_PAR_FST_SHIFT 1 /* FST[5:0] at [6:1] when F = 1 */
-#define LPAE_PAR_SH_SHIFT 7  /* SH[1:0] at [8:7] when F = 0 */
+#define LPAE_PAR_FST_SHIFT 1                  /* FST[5:0] at [6:1] when F = 1 */
+#define LPAE_PAR_SH_SHIFT 7                   /* SH[1:0] at [8:7] when F = 0 */
 #define LPAE_PAR_FAULT_PTW (UINT64_C(1) << 8) /* stage-2 fault on a stage-1 walk */
 #define LPAE_PAR_NS (UINT64_C(1) << 9)
 #define LPAE_PAR_FAULT_S (UINT64_C(1) << 9) /* stage of the fault, when F = 1 */

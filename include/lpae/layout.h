@@ -57,11 +57,12 @@ extern "C" {
  * through its MAIR0 0xeeaa4400 / MAIR1 0xff000004 (proc-v7-3level.S). */
 #define LPAE_LINUX_ATTRINDX_UNCACHED 0u /**< Strongly-ordered */
 #define LPAE_LINUX_ATTRINDX_BUFFERABLE 1u
-#define LPAE_LINUX_ATTRINDX_WT 2u   /**< write-through */
-#define LPAE_LINUX_ATTRINDX_WB 3u   /**< write-back */
-#define LPAE_LINUX_ATTRINDX_WBWA 7u /**< write-back write-allocate: normal kernel and user memory  \
-                                     */
-#define LPAE_LINUX_LAST_PKMAP 512u  /**< PTRS_PER_PTE with LPAE */
+#define LPAE_LINUX_ATTRINDX_WT 2u /**< write-through */
+#define LPAE_LINUX_ATTRINDX_WB 3u /**< write-back */
+#define LPAE_LINUX_ATTRINDX_WBWA                                                                   \
+    7u                             /**< write-back write-allocate: normal kernel and user memory   \
+                                    */
+#define LPAE_LINUX_LAST_PKMAP 512u /**< PTRS_PER_PTE with LPAE */
 /** Fixmap slots between FIXADDR_START and FIXADDR_END. */
 #define LPAE_LINUX_FIX_SLOTS                                                                       \
     ((LPAE_LINUX_FIXADDR_END - LPAE_LINUX_FIXADDR_START) >> LPAE_PAGE_SHIFT)

@@ -31,11 +31,11 @@ typedef struct lpae_pgtable lpae_pgtable;
 
 /** Where the tree lives. */
 typedef struct lpae_pgtable_config {
-    lpae_phys *phys;     /**< borrowed; must outlive the pgtable */
-    lpae_ttbr_sel sel;   /**< LPAE_SEL_TTBR0 or LPAE_SEL_TTBR1 */
-    unsigned tsz;        /**< T0SZ or T1SZ, 0..7 */
-    lpae_pa_t table_lo;  /**< table pages are allocated in [table_lo, table_hi) */
-    lpae_pa_t table_hi;  /**< 0 means no upper limit */
+    lpae_phys *phys;    /**< borrowed; must outlive the pgtable */
+    lpae_ttbr_sel sel;  /**< LPAE_SEL_TTBR0 or LPAE_SEL_TTBR1 */
+    unsigned tsz;       /**< T0SZ or T1SZ, 0..7 */
+    lpae_pa_t table_lo; /**< table pages are allocated in [table_lo, table_hi) */
+    lpae_pa_t table_hi; /**< 0 means no upper limit */
 } lpae_pgtable_config;
 
 /** Leaf attributes as written into a block or page descriptor. */
@@ -57,11 +57,11 @@ enum {
 
 /** Counters. */
 typedef struct lpae_pgtable_stats {
-    uint64_t table_pages;   /**< table pages held, root included */
-    uint64_t mapped_bytes;  /**< VA bytes currently mapped */
-    uint64_t leaves[4];     /**< live leaf descriptors by level (index 1..3) */
-    uint64_t desc_writes;   /**< descriptors written since creation */
-    uint64_t splits;        /**< blocks split into tables */
+    uint64_t table_pages;  /**< table pages held, root included */
+    uint64_t mapped_bytes; /**< VA bytes currently mapped */
+    uint64_t leaves[4];    /**< live leaf descriptors by level (index 1..3) */
+    uint64_t desc_writes;  /**< descriptors written since creation */
+    uint64_t splits;       /**< blocks split into tables */
 } lpae_pgtable_stats;
 
 /**

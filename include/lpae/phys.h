@@ -48,11 +48,11 @@ typedef struct lpae_phys_config {
 
 /** Counters. Bytes are host or simulated bytes as named. */
 typedef struct lpae_phys_stats {
-    uint64_t ram_bytes;        /**< simulated RAM configured */
-    uint64_t frames_total;     /**< 4 KB frames in all ranges */
-    uint64_t frames_in_use;    /**< frames allocated or reserved */
-    uint64_t backed_pages;     /**< pages with host backing (written at least once) */
-    uint64_t backing_bytes;    /**< host bytes held for backing and bookkeeping */
+    uint64_t ram_bytes;     /**< simulated RAM configured */
+    uint64_t frames_total;  /**< 4 KB frames in all ranges */
+    uint64_t frames_in_use; /**< frames allocated or reserved */
+    uint64_t backed_pages;  /**< pages with host backing (written at least once) */
+    uint64_t backing_bytes; /**< host bytes held for backing and bookkeeping */
 } lpae_phys_stats;
 
 /**
@@ -89,7 +89,8 @@ LPAE_API int lpae_phys_write(lpae_phys *phys, lpae_pa_t pa, const void *buf, siz
  */
 LPAE_API int lpae_phys_read64(const lpae_phys *phys, lpae_pa_t pa, uint64_t *val);
 
-/** Write a little-endian 64-bit word at 8-byte-aligned @p pa. Errors as lpae_phys_write plus LPAE_EALIGN. */
+/** Write a little-endian 64-bit word at 8-byte-aligned @p pa. Errors as lpae_phys_write plus
+ * LPAE_EALIGN. */
 LPAE_API int lpae_phys_write64(lpae_phys *phys, lpae_pa_t pa, uint64_t val);
 
 /**

@@ -41,13 +41,13 @@ typedef enum lpae_ttbr_sel {
 /** The region a VA falls in, with its walk geometry. */
 typedef struct lpae_region {
     lpae_ttbr_sel sel;
-    uint8_t tsz;          /**< TTBCR.T0SZ or T1SZ of the selected region */
-    uint8_t start_level;  /**< 1 for TnSZ 0..1, 2 for 2..7 */
-    uint8_t baddr_shift;  /**< x: BADDR is TTBRn[39:x]; 5-TnSZ or 14-TnSZ */
-    bool epd;             /**< TTBCR.EPDn: walks disabled (miss = translation fault) */
-    lpae_va_t base;       /**< first VA of the region */
-    lpae_va_t last;       /**< last VA of the region (inclusive) */
-    uint16_t root_entries;/**< entries in the start-level table */
+    uint8_t tsz;           /**< TTBCR.T0SZ or T1SZ of the selected region */
+    uint8_t start_level;   /**< 1 for TnSZ 0..1, 2 for 2..7 */
+    uint8_t baddr_shift;   /**< x: BADDR is TTBRn[39:x]; 5-TnSZ or 14-TnSZ */
+    bool epd;              /**< TTBCR.EPDn: walks disabled (miss = translation fault) */
+    lpae_va_t base;        /**< first VA of the region */
+    lpae_va_t last;        /**< last VA of the region (inclusive) */
+    uint16_t root_entries; /**< entries in the start-level table */
 } lpae_region;
 
 /** Zeroed registers with EAE = 1, MMU on, and Linux's MAIR0/MAIR1 values. */

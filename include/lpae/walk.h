@@ -38,7 +38,7 @@ enum {
 };
 
 /** True for the six valid access codes (write and execute together are not). */
-#define LPAE_ACC_VALID(a) ((unsigned)(a) < 8u && ((unsigned)(a) & 3u) != 3u)
+#define LPAE_ACC_VALID(a) ((unsigned)(a) < 8u && ((unsigned)(a)&3u) != 3u)
 
 /** Name of an access code ("PR", "UW", ...), or "??" for an invalid one. */
 LPAE_API const char *lpae_access_name(unsigned access);
@@ -65,17 +65,17 @@ LPAE_API const char *lpae_fault_name(lpae_fault f);
  * hit answers exactly what a walk answers.
  */
 typedef struct lpae_attrs {
-    uint8_t mair;       /**< MAIR byte selected by AttrIndx (PAR.ATTR) */
-    uint8_t attrindx;   /**< AttrIndx[2:0] of the leaf */
-    uint8_t sh;         /**< SH[1:0] of the leaf */
-    uint8_t ap;         /**< AP[2:1] of the leaf (LPAE_AP_*) */
-    uint8_t aptable;    /**< APTable[1:0] ORed down the walk */
-    uint8_t perm;       /**< allowed-access bitmask, see above */
-    bool ns;            /**< NS of the leaf ORed with NSTable above it */
-    bool ng;            /**< nG: tagged with the ASID (true) or global */
-    bool contiguous;    /**< Contiguous hint */
-    bool xn;            /**< XN of the leaf or XNTable above it */
-    bool pxn;           /**< PXN of the leaf or PXNTable above it */
+    uint8_t mair;     /**< MAIR byte selected by AttrIndx (PAR.ATTR) */
+    uint8_t attrindx; /**< AttrIndx[2:0] of the leaf */
+    uint8_t sh;       /**< SH[1:0] of the leaf */
+    uint8_t ap;       /**< AP[2:1] of the leaf (LPAE_AP_*) */
+    uint8_t aptable;  /**< APTable[1:0] ORed down the walk */
+    uint8_t perm;     /**< allowed-access bitmask, see above */
+    bool ns;          /**< NS of the leaf ORed with NSTable above it */
+    bool ng;          /**< nG: tagged with the ASID (true) or global */
+    bool contiguous;  /**< Contiguous hint */
+    bool xn;          /**< XN of the leaf or XNTable above it */
+    bool pxn;         /**< PXN of the leaf or PXNTable above it */
 } lpae_attrs;
 
 /** One descriptor fetch of a walk. */
@@ -93,18 +93,18 @@ typedef struct lpae_fetch {
 /** Outcome of one translation. */
 typedef struct lpae_walk_result {
     lpae_va_t va;
-    uint8_t access;       /**< LPAE_ACC_* code the walk checked */
-    uint8_t sel;          /**< lpae_ttbr_sel */
-    uint8_t start_level;  /**< level the walk started at (as configured, or resumed) */
-    uint8_t asid;         /**< current ASID during the walk */
+    uint8_t access;      /**< LPAE_ACC_* code the walk checked */
+    uint8_t sel;         /**< lpae_ttbr_sel */
+    uint8_t start_level; /**< level the walk started at (as configured, or resumed) */
+    uint8_t asid;        /**< current ASID during the walk */
     uint8_t nfetch;
     lpae_fetch fetch[LPAE_WALK_MAX_FETCH];
-    lpae_fault fault;     /**< LPAE_FAULT_NONE on success */
-    uint8_t level;        /**< level of the leaf (success) or of the fault */
-    uint8_t fsc;          /**< long-descriptor fault status code (0 on success) */
-    uint8_t size_shift;   /**< 30, 21 or 12: the leaf maps 1 << size_shift bytes */
-    lpae_pa_t pa;         /**< output address of va (success; and on permission faults) */
-    lpae_attrs attrs;     /**< valid on success and on permission faults */
+    lpae_fault fault;   /**< LPAE_FAULT_NONE on success */
+    uint8_t level;      /**< level of the leaf (success) or of the fault */
+    uint8_t fsc;        /**< long-descriptor fault status code (0 on success) */
+    uint8_t size_shift; /**< 30, 21 or 12: the leaf maps 1 << size_shift bytes */
+    lpae_pa_t pa;       /**< output address of va (success; and on permission faults) */
+    lpae_attrs attrs;   /**< valid on success and on permission faults */
 } lpae_walk_result;
 
 /**
@@ -115,8 +115,8 @@ typedef struct lpae_walk_result {
  * Errors (out untouched): LPAE_EINVAL (NULL, invalid access code),
  * LPAE_EUNSUPP (TTBCR.EAE = 0).
  */
-LPAE_API int lpae_walk(const lpae_regs *regs, const lpae_phys *phys, lpae_va_t va,
-                       unsigned access, lpae_walk_result *out);
+LPAE_API int lpae_walk(const lpae_regs *regs, const lpae_phys *phys, lpae_va_t va, unsigned access,
+                       lpae_walk_result *out);
 
 /**
  * Resume a walk at @p level (2 or 3) from the table at @p table_pa with
