@@ -570,6 +570,22 @@ static inline unsigned serve(lpae_cpu *cpu, lpae_pa_t pa, unsigned from)
 
 /* ---- translation -------------------------------------------------------------- */
 
+/* The translation a walk answered, as an lpae_xlate from @p src. */
+static void xlate_from_walk(const lpae_cpu *cpu, lpae_va_t va, const lpae_walk_result *w,
+                            uint8_t src, lpae_xlate *o)
+{
+    o->va = va;
+    o->pa = w->pa;
+    o->attrs = w->attrs;
+    o->fault = w->fault;
+    o->fsc = w->fsc;
+    o->level = w->level;
+    o->size_shift = w->size_shift;
+    o->sel = w->sel;
+    o->asid = cpu->asid;
+    o->src = src;
+}
+
 static __attribute__((noinline)) int translate_flat(lpae_cpu *cpu, lpae_va_t va, unsigned access,
                                                     lpae_xlate *o)
 {
@@ -578,16 +594,7 @@ static __attribute__((noinline)) int translate_flat(lpae_cpu *cpu, lpae_va_t va,
     if (rc)
         return rc;
     memset(o, 0, sizeof *o);
-    o->va = va;
-    o->pa = w.pa;
-    o->attrs = w.attrs;
-    o->fault = w.fault;
-    o->fsc = w.fsc;
-    o->level = w.level;
-    o->size_shift = w.size_shift;
-    o->sel = w.sel;
-    o->asid = cpu->asid;
-    o->src = LPAE_XS_FLAT;
+    xlate_from_walk(cpu, va, &w, LPAE_XS_FLAT, o);
     o->region = classify(cpu->m, va, w.sel, cpu->asid);
     cpu->st.flat++;
     account(cpu, o);
@@ -658,16 +665,7 @@ static int walk(lpae_cpu *cpu, lpae_va_t va, unsigned access, unsigned u, lpae_x
             lpae_walkcache_insert(cpu->wc[f->level], va, cpu->asid, w.sel, f);
     }
     cpu->st.walks++;
-    o->va = va;
-    o->pa = w.pa;
-    o->attrs = w.attrs;
-    o->fault = w.fault;
-    o->fsc = w.fsc;
-    o->level = w.level;
-    o->size_shift = w.size_shift;
-    o->sel = w.sel;
-    o->asid = cpu->asid;
-    o->src = LPAE_XS_WALK;
+    xlate_from_walk(cpu, va, &w, LPAE_XS_WALK, o);
     o->start_level = w.start_level;
     o->nfetch = w.nfetch;
     if (w.fault == LPAE_FAULT_NONE || w.fault == LPAE_FAULT_PERMISSION) {
