@@ -56,5 +56,16 @@ done
 "$L" import elf x -o y 2>/dev/null; check '[ $? -eq 2 ]'
 "$L" convert missing.lpb -o y.lpb 2> err.txt; check '[ $? -eq 1 ] && grep -q "cannot open" err.txt'
 
+# --mem-cap: a capture whose importer state needs more than the cap fails with one
+# line and leaves no output; a generous cap imports it
+gzip -dc "$SRC/bench/traces/sqlite3.strace.gz" > sq.strace
+"$L" import strace sq.strace -o capped.lpb --mem-cap 4K 2> err.txt
+check '[ $? -eq 1 ] && [ "$(wc -l < err.txt)" -eq 1 ] && grep -q "out of memory" err.txt && [ ! -e capped.lpb ]'
+check '"$L" import strace sq.strace -o uncapped.lpb --mem-cap 64M'
+"$L" convert sq.strace -o capped.lpb --mem-cap 4K 2> err.txt
+check '[ $? -eq 1 ] && [ "$(wc -l < err.txt)" -eq 1 ] && [ ! -e capped.lpb ]'
+"$L" convert a.lpb -o y.lpb --mem-cap lots 2> err.txt
+check '[ $? -eq 2 ] && grep -q "expected --mem-cap SIZE" err.txt'
+
 echo "trace_cli: $pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -9,11 +9,14 @@
 static int usage(FILE *f)
 {
     fprintf(f, "usage: lpaesim convert IN -o OUT [--to text|binary] [--from FORMAT] [--skip-bad]\n"
+               "       [--mem-cap SIZE]\n"
                "  IN may be '-' (stdin) or end in .gz (read through gzip -dc).\n"
                "  --to: output format; default from OUT's extension (.txt/.lpt text,\n"
                "        .lpb/.bin binary), else the other format than IN's.\n"
                "  --from: auto (default), text, binary, strace, ftrace.\n"
-               "  --skip-bad: skip malformed text lines and report how many.\n");
+               "  --skip-bad: skip malformed text lines and report how many.\n"
+               "  --mem-cap SIZE: host memory the reader may use (default 256M); a trace\n"
+               "    that needs more fails with one line.\n");
     return f == stdout ? 0 : 2;
 }
 
@@ -46,7 +49,10 @@ int lpaesim_cmd_convert(int argc, char **argv)
             }
         } else if (!strcmp(argv[i], "--skip-bad"))
             ro.skip_bad = true;
-        else if (argv[i][0] == '-' && argv[i][1])
+        else if (!strcmp(argv[i], "--mem-cap") && i + 1 < argc) {
+            if (lpaesim_mem_cap_arg("convert", argv[++i], &ro.mem_cap))
+                return 2;
+        } else if (argv[i][0] == '-' && argv[i][1])
             return usage(stderr);
         else if (!in)
             in = argv[i];

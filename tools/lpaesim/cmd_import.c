@@ -19,6 +19,8 @@ static int usage(FILE *f)
             "options:\n"
             "  --to text|binary   output format (default from OUT's extension, else binary)\n"
             "  --skip-bad         skip malformed lines and report how many\n"
+            "  --mem-cap SIZE     host memory the importer may use (default 256M); a capture\n"
+            "                     that needs more fails with one line\n"
             "  --path-len N       strace: bytes per path string (default 32, an estimate)\n"
             "  --user-top ADDR    strace: top of the folded ARM user space (default 0xbf000000)\n"
             "  --inherited KBUF   strace: kernel-buffer kind for inherited fds (default page)\n"
@@ -64,6 +66,9 @@ int lpaesim_cmd_import(int argc, char **argv)
             ro.import.arm = true;
         } else if (!strcmp(argv[i], "--skip-bad")) {
             ro.skip_bad = true;
+        } else if (!strcmp(argv[i], "--mem-cap") && i + 1 < argc) {
+            if (lpaesim_mem_cap_arg("import", argv[++i], &ro.mem_cap))
+                return 2;
         } else if (!strcmp(argv[i], "--path-len") && i + 1 < argc) {
             if (parse_u32(argv[++i], &v) || v == 0 || v > 4096) {
                 fprintf(stderr, "lpaesim import: --path-len takes 1..4096\n");

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "trace_cli.h"
+#include "translate.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -89,5 +90,17 @@ int lpaesim_trace_copy(const char *cmd, const char *in_path, const lpae_trace_ro
     }
     if (skipped)
         fprintf(stderr, "lpaesim %s: skipped %" PRIu64 " bad lines\n", cmd, skipped);
+    return 0;
+}
+
+int lpaesim_mem_cap_arg(const char *cmd, const char *v, size_t *cap)
+{
+    uint64_t x;
+    if (lpaesim_parse_size(v, &x) < 0 || x > SIZE_MAX) {
+        fprintf(stderr, "lpaesim %s: expected --mem-cap SIZE (bytes, may end in K, M, G or T)\n",
+                cmd);
+        return 2;
+    }
+    *cap = (size_t)x;
     return 0;
 }

@@ -17,4 +17,9 @@ int lpaesim_trace_copy(const char *cmd, const char *in_path, const lpae_trace_ro
                        const char *out_path, lpae_trace_fmt fmt, const char *const *extra,
                        int nextra);
 
+/* Parse --mem-cap SIZE (K, M, G, T suffixes; 0 = the reader's default of
+ * 256 MiB) into @p cap: the host memory an importer's state may use.
+ * Prints one line and returns 2 when @p v is not a size, else 0. */
+int lpaesim_mem_cap_arg(const char *cmd, const char *v, size_t *cap);
+
 #endif
