@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/oneline.h"
 #include "cost/presets_data.h"
 #include "lpae/err.h"
 
@@ -327,6 +328,7 @@ static void set_err(lpae_cost_error *err, const char *origin, unsigned line, con
     snprintf(err->origin, sizeof err->origin, "%s", origin ? origin : "");
     err->line = line;
     snprintf(err->msg, sizeof err->msg, fmt, arg ? arg : "");
+    lpae_oneline(err->msg);
 }
 
 static int parse_uint(const char *s, uint32_t *out)
