@@ -317,10 +317,8 @@ static int run_chunks(struct ucall *uc, uint32_t lo, uint32_t hi)
         if (to_user) {
             old = lpae_k_phase(k, kc, LPAE_PH_COPY);
             err = lpae_cpu_read(kc->cpu, kva, LPAE_ACC_PR, regs, n, NULL, NULL); /* ldm kernel */
-            lpae_k_phase(k, kc, LPAE_PH_UACCESS);
-            lpae_k_write_ttbr0(k, kc, kc->user_ttbr0);
-            lpae_k_isb(kc);
             lpae_k_phase(k, kc, old);
+            window_open(uc);                     /* switch to the user tables */
             for (int tries = 0; !err; tries++) { /* stm user */
                 lpae_xlate f;
                 old = lpae_k_phase(k, kc, LPAE_PH_COPY);
@@ -332,15 +330,9 @@ static int run_chunks(struct ucall *uc, uint32_t lo, uint32_t hi)
                 if (err)
                     break;
             }
-            old = lpae_k_phase(k, kc, LPAE_PH_UACCESS);
-            lpae_k_write_ttbr0(k, kc, k->kernel_ttbr0);
-            lpae_k_isb(kc);
-            lpae_k_phase(k, kc, old);
+            window_close(uc); /* back to the kernel tables */
         } else {
-            old = lpae_k_phase(k, kc, LPAE_PH_UACCESS);
-            lpae_k_write_ttbr0(k, kc, kc->user_ttbr0);
-            lpae_k_isb(kc);
-            lpae_k_phase(k, kc, old);
+            window_open(uc);                /* switch to the user tables */
             for (int tries = 0;; tries++) { /* ldm user */
                 lpae_xlate f;
                 old = lpae_k_phase(k, kc, LPAE_PH_COPY);
@@ -352,10 +344,8 @@ static int run_chunks(struct ucall *uc, uint32_t lo, uint32_t hi)
                 if (err)
                     break;
             }
-            old = lpae_k_phase(k, kc, LPAE_PH_UACCESS);
-            lpae_k_write_ttbr0(k, kc, k->kernel_ttbr0);
-            lpae_k_isb(kc);
-            lpae_k_phase(k, kc, LPAE_PH_COPY);
+            window_close(uc); /* back to the kernel tables */
+            old = lpae_k_phase(k, kc, LPAE_PH_COPY);
             if (!err)
                 err =
                     lpae_cpu_write(kc->cpu, kva, LPAE_ACC_PW, regs, n, NULL, NULL); /* stm kernel */
