@@ -338,6 +338,24 @@ int lpae_mm_mmap(lpae_mm *mm, lpae_va_t va, uint64_t size, uint32_t flags)
     return LPAE_OK;
 }
 
+/* What munmap and mprotect need before they change [va, end): room for the
+ * new VMA list (@p extra more entries than now) and the leaves mapped there. */
+static int range_change_begin(lpae_mm *mm, lpae_va_t va, uint64_t end, size_t extra, lpae_vma **nv,
+                              struct leaves *ls)
+{
+    *nv = malloc((mm->nvmas + extra) * sizeof(**nv));
+    if (!*nv)
+        return LPAE_ENOMEM;
+    *ls = (struct leaves){.lo = va, .hi = end};
+    lpae_pgtable_foreach(mm->pt, collect_leaf, ls);
+    if (ls->oom) {
+        free(ls->v);
+        free(*nv);
+        return LPAE_ENOMEM;
+    }
+    return LPAE_OK;
+}
+
 int lpae_mm_munmap(lpae_mm *mm, lpae_va_t va, uint64_t size, uint64_t *pages_unmapped)
 {
     if (!mm || mm->kernel)
@@ -347,16 +365,11 @@ int lpae_mm_munmap(lpae_mm *mm, lpae_va_t va, uint64_t size, uint64_t *pages_unm
         return err;
     uint64_t end = (uint64_t)va + size;
     /* The new VMA list: at most one more entry (a VMA split in two). */
-    lpae_vma *nv = malloc((mm->nvmas + 1) * sizeof(*nv));
-    if (!nv)
-        return LPAE_ENOMEM;
-    struct leaves ls = {.lo = va, .hi = end};
-    lpae_pgtable_foreach(mm->pt, collect_leaf, &ls);
-    if (ls.oom) {
-        free(ls.v);
-        free(nv);
-        return LPAE_ENOMEM;
-    }
+    lpae_vma *nv;
+    struct leaves ls;
+    err = range_change_begin(mm, va, end, 1, &nv, &ls);
+    if (err)
+        return err;
     err = lpae_pgtable_unmap(mm->pt, va, size);
     if (err) {
         free(ls.v);
@@ -444,16 +457,11 @@ int lpae_mm_mprotect(lpae_mm *mm, lpae_va_t va, uint64_t size, uint32_t flags,
     uint64_t end = (uint64_t)va + size;
     /* mprotect_fixup(): every VMA part inside [va, end) gets the new access
      * bits (VM_SHARED kept); at most two more entries (splits at both ends). */
-    lpae_vma *nv = malloc((mm->nvmas + 2) * sizeof(*nv));
-    if (!nv)
-        return LPAE_ENOMEM;
-    struct leaves ls = {.lo = va, .hi = end};
-    lpae_pgtable_foreach(mm->pt, collect_leaf, &ls);
-    if (ls.oom) {
-        free(ls.v);
-        free(nv);
-        return LPAE_ENOMEM;
-    }
+    lpae_vma *nv;
+    struct leaves ls;
+    err = range_change_begin(mm, va, end, 2, &nv, &ls);
+    if (err)
+        return err;
     size_t n = 0;
     for (size_t k = 0; k < mm->nvmas; k++) {
         lpae_vma v = mm->vmas[k];
