@@ -216,21 +216,6 @@ static void expect_failure(fixture *fx, int status, const char *const *args, ...
     va_end(ap);
 }
 
-/* A command line so incomplete that the command prints its usage (several
- * lines) to stderr: exit status 2, nothing on stdout, no file. */
-static void expect_usage(fixture *fx, const char *const *args)
-{
-    char before[2048], after[2048];
-    int rc;
-    listing(fx, before, sizeof before);
-    rc = run(fx, args);
-    listing(fx, after, sizeof after);
-    assert_int_equal(rc, 2);
-    assert_true(fx->errlen > 0);
-    assert_int_equal(fx->outlen, 0);
-    assert_string_equal(before, after);
-}
-
 #define ARGS(...) ((const char *const[]){__VA_ARGS__, NULL})
 
 static void test_translate(void **state)
@@ -314,7 +299,10 @@ static void test_convert(void **state)
     write_text(fx, "bad.txt", "# lpae-trace v1\n0 1 exec\n0 1 copy_from_user addr=zz\n");
     make_truncated(fx);
 
-    expect_usage(fx, ARGS("convert"));
+    expect_failure(fx, 2, ARGS("convert"), "expected an input trace", "--help", NULL);
+    expect_failure(fx, 2, ARGS("convert", "bad.txt"), "expected -o OUT", NULL);
+    expect_failure(fx, 2, ARGS("convert", "--bogus"), "unknown or incomplete argument '--bogus'",
+                   NULL);
     expect_failure(fx, 1, ARGS("convert", "bad.txt", "-o", "out.lpb"), "bad.txt:3: ", NULL);
     expect_failure(fx, 1, ARGS("convert", "missing.lpb", "-o", "out.txt"), "cannot open", NULL);
     /* The events before the damage are counted, and no output is written. */
@@ -338,7 +326,9 @@ static void test_import(void **state)
     write_text(fx, "bad.strace", "1 getpid() = 0x1\n1 what\n");
     write_text(fx, "bad.ftrace", "this is not ftrace\n");
 
-    expect_usage(fx, ARGS("import"));
+    expect_failure(fx, 2, ARGS("import"), "expected 'strace' or 'ftrace'", NULL);
+    expect_failure(fx, 2, ARGS("import", "strace"), "expected a capture FILE", NULL);
+    expect_failure(fx, 2, ARGS("import", "strace", "bad.strace"), "expected -o OUT", NULL);
     expect_failure(fx, 2, ARGS("import", "elf", "bad.strace", "-o", "out.lpb"), NULL);
     expect_failure(fx, 1, ARGS("import", "strace", "bad.strace", "-o", "out.lpb"),
                    "bad.strace:2: ", NULL);
@@ -351,9 +341,15 @@ static void test_import(void **state)
 static void test_gen(void **state)
 {
     fixture *fx = *state;
-    expect_usage(fx, ARGS("gen"));
+    expect_failure(fx, 2, ARGS("gen"), "expected a workload", NULL);
+    expect_failure(fx, 2, ARGS("gen", "dd"), "expected -o OUT", NULL);
+    expect_failure(fx, 2, ARGS("gen", "dd", "bogus", "-o", "out.lpb"), "expected key=value",
+                   "'bogus'", NULL);
+    expect_failure(fx, 2, ARGS("gen", "mixed", "cpus=300", "-o", "out.lpb"), "cpus=300",
+                   "out of range (1..256)", NULL);
     expect_failure(fx, 2, ARGS("gen", "nope", "-o", "out.lpb"), NULL);
-    expect_failure(fx, 2, ARGS("gen", "dd", "bs=0", "-o", "out.lpb"), "out of range", NULL);
+    expect_failure(fx, 2, ARGS("gen", "dd", "bs=0", "-o", "out.lpb"), "bs=0", "out of range (1..",
+                   NULL);
     expect_failure(fx, 2, ARGS("gen", "dd", "count=abc", "-o", "out.lpb"), "count=abc", NULL);
     expect_failure(fx, 1, ARGS("gen", "dd", "-o", "no/such/dir/out.lpb"), NULL);
 }

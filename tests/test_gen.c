@@ -170,6 +170,31 @@ static void parameter_errors(void **state)
     assert_int_equal(lpae_gen_param_set(&p, "src", "null"), LPAE_EPARSE);
     assert_int_equal(lpae_gen_param_set(&p, "dst", "zero"), LPAE_EPARSE);
     assert_int_equal(lpae_gen_param_set(NULL, "bs", "1"), LPAE_EINVAL);
+    /* each numeric key refuses its range's neighbours and takes its ends */
+    static const char *const keys[] = {"bs", "tasks", "procs", "cpus", "touches"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+        uint64_t lo, hi;
+        char v[32];
+        assert_int_equal(lpae_gen_param_range(keys[i], &lo, &hi), 0);
+        assert_true(lo <= hi);
+        snprintf(v, sizeof v, "%llu", (unsigned long long)lo);
+        assert_int_equal(lpae_gen_param_set(&p, keys[i], v), 0);
+        snprintf(v, sizeof v, "%llu", (unsigned long long)hi);
+        assert_int_equal(lpae_gen_param_set(&p, keys[i], v), 0);
+        if (lo > 0) {
+            snprintf(v, sizeof v, "%llu", (unsigned long long)lo - 1);
+            assert_int_equal(lpae_gen_param_set(&p, keys[i], v), LPAE_ERANGE);
+        }
+        snprintf(v, sizeof v, "%llu", (unsigned long long)hi + 1);
+        assert_int_equal(lpae_gen_param_set(&p, keys[i], v), LPAE_ERANGE);
+    }
+    {
+        uint64_t lo, hi;
+        assert_int_equal(lpae_gen_param_range("src", &lo, &hi), LPAE_EINVAL);
+        assert_int_equal(lpae_gen_param_range(NULL, &lo, &hi), LPAE_EINVAL);
+        assert_int_equal(lpae_gen_param_range("bs", NULL, &hi), LPAE_EINVAL);
+    }
+    assert_int_equal(lpae_gen_defaults(LPAE_GEN_DD, &p), 0);
     size_t len;
     int rc;
     p.bs = 0;

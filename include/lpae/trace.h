@@ -342,9 +342,18 @@ LPAE_API int lpae_gen_kind_from_name(const char *name, lpae_gen_kind *out);
 /**
  * Set generator parameter @p key ("bs", "count", "src", "dst", "tasks",
  * "procs", "cpus", "touches", "seed") from text; sizes accept K/M suffixes.
- * Errors: LPAE_EINVAL (unknown key), LPAE_EPARSE (bad value), LPAE_ERANGE.
+ * Errors: LPAE_EINVAL (unknown key), LPAE_EPARSE (bad value), LPAE_ERANGE
+ * (outside lpae_gen_param_range()).
  */
 LPAE_API int lpae_gen_param_set(lpae_gen_params *p, const char *key, const char *value);
+
+/**
+ * The accepted values of numeric generator parameter @p key ("bs", "count",
+ * "tasks", "procs", "cpus", "touches", "seed"): [*lo, *hi], inclusive
+ * (bytes for "bs"). Errors: LPAE_EINVAL (NULL argument, or @p key is not a
+ * numeric parameter).
+ */
+LPAE_API int lpae_gen_param_range(const char *key, uint64_t *lo, uint64_t *hi);
 
 /**
  * Generate workload @p kind into @p w, writing every parameter and the seed

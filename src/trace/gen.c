@@ -427,6 +427,30 @@ static int parse_size(const char *v, uint64_t *out)
     return 0;
 }
 
+/* The numeric parameters and their ranges (lpae_trace_gen() checks the
+ * same ranges on the parameters a kind uses). */
+static const struct {
+    const char *key;
+    uint64_t lo, hi;
+} ranges[] = {
+    {"bs", 1, 64u << 20},     {"count", 0, UINT32_MAX}, {"tasks", 1, MAX_TASKS},
+    {"procs", 1, UINT32_MAX}, {"cpus", 1, MAX_CPUS},    {"touches", 0, 1024},
+    {"seed", 0, UINT64_MAX},
+};
+
+int lpae_gen_param_range(const char *key, uint64_t *lo, uint64_t *hi)
+{
+    if (!key || !lo || !hi)
+        return LPAE_EINVAL;
+    for (size_t i = 0; i < sizeof ranges / sizeof ranges[0]; i++)
+        if (!strcmp(key, ranges[i].key)) {
+            *lo = ranges[i].lo;
+            *hi = ranges[i].hi;
+            return 0;
+        }
+    return LPAE_EINVAL;
+}
+
 int lpae_gen_param_set(lpae_gen_params *p, const char *key, const char *value)
 {
     if (!p || !key || !value)
@@ -445,7 +469,10 @@ int lpae_gen_param_set(lpae_gen_params *p, const char *key, const char *value)
         p->seed = v;
         return 0;
     }
-    if (v > UINT32_MAX)
+    uint64_t lo, hi;
+    if (lpae_gen_param_range(key, &lo, &hi))
+        return LPAE_EINVAL;
+    if (v < lo || v > hi)
         return LPAE_ERANGE;
     uint32_t *f = !strcmp(key, "bs")        ? &p->bs
                   : !strcmp(key, "count")   ? &p->count

@@ -31,6 +31,15 @@ static int from_format(const char *s, lpae_trace_fmt *out)
     return -1;
 }
 
+static int unknown(const char *arg)
+{
+    fprintf(stderr,
+            "lpaesim convert: unknown or incomplete argument '%s' (lpaesim convert --help shows "
+            "the usage)\n",
+            arg);
+    return 2;
+}
+
 int lpaesim_cmd_convert(int argc, char **argv)
 {
     const char *in = NULL, *out = NULL, *to = NULL;
@@ -53,14 +62,16 @@ int lpaesim_cmd_convert(int argc, char **argv)
             if (lpaesim_mem_cap_arg("convert", argv[++i], &ro.mem_cap))
                 return 2;
         } else if (argv[i][0] == '-' && argv[i][1])
-            return usage(stderr);
+            return unknown(argv[i]);
         else if (!in)
             in = argv[i];
         else
-            return usage(stderr);
+            return lpaesim_bad_usage("convert", "more than one input file");
     }
-    if (!in || !out)
-        return usage(stderr);
+    if (!in)
+        return lpaesim_bad_usage("convert", "expected an input trace IN");
+    if (!out)
+        return lpaesim_bad_usage("convert", "expected -o OUT");
     lpae_trace_fmt fmt = lpaesim_out_format(to, out, LPAE_TRACE_AUTO);
     if (to && fmt == LPAE_TRACE_AUTO)
         return 2;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* lpaesim gen KIND [key=value...] --seed N -o OUT */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -28,7 +29,7 @@ static int usage(FILE *f)
 int lpaesim_cmd_gen(int argc, char **argv)
 {
     if (argc < 2)
-        return usage(stderr);
+        return lpaesim_bad_usage("gen", "expected a workload: dd, smallsys, procs or mixed");
     if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
         return usage(stdout);
     lpae_gen_kind kind;
@@ -58,14 +59,25 @@ int lpaesim_cmd_gen(int argc, char **argv)
             val = argv[++i];
         } else {
             const char *eq = strchr(argv[i], '=');
-            if (!eq || eq == argv[i] || (size_t)(eq - argv[i]) >= sizeof kbuf)
-                return usage(stderr);
+            if (!eq || eq == argv[i] || (size_t)(eq - argv[i]) >= sizeof kbuf) {
+                fprintf(stderr,
+                        "lpaesim gen: expected key=value, -o OUT, --to FORMAT or --seed N, not "
+                        "'%s'\n",
+                        argv[i]);
+                return 2;
+            }
             memcpy(kbuf, argv[i], (size_t)(eq - argv[i]));
             kbuf[eq - argv[i]] = 0;
             key = kbuf;
             val = eq + 1;
         }
         int e = lpae_gen_param_set(&p, key, val);
+        uint64_t lo, hi;
+        if (e == LPAE_ERANGE && lpae_gen_param_range(key, &lo, &hi) == 0) {
+            fprintf(stderr, "lpaesim gen: %s=%s: out of range (%llu..%llu)\n", key, val,
+                    (unsigned long long)lo, (unsigned long long)hi);
+            return 2;
+        }
         if (e) {
             fprintf(stderr, "lpaesim gen: %s=%s: %s\n", key, val,
                     e == LPAE_EINVAL ? "unknown parameter" : lpae_strerror(e));
@@ -73,7 +85,7 @@ int lpaesim_cmd_gen(int argc, char **argv)
         }
     }
     if (!out)
-        return usage(stderr);
+        return lpaesim_bad_usage("gen", "expected -o OUT");
     lpae_trace_fmt fmt = lpaesim_out_format(to, out, LPAE_TRACE_BINARY);
     if (fmt == LPAE_TRACE_AUTO)
         return 2;

@@ -41,7 +41,7 @@ static int parse_u32(const char *s, uint32_t *v)
 int lpaesim_cmd_import(int argc, char **argv)
 {
     if (argc < 2)
-        return usage(stderr);
+        return lpaesim_bad_usage("import", "expected 'strace' or 'ftrace' and a capture file");
     if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
         return usage(stdout);
     lpae_trace_ropts ro = {0};
@@ -93,15 +93,21 @@ int lpaesim_cmd_import(int argc, char **argv)
             }
             ro.import.inherited_kbuf = (uint8_t)(found + 1);
         } else if (argv[i][0] == '-' && argv[i][1]) {
-            return usage(stderr);
+            fprintf(stderr,
+                    "lpaesim import: unknown or incomplete argument '%s' (lpaesim import --help "
+                    "shows the usage)\n",
+                    argv[i]);
+            return 2;
         } else if (!in) {
             in = argv[i];
         } else {
-            return usage(stderr);
+            return lpaesim_bad_usage("import", "more than one capture file");
         }
     }
-    if (!in || !out)
-        return usage(stderr);
+    if (!in)
+        return lpaesim_bad_usage("import", "expected a capture FILE");
+    if (!out)
+        return lpaesim_bad_usage("import", "expected -o OUT");
     lpae_trace_fmt fmt = lpaesim_out_format(to, out, LPAE_TRACE_BINARY);
     if (fmt == LPAE_TRACE_AUTO)
         return 2;

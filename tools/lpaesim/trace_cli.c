@@ -104,3 +104,9 @@ int lpaesim_mem_cap_arg(const char *cmd, const char *v, size_t *cap)
     *cap = (size_t)x;
     return 0;
 }
+
+int lpaesim_bad_usage(const char *cmd, const char *what)
+{
+    fprintf(stderr, "lpaesim %s: %s (lpaesim %s --help shows the usage)\n", cmd, what, cmd);
+    return 2;
+}

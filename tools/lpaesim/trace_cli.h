@@ -22,4 +22,8 @@ int lpaesim_trace_copy(const char *cmd, const char *in_path, const lpae_trace_ro
  * Prints one line and returns 2 when @p v is not a size, else 0. */
 int lpaesim_mem_cap_arg(const char *cmd, const char *v, size_t *cap);
 
+/* A command line that cannot run: print "lpaesim CMD: WHAT (lpaesim CMD
+ * --help shows the usage)" on one line and return the exit status 2. */
+int lpaesim_bad_usage(const char *cmd, const char *what);
+
 #endif
