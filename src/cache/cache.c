@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* Physically indexed set-associative data caches with LRU replacement. */
+/* Physically indexed set-associative data caches with LRU replacement
+ * (each set in recency order: see cache_impl.h). */
 #include "lpae/cache.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "lpae/cost.h"
 #include "lpae/err.h"
 #include "cache/cache_impl.h"
 
@@ -31,10 +31,9 @@ int lpae_cache_create(const lpae_cache_config *cfg, lpae_cache **out)
     while ((1u << c->line_shift) < c->line)
         c->line_shift++;
     c->tag = malloc((size_t)c->sets * c->ways * sizeof *c->tag);
-    int rc = c->tag ? repl_init(&c->repl, LPAE_REPL_LRU, c->sets, c->ways, 0) : LPAE_ENOMEM;
-    if (rc) {
+    if (!c->tag) {
         lpae_cache_destroy(c);
-        return rc;
+        return LPAE_ENOMEM;
     }
     lpae_cache_flush(c);
     *out = c;
@@ -45,7 +44,6 @@ void lpae_cache_destroy(lpae_cache *c)
 {
     if (!c)
         return;
-    repl_free(&c->repl);
     free(c->tag);
     free(c);
 }
@@ -61,7 +59,7 @@ bool lpae_cache_probe(const lpae_cache *c, lpae_pa_t pa)
         return false;
     uint64_t ln = pa >> c->line_shift;
     const uint64_t *row = c->tag + (size_t)((uint32_t)ln & c->set_mask) * c->ways;
-    for (uint32_t w = 0; w < c->ways; w++)
+    for (uint32_t w = 0; w < c->ways && row[w] != NO_LINE; w++)
         if (row[w] == ln)
             return true;
     return false;
