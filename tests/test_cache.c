@@ -170,6 +170,12 @@ static void matches_stamp_lru_reference(void **state)
         {16384, 16, 64},    /* 16 sets x 16 ways */
         {1048576, 16, 64},  /* Cortex-A15 L2 */
         {4096, 64, 64},     /* fully associative, 64 ways */
+        {2560, 5, 64},      /* 8 sets x 5 ways: smallest permutation layout */
+        {12288, 12, 64},    /* 16 sets x 12 ways */
+        {1024, 16, 64},     /* one set of 16 ways */
+        {8192, 4, 64},      /* 4 ways: largest recency layout below */
+        {17408, 17, 64},    /* 16 sets x 17 ways: smallest recency layout above */
+        {32768, 32, 32},    /* 32 ways */
         {65536, 64, 32},    /* 32 sets x 64 ways */
         {256, 4, 8},        /* smallest line */
         {1 << 20, 8, 4096}, /* largest line */

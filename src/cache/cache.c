@@ -30,8 +30,15 @@ int lpae_cache_create(const lpae_cache_config *cfg, lpae_cache **out)
     c->set_mask = c->sets - 1;
     while ((1u << c->line_shift) < c->line)
         c->line_shift++;
+    c->perm = c->ways >= CACHE_PERM_MIN_WAYS && c->ways <= CACHE_PERM_MAX_WAYS;
+    if (c->perm) {
+        c->lru_shift = (uint8_t)(4 * (c->ways - 1));
+        c->order_mask = c->ways == 16 ? UINT64_MAX : (UINT64_C(1) << (4 * c->ways)) - 1;
+        c->nib_high = NIB_HIGH & c->order_mask;
+        c->pm = malloc((size_t)c->sets * sizeof *c->pm);
+    }
     c->tag = malloc((size_t)c->sets * c->ways * sizeof *c->tag);
-    if (!c->tag) {
+    if (!c->tag || (c->perm && !c->pm)) {
         lpae_cache_destroy(c);
         return LPAE_ENOMEM;
     }
@@ -45,6 +52,7 @@ void lpae_cache_destroy(lpae_cache *c)
     if (!c)
         return;
     free(c->tag);
+    free(c->pm);
     free(c);
 }
 
@@ -59,7 +67,7 @@ bool lpae_cache_probe(const lpae_cache *c, lpae_pa_t pa)
         return false;
     uint64_t ln = pa >> c->line_shift;
     const uint64_t *row = c->tag + (size_t)((uint32_t)ln & c->set_mask) * c->ways;
-    for (uint32_t w = 0; w < c->ways && row[w] != NO_LINE; w++)
+    for (uint32_t w = 0; w < c->ways; w++)
         if (row[w] == ln)
             return true;
     return false;
@@ -71,6 +79,14 @@ void lpae_cache_flush(lpae_cache *c)
         return;
     for (size_t i = 0; i < (size_t)c->sets * c->ways; i++)
         c->tag[i] = NO_LINE;
+    if (c->perm) {
+        /* every way empty: any order is valid; start from the identity */
+        uint64_t order = 0;
+        for (uint32_t w = 0; w < c->ways; w++)
+            order |= (uint64_t)w << (4 * w);
+        for (uint32_t s = 0; s < c->sets; s++)
+            c->pm[s] = (cache_perm){order, 0};
+    }
 }
 
 uint32_t lpae_cache_line(const lpae_cache *c)

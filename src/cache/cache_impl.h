@@ -4,13 +4,24 @@
  *
  * Replacement is LRU, and LRU is a stack algorithm: which lines a set holds,
  * and so every hit, miss and eviction, does not depend on which way holds a
- * line. A set therefore keeps its line numbers in recency order, most
- * recently used first, with empty ways (NO_LINE) after every valid one. A hit
- * at position p moves that line to the front; a miss pushes the new line in
- * at the front and drops the last entry, which is an eviction when it was a
- * valid line. This is exactly the stamp-per-way LRU that fills an empty way
- * first (tests/test_cache.c checks it against one), without stamps or a
- * victim scan. */
+ * line. Two equivalent layouts use that, chosen by the number of ways:
+ *
+ * - Recency order (1..4 and 17..64 ways): a set keeps its line numbers most
+ *   recently used first, empty ways (NO_LINE) after every valid one. A hit
+ *   at position p moves that line to the front; a miss pushes the new line
+ *   in at the front and drops the last entry, which is an eviction when it
+ *   was a valid line.
+ * - Permutation (5..16 ways): lines stay in their ways; per set, `order`
+ *   holds the way numbers in recency order, one 4-bit nibble each (nibble 0
+ *   = MRU, nibble ways-1 = LRU), and `sig` holds a 4-bit hash of each way's
+ *   line (nibble w for way w), so that one word-wide nibble compare finds
+ *   the few ways worth comparing. Empty ways always sit at the LRU end of
+ *   `order`, so the LRU way is the one a miss fills: empty if the set has
+ *   one, else the line it evicts.
+ *
+ * Both are exactly the stamp-per-way LRU that fills an empty way first
+ * (tests/test_cache.c checks them against one), without stamps or a victim
+ * scan. */
 #ifndef LPAE_SRC_CACHE_CACHE_IMPL_H
 #define LPAE_SRC_CACHE_CACHE_IMPL_H
 
@@ -19,23 +30,81 @@
 /* Never a line number: pa >> line_shift with line_shift >= 3 is < 2^61. */
 #define NO_LINE UINT64_MAX
 
+/* Ways kept as a permutation (see above). */
+#define CACHE_PERM_MIN_WAYS 5u
+#define CACHE_PERM_MAX_WAYS 16u
+
+#define NIB_ONES UINT64_C(0x1111111111111111)
+#define NIB_LOW3 UINT64_C(0x7777777777777777)
+#define NIB_HIGH UINT64_C(0x8888888888888888)
+
+typedef struct cache_perm {
+    uint64_t order; /* way numbers, MRU in nibble 0 */
+    uint64_t sig;   /* nibble w: hash of way w's line (stale for empty ways) */
+} cache_perm;
+
 struct lpae_cache {
     uint32_t sets, ways, line;
     uint8_t line_shift;
+    bool perm;         /* permutation layout */
+    uint8_t lru_shift; /* perm: 4 * (ways - 1), the LRU nibble */
     uint32_t set_mask;
-    uint64_t *tag; /* per set, ways line numbers (pa >> line_shift), MRU first,
-                      NO_LINE (empty) after the valid ones */
+    uint64_t nib_high;   /* perm: top bit of each of the ways nibbles */
+    uint64_t order_mask; /* perm: the ways nibbles */
+    uint64_t *tag;       /* sets * ways line numbers (pa >> line_shift), NO_LINE when empty;
+                            recency layout: MRU first */
+    cache_perm *pm;      /* perm: per set */
     lpae_cache_stats st;
 };
 
-/* lpae_cache_access() on a non-NULL cache: true on a hit; a miss allocates
- * the line (into an empty way if the set has one, else evicting the LRU
- * line). */
-static inline bool cache_access(lpae_cache *c, lpae_pa_t pa)
+/* Bit 3 of each nibble of the result is set exactly where @p x has a zero
+ * nibble (no carries cross nibbles: 7 + 7 < 16). */
+static inline uint64_t nib_zero(uint64_t x)
 {
-    uint64_t ln = pa >> c->line_shift;
-    uint64_t *row = c->tag + (size_t)((uint32_t)ln & c->set_mask) * c->ways;
-    c->st.accesses++;
+    return ~(((x & NIB_LOW3) + NIB_LOW3) | x) & NIB_HIGH;
+}
+
+/* The 4-bit hash of line number @p ln kept in sig. */
+static inline uint64_t line_hash(uint64_t ln)
+{
+    return (ln * UINT64_C(0x9E3779B97F4A7C15)) >> 60;
+}
+
+static inline bool cache_access_perm(lpae_cache *c, uint64_t ln, uint32_t set)
+{
+    uint64_t *row = c->tag + (size_t)set * c->ways;
+    cache_perm *pm = &c->pm[set];
+    uint64_t h = line_hash(ln);
+    uint64_t cand = nib_zero(pm->sig ^ (h * NIB_ONES)) & c->nib_high;
+    while (cand) {
+        unsigned w = (unsigned)__builtin_ctzll(cand) >> 2;
+        if (row[w] == ln) {
+            c->st.hits++;
+            uint64_t order = pm->order;
+            /* position of way w in the order; move it to the front */
+            unsigned p = (unsigned)__builtin_ctzll(nib_zero(order ^ (w * NIB_ONES)) & c->nib_high);
+            p &= ~3u; /* bit 4p+3 -> 4p */
+            uint64_t below = order & ((UINT64_C(1) << p) - 1);
+            uint64_t above = order & ~((UINT64_C(16) << p) - 1);
+            pm->order = above | (below << 4) | w;
+            return true;
+        }
+        cand &= cand - 1;
+    }
+    c->st.misses++;
+    uint64_t order = pm->order;
+    unsigned w = (unsigned)(order >> c->lru_shift) & 15u;
+    if (row[w] != NO_LINE)
+        c->st.evictions++; /* the least recently used line */
+    row[w] = ln;
+    pm->sig = (pm->sig & ~(UINT64_C(15) << (4 * w))) | (h << (4 * w));
+    pm->order = ((order << 4) | w) & c->order_mask;
+    return false;
+}
+
+static inline bool cache_access_rec(lpae_cache *c, uint64_t ln, uint32_t set)
+{
+    uint64_t *row = c->tag + (size_t)set * c->ways;
     /* Shift the set down by one from the front while searching: when the
      * line is found at p, row[0..p] has become ln, row[0..p-1]. Empty ways
      * (NO_LINE) never match; on a miss the entry that falls off the end is
@@ -60,6 +129,17 @@ static inline bool cache_access(lpae_cache *c, lpae_pa_t pa)
     if (carry != NO_LINE)
         c->st.evictions++; /* the least recently used line fell off the end */
     return false;
+}
+
+/* lpae_cache_access() on a non-NULL cache: true on a hit; a miss allocates
+ * the line (into an empty way if the set has one, else evicting the LRU
+ * line). */
+static inline bool cache_access(lpae_cache *c, lpae_pa_t pa)
+{
+    uint64_t ln = pa >> c->line_shift;
+    uint32_t set = (uint32_t)ln & c->set_mask;
+    c->st.accesses++;
+    return c->perm ? cache_access_perm(c, ln, set) : cache_access_rec(c, ln, set);
 }
 
 #endif
