@@ -16,6 +16,7 @@
 #include "lpae/err.h"
 #include "lpae/hwdef.h"
 #include "cache/cache_impl.h"
+#include "mem/phys_internal.h"
 #include "tlb/tlb_impl.h"
 #include "tlb/walkcache_impl.h"
 
@@ -1020,7 +1021,6 @@ int lpae_cpu_copy(lpae_cpu *cpu, lpae_va_t dst, unsigned dst_access, lpae_va_t s
         (uint64_t)dst + len > UINT64_C(1) << 32 || (uint64_t)src + len > UINT64_C(1) << 32)
         return LPAE_EINVAL;
     lpae_cycles_t start = total(cpu);
-    unsigned char bounce[LPAE_PAGE_SIZE];
     int rc = LPAE_OK;
     size_t off = 0;
     while (off < len) {
@@ -1049,9 +1049,7 @@ int lpae_cpu_copy(lpae_cpu *cpu, lpae_va_t dst, unsigned dst_access, lpae_va_t s
         }
         lines(cpu, xs.pa, n, cpu->m->copy_line, LPAE_CAT_COPY);
         lines(cpu, xd.pa, n, cpu->m->copy_line, LPAE_CAT_COPY);
-        rc = lpae_phys_read(cpu->m->phys, xs.pa, bounce, n);
-        if (!rc)
-            rc = lpae_phys_write(cpu->m->phys, xd.pa, bounce, n);
+        rc = lpae_phys_copy_page(cpu->m->phys, xd.pa, xs.pa, n);
         if (rc)
             break;
         cpu->st.copy_bytes += n;
