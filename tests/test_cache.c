@@ -8,6 +8,7 @@
 
 #include "lpae/cache.h"
 #include "lpae/err.h"
+#include "cache/cache_impl.h"
 
 static lpae_cache *mk(uint32_t size, uint32_t ways, uint32_t line)
 {
@@ -229,6 +230,61 @@ static void matches_stamp_lru_reference(void **state)
     }
 }
 
+/* cache_lines() (the machine's run of consecutive lines through L1 then L2)
+ * against per-line reference accesses: the same split of the lines by the
+ * level that served them and the same counters in both caches, for L1
+ * layouts with 1, 2 (unrolled), 4 and 8 ways and L1/L2 line sizes that
+ * differ. */
+static void lines_run_matches_reference(void **state)
+{
+    (void)state;
+    static const lpae_cache_config l1g[] = {
+        {4096, 1, 64}, {32768, 2, 64}, {1024, 2, 32}, {8192, 4, 64}, {16384, 8, 64}};
+    static const lpae_cache_config l2g[] = {
+        {262144, 16, 64}, {65536, 8, 128}, {32768, 2, 64}, {131072, 32, 64}};
+    uint64_t seed = 99;
+    for (size_t i = 0; i < sizeof l1g / sizeof l1g[0]; i++)
+        for (size_t j = 0; j < sizeof l2g / sizeof l2g[0]; j++) {
+            lpae_cache *c1 = mk(l1g[i].size, l1g[i].ways, l1g[i].line);
+            lpae_cache *c2 = mk(l2g[j].size, l2g[j].ways, l2g[j].line);
+            ref_cache r1, r2;
+            ref_init(&r1, l1g[i].size, l1g[i].ways, l1g[i].line);
+            ref_init(&r2, l2g[j].size, l2g[j].ways, l2g[j].line);
+            uint64_t span = (uint64_t)l2g[j].size * 3;
+            for (int it = 0; it < 3000; it++) {
+                uint64_t line = l1g[i].line;
+                uint64_t pa = (xorshift(&seed) % span) & ~(line - 1);
+                if (xorshift(&seed) & 1)
+                    pa |= (xorshift(&seed) & 0xff) << 32;
+                uint64_t count = 1 + xorshift(&seed) % (xorshift(&seed) % 4 ? 4 : 200);
+                uint64_t n[3] = {1, 2, 3}, want[3] = {1, 2, 3}; /* added to */
+                cache_lines(c1, c2, pa, count, n);
+                for (uint64_t k = 0; k < count; k++) {
+                    uint64_t a = pa + k * line;
+                    if (ref_access(&r1, a) == 1)
+                        want[0]++;
+                    else if (ref_access(&r2, a) == 1)
+                        want[1]++;
+                    else
+                        want[2]++;
+                }
+                assert_memory_equal(n, want, sizeof n);
+                if (it % 500 == 499) {
+                    lpae_cache_flush(c1);
+                    ref_flush(&r1);
+                }
+            }
+            lpae_cache_stats a1 = lpae_cache_stats_get(c1), a2 = lpae_cache_stats_get(c2);
+            assert_memory_equal(&a1, &r1.st, sizeof a1);
+            assert_memory_equal(&a2, &r2.st, sizeof a2);
+            assert_true(a1.hits > 0 && a1.evictions > 0 && a2.hits > 0 && a2.misses > 0);
+            ref_free(&r1);
+            ref_free(&r2);
+            lpae_cache_destroy(c1);
+            lpae_cache_destroy(c2);
+        }
+}
+
 static void bad_geometry(void **state)
 {
     (void)state;
@@ -249,6 +305,7 @@ int main(void)
         cmocka_unit_test(hits_lines_and_lru),
         cmocka_unit_test(capacity_sweep),
         cmocka_unit_test(matches_stamp_lru_reference),
+        cmocka_unit_test(lines_run_matches_reference),
         cmocka_unit_test(bad_geometry),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -142,4 +142,57 @@ static inline bool cache_access(lpae_cache *c, lpae_pa_t pa)
     return c->perm ? cache_access_perm(c, ln, set) : cache_access_rec(c, ln, set);
 }
 
+/* Serve @p count consecutive lines of @p l1 from @p pa (line aligned)
+ * through @p l1 then, on a miss, @p l2, exactly as count pairs of
+ * cache_access() calls in order. Adds the lines served by L1, by L2 and by
+ * neither to n[0], n[1], n[2]. */
+static inline void cache_lines(lpae_cache *l1, lpae_cache *l2, lpae_pa_t pa, uint64_t count,
+                               uint64_t n[3])
+{
+    unsigned sh = l1->line_shift;
+    uint64_t ln = pa >> sh;
+    uint64_t n1 = 0, n2 = 0, nd = 0;
+    if (!l1->perm && l1->ways == 2) { /* recency layout, unrolled: [MRU, LRU] */
+        uint64_t ev = 0;
+        uint64_t *tag = l1->tag;
+        uint32_t mask = l1->set_mask;
+        for (uint64_t end = ln + count; ln != end; ln++) {
+            uint64_t *row = tag + (size_t)((uint32_t)ln & mask) * 2;
+            uint64_t a = row[0];
+            if (a == ln) {
+                n1++;
+                continue;
+            }
+            uint64_t b = row[1];
+            row[0] = ln;
+            row[1] = a;
+            if (b == ln) {
+                n1++;
+                continue;
+            }
+            ev += b != NO_LINE;
+            if (cache_access(l2, ln << sh))
+                n2++;
+            else
+                nd++;
+        }
+        l1->st.accesses += count;
+        l1->st.hits += n1;
+        l1->st.misses += count - n1;
+        l1->st.evictions += ev;
+    } else {
+        for (uint64_t end = ln + count; ln != end; ln++) {
+            if (cache_access(l1, ln << sh))
+                n1++;
+            else if (cache_access(l2, ln << sh))
+                n2++;
+            else
+                nd++;
+        }
+    }
+    n[0] += n1;
+    n[1] += n2;
+    n[2] += nd;
+}
+
 #endif
