@@ -35,10 +35,11 @@ int lpae_cache_create(const lpae_cache_config *cfg, lpae_cache **out)
         c->lru_shift = (uint8_t)(4 * (c->ways - 1));
         c->order_mask = c->ways == 16 ? UINT64_MAX : (UINT64_C(1) << (4 * c->ways)) - 1;
         c->nib_high = NIB_HIGH & c->order_mask;
-        c->pm = malloc((size_t)c->sets * sizeof *c->pm);
     }
-    c->tag = malloc((size_t)c->sets * c->ways * sizeof *c->tag);
-    if (!c->tag || (c->perm && !c->pm)) {
+    c->tag_off = c->perm ? 2 : 0;
+    c->stride = c->ways + c->tag_off;
+    c->tag = malloc((size_t)c->sets * c->stride * sizeof *c->tag);
+    if (!c->tag) {
         lpae_cache_destroy(c);
         return LPAE_ENOMEM;
     }
@@ -52,7 +53,6 @@ void lpae_cache_destroy(lpae_cache *c)
     if (!c)
         return;
     free(c->tag);
-    free(c->pm);
     free(c);
 }
 
@@ -66,7 +66,7 @@ bool lpae_cache_probe(const lpae_cache *c, lpae_pa_t pa)
     if (!c)
         return false;
     uint64_t ln = pa >> c->line_shift;
-    const uint64_t *row = c->tag + (size_t)((uint32_t)ln & c->set_mask) * c->ways;
+    const uint64_t *row = c->tag + (size_t)((uint32_t)ln & c->set_mask) * c->stride + c->tag_off;
     for (uint32_t w = 0; w < c->ways; w++)
         if (row[w] == ln)
             return true;
@@ -77,15 +77,19 @@ void lpae_cache_flush(lpae_cache *c)
 {
     if (!c)
         return;
-    for (size_t i = 0; i < (size_t)c->sets * c->ways; i++)
-        c->tag[i] = NO_LINE;
-    if (c->perm) {
-        /* every way empty: any order is valid; start from the identity */
-        uint64_t order = 0;
+    /* every way empty; in the permutation layout any order is then valid:
+     * start from the identity */
+    uint64_t order = 0;
+    for (uint32_t w = 0; c->perm && w < c->ways; w++)
+        order |= (uint64_t)w << (4 * w);
+    for (uint32_t s = 0; s < c->sets; s++) {
+        uint64_t *blk = c->tag + (size_t)s * c->stride;
+        if (c->perm) {
+            blk[0] = order;
+            blk[1] = 0;
+        }
         for (uint32_t w = 0; w < c->ways; w++)
-            order |= (uint64_t)w << (4 * w);
-        for (uint32_t s = 0; s < c->sets; s++)
-            c->pm[s] = (cache_perm){order, 0};
+            blk[c->tag_off + w] = NO_LINE;
     }
 }
 

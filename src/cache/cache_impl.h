@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Internal: the data-cache layout and its access, inline for the machine's
- * per-line loops (copies touch one line per call).
+ * per-line loops.
  *
  * Replacement is LRU, and LRU is a stack algorithm: which lines a set holds,
  * and so every hit, miss and eviction, does not depend on which way holds a
@@ -17,7 +17,8 @@
  *   line (nibble w for way w), so that one word-wide nibble compare finds
  *   the few ways worth comparing. Empty ways always sit at the LRU end of
  *   `order`, so the LRU way is the one a miss fills: empty if the set has
- *   one, else the line it evicts.
+ *   one, else the line it evicts. A set's order and sig words sit just
+ *   before its line numbers.
  *
  * Both are exactly the stamp-per-way LRU that fills an empty way first
  * (tests/test_cache.c checks them against one), without stamps or a victim
@@ -38,11 +39,6 @@
 #define NIB_LOW3 UINT64_C(0x7777777777777777)
 #define NIB_HIGH UINT64_C(0x8888888888888888)
 
-typedef struct cache_perm {
-    uint64_t order; /* way numbers, MRU in nibble 0 */
-    uint64_t sig;   /* nibble w: hash of way w's line (stale for empty ways) */
-} cache_perm;
-
 struct lpae_cache {
     uint32_t sets, ways, line;
     uint8_t line_shift;
@@ -51,9 +47,12 @@ struct lpae_cache {
     uint32_t set_mask;
     uint64_t nib_high;   /* perm: top bit of each of the ways nibbles */
     uint64_t order_mask; /* perm: the ways nibbles */
-    uint64_t *tag;       /* sets * ways line numbers (pa >> line_shift), NO_LINE when empty;
-                            recency layout: MRU first */
-    cache_perm *pm;      /* perm: per set */
+    uint32_t stride;     /* uint64_t words per set: ways, or ways + 2 (perm) */
+    uint32_t tag_off;    /* where a set's line numbers start: 0, or 2 (perm) */
+    uint64_t *tag;       /* per set (stride words): perm: order (way numbers, MRU in
+                            nibble 0), sig (nibble w: hash of way w's line, stale for
+                            empty ways); then ways line numbers (pa >> line_shift),
+                            NO_LINE when empty; recency layout: MRU first */
     lpae_cache_stats st;
 };
 
@@ -72,39 +71,42 @@ static inline uint64_t line_hash(uint64_t ln)
 
 static inline bool cache_access_perm(lpae_cache *c, uint64_t ln, uint32_t set)
 {
-    uint64_t *row = c->tag + (size_t)set * c->ways;
-    cache_perm *pm = &c->pm[set];
+    uint64_t *blk = c->tag + (size_t)set * c->stride;
+    uint64_t *row = blk + 2;
     uint64_t h = line_hash(ln);
-    uint64_t cand = nib_zero(pm->sig ^ (h * NIB_ONES)) & c->nib_high;
+    uint64_t sig = blk[1];
+    uint64_t cand = nib_zero(sig ^ (h * NIB_ONES)) & c->nib_high;
     while (cand) {
         unsigned w = (unsigned)__builtin_ctzll(cand) >> 2;
         if (row[w] == ln) {
             c->st.hits++;
-            uint64_t order = pm->order;
+            uint64_t order = blk[0];
+            if ((order & 15u) == w)
+                return true; /* already the MRU */
             /* position of way w in the order; move it to the front */
             unsigned p = (unsigned)__builtin_ctzll(nib_zero(order ^ (w * NIB_ONES)) & c->nib_high);
             p &= ~3u; /* bit 4p+3 -> 4p */
             uint64_t below = order & ((UINT64_C(1) << p) - 1);
             uint64_t above = order & ~((UINT64_C(16) << p) - 1);
-            pm->order = above | (below << 4) | w;
+            blk[0] = above | (below << 4) | w;
             return true;
         }
         cand &= cand - 1;
     }
     c->st.misses++;
-    uint64_t order = pm->order;
+    uint64_t order = blk[0];
     unsigned w = (unsigned)(order >> c->lru_shift) & 15u;
     if (row[w] != NO_LINE)
         c->st.evictions++; /* the least recently used line */
     row[w] = ln;
-    pm->sig = (pm->sig & ~(UINT64_C(15) << (4 * w))) | (h << (4 * w));
-    pm->order = ((order << 4) | w) & c->order_mask;
+    blk[1] = (sig & ~(UINT64_C(15) << (4 * w))) | (h << (4 * w));
+    blk[0] = ((order << 4) | w) & c->order_mask;
     return false;
 }
 
 static inline bool cache_access_rec(lpae_cache *c, uint64_t ln, uint32_t set)
 {
-    uint64_t *row = c->tag + (size_t)set * c->ways;
+    uint64_t *row = c->tag + (size_t)set * c->stride;
     /* Shift the set down by one from the front while searching: when the
      * line is found at p, row[0..p] has become ln, row[0..p-1]. Empty ways
      * (NO_LINE) never match; on a miss the entry that falls off the end is
