@@ -422,6 +422,129 @@ static void randomized_shadow(void **state)
     lpae_phys_destroy(p);
 }
 
+/* lpae_phys_copy_page() against lpae_phys_read() into a buffer followed by
+ * lpae_phys_write(): two memories get the same random stream of writes,
+ * frees and copies (one copies directly, the other through a buffer), and
+ * must agree on every return code, every byte and the backing counters.
+ * Pages: in RAM on both sides of two adjacent ranges, outside RAM, beyond
+ * 2^40; a backing cap that the copies hit. */
+static void copy_page_matches_read_then_write(void **state)
+{
+    (void)state;
+    lpae_ram_range r[] = {{0x80000000, 4 * PG}, {0x80004000, 4 * PG}, {0xC0000000, 2 * PG}};
+    lpae_phys_config cfg = {r, 3, 5 * PG};
+    lpae_phys *a = NULL, *b = NULL;
+    assert_int_equal(lpae_phys_create(&cfg, &a), LPAE_OK);
+    assert_int_equal(lpae_phys_create(&cfg, &b), LPAE_OK);
+    static const lpae_pa_t pages[] = {
+        0x80000000,          0x80001000,       0x80003000, 0x80004000,
+        0x80007000,          0xC0000000,       0xC0001000, 0xC0002000 /* past the range */,
+        0x1000 /* no RAM */, UINT64_C(1) << 40 /* beyond the PA space */};
+    const size_t np = sizeof pages / sizeof pages[0];
+    uint8_t buf[4096], x[4096], y[4096];
+    uint64_t seed = 777;
+    int rcs[3] = {0, 0, 0}; /* OK, EABORT, ENOMEM seen */
+    for (int it = 0; it < 4000; it++) {
+        unsigned op = (unsigned)(rng_next(&seed) % 8);
+        lpae_pa_t pd = pages[rng_next(&seed) % np], ps = pages[rng_next(&seed) % np];
+        size_t doff = (size_t)(rng_next(&seed) % 4096), soff = (size_t)(rng_next(&seed) % 4096);
+        if (rng_next(&seed) % 4 == 0)
+            doff = soff = 0;
+        size_t room = 4096 - (doff > soff ? doff : soff);
+        size_t n = rng_next(&seed) % 2 ? room : (size_t)(rng_next(&seed) % (room + 1));
+        if (op == 0) { /* a write, the same in both */
+            for (size_t i = 0; i < n; i++)
+                buf[i] = (uint8_t)rng_next(&seed);
+            int ra = lpae_phys_write(a, pd + doff, buf, n);
+            assert_int_equal(ra, lpae_phys_write(b, pd + doff, buf, n));
+        } else if (op == 1) { /* drop a page's backing (reserve, then free) */
+            if (lpae_phys_reserve(a, pd, PG) == LPAE_OK) {
+                assert_int_equal(lpae_phys_reserve(b, pd, PG), LPAE_OK);
+                assert_int_equal(lpae_phys_free(a, pd, PG), LPAE_OK);
+                assert_int_equal(lpae_phys_free(b, pd, PG), LPAE_OK);
+            }
+        } else {
+            if (op == 2)
+                ps = pd; /* same page, overlapping */
+            int ra = lpae_phys_copy_page(a, pd + doff, ps + soff, n);
+            int rb = lpae_phys_read(b, ps + soff, buf, n);
+            if (rb == LPAE_OK)
+                rb = lpae_phys_write(b, pd + doff, buf, n);
+            assert_int_equal(ra, rb);
+            rcs[ra == LPAE_OK ? 0 : ra == LPAE_EABORT ? 1 : 2]++;
+            assert_true(ra == LPAE_OK || ra == LPAE_EABORT || ra == LPAE_ENOMEM);
+        }
+        lpae_phys_stats sa, sb;
+        assert_int_equal(lpae_phys_stats_get(a, &sa), LPAE_OK);
+        assert_int_equal(lpae_phys_stats_get(b, &sb), LPAE_OK);
+        assert_int_equal(sa.backed_pages, sb.backed_pages);
+        assert_int_equal(sa.backing_bytes, sb.backing_bytes);
+        if (it % 16 == 0)
+            for (size_t i = 0; i < 7; i++) {
+                assert_int_equal(lpae_phys_read(a, pages[i], x, sizeof x), LPAE_OK);
+                assert_int_equal(lpae_phys_read(b, pages[i], y, sizeof y), LPAE_OK);
+                assert_memory_equal(x, y, sizeof x);
+            }
+    }
+    assert_true(rcs[0] > 0 && rcs[1] > 0 && rcs[2] > 0);
+    /* precondition: neither range may cross a page */
+    assert_int_equal(lpae_phys_copy_page(a, 0x80000000, 0x80000800, 4096), LPAE_EINVAL);
+    assert_int_equal(lpae_phys_copy_page(a, 0x80000001, 0x80001000, 4096), LPAE_EINVAL);
+    assert_int_equal(lpae_phys_copy_page(NULL, 0x80000000, 0x80001000, 8), LPAE_EINVAL);
+    assert_int_equal(lpae_phys_copy_page(a, 0x1000, 0x2000, 0), LPAE_OK);
+    lpae_phys_destroy(a);
+    lpae_phys_destroy(b);
+}
+
+/* Accesses within one page (the single-page paths of read and write) against
+ * a shadow, with pages backed and unbacked, at range edges and outside RAM. */
+static void single_page_accesses_shadow(void **state)
+{
+    (void)state;
+    lpae_ram_range r[] = {{0x80000000, 8 * PG}, {0x80008000, 8 * PG}};
+    lpae_phys_config cfg = {r, 2, 0};
+    lpae_phys *p = NULL;
+    assert_int_equal(lpae_phys_create(&cfg, &p), LPAE_OK);
+    uint8_t *shadow = calloc(1, 16 * 4096);
+    assert_non_null(shadow);
+    uint8_t buf[64], got[64];
+    uint64_t seed = 4242;
+    for (int it = 0; it < 20000; it++) {
+        size_t len = (size_t)(rng_next(&seed) % 64) + 1;
+        /* from a page before RAM to a page after it */
+        uint64_t off = rng_next(&seed) % (18 * 4096);
+        lpae_pa_t pa = 0x80000000 - PG + off;
+        bool ram = off >= PG && off + len <= 17 * PG;
+        size_t s = (size_t)(off - PG);
+        switch (rng_next(&seed) % 3) {
+        case 0:
+            for (size_t i = 0; i < len; i++)
+                buf[i] = (uint8_t)rng_next(&seed);
+            assert_int_equal(lpae_phys_write(p, pa, buf, len), ram ? LPAE_OK : LPAE_EABORT);
+            if (ram)
+                memcpy(shadow + s, buf, len);
+            break;
+        case 1:
+            assert_int_equal(lpae_phys_read(p, pa, got, len), ram ? LPAE_OK : LPAE_EABORT);
+            if (ram)
+                assert_memory_equal(got, shadow + s, len);
+            break;
+        default:
+            if (ram && rng_next(&seed) % 8 == 0) {
+                lpae_pa_t f = pa & ~(PG - 1);
+                size_t sf = s & ~(size_t)4095;
+                if (!lpae_phys_frame_in_use(p, f))
+                    assert_int_equal(lpae_phys_reserve(p, f, PG), LPAE_OK);
+                assert_int_equal(lpae_phys_free(p, f, PG), LPAE_OK);
+                memset(shadow + sf, 0, 4096);
+            }
+            break;
+        }
+    }
+    free(shadow);
+    lpae_phys_destroy(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -436,6 +559,8 @@ int main(void)
         cmocka_unit_test(alloc_contig),
         cmocka_unit_test(reserve_and_free),
         cmocka_unit_test(randomized_shadow),
+        cmocka_unit_test(copy_page_matches_read_then_write),
+        cmocka_unit_test(single_page_accesses_shadow),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* Physically indexed set-associative data caches with LRU replacement. */
+/* Physically indexed set-associative data caches with LRU replacement
+ * (each set in recency order: see cache_impl.h). */
 #include "lpae/cache.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "lpae/cost.h"
 #include "lpae/err.h"
 #include "cache/cache_impl.h"
 
@@ -30,11 +30,18 @@ int lpae_cache_create(const lpae_cache_config *cfg, lpae_cache **out)
     c->set_mask = c->sets - 1;
     while ((1u << c->line_shift) < c->line)
         c->line_shift++;
-    c->tag = malloc((size_t)c->sets * c->ways * sizeof *c->tag);
-    int rc = c->tag ? repl_init(&c->repl, LPAE_REPL_LRU, c->sets, c->ways, 0) : LPAE_ENOMEM;
-    if (rc) {
+    c->perm = c->ways >= CACHE_PERM_MIN_WAYS && c->ways <= CACHE_PERM_MAX_WAYS;
+    if (c->perm) {
+        c->lru_shift = (uint8_t)(4 * (c->ways - 1));
+        c->order_mask = c->ways == 16 ? UINT64_MAX : (UINT64_C(1) << (4 * c->ways)) - 1;
+        c->nib_high = NIB_HIGH & c->order_mask;
+    }
+    c->tag_off = c->perm ? 2 : 0;
+    c->stride = c->ways + c->tag_off;
+    c->tag = malloc((size_t)c->sets * c->stride * sizeof *c->tag);
+    if (!c->tag) {
         lpae_cache_destroy(c);
-        return rc;
+        return LPAE_ENOMEM;
     }
     lpae_cache_flush(c);
     *out = c;
@@ -45,7 +52,6 @@ void lpae_cache_destroy(lpae_cache *c)
 {
     if (!c)
         return;
-    repl_free(&c->repl);
     free(c->tag);
     free(c);
 }
@@ -60,7 +66,7 @@ bool lpae_cache_probe(const lpae_cache *c, lpae_pa_t pa)
     if (!c)
         return false;
     uint64_t ln = pa >> c->line_shift;
-    const uint64_t *row = c->tag + (size_t)((uint32_t)ln & c->set_mask) * c->ways;
+    const uint64_t *row = c->tag + (size_t)((uint32_t)ln & c->set_mask) * c->stride + c->tag_off;
     for (uint32_t w = 0; w < c->ways; w++)
         if (row[w] == ln)
             return true;
@@ -71,8 +77,20 @@ void lpae_cache_flush(lpae_cache *c)
 {
     if (!c)
         return;
-    for (size_t i = 0; i < (size_t)c->sets * c->ways; i++)
-        c->tag[i] = NO_LINE;
+    /* every way empty; in the permutation layout any order is then valid:
+     * start from the identity */
+    uint64_t order = 0;
+    for (uint32_t w = 0; c->perm && w < c->ways; w++)
+        order |= (uint64_t)w << (4 * w);
+    for (uint32_t s = 0; s < c->sets; s++) {
+        uint64_t *blk = c->tag + (size_t)s * c->stride;
+        if (c->perm) {
+            blk[0] = order;
+            blk[1] = 0;
+        }
+        for (uint32_t w = 0; w < c->ways; w++)
+            blk[c->tag_off + w] = NO_LINE;
+    }
 }
 
 uint32_t lpae_cache_line(const lpae_cache *c)

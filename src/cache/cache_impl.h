@@ -1,50 +1,200 @@
 /* SPDX-License-Identifier: MIT */
 /* Internal: the data-cache layout and its access, inline for the machine's
- * per-line loops (copies touch one line per call). */
+ * per-line loops.
+ *
+ * Replacement is LRU, and LRU is a stack algorithm: which lines a set holds,
+ * and so every hit, miss and eviction, does not depend on which way holds a
+ * line. Two equivalent layouts use that, chosen by the number of ways:
+ *
+ * - Recency order (1..4 and 17..64 ways): a set keeps its line numbers most
+ *   recently used first, empty ways (NO_LINE) after every valid one. A hit
+ *   at position p moves that line to the front; a miss pushes the new line
+ *   in at the front and drops the last entry, which is an eviction when it
+ *   was a valid line.
+ * - Permutation (5..16 ways): lines stay in their ways; per set, `order`
+ *   holds the way numbers in recency order, one 4-bit nibble each (nibble 0
+ *   = MRU, nibble ways-1 = LRU), and `sig` holds a 4-bit hash of each way's
+ *   line (nibble w for way w), so that one word-wide nibble compare finds
+ *   the few ways worth comparing. Empty ways always sit at the LRU end of
+ *   `order`, so the LRU way is the one a miss fills: empty if the set has
+ *   one, else the line it evicts. A set's order and sig words sit just
+ *   before its line numbers.
+ *
+ * Both are exactly the stamp-per-way LRU that fills an empty way first
+ * (tests/test_cache.c checks them against one), without stamps or a victim
+ * scan. */
 #ifndef LPAE_SRC_CACHE_CACHE_IMPL_H
 #define LPAE_SRC_CACHE_CACHE_IMPL_H
 
 #include "lpae/cache.h"
-#include "tlb/repl.h"
 
+/* Never a line number: pa >> line_shift with line_shift >= 3 is < 2^61. */
 #define NO_LINE UINT64_MAX
+
+/* Ways kept as a permutation (see above). */
+#define CACHE_PERM_MIN_WAYS 5u
+#define CACHE_PERM_MAX_WAYS 16u
+
+#define NIB_ONES UINT64_C(0x1111111111111111)
+#define NIB_LOW3 UINT64_C(0x7777777777777777)
+#define NIB_HIGH UINT64_C(0x8888888888888888)
 
 struct lpae_cache {
     uint32_t sets, ways, line;
     uint8_t line_shift;
+    bool perm;         /* permutation layout */
+    uint8_t lru_shift; /* perm: 4 * (ways - 1), the LRU nibble */
     uint32_t set_mask;
-    uint64_t *tag; /* line number (pa >> line_shift) per way, NO_LINE when empty */
-    repl_state repl;
+    uint64_t nib_high;   /* perm: top bit of each of the ways nibbles */
+    uint64_t order_mask; /* perm: the ways nibbles */
+    uint32_t stride;     /* uint64_t words per set: ways, or ways + 2 (perm) */
+    uint32_t tag_off;    /* where a set's line numbers start: 0, or 2 (perm) */
+    uint64_t *tag;       /* per set (stride words): perm: order (way numbers, MRU in
+                            nibble 0), sig (nibble w: hash of way w's line, stale for
+                            empty ways); then ways line numbers (pa >> line_shift),
+                            NO_LINE when empty; recency layout: MRU first */
     lpae_cache_stats st;
 };
 
+/* Bit 3 of each nibble of the result is set exactly where @p x has a zero
+ * nibble (no carries cross nibbles: 7 + 7 < 16). */
+static inline uint64_t nib_zero(uint64_t x)
+{
+    return ~(((x & NIB_LOW3) + NIB_LOW3) | x) & NIB_HIGH;
+}
+
+/* The 4-bit hash of line number @p ln kept in sig. */
+static inline uint64_t line_hash(uint64_t ln)
+{
+    return (ln * UINT64_C(0x9E3779B97F4A7C15)) >> 60;
+}
+
+static inline bool cache_access_perm(lpae_cache *c, uint64_t ln, uint32_t set)
+{
+    uint64_t *blk = c->tag + (size_t)set * c->stride;
+    uint64_t *row = blk + 2;
+    uint64_t h = line_hash(ln);
+    uint64_t sig = blk[1];
+    uint64_t cand = nib_zero(sig ^ (h * NIB_ONES)) & c->nib_high;
+    while (cand) {
+        unsigned w = (unsigned)__builtin_ctzll(cand) >> 2;
+        if (row[w] == ln) {
+            c->st.hits++;
+            uint64_t order = blk[0];
+            if ((order & 15u) == w)
+                return true; /* already the MRU */
+            /* position of way w in the order; move it to the front */
+            unsigned p = (unsigned)__builtin_ctzll(nib_zero(order ^ (w * NIB_ONES)) & c->nib_high);
+            p &= ~3u; /* bit 4p+3 -> 4p */
+            uint64_t below = order & ((UINT64_C(1) << p) - 1);
+            uint64_t above = order & ~((UINT64_C(16) << p) - 1);
+            blk[0] = above | (below << 4) | w;
+            return true;
+        }
+        cand &= cand - 1;
+    }
+    c->st.misses++;
+    uint64_t order = blk[0];
+    unsigned w = (unsigned)(order >> c->lru_shift) & 15u;
+    if (row[w] != NO_LINE)
+        c->st.evictions++; /* the least recently used line */
+    row[w] = ln;
+    blk[1] = (sig & ~(UINT64_C(15) << (4 * w))) | (h << (4 * w));
+    blk[0] = ((order << 4) | w) & c->order_mask;
+    return false;
+}
+
+static inline bool cache_access_rec(lpae_cache *c, uint64_t ln, uint32_t set)
+{
+    uint64_t *row = c->tag + (size_t)set * c->stride;
+    /* Shift the set down by one from the front while searching: when the
+     * line is found at p, row[0..p] has become ln, row[0..p-1]. Empty ways
+     * (NO_LINE) never match; on a miss the entry that falls off the end is
+     * either an empty way (the fill took it) or the LRU line (an eviction). */
+    uint64_t carry = row[0];
+    row[0] = ln;
+    if (carry == ln) {
+        c->st.hits++;
+        return true;
+    }
+    const uint64_t *end = row + c->ways;
+    for (uint64_t *q = row + 1; q < end; q++) {
+        uint64_t t = *q;
+        *q = carry;
+        if (t == ln) {
+            c->st.hits++;
+            return true;
+        }
+        carry = t;
+    }
+    c->st.misses++;
+    if (carry != NO_LINE)
+        c->st.evictions++; /* the least recently used line fell off the end */
+    return false;
+}
+
 /* lpae_cache_access() on a non-NULL cache: true on a hit; a miss allocates
- * the line (an empty way first, else the replacement victim). */
+ * the line (into an empty way if the set has one, else evicting the LRU
+ * line). */
 static inline bool cache_access(lpae_cache *c, lpae_pa_t pa)
 {
     uint64_t ln = pa >> c->line_shift;
     uint32_t set = (uint32_t)ln & c->set_mask;
-    uint64_t *row = c->tag + (size_t)set * c->ways;
     c->st.accesses++;
-    uint32_t empty = c->ways;
-    for (uint32_t w = 0; w < c->ways; w++) {
-        if (row[w] == ln) {
-            c->st.hits++;
-            repl_touch(&c->repl, set, w);
-            return true;
+    return c->perm ? cache_access_perm(c, ln, set) : cache_access_rec(c, ln, set);
+}
+
+/* Serve @p count consecutive lines of @p l1 from @p pa (line aligned)
+ * through @p l1 then, on a miss, @p l2, exactly as count pairs of
+ * cache_access() calls in order. Adds the lines served by L1, by L2 and by
+ * neither to n[0], n[1], n[2]. */
+static inline void cache_lines(lpae_cache *l1, lpae_cache *l2, lpae_pa_t pa, uint64_t count,
+                               uint64_t n[3])
+{
+    unsigned sh = l1->line_shift;
+    uint64_t ln = pa >> sh;
+    uint64_t n1 = 0, n2 = 0, nd = 0;
+    if (!l1->perm && l1->ways == 2) { /* recency layout, unrolled: [MRU, LRU] */
+        uint64_t ev = 0;
+        uint64_t *tag = l1->tag;
+        uint32_t mask = l1->set_mask;
+        for (uint64_t end = ln + count; ln != end; ln++) {
+            uint64_t *row = tag + (size_t)((uint32_t)ln & mask) * 2;
+            uint64_t a = row[0];
+            if (a == ln) {
+                n1++;
+                continue;
+            }
+            uint64_t b = row[1];
+            row[0] = ln;
+            row[1] = a;
+            if (b == ln) {
+                n1++;
+                continue;
+            }
+            ev += b != NO_LINE;
+            if (cache_access(l2, ln << sh))
+                n2++;
+            else
+                nd++;
         }
-        if (row[w] == NO_LINE && empty == c->ways)
-            empty = w;
+        l1->st.accesses += count;
+        l1->st.hits += n1;
+        l1->st.misses += count - n1;
+        l1->st.evictions += ev;
+    } else {
+        for (uint64_t end = ln + count; ln != end; ln++) {
+            if (cache_access(l1, ln << sh))
+                n1++;
+            else if (cache_access(l2, ln << sh))
+                n2++;
+            else
+                nd++;
+        }
     }
-    c->st.misses++;
-    uint32_t way = empty;
-    if (way == c->ways) {
-        way = repl_victim(&c->repl, set);
-        c->st.evictions++;
-    }
-    row[way] = ln;
-    repl_touch(&c->repl, set, way);
-    return false;
+    n[0] += n1;
+    n[1] += n2;
+    n[2] += nd;
 }
 
 #endif

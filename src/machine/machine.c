@@ -16,6 +16,7 @@
 #include "lpae/err.h"
 #include "lpae/hwdef.h"
 #include "cache/cache_impl.h"
+#include "mem/phys_internal.h"
 #include "tlb/tlb_impl.h"
 #include "tlb/walkcache_impl.h"
 
@@ -948,15 +949,33 @@ static int fault_out(const lpae_xlate *x, lpae_xlate *fault)
 }
 
 /* Charge the lines of [pa, pa+len) through the hierarchy from L1D. */
-static void lines(lpae_cpu *cpu, lpae_pa_t pa, size_t len, const uint32_t *cost, lpae_cat cat)
+static __attribute__((noinline)) void lines_run(lpae_cpu *cpu, lpae_pa_t first, lpae_pa_t last,
+                                                uint64_t line, const uint32_t *cost, lpae_cat cat)
+{
+    /* each line served as serve(cpu, a, LPAE_MEM_L1D) serves it; the counts
+     * and cycles of the run added once */
+    uint64_t n[LPAE_MEM_LEVELS] = {0, 0, 0};
+    cache_lines(cpu->l1d, cpu->m->l2, first, (last - first) / line + 1, n);
+    cpu->st.lines[LPAE_MEM_L1D] += n[LPAE_MEM_L1D];
+    cpu->st.lines[LPAE_MEM_L2] += n[LPAE_MEM_L2];
+    cpu->st.lines[LPAE_MEM_DRAM] += n[LPAE_MEM_DRAM];
+    charge(cpu, cat,
+           n[LPAE_MEM_L1D] * cost[LPAE_MEM_L1D] + n[LPAE_MEM_L2] * cost[LPAE_MEM_L2] +
+               n[LPAE_MEM_DRAM] * cost[LPAE_MEM_DRAM]);
+}
+
+static inline void lines(lpae_cpu *cpu, lpae_pa_t pa, size_t len, const uint32_t *cost,
+                         lpae_cat cat)
 {
     uint64_t line = cpu->m->p[LPAE_P_L1D_LINE];
     lpae_pa_t first = pa & ~(line - 1), last = (pa + len - 1) & ~(line - 1);
-    for (lpae_pa_t a = first; a <= last; a += line) {
-        unsigned lvl = serve(cpu, a, LPAE_MEM_L1D);
+    if (first == last) { /* one line: most loads and stores */
+        unsigned lvl = serve(cpu, first, LPAE_MEM_L1D);
         cpu->st.lines[lvl]++;
         charge(cpu, cat, cost[lvl]);
+        return;
     }
+    lines_run(cpu, first, last, line, cost, cat);
 }
 
 static int rw(lpae_cpu *cpu, lpae_va_t va, unsigned access, void *rbuf, const void *wbuf,
@@ -1020,7 +1039,6 @@ int lpae_cpu_copy(lpae_cpu *cpu, lpae_va_t dst, unsigned dst_access, lpae_va_t s
         (uint64_t)dst + len > UINT64_C(1) << 32 || (uint64_t)src + len > UINT64_C(1) << 32)
         return LPAE_EINVAL;
     lpae_cycles_t start = total(cpu);
-    unsigned char bounce[LPAE_PAGE_SIZE];
     int rc = LPAE_OK;
     size_t off = 0;
     while (off < len) {
@@ -1049,9 +1067,7 @@ int lpae_cpu_copy(lpae_cpu *cpu, lpae_va_t dst, unsigned dst_access, lpae_va_t s
         }
         lines(cpu, xs.pa, n, cpu->m->copy_line, LPAE_CAT_COPY);
         lines(cpu, xd.pa, n, cpu->m->copy_line, LPAE_CAT_COPY);
-        rc = lpae_phys_read(cpu->m->phys, xs.pa, bounce, n);
-        if (!rc)
-            rc = lpae_phys_write(cpu->m->phys, xd.pa, bounce, n);
+        rc = lpae_phys_copy_page(cpu->m->phys, xd.pa, xs.pa, n);
         if (rc)
             break;
         cpu->st.copy_bytes += n;

@@ -74,6 +74,12 @@ static const uint8_t *page_of(const lpae_phys *p, lpae_pa_t pa)
     return leaf->page[(pa >> LPAE_PAGE_SHIFT) & (LPAE_PHYS_LEAF_SIZE - 1u)];
 }
 
+static uint8_t *page_of_mut(lpae_phys *p, lpae_pa_t pa)
+{
+    lpae_phys_leaf *leaf = p->dir[pa >> LPAE_PHYS_DIR_SHIFT];
+    return leaf ? leaf->page[(pa >> LPAE_PAGE_SHIFT) & (LPAE_PHYS_LEAF_SIZE - 1u)] : NULL;
+}
+
 /* Drop the host backing of the page at @pa (it then reads as zero). */
 static void drop_page(lpae_phys *p, lpae_pa_t pa)
 {
@@ -186,6 +192,17 @@ void lpae_phys_destroy(lpae_phys *phys)
 
 /* ---- access -------------------------------------------------------------- */
 
+/* memcpy() with the word sizes of loads and stores inline. */
+static inline void copy_bytes(void *dst, const void *src, size_t n)
+{
+    if (n == 8)
+        memcpy(dst, src, 8);
+    else if (n == 4)
+        memcpy(dst, src, 4);
+    else
+        memcpy(dst, src, n);
+}
+
 bool lpae_phys_is_ram(const lpae_phys *phys, lpae_pa_t pa, uint64_t len)
 {
     if (!phys || len == 0 || pa >= PA_LIMIT || len > PA_LIMIT - pa)
@@ -212,6 +229,19 @@ int lpae_phys_read(const lpae_phys *phys, lpae_pa_t pa, void *buf, size_t len)
         return LPAE_EINVAL;
     if (len == 0)
         return LPAE_OK;
+    size_t poff = (size_t)(pa & (PAGE - 1u));
+    if (len <= PAGE - poff && pa < PA_LIMIT) {
+        /* within one page: RAM ranges are 4 KB aligned, so its first byte
+         * being RAM makes all of it RAM */
+        if (!range_of(phys, pa))
+            return LPAE_EABORT;
+        const uint8_t *pg = page_of(phys, pa);
+        if (pg)
+            copy_bytes(buf, pg + poff, len);
+        else
+            memset(buf, 0, len);
+        return LPAE_OK;
+    }
     if (!pages_are_ram(phys, pa, len))
         return LPAE_EABORT;
     uint8_t *dst = buf;
@@ -238,6 +268,18 @@ int lpae_phys_write(lpae_phys *phys, lpae_pa_t pa, const void *buf, size_t len)
         return LPAE_EINVAL;
     if (len == 0)
         return LPAE_OK;
+    size_t poff = (size_t)(pa & (PAGE - 1u));
+    if (len <= PAGE - poff && pa < PA_LIMIT) {
+        /* within one backed page of RAM (ranges are 4 KB aligned) */
+        if (!range_of(phys, pa))
+            return LPAE_EABORT;
+        uint8_t *pg = page_of_mut(phys, pa);
+        if (pg) {
+            copy_bytes(pg + poff, buf, len);
+            return LPAE_OK;
+        }
+        /* not backed yet: the general path backs it */
+    }
     if (!pages_are_ram(phys, pa, len))
         return LPAE_EABORT;
     lpae_pa_t first = pa & LPAE_PAGE_MASK;
@@ -294,6 +336,45 @@ int lpae_phys_write(lpae_phys *phys, lpae_pa_t pa, const void *buf, size_t len)
         pa += n;
         len -= n;
     }
+    return LPAE_OK;
+}
+
+/* memset(p, 0, n) in fixed-size blocks the compiler expands inline
+ * (vector stores) rather than a library call per fill. */
+static void zero_fill(uint8_t *p, size_t n)
+{
+    enum { BLOCK = 256 };
+    for (; n >= BLOCK; n -= BLOCK, p += BLOCK)
+        memset(p, 0, BLOCK);
+    memset(p, 0, n);
+}
+
+int lpae_phys_copy_page(lpae_phys *phys, lpae_pa_t dst, lpae_pa_t src, size_t n)
+{
+    size_t soff = (size_t)(src & (PAGE - 1u)), doff = (size_t)(dst & (PAGE - 1u));
+    if (!phys || n > PAGE - soff || n > PAGE - doff)
+        return LPAE_EINVAL;
+    if (n == 0)
+        return LPAE_OK;
+    /* one page each: RAM ranges are 4 KB aligned */
+    if (src >= PA_LIMIT || !range_of(phys, src) || dst >= PA_LIMIT || !range_of(phys, dst))
+        return LPAE_EABORT;
+    const uint8_t *sp = page_of(phys, src);
+    uint8_t *dp = page_of_mut(phys, dst);
+    bool fresh = false;
+    if (!dp) {
+        if (phys->backing_cap_bytes && (phys->backed_pages + 1u) * PAGE > phys->backing_cap_bytes)
+            return LPAE_ENOMEM;
+        int err = back_page(phys, dst);
+        if (err)
+            return err;
+        dp = page_of_mut(phys, dst);
+        fresh = true; /* zeroed */
+    }
+    if (sp)
+        memmove(dp + doff, sp + soff, n);
+    else if (!fresh)
+        zero_fill(dp + doff, n); /* unwritten RAM reads as zero */
     return LPAE_OK;
 }
 

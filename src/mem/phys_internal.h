@@ -61,6 +61,17 @@ struct lpae_phys {
  * *val = 0 for unbacked RAM, LPAE_EABORT outside RAM. pa is 8-byte aligned. */
 int lpae_phys_fetch64_slow(const lpae_phys *phys, lpae_pa_t pa, uint64_t *val);
 
+/*
+ * lpae_phys_read() of [src, src+n) into a buffer followed by lpae_phys_write()
+ * of that buffer to [dst, dst+n), without the buffer: the same result, the
+ * same errors (LPAE_EABORT when src, then dst, is not RAM; LPAE_ENOMEM for the
+ * backing cap or a host allocation; nothing written on error) and the same
+ * backing (dst's page is backed even when src's is not). The ranges may
+ * overlap. Precondition: n <= 4 KB and neither range crosses a 4 KB page
+ * (LPAE_EINVAL otherwise); n == 0 does nothing.
+ */
+int lpae_phys_copy_page(lpae_phys *phys, lpae_pa_t dst, lpae_pa_t src, size_t n);
+
 static inline uint64_t lpae_phys_le64(uint64_t v)
 {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
