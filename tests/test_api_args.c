@@ -923,15 +923,23 @@ static void test_trace(void **state)
     E(LPAE_EINVAL, lpae_gen_param_set(&gp, "bs", NULL));
     E(LPAE_EINVAL, lpae_gen_param_set(&gp, "no_such_key", "1"));
     E(LPAE_EPARSE, lpae_gen_param_set(&gp, "bs", "4Q"));
+    {
+        uint64_t lo, hi;
+        E(LPAE_EINVAL, lpae_gen_param_range(NULL, &lo, &hi));
+        E(LPAE_EINVAL, lpae_gen_param_range("bs", NULL, &hi));
+        E(LPAE_EINVAL, lpae_gen_param_range("bs", &lo, NULL));
+        E(LPAE_EINVAL, lpae_gen_param_range("dst", &lo, &hi));
+    }
     E(LPAE_EINVAL, lpae_trace_gen(LPAE_GEN_DD, NULL, NULL));
     E(LPAE_EINVAL, lpae_trace_gen(LPAE_GEN_DD, &gp, NULL));
     {
-        /* bs = 0 is accepted by lpae_gen_param_set() and refused by the
-         * generator, before it writes anything. */
+        /* bs = 0 is refused by lpae_gen_param_set(), and by the generator
+         * (set directly) before it writes anything. */
         FILE *f = tmpfile();
         assert_non_null(f);
         assert_int_equal(lpae_trace_writer_open_file(f, LPAE_TRACE_BINARY, &wr), 0);
-        assert_int_equal(lpae_gen_param_set(&gp, "bs", "0"), 0);
+        E(LPAE_ERANGE, lpae_gen_param_set(&gp, "bs", "0"));
+        gp.bs = 0;
         E(LPAE_ERANGE, lpae_trace_gen(LPAE_GEN_DD, &gp, wr));
         E(LPAE_EINVAL, lpae_trace_gen((lpae_gen_kind)99, &gp, wr));
         E(0, lpae_trace_writer_close(wr, false));
