@@ -23,18 +23,23 @@
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
 
 /* Fast path: a tiny direct-mapped table per micro-TLB, indexed by VA page,
- * remembering which micro-TLB slot answered (page, ASID) last time. It is
- * valid only while the micro-TLB's contents are unchanged (same generation),
- * so it finds exactly the slot the full lookup would find, and the hit is
- * then accounted by the same code. */
+ * remembering which micro-TLB slot answered (page, ASID) last time and the
+ * answer itself. It is valid only while the micro-TLB's contents are
+ * unchanged (same generation), so it finds exactly the slot the full lookup
+ * would find; the hit is then accounted by the same code (fast_hit). */
 #define FP_BITS 8
 #define FP_SIZE (1u << FP_BITS)
+#define FP_KEY(va, asid) (((va) & ~(lpae_va_t)0xFFFu) | (asid))
+#define UMAP_INVALID 3u /* umap[] of an invalid access code */
 
 typedef struct fp_entry {
-    uint64_t gen; /* 0: empty (a TLB's generation starts at 1 and only grows) */
-    uint32_t key; /* VA[31:12] << 8 | ASID, plus bit 31 of nothing: keys are < 2^28 */
+    uint32_t key; /* FP_KEY: VA[31:12] and the ASID */
     uint32_t slot;
-    uint8_t region;
+    uint64_t gen;    /* 0: empty (a TLB's generation starts at 1 and only grows) */
+    lpae_xstats *rx; /* the statistics of the region the page is in */
+    uint8_t plain;   /* access codes whose hit is plain: permitted, no hit latency */
+    lpae_xlate x;    /* the answer for a permitted access, with va 0 and pa the
+                        entry's PA minus its VA (add the VA) */
 } fp_entry;
 
 typedef struct asid_rec {
@@ -204,7 +209,8 @@ static int cpu_create(lpae_machine *m, unsigned idx, uint64_t seed, lpae_cpu **o
     for (int a = 0; a < 256; a++)
         cpu->asid_recs[a].asid = a;
     for (unsigned acc = 0; acc < 8; acc++)
-        cpu->umap[acc] = (acc & LPAE_ACC_EXEC)    ? 0
+        cpu->umap[acc] = !LPAE_ACC_VALID(acc)     ? UMAP_INVALID
+                         : (acc & LPAE_ACC_EXEC)  ? 0
                          : (acc & LPAE_ACC_WRITE) ? (cpu->utlb[2] ? 2 : 1)
                                                   : 1;
     lpae_regs_init(&cpu->regs);
@@ -397,38 +403,89 @@ from_entry(lpae_xlate *o, const lpae_tlb_entry *e, lpae_va_t va, unsigned access
     }
 }
 
-/* A micro-TLB hit on slot @p slot: shared by the fast and the full path,
- * so both account identically. */
-static inline __attribute__((always_inline)) void utlb_hit(lpae_cpu *cpu, unsigned u, size_t slot,
-                                                           lpae_va_t va, unsigned access,
-                                                           uint8_t region, lpae_xlate *o)
+/* Make @p f describe a hit of micro-TLB @p u's slot @p slot for @p va (of
+ * region @p region) under the current ASID, in the generation it has now. */
+static void fp_fill(lpae_cpu *cpu, unsigned u, size_t slot, lpae_va_t va, uint8_t region,
+                    fp_entry *f)
 {
-    lpae_tlb *t = cpu->utlb[u];
-    tlb_hit(t, slot);
-    from_entry(o, &t->e[slot], va, access, cpu->asid);
-    lpae_cycles_t c = cpu->ulat[u];
-    bool fault = o->fault != LPAE_FAULT_NONE;
-    o->src = LPAE_XS_UTLB;
-    o->region = region;
-    o->cycles = c;
+    const lpae_tlb *t = cpu->utlb[u];
+    const lpae_tlb_entry *e = &t->e[slot];
+    f->key = FP_KEY(va, cpu->asid);
+    f->slot = (uint32_t)slot;
+    f->gen = t->gen;
+    f->rx = &cpu->region[region];
+    f->plain = cpu->ulat[u] ? 0 : e->attrs.perm;
+    lpae_xlate *x = &f->x; /* every field, as from_entry() for a permitted access */
+    x->va = 0;
+    x->pa = e->pa - e->va;
+    x->attrs = e->attrs;
+    x->fault = LPAE_FAULT_NONE;
+    x->fsc = 0;
+    x->level = e->level;
+    x->size_shift = e->leaf_shift;
+    x->sel = e->sel;
+    x->asid = cpu->asid;
+    x->src = LPAE_XS_UTLB;
+    x->start_level = 0;
+    x->nfetch = 0;
+    x->region = region;
+    x->cycles = cpu->ulat[u];
+}
+
+/* The rarer parts of a micro-TLB hit: a permission fault, a hit latency. */
+static __attribute__((noinline)) void hit_extra(lpae_cpu *cpu, unsigned u, const fp_entry *f,
+                                                unsigned access, lpae_xlate *o)
+{
+    lpae_xstats *x[2] = {&cpu->cur->st, f->rx};
     lpae_cpu_stats *st = &cpu->st;
-    if (UNLIKELY(!cpu->cur->seen))
-        asid_seen(cpu);
-    lpae_xstats *x[2] = {&cpu->cur->st, &cpu->region[region]};
-    for (int i = 0; i < 2; i++)
-        x[i]->utlb_hits++; /* translations are derived when read */
-    if (UNLIKELY(fault)) {
+    if (!((f->x.attrs.perm >> access) & 1u)) {
+        o->fault = LPAE_FAULT_PERMISSION;
+        o->fsc = (uint8_t)LPAE_FSC_PERMISSION(f->x.level);
         st->faults++;
         for (int i = 0; i < 2; i++)
             x[i]->faults++;
     }
-    if (c) { /* a constant of the preset: predictable, and 0 on every built-in one */
+    lpae_cycles_t c = f->x.cycles;
+    if (c) {
         st->cat[LPAE_CAT_TLB] += c;
         st->cycles += c;
         st->tlb_cycles[u] += c;
         for (int i = 0; i < 2; i++)
             x[i]->cycles += c;
     }
+}
+
+/* A micro-TLB hit described by @p f: shared by the fast and the full path,
+ * so both account identically. */
+static __attribute__((noinline)) int fast_hit(lpae_cpu *cpu, const fp_entry *f, lpae_va_t va,
+                                              unsigned access, lpae_xlate *o)
+{
+    unsigned u = cpu->umap[access];
+    *o = f->x;
+    o->va = va;
+    o->pa = f->x.pa + va;
+    tlb_hit(cpu->utlb[u], f->slot);
+    if (UNLIKELY(!cpu->cur->seen))
+        asid_seen(cpu);
+    cpu->cur->st.utlb_hits++; /* translations are derived when read */
+    f->rx->utlb_hits++;
+    if (UNLIKELY(!((f->x.attrs.perm >> access) & 1u) | (f->x.cycles != 0)))
+        hit_extra(cpu, u, f, access, o);
+    return LPAE_OK;
+}
+
+/* fast_hit() when the hit is plain (f->plain has @p access), the TLB's
+ * policy is LRU and the ASID has been seen: no calls, no spills. */
+static inline __attribute__((always_inline)) void
+plain_hit(lpae_cpu *cpu, lpae_tlb *t, const fp_entry *f, lpae_va_t va, lpae_xlate *o)
+{
+    *o = f->x;
+    o->va = va;
+    o->pa = f->x.pa + va;
+    t->st.hits++;
+    repl_lru_touch(&t->repl, f->slot);
+    cpu->cur->st.utlb_hits++;
+    f->rx->utlb_hits++;
 }
 
 /* ---- coherence checker ------------------------------------------------------ */
@@ -695,17 +752,13 @@ static __attribute__((noinline)) int translate_full(lpae_cpu *cpu, lpae_va_t va,
     if (i >= 0) {
         const lpae_tlb_entry *e = &ut->e[i];
         uint8_t region = classify(m, va, e->sel, cpu->asid);
-        if (LIKELY(m->chk == NULL)) {
-            fp_entry *f = &cpu->fp[u][(va >> 12) & (FP_SIZE - 1)];
-            f->key = (va >> 12) << 8 | cpu->asid;
-            f->gen = ut->gen;
-            f->slot = (uint32_t)i;
-            f->region = region;
-        } else {
+        fp_entry tmp, *f = &tmp;
+        if (LIKELY(m->chk == NULL))
+            f = &cpu->fp[u][(va >> 12) & (FP_SIZE - 1)];
+        else
             check_tlb(cpu, u, e, va, access);
-        }
-        utlb_hit(cpu, u, (size_t)i, va, access, region, o);
-        return LPAE_OK;
+        fp_fill(cpu, u, (size_t)i, va, region, f);
+        return fast_hit(cpu, f, va, access, o);
     }
     ut->st.misses++;
     lpae_cycles_t c = cpu->ulat[u] + m->p[LPAE_P_MTLB_LATENCY];
@@ -734,23 +787,37 @@ static __attribute__((noinline)) int translate_full(lpae_cpu *cpu, lpae_va_t va,
     return LPAE_OK;
 }
 
-int lpae_cpu_translate(lpae_cpu *cpu, lpae_va_t va, unsigned access, lpae_xlate *out)
+/* Everything but the fast path's hit, arguments checked from scratch. */
+static __attribute__((noinline)) int translate_slow(lpae_cpu *cpu, lpae_va_t va, unsigned access,
+                                                    lpae_xlate *out)
 {
-    /* LPAE_ACC_VALID(access) as one test: codes 0-2 and 4-6 (bits of 0x77) */
-    if (UNLIKELY(!cpu || !out || access > 7u || !((0x77u >> access) & 1u)))
+    if (!cpu || !out || !LPAE_ACC_VALID(access))
         return LPAE_EINVAL;
-    unsigned u = cpu->umap[access];
-    if (LIKELY(cpu->fast)) {
-        const fp_entry *f = &cpu->fp[u][(va >> 12) & (FP_SIZE - 1)];
-        if (f->key == ((va >> 12) << 8 | cpu->asid) && f->gen == cpu->utlb[u]->gen) {
-            utlb_hit(cpu, u, f->slot, va, access, f->region, out);
-            return LPAE_OK;
-        }
-        return translate_full(cpu, va, access, u, out);
-    }
     if (!cpu->mmu_on)
         return translate_flat(cpu, va, access, out);
-    return translate_full(cpu, va, access, u, out);
+    return translate_full(cpu, va, access, cpu->umap[access], out);
+}
+
+int lpae_cpu_translate(lpae_cpu *cpu, lpae_va_t va, unsigned access, lpae_xlate *out)
+{
+    /* A leaf: a hit of the fast-path table, or a tail call. An invalid
+     * access code maps to UMAP_INVALID, so one test checks it. */
+    if (LIKELY(cpu && out && access < 8u && cpu->fast)) {
+        unsigned u = cpu->umap[access];
+        if (LIKELY(u != UMAP_INVALID)) {
+            const fp_entry *f = &cpu->fp[u][(va >> 12) & (FP_SIZE - 1)];
+            lpae_tlb *t = cpu->utlb[u];
+            if (LIKELY(f->key == FP_KEY(va, cpu->asid) && f->gen == t->gen)) {
+                if (LIKELY(((f->plain >> access) & 1u) & (t->repl.policy == LPAE_REPL_LRU) &
+                           cpu->cur->seen)) {
+                    plain_hit(cpu, t, f, va, out);
+                    return LPAE_OK;
+                }
+                return fast_hit(cpu, f, va, access, out);
+            }
+        }
+    }
+    return translate_slow(cpu, va, access, out);
 }
 
 /* ---- registers, barriers, maintenance --------------------------------------- */
