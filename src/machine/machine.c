@@ -76,6 +76,7 @@ struct lpae_cpu {
 struct lpae_machine {
     lpae_cost *cost;
     uint32_t p[LPAE_P_COUNT];
+    uint8_t pcat[LPAE_P_COUNT]; /* category of each cycles parameter; PCAT_NONE otherwise */
     lpae_phys *phys;
     unsigned ncpus;
     lpae_cache *l2;
@@ -87,6 +88,8 @@ struct lpae_machine {
     uint32_t copy_line[LPAE_MEM_LEVELS];
     lpae_cpu *cpu[LPAE_MAX_CPUS];
 };
+
+#define PCAT_NONE 0xFFu
 
 static const char *const struct_names[LPAE_ST_COUNT] = {"utlb-i", "utlb-dl", "utlb-ds",
                                                         "mtlb",   "wc-l1",   "wc-l2"};
@@ -232,8 +235,11 @@ int lpae_machine_create(const lpae_machine_config *cfg, lpae_machine **out)
         free(m);
         return rc;
     }
-    for (int i = 0; i < LPAE_P_COUNT; i++)
+    for (int i = 0; i < LPAE_P_COUNT; i++) {
         m->p[i] = lpae_cost_get(m->cost, (lpae_param)i);
+        const lpae_param_info *in = lpae_param_get_info((lpae_param)i);
+        m->pcat[i] = in && in->type == LPAE_PT_CYCLES ? (uint8_t)in->cat : PCAT_NONE;
+    }
     m->phys = cfg->phys;
     m->ncpus = cfg->ncpus;
     m->mem_lat[LPAE_MEM_L1D] = m->p[LPAE_P_L1D_LATENCY];
@@ -356,10 +362,22 @@ static lpae_xstats xstats_view(const lpae_xstats *x)
 
 static inline void xstats_add(lpae_xstats *x, const lpae_xlate *o)
 {
-    x->flat += o->src == LPAE_XS_FLAT;
-    x->utlb_hits += o->src == LPAE_XS_UTLB;
-    x->mtlb_hits += o->src == LPAE_XS_MTLB;
-    x->walks += o->src == LPAE_XS_WALK;
+    switch (o->src) {
+    case LPAE_XS_FLAT:
+        x->flat++;
+        break;
+    case LPAE_XS_UTLB:
+        x->utlb_hits++;
+        break;
+    case LPAE_XS_MTLB:
+        x->mtlb_hits++;
+        break;
+    case LPAE_XS_WALK:
+        x->walks++;
+        break;
+    default:
+        break;
+    }
     x->faults += o->fault != LPAE_FAULT_NONE;
     x->fetches += o->nfetch;
     x->cycles += o->cycles;
@@ -991,11 +1009,10 @@ int lpae_cpu_tlbi(lpae_cpu *cpu, lpae_tlbi kind, bool is, lpae_va_t va, uint8_t 
 
 lpae_cycles_t lpae_cpu_charge(lpae_cpu *cpu, lpae_param id, uint64_t count)
 {
-    const lpae_param_info *in = lpae_param_get_info(id);
-    if (!cpu || !in || in->type != LPAE_PT_CYCLES)
+    if (!cpu || (unsigned)id >= LPAE_P_COUNT || cpu->m->pcat[id] == PCAT_NONE)
         return 0;
     lpae_cycles_t c = (lpae_cycles_t)cpu->m->p[id] * count;
-    charge(cpu, in->cat, c);
+    charge(cpu, (lpae_cat)cpu->m->pcat[id], c);
     return c;
 }
 

@@ -19,9 +19,7 @@ static void key_invalid(tlb_key *k)
 
 unsigned lpae_tlb_piece_shift(uint32_t sizes, unsigned leaf_shift)
 {
-    /* the highest held size at or below leaf_shift */
-    uint32_t m = leaf_shift >= 31 ? sizes : sizes & ((UINT32_C(2) << leaf_shift) - 1);
-    return m ? 31u - (unsigned)__builtin_clz(m) : 0;
+    return tlb_piece_shift(sizes, leaf_shift);
 }
 
 int lpae_tlb_create(const lpae_tlb_config *cfg, lpae_tlb **out)
@@ -149,7 +147,7 @@ long tlb_insert_idx(lpae_tlb *t, lpae_va_t va, const lpae_tlb_entry *tr, lpae_tl
         return -1;
     unsigned lim =
         tr->size_shift && tr->size_shift < tr->leaf_shift ? tr->size_shift : tr->leaf_shift;
-    unsigned s = lpae_tlb_piece_shift(t->sizes, lim);
+    unsigned s = tlb_piece_shift(t->sizes, lim);
     if (s < 12)
         return -1;
     lpae_va_t base = s >= 32 ? 0 : va & ~(lpae_va_t)((UINT64_C(1) << s) - 1);

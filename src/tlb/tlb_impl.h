@@ -56,7 +56,8 @@ static inline uint64_t tlb_fa_cands(const lpae_tlb *t, lpae_va_t va)
 }
 
 /* Index of the slot that matches, or -1. No side effects. */
-static inline long tlb_find(const lpae_tlb *t, lpae_va_t va, uint8_t asid)
+static inline __attribute__((always_inline)) long tlb_find(const lpae_tlb *t, lpae_va_t va,
+                                                           uint8_t asid)
 {
     if (t->sets == 1) {
         if (t->fa) {
@@ -94,6 +95,14 @@ static inline void tlb_hit(lpae_tlb *t, size_t idx)
         repl_lru_touch(&t->repl, idx);
     else if (t->repl.policy == LPAE_REPL_PLRU)
         repl_touch(&t->repl, (uint32_t)(idx / t->ways), (uint32_t)(idx % t->ways));
+}
+
+/* lpae_tlb_piece_shift(), inlined. */
+static inline unsigned tlb_piece_shift(uint32_t sizes, unsigned leaf_shift)
+{
+    /* the highest held size at or below leaf_shift */
+    uint32_t m = leaf_shift >= 31 ? sizes : sizes & ((UINT32_C(2) << leaf_shift) - 1);
+    return m ? 31u - (unsigned)__builtin_clz(m) : 0;
 }
 
 /* Fill: returns the slot index used, or -1 on bad input. */
