@@ -24,9 +24,17 @@
 
 /* Fast path: a tiny direct-mapped table per micro-TLB, indexed by VA page,
  * remembering which micro-TLB slot answered (page, ASID) last time and the
- * answer itself. It is valid only while the micro-TLB's contents are
- * unchanged (same generation), so it finds exactly the slot the full lookup
- * would find; the hit is then accounted by the same code (fast_hit). */
+ * answer itself. It finds exactly the slot the full lookup would find; the
+ * hit is then accounted by the same code (fast_hit). An entry stays valid
+ * while its slot keeps its serial and the CPU's fast-path generation of
+ * that micro-TLB is unchanged:
+ * - a fully associative micro-TLB answers with the lowest matching slot, so
+ *   removing other slots (maintenance, evictions) never changes the answer;
+ *   a fill can only shadow the pages it covers: a 4 KB fill clears the one
+ *   entry of its page, a larger one bumps the generation (fp_note_fill);
+ * - a set-associative one probes sizes by presence, so any fill or
+ *   maintenance bumps the generation;
+ * - a serial wrap (serials are reused) bumps it too. */
 #define FP_BITS 8
 #define FP_SIZE (1u << FP_BITS)
 #define FP_KEY(va, asid) (((va) & ~(lpae_va_t)0xFFFu) | (asid))
@@ -35,9 +43,10 @@
 typedef struct fp_entry {
     uint32_t key; /* FP_KEY: VA[31:12] and the ASID */
     uint32_t slot;
-    uint64_t gen;    /* 0: empty (a TLB's generation starts at 1 and only grows) */
+    uint64_t gen;    /* 0: empty (fpgen starts at 1 and only grows) */
     lpae_xstats *rx; /* the statistics of the region the page is in */
     uint8_t plain;   /* access codes whose hit is plain: permitted, no hit latency */
+    uint32_t serial; /* the slot's serial (lpae_tlb_entry.serial) when filled */
     lpae_xlate x;    /* the answer for a permitted access, with va 0 and pa the
                         entry's PA minus its VA (add the VA) */
 } fp_entry;
@@ -70,6 +79,7 @@ struct lpae_cpu {
     asid_rec *cur;        /* record of the current ASID */
     lpae_xstats region[LPAE_MAX_REGIONS + 1];
     lpae_cpu_stats st;
+    uint64_t fpgen[3]; /* fast-path generation per micro-TLB */
     fp_entry fp[3][FP_SIZE];
 };
 
@@ -211,6 +221,8 @@ static int cpu_create(lpae_machine *m, unsigned idx, uint64_t seed, lpae_cpu **o
     }
     for (int a = 0; a < 256; a++)
         cpu->asid_recs[a].asid = a;
+    for (unsigned u = 0; u < 3; u++)
+        cpu->fpgen[u] = 1;
     for (unsigned acc = 0; acc < 8; acc++)
         cpu->umap[acc] = !LPAE_ACC_VALID(acc)     ? UMAP_INVALID
                          : (acc & LPAE_ACC_EXEC)  ? 0
@@ -430,7 +442,8 @@ static void fp_fill(lpae_cpu *cpu, unsigned u, size_t slot, lpae_va_t va, uint8_
     const lpae_tlb_entry *e = &t->e[slot];
     f->key = FP_KEY(va, cpu->asid);
     f->slot = (uint32_t)slot;
-    f->gen = t->gen;
+    f->gen = cpu->fpgen[u];
+    f->serial = e->serial;
     f->rx = &cpu->region[region];
     f->plain = cpu->ulat[u] ? 0 : e->attrs.perm;
     lpae_xlate *x = &f->x; /* every field, as from_entry() for a permitted access */
@@ -676,13 +689,25 @@ static __attribute__((noinline)) int translate_flat(lpae_cpu *cpu, lpae_va_t va,
     return LPAE_OK;
 }
 
-static void fill_utlb(lpae_cpu *cpu, unsigned u, lpae_va_t va, const lpae_tlb_entry *from,
-                      lpae_pa_t pa)
+/* Micro-TLB @p u just filled slot @p i for @p va: drop the fast-path
+ * entries whose answer the new slot may shadow (see fp_entry). */
+static void fp_note_fill(lpae_cpu *cpu, unsigned u, long i, lpae_va_t va)
 {
-    lpae_tlb_entry tr = *from;
-    tr.pa = pa;
-    tr.size_shift = from->size_shift; /* no larger than the main-TLB piece */
-    tlb_insert_idx(cpu->utlb[u], va, &tr, NULL);
+    const lpae_tlb *t = cpu->utlb[u];
+    const lpae_tlb_entry *e = &t->e[i];
+    if (t->sets > 1 || e->size_shift > 12 || e->serial == 1)
+        cpu->fpgen[u]++;
+    else
+        cpu->fp[u][(va >> 12) & (FP_SIZE - 1)].gen = 0;
+}
+
+static inline void fill_utlb(lpae_cpu *cpu, unsigned u, lpae_va_t va, const lpae_tlb_entry *from,
+                             lpae_pa_t pa)
+{
+    /* from's size_shift: no larger than the main-TLB piece */
+    long i = tlb_insert_pa(cpu->utlb[u], va, from, pa, NULL);
+    if (i >= 0)
+        fp_note_fill(cpu, u, i, va);
 }
 
 /* Walk after a main-TLB miss; fills walk caches and TLBs. */
@@ -825,7 +850,8 @@ int lpae_cpu_translate(lpae_cpu *cpu, lpae_va_t va, unsigned access, lpae_xlate 
         if (LIKELY(u != UMAP_INVALID)) {
             const fp_entry *f = &cpu->fp[u][(va >> 12) & (FP_SIZE - 1)];
             lpae_tlb *t = cpu->utlb[u];
-            if (LIKELY(f->key == FP_KEY(va, cpu->asid) && f->gen == t->gen)) {
+            if (LIKELY(f->key == FP_KEY(va, cpu->asid) && f->gen == cpu->fpgen[u] &&
+                       t->e[f->slot].serial == f->serial)) {
                 if (LIKELY(((f->plain >> access) & 1u) & (t->repl.policy == LPAE_REPL_LRU) &
                            cpu->cur->seen)) {
                     plain_hit(cpu, t, f, va, out);
@@ -867,10 +893,20 @@ int lpae_cpu_set_regs(lpae_cpu *cpu, const lpae_regs *regs)
     return LPAE_OK;
 }
 
+/* Maintenance changed micro-TLB @p u: set-associative ones lose their
+ * fast-path entries (fully associative ones keep those whose slot stays). */
+static void fp_note_inv(lpae_cpu *cpu, unsigned u)
+{
+    if (cpu->utlb[u] && cpu->utlb[u]->sets > 1)
+        cpu->fpgen[u]++;
+}
+
 static void flush_utlbs(lpae_cpu *cpu)
 {
-    for (int u = 0; u < 3; u++)
+    for (unsigned u = 0; u < 3; u++) {
         lpae_tlb_inv_all(cpu->utlb[u]);
+        fp_note_inv(cpu, u);
+    }
     cpu->st.utlb_flushes++;
 }
 
@@ -959,6 +995,8 @@ static void tlbi_apply(lpae_cpu *cpu, lpae_tlbi kind, lpae_va_t va, uint8_t asid
             lpae_tlb_inv_va_all(t, va);
             break;
         }
+        if (s < 3)
+            fp_note_inv(cpu, s);
     }
     if (whole_utlb)
         flush_utlbs(cpu);

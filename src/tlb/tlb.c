@@ -141,6 +141,12 @@ static uint32_t next_serial(lpae_tlb *t)
 
 long tlb_insert_idx(lpae_tlb *t, lpae_va_t va, const lpae_tlb_entry *tr, lpae_tlb_entry *evicted)
 {
+    return tlb_insert_pa(t, va, tr, tr ? tr->pa : 0, evicted);
+}
+
+long tlb_insert_pa(lpae_tlb *t, lpae_va_t va, const lpae_tlb_entry *tr, lpae_pa_t pa,
+                   lpae_tlb_entry *evicted)
+{
     if (evicted)
         evicted->valid = false;
     if (!t || !tr || tr->leaf_shift < 12 || tr->leaf_shift > 30)
@@ -175,7 +181,7 @@ long tlb_insert_idx(lpae_tlb *t, lpae_va_t va, const lpae_tlb_entry *tr, lpae_tl
     lpae_tlb_entry *e = &row[way];
     *e = *tr;
     e->va = base;
-    e->pa = tr->pa - (va - base);
+    e->pa = pa - (va - base);
     e->size_shift = (uint8_t)s;
     e->valid = true;
     e->serial = next_serial(t);

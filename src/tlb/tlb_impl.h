@@ -107,6 +107,9 @@ static inline unsigned tlb_piece_shift(uint32_t sizes, unsigned leaf_shift)
 
 /* Fill: returns the slot index used, or -1 on bad input. */
 long tlb_insert_idx(lpae_tlb *t, lpae_va_t va, const lpae_tlb_entry *tr, lpae_tlb_entry *evicted);
+/* As tlb_insert_idx() with the PA of va given apart (tr->pa unused). */
+long tlb_insert_pa(lpae_tlb *t, lpae_va_t va, const lpae_tlb_entry *tr, lpae_pa_t pa,
+                   lpae_tlb_entry *evicted);
 void tlb_drop(lpae_tlb *t, size_t idx);
 
 #endif
