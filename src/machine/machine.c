@@ -989,10 +989,10 @@ static void tlbi_apply(lpae_cpu *cpu, lpae_tlbi kind, lpae_va_t va, uint8_t asid
             lpae_tlb_inv_asid(t, asid);
             break;
         case LPAE_TLBI_MVA:
-            lpae_tlb_inv_va(t, va, asid);
+            tlb_inv_va(t, va, asid);
             break;
         default:
-            lpae_tlb_inv_va_all(t, va);
+            tlb_inv_va(t, va, -1);
             break;
         }
         if (s < 3)
@@ -1012,10 +1012,10 @@ static void tlbi_apply(lpae_cpu *cpu, lpae_tlbi kind, lpae_va_t va, uint8_t asid
             lpae_walkcache_inv_asid(wc, asid);
             break;
         case LPAE_TLBI_MVA:
-            lpae_walkcache_inv_va(wc, va, asid);
+            tlb_inv_va(wc->t, va, asid); /* = lpae_walkcache_inv_va() */
             break;
         default:
-            lpae_walkcache_inv_va_all(wc, va);
+            tlb_inv_va(wc->t, va, -1);
             break;
         }
     }

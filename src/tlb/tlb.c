@@ -243,24 +243,9 @@ size_t lpae_tlb_inv_asid(lpae_tlb *t, uint8_t asid)
     return n;
 }
 
-static size_t inv_va(lpae_tlb *t, lpae_va_t va, int asid)
+size_t tlb_inv_va_slow(lpae_tlb *t, lpae_va_t va, int asid)
 {
     size_t n = 0;
-    if (!t)
-        return 0;
-    if (t->fa) {
-        /* only the candidate slots, in ascending order (drops commute) */
-        for (uint64_t c = tlb_fa_cands(t, va); c; c &= c - 1) {
-            size_t i = (size_t)__builtin_ctzll(c);
-            const lpae_tlb_entry *e = &t->e[i];
-            if (((va ^ e->va) >> e->size_shift) == 0 &&
-                (asid < 0 || e->global || e->asid == (uint8_t)asid)) {
-                tlb_drop(t, i);
-                n++;
-            }
-        }
-        return n;
-    }
     if (t->sets == 1) {
         for (size_t i = 0; i < t->ways; i++) {
             const lpae_tlb_entry *e = &t->e[i];
@@ -293,12 +278,12 @@ static size_t inv_va(lpae_tlb *t, lpae_va_t va, int asid)
 
 size_t lpae_tlb_inv_va(lpae_tlb *t, lpae_va_t va, uint8_t asid)
 {
-    return inv_va(t, va, asid);
+    return t ? tlb_inv_va(t, va, asid) : 0;
 }
 
 size_t lpae_tlb_inv_va_all(lpae_tlb *t, lpae_va_t va)
 {
-    return inv_va(t, va, -1);
+    return t ? tlb_inv_va(t, va, -1) : 0;
 }
 
 size_t lpae_tlb_count(const lpae_tlb *t)

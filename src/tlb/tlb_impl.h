@@ -112,4 +112,27 @@ long tlb_insert_pa(lpae_tlb *t, lpae_va_t va, const lpae_tlb_entry *tr, lpae_pa_
                    lpae_tlb_entry *evicted);
 void tlb_drop(lpae_tlb *t, size_t idx);
 
+/* TLBIMVA (asid >= 0) or TLBIMVAA (asid < 0) on a TLB without slot masks. */
+size_t tlb_inv_va_slow(lpae_tlb *t, lpae_va_t va, int asid);
+
+/* TLBIMVA (asid >= 0) or TLBIMVAA (asid < 0) on @p t (not NULL): drops
+ * every entry covering va that is global or of that ASID; returns how many. */
+static inline size_t tlb_inv_va(lpae_tlb *t, lpae_va_t va, int asid)
+{
+    if (!t->fa)
+        return tlb_inv_va_slow(t, va, asid);
+    /* only the candidate slots, in ascending order (drops commute) */
+    size_t n = 0;
+    for (uint64_t c = tlb_fa_cands(t, va); c; c &= c - 1) {
+        size_t i = (size_t)__builtin_ctzll(c);
+        const lpae_tlb_entry *e = &t->e[i];
+        if (((va ^ e->va) >> e->size_shift) == 0 &&
+            (asid < 0 || e->global || e->asid == (uint8_t)asid)) {
+            tlb_drop(t, i);
+            n++;
+        }
+    }
+    return n;
+}
+
 #endif
