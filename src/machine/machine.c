@@ -45,7 +45,8 @@ typedef struct fp_entry {
     uint32_t slot;
     uint64_t gen;    /* 0: empty (fpgen starts at 1 and only grows) */
     lpae_xstats *rx; /* the statistics of the region the page is in */
-    uint8_t plain;   /* access codes whose hit is plain: permitted, no hit latency */
+    uint8_t plain;   /* access codes whose hit is plain: permitted, no hit latency,
+                        LRU micro-TLB (plain_hit) */
     uint32_t serial; /* the slot's serial (lpae_tlb_entry.serial) when filled */
     lpae_xlate x;    /* the answer for a permitted access, with va 0 and pa the
                         entry's PA minus its VA (add the VA) */
@@ -445,7 +446,7 @@ static void fp_fill(lpae_cpu *cpu, unsigned u, size_t slot, lpae_va_t va, uint8_
     f->gen = cpu->fpgen[u];
     f->serial = e->serial;
     f->rx = &cpu->region[region];
-    f->plain = cpu->ulat[u] ? 0 : e->attrs.perm;
+    f->plain = cpu->ulat[u] || t->repl.policy != LPAE_REPL_LRU ? 0 : e->attrs.perm;
     lpae_xlate *x = &f->x; /* every field, as from_entry() for a permitted access */
     x->va = 0;
     x->pa = e->pa - e->va;
@@ -505,8 +506,8 @@ static __attribute__((noinline)) int fast_hit(lpae_cpu *cpu, const fp_entry *f, 
     return LPAE_OK;
 }
 
-/* fast_hit() when the hit is plain (f->plain has @p access), the TLB's
- * policy is LRU and the ASID has been seen: no calls, no spills. */
+/* fast_hit() when the hit is plain (f->plain has @p access) and the ASID
+ * has been seen: no calls, no spills. */
 static inline __attribute__((always_inline)) void
 plain_hit(lpae_cpu *cpu, lpae_tlb *t, const fp_entry *f, lpae_va_t va, lpae_xlate *o)
 {
@@ -852,8 +853,7 @@ int lpae_cpu_translate(lpae_cpu *cpu, lpae_va_t va, unsigned access, lpae_xlate 
             lpae_tlb *t = cpu->utlb[u];
             if (LIKELY(f->key == FP_KEY(va, cpu->asid) && f->gen == cpu->fpgen[u] &&
                        t->e[f->slot].serial == f->serial)) {
-                if (LIKELY(((f->plain >> access) & 1u) & (t->repl.policy == LPAE_REPL_LRU) &
-                           cpu->cur->seen)) {
+                if (LIKELY((f->plain >> access) & 1u) && LIKELY(cpu->cur->seen)) {
                     plain_hit(cpu, t, f, va, out);
                     return LPAE_OK;
                 }
