@@ -18,6 +18,7 @@
 #include "cache/cache_impl.h"
 #include "tlb/tlb_impl.h"
 #include "tlb/walkcache_impl.h"
+#include "ttbr/regs_internal.h"
 
 #define LIKELY(x) __builtin_expect(!!(x), 1)
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
@@ -717,17 +718,20 @@ static int walk(lpae_cpu *cpu, lpae_va_t va, unsigned access, unsigned u, lpae_x
 {
     lpae_machine *m = cpu->m;
     const uint32_t *p = m->p;
-    lpae_region reg;
     lpae_walk_result w;
-    int rc = lpae_regs_region(&cpu->regs, va, &reg);
-    if (rc)
-        return rc;
+    int rc;
+    /* the region of va (what lpae_regs_region() answers, without the bounds) */
+    unsigned tsz;
+    uint32_t ttbcr = cpu->regs.ttbcr;
+    lpae_ttbr_sel sel = lpae_select(ttbcr, va, &tsz);
+    bool epd = ttbcr & (sel == LPAE_SEL_TTBR1 ? LPAE_TTBCR_EPD1 : LPAE_TTBCR_EPD0);
+    unsigned start_level = lpae_start_level(tsz);
     *c += p[LPAE_P_WALK_BASE];
     charge(cpu, LPAE_CAT_WALK, p[LPAE_P_WALK_BASE]);
     const lpae_wc_entry *hit = NULL;
-    bool usable = reg.sel != LPAE_SEL_NONE && !reg.epd;
-    bool use2 = usable && cpu->wc[2] && reg.start_level <= 2;
-    bool use1 = usable && cpu->wc[1] && reg.start_level == 1;
+    bool usable = sel != LPAE_SEL_NONE && !epd;
+    bool use2 = usable && cpu->wc[2] && start_level <= 2;
+    bool use1 = usable && cpu->wc[1] && start_level == 1;
     if (use1 || use2) {
         *c += p[LPAE_P_WC_LATENCY];
         charge(cpu, LPAE_CAT_WALK, p[LPAE_P_WC_LATENCY]);
