@@ -70,6 +70,7 @@ struct lpae_cpu {
     bool checking;     /* copy of (m->chk != NULL) */
     bool fast;         /* mmu_on && !checking: the fast path applies (one load) */
     uint8_t umap[8];   /* access code -> micro-TLB index */
+    uint8_t fmap[8];   /* umap when fast, else all UMAP_INVALID: one test on the fast path */
     lpae_tlb *utlb[3]; /* I, DL, DS (DS may be NULL) */
     uint32_t ulat[3];
     lpae_tlb *mtlb;
@@ -145,12 +146,19 @@ static void fp_flush(lpae_cpu *cpu)
     memset(cpu->fp, 0, sizeof cpu->fp);
 }
 
+static void set_fast(lpae_cpu *cpu)
+{
+    cpu->fast = cpu->mmu_on && !cpu->checking;
+    for (unsigned a = 0; a < 8; a++)
+        cpu->fmap[a] = cpu->fast ? cpu->umap[a] : (uint8_t)UMAP_INVALID;
+}
+
 static void set_cur_asid(lpae_cpu *cpu)
 {
     cpu->asid = lpae_regs_asid(&cpu->regs);
     cpu->cur = &cpu->asid_recs[cpu->asid];
     cpu->mmu_on = (cpu->regs.sctlr & LPAE_SCTLR_M) != 0;
-    cpu->fast = cpu->mmu_on && !cpu->checking;
+    set_fast(cpu);
 }
 
 static void cpu_destroy(lpae_cpu *cpu)
@@ -614,7 +622,7 @@ void lpae_machine_set_checker(lpae_machine *m, lpae_coherence_fn fn, void *ctx)
     m->chk_ctx = ctx;
     for (unsigned i = 0; i < m->ncpus; i++) {
         m->cpu[i]->checking = fn != NULL;
-        m->cpu[i]->fast = m->cpu[i]->mmu_on && fn == NULL;
+        set_fast(m->cpu[i]);
     }
 }
 
@@ -849,9 +857,9 @@ static __attribute__((noinline)) int translate_slow(lpae_cpu *cpu, lpae_va_t va,
 int lpae_cpu_translate(lpae_cpu *cpu, lpae_va_t va, unsigned access, lpae_xlate *out)
 {
     /* A leaf: a hit of the fast-path table, or a tail call. An invalid
-     * access code maps to UMAP_INVALID, so one test checks it. */
-    if (LIKELY(cpu && out && access < 8u && cpu->fast)) {
-        unsigned u = cpu->umap[access];
+     * access code, or a CPU off the fast path, maps to UMAP_INVALID. */
+    if (LIKELY(cpu != NULL) && LIKELY(out != NULL) && LIKELY(access < 8u)) {
+        unsigned u = cpu->fmap[access];
         if (LIKELY(u != UMAP_INVALID)) {
             const fp_entry *f = &cpu->fp[u][(va >> 12) & (FP_SIZE - 1)];
             lpae_tlb *t = cpu->utlb[u];
