@@ -149,8 +149,10 @@ static void fp_flush(lpae_cpu *cpu)
 static void set_fast(lpae_cpu *cpu)
 {
     cpu->fast = cpu->mmu_on && !cpu->checking;
-    for (unsigned a = 0; a < 8; a++)
-        cpu->fmap[a] = cpu->fast ? cpu->umap[a] : (uint8_t)UMAP_INVALID;
+    if (cpu->fast)
+        memcpy(cpu->fmap, cpu->umap, sizeof cpu->fmap);
+    else
+        memset(cpu->fmap, UMAP_INVALID, sizeof cpu->fmap);
 }
 
 static void set_cur_asid(lpae_cpu *cpu)
