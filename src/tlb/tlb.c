@@ -263,7 +263,20 @@ size_t tlb_inv_va_slow(lpae_tlb *t, lpae_va_t va, int asid)
         unsigned sh = t->shifts[k];
         if (!t->present[sh])
             continue;
-        size_t row = (size_t)((va >> sh) & t->set_mask) * t->ways;
+        uint32_t set = (va >> sh) & t->set_mask;
+        size_t row = (size_t)set * t->ways;
+        if (t->vmask) { /* the valid ways only */
+            for (uint64_t m = t->vmask[set]; m; m &= m - 1) {
+                size_t i = row + (size_t)__builtin_ctzll(m);
+                const lpae_tlb_entry *e = &t->e[i];
+                if (e->size_shift == sh && ((va ^ e->va) >> sh) == 0 &&
+                    (asid < 0 || e->global || e->asid == (uint8_t)asid)) {
+                    tlb_drop(t, i);
+                    n++;
+                }
+            }
+            continue;
+        }
         for (size_t i = row; i < row + t->ways; i++) {
             const lpae_tlb_entry *e = &t->e[i];
             if (e->valid && e->size_shift == sh && ((va ^ e->va) >> e->size_shift) == 0 &&
