@@ -157,7 +157,7 @@ static void set_fast(lpae_cpu *cpu)
 
 static void set_cur_asid(lpae_cpu *cpu)
 {
-    cpu->asid = lpae_regs_asid(&cpu->regs);
+    cpu->asid = lpae_asid_of(&cpu->regs);
     cpu->cur = &cpu->asid_recs[cpu->asid];
     cpu->mmu_on = (cpu->regs.sctlr & LPAE_SCTLR_M) != 0;
     set_fast(cpu);
