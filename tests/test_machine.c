@@ -648,6 +648,42 @@ static void checker_catches_stale_walk_cache(void **state)
     teardown_fixture(f);
 }
 
+/* A fill that shadows a page the fast path remembers: the micro-TLB answers
+ * with its lowest matching slot, so a global entry filled (for another ASID)
+ * into a lower slot than a stale nG entry of the same page becomes the
+ * answer for the first ASID too; the fast path must not keep the old slot. */
+static void fast_path_follows_shadowing_fill(void **state)
+{
+    (void)state;
+    fixture *f = setup_preset("cortex-a15", 1, NULL);
+    lpae_cpu *cpu = lpae_machine_cpu(f->m, 0);
+    const lpae_tlb *dl = lpae_cpu_tlb(cpu, LPAE_ST_UTLB_DL);
+    assert_int_equal(xl(cpu, 0x1000, LPAE_ACC_UR).pa, PG_A); /* slot 0 */
+    assert_int_equal(xl(cpu, 0x2000, LPAE_ACC_UR).pa, PG_B); /* slot 1 */
+    lpae_xlate x = xl(cpu, 0x2000, LPAE_ACC_UR);             /* remembered by the fast path */
+    assert_int_equal(x.src, LPAE_XS_UTLB);
+    x = xl(cpu, 0x2004, LPAE_ACC_UR); /* answered by the fast path */
+    assert_int_equal(x.src, LPAE_XS_UTLB);
+    assert_int_equal(x.pa, PG_B + 4);
+    assert_ptr_equal(lpae_tlb_probe(dl, 0x2000, 1), lpae_tlb_slot(dl, 1));
+    /* slot 0 freed; page 0x2000 remapped global to PG_C without maintenance */
+    assert_int_equal(lpae_cpu_tlbi(cpu, LPAE_TLBI_MVA, false, 0x1000, 1, NULL), LPAE_OK);
+    w64(f, L3T + 16, leaf(PG_C, 3, LPAE_AP_RW, false));
+    set_regs(cpu, 2); /* ASID 2 misses the stale nG entries: walk, global fill */
+    x = xl(cpu, 0x2000, LPAE_ACC_UR);
+    assert_int_equal(x.src, LPAE_XS_WALK);
+    assert_int_equal(x.pa, PG_C);
+    assert_ptr_equal(lpae_tlb_probe(dl, 0x2000, 2), lpae_tlb_slot(dl, 0));
+    set_regs(cpu, 1); /* slot 0 (global) now answers ASID 1 as well */
+    assert_ptr_equal(lpae_tlb_probe(dl, 0x2000, 1), lpae_tlb_slot(dl, 0));
+    for (int i = 0; i < 2; i++) {
+        x = xl(cpu, 0x2008, LPAE_ACC_UR);
+        assert_int_equal(x.src, LPAE_XS_UTLB);
+        assert_int_equal(x.pa, PG_C + 8);
+    }
+    teardown_fixture(f);
+}
+
 /* ---- randomized: hits answer what walks answer; fast path = full path --------------- */
 
 static uint64_t rnd(uint64_t *s)
@@ -894,6 +930,7 @@ int main(void)
         cmocka_unit_test(copies_and_memory),
         cmocka_unit_test(checker_catches_missing_tlbimva),
         cmocka_unit_test(checker_catches_stale_walk_cache),
+        cmocka_unit_test(fast_path_follows_shadowing_fill),
         cmocka_unit_test(randomized_hits_equal_walks),
         cmocka_unit_test(machine_errors),
     };
