@@ -648,6 +648,42 @@ static void checker_catches_stale_walk_cache(void **state)
     teardown_fixture(f);
 }
 
+/* A fill that shadows a page the fast path remembers: the micro-TLB answers
+ * with its lowest matching slot, so a global entry filled (for another ASID)
+ * into a lower slot than a stale nG entry of the same page becomes the
+ * answer for the first ASID too; the fast path must not keep the old slot. */
+static void fast_path_follows_shadowing_fill(void **state)
+{
+    (void)state;
+    fixture *f = setup_preset("cortex-a15", 1, NULL);
+    lpae_cpu *cpu = lpae_machine_cpu(f->m, 0);
+    const lpae_tlb *dl = lpae_cpu_tlb(cpu, LPAE_ST_UTLB_DL);
+    assert_int_equal(xl(cpu, 0x1000, LPAE_ACC_UR).pa, PG_A); /* slot 0 */
+    assert_int_equal(xl(cpu, 0x2000, LPAE_ACC_UR).pa, PG_B); /* slot 1 */
+    lpae_xlate x = xl(cpu, 0x2000, LPAE_ACC_UR);             /* remembered by the fast path */
+    assert_int_equal(x.src, LPAE_XS_UTLB);
+    x = xl(cpu, 0x2004, LPAE_ACC_UR); /* answered by the fast path */
+    assert_int_equal(x.src, LPAE_XS_UTLB);
+    assert_int_equal(x.pa, PG_B + 4);
+    assert_ptr_equal(lpae_tlb_probe(dl, 0x2000, 1), lpae_tlb_slot(dl, 1));
+    /* slot 0 freed; page 0x2000 remapped global to PG_C without maintenance */
+    assert_int_equal(lpae_cpu_tlbi(cpu, LPAE_TLBI_MVA, false, 0x1000, 1, NULL), LPAE_OK);
+    w64(f, L3T + 16, leaf(PG_C, 3, LPAE_AP_RW, false));
+    set_regs(cpu, 2); /* ASID 2 misses the stale nG entries: walk, global fill */
+    x = xl(cpu, 0x2000, LPAE_ACC_UR);
+    assert_int_equal(x.src, LPAE_XS_WALK);
+    assert_int_equal(x.pa, PG_C);
+    assert_ptr_equal(lpae_tlb_probe(dl, 0x2000, 2), lpae_tlb_slot(dl, 0));
+    set_regs(cpu, 1); /* slot 0 (global) now answers ASID 1 as well */
+    assert_ptr_equal(lpae_tlb_probe(dl, 0x2000, 1), lpae_tlb_slot(dl, 0));
+    for (int i = 0; i < 2; i++) {
+        x = xl(cpu, 0x2008, LPAE_ACC_UR);
+        assert_int_equal(x.src, LPAE_XS_UTLB);
+        assert_int_equal(x.pa, PG_C + 8);
+    }
+    teardown_fixture(f);
+}
+
 /* ---- randomized: hits answer what walks answer; fast path = full path --------------- */
 
 static uint64_t rnd(uint64_t *s)
@@ -709,7 +745,7 @@ static void nop_report(void *ctx, const lpae_coherence_report *r)
     (*(unsigned *)ctx)++;
 }
 
-static void run_random(const char *preset, bool shrink)
+static void run_random_lat(const char *preset, bool shrink, bool latency)
 {
     static const unsigned acc[6] = {LPAE_ACC_PR, LPAE_ACC_PW, LPAE_ACC_PX,
                                     LPAE_ACC_UR, LPAE_ACC_UW, LPAE_ACC_UX};
@@ -723,6 +759,11 @@ static void run_random(const char *preset, bool shrink)
         lpae_cost_set(c1, LPAE_P_WC2_ENTRIES, 4);
         lpae_cost_set(c1, LPAE_P_WC2_WAYS, 2);
         lpae_cost_set(c1, LPAE_P_WC_REPL, LPAE_REPL_PLRU);
+    }
+    if (latency) { /* micro-TLB hits that charge cycles (0 on every preset) */
+        lpae_cost_set(c1, LPAE_P_UTLB_I_LATENCY, 1);
+        lpae_cost_set(c1, LPAE_P_UTLB_DL_LATENCY, 2);
+        lpae_cost_set(c1, LPAE_P_UTLB_DS_LATENCY, 3);
     }
     assert_int_equal(lpae_cost_clone(c1, &c2), 0);
     fixture *fa = setup_preset(NULL, 2, c1);
@@ -770,7 +811,20 @@ static void run_random(const char *preset, bool shrink)
         /* fast path (a) and full path (b) agree exactly */
         assert_int_equal(xa.cycles, xb.cycles);
         assert_int_equal(xa.src, xb.src);
-        assert_int_equal(xa.pa, xb.pa);
+        assert_int_equal(xa.va, xb.va);
+        assert_int_equal(xa.fault, xb.fault);
+        assert_int_equal(xa.fsc, xb.fsc);
+        assert_int_equal(xa.level, xb.level);
+        assert_int_equal(xa.sel, xb.sel);
+        assert_int_equal(xa.asid, xb.asid);
+        assert_int_equal(xa.region, xb.region);
+        assert_int_equal(xa.start_level, xb.start_level);
+        assert_int_equal(xa.nfetch, xb.nfetch);
+        if (xa.fault == LPAE_FAULT_NONE || xa.fault == LPAE_FAULT_PERMISSION) {
+            assert_int_equal(xa.pa, xb.pa);
+            assert_int_equal(xa.size_shift, xb.size_shift);
+            assert_memory_equal(&xa.attrs, &xb.attrs, sizeof xa.attrs);
+        }
     }
     assert_int_equal(chk_reports, 0); /* tables never changed */
     for (unsigned ci = 0; ci < 2; ci++) {
@@ -778,6 +832,20 @@ static void run_random(const char *preset, bool shrink)
         lpae_cpu_stats_get(lpae_machine_cpu(fa->m, ci), &sa_);
         lpae_cpu_stats_get(lpae_machine_cpu(fb->m, ci), &sb_);
         assert_memory_equal(&sa_, &sb_, sizeof sa_);
+        for (size_t i = 0; i < lpae_machine_region_count(fa->m); i++) {
+            lpae_xstats ra, rb;
+            assert_int_equal(lpae_cpu_region_stats(lpae_machine_cpu(fa->m, ci), i, &ra), 0);
+            assert_int_equal(lpae_cpu_region_stats(lpae_machine_cpu(fb->m, ci), i, &rb), 0);
+            assert_memory_equal(&ra, &rb, sizeof ra);
+        }
+        for (unsigned asid = 0; asid < 4; asid++) {
+            lpae_xstats ra, rb;
+            int ea = lpae_cpu_asid_stats(lpae_machine_cpu(fa->m, ci), (uint8_t)asid, &ra);
+            int eb = lpae_cpu_asid_stats(lpae_machine_cpu(fb->m, ci), (uint8_t)asid, &rb);
+            assert_int_equal(ea, eb);
+            if (!ea)
+                assert_memory_equal(&ra, &rb, sizeof ra);
+        }
         if (sa_.hits[LPAE_ST_UTLB_DL] <= 300 || sa_.walks <= 100)
             fail_msg("%s: utlb-dl hits %llu walks %llu", preset,
                      (unsigned long long)sa_.hits[LPAE_ST_UTLB_DL], (unsigned long long)sa_.walks);
@@ -786,9 +854,16 @@ static void run_random(const char *preset, bool shrink)
     teardown_fixture(fb);
 }
 
+static void run_random(const char *preset, bool shrink)
+{
+    run_random_lat(preset, shrink, false);
+}
+
 static void randomized_hits_equal_walks(void **state)
 {
     (void)state;
+    run_random_lat("cortex-a15", false, true);
+    run_random_lat("cortex-a7", true, true);
     run_random("cortex-a15", false);
     run_random("cortex-a15", true);
     run_random("cortex-a7", true);
@@ -855,6 +930,7 @@ int main(void)
         cmocka_unit_test(copies_and_memory),
         cmocka_unit_test(checker_catches_missing_tlbimva),
         cmocka_unit_test(checker_catches_stale_walk_cache),
+        cmocka_unit_test(fast_path_follows_shadowing_fill),
         cmocka_unit_test(randomized_hits_equal_walks),
         cmocka_unit_test(machine_errors),
     };

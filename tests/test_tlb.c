@@ -499,6 +499,250 @@ static void lookups_match_brute_force(void **state)
     }
 }
 
+/* ---- a straightforward reference TLB -------------------------------------- */
+
+/* Everything the library's TLB keeps, the plain way: slots scanned in order,
+ * LRU by full scan of the stamps, round robin by a counter per set. */
+#define REF_MAX 512
+typedef struct ref_tlb {
+    uint32_t sets, ways, sizes;
+    unsigned policy;
+    lpae_tlb_entry e[REF_MAX];
+    uint64_t stamp[REF_MAX], clock;
+    uint32_t rr[REF_MAX];
+    lpae_tlb_stats st;
+} ref_tlb;
+
+static void ref_init(ref_tlb *r, uint32_t entries, uint32_t ways, uint32_t sizes, unsigned policy)
+{
+    memset(r, 0, sizeof *r);
+    r->sets = entries / ways;
+    r->ways = ways;
+    r->sizes = sizes;
+    r->policy = policy;
+}
+
+static bool ref_covers(const lpae_tlb_entry *e, lpae_va_t va, int asid)
+{
+    return e->valid && ((va ^ e->va) >> e->size_shift) == 0 &&
+           (asid < 0 || e->global || e->asid == (uint8_t)asid);
+}
+
+static void ref_touch(ref_tlb *r, size_t i)
+{
+    r->stamp[i] = ++r->clock;
+}
+
+/* Slot index of the lookup's answer, or -1; @p count: a real lookup. */
+static long ref_lookup(ref_tlb *r, lpae_va_t va, uint8_t asid, bool count)
+{
+    long hit = -1;
+    if (r->sets == 1) {
+        for (uint32_t w = 0; w < r->ways && hit < 0; w++)
+            if (ref_covers(&r->e[w], va, asid))
+                hit = (long)w;
+    } else {
+        /* the sizes present, smallest first; each probes its own set */
+        for (unsigned s = 0; s < 32 && hit < 0; s++) {
+            if (!(r->sizes & (1u << s)))
+                continue;
+            bool present = false;
+            for (uint32_t i = 0; i < r->sets * r->ways; i++)
+                present |= r->e[i].valid && r->e[i].size_shift == s;
+            if (!present)
+                continue;
+            uint32_t set = (va >> s) & (r->sets - 1);
+            for (uint32_t w = 0; w < r->ways && hit < 0; w++)
+                if (ref_covers(&r->e[set * r->ways + w], va, asid))
+                    hit = (long)(set * r->ways + w);
+        }
+    }
+    if (count) {
+        if (hit < 0) {
+            r->st.misses++;
+        } else {
+            r->st.hits++;
+            if (r->policy == LPAE_REPL_LRU)
+                ref_touch(r, (size_t)hit);
+        }
+    }
+    return hit;
+}
+
+static long ref_insert(ref_tlb *r, lpae_va_t va, const lpae_tlb_entry *in)
+{
+    unsigned lim =
+        in->size_shift && in->size_shift < in->leaf_shift ? in->size_shift : in->leaf_shift;
+    unsigned s = 0;
+    for (unsigned k = 12; k <= lim; k++)
+        if (r->sizes & (1u << k))
+            s = k;
+    lpae_va_t base = va & ~(lpae_va_t)((UINT64_C(1) << s) - 1);
+    uint32_t set = (va >> s) & (r->sets - 1), way = r->ways;
+    for (uint32_t w = 0; w < r->ways && way == r->ways; w++)
+        if (!r->e[set * r->ways + w].valid)
+            way = w;
+    if (way == r->ways) {
+        if (r->policy == LPAE_REPL_LRU) {
+            way = 0;
+            for (uint32_t w = 1; w < r->ways; w++)
+                if (r->stamp[set * r->ways + w] < r->stamp[set * r->ways + way])
+                    way = w;
+        } else {
+            way = r->rr[set];
+            r->rr[set] = (way + 1) % r->ways;
+        }
+        r->st.evictions++;
+    }
+    lpae_tlb_entry *e = &r->e[set * r->ways + way];
+    *e = *in;
+    e->va = base;
+    e->pa = in->pa - (va - base);
+    e->size_shift = (uint8_t)s;
+    e->valid = true;
+    r->st.inserts++;
+    if (r->policy == LPAE_REPL_LRU)
+        ref_touch(r, set * r->ways + way);
+    return (long)(set * r->ways + way);
+}
+
+/* Drop what @p kind selects (0 all, 1 ASID, 2 VA+ASID, 3 VA); returns how many. */
+static size_t ref_inv(ref_tlb *r, unsigned kind, lpae_va_t va, uint8_t asid)
+{
+    size_t n = 0;
+    for (uint32_t i = 0; i < r->sets * r->ways; i++) {
+        lpae_tlb_entry *e = &r->e[i];
+        bool drop = kind == 0   ? e->valid
+                    : kind == 1 ? e->valid && !e->global && e->asid == asid
+                    : kind == 2 ? ref_covers(e, va, asid)
+                                : ref_covers(e, va, -1);
+        if (drop) {
+            e->valid = false;
+            n++;
+        }
+    }
+    r->st.invalidated += n;
+    return n;
+}
+
+static void ref_compare(const ref_tlb *r, const lpae_tlb *t)
+{
+    size_t valid = 0;
+    assert_int_equal(lpae_tlb_capacity(t), r->sets * r->ways);
+    for (uint32_t i = 0; i < r->sets * r->ways; i++) {
+        const lpae_tlb_entry *a = lpae_tlb_slot(t, i), *b = &r->e[i];
+        assert_int_equal(a->valid, b->valid);
+        if (!b->valid)
+            continue;
+        valid++;
+        assert_int_equal(a->va, b->va);
+        assert_int_equal(a->pa, b->pa);
+        assert_int_equal(a->size_shift, b->size_shift);
+        assert_int_equal(a->global, b->global);
+        if (!b->global)
+            assert_int_equal(a->asid, b->asid);
+    }
+    assert_int_equal(lpae_tlb_count(t), valid);
+    lpae_tlb_stats st = lpae_tlb_stats_get(t);
+    assert_int_equal(st.hits, r->st.hits);
+    assert_int_equal(st.misses, r->st.misses);
+    assert_int_equal(st.inserts, r->st.inserts);
+    assert_int_equal(st.evictions, r->st.evictions);
+    assert_int_equal(st.invalidated, r->st.invalidated);
+}
+
+/* The TLB (its per-size slot masks of fully associative TLBs, valid-way
+ * masks, miss filters and set probing) against the reference above: the
+ * same slot answers every lookup, every fill lands in the same slot, every
+ * invalidation of each kind drops the same slots, under random fixed-seed
+ * streams of lookups, probes, fills of mixed sizes, global and nG entries. */
+static void matches_reference_tlb(void **state)
+{
+    (void)state;
+    static const struct {
+        uint32_t entries, ways, sizes;
+    } geo[] = {
+        {32, 32, S4K},                                        /* A15 micro-TLB */
+        {32, 32, S4K | S2M | S1G},                            /* mixed sizes */
+        {48, 48, S4K | (1u << 16) | (1u << 20)},              /* A72 I-side */
+        {10, 10, S4K | (1u << 20)},                           /* A7 micro-TLB */
+        {16, 16, S4K | S2M},                                  /* a walk cache */
+        {80, 80, S4K | S2M},                                  /* > 64 ways: plain scan */
+        {512, 4, S4K | S2M | S1G},                            /* A15 main TLB */
+        {128, 2, S4K | (1u << 16) | (1u << 20) | (1u << 24)}, /* two ways */
+    };
+    static ref_tlb r;
+    uint64_t x = 0x5eed;
+    for (size_t g = 0; g < sizeof geo / sizeof geo[0]; g++) {
+        for (unsigned pol = 0; pol < 2; pol++) {
+            unsigned policy = pol ? LPAE_REPL_RR : LPAE_REPL_LRU;
+            lpae_tlb *t = mk(geo[g].entries, geo[g].ways, geo[g].sizes, policy);
+            ref_init(&r, geo[g].entries, geo[g].ways, geo[g].sizes, policy);
+            unsigned hits = 0, dropped = 0;
+            for (int op = 0; op < 40000; op++) {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                /* pages that collide in the low VA bits and in the high ones */
+                uint32_t np = geo[g].entries < 40 ? geo[g].entries : 40;
+                lpae_va_t va = (lpae_va_t)((x % np) * 0x1000u * 257u);
+                if ((x >> 7) % 8 == 0)
+                    va ^= (lpae_va_t)((x >> 10) % 4) << 30;
+                va |= (lpae_va_t)((x >> 12) & 0xFFFu);
+                uint8_t asid = (uint8_t)((x >> 20) % 3);
+                unsigned k = (unsigned)((x >> 30) % 100);
+                if (k < 45) {
+                    long want = ref_lookup(&r, va, asid, true);
+                    const lpae_tlb_entry *got = lpae_tlb_lookup(t, va, asid);
+                    assert_ptr_equal(got, want < 0 ? NULL : lpae_tlb_slot(t, (size_t)want));
+                    hits += want >= 0;
+                } else if (k < 50) {
+                    long want = ref_lookup(&r, va, asid, false);
+                    const lpae_tlb_entry *got = lpae_tlb_probe(t, va, asid);
+                    assert_ptr_equal(got, want < 0 ? NULL : lpae_tlb_slot(t, (size_t)want));
+                } else if (k < 85) {
+                    unsigned m = (unsigned)(x >> 40) % 10;
+                    unsigned shift = m == 0 ? 30 : m < 3 ? 21 : 12;
+                    lpae_tlb_entry n = tr(0x40000000 + ((x >> 44) % 64) * 0x200000u, shift,
+                                          (x >> 50) % 4 == 0, asid);
+                    if ((x >> 52) % 4 == 0)
+                        n.size_shift = 12; /* a piece of a larger leaf */
+                    lpae_tlb_entry ev;
+                    long want = ref_insert(&r, va, &n);
+                    const lpae_tlb_entry *got = lpae_tlb_insert(t, va, &n, &ev);
+                    assert_ptr_equal(got, lpae_tlb_slot(t, (size_t)want));
+                } else if (k < 99) {
+                    unsigned kind = k < 87 ? 1 : k < 94 ? 2 : k < 98 ? 3 : 0;
+                    size_t want = ref_inv(&r, kind, va, asid), got;
+                    switch (kind) {
+                    case 0:
+                        got = lpae_tlb_inv_all(t);
+                        break;
+                    case 1:
+                        got = lpae_tlb_inv_asid(t, asid);
+                        break;
+                    case 2:
+                        got = lpae_tlb_inv_va(t, va, asid);
+                        break;
+                    default:
+                        got = lpae_tlb_inv_va_all(t, va);
+                        break;
+                    }
+                    assert_int_equal(got, want);
+                    dropped += (unsigned)got;
+                } else {
+                    lpae_tlb_reset(t);
+                    ref_init(&r, geo[g].entries, geo[g].ways, geo[g].sizes, policy);
+                }
+                ref_compare(&r, t);
+            }
+            assert_true(hits > 1000);
+            assert_true(dropped > 100);
+            lpae_tlb_destroy(t);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -512,6 +756,7 @@ int main(void)
         cmocka_unit_test(lru_candidates_match_full_scan),
         cmocka_unit_test(lookups_match_brute_force),
         cmocka_unit_test(walkcache_rules),
+        cmocka_unit_test(matches_reference_tlb),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

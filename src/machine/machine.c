@@ -19,23 +19,39 @@
 #include "mem/phys_internal.h"
 #include "tlb/tlb_impl.h"
 #include "tlb/walkcache_impl.h"
+#include "ttbr/regs_internal.h"
 
 #define LIKELY(x) __builtin_expect(!!(x), 1)
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
 
 /* Fast path: a tiny direct-mapped table per micro-TLB, indexed by VA page,
- * remembering which micro-TLB slot answered (page, ASID) last time. It is
- * valid only while the micro-TLB's contents are unchanged (same generation),
- * so it finds exactly the slot the full lookup would find, and the hit is
- * then accounted by the same code. */
+ * remembering which micro-TLB slot answered (page, ASID) last time and the
+ * answer itself. It finds exactly the slot the full lookup would find; the
+ * hit is then accounted by the same code (fast_hit). An entry stays valid
+ * while its slot keeps its serial and the CPU's fast-path generation of
+ * that micro-TLB is unchanged:
+ * - a fully associative micro-TLB answers with the lowest matching slot, so
+ *   removing other slots (maintenance, evictions) never changes the answer;
+ *   a fill can only shadow the pages it covers: a 4 KB fill clears the one
+ *   entry of its page, a larger one bumps the generation (fp_note_fill);
+ * - a set-associative one probes sizes by presence, so any fill or
+ *   maintenance bumps the generation;
+ * - a serial wrap (serials are reused) bumps it too. */
 #define FP_BITS 8
 #define FP_SIZE (1u << FP_BITS)
+#define FP_KEY(va, asid) (((va) & ~(lpae_va_t)0xFFFu) | (asid))
+#define UMAP_INVALID 3u /* umap[] of an invalid access code */
 
 typedef struct fp_entry {
-    uint64_t gen; /* 0: empty (a TLB's generation starts at 1 and only grows) */
-    uint32_t key; /* VA[31:12] << 8 | ASID, plus bit 31 of nothing: keys are < 2^28 */
+    uint32_t key; /* FP_KEY: VA[31:12] and the ASID */
     uint32_t slot;
-    uint8_t region;
+    uint64_t gen;    /* 0: empty (fpgen starts at 1 and only grows) */
+    lpae_xstats *rx; /* the statistics of the region the page is in */
+    uint8_t plain;   /* access codes whose hit is plain: permitted, no hit latency,
+                        LRU micro-TLB (plain_hit) */
+    uint32_t serial; /* the slot's serial (lpae_tlb_entry.serial) when filled */
+    lpae_xlate x;    /* the answer for a permitted access, with va 0 and pa the
+                        entry's PA minus its VA (add the VA) */
 } fp_entry;
 
 typedef struct asid_rec {
@@ -55,6 +71,7 @@ struct lpae_cpu {
     bool checking;     /* copy of (m->chk != NULL) */
     bool fast;         /* mmu_on && !checking: the fast path applies (one load) */
     uint8_t umap[8];   /* access code -> micro-TLB index */
+    uint8_t fmap[8];   /* umap when fast, else all UMAP_INVALID: one test on the fast path */
     lpae_tlb *utlb[3]; /* I, DL, DS (DS may be NULL) */
     uint32_t ulat[3];
     lpae_tlb *mtlb;
@@ -66,12 +83,14 @@ struct lpae_cpu {
     asid_rec *cur;        /* record of the current ASID */
     lpae_xstats region[LPAE_MAX_REGIONS + 1];
     lpae_cpu_stats st;
+    uint64_t fpgen[3]; /* fast-path generation per micro-TLB */
     fp_entry fp[3][FP_SIZE];
 };
 
 struct lpae_machine {
     lpae_cost *cost;
     uint32_t p[LPAE_P_COUNT];
+    uint8_t pcat[LPAE_P_COUNT]; /* category of each cycles parameter; PCAT_NONE otherwise */
     lpae_phys *phys;
     unsigned ncpus;
     lpae_cache *l2;
@@ -83,6 +102,8 @@ struct lpae_machine {
     uint32_t copy_line[LPAE_MEM_LEVELS];
     lpae_cpu *cpu[LPAE_MAX_CPUS];
 };
+
+#define PCAT_NONE 0xFFu
 
 static const char *const struct_names[LPAE_ST_COUNT] = {"utlb-i", "utlb-dl", "utlb-ds",
                                                         "mtlb",   "wc-l1",   "wc-l2"};
@@ -126,12 +147,21 @@ static void fp_flush(lpae_cpu *cpu)
     memset(cpu->fp, 0, sizeof cpu->fp);
 }
 
+static void set_fast(lpae_cpu *cpu)
+{
+    cpu->fast = cpu->mmu_on && !cpu->checking;
+    if (cpu->fast)
+        memcpy(cpu->fmap, cpu->umap, sizeof cpu->fmap);
+    else
+        memset(cpu->fmap, UMAP_INVALID, sizeof cpu->fmap);
+}
+
 static void set_cur_asid(lpae_cpu *cpu)
 {
-    cpu->asid = lpae_regs_asid(&cpu->regs);
+    cpu->asid = lpae_asid_of(&cpu->regs);
     cpu->cur = &cpu->asid_recs[cpu->asid];
     cpu->mmu_on = (cpu->regs.sctlr & LPAE_SCTLR_M) != 0;
-    cpu->fast = cpu->mmu_on && !cpu->checking;
+    set_fast(cpu);
 }
 
 static void cpu_destroy(lpae_cpu *cpu)
@@ -204,8 +234,11 @@ static int cpu_create(lpae_machine *m, unsigned idx, uint64_t seed, lpae_cpu **o
     }
     for (int a = 0; a < 256; a++)
         cpu->asid_recs[a].asid = a;
+    for (unsigned u = 0; u < 3; u++)
+        cpu->fpgen[u] = 1;
     for (unsigned acc = 0; acc < 8; acc++)
-        cpu->umap[acc] = (acc & LPAE_ACC_EXEC)    ? 0
+        cpu->umap[acc] = !LPAE_ACC_VALID(acc)     ? UMAP_INVALID
+                         : (acc & LPAE_ACC_EXEC)  ? 0
                          : (acc & LPAE_ACC_WRITE) ? (cpu->utlb[2] ? 2 : 1)
                                                   : 1;
     lpae_regs_init(&cpu->regs);
@@ -227,8 +260,11 @@ int lpae_machine_create(const lpae_machine_config *cfg, lpae_machine **out)
         free(m);
         return rc;
     }
-    for (int i = 0; i < LPAE_P_COUNT; i++)
+    for (int i = 0; i < LPAE_P_COUNT; i++) {
         m->p[i] = lpae_cost_get(m->cost, (lpae_param)i);
+        const lpae_param_info *in = lpae_param_get_info((lpae_param)i);
+        m->pcat[i] = in && in->type == LPAE_PT_CYCLES ? (uint8_t)in->cat : PCAT_NONE;
+    }
     m->phys = cfg->phys;
     m->ncpus = cfg->ncpus;
     m->mem_lat[LPAE_MEM_L1D] = m->p[LPAE_P_L1D_LATENCY];
@@ -351,10 +387,22 @@ static lpae_xstats xstats_view(const lpae_xstats *x)
 
 static inline void xstats_add(lpae_xstats *x, const lpae_xlate *o)
 {
-    x->flat += o->src == LPAE_XS_FLAT;
-    x->utlb_hits += o->src == LPAE_XS_UTLB;
-    x->mtlb_hits += o->src == LPAE_XS_MTLB;
-    x->walks += o->src == LPAE_XS_WALK;
+    switch (o->src) {
+    case LPAE_XS_FLAT:
+        x->flat++;
+        break;
+    case LPAE_XS_UTLB:
+        x->utlb_hits++;
+        break;
+    case LPAE_XS_MTLB:
+        x->mtlb_hits++;
+        break;
+    case LPAE_XS_WALK:
+        x->walks++;
+        break;
+    default:
+        break;
+    }
     x->faults += o->fault != LPAE_FAULT_NONE;
     x->fetches += o->nfetch;
     x->cycles += o->cycles;
@@ -398,38 +446,90 @@ from_entry(lpae_xlate *o, const lpae_tlb_entry *e, lpae_va_t va, unsigned access
     }
 }
 
-/* A micro-TLB hit on slot @p slot: shared by the fast and the full path,
- * so both account identically. */
-static inline __attribute__((always_inline)) void utlb_hit(lpae_cpu *cpu, unsigned u, size_t slot,
-                                                           lpae_va_t va, unsigned access,
-                                                           uint8_t region, lpae_xlate *o)
+/* Make @p f describe a hit of micro-TLB @p u's slot @p slot for @p va (of
+ * region @p region) under the current ASID, in the generation it has now. */
+static void fp_fill(lpae_cpu *cpu, unsigned u, size_t slot, lpae_va_t va, uint8_t region,
+                    fp_entry *f)
 {
-    lpae_tlb *t = cpu->utlb[u];
-    tlb_hit(t, slot);
-    from_entry(o, &t->e[slot], va, access, cpu->asid);
-    lpae_cycles_t c = cpu->ulat[u];
-    bool fault = o->fault != LPAE_FAULT_NONE;
-    o->src = LPAE_XS_UTLB;
-    o->region = region;
-    o->cycles = c;
+    const lpae_tlb *t = cpu->utlb[u];
+    const lpae_tlb_entry *e = &t->e[slot];
+    f->key = FP_KEY(va, cpu->asid);
+    f->slot = (uint32_t)slot;
+    f->gen = cpu->fpgen[u];
+    f->serial = e->serial;
+    f->rx = &cpu->region[region];
+    f->plain = cpu->ulat[u] || t->repl.policy != LPAE_REPL_LRU ? 0 : e->attrs.perm;
+    lpae_xlate *x = &f->x; /* every field, as from_entry() for a permitted access */
+    x->va = 0;
+    x->pa = e->pa - e->va;
+    x->attrs = e->attrs;
+    x->fault = LPAE_FAULT_NONE;
+    x->fsc = 0;
+    x->level = e->level;
+    x->size_shift = e->leaf_shift;
+    x->sel = e->sel;
+    x->asid = cpu->asid;
+    x->src = LPAE_XS_UTLB;
+    x->start_level = 0;
+    x->nfetch = 0;
+    x->region = region;
+    x->cycles = cpu->ulat[u];
+}
+
+/* The rarer parts of a micro-TLB hit: a permission fault, a hit latency. */
+static __attribute__((noinline)) void hit_extra(lpae_cpu *cpu, unsigned u, const fp_entry *f,
+                                                unsigned access, lpae_xlate *o)
+{
+    lpae_xstats *x[2] = {&cpu->cur->st, f->rx};
     lpae_cpu_stats *st = &cpu->st;
-    if (UNLIKELY(!cpu->cur->seen))
-        asid_seen(cpu);
-    lpae_xstats *x[2] = {&cpu->cur->st, &cpu->region[region]};
-    for (int i = 0; i < 2; i++)
-        x[i]->utlb_hits++; /* translations are derived when read */
-    if (UNLIKELY(fault)) {
+    if (!((f->x.attrs.perm >> access) & 1u)) {
+        o->fault = LPAE_FAULT_PERMISSION;
+        o->fsc = (uint8_t)LPAE_FSC_PERMISSION(f->x.level);
         st->faults++;
         for (int i = 0; i < 2; i++)
             x[i]->faults++;
     }
-    if (c) { /* a constant of the preset: predictable, and 0 on every built-in one */
+    lpae_cycles_t c = f->x.cycles;
+    if (c) {
         st->cat[LPAE_CAT_TLB] += c;
         st->cycles += c;
         st->tlb_cycles[u] += c;
         for (int i = 0; i < 2; i++)
             x[i]->cycles += c;
     }
+}
+
+/* A micro-TLB hit described by @p f: shared by the fast and the full path,
+ * so both account identically. */
+static __attribute__((noinline)) int fast_hit(lpae_cpu *cpu, const fp_entry *f, lpae_va_t va,
+                                              unsigned access, lpae_xlate *o)
+{
+    unsigned u = cpu->umap[access];
+    *o = f->x;
+    o->va = va;
+    o->pa = f->x.pa + va;
+    tlb_hit(cpu->utlb[u], f->slot);
+    if (UNLIKELY(!cpu->cur->seen))
+        asid_seen(cpu);
+    cpu->cur->st.utlb_hits++; /* translations are derived when read */
+    f->rx->utlb_hits++;
+    if (UNLIKELY(!((f->x.attrs.perm >> access) & 1u) | (f->x.cycles != 0)))
+        hit_extra(cpu, u, f, access, o);
+    return LPAE_OK;
+}
+
+/* fast_hit() when the hit is plain (f->plain has @p access) and the ASID
+ * has been seen: no calls, no spills. */
+static inline __attribute__((always_inline)) void
+plain_hit(lpae_cpu *cpu, lpae_tlb *t, const fp_entry *f, lpae_va_t va, lpae_xlate *o)
+{
+    *o = f->x;
+    o->va = va;
+    o->pa = f->x.pa + va;
+    t->st.hits++;
+    repl_lru_touch(&t->repl, f->slot);
+    cpu->cur->st.utlb_hits++;
+    f->rx->utlb_hits++;
 }
 
 /* ---- coherence checker ------------------------------------------------------ */
@@ -525,7 +625,7 @@ void lpae_machine_set_checker(lpae_machine *m, lpae_coherence_fn fn, void *ctx)
     m->chk_ctx = ctx;
     for (unsigned i = 0; i < m->ncpus; i++) {
         m->cpu[i]->checking = fn != NULL;
-        m->cpu[i]->fast = m->cpu[i]->mmu_on && fn == NULL;
+        set_fast(m->cpu[i]);
     }
 }
 
@@ -602,13 +702,25 @@ static __attribute__((noinline)) int translate_flat(lpae_cpu *cpu, lpae_va_t va,
     return LPAE_OK;
 }
 
-static void fill_utlb(lpae_cpu *cpu, unsigned u, lpae_va_t va, const lpae_tlb_entry *from,
-                      lpae_pa_t pa)
+/* Micro-TLB @p u just filled slot @p i for @p va: drop the fast-path
+ * entries whose answer the new slot may shadow (see fp_entry). */
+static void fp_note_fill(lpae_cpu *cpu, unsigned u, long i, lpae_va_t va)
 {
-    lpae_tlb_entry tr = *from;
-    tr.pa = pa;
-    tr.size_shift = from->size_shift; /* no larger than the main-TLB piece */
-    tlb_insert_idx(cpu->utlb[u], va, &tr, NULL);
+    const lpae_tlb *t = cpu->utlb[u];
+    const lpae_tlb_entry *e = &t->e[i];
+    if (t->sets > 1 || e->size_shift > 12 || e->serial == 1)
+        cpu->fpgen[u]++;
+    else
+        cpu->fp[u][(va >> 12) & (FP_SIZE - 1)].gen = 0;
+}
+
+static inline void fill_utlb(lpae_cpu *cpu, unsigned u, lpae_va_t va, const lpae_tlb_entry *from,
+                             lpae_pa_t pa)
+{
+    /* from's size_shift: no larger than the main-TLB piece */
+    long i = tlb_insert_pa(cpu->utlb[u], va, from, pa, NULL);
+    if (i >= 0)
+        fp_note_fill(cpu, u, i, va);
 }
 
 /* Walk after a main-TLB miss; fills walk caches and TLBs. */
@@ -617,17 +729,20 @@ static int walk(lpae_cpu *cpu, lpae_va_t va, unsigned access, unsigned u, lpae_x
 {
     lpae_machine *m = cpu->m;
     const uint32_t *p = m->p;
-    lpae_region reg;
     lpae_walk_result w;
-    int rc = lpae_regs_region(&cpu->regs, va, &reg);
-    if (rc)
-        return rc;
+    int rc;
+    /* the region of va (what lpae_regs_region() answers, without the bounds) */
+    unsigned tsz;
+    uint32_t ttbcr = cpu->regs.ttbcr;
+    lpae_ttbr_sel sel = lpae_select(ttbcr, va, &tsz);
+    bool epd = ttbcr & (sel == LPAE_SEL_TTBR1 ? LPAE_TTBCR_EPD1 : LPAE_TTBCR_EPD0);
+    unsigned start_level = lpae_start_level(tsz);
     *c += p[LPAE_P_WALK_BASE];
     charge(cpu, LPAE_CAT_WALK, p[LPAE_P_WALK_BASE]);
     const lpae_wc_entry *hit = NULL;
-    bool usable = reg.sel != LPAE_SEL_NONE && !reg.epd;
-    bool use2 = usable && cpu->wc[2] && reg.start_level <= 2;
-    bool use1 = usable && cpu->wc[1] && reg.start_level == 1;
+    bool usable = sel != LPAE_SEL_NONE && !epd;
+    bool use2 = usable && cpu->wc[2] && start_level <= 2;
+    bool use1 = usable && cpu->wc[1] && start_level == 1;
     if (use1 || use2) {
         *c += p[LPAE_P_WC_LATENCY];
         charge(cpu, LPAE_CAT_WALK, p[LPAE_P_WC_LATENCY]);
@@ -696,17 +811,13 @@ static __attribute__((noinline)) int translate_full(lpae_cpu *cpu, lpae_va_t va,
     if (i >= 0) {
         const lpae_tlb_entry *e = &ut->e[i];
         uint8_t region = classify(m, va, e->sel, cpu->asid);
-        if (LIKELY(m->chk == NULL)) {
-            fp_entry *f = &cpu->fp[u][(va >> 12) & (FP_SIZE - 1)];
-            f->key = (va >> 12) << 8 | cpu->asid;
-            f->gen = ut->gen;
-            f->slot = (uint32_t)i;
-            f->region = region;
-        } else {
+        fp_entry tmp, *f = &tmp;
+        if (LIKELY(m->chk == NULL))
+            f = &cpu->fp[u][(va >> 12) & (FP_SIZE - 1)];
+        else
             check_tlb(cpu, u, e, va, access);
-        }
-        utlb_hit(cpu, u, (size_t)i, va, access, region, o);
-        return LPAE_OK;
+        fp_fill(cpu, u, (size_t)i, va, region, f);
+        return fast_hit(cpu, f, va, access, o);
     }
     ut->st.misses++;
     lpae_cycles_t c = cpu->ulat[u] + m->p[LPAE_P_MTLB_LATENCY];
@@ -735,23 +846,37 @@ static __attribute__((noinline)) int translate_full(lpae_cpu *cpu, lpae_va_t va,
     return LPAE_OK;
 }
 
-int lpae_cpu_translate(lpae_cpu *cpu, lpae_va_t va, unsigned access, lpae_xlate *out)
+/* Everything but the fast path's hit, arguments checked from scratch. */
+static __attribute__((noinline)) int translate_slow(lpae_cpu *cpu, lpae_va_t va, unsigned access,
+                                                    lpae_xlate *out)
 {
-    /* LPAE_ACC_VALID(access) as one test: codes 0-2 and 4-6 (bits of 0x77) */
-    if (UNLIKELY(!cpu || !out || access > 7u || !((0x77u >> access) & 1u)))
+    if (!cpu || !out || !LPAE_ACC_VALID(access))
         return LPAE_EINVAL;
-    unsigned u = cpu->umap[access];
-    if (LIKELY(cpu->fast)) {
-        const fp_entry *f = &cpu->fp[u][(va >> 12) & (FP_SIZE - 1)];
-        if (f->key == ((va >> 12) << 8 | cpu->asid) && f->gen == cpu->utlb[u]->gen) {
-            utlb_hit(cpu, u, f->slot, va, access, f->region, out);
-            return LPAE_OK;
-        }
-        return translate_full(cpu, va, access, u, out);
-    }
     if (!cpu->mmu_on)
         return translate_flat(cpu, va, access, out);
-    return translate_full(cpu, va, access, u, out);
+    return translate_full(cpu, va, access, cpu->umap[access], out);
+}
+
+int lpae_cpu_translate(lpae_cpu *cpu, lpae_va_t va, unsigned access, lpae_xlate *out)
+{
+    /* A leaf: a hit of the fast-path table, or a tail call. An invalid
+     * access code, or a CPU off the fast path, maps to UMAP_INVALID. */
+    if (LIKELY(cpu != NULL) && LIKELY(out != NULL) && LIKELY(access < 8u)) {
+        unsigned u = cpu->fmap[access];
+        if (LIKELY(u != UMAP_INVALID)) {
+            const fp_entry *f = &cpu->fp[u][(va >> 12) & (FP_SIZE - 1)];
+            lpae_tlb *t = cpu->utlb[u];
+            if (LIKELY(f->key == FP_KEY(va, cpu->asid) && f->gen == cpu->fpgen[u] &&
+                       t->e[f->slot].serial == f->serial)) {
+                if (LIKELY((f->plain >> access) & 1u) && LIKELY(cpu->cur->seen)) {
+                    plain_hit(cpu, t, f, va, out);
+                    return LPAE_OK;
+                }
+                return fast_hit(cpu, f, va, access, out);
+            }
+        }
+    }
+    return translate_slow(cpu, va, access, out);
 }
 
 /* ---- registers, barriers, maintenance --------------------------------------- */
@@ -783,10 +908,20 @@ int lpae_cpu_set_regs(lpae_cpu *cpu, const lpae_regs *regs)
     return LPAE_OK;
 }
 
+/* Maintenance changed micro-TLB @p u: set-associative ones lose their
+ * fast-path entries (fully associative ones keep those whose slot stays). */
+static void fp_note_inv(lpae_cpu *cpu, unsigned u)
+{
+    if (cpu->utlb[u] && cpu->utlb[u]->sets > 1)
+        cpu->fpgen[u]++;
+}
+
 static void flush_utlbs(lpae_cpu *cpu)
 {
-    for (int u = 0; u < 3; u++)
+    for (unsigned u = 0; u < 3; u++) {
         lpae_tlb_inv_all(cpu->utlb[u]);
+        fp_note_inv(cpu, u);
+    }
     cpu->st.utlb_flushes++;
 }
 
@@ -869,12 +1004,14 @@ static void tlbi_apply(lpae_cpu *cpu, lpae_tlbi kind, lpae_va_t va, uint8_t asid
             lpae_tlb_inv_asid(t, asid);
             break;
         case LPAE_TLBI_MVA:
-            lpae_tlb_inv_va(t, va, asid);
+            tlb_inv_va(t, va, asid);
             break;
         default:
-            lpae_tlb_inv_va_all(t, va);
+            tlb_inv_va(t, va, -1);
             break;
         }
+        if (s < 3)
+            fp_note_inv(cpu, s);
     }
     if (whole_utlb)
         flush_utlbs(cpu);
@@ -890,10 +1027,10 @@ static void tlbi_apply(lpae_cpu *cpu, lpae_tlbi kind, lpae_va_t va, uint8_t asid
             lpae_walkcache_inv_asid(wc, asid);
             break;
         case LPAE_TLBI_MVA:
-            lpae_walkcache_inv_va(wc, va, asid);
+            tlb_inv_va(wc->t, va, asid); /* = lpae_walkcache_inv_va() */
             break;
         default:
-            lpae_walkcache_inv_va_all(wc, va);
+            tlb_inv_va(wc->t, va, -1);
             break;
         }
     }
@@ -925,11 +1062,10 @@ int lpae_cpu_tlbi(lpae_cpu *cpu, lpae_tlbi kind, bool is, lpae_va_t va, uint8_t 
 
 lpae_cycles_t lpae_cpu_charge(lpae_cpu *cpu, lpae_param id, uint64_t count)
 {
-    const lpae_param_info *in = lpae_param_get_info(id);
-    if (!cpu || !in || in->type != LPAE_PT_CYCLES)
+    if (!cpu || (unsigned)id >= LPAE_P_COUNT || cpu->m->pcat[id] == PCAT_NONE)
         return 0;
     lpae_cycles_t c = (lpae_cycles_t)cpu->m->p[id] * count;
-    charge(cpu, in->cat, c);
+    charge(cpu, (lpae_cat)cpu->m->pcat[id], c);
     return c;
 }
 

@@ -19,9 +19,7 @@ static void key_invalid(tlb_key *k)
 
 unsigned lpae_tlb_piece_shift(uint32_t sizes, unsigned leaf_shift)
 {
-    /* the highest held size at or below leaf_shift */
-    uint32_t m = leaf_shift >= 31 ? sizes : sizes & ((UINT32_C(2) << leaf_shift) - 1);
-    return m ? 31u - (unsigned)__builtin_clz(m) : 0;
+    return tlb_piece_shift(sizes, leaf_shift);
 }
 
 int lpae_tlb_create(const lpae_tlb_config *cfg, lpae_tlb **out)
@@ -41,16 +39,26 @@ int lpae_tlb_create(const lpae_tlb_config *cfg, lpae_tlb **out)
     t->sizes = cfg->sizes;
     t->seed = cfg->seed;
     for (unsigned s = 0; s < 32; s++)
-        if (cfg->sizes & (1u << s))
+        if (cfg->sizes & (1u << s)) {
+            t->sidx[s] = t->nsizes;
             t->shifts[t->nsizes++] = (uint8_t)s;
+        }
     t->e = calloc(cfg->entries, sizeof *t->e);
     t->fill = calloc(sets, sizeof *t->fill);
     t->k = malloc((size_t)cfg->entries * sizeof *t->k);
     if (t->k)
         for (uint32_t i = 0; i < cfg->entries; i++)
             key_invalid(&t->k[i]);
-    int rc = t->e && t->fill && t->k ? repl_init(&t->repl, cfg->repl, sets, cfg->ways, cfg->seed)
-                                     : LPAE_ENOMEM;
+    bool ok = t->e && t->fill && t->k;
+    if (ok && cfg->ways <= 64) {
+        t->vmask = calloc(sets, sizeof *t->vmask);
+        ok = t->vmask != NULL;
+        if (ok && sets == 1) {
+            t->fa = calloc((size_t)t->nsizes * FA_BUCKETS, sizeof *t->fa);
+            ok = t->fa != NULL;
+        }
+    }
+    int rc = ok ? repl_init(&t->repl, cfg->repl, sets, cfg->ways, cfg->seed) : LPAE_ENOMEM;
     if (rc) {
         lpae_tlb_destroy(t);
         return rc;
@@ -68,6 +76,8 @@ void lpae_tlb_destroy(lpae_tlb *t)
     free(t->e);
     free(t->fill);
     free(t->k);
+    free(t->fa);
+    free(t->vmask);
     free(t);
 }
 
@@ -92,13 +102,33 @@ const lpae_tlb_entry *lpae_tlb_probe(const lpae_tlb *t, lpae_va_t va, uint8_t as
     return i < 0 ? NULL : &t->e[i];
 }
 
-/* Count a valid entry into (+1) or out of (-1) the miss filter. */
-static void pf_count(lpae_tlb *t, const lpae_tlb_entry *e, int d)
+/* The bucket mask of a fully associative TLB that holds entry @p e. */
+static inline uint64_t *fa_bucket(lpae_tlb *t, const lpae_tlb_entry *e)
 {
-    if (e->size_shift == 12)
-        t->pf[(e->va >> 12) & 255u] = (uint16_t)(t->pf[(e->va >> 12) & 255u] + d);
-    else
-        t->nbig = (uint32_t)((int)t->nbig + d);
+    unsigned s = e->size_shift;
+    return &t->fa[t->sidx[s] * FA_BUCKETS + ((e->va >> s) & (FA_BUCKETS - 1))];
+}
+
+/* Slot @p idx (set @p set, way @p way) became valid with entry @p e. */
+static inline void slot_valid(lpae_tlb *t, uint32_t set, uint32_t way, const lpae_tlb_entry *e)
+{
+    t->present[e->size_shift]++;
+    if (t->vmask) {
+        t->vmask[set] |= UINT64_C(1) << way;
+        if (t->fa)
+            *fa_bucket(t, e) |= UINT64_C(1) << way;
+    }
+}
+
+/* Slot (set, way) holding valid entry @p e is about to change or go. */
+static inline void slot_gone(lpae_tlb *t, uint32_t set, uint32_t way, const lpae_tlb_entry *e)
+{
+    t->present[e->size_shift]--;
+    if (t->vmask) {
+        t->vmask[set] &= ~(UINT64_C(1) << way);
+        if (t->fa)
+            *fa_bucket(t, e) &= ~(UINT64_C(1) << way);
+    }
 }
 
 static uint32_t next_serial(lpae_tlb *t)
@@ -111,13 +141,19 @@ static uint32_t next_serial(lpae_tlb *t)
 
 long tlb_insert_idx(lpae_tlb *t, lpae_va_t va, const lpae_tlb_entry *tr, lpae_tlb_entry *evicted)
 {
+    return tlb_insert_pa(t, va, tr, tr ? tr->pa : 0, evicted);
+}
+
+long tlb_insert_pa(lpae_tlb *t, lpae_va_t va, const lpae_tlb_entry *tr, lpae_pa_t pa,
+                   lpae_tlb_entry *evicted)
+{
     if (evicted)
         evicted->valid = false;
     if (!t || !tr || tr->leaf_shift < 12 || tr->leaf_shift > 30)
         return -1;
     unsigned lim =
         tr->size_shift && tr->size_shift < tr->leaf_shift ? tr->size_shift : tr->leaf_shift;
-    unsigned s = lpae_tlb_piece_shift(t->sizes, lim);
+    unsigned s = tlb_piece_shift(t->sizes, lim);
     if (s < 12)
         return -1;
     lpae_va_t base = s >= 32 ? 0 : va & ~(lpae_va_t)((UINT64_C(1) << s) - 1);
@@ -125,24 +161,27 @@ long tlb_insert_idx(lpae_tlb *t, lpae_va_t va, const lpae_tlb_entry *tr, lpae_tl
     lpae_tlb_entry *row = t->e + (size_t)set * t->ways;
     uint32_t way = t->ways;
     if (t->fill[set] < t->ways) {
-        for (uint32_t w = 0; w < t->ways; w++)
-            if (!row[w].valid) {
-                way = w;
-                break;
-            }
+        if (t->vmask) {
+            way = (uint32_t)__builtin_ctzll(~t->vmask[set]); /* the first invalid way */
+        } else {
+            for (uint32_t w = 0; w < t->ways; w++)
+                if (!row[w].valid) {
+                    way = w;
+                    break;
+                }
+        }
         t->fill[set]++;
     } else {
         way = repl_victim(&t->repl, set);
         if (evicted)
             *evicted = row[way];
-        t->present[row[way].size_shift]--;
-        pf_count(t, &row[way], -1);
+        slot_gone(t, set, way, &row[way]);
         t->st.evictions++;
     }
     lpae_tlb_entry *e = &row[way];
     *e = *tr;
     e->va = base;
-    e->pa = tr->pa - (va - base);
+    e->pa = pa - (va - base);
     e->size_shift = (uint8_t)s;
     e->valid = true;
     e->serial = next_serial(t);
@@ -150,8 +189,7 @@ long tlb_insert_idx(lpae_tlb *t, lpae_va_t va, const lpae_tlb_entry *tr, lpae_tl
     k->base = base;
     k->mask = ~(lpae_va_t)((UINT64_C(1) << s) - 1);
     k->asid_key = e->global ? TLB_ANY_ASID : e->asid;
-    t->present[s]++;
-    pf_count(t, e, +1);
+    slot_valid(t, set, way, e);
     t->gen++;
     t->st.inserts++;
     repl_touch(&t->repl, set, way);
@@ -170,8 +208,7 @@ void tlb_drop(lpae_tlb *t, size_t idx)
     lpae_tlb_entry *e = &t->e[idx];
     if (!e->valid)
         return;
-    t->present[e->size_shift]--;
-    pf_count(t, e, -1);
+    slot_gone(t, (uint32_t)(idx / t->ways), (uint32_t)(idx % t->ways), e);
     e->valid = false;
     e->serial = 0;
     key_invalid(&t->k[idx]);
@@ -206,14 +243,10 @@ size_t lpae_tlb_inv_asid(lpae_tlb *t, uint8_t asid)
     return n;
 }
 
-static size_t inv_va(lpae_tlb *t, lpae_va_t va, int asid)
+size_t tlb_inv_va_slow(lpae_tlb *t, lpae_va_t va, int asid)
 {
     size_t n = 0;
-    if (!t)
-        return 0;
     if (t->sets == 1) {
-        if (!t->nbig && !t->pf[(va >> 12) & 255u])
-            return 0; /* the miss filter: no slot covers va */
         for (size_t i = 0; i < t->ways; i++) {
             const lpae_tlb_entry *e = &t->e[i];
             if (e->valid && ((va ^ e->va) >> e->size_shift) == 0 &&
@@ -230,7 +263,20 @@ static size_t inv_va(lpae_tlb *t, lpae_va_t va, int asid)
         unsigned sh = t->shifts[k];
         if (!t->present[sh])
             continue;
-        size_t row = (size_t)((va >> sh) & t->set_mask) * t->ways;
+        uint32_t set = (va >> sh) & t->set_mask;
+        size_t row = (size_t)set * t->ways;
+        if (t->vmask) { /* the valid ways only */
+            for (uint64_t m = t->vmask[set]; m; m &= m - 1) {
+                size_t i = row + (size_t)__builtin_ctzll(m);
+                const lpae_tlb_entry *e = &t->e[i];
+                if (e->size_shift == sh && ((va ^ e->va) >> sh) == 0 &&
+                    (asid < 0 || e->global || e->asid == (uint8_t)asid)) {
+                    tlb_drop(t, i);
+                    n++;
+                }
+            }
+            continue;
+        }
         for (size_t i = row; i < row + t->ways; i++) {
             const lpae_tlb_entry *e = &t->e[i];
             if (e->valid && e->size_shift == sh && ((va ^ e->va) >> e->size_shift) == 0 &&
@@ -245,12 +291,12 @@ static size_t inv_va(lpae_tlb *t, lpae_va_t va, int asid)
 
 size_t lpae_tlb_inv_va(lpae_tlb *t, lpae_va_t va, uint8_t asid)
 {
-    return inv_va(t, va, asid);
+    return t ? tlb_inv_va(t, va, asid) : 0;
 }
 
 size_t lpae_tlb_inv_va_all(lpae_tlb *t, lpae_va_t va)
 {
-    return inv_va(t, va, -1);
+    return t ? tlb_inv_va(t, va, -1) : 0;
 }
 
 size_t lpae_tlb_count(const lpae_tlb *t)
@@ -288,8 +334,10 @@ void lpae_tlb_reset(lpae_tlb *t)
         return;
     memset(t->e, 0, (size_t)t->sets * t->ways * sizeof *t->e);
     memset(t->present, 0, sizeof t->present);
-    memset(t->pf, 0, sizeof t->pf);
-    t->nbig = 0;
+    if (t->vmask)
+        memset(t->vmask, 0, t->sets * sizeof *t->vmask);
+    if (t->fa)
+        memset(t->fa, 0, (size_t)t->nsizes * FA_BUCKETS * sizeof *t->fa);
     memset(t->fill, 0, t->sets * sizeof *t->fill);
     for (size_t i = 0; i < (size_t)t->sets * t->ways; i++)
         key_invalid(&t->k[i]);

@@ -14,17 +14,23 @@ typedef struct tlb_key {
     uint32_t base, mask, asid_key;
 } tlb_key;
 
+/* Fully associative TLBs (one set) of at most 64 ways keep, per held size
+ * and per bucket of that size's VA bits above the size ((va >> shift) &
+ * FA_BUCKETS-1), the mask of the valid slots of that size in the bucket.
+ * An entry covering va is in the bucket of va for its size, so the union
+ * over the held sizes holds every slot that can match; visiting it in
+ * ascending slot order finds the first match the full scan finds. */
+#define FA_BUCKET_BITS 8
+#define FA_BUCKETS (1u << FA_BUCKET_BITS)
+
 struct lpae_tlb {
     uint32_t sets, ways, set_mask, sizes;
     uint8_t nsizes;
     uint8_t shifts[8];    /* held size shifts, ascending */
+    uint8_t sidx[32];     /* size shift -> index in shifts */
     uint32_t present[32]; /* valid entries per size shift */
-    /* Miss filter of fully associative TLBs (one set): valid 4 KB entries
-     * counted by VA[19:12], and the count of valid larger entries. A lookup
-     * whose bucket is empty while no larger entry exists cannot match any
-     * slot, so it skips the scan (same answer, -1). */
-    uint32_t nbig;
-    uint16_t pf[256];
+    uint64_t *fa;         /* one set, ways <= 64: nsizes * FA_BUCKETS slot masks; else NULL */
+    uint64_t *vmask;      /* ways <= 64: valid ways per set; else NULL */
     uint32_t serial_next;
     uint64_t gen; /* bumped on every change of contents (not on touches) */
     uint64_t seed;
@@ -40,12 +46,28 @@ static inline bool tlb_key_matches(const tlb_key *k, lpae_va_t va, uint8_t asid)
     return ((va & k->mask) == k->base) & ((k->asid_key == TLB_ANY_ASID) | (k->asid_key == asid));
 }
 
+/* Slots of a fully associative TLB (t->fa set) that may cover va. */
+static inline uint64_t tlb_fa_cands(const lpae_tlb *t, lpae_va_t va)
+{
+    uint64_t c = 0;
+    for (unsigned i = 0; i < t->nsizes; i++)
+        c |= t->fa[i * FA_BUCKETS + ((va >> t->shifts[i]) & (FA_BUCKETS - 1))];
+    return c;
+}
+
 /* Index of the slot that matches, or -1. No side effects. */
-static inline long tlb_find(const lpae_tlb *t, lpae_va_t va, uint8_t asid)
+static inline __attribute__((always_inline)) long tlb_find(const lpae_tlb *t, lpae_va_t va,
+                                                           uint8_t asid)
 {
     if (t->sets == 1) {
-        if (!t->nbig && !t->pf[(va >> 12) & 255u])
+        if (t->fa) {
+            for (uint64_t c = tlb_fa_cands(t, va); c; c &= c - 1) {
+                unsigned w = (unsigned)__builtin_ctzll(c);
+                if (tlb_key_matches(&t->k[w], va, asid))
+                    return (long)w;
+            }
             return -1;
+        }
         for (uint32_t w = 0; w < t->ways; w++)
             if (tlb_key_matches(&t->k[w], va, asid))
                 return (long)w;
@@ -75,8 +97,42 @@ static inline void tlb_hit(lpae_tlb *t, size_t idx)
         repl_touch(&t->repl, (uint32_t)(idx / t->ways), (uint32_t)(idx % t->ways));
 }
 
+/* lpae_tlb_piece_shift(), inlined. */
+static inline unsigned tlb_piece_shift(uint32_t sizes, unsigned leaf_shift)
+{
+    /* the highest held size at or below leaf_shift */
+    uint32_t m = leaf_shift >= 31 ? sizes : sizes & ((UINT32_C(2) << leaf_shift) - 1);
+    return m ? 31u - (unsigned)__builtin_clz(m) : 0;
+}
+
 /* Fill: returns the slot index used, or -1 on bad input. */
 long tlb_insert_idx(lpae_tlb *t, lpae_va_t va, const lpae_tlb_entry *tr, lpae_tlb_entry *evicted);
+/* As tlb_insert_idx() with the PA of va given apart (tr->pa unused). */
+long tlb_insert_pa(lpae_tlb *t, lpae_va_t va, const lpae_tlb_entry *tr, lpae_pa_t pa,
+                   lpae_tlb_entry *evicted);
 void tlb_drop(lpae_tlb *t, size_t idx);
+
+/* TLBIMVA (asid >= 0) or TLBIMVAA (asid < 0) on a TLB without slot masks. */
+size_t tlb_inv_va_slow(lpae_tlb *t, lpae_va_t va, int asid);
+
+/* TLBIMVA (asid >= 0) or TLBIMVAA (asid < 0) on @p t (not NULL): drops
+ * every entry covering va that is global or of that ASID; returns how many. */
+static inline size_t tlb_inv_va(lpae_tlb *t, lpae_va_t va, int asid)
+{
+    if (!t->fa)
+        return tlb_inv_va_slow(t, va, asid);
+    /* only the candidate slots, in ascending order (drops commute) */
+    size_t n = 0;
+    for (uint64_t c = tlb_fa_cands(t, va); c; c &= c - 1) {
+        size_t i = (size_t)__builtin_ctzll(c);
+        const lpae_tlb_entry *e = &t->e[i];
+        if (((va ^ e->va) >> e->size_shift) == 0 &&
+            (asid < 0 || e->global || e->asid == (uint8_t)asid)) {
+            tlb_drop(t, i);
+            n++;
+        }
+    }
+    return n;
+}
 
 #endif

@@ -141,10 +141,7 @@ int lpae_regs_region(const lpae_regs *regs, lpae_va_t va, lpae_region *out)
 
 uint8_t lpae_regs_asid(const lpae_regs *regs)
 {
-    if (!regs)
-        return 0;
-    uint64_t ttbr = (regs->ttbcr & LPAE_TTBCR_A1) ? regs->ttbr1 : regs->ttbr0;
-    return (uint8_t)((ttbr & LPAE_TTBR_ASID_MASK) >> LPAE_TTBR_ASID_SHIFT);
+    return regs ? lpae_asid_of(regs) : 0;
 }
 
 uint8_t lpae_regs_mair_attr(const lpae_regs *regs, unsigned attrindx)

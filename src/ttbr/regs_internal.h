@@ -55,4 +55,11 @@ static inline unsigned lpae_baddr_shift(unsigned tsz)
     return tsz > 1 ? 14u - tsz : 5u - tsz;
 }
 
+/* lpae_regs_asid() of non-NULL @p regs: the ASID of the TTBR TTBCR.A1 selects. */
+static inline uint8_t lpae_asid_of(const lpae_regs *regs)
+{
+    uint64_t ttbr = (regs->ttbcr & LPAE_TTBCR_A1) ? regs->ttbr1 : regs->ttbr0;
+    return (uint8_t)((ttbr & LPAE_TTBR_ASID_MASK) >> LPAE_TTBR_ASID_SHIFT);
+}
+
 #endif

@@ -234,7 +234,7 @@ static void result_init(lpae_walk_result *r, const lpae_regs *regs, lpae_va_t va
     memset(r, 0, sizeof *r);
     r->va = va;
     r->access = (uint8_t)access;
-    r->asid = lpae_regs_asid(regs);
+    r->asid = lpae_asid_of(regs);
 }
 
 int lpae_walk(const lpae_regs *regs, const lpae_phys *phys, lpae_va_t va, unsigned access,
