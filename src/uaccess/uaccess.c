@@ -440,7 +440,7 @@ static int run_pinned(struct ucall *uc, uint32_t lo, uint32_t hi)
         uint32_t upage_end = off + (PG - (uva & PGMASK));
         if (upage_end > hi)
             upage_end = hi;
-        lpae_pa_t pa;
+        lpae_pa_t pa = 0;
         err = gup_page(uc, uva & ~PGMASK, &pa);
         if (err)
             break;
