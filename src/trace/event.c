@@ -176,7 +176,8 @@ int lpae_tev_check(const lpae_tev *ev, const char **why)
         *why = "flag bit not defined for this event kind";
         return LPAE_EINVAL;
     }
-    if ((k == LPAE_TEV_FAULT || k == LPAE_TEV_TOUCH) && __builtin_popcount(ev->flags & 7u) != 1) {
+    /* exactly one of bits 0..2: flags & 7 is 1, 2 or 4 (bit set in 0x16) */
+    if ((k == LPAE_TEV_FAULT || k == LPAE_TEV_TOUCH) && !((0x16u >> (ev->flags & 7u)) & 1u)) {
         *why = "access must be exactly one of read, write, exec";
         return LPAE_EINVAL;
     }
