@@ -1235,11 +1235,16 @@ static int ev_touch(lpae_kernel *k, struct kcpu *kc, struct task *t, lpae_va_t a
 
 int lpae_kernel_apply(lpae_kernel *k, const lpae_tev *ev, lpae_event_result *res)
 {
+    return lpae_k_apply(k, ev, res, false);
+}
+
+int lpae_k_apply(lpae_kernel *k, const lpae_tev *ev, lpae_event_result *res, bool checked)
+{
     lpae_event_result dummy;
     if (!res)
         res = &dummy;
     memset(res, 0, sizeof(*res));
-    if (!k || !ev || lpae_tev_check(ev, NULL) != LPAE_OK || ev->cpu >= k->cfg.ncpus)
+    if (!k || !ev || (!checked && lpae_tev_check(ev, NULL) != LPAE_OK) || ev->cpu >= k->cfg.ncpus)
         return LPAE_EINVAL;
     struct kcpu *kc = &k->cpus[ev->cpu];
     lpae_cpu_set_event(kc->cpu, k->nevent++);

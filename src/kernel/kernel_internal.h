@@ -133,6 +133,11 @@ struct lpae_kernel {
     uint64_t kmap_pte_attr; /* kmap PTE for PA 0: PAGE_KERNEL attributes and page type */
 };
 
+/* lpae_kernel_apply(); @p checked: the caller guarantees lpae_tev_check(ev)
+ * == 0 (replay of a text or binary trace, whose reader checks every event
+ * it returns), so the check is not repeated. */
+int lpae_k_apply(lpae_kernel *k, const lpae_tev *ev, lpae_event_result *res, bool checked);
+
 /* ---- src/kernel/kernel.c helpers used by src/uaccess ---- */
 /* Book the cycles since the last mark into the CPU's current phase, switch
  * phase; returns the previous phase. Staying in the same phase books
