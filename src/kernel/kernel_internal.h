@@ -12,7 +12,9 @@
 /* uthash's hash function for the kernel's tables (tasks by 4-byte pid,
  * kernel pages by 8-byte key): a multiply-xorshift per 8 bytes instead of
  * Jenkins' byte loop. It only places items in buckets: lookups find the
- * same items, and iteration (insertion order) is unchanged. */
+ * same items, and iteration (insertion order) is unchanged. Every file that
+ * touches these tables includes this header before any other uthash user
+ * (a second HASH_FUNCTION definition would not compile). */
 static inline unsigned lpae_k_hash(const void *key, size_t len)
 {
     const unsigned char *p = key;
