@@ -209,12 +209,82 @@ static void test_classic_split(void **state)
     kt_close(&t);
 }
 
+/* The kernel's cached layout values (the __va() offset of the first lowmem
+ * range, the zone of a PA, the kmap slot VAs and the span of the slots)
+ * against lpae_layout_*() for random PAs and VAs, with RAM in several
+ * pieces so that the slow paths are taken too. */
+static void test_cached_layout_matches_layout(void **state)
+{
+    (void)state;
+    static const lpae_ram_range ram[3] = {{UINT64_C(0x80000000), UINT64_C(256) << 20},
+                                          {UINT64_C(0xA0000000), UINT64_C(256) << 20},
+                                          {UINT64_C(0x100000000), UINT64_C(4) << 30}};
+    for (int variant = 0; variant < 2; variant++) {
+        struct kt t;
+        lpae_kernel_config c;
+        kt_cfg(&c, LPAE_STRAT_PINNED, 2);
+        if (variant) {
+            c.ram = ram;
+            c.nram = 3;
+        }
+        kt_open_cfg(&t, &c);
+        const lpae_layout *l = lpae_kernel_layout(t.k);
+        lpae_va_t slot0, last;
+        assert_int_equal(lpae_layout_kmap_va(l, 0, 0, &slot0), LPAE_OK);
+        assert_int_equal(lpae_layout_kmap_va(l, l->nr_cpus - 1, LPAE_LINUX_KM_MAX_IDX - 1, &last),
+                         LPAE_OK);
+        uint64_t x = 0x5eed + (uint64_t)variant;
+        unsigned seen[3] = {0, 0, 0};
+        for (int i = 0; i < 20000; i++) {
+            x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+            lpae_pa_t pa = UINT64_C(0x70000000) + (x >> 20) % (UINT64_C(0x100000000) + (1u << 30));
+            lpae_zone z = lpae_layout_zone(l, pa);
+            seen[z == LPAE_ZONE_NONE ? 0 : z == LPAE_ZONE_LOWMEM ? 1 : 2]++;
+            lpae_va_t va = 0;
+            int rc = lpae_kernel_kmap(t.k, 0, pa, &va);
+            if (z == LPAE_ZONE_NONE) {
+                assert_int_equal(rc, LPAE_EINVAL);
+                continue;
+            }
+            assert_int_equal(rc, LPAE_OK);
+            if (z == LPAE_ZONE_LOWMEM) {
+                lpae_va_t want;
+                assert_int_equal(lpae_layout_lowmem_va(l, pa & ~(lpae_pa_t)0xFFF, &want), LPAE_OK);
+                assert_int_equal(va, want);
+            } else {
+                assert_int_equal(va, slot0);
+                assert_true(xlate(&t, 0, va + 0x10) == (pa & ~(lpae_pa_t)0xFFF) + 0x10);
+            }
+            assert_int_equal(lpae_kernel_kunmap(t.k, 0, va), LPAE_OK);
+            /* a VA with no live kmap: a slot is out of order, a lowmem VA is
+             * nothing to undo, anything else is refused */
+            lpae_va_t v = (lpae_va_t)(x >> 32);
+            if (i % 4 == 0)
+                v = last - 0x2000u + (lpae_va_t)((x >> 40) % 0x4000u);
+            if (i % 4 == 1)
+                v = slot0 - 0x2000u + (lpae_va_t)((x >> 40) % 0x4000u);
+            lpae_pa_t p;
+            lpae_va_t vp = v & ~(lpae_va_t)0xFFF;
+            int want = vp >= last && vp <= slot0                     ? LPAE_ESTATE
+                       : lpae_layout_lowmem_pa(l, vp, &p) == LPAE_OK ? LPAE_OK
+                                                                     : LPAE_EINVAL;
+            assert_int_equal(lpae_kernel_kunmap(t.k, 0, v), want);
+        }
+        assert_true(seen[0] > 100 && seen[1] > 100 && seen[2] > 100);
+        kt_close(&t);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_lowmem_fast_path),       cmocka_unit_test(test_highmem_pair),
-        cmocka_unit_test(test_highmem_pair_legacy),    cmocka_unit_test(test_nesting_and_errors),
-        cmocka_unit_test(test_sched_teardown_rebuild), cmocka_unit_test(test_classic_split),
+        cmocka_unit_test(test_cached_layout_matches_layout),
+        cmocka_unit_test(test_lowmem_fast_path),
+        cmocka_unit_test(test_highmem_pair),
+        cmocka_unit_test(test_highmem_pair_legacy),
+        cmocka_unit_test(test_nesting_and_errors),
+        cmocka_unit_test(test_sched_teardown_rebuild),
+        cmocka_unit_test(test_classic_split),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -104,17 +104,6 @@ static unsigned kc_index(const lpae_kernel *k, const struct kcpu *kc)
     return (unsigned)(kc - k->cpus);
 }
 
-unsigned lpae_k_phase(lpae_kernel *k, struct kcpu *kc, unsigned phase)
-{
-    lpae_cycles_t now = lpae_cpu_cycles(kc->cpu);
-    if (now > kc->mark)
-        k->phase_cyc[kc->phase] += now - kc->mark;
-    kc->mark = now;
-    unsigned old = kc->phase;
-    kc->phase = phase;
-    return old;
-}
-
 void lpae_k_write_ttbr0(lpae_kernel *k, struct kcpu *kc, uint64_t v)
 {
     lpae_cpu_write_ttbr(kc->cpu, 0, v, NULL);
@@ -172,7 +161,7 @@ static void flush_user_mm(lpae_kernel *k, struct kcpu *kc, struct kmm *mm)
     lpae_cpu_dsb(kc->cpu);
 }
 
-lpae_va_t lpae_k_va(const lpae_kernel *k, lpae_pa_t pa)
+lpae_va_t lpae_k_va_slow(const lpae_kernel *k, lpae_pa_t pa)
 {
     lpae_va_t va = 0;
     lpae_layout_lowmem_va(&k->layout, pa, &va);
@@ -771,6 +760,25 @@ static int set_regions(lpae_kernel *k)
     return lpae_machine_set_regions(k->m, r, n);
 }
 
+/* The layout values the per-event paths use, computed once. */
+static int derive_layout(lpae_kernel *k)
+{
+    const lpae_layout *l = &k->layout;
+    k->lm0_base = l->lowmem[0].base;
+    k->lm0_size = l->lowmem[0].size;
+    k->lm_va_off = (lpae_va_t)(l->page_offset - (lpae_va_t)l->phys_offset);
+    if (l->nhighmem > 0) {
+        k->hm0_base = l->highmem[0].base;
+        k->hm0_size = l->highmem[0].size;
+    }
+    int err = lpae_layout_kmap_va(l, 0, 0, &k->kmap_hi);
+    if (!err)
+        err = lpae_layout_kmap_va(l, l->nr_cpus - 1, LPAE_LINUX_KM_MAX_IDX - 1, &k->kmap_lo);
+    lpae_prot p = kernel_prot();
+    k->kmap_pte_attr = lpae_desc_leaf(3, 0, &p);
+    return err;
+}
+
 static int check_config(const lpae_kernel_config *c)
 {
     if (c->ncpus < 1 || c->ncpus > LPAE_MAX_CPUS || (unsigned)c->strategy >= LPAE_STRAT_COUNT ||
@@ -823,6 +831,8 @@ int lpae_kernel_create(const lpae_kernel_config *cfg, lpae_kernel **out)
         err = lpae_layout_build(&lc, &k->layout);
     if (!err && k->layout.nlowmem == 0)
         err = LPAE_EINVAL;
+    if (!err)
+        err = derive_layout(k);
     lpae_machine_config mc = {
         .cost = k->cost, .phys = k->phys, .ncpus = cfg->ncpus, .seed = cfg->seed};
     if (!err)
@@ -1225,20 +1235,30 @@ static int ev_touch(lpae_kernel *k, struct kcpu *kc, struct task *t, lpae_va_t a
 
 int lpae_kernel_apply(lpae_kernel *k, const lpae_tev *ev, lpae_event_result *res)
 {
+    return lpae_k_apply(k, ev, res, false);
+}
+
+int lpae_k_apply(lpae_kernel *k, const lpae_tev *ev, lpae_event_result *res, bool checked)
+{
     lpae_event_result dummy;
+    bool want_cycles = res != NULL; /* nobody reads a dummy's cycles */
     if (!res)
         res = &dummy;
     memset(res, 0, sizeof(*res));
-    if (!k || !ev || lpae_tev_check(ev, NULL) != LPAE_OK || ev->cpu >= k->cfg.ncpus)
+    if (!k || !ev || (!checked && lpae_tev_check(ev, NULL) != LPAE_OK) || ev->cpu >= k->cfg.ncpus)
         return LPAE_EINVAL;
     struct kcpu *kc = &k->cpus[ev->cpu];
     lpae_cpu_set_event(kc->cpu, k->nevent++);
-    lpae_cycles_t c0 = lpae_cpu_cycles(kc->cpu);
+    lpae_cycles_t c0 = want_cycles ? lpae_cpu_cycles(kc->cpu) : 0;
     k->st.events++;
-    struct task *t = NULL;
-    int err = task_get(k, ev->task, &t);
-    if (err)
-        return err;
+    /* the task current on the event's CPU is the usual one */
+    struct task *t = kc->cur;
+    int err = LPAE_OK;
+    if (!t || t->pid != ev->task) {
+        err = task_get(k, ev->task, &t);
+        if (err)
+            return err;
+    }
     /* everything but user-mode touches runs in the kernel, in task t */
     if (ev->kind != LPAE_TEV_TOUCH && ev->kind != LPAE_TEV_SYS_ENTER &&
         !(ev->kind == LPAE_TEV_FAULT && !(ev->flags & LPAE_TEVF_KERNEL)))
@@ -1318,7 +1338,8 @@ int lpae_kernel_apply(lpae_kernel *k, const lpae_tev *ev, lpae_event_result *res
         k->st.efaults++;
     if (res->status == LPAE_EPERM)
         k->st.eperms++;
-    res->cycles = lpae_cpu_cycles(kc->cpu) - c0;
+    if (want_cycles)
+        res->cycles = lpae_cpu_cycles(kc->cpu) - c0;
     return err;
 }
 

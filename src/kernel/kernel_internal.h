@@ -5,6 +5,33 @@
 #ifndef LPAE_KERNEL_INTERNAL_H
 #define LPAE_KERNEL_INTERNAL_H
 
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+/* uthash's hash function for the kernel's tables (tasks by 4-byte pid,
+ * kernel pages by 8-byte key): a multiply-xorshift per 8 bytes instead of
+ * Jenkins' byte loop. It only places items in buckets: lookups find the
+ * same items, and iteration (insertion order) is unchanged. Every file that
+ * touches these tables includes this header before any other uthash user
+ * (a second HASH_FUNCTION definition would not compile). */
+static inline unsigned lpae_k_hash(const void *key, size_t len)
+{
+    const unsigned char *p = key;
+    uint64_t h = UINT64_C(0x9E3779B97F4A7C15) ^ len;
+    while (len > 0) {
+        uint64_t w = 0;
+        size_t n = len < 8 ? len : 8;
+        memcpy(&w, p, n);
+        h = (h ^ w) * UINT64_C(0xBF58476D1CE4E5B9);
+        h ^= h >> 31;
+        p += n;
+        len -= n;
+    }
+    h *= UINT64_C(0x94D049BB133111EB);
+    return (unsigned)(h ^ (h >> 32));
+}
+#define HASH_FUNCTION(keyptr, keylen, hashv) ((hashv) = lpae_k_hash((keyptr), (size_t)(keylen)))
 #include <uthash.h>
 
 #include "lpae/asid.h"
@@ -95,11 +122,41 @@ struct lpae_kernel {
     uint64_t reg_digest;  /* get_user values, folded (functional mode) */
     uint64_t nevent;
     struct lpae_asid_stats asid_base;
+    /* Derived layout values, fixed at construction (layout is never changed
+     * afterwards): __va() of the first lowmem range as one add, and the
+     * span of every CPU's kmap_local fixmap slots. */
+    lpae_pa_t lm0_base;  /* layout.lowmem[0].base */
+    uint64_t lm0_size;   /* layout.lowmem[0].size */
+    lpae_va_t lm_va_off; /* page_offset - phys_offset (mod 2^32) */
+    lpae_pa_t hm0_base;  /* layout.highmem[0].base (0 and size 0: no highmem) */
+    uint64_t hm0_size;
+    lpae_va_t kmap_lo;      /* lowest kmap slot VA (last CPU, last index) */
+    lpae_va_t kmap_hi;      /* highest kmap slot VA (CPU 0, index 0) */
+    uint64_t kmap_pte_attr; /* kmap PTE for PA 0: PAGE_KERNEL attributes and page type */
 };
 
+/* lpae_kernel_apply(); @p checked: the caller guarantees lpae_tev_check(ev)
+ * == 0 (replay of a text or binary trace, whose reader checks every event
+ * it returns), so the check is not repeated. */
+int lpae_k_apply(lpae_kernel *k, const lpae_tev *ev, lpae_event_result *res, bool checked);
+
 /* ---- src/kernel/kernel.c helpers used by src/uaccess ---- */
-/* Book the cycles since the last mark into the CPU's current phase, switch phase. */
-unsigned lpae_k_phase(lpae_kernel *k, struct kcpu *kc, unsigned phase);
+/* Book the cycles since the last mark into the CPU's current phase, switch
+ * phase; returns the previous phase. Staying in the same phase books
+ * nothing yet: the cycles go to that phase at the next switch (or in
+ * lpae_kernel_stats_get), which gives the same sums. */
+static inline unsigned lpae_k_phase(lpae_kernel *k, struct kcpu *kc, unsigned phase)
+{
+    unsigned old = kc->phase;
+    if (phase == old)
+        return old;
+    lpae_cycles_t now = lpae_cpu_cycles(kc->cpu);
+    if (now > kc->mark)
+        k->phase_cyc[old] += now - kc->mark;
+    kc->mark = now;
+    kc->phase = phase;
+    return old;
+}
 /* Register writes and maintenance through the machine, counted. */
 void lpae_k_write_ttbr0(lpae_kernel *k, struct kcpu *kc, uint64_t v);
 void lpae_k_write_ttbcr(lpae_kernel *k, struct kcpu *kc, uint32_t v);
@@ -116,8 +173,14 @@ uint8_t lpae_k_mm_asid(const lpae_kernel *k, const struct kmm *mm);
  * Returns 0 (handled), LPAE_EFAULT / LPAE_EPERM (SIGSEGV), or a fatal error. */
 int lpae_k_fault(lpae_kernel *k, struct kcpu *kc, struct task *t, lpae_va_t va, unsigned access,
                  bool exception, uint32_t *nfaults);
-/* __va(pa) for lowmem. */
-lpae_va_t lpae_k_va(const lpae_kernel *k, lpae_pa_t pa);
+/* __va(pa) for lowmem (0 if pa is not lowmem). */
+lpae_va_t lpae_k_va_slow(const lpae_kernel *k, lpae_pa_t pa);
+static inline lpae_va_t lpae_k_va(const lpae_kernel *k, lpae_pa_t pa)
+{
+    if (pa - k->lm0_base < k->lm0_size) /* unsigned: pa below the base wraps high */
+        return (lpae_va_t)(pa + k->lm_va_off);
+    return lpae_k_va_slow(k, pa);
+}
 /* Fill a fresh user page with the functional pattern. */
 void lpae_k_fill_user(lpae_kernel *k, lpae_pa_t pa, lpae_va_t va);
 /* The kernel page for (kind, id): created on first use. */

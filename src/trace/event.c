@@ -75,29 +75,80 @@ static const char *const key_names[K_COUNT] = {
 struct kind_keys {
     unsigned allowed, required;
 };
+/* The keys each kind may have (text format). */
+#define AL_SWITCH B(K_PREV)
+#define AL_SYS_ENTER B(K_SYS)
+#define AL_SYS_EXIT (B(K_SYS) | B(K_RET))
+#define AL_COPY (B(K_ADDR) | B(K_LEN) | B(K_KBUF) | B(K_KADDR))
+#define AL_GETPUT (B(K_ADDR) | B(K_SIZE))
+#define AL_RANGE (B(K_ADDR) | B(K_LEN))
+#define AL_MMAP (B(K_ADDR) | B(K_LEN) | B(K_PROT) | B(K_MAP))
+#define AL_BRK B(K_ADDR)
+#define AL_MPROTECT (B(K_ADDR) | B(K_LEN) | B(K_PROT))
+#define AL_FORK (B(K_CHILD) | B(K_THREAD))
+#define AL_EXIT B(K_STATUS)
+#define AL_FAULT (B(K_ADDR) | B(K_ACCESS) | B(K_MODE))
+#define AL_TOUCH (B(K_ADDR) | B(K_LEN) | B(K_ACCESS))
+/* The flag bits each kind defines. */
+#define FM_MMAP (7u | LPAE_MAP_SHARED | LPAE_MAP_ANON | LPAE_MAP_FIXED)
+#define FM_PROT 7u
+#define FM_FORK LPAE_TEVF_THREAD
+#define FM_FAULT (7u | LPAE_TEVF_KERNEL)
+
 static const struct kind_keys kind_keys[LPAE_TEV_KIND_MAX + 1] = {
-    [LPAE_TEV_SWITCH] = {B(K_PREV), 0},
-    [LPAE_TEV_SYS_ENTER] = {B(K_SYS), B(K_SYS)},
-    [LPAE_TEV_SYS_EXIT] = {B(K_SYS) | B(K_RET), B(K_SYS) | B(K_RET)},
-    [LPAE_TEV_COPY_FROM_USER] = {B(K_ADDR) | B(K_LEN) | B(K_KBUF) | B(K_KADDR),
-                                 B(K_ADDR) | B(K_LEN)},
-    [LPAE_TEV_COPY_TO_USER] = {B(K_ADDR) | B(K_LEN) | B(K_KBUF) | B(K_KADDR), B(K_ADDR) | B(K_LEN)},
-    [LPAE_TEV_GET_USER] = {B(K_ADDR) | B(K_SIZE), B(K_ADDR) | B(K_SIZE)},
-    [LPAE_TEV_PUT_USER] = {B(K_ADDR) | B(K_SIZE), B(K_ADDR) | B(K_SIZE)},
-    [LPAE_TEV_STRNCPY_FROM_USER] = {B(K_ADDR) | B(K_LEN) | B(K_KBUF) | B(K_KADDR),
-                                    B(K_ADDR) | B(K_LEN)},
-    [LPAE_TEV_CLEAR_USER] = {B(K_ADDR) | B(K_LEN), B(K_ADDR) | B(K_LEN)},
-    [LPAE_TEV_MMAP] = {B(K_ADDR) | B(K_LEN) | B(K_PROT) | B(K_MAP),
-                       B(K_ADDR) | B(K_LEN) | B(K_PROT)},
-    [LPAE_TEV_MUNMAP] = {B(K_ADDR) | B(K_LEN), B(K_ADDR) | B(K_LEN)},
-    [LPAE_TEV_BRK] = {B(K_ADDR), B(K_ADDR)},
-    [LPAE_TEV_MPROTECT] = {B(K_ADDR) | B(K_LEN) | B(K_PROT), B(K_ADDR) | B(K_LEN) | B(K_PROT)},
-    [LPAE_TEV_FORK] = {B(K_CHILD) | B(K_THREAD), B(K_CHILD)},
+    [LPAE_TEV_SWITCH] = {AL_SWITCH, 0},
+    [LPAE_TEV_SYS_ENTER] = {AL_SYS_ENTER, B(K_SYS)},
+    [LPAE_TEV_SYS_EXIT] = {AL_SYS_EXIT, B(K_SYS) | B(K_RET)},
+    [LPAE_TEV_COPY_FROM_USER] = {AL_COPY, B(K_ADDR) | B(K_LEN)},
+    [LPAE_TEV_COPY_TO_USER] = {AL_COPY, B(K_ADDR) | B(K_LEN)},
+    [LPAE_TEV_GET_USER] = {AL_GETPUT, B(K_ADDR) | B(K_SIZE)},
+    [LPAE_TEV_PUT_USER] = {AL_GETPUT, B(K_ADDR) | B(K_SIZE)},
+    [LPAE_TEV_STRNCPY_FROM_USER] = {AL_COPY, B(K_ADDR) | B(K_LEN)},
+    [LPAE_TEV_CLEAR_USER] = {AL_RANGE, B(K_ADDR) | B(K_LEN)},
+    [LPAE_TEV_MMAP] = {AL_MMAP, B(K_ADDR) | B(K_LEN) | B(K_PROT)},
+    [LPAE_TEV_MUNMAP] = {AL_RANGE, B(K_ADDR) | B(K_LEN)},
+    [LPAE_TEV_BRK] = {AL_BRK, B(K_ADDR)},
+    [LPAE_TEV_MPROTECT] = {AL_MPROTECT, B(K_ADDR) | B(K_LEN) | B(K_PROT)},
+    [LPAE_TEV_FORK] = {AL_FORK, B(K_CHILD)},
     [LPAE_TEV_EXEC] = {0, 0},
-    [LPAE_TEV_EXIT] = {B(K_STATUS), B(K_STATUS)},
-    [LPAE_TEV_FAULT] = {B(K_ADDR) | B(K_ACCESS) | B(K_MODE), B(K_ADDR) | B(K_ACCESS)},
-    [LPAE_TEV_TOUCH] = {B(K_ADDR) | B(K_LEN) | B(K_ACCESS), B(K_ADDR) | B(K_LEN) | B(K_ACCESS)},
+    [LPAE_TEV_EXIT] = {AL_EXIT, B(K_STATUS)},
+    [LPAE_TEV_FAULT] = {AL_FAULT, B(K_ADDR) | B(K_ACCESS)},
+    [LPAE_TEV_TOUCH] = {AL_TOUCH, B(K_ADDR) | B(K_LEN) | B(K_ACCESS)},
 };
+
+/* For the fast path of lpae_tev_check(): per kind, an event-shaped mask of
+ * the bits that must be zero (fields the kind does not use, flag bits it
+ * does not define). */
+#define NZ32(cond) ((cond) ? 0u : UINT32_C(0xFFFFFFFF))
+#define ZM(al, copy, fm)                                                                           \
+    {                                                                                              \
+        .flags = (uint8_t) ~(unsigned)(fm), .kbuf = (copy) ? 0u : 0xFFu,                           \
+        .addr = NZ32((al)&B(K_ADDR)), .len = NZ32((al) & (B(K_LEN) | B(K_SIZE))),                  \
+        .kaddr = NZ32((al)&B(K_KADDR)), .sysno = NZ32((al)&B(K_SYS)),                              \
+        .ret = (al) & (B(K_RET) | B(K_STATUS)) ? 0 : -1,                                           \
+        .arg = NZ32((al) & (B(K_PREV) | B(K_CHILD)))                                               \
+    }
+static const lpae_tev zero_mask[LPAE_TEV_KIND_MAX + 1] = {
+    [LPAE_TEV_SWITCH] = ZM(AL_SWITCH, 0, 0),
+    [LPAE_TEV_SYS_ENTER] = ZM(AL_SYS_ENTER, 0, 0),
+    [LPAE_TEV_SYS_EXIT] = ZM(AL_SYS_EXIT, 0, 0),
+    [LPAE_TEV_COPY_FROM_USER] = ZM(AL_COPY, 1, 0),
+    [LPAE_TEV_COPY_TO_USER] = ZM(AL_COPY, 1, 0),
+    [LPAE_TEV_GET_USER] = ZM(AL_GETPUT, 0, 0),
+    [LPAE_TEV_PUT_USER] = ZM(AL_GETPUT, 0, 0),
+    [LPAE_TEV_STRNCPY_FROM_USER] = ZM(AL_COPY, 1, 0),
+    [LPAE_TEV_CLEAR_USER] = ZM(AL_RANGE, 0, 0),
+    [LPAE_TEV_MMAP] = ZM(AL_MMAP, 0, FM_MMAP),
+    [LPAE_TEV_MUNMAP] = ZM(AL_RANGE, 0, 0),
+    [LPAE_TEV_BRK] = ZM(AL_BRK, 0, 0),
+    [LPAE_TEV_MPROTECT] = ZM(AL_MPROTECT, 0, FM_PROT),
+    [LPAE_TEV_FORK] = ZM(AL_FORK, 0, FM_FORK),
+    [LPAE_TEV_EXEC] = ZM(0, 0, 0),
+    [LPAE_TEV_EXIT] = ZM(AL_EXIT, 0, 0),
+    [LPAE_TEV_FAULT] = ZM(AL_FAULT, 0, FM_FAULT),
+    [LPAE_TEV_TOUCH] = ZM(AL_TOUCH, 0, FM_PROT),
+};
+_Static_assert(sizeof(lpae_tev) == 4 * sizeof(uint64_t), "lpae_tev is four 64-bit words");
 
 static bool is_copy(unsigned k)
 {
@@ -106,6 +157,30 @@ static bool is_copy(unsigned k)
 }
 
 int lpae_tev_check(const lpae_tev *ev, const char **why)
+{
+    /* Fast path: the kind's zero mask over the event's four words, and the
+     * three kind-specific value rules; anything that fails is checked again
+     * rule by rule for its reason (tr_tev_check_full). */
+    if (ev && ev->kind >= LPAE_TEV_KIND_MIN && ev->kind <= LPAE_TEV_KIND_MAX) {
+        uint64_t w[4], m[4];
+        memcpy(w, ev, sizeof w);
+        memcpy(m, &zero_mask[ev->kind], sizeof m);
+        bool ok = ((w[0] & m[0]) | (w[1] & m[1]) | (w[2] & m[2]) | (w[3] & m[3])) == 0 &&
+                  ev->kbuf <= LPAE_KBUF_MAX && (uint64_t)ev->addr + ev->len <= (UINT64_C(1) << 32);
+        if (ok && (ev->kind == LPAE_TEV_FAULT || ev->kind == LPAE_TEV_TOUCH))
+            ok = (0x16u >> (ev->flags & 7u)) & 1u; /* exactly one access */
+        if (ok && (ev->kind == LPAE_TEV_GET_USER || ev->kind == LPAE_TEV_PUT_USER))
+            ok = ev->len <= 8 && ((0x116u >> ev->len) & 1u); /* 1, 2, 4 or 8 */
+        if (ok) {
+            if (why)
+                *why = "";
+            return LPAE_OK;
+        }
+    }
+    return tr_tev_check_full(ev, why);
+}
+
+int tr_tev_check_full(const lpae_tev *ev, const char **why)
 {
     const char *dummy;
     if (!why)
@@ -155,19 +230,19 @@ int lpae_tev_check(const lpae_tev *ev, const char **why)
     unsigned fmask = 0;
     switch (k) {
     case LPAE_TEV_MMAP:
-        fmask = 7u | LPAE_MAP_SHARED | LPAE_MAP_ANON | LPAE_MAP_FIXED;
+        fmask = FM_MMAP;
         break;
     case LPAE_TEV_MPROTECT:
-        fmask = 7u;
+        fmask = FM_PROT;
         break;
     case LPAE_TEV_FORK:
-        fmask = LPAE_TEVF_THREAD;
+        fmask = FM_FORK;
         break;
     case LPAE_TEV_FAULT:
-        fmask = 7u | LPAE_TEVF_KERNEL;
+        fmask = FM_FAULT;
         break;
     case LPAE_TEV_TOUCH:
-        fmask = 7u;
+        fmask = FM_PROT;
         break;
     default:
         break;
@@ -176,7 +251,8 @@ int lpae_tev_check(const lpae_tev *ev, const char **why)
         *why = "flag bit not defined for this event kind";
         return LPAE_EINVAL;
     }
-    if ((k == LPAE_TEV_FAULT || k == LPAE_TEV_TOUCH) && __builtin_popcount(ev->flags & 7u) != 1) {
+    /* exactly one of bits 0..2: flags & 7 is 1, 2 or 4 (bit set in 0x16) */
+    if ((k == LPAE_TEV_FAULT || k == LPAE_TEV_TOUCH) && !((0x16u >> (ev->flags & 7u)) & 1u)) {
         *why = "access must be exactly one of read, write, exec";
         return LPAE_EINVAL;
     }

@@ -9,6 +9,10 @@
 
 #include "lpae/trace.h"
 
+/* lpae_tev_check() rule by rule, each failure with its reason: the
+ * reference its fast path falls back to (and is tested against). */
+int tr_tev_check_full(const lpae_tev *ev, const char **why);
+
 /* Binary format constants (docs/trace-format.md). */
 #define TR_MAGIC "LPAETRC" /* 7 bytes + NUL = 8 */
 #define TR_MAGIC_LEN 8

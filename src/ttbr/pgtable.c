@@ -622,10 +622,15 @@ static int visit(const lpae_pgtable *pt, unsigned level, lpae_pa_t table, uint64
 {
     uint64_t esize = level_size(level);
     unsigned n = entries_at(pt, level);
+    /* the table in one read (the visitor gets a const table: it cannot
+     * change it); tables are page-aligned, so RAM holds all or none of it */
+    uint64_t tab[LPAE_ENTRIES_PER_TABLE];
+    if (lpae_phys_read(pt->phys, table, tab, (size_t)n * 8u) != 0)
+        return 0; /* a planted table outside RAM: nothing to visit */
     for (unsigned i = 0; i < n; i++) {
-        uint64_t d;
-        if (rd(pt, table + i * 8u, &d) != 0)
-            return 0; /* a planted table outside RAM: nothing to visit */
+        if (tab[i] == 0)
+            continue; /* invalid: neither a leaf nor a table */
+        uint64_t d = lpae_phys_le64(tab[i]);
         uint64_t va = tbase + i * esize;
         int ret = 0;
         if (is_leaf(level, d))

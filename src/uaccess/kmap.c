@@ -11,18 +11,12 @@
 #include "lpae/hwdef.h"
 #include "lpae/walk.h"
 
-/* PAGE_KERNEL for a kmap PTE: PL1 read/write, XN, global, AF, WBWA, shareable. */
-static uint64_t kmap_pte(lpae_pa_t pa)
+/* PAGE_KERNEL for a kmap PTE: PL1 read/write, XN, global, AF, WBWA,
+ * shareable; the attribute bits are lpae_desc_leaf()'s, built once at
+ * construction (k->kmap_pte_attr). */
+static uint64_t kmap_pte(const lpae_kernel *k, lpae_pa_t pa)
 {
-    lpae_prot p;
-    memset(&p, 0, sizeof(p));
-    p.attrindx = 7;
-    p.sh = 3;
-    p.ap = LPAE_AP_PL1_RW;
-    p.af = true;
-    p.xn = true;
-    p.pxn = true;
-    return lpae_desc_leaf(3, pa, &p);
+    return k->kmap_pte_attr | (pa & LPAE_DESC_ADDR_MASK & ~(uint64_t)(LPAE_PAGE_SIZE - 1));
 }
 
 /* set_pte_at / pte_clear on the fixmap PTE: the descriptor is written into
@@ -39,14 +33,22 @@ static int write_pte(lpae_kernel *k, struct kcpu *kc, lpae_va_t va, uint64_t des
     return lpae_cpu_write(kc->cpu, lpae_k_va(k, dpa), LPAE_ACC_PW, &desc, sizeof(desc), NULL, &cyc);
 }
 
+/* lpae_layout_kmap_va() from the cached slot 0 of CPU 0: the fixmap slots
+ * run downwards, KM_MAX_IDX per CPU. */
 static int slot_va(const lpae_kernel *k, unsigned cpu, unsigned idx, lpae_va_t *va)
 {
-    return lpae_layout_kmap_va(&k->layout, cpu, idx, va);
+    if (cpu >= k->layout.nr_cpus || idx >= LPAE_LINUX_KM_MAX_IDX)
+        return LPAE_ERANGE;
+    *va = k->kmap_hi - ((lpae_va_t)(idx + LPAE_LINUX_KM_MAX_IDX * cpu) << LPAE_PAGE_SHIFT);
+    return LPAE_OK;
 }
 
 int lpae_k_kmap(lpae_kernel *k, struct kcpu *kc, struct task *t, lpae_pa_t pa, lpae_va_t *va)
 {
-    lpae_zone z = lpae_layout_zone(&k->layout, pa);
+    /* the first lowmem and highmem ranges directly, the rest by the layout */
+    lpae_zone z = pa - k->lm0_base < k->lm0_size   ? LPAE_ZONE_LOWMEM
+                  : pa - k->hm0_base < k->hm0_size ? LPAE_ZONE_HIGHMEM
+                                                   : lpae_layout_zone(&k->layout, pa);
     if (z == LPAE_ZONE_NONE || !t)
         return LPAE_EINVAL;
     pa &= ~(lpae_pa_t)(LPAE_PAGE_SIZE - 1);
@@ -67,7 +69,7 @@ int lpae_k_kmap(lpae_kernel *k, struct kcpu *kc, struct task *t, lpae_pa_t pa, l
         return err;
     /* kmap_local_idx_push(): bookkeeping */
     lpae_cpu_charge(kc->cpu, LPAE_P_SW_KMAP, 1);
-    err = write_pte(k, kc, v, kmap_pte(pa));
+    err = write_pte(k, kc, v, kmap_pte(k, pa));
     if (err)
         return err;
     lpae_k_flush_kernel_page(kc, v); /* arch_kmap_local_post_map */
@@ -85,13 +87,7 @@ int lpae_k_kunmap(lpae_kernel *k, struct kcpu *kc, struct task *t, lpae_va_t va)
     if (!t)
         return LPAE_EINVAL;
     va &= ~(lpae_va_t)(LPAE_PAGE_SIZE - 1);
-    lpae_va_t lo, hi;
-    if (slot_va(k, 0, LPAE_LINUX_KM_MAX_IDX - 1, &lo) || slot_va(k, 0, 0, &hi))
-        return LPAE_EINVAL;
-    lpae_va_t last;
-    if (slot_va(k, k->layout.nr_cpus - 1, LPAE_LINUX_KM_MAX_IDX - 1, &last) == LPAE_OK)
-        lo = last;
-    if (va < lo || va > hi) {
+    if (va < k->kmap_lo || va > k->kmap_hi) {
         /* not a kmap slot: must be a lowmem address (nothing to undo) */
         lpae_pa_t pa;
         return lpae_layout_lowmem_pa(&k->layout, va, &pa) == LPAE_OK ? LPAE_OK : LPAE_EINVAL;
@@ -137,7 +133,7 @@ void lpae_k_kmap_sched_in(lpae_kernel *k, struct kcpu *kc, struct task *t)
         lpae_va_t v = t->km[i].va;
         if (t->kmap_cpu != (int)cpu && slot_va(k, cpu, i, &v) == LPAE_OK)
             t->km[i].va = v; /* the model does not enforce migrate_disable() */
-        if (write_pte(k, kc, v, kmap_pte(t->km[i].pa)) == LPAE_OK)
+        if (write_pte(k, kc, v, kmap_pte(k, t->km[i].pa)) == LPAE_OK)
             lpae_k_flush_kernel_page(kc, v);
     }
     t->kmap_cpu = (int)cpu;

@@ -401,21 +401,21 @@ static int gup_walk(struct ucall *uc, lpae_va_t va, bool write, lpae_pa_t *pa)
 }
 
 /* get_user_pages_fast() for one page, falling back to the slow path
- * (handle_mm_fault) when the fast walk gives up. */
+ * (handle_mm_fault) when the fast walk gives up. Leaves the CPU in
+ * LPAE_PH_GUP (run_pinned switches on from there). */
 static int gup_page(struct ucall *uc, lpae_va_t va, lpae_pa_t *pa)
 {
     lpae_kernel *k = uc->k;
     struct kcpu *kc = uc->kc;
     bool write = op_writes_user(uc->op);
     for (int tries = 0;; tries++) {
-        unsigned old = lpae_k_phase(k, kc, LPAE_PH_GUP);
+        lpae_k_phase(k, kc, LPAE_PH_GUP);
         lpae_cpu_charge(kc->cpu, LPAE_P_SW_IRQ_OFF, 1); /* local_irq_save */
         lpae_cpu_charge(kc->cpu, LPAE_P_SW_GUP_FAST_PAGE, 1);
         int err = gup_walk(uc, va, write, pa);
         if (!err)
             lpae_cpu_charge(kc->cpu, LPAE_P_SW_ATOMIC, 1); /* try_grab_folio */
         lpae_cpu_charge(kc->cpu, LPAE_P_SW_IRQ_ON, 1);     /* local_irq_restore */
-        lpae_k_phase(k, kc, old);
         if (err != LPAE_ENOENT)
             return err;
         if (tries >= 2)
@@ -430,27 +430,32 @@ static int gup_page(struct ucall *uc, lpae_va_t va, lpae_pa_t *pa)
     }
 }
 
+/* Per user page: GUP, kmap_local, the copy, kunmap_local, put_page. Each
+ * step runs in its own phase and the next step switches straight on: no
+ * cycle is charged between steps, so returning to the caller's phase in
+ * between (and leaving it again) would only book zero cycles there. The
+ * caller's phase is restored at the end. */
 static int run_pinned(struct ucall *uc, uint32_t lo, uint32_t hi)
 {
     lpae_kernel *k = uc->k;
     struct kcpu *kc = uc->kc;
+    unsigned outer = kc->phase;
     int err = LPAE_OK;
     for (uint32_t off = lo; off < hi && !err;) {
         lpae_va_t uva = uc->uaddr + off;
         uint32_t upage_end = off + (PG - (uva & PGMASK));
         if (upage_end > hi)
             upage_end = hi;
-        lpae_pa_t pa;
+        lpae_pa_t pa = 0;
         err = gup_page(uc, uva & ~PGMASK, &pa);
         if (err)
             break;
         uc->k->st.gup_pages++;
         lpae_va_t alias;
-        unsigned old = lpae_k_phase(k, kc, LPAE_PH_KMAP);
+        lpae_k_phase(k, kc, LPAE_PH_KMAP);
         err = lpae_k_kmap(k, kc, uc->t, pa, &alias);
-        lpae_k_phase(k, kc, old);
         if (err)
-            return err;
+            break;
         uint32_t o = off;
         while (o < upage_end && !err) {
             lpae_va_t kva = 0;
@@ -461,23 +466,22 @@ static int run_pinned(struct ucall *uc, uint32_t lo, uint32_t hi)
                 break;
             uint32_t n = seg_len(uc, o, upage_end, kroom);
             lpae_xlate f;
-            old = lpae_k_phase(k, kc, LPAE_PH_COPY);
+            lpae_k_phase(k, kc, LPAE_PH_COPY);
             err = xfer(uc, alias + ((uc->uaddr + o) & PGMASK), kva, o, n, &f);
-            lpae_k_phase(k, kc, old);
             if (!err) {
                 o += n;
                 uc->done = o;
             }
         }
-        old = lpae_k_phase(k, kc, LPAE_PH_KMAP);
+        lpae_k_phase(k, kc, LPAE_PH_KMAP);
         int e2 = lpae_k_kunmap(k, kc, uc->t, alias);
         lpae_k_phase(k, kc, LPAE_PH_GUP);
         lpae_cpu_charge(kc->cpu, LPAE_P_SW_ATOMIC, 1); /* put_page */
-        lpae_k_phase(k, kc, old);
         if (!err)
             err = e2;
         off = o;
     }
+    lpae_k_phase(k, kc, outer);
     return err;
 }
 
