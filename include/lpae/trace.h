@@ -235,7 +235,10 @@ LPAE_API int lpae_trace_reader_open_fd(int fd, const char *name, const lpae_trac
  * LPAE_ETRUNC (binary trace or compressed stream ended early: every event
  * before the damage has been returned), LPAE_EIO, LPAE_ENOSPC (strace address
  * folding ran out of room), LPAE_EINVAL (NULL). Errors are sticky.
- * No allocation happens per event.
+ * Every event returned from a text or binary trace has passed
+ * lpae_tev_check() (a failing one is an LPAE_EPARSE / LPAE_EFORMAT error, or
+ * skipped and counted with skip_bad); lpae_replay relies on this and does
+ * not check those events again. No allocation happens per event.
  */
 LPAE_API int lpae_trace_read(lpae_trace_reader *r, lpae_tev *ev);
 
