@@ -310,6 +310,41 @@ static void test_rollover_two_cpus(void **state)
     kt_close(&t);
 }
 
+/* The rollover's BPIALL is charged bp.iall in the maintenance category:
+ * the same run with bp.iall raised by 1000 costs 1000 more per BPIALL there
+ * and nowhere else. */
+static lpae_cpu_stats rollover_with_bpiall(uint32_t bp, uint64_t *bpiall)
+{
+    lpae_cost *cost;
+    assert_int_equal(lpae_cost_preset("cortex-a15", &cost, NULL), LPAE_OK);
+    assert_int_equal(lpae_cost_set(cost, LPAE_P_BPIALL, bp), LPAE_OK);
+    lpae_kernel_config c;
+    kt_cfg(&c, LPAE_STRAT_DIRECT, 1);
+    c.cost = cost;
+    struct kt t;
+    kt_open_cfg(&t, &c);
+    for (uint32_t pid = 2; pid < 400 && kt_stats(&t).asid_rollovers == 0; pid++) {
+        lpae_tev e = kt_ev(LPAE_TEV_SWITCH, 0, pid);
+        kt_do(&t, &e, NULL);
+    }
+    *bpiall = kt_stats(&t).bpiall;
+    lpae_cpu_stats st = kt_cpu(&t, 0);
+    kt_close(&t);
+    lpae_cost_destroy(cost);
+    return st;
+}
+
+static void test_bpiall_priced(void **state)
+{
+    (void)state;
+    uint64_t n0, n1;
+    lpae_cpu_stats a = rollover_with_bpiall(0, &n0), b = rollover_with_bpiall(1000, &n1);
+    assert_int_equal(n0, n1);
+    assert_true(n0 >= 1);
+    assert_int_equal(b.cycles - a.cycles, 1000 * n0);
+    assert_int_equal(b.cat[LPAE_CAT_MAINT] - a.cat[LPAE_CAT_MAINT], 1000 * n0);
+}
+
 /* munmap on CPU 0 must reach the TLB of CPU 1 running a thread of the same mm. */
 static void test_smp_is(void **state)
 {
@@ -629,10 +664,11 @@ int main(void)
         cmocka_unit_test(test_entry_4g),         cmocka_unit_test(test_entry_classic),
         cmocka_unit_test(test_switch_mm),        cmocka_unit_test(test_switch_mm_4g),
         cmocka_unit_test(test_rollover_one_cpu), cmocka_unit_test(test_rollover_two_cpus),
-        cmocka_unit_test(test_smp_is),           cmocka_unit_test(test_exec_exit_brk),
-        cmocka_unit_test(test_generated),        cmocka_unit_test(test_kbuf_eviction),
-        cmocka_unit_test(test_mprotect),         cmocka_unit_test(test_implicit_vmas),
-        cmocka_unit_test(test_asid_policies),    cmocka_unit_test(test_regions),
+        cmocka_unit_test(test_bpiall_priced),    cmocka_unit_test(test_smp_is),
+        cmocka_unit_test(test_exec_exit_brk),    cmocka_unit_test(test_generated),
+        cmocka_unit_test(test_kbuf_eviction),    cmocka_unit_test(test_mprotect),
+        cmocka_unit_test(test_implicit_vmas),    cmocka_unit_test(test_asid_policies),
+        cmocka_unit_test(test_regions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -104,6 +104,7 @@ typedef enum lpae_param {
     LPAE_P_TLBI_ASID_IS, /**< tlbi.asid_is */
     LPAE_P_TLBI_MVA_IS,  /**< tlbi.mva_is */
     LPAE_P_TLBI_MVAA_IS, /**< tlbi.mvaa_is */
+    LPAE_P_BPIALL,       /**< bp.iall: local BPIALL (branch predictor invalidate all) */
     /* Exceptions */
     LPAE_P_EXC_ENTRY, /**< exc.entry: exception (syscall, abort, irq) entry */
     LPAE_P_EXC_EXIT,  /**< exc.exit: exception return */

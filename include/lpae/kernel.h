@@ -147,7 +147,7 @@ typedef struct lpae_kernel_stats {
     uint64_t asid_allocs, asid_rollovers, asid_flushes;
     uint64_t context_switches, tasks_created;
     /* added by the kern branch */
-    uint64_t bpiall;         /**< BPIALLs issued with deferred rollover flushes (not priced) */
+    uint64_t bpiall;         /**< BPIALLs issued with deferred rollover flushes (bp.iall each) */
     uint64_t mprotects;      /**< mprotect events applied */
     uint64_t bounce_bytes;   /**< ttbr0-switch: bytes moved through the per-CPU bounce page */
     uint64_t chunk_flips;    /**< ttbr0-switch chunk variant: chunks copied (2 TTBR0 writes each) */

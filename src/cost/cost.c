@@ -114,6 +114,8 @@ static const lpae_param_info param_table[LPAE_P_COUNT] = {
                             "cycles of TLBIMVAIS on the issuing CPU"},
     [LPAE_P_TLBI_MVAA_IS] = {"tlbi.mvaa_is", LPAE_PT_CYCLES, LPAE_CAT_MAINT,
                              "cycles of TLBIMVAAIS on the issuing CPU"},
+    [LPAE_P_BPIALL] = {"bp.iall", LPAE_PT_CYCLES, LPAE_CAT_MAINT,
+                       "cycles of a local BPIALL (the mispredictions after it are not modelled)"},
     [LPAE_P_EXC_ENTRY] = {"exc.entry", LPAE_PT_CYCLES, LPAE_CAT_EXCEPTION,
                           "cycles of exception entry (SVC, abort, IRQ)"},
     [LPAE_P_EXC_EXIT] = {"exc.exit", LPAE_PT_CYCLES, LPAE_CAT_EXCEPTION,

@@ -541,8 +541,12 @@ static int switch_mm(lpae_kernel *k, struct kcpu *kc, struct kmm *next)
     int err = lpae_asid_switch(k->asid, cpu, lpae_mm_asid_ctx(next->mm), &r);
     if (err)
         return err;
-    if (r.flush_bp_all)
-        k->st.bpiall++; /* BPIALL: no cost parameter (see docs/strategies.md) */
+    if (r.flush_bp_all) {
+        /* local_flush_bp_all(): BPIALL, no barrier of its own (paired with
+         * the TLBIALL below) */
+        k->st.bpiall++;
+        lpae_cpu_charge(kc->cpu, LPAE_P_BPIALL, 1);
+    }
     if (r.flush_tlb_all) {
         /* local_flush_tlb_all(): DSB NSHST; TLBIALL; DSB NSH; ISB */
         const lpae_tlb *t = lpae_cpu_tlb(kc->cpu, LPAE_ST_MTLB);
