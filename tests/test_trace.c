@@ -359,6 +359,74 @@ static void truncated_binary_reports_events_then_etrunc(void **state)
     lpae_trace_reader_close(r);
 }
 
+/* The reader takes records from the stream 256 at a time: cuts on and
+ * around those boundaries, data after the end record in and beyond the
+ * buffered block, and progress that counts only the records returned. */
+static void binary_buffer_boundaries(void **state)
+{
+    (void)state;
+    enum { N = 700 };
+    static lpae_tev ev[N];
+    lpae_tev one[64];
+    size_t k = all_kinds(one, 64, 11);
+    for (size_t i = 0; i < N; i++)
+        ev[i] = one[i % k];
+    char b[300], c[300];
+    path_of(b, sizeof b, "many.lpb");
+    path_of(c, sizeof c, "many-cut.lpb");
+    write_events(b, LPAE_TRACE_BINARY, ev, N);
+    long size = file_size(b);
+    long body = size - (long)(N + 1) * LPAE_TEV_SIZE;
+    static const long recs[] = {255, 256, 257, 511, 512, 513, 699};
+    for (size_t i = 0; i < sizeof recs / sizeof recs[0]; i++)
+        for (long part = 0; part < LPAE_TEV_SIZE; part += 9) {
+            long cut = body + recs[i] * LPAE_TEV_SIZE + part;
+            FILE *in = fopen(b, "rb"), *out = fopen(c, "wb");
+            for (long j = 0; j < cut; j++)
+                putc(getc(in), out);
+            fclose(in);
+            fclose(out);
+            lpae_trace_reader *r;
+            assert_int_equal(lpae_trace_reader_open(c, NULL, &r), 0);
+            lpae_tev got;
+            long m = 0;
+            int e;
+            while ((e = lpae_trace_read(r, &got)) == 1) {
+                assert_memory_equal(&got, &ev[m], sizeof got);
+                m++;
+                uint64_t done, total;
+                assert_int_equal(lpae_trace_reader_progress(r, &done, &total), 0);
+                assert_int_equal(done, (uint64_t)(body + m * LPAE_TEV_SIZE));
+                assert_int_equal(total, (uint64_t)cut);
+            }
+            assert_int_equal(e, LPAE_ETRUNC);
+            assert_int_equal(m, recs[i]);
+            lpae_trace_reader_close(r);
+        }
+    /* one extra byte after the end record, with the end record at the
+     * start, the middle or the end of a buffered block */
+    for (long extra = 1; extra <= 2 * 256 * LPAE_TEV_SIZE; extra *= 7) {
+        FILE *in = fopen(b, "rb"), *out = fopen(c, "wb");
+        for (long j = 0; j < size; j++)
+            putc(getc(in), out);
+        for (long j = 0; j < extra; j++)
+            putc(0, out);
+        fclose(in);
+        fclose(out);
+        lpae_trace_reader *r;
+        assert_int_equal(lpae_trace_reader_open(c, NULL, &r), 0);
+        lpae_tev got;
+        long m = 0;
+        int e;
+        while ((e = lpae_trace_read(r, &got)) == 1)
+            m++;
+        assert_int_equal(e, LPAE_EFORMAT);
+        assert_int_equal(m, N);
+        assert_non_null(strstr(lpae_trace_reader_error(r), "data after the end record"));
+        lpae_trace_reader_close(r);
+    }
+}
+
 static void gz_input_and_damage(void **state)
 {
     (void)state;
@@ -652,6 +720,7 @@ int main(void)
         cmocka_unit_test(text_errors_have_line_numbers),
         cmocka_unit_test(skip_bad_lines_counts),
         cmocka_unit_test(truncated_binary_reports_events_then_etrunc),
+        cmocka_unit_test(binary_buffer_boundaries),
         cmocka_unit_test(gz_input_and_damage),
         cmocka_unit_test(argument_and_event_checks),
         cmocka_unit_test(syscall_names),

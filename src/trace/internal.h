@@ -50,6 +50,8 @@ typedef struct tr_sysmemo {
     } e[TR_SYSMEMO_SLOTS];
 } tr_sysmemo;
 
+#define TR_RECBUF (256 * LPAE_TEV_SIZE)
+
 struct lpae_trace_reader {
     FILE *f;
     bool own_file;
@@ -77,6 +79,10 @@ struct lpae_trace_reader {
     char err[LPAE_TRACE_LINE_MAX + 512];
     char buf[LPAE_TRACE_LINE_MAX + 2];
     tr_sysmemo sysmemo;
+    /* binary records are taken from the stream TR_RECBUF bytes at a time:
+     * one fread per 256 records instead of one per record */
+    uint32_t rb_pos, rb_len;
+    uint8_t rb[TR_RECBUF];
 };
 
 /* Allocation with accounting into r->mem. */

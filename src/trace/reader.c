@@ -427,11 +427,23 @@ static int bin_header(lpae_trace_reader *r)
     return 0;
 }
 
+/* Refill the record buffer when less than one record is left in it. */
+static size_t bin_avail(lpae_trace_reader *r)
+{
+    size_t left = r->rb_len - r->rb_pos;
+    if (left >= LPAE_TEV_SIZE)
+        return left;
+    memmove(r->rb, r->rb + r->rb_pos, left);
+    r->rb_pos = 0;
+    r->rb_len = (uint32_t)(left + fread(r->rb + left, 1, TR_RECBUF - left, r->f));
+    return r->rb_len;
+}
+
 static int bin_next(lpae_trace_reader *r, lpae_tev *ev)
 {
-    uint8_t rec[LPAE_TEV_SIZE];
-    size_t got = fread(rec, 1, sizeof rec, r->f);
-    if (got != sizeof rec) {
+    size_t got = bin_avail(r);
+    const uint8_t *rec = r->rb + r->rb_pos;
+    if (got < LPAE_TEV_SIZE) {
         if (ferror(r->f))
             return tr_fail(r, LPAE_EIO, "read error at byte offset %" PRIu64, r->offset);
         int e = child_status(r);
@@ -460,9 +472,10 @@ static int bin_next(lpae_trace_reader *r, lpae_tev *ev)
                            "end record at record %" PRIu64 " (byte offset %" PRIu64
                            ") counts %" PRIu64 " events, %" PRIu64 " were read",
                            r->recno, r->offset, n, r->events);
-        if (getc(r->f) != EOF)
+        if (got > LPAE_TEV_SIZE || getc(r->f) != EOF)
             return tr_fail(r, LPAE_EFORMAT, "data after the end record (byte offset %" PRIu64 ")",
                            r->offset + LPAE_TEV_SIZE);
+        r->rb_pos += LPAE_TEV_SIZE;
         r->eof = true;
         return child_status(r);
     }
@@ -471,6 +484,7 @@ static int bin_next(lpae_trace_reader *r, lpae_tev *ev)
     if (lpae_tev_check(ev, &why))
         return tr_fail(r, LPAE_EFORMAT, "record %" PRIu64 " (byte offset %" PRIu64 "): %s",
                        r->recno, r->offset, why);
+    r->rb_pos += LPAE_TEV_SIZE;
     r->recno++;
     r->offset += LPAE_TEV_SIZE;
     return 1;
@@ -644,7 +658,8 @@ int lpae_trace_reader_progress(const lpae_trace_reader *r, uint64_t *done, uint6
     off_t pos = ftello(r->f);
     if (pos < 0)
         return LPAE_EUNSUPP;
-    *done = (uint64_t)pos;
+    /* binary: the records taken into the reader's buffer are not done yet */
+    *done = (uint64_t)pos - (r->fmt == LPAE_TRACE_BINARY ? r->rb_len - r->rb_pos : 0);
     *total = r->size;
     return 0;
 }
