@@ -427,6 +427,40 @@ static void binary_buffer_boundaries(void **state)
     }
 }
 
+/* tr_parse_u64 at the edges of 64 bits (the overflow test has no division). */
+static void parse_u64_edges(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *s;
+        bool ok;
+        uint64_t v;
+    } c[] = {
+        {"0", true, 0},
+        {"18446744073709551615", true, UINT64_MAX},
+        {"18446744073709551616", false, 0},
+        {"18446744073709551620", false, 0},
+        {"1844674407370955161", true, UINT64_MAX / 10},
+        {"184467440737095516150", false, 0},
+        {"99999999999999999999", false, 0},
+        {"0xFFFFFFFFFFFFFFFF", true, UINT64_MAX},
+        {"0x10000000000000000", false, 0},
+        {"0x", false, 0},
+        {"", false, 0},
+        {"12a", false, 0},
+        {"-1", false, 0},
+    };
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        uint64_t v = 7;
+        bool ok = tr_parse_u64(c[i].s, &v);
+        if (ok != c[i].ok)
+            print_error("'%s'\n", c[i].s);
+        assert_int_equal(ok, c[i].ok);
+        if (ok)
+            assert_int_equal(v, c[i].v);
+    }
+}
+
 static void gz_input_and_damage(void **state)
 {
     (void)state;
@@ -721,6 +755,7 @@ int main(void)
         cmocka_unit_test(skip_bad_lines_counts),
         cmocka_unit_test(truncated_binary_reports_events_then_etrunc),
         cmocka_unit_test(binary_buffer_boundaries),
+        cmocka_unit_test(parse_u64_edges),
         cmocka_unit_test(gz_input_and_damage),
         cmocka_unit_test(argument_and_event_checks),
         cmocka_unit_test(syscall_names),

@@ -446,7 +446,8 @@ bool tr_parse_u64(const char *s, uint64_t *out)
             unsigned x = (unsigned char)*d - '0';
             if (x >= 10)
                 return false;
-            if (v > (UINT64_MAX - x) / 10)
+            /* overflow test without a division per digit */
+            if (v > UINT64_MAX / 10 || (v == UINT64_MAX / 10 && x > UINT64_MAX % 10))
                 return false;
             v = v * 10 + x;
         }
