@@ -72,7 +72,7 @@ void repl_reset(repl_state *r, uint32_t sets, uint64_t seed)
 }
 
 /* Scan a set for its REPL_CAND smallest (stamp, way); store them descending. */
-static void cand_fill(repl_state *r, uint32_t set)
+void repl_cand_fill(repl_state *r, uint32_t set)
 {
     const uint64_t *s = r->stamp + (uint64_t)set * r->ways;
     uint16_t c[REPL_CAND];
@@ -104,31 +104,8 @@ static void cand_fill(repl_state *r, uint32_t set)
 uint32_t repl_victim(repl_state *r, uint32_t set)
 {
     switch (r->policy) {
-    case LPAE_REPL_LRU: {
-        if (r->cand) {
-            const uint64_t *st = r->stamp + (uint64_t)set * r->ways;
-            const uint16_t *c = r->cand + (size_t)set * REPL_CAND;
-            const uint64_t *cv = r->candv + (size_t)set * REPL_CAND;
-            unsigned n = r->ncand[set];
-            while (n && st[c[n - 1]] != cv[n - 1])
-                n--; /* touched since the scan */
-            if (!n) {
-                cand_fill(r, set);
-                n = r->ncand[set];
-            }
-            r->ncand[set] = (uint8_t)n;
-            return c[n - 1];
-        }
-        const uint64_t *s = r->stamp + (uint64_t)set * r->ways;
-        uint32_t best = 0;
-        uint64_t bv = s[0]; /* kept in a register: no load chained through best */
-        for (uint32_t w = 1; w < r->ways; w++)
-            if (s[w] < bv) {
-                bv = s[w];
-                best = w;
-            }
-        return best;
-    }
+    case LPAE_REPL_LRU:
+        return repl_lru_victim(r, set);
     case LPAE_REPL_PLRU: {
         uint64_t bits = r->plru[set];
         unsigned node = 1;

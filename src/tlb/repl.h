@@ -76,4 +76,35 @@ static inline void repl_touch(repl_state *r, uint32_t set, uint32_t way)
 
 uint32_t repl_victim(repl_state *r, uint32_t set);
 
+/* Refill set @p set's LRU candidates (r->cand set) from its stamps. */
+void repl_cand_fill(repl_state *r, uint32_t set);
+
+/* repl_victim() of an LRU state, inline: the candidates' check, or the
+ * stamp scan of a narrow set. */
+static inline __attribute__((always_inline)) uint32_t repl_lru_victim(repl_state *r, uint32_t set)
+{
+    const uint64_t *st = r->stamp + (uint64_t)set * r->ways;
+    if (r->cand) {
+        const uint16_t *c = r->cand + (size_t)set * REPL_CAND;
+        const uint64_t *cv = r->candv + (size_t)set * REPL_CAND;
+        unsigned n = r->ncand[set];
+        while (n && st[c[n - 1]] != cv[n - 1])
+            n--; /* touched since the scan */
+        if (__builtin_expect(!n, 0)) {
+            repl_cand_fill(r, set);
+            n = r->ncand[set];
+        }
+        r->ncand[set] = (uint8_t)n;
+        return c[n - 1];
+    }
+    uint32_t best = 0;
+    uint64_t bv = st[0]; /* kept in a register: no load chained through best */
+    for (uint32_t w = 1; w < r->ways; w++)
+        if (st[w] < bv) {
+            bv = st[w];
+            best = w;
+        }
+    return best;
+}
+
 #endif

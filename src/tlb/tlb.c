@@ -156,44 +156,49 @@ long tlb_insert_pa(lpae_tlb *t, lpae_va_t va, const lpae_tlb_entry *tr, lpae_pa_
     unsigned s = tlb_piece_shift(t->sizes, lim);
     if (s < 12)
         return -1;
-    lpae_va_t base = s >= 32 ? 0 : va & ~(lpae_va_t)((UINT64_C(1) << s) - 1);
+    /* s <= 30: every held size is below 32 */
+    lpae_va_t vmask = ~(lpae_va_t)((UINT32_C(1) << s) - 1u);
+    lpae_va_t base = va & vmask;
     uint32_t set = (va >> s) & t->set_mask;
-    lpae_tlb_entry *row = t->e + (size_t)set * t->ways;
-    uint32_t way = t->ways;
+    size_t row = (size_t)set * t->ways;
+    uint32_t way;
     if (t->fill[set] < t->ways) {
         if (t->vmask) {
             way = (uint32_t)__builtin_ctzll(~t->vmask[set]); /* the first invalid way */
         } else {
-            for (uint32_t w = 0; w < t->ways; w++)
-                if (!row[w].valid) {
-                    way = w;
-                    break;
-                }
+            way = 0;
+            while (t->e[row + way].valid)
+                way++;
         }
         t->fill[set]++;
     } else {
-        way = repl_victim(&t->repl, set);
+        way = t->repl.policy == LPAE_REPL_LRU ? repl_lru_victim(&t->repl, set)
+                                              : repl_victim(&t->repl, set);
         if (evicted)
-            *evicted = row[way];
-        slot_gone(t, set, way, &row[way]);
+            *evicted = t->e[row + way];
+        slot_gone(t, set, way, &t->e[row + way]);
         t->st.evictions++;
     }
-    lpae_tlb_entry *e = &row[way];
+    size_t idx = row + way;
+    lpae_tlb_entry *e = &t->e[idx];
     *e = *tr;
     e->va = base;
     e->pa = pa - (va - base);
     e->size_shift = (uint8_t)s;
     e->valid = true;
     e->serial = next_serial(t);
-    tlb_key *k = &t->k[(size_t)set * t->ways + way];
+    tlb_key *k = &t->k[idx];
     k->base = base;
-    k->mask = ~(lpae_va_t)((UINT64_C(1) << s) - 1);
-    k->asid_key = e->global ? TLB_ANY_ASID : e->asid;
+    k->mask = vmask;
+    k->asid_key = tr->global ? TLB_ANY_ASID : tr->asid;
     slot_valid(t, set, way, e);
     t->gen++;
     t->st.inserts++;
-    repl_touch(&t->repl, set, way);
-    return (long)set * t->ways + way;
+    if (t->repl.policy == LPAE_REPL_LRU)
+        repl_lru_touch(&t->repl, idx);
+    else
+        repl_touch(&t->repl, set, way);
+    return (long)idx;
 }
 
 const lpae_tlb_entry *lpae_tlb_insert(lpae_tlb *t, lpae_va_t va, const lpae_tlb_entry *tr,
