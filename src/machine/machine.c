@@ -20,6 +20,7 @@
 #include "tlb/tlb_impl.h"
 #include "tlb/walkcache_impl.h"
 #include "ttbr/regs_internal.h"
+#include "ttbr/walk_internal.h"
 
 #define LIKELY(x) __builtin_expect(!!(x), 1)
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
@@ -364,7 +365,7 @@ const char *lpae_machine_region_name(const lpae_machine *m, size_t i)
     return i == m->nrules ? "other" : m->rules[i].name;
 }
 
-static uint8_t classify(const lpae_machine *m, lpae_va_t va, unsigned sel, uint8_t asid)
+static inline uint8_t classify(const lpae_machine *m, lpae_va_t va, unsigned sel, uint8_t asid)
 {
     for (size_t i = 0; i < m->nrules; i++) {
         const lpae_region_rule *r = &m->rules[i];
@@ -757,29 +758,35 @@ static int walk(lpae_cpu *cpu, lpae_va_t va, unsigned access, unsigned u, lpae_x
                 check_wc(cpu, LPAE_ST_WC1, hit, va, access);
         }
     }
+    /* arguments checked by translate_slow; hit->level is 1 or 2 */
     if (hit)
-        rc = lpae_walk_from(&cpu->regs, m->phys, va, access, hit->level + 1u, hit->table_pa,
-                            hit->table_attrs, &w);
+        rc = lpae_walk_from_nz(&cpu->regs, m->phys, va, access, hit->level + 1u, hit->table_pa,
+                               hit->table_attrs, &w);
     else
-        rc = lpae_walk(&cpu->regs, m->phys, va, access, &w);
+        rc = lpae_walk_nz(&cpu->regs, m->phys, va, access, &w);
     if (rc)
         return rc;
+    /* Fetch records have levels 1..3. Each fetch is served by the memory
+     * hierarchy, but one that aborted (the last, on an external abort) is
+     * charged as DRAM without a cache access; the fetch cycles are charged
+     * once, summed (the same totals). */
     unsigned from = p[LPAE_P_WALK_LEVEL];
-    for (unsigned k = 0; k < w.nfetch; k++) {
+    unsigned nf = w.nfetch, aborted = w.fault == LPAE_FAULT_EXT_ABORT_WALK;
+    lpae_cycles_t fc = 0;
+    for (unsigned k = 0; k < nf; k++) {
         const lpae_fetch *f = &w.fetch[k];
-        bool aborted = w.fault == LPAE_FAULT_EXT_ABORT_WALK && k + 1 == w.nfetch;
-        unsigned lvl = aborted ? LPAE_MEM_DRAM : serve(cpu, f->pa, from);
+        bool ab = aborted && k + 1 == nf;
+        unsigned lvl = ab ? LPAE_MEM_DRAM : serve(cpu, f->pa, from);
         lpae_cycles_t lat = m->mem_lat[lvl];
-        *c += lat;
-        charge(cpu, LPAE_CAT_WALK_FETCH, lat);
-        if (f->level <= 3) {
-            cpu->st.fetches[f->level][lvl]++;
-            cpu->st.fetch_cycles[f->level][lvl] += lat;
-        }
-        if (!aborted && (f->level == 1 || f->level == 2) && cpu->wc[f->level] &&
+        fc += lat;
+        cpu->st.fetches[f->level][lvl]++;
+        cpu->st.fetch_cycles[f->level][lvl] += lat;
+        if (f->level < 3 && !ab && cpu->wc[f->level] &&
             (f->desc & LPAE_DESC_TYPE_MASK) == LPAE_DESC_TYPE_TABLE)
             lpae_walkcache_insert(cpu->wc[f->level], va, cpu->asid, w.sel, f);
     }
+    *c += fc;
+    charge(cpu, LPAE_CAT_WALK_FETCH, fc);
     cpu->st.walks++;
     xlate_from_walk(cpu, va, &w, LPAE_XS_WALK, o);
     o->start_level = w.start_level;

@@ -22,6 +22,7 @@
  * No allocation, no global state.
  */
 #include <ctype.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -30,6 +31,7 @@
 #include "lpae/walk.h"
 #include "mem/phys_internal.h"
 #include "ttbr/regs_internal.h"
+#include "ttbr/walk_internal.h"
 
 /* Accumulated table attributes, as bits [63:59] of a table descriptor >> 59. */
 #define TATTR_PXN 0x01u
@@ -229,22 +231,29 @@ static int walk_levels(const lpae_regs *regs, const lpae_phys *phys, lpae_va_t v
     }
 }
 
-static void result_init(lpae_walk_result *r, const lpae_regs *regs, lpae_va_t va, unsigned access)
+static inline void result_init(lpae_walk_result *r, const lpae_regs *regs, lpae_va_t va,
+                               unsigned access, bool zero_fetch)
 {
-    memset(r, 0, sizeof *r);
+    if (zero_fetch) {
+        memset(r, 0, sizeof *r);
+    } else { /* everything but the fetch records */
+        memset(r, 0, offsetof(lpae_walk_result, fetch));
+        memset((char *)r + offsetof(lpae_walk_result, fault), 0,
+               sizeof *r - offsetof(lpae_walk_result, fault));
+    }
     r->va = va;
     r->access = (uint8_t)access;
     r->asid = lpae_asid_of(regs);
 }
 
-int lpae_walk(const lpae_regs *regs, const lpae_phys *phys, lpae_va_t va, unsigned access,
-              lpae_walk_result *out)
+static inline __attribute__((always_inline)) int walk_top(const lpae_regs *regs,
+                                                          const lpae_phys *phys, lpae_va_t va,
+                                                          unsigned access, lpae_walk_result *out,
+                                                          bool zero_fetch)
 {
-    if (!regs || !phys || !out || !LPAE_ACC_VALID(access))
-        return LPAE_EINVAL;
     if (!(regs->ttbcr & LPAE_TTBCR_EAE))
         return LPAE_EUNSUPP;
-    result_init(out, regs, va, access);
+    result_init(out, regs, va, access, zero_fetch);
     if (!(regs->sctlr & LPAE_SCTLR_M)) {
         flat_result(out, va, access, regs->sctlr);
         return LPAE_OK;
@@ -267,11 +276,26 @@ int lpae_walk(const lpae_regs *regs, const lpae_phys *phys, lpae_va_t va, unsign
     return walk_levels(regs, phys, va, access, level, base, tsz, 0, out);
 }
 
-int lpae_walk_from(const lpae_regs *regs, const lpae_phys *phys, lpae_va_t va, unsigned access,
-                   unsigned level, lpae_pa_t table_pa, uint8_t table_attrs, lpae_walk_result *out)
+int lpae_walk(const lpae_regs *regs, const lpae_phys *phys, lpae_va_t va, unsigned access,
+              lpae_walk_result *out)
 {
-    if (!regs || !phys || !out || !LPAE_ACC_VALID(access) || level < 2 || level > 3)
+    if (!regs || !phys || !out || !LPAE_ACC_VALID(access))
         return LPAE_EINVAL;
+    return walk_top(regs, phys, va, access, out, true);
+}
+
+int lpae_walk_nz(const lpae_regs *regs, const lpae_phys *phys, lpae_va_t va, unsigned access,
+                 lpae_walk_result *out)
+{
+    return walk_top(regs, phys, va, access, out, false);
+}
+
+static inline __attribute__((always_inline)) int walk_from(const lpae_regs *regs,
+                                                           const lpae_phys *phys, lpae_va_t va,
+                                                           unsigned access, unsigned level,
+                                                           lpae_pa_t table_pa, uint8_t table_attrs,
+                                                           lpae_walk_result *out, bool zero_fetch)
+{
     if (!(regs->ttbcr & LPAE_TTBCR_EAE))
         return LPAE_EUNSUPP;
     unsigned tsz;
@@ -281,7 +305,7 @@ int lpae_walk_from(const lpae_regs *regs, const lpae_phys *phys, lpae_va_t va, u
     /* Start levels are 1 or 2, so a resume level of 2 or 3 is never above
      * the region's start level. */
     unsigned start = lpae_start_level(tsz);
-    result_init(out, regs, va, access);
+    result_init(out, regs, va, access, zero_fetch);
     if (!(regs->sctlr & LPAE_SCTLR_M)) {
         flat_result(out, va, access, regs->sctlr);
         return LPAE_OK;
@@ -297,6 +321,21 @@ int lpae_walk_from(const lpae_regs *regs, const lpae_phys *phys, lpae_va_t va, u
     else
         base &= LPAE_DESC_ADDR_MASK;
     return walk_levels(regs, phys, va, access, level, base, tsz, table_attrs & 0x1Fu, out);
+}
+
+int lpae_walk_from(const lpae_regs *regs, const lpae_phys *phys, lpae_va_t va, unsigned access,
+                   unsigned level, lpae_pa_t table_pa, uint8_t table_attrs, lpae_walk_result *out)
+{
+    if (!regs || !phys || !out || !LPAE_ACC_VALID(access) || level < 2 || level > 3)
+        return LPAE_EINVAL;
+    return walk_from(regs, phys, va, access, level, table_pa, table_attrs, out, true);
+}
+
+int lpae_walk_from_nz(const lpae_regs *regs, const lpae_phys *phys, lpae_va_t va, unsigned access,
+                      unsigned level, lpae_pa_t table_pa, uint8_t table_attrs,
+                      lpae_walk_result *out)
+{
+    return walk_from(regs, phys, va, access, level, table_pa, table_attrs, out, false);
 }
 
 /* ---- PAR ----------------------------------------------------------------- */
