@@ -12,9 +12,8 @@
 
 static void key_invalid(tlb_key *k)
 {
-    k->base = 1;
+    k->key = 1;
     k->mask = 0;
-    k->asid_key = TLB_ANY_ASID;
 }
 
 unsigned lpae_tlb_piece_shift(uint32_t sizes, unsigned leaf_shift)
@@ -112,7 +111,8 @@ static inline uint64_t *fa_bucket(lpae_tlb *t, const lpae_tlb_entry *e)
 /* Slot @p idx (set @p set, way @p way) became valid with entry @p e. */
 static inline void slot_valid(lpae_tlb *t, uint32_t set, uint32_t way, const lpae_tlb_entry *e)
 {
-    t->present[e->size_shift]++;
+    if (t->present[e->size_shift]++ == 0)
+        t->pmask |= UINT32_C(1) << e->size_shift;
     if (t->vmask) {
         t->vmask[set] |= UINT64_C(1) << way;
         if (t->fa)
@@ -123,7 +123,8 @@ static inline void slot_valid(lpae_tlb *t, uint32_t set, uint32_t way, const lpa
 /* Slot (set, way) holding valid entry @p e is about to change or go. */
 static inline void slot_gone(lpae_tlb *t, uint32_t set, uint32_t way, const lpae_tlb_entry *e)
 {
-    t->present[e->size_shift]--;
+    if (--t->present[e->size_shift] == 0)
+        t->pmask &= ~(UINT32_C(1) << e->size_shift);
     if (t->vmask) {
         t->vmask[set] &= ~(UINT64_C(1) << way);
         if (t->fa)
@@ -188,9 +189,8 @@ long tlb_insert_pa(lpae_tlb *t, lpae_va_t va, const lpae_tlb_entry *tr, lpae_pa_
     e->valid = true;
     e->serial = next_serial(t);
     tlb_key *k = &t->k[idx];
-    k->base = base;
-    k->mask = vmask;
-    k->asid_key = tr->global ? TLB_ANY_ASID : tr->asid;
+    k->key = (uint64_t)base << 32 | (tr->global ? 0u : tr->asid);
+    k->mask = (uint64_t)vmask << 32 | (tr->global ? 0u : 0xFFu);
     slot_valid(t, set, way, e);
     t->gen++;
     t->st.inserts++;
@@ -339,6 +339,7 @@ void lpae_tlb_reset(lpae_tlb *t)
         return;
     memset(t->e, 0, (size_t)t->sets * t->ways * sizeof *t->e);
     memset(t->present, 0, sizeof t->present);
+    t->pmask = 0;
     if (t->vmask)
         memset(t->vmask, 0, t->sets * sizeof *t->vmask);
     if (t->fa)
