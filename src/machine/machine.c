@@ -719,7 +719,9 @@ static inline void fill_utlb(lpae_cpu *cpu, unsigned u, lpae_va_t va, const lpae
                              lpae_pa_t pa)
 {
     /* from's size_shift: no larger than the main-TLB piece */
-    long i = tlb_insert_pa(cpu->utlb[u], va, from, pa, NULL);
+    lpae_tlb *t = cpu->utlb[u];
+    long i = t->fa && t->repl.policy == LPAE_REPL_LRU ? tlb_insert_fa(t, va, from, pa, NULL)
+                                                      : tlb_insert_pa(t, va, from, pa, NULL);
     if (i >= 0)
         fp_note_fill(cpu, u, i, va);
 }

@@ -145,9 +145,63 @@ long tlb_insert_idx(lpae_tlb *t, lpae_va_t va, const lpae_tlb_entry *tr, lpae_tl
     return tlb_insert_pa(t, va, tr, tr ? tr->pa : 0, evicted);
 }
 
+long tlb_insert_fa(lpae_tlb *t, lpae_va_t va, const lpae_tlb_entry *tr, lpae_pa_t pa,
+                   lpae_tlb_entry *evicted)
+{
+    if (evicted)
+        evicted->valid = false;
+    unsigned lt = tr->leaf_shift;
+    if (lt < 12 || lt > 30)
+        return -1;
+    unsigned lim = tr->size_shift && tr->size_shift < lt ? tr->size_shift : lt;
+    unsigned s = tlb_piece_shift(t->sizes, lim);
+    if (s < 12)
+        return -1;
+    lpae_va_t vm = ~(lpae_va_t)((UINT32_C(1) << s) - 1u);
+    lpae_va_t base = va & vm;
+    uint32_t way;
+    if (t->fill[0] < t->ways) {
+        way = (uint32_t)__builtin_ctzll(~t->vmask[0]); /* the first invalid way */
+        t->fill[0]++;
+    } else {
+        way = repl_lru_victim(&t->repl, 0);
+        const lpae_tlb_entry *old = &t->e[way];
+        if (evicted)
+            *evicted = *old;
+        unsigned os = old->size_shift;
+        if (--t->present[os] == 0)
+            t->pmask &= ~(UINT32_C(1) << os);
+        uint64_t bit = UINT64_C(1) << way;
+        t->vmask[0] &= ~bit;
+        t->fa[t->sidx[os] * FA_BUCKETS + ((old->va >> os) & (FA_BUCKETS - 1))] &= ~bit;
+        t->st.evictions++;
+    }
+    lpae_tlb_entry *e = &t->e[way];
+    *e = *tr;
+    e->va = base;
+    e->pa = pa - (va - base);
+    e->size_shift = (uint8_t)s;
+    e->valid = true;
+    e->serial = next_serial(t);
+    tlb_key *k = &t->k[way];
+    k->key = (uint64_t)base << 32 | (tr->global ? 0u : tr->asid);
+    k->mask = (uint64_t)vm << 32 | (tr->global ? 0u : 0xFFu);
+    if (t->present[s]++ == 0)
+        t->pmask |= UINT32_C(1) << s;
+    uint64_t bit = UINT64_C(1) << way;
+    t->vmask[0] |= bit;
+    t->fa[t->sidx[s] * FA_BUCKETS + ((base >> s) & (FA_BUCKETS - 1))] |= bit;
+    t->gen++;
+    t->st.inserts++;
+    repl_lru_touch(&t->repl, way);
+    return (long)way;
+}
+
 long tlb_insert_pa(lpae_tlb *t, lpae_va_t va, const lpae_tlb_entry *tr, lpae_pa_t pa,
                    lpae_tlb_entry *evicted)
 {
+    if (t && tr && t->fa && t->repl.policy == LPAE_REPL_LRU)
+        return tlb_insert_fa(t, va, tr, pa, evicted);
     if (evicted)
         evicted->valid = false;
     if (!t || !tr || tr->leaf_shift < 12 || tr->leaf_shift > 30)
