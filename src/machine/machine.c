@@ -811,8 +811,8 @@ static int walk(lpae_cpu *cpu, lpae_va_t va, unsigned access, unsigned u, lpae_x
     return LPAE_OK;
 }
 
-static __attribute__((noinline)) int translate_full(lpae_cpu *cpu, lpae_va_t va, unsigned access,
-                                                    unsigned u, lpae_xlate *o)
+static inline __attribute__((always_inline)) int
+translate_full(lpae_cpu *cpu, lpae_va_t va, unsigned access, unsigned u, lpae_xlate *o)
 {
     lpae_machine *m = cpu->m;
     lpae_tlb *ut = cpu->utlb[u];

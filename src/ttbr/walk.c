@@ -178,9 +178,9 @@ static void flat_result(lpae_walk_result *r, lpae_va_t va, unsigned access, uint
  * Descend from the table at @table (level @level), with table attributes
  * @tattrs gathered above it, through the region of TnSZ @tsz.
  */
-static int walk_levels(const lpae_regs *regs, const lpae_phys *phys, lpae_va_t va, unsigned access,
-                       unsigned level, lpae_pa_t table, unsigned tsz, unsigned tattrs,
-                       lpae_walk_result *r)
+static inline __attribute__((always_inline)) int
+walk_levels(const lpae_regs *regs, const lpae_phys *phys, lpae_va_t va, unsigned access,
+            unsigned level, lpae_pa_t table, unsigned tsz, unsigned tattrs, lpae_walk_result *r)
 {
     uint32_t vam = va & (UINT32_MAX >> tsz);
     for (;;) {
