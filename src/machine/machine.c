@@ -804,7 +804,10 @@ static int walk(lpae_cpu *cpu, lpae_va_t va, unsigned access, unsigned u, lpae_x
         tr.asid = cpu->asid;
         tr.sel = w.sel;
         tr.global = !w.attrs.ng;
-        long j = tlb_insert_idx(cpu->mtlb, va, &tr, NULL);
+        lpae_tlb *mt = cpu->mtlb;
+        long j = mt->vmask && !mt->fa && mt->repl.policy == LPAE_REPL_LRU
+                     ? tlb_insert_sa(mt, va, &tr, w.pa, NULL)
+                     : tlb_insert_pa(mt, va, &tr, w.pa, NULL);
         if (j >= 0)
             fill_utlb(cpu, u, va, &cpu->mtlb->e[j], w.pa);
     }

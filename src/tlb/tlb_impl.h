@@ -122,6 +122,10 @@ long tlb_insert_pa(lpae_tlb *t, lpae_va_t va, const lpae_tlb_entry *tr, lpae_pa_
  * set, LRU policy; t and tr not NULL): the same fill, fewer tests. */
 long tlb_insert_fa(lpae_tlb *t, lpae_va_t va, const lpae_tlb_entry *tr, lpae_pa_t pa,
                    lpae_tlb_entry *evicted);
+/* tlb_insert_pa() of a set-associative LRU TLB of at most 64 ways (t->vmask
+ * set, t->fa NULL, LRU policy; t and tr not NULL): the same fill, fewer tests. */
+long tlb_insert_sa(lpae_tlb *t, lpae_va_t va, const lpae_tlb_entry *tr, lpae_pa_t pa,
+                   lpae_tlb_entry *evicted);
 void tlb_drop(lpae_tlb *t, size_t idx);
 
 /* TLBIMVA (asid >= 0) or TLBIMVAA (asid < 0) on a TLB without slot masks. */
