@@ -426,6 +426,27 @@ static inline void account(lpae_cpu *cpu, const lpae_xlate *o)
     xstats_add(&cpu->region[o->region], o);
 }
 
+/* account() of a translation whose source is the constant @p src (it is
+ * o->src): the counter is chosen at compile time. */
+static inline __attribute__((always_inline)) void account_src(lpae_cpu *cpu, const lpae_xlate *o,
+                                                              uint8_t src)
+{
+    unsigned fault = o->fault != LPAE_FAULT_NONE;
+    cpu->st.faults += fault;
+    if (UNLIKELY(!cpu->cur->seen))
+        asid_seen(cpu);
+    lpae_xstats *x[2] = {&cpu->cur->st, &cpu->region[o->region]};
+    for (int k = 0; k < 2; k++) {
+        if (src == LPAE_XS_MTLB)
+            x[k]->mtlb_hits++;
+        else
+            x[k]->walks++;
+        x[k]->faults += fault;
+        x[k]->fetches += o->nfetch;
+        x[k]->cycles += o->cycles;
+    }
+}
+
 static inline __attribute__((always_inline)) void
 from_entry(lpae_xlate *o, const lpae_tlb_entry *e, lpae_va_t va, unsigned access, uint8_t asid)
 {
@@ -846,15 +867,18 @@ translate_full(lpae_cpu *cpu, lpae_va_t va, unsigned access, unsigned u, lpae_xl
         from_entry(o, e, va, access, cpu->asid);
         o->src = LPAE_XS_MTLB;
         fill_utlb(cpu, u, va, e, o->pa);
-    } else {
-        mt->st.misses++;
-        int rc = walk(cpu, va, access, u, o, &c);
-        if (rc)
-            return rc;
+        o->region = classify(m, va, o->sel, cpu->asid);
+        o->cycles = c;
+        account_src(cpu, o, LPAE_XS_MTLB);
+        return LPAE_OK;
     }
+    mt->st.misses++;
+    int rc = walk(cpu, va, access, u, o, &c);
+    if (rc)
+        return rc;
     o->region = classify(m, va, o->sel, cpu->asid);
     o->cycles = c;
-    account(cpu, o);
+    account_src(cpu, o, LPAE_XS_WALK);
     return LPAE_OK;
 }
 
