@@ -794,19 +794,24 @@ static int walk(lpae_cpu *cpu, lpae_va_t va, unsigned access, unsigned u, lpae_x
      * charged as DRAM without a cache access; the fetch cycles are charged
      * once, summed (the same totals). */
     unsigned from = p[LPAE_P_WALK_LEVEL];
-    unsigned nf = w.nfetch, aborted = w.fault == LPAE_FAULT_EXT_ABORT_WALK;
+    unsigned aborted = w.fault == LPAE_FAULT_EXT_ABORT_WALK;
+    const lpae_fetch *f = w.fetch, *end = w.fetch + w.nfetch - aborted;
     lpae_cycles_t fc = 0;
-    for (unsigned k = 0; k < nf; k++) {
-        const lpae_fetch *f = &w.fetch[k];
-        bool ab = aborted && k + 1 == nf;
-        unsigned lvl = ab ? LPAE_MEM_DRAM : serve(cpu, f->pa, from);
+    for (; f < end; f++) {
+        unsigned lvl = serve(cpu, f->pa, from);
         lpae_cycles_t lat = m->mem_lat[lvl];
         fc += lat;
         cpu->st.fetches[f->level][lvl]++;
         cpu->st.fetch_cycles[f->level][lvl] += lat;
-        if (f->level < 3 && !ab && cpu->wc[f->level] &&
+        if (f->level < 3 && cpu->wc[f->level] &&
             (f->desc & LPAE_DESC_TYPE_MASK) == LPAE_DESC_TYPE_TABLE)
             lpae_walkcache_insert(cpu->wc[f->level], va, cpu->asid, w.sel, f);
+    }
+    if (UNLIKELY(aborted)) { /* the last fetch: no cache access, DRAM latency */
+        lpae_cycles_t lat = m->mem_lat[LPAE_MEM_DRAM];
+        fc += lat;
+        cpu->st.fetches[f->level][LPAE_MEM_DRAM]++;
+        cpu->st.fetch_cycles[f->level][LPAE_MEM_DRAM] += lat;
     }
     *c += fc;
     charge(cpu, LPAE_CAT_WALK_FETCH, fc);
