@@ -76,6 +76,8 @@ struct lpae_cpu {
     lpae_tlb *utlb[3]; /* I, DL, DS (DS may be NULL) */
     uint32_t ulat[3];
     lpae_tlb *mtlb;
+    bool ufa[3];           /* utlb[u] takes tlb_insert_fa (fully associative, LRU) */
+    bool mtlb_sa;          /* mtlb takes tlb_insert_sa (set-associative LRU, <= 64 ways) */
     lpae_walkcache *wc[3]; /* [1], [2]; NULL when absent */
     lpae_cache *l1d;
     uint64_t event;
@@ -235,6 +237,10 @@ static int cpu_create(lpae_machine *m, unsigned idx, uint64_t seed, lpae_cpu **o
     }
     for (int a = 0; a < 256; a++)
         cpu->asid_recs[a].asid = a;
+    for (unsigned u = 0; u < 3; u++)
+        cpu->ufa[u] =
+            cpu->utlb[u] && cpu->utlb[u]->fa && cpu->utlb[u]->repl.policy == LPAE_REPL_LRU;
+    cpu->mtlb_sa = cpu->mtlb->vmask && !cpu->mtlb->fa && cpu->mtlb->repl.policy == LPAE_REPL_LRU;
     for (unsigned u = 0; u < 3; u++)
         cpu->fpgen[u] = 1;
     for (unsigned acc = 0; acc < 8; acc++)
@@ -741,8 +747,8 @@ static inline void fill_utlb(lpae_cpu *cpu, unsigned u, lpae_va_t va, const lpae
 {
     /* from's size_shift: no larger than the main-TLB piece */
     lpae_tlb *t = cpu->utlb[u];
-    long i = t->fa && t->repl.policy == LPAE_REPL_LRU ? tlb_insert_fa(t, va, from, pa, NULL)
-                                                      : tlb_insert_pa(t, va, from, pa, NULL);
+    long i =
+        cpu->ufa[u] ? tlb_insert_fa(t, va, from, pa, NULL) : tlb_insert_pa(t, va, from, pa, NULL);
     if (i >= 0)
         fp_note_fill(cpu, u, i, va);
 }
@@ -820,20 +826,17 @@ static int walk(lpae_cpu *cpu, lpae_va_t va, unsigned access, unsigned u, lpae_x
     o->start_level = w.start_level;
     o->nfetch = w.nfetch;
     if (w.fault == LPAE_FAULT_NONE || w.fault == LPAE_FAULT_PERMISSION) {
-        lpae_tlb_entry tr;
-        memset(&tr, 0, sizeof tr);
-        tr.pa = w.pa;
-        tr.attrs = w.attrs;
-        tr.leaf_shift = w.size_shift;
-        tr.size_shift = w.size_shift;
-        tr.level = w.level;
-        tr.asid = cpu->asid;
-        tr.sel = w.sel;
-        tr.global = !w.attrs.ng;
+        lpae_tlb_entry tr = {.pa = w.pa,
+                             .attrs = w.attrs,
+                             .size_shift = w.size_shift,
+                             .leaf_shift = w.size_shift,
+                             .level = w.level,
+                             .asid = cpu->asid,
+                             .sel = w.sel,
+                             .global = !w.attrs.ng};
         lpae_tlb *mt = cpu->mtlb;
-        long j = mt->vmask && !mt->fa && mt->repl.policy == LPAE_REPL_LRU
-                     ? tlb_insert_sa(mt, va, &tr, w.pa, NULL)
-                     : tlb_insert_pa(mt, va, &tr, w.pa, NULL);
+        long j = cpu->mtlb_sa ? tlb_insert_sa(mt, va, &tr, w.pa, NULL)
+                              : tlb_insert_pa(mt, va, &tr, w.pa, NULL);
         if (j >= 0)
             fill_utlb(cpu, u, va, &cpu->mtlb->e[j], w.pa);
     }
