@@ -370,10 +370,8 @@ size_t tlb_inv_va_slow(lpae_tlb *t, lpae_va_t va, int asid)
     }
     /* An entry of size S covering va lives in set (va >> S) & set_mask:
      * probe that set for each size present (drops commute). */
-    for (unsigned k = 0; k < t->nsizes; k++) {
-        unsigned sh = t->shifts[k];
-        if (!t->present[sh])
-            continue;
+    for (uint32_t pm = t->pmask; pm; pm &= pm - 1) { /* the sizes present, ascending */
+        unsigned sh = (unsigned)__builtin_ctz(pm);
         uint32_t set = (va >> sh) & t->set_mask;
         size_t row = (size_t)set * t->ways;
         if (t->vmask) { /* the valid ways only */
