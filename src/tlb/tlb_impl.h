@@ -57,9 +57,13 @@ static inline bool tlb_key_matches(const tlb_key *k, uint64_t query)
 /* Slots of a fully associative TLB (t->fa set) that may cover va. */
 static inline uint64_t tlb_fa_cands(const lpae_tlb *t, lpae_va_t va)
 {
-    uint64_t c = 0;
-    for (unsigned i = 0; i < t->nsizes; i++)
-        c |= t->fa[i * FA_BUCKETS + ((va >> t->shifts[i]) & (FA_BUCKETS - 1))];
+    /* every TLB holds 4 KB entries: at least one size */
+    const uint64_t *fa = t->fa;
+    uint64_t c = fa[(va >> t->shifts[0]) & (FA_BUCKETS - 1)];
+    for (unsigned i = 1; i < t->nsizes; i++) {
+        fa += FA_BUCKETS;
+        c |= fa[(va >> t->shifts[i]) & (FA_BUCKETS - 1)];
+    }
     return c;
 }
 
