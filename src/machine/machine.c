@@ -767,15 +767,13 @@ static int walk(lpae_cpu *cpu, lpae_va_t va, unsigned access, unsigned u, lpae_x
     lpae_ttbr_sel sel = lpae_select(ttbcr, va, &tsz);
     bool epd = ttbcr & (sel == LPAE_SEL_TTBR1 ? LPAE_TTBCR_EPD1 : LPAE_TTBCR_EPD0);
     unsigned start_level = lpae_start_level(tsz);
-    *c += p[LPAE_P_WALK_BASE];
-    charge(cpu, LPAE_CAT_WALK, p[LPAE_P_WALK_BASE]);
+    lpae_cycles_t wcyc = p[LPAE_P_WALK_BASE]; /* + the walk-cache latency if looked up */
     const lpae_wc_entry *hit = NULL;
     bool usable = sel != LPAE_SEL_NONE && !epd;
     bool use2 = usable && cpu->wc[2] && start_level <= 2;
     bool use1 = usable && cpu->wc[1] && start_level == 1;
     if (use1 || use2) {
-        *c += p[LPAE_P_WC_LATENCY];
-        charge(cpu, LPAE_CAT_WALK, p[LPAE_P_WC_LATENCY]);
+        wcyc += p[LPAE_P_WC_LATENCY];
         if (use2) {
             hit = lpae_walkcache_lookup(cpu->wc[2], va, cpu->asid);
             if (hit && UNLIKELY(m->chk != NULL))
@@ -787,6 +785,8 @@ static int walk(lpae_cpu *cpu, lpae_va_t va, unsigned access, unsigned u, lpae_x
                 check_wc(cpu, LPAE_ST_WC1, hit, va, access);
         }
     }
+    *c += wcyc;
+    charge(cpu, LPAE_CAT_WALK, wcyc);
     /* arguments checked by translate_slow; hit->level is 1 or 2 */
     if (hit)
         rc = lpae_walk_from_nz(&cpu->regs, m->phys, va, access, hit->level + 1u, hit->table_pa,
