@@ -5,6 +5,7 @@
 #ifndef LPAE_SRC_TLB_REPL_H
 #define LPAE_SRC_TLB_REPL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "lpae/cost.h"
@@ -84,7 +85,18 @@ void repl_cand_fill(repl_state *r, uint32_t set);
 
 /* repl_victim() of an LRU state, inline: the candidates' check, or the
  * stamp scan of a narrow set. */
+static inline __attribute__((always_inline)) uint32_t repl_lru_victim_fill(repl_state *r,
+                                                                           uint32_t set, bool fill);
+
 static inline __attribute__((always_inline)) uint32_t repl_lru_victim(repl_state *r, uint32_t set)
+{
+    return repl_lru_victim_fill(r, set, false);
+}
+
+/* repl_lru_victim(); with @p fill the caller touches the victim before the
+ * next victim query (a fill), so its candidate, stale by then, is passed. */
+static inline __attribute__((always_inline)) uint32_t repl_lru_victim_fill(repl_state *r,
+                                                                           uint32_t set, bool fill)
 {
     const uint64_t *st = r->stamp + (uint64_t)set * r->ways;
     if (r->cand) {
@@ -97,7 +109,7 @@ static inline __attribute__((always_inline)) uint32_t repl_lru_victim(repl_state
                 repl_cand_fill(r, set);
                 i = 0;
             }
-            r->cpos[set] = (uint8_t)i;
+            r->cpos[set] = (uint8_t)(i + fill);
             return (uint16_t)c[i];
         }
     }

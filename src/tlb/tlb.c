@@ -164,7 +164,7 @@ long tlb_insert_fa(lpae_tlb *t, lpae_va_t va, const lpae_tlb_entry *tr, lpae_pa_
         way = (uint32_t)__builtin_ctzll(~t->vmask[0]); /* the first invalid way */
         t->fill[0]++;
     } else {
-        way = repl_lru_victim(&t->repl, 0);
+        way = repl_lru_victim_fill(&t->repl, 0, true); /* touched below */
         const lpae_tlb_entry *old = &t->e[way];
         if (evicted)
             *evicted = *old;
