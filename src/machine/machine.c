@@ -1036,6 +1036,21 @@ lpae_cycles_t lpae_cpu_dsb(lpae_cpu *cpu)
 static void tlbi_apply(lpae_cpu *cpu, lpae_tlbi kind, lpae_va_t va, uint8_t asid)
 {
     bool whole_utlb = cpu->m->p[LPAE_P_UTLB_FLUSH_TLBI] != 0;
+    if ((kind == LPAE_TLBI_MVA || kind == LPAE_TLBI_MVAA) && !whole_utlb) {
+        /* the common case straight: every structure, in the order below */
+        int a = kind == LPAE_TLBI_MVA ? asid : -1;
+        for (unsigned u = 0; u < 3; u++) {
+            if (!cpu->utlb[u])
+                continue;
+            tlb_inv_va(cpu->utlb[u], va, a);
+            fp_note_inv(cpu, u);
+        }
+        tlb_inv_va(cpu->mtlb, va, a);
+        for (unsigned l = 1; l <= 2; l++)
+            if (cpu->wc[l])
+                tlb_inv_va(cpu->wc[l]->t, va, a); /* = lpae_walkcache_inv_va() */
+        return;
+    }
     for (unsigned s = 0; s < 4; s++) {
         lpae_tlb *t = s < 3 ? cpu->utlb[s] : cpu->mtlb;
         if (!t || (s < 3 && whole_utlb))
