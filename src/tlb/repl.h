@@ -113,6 +113,10 @@ static inline __attribute__((always_inline)) uint32_t repl_lru_victim_fill(repl_
             return (uint16_t)c[i];
         }
     }
+    if (r->ways == 4) { /* a tournament; ties go to the lower way, as in the scan */
+        uint32_t w01 = st[1] < st[0], w23 = 2u + (st[3] < st[2]);
+        return st[w23] < st[w01] ? w23 : w01;
+    }
     uint32_t best = 0;
     uint64_t bv = st[0]; /* kept in a register: no load chained through best */
     for (uint32_t w = 1; w < r->ways; w++)
