@@ -386,7 +386,9 @@ static void lru_candidates_match_full_scan(void **state)
         repl_state r;
         assert_int_equal(repl_init(&r, LPAE_REPL_LRU, sets, ways, 1), LPAE_OK);
         assert_non_null(r.cand);
-        for (int step = 0; step < 200000; step++) {
+        for (int step = 0; step < 260000; step++) {
+            if (step == 200000) /* the clock near the packing limit: plain scans take over */
+                r.clock = REPL_STAMP_LIMIT - 5000;
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
@@ -407,10 +409,11 @@ static void lru_candidates_match_full_scan(void **state)
                 assert_int_equal(v, best);
                 if ((x >> 40) & 1)
                     repl_touch(&r, set, v); /* the fill that follows a victim */
-            } else {
+            } else if (step < 200000) {
                 repl_reset(&r, sets, 1);
             }
         }
+        assert_true(r.clock > REPL_STAMP_LIMIT);
         repl_free(&r);
     }
     /* narrow sets keep the plain scan */

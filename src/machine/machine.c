@@ -20,6 +20,7 @@
 #include "tlb/tlb_impl.h"
 #include "tlb/walkcache_impl.h"
 #include "ttbr/regs_internal.h"
+#include "ttbr/walk_internal.h"
 
 #define LIKELY(x) __builtin_expect(!!(x), 1)
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
@@ -75,6 +76,8 @@ struct lpae_cpu {
     lpae_tlb *utlb[3]; /* I, DL, DS (DS may be NULL) */
     uint32_t ulat[3];
     lpae_tlb *mtlb;
+    bool ufa[3];           /* utlb[u] takes tlb_insert_fa (fully associative, LRU) */
+    bool mtlb_sa;          /* mtlb takes tlb_insert_sa (set-associative LRU, <= 64 ways) */
     lpae_walkcache *wc[3]; /* [1], [2]; NULL when absent */
     lpae_cache *l1d;
     uint64_t event;
@@ -235,6 +238,10 @@ static int cpu_create(lpae_machine *m, unsigned idx, uint64_t seed, lpae_cpu **o
     for (int a = 0; a < 256; a++)
         cpu->asid_recs[a].asid = a;
     for (unsigned u = 0; u < 3; u++)
+        cpu->ufa[u] =
+            cpu->utlb[u] && cpu->utlb[u]->fa && cpu->utlb[u]->repl.policy == LPAE_REPL_LRU;
+    cpu->mtlb_sa = cpu->mtlb->vmask && !cpu->mtlb->fa && cpu->mtlb->repl.policy == LPAE_REPL_LRU;
+    for (unsigned u = 0; u < 3; u++)
         cpu->fpgen[u] = 1;
     for (unsigned acc = 0; acc < 8; acc++)
         cpu->umap[acc] = !LPAE_ACC_VALID(acc)     ? UMAP_INVALID
@@ -364,7 +371,7 @@ const char *lpae_machine_region_name(const lpae_machine *m, size_t i)
     return i == m->nrules ? "other" : m->rules[i].name;
 }
 
-static uint8_t classify(const lpae_machine *m, lpae_va_t va, unsigned sel, uint8_t asid)
+static inline uint8_t classify(const lpae_machine *m, lpae_va_t va, unsigned sel, uint8_t asid)
 {
     for (size_t i = 0; i < m->nrules; i++) {
         const lpae_region_rule *r = &m->rules[i];
@@ -423,6 +430,27 @@ static inline void account(lpae_cpu *cpu, const lpae_xlate *o)
         asid_seen(cpu);
     xstats_add(&cpu->cur->st, o);
     xstats_add(&cpu->region[o->region], o);
+}
+
+/* account() of a translation whose source is the constant @p src (it is
+ * o->src): the counter is chosen at compile time. */
+static inline __attribute__((always_inline)) void account_src(lpae_cpu *cpu, const lpae_xlate *o,
+                                                              uint8_t src)
+{
+    unsigned fault = o->fault != LPAE_FAULT_NONE;
+    cpu->st.faults += fault;
+    if (UNLIKELY(!cpu->cur->seen))
+        asid_seen(cpu);
+    lpae_xstats *x[2] = {&cpu->cur->st, &cpu->region[o->region]};
+    for (int k = 0; k < 2; k++) {
+        if (src == LPAE_XS_MTLB)
+            x[k]->mtlb_hits++;
+        else
+            x[k]->walks++;
+        x[k]->faults += fault;
+        x[k]->fetches += o->nfetch;
+        x[k]->cycles += o->cycles;
+    }
 }
 
 static inline __attribute__((always_inline)) void
@@ -718,7 +746,9 @@ static inline void fill_utlb(lpae_cpu *cpu, unsigned u, lpae_va_t va, const lpae
                              lpae_pa_t pa)
 {
     /* from's size_shift: no larger than the main-TLB piece */
-    long i = tlb_insert_pa(cpu->utlb[u], va, from, pa, NULL);
+    lpae_tlb *t = cpu->utlb[u];
+    long i =
+        cpu->ufa[u] ? tlb_insert_fa(t, va, from, pa, NULL) : tlb_insert_pa(t, va, from, pa, NULL);
     if (i >= 0)
         fp_note_fill(cpu, u, i, va);
 }
@@ -737,15 +767,13 @@ static int walk(lpae_cpu *cpu, lpae_va_t va, unsigned access, unsigned u, lpae_x
     lpae_ttbr_sel sel = lpae_select(ttbcr, va, &tsz);
     bool epd = ttbcr & (sel == LPAE_SEL_TTBR1 ? LPAE_TTBCR_EPD1 : LPAE_TTBCR_EPD0);
     unsigned start_level = lpae_start_level(tsz);
-    *c += p[LPAE_P_WALK_BASE];
-    charge(cpu, LPAE_CAT_WALK, p[LPAE_P_WALK_BASE]);
+    lpae_cycles_t wcyc = p[LPAE_P_WALK_BASE]; /* + the walk-cache latency if looked up */
     const lpae_wc_entry *hit = NULL;
     bool usable = sel != LPAE_SEL_NONE && !epd;
     bool use2 = usable && cpu->wc[2] && start_level <= 2;
     bool use1 = usable && cpu->wc[1] && start_level == 1;
     if (use1 || use2) {
-        *c += p[LPAE_P_WC_LATENCY];
-        charge(cpu, LPAE_CAT_WALK, p[LPAE_P_WC_LATENCY]);
+        wcyc += p[LPAE_P_WC_LATENCY];
         if (use2) {
             hit = lpae_walkcache_lookup(cpu->wc[2], va, cpu->asid);
             if (hit && UNLIKELY(m->chk != NULL))
@@ -757,53 +785,66 @@ static int walk(lpae_cpu *cpu, lpae_va_t va, unsigned access, unsigned u, lpae_x
                 check_wc(cpu, LPAE_ST_WC1, hit, va, access);
         }
     }
+    *c += wcyc;
+    charge(cpu, LPAE_CAT_WALK, wcyc);
+    /* arguments checked by translate_slow; hit->level is 1 or 2 */
     if (hit)
-        rc = lpae_walk_from(&cpu->regs, m->phys, va, access, hit->level + 1u, hit->table_pa,
-                            hit->table_attrs, &w);
+        rc = lpae_walk_from_nz(&cpu->regs, m->phys, va, access, hit->level + 1u, hit->table_pa,
+                               hit->table_attrs, &w);
     else
-        rc = lpae_walk(&cpu->regs, m->phys, va, access, &w);
+        rc = lpae_walk_nz(&cpu->regs, m->phys, va, access, &w);
     if (rc)
         return rc;
+    /* Fetch records have levels 1..3. Each fetch is served by the memory
+     * hierarchy, but one that aborted (the last, on an external abort) is
+     * charged as DRAM without a cache access; the fetch cycles are charged
+     * once, summed (the same totals). */
     unsigned from = p[LPAE_P_WALK_LEVEL];
-    for (unsigned k = 0; k < w.nfetch; k++) {
-        const lpae_fetch *f = &w.fetch[k];
-        bool aborted = w.fault == LPAE_FAULT_EXT_ABORT_WALK && k + 1 == w.nfetch;
-        unsigned lvl = aborted ? LPAE_MEM_DRAM : serve(cpu, f->pa, from);
+    unsigned aborted = w.fault == LPAE_FAULT_EXT_ABORT_WALK;
+    const lpae_fetch *f = w.fetch, *end = w.fetch + w.nfetch - aborted;
+    lpae_cycles_t fc = 0;
+    for (; f < end; f++) {
+        unsigned lvl = serve(cpu, f->pa, from);
         lpae_cycles_t lat = m->mem_lat[lvl];
-        *c += lat;
-        charge(cpu, LPAE_CAT_WALK_FETCH, lat);
-        if (f->level <= 3) {
-            cpu->st.fetches[f->level][lvl]++;
-            cpu->st.fetch_cycles[f->level][lvl] += lat;
-        }
-        if (!aborted && (f->level == 1 || f->level == 2) && cpu->wc[f->level] &&
+        fc += lat;
+        cpu->st.fetches[f->level][lvl]++;
+        cpu->st.fetch_cycles[f->level][lvl] += lat;
+        if (f->level < 3 && cpu->wc[f->level] &&
             (f->desc & LPAE_DESC_TYPE_MASK) == LPAE_DESC_TYPE_TABLE)
             lpae_walkcache_insert(cpu->wc[f->level], va, cpu->asid, w.sel, f);
     }
+    if (UNLIKELY(aborted)) { /* the last fetch: no cache access, DRAM latency */
+        lpae_cycles_t lat = m->mem_lat[LPAE_MEM_DRAM];
+        fc += lat;
+        cpu->st.fetches[f->level][LPAE_MEM_DRAM]++;
+        cpu->st.fetch_cycles[f->level][LPAE_MEM_DRAM] += lat;
+    }
+    *c += fc;
+    charge(cpu, LPAE_CAT_WALK_FETCH, fc);
     cpu->st.walks++;
     xlate_from_walk(cpu, va, &w, LPAE_XS_WALK, o);
     o->start_level = w.start_level;
     o->nfetch = w.nfetch;
     if (w.fault == LPAE_FAULT_NONE || w.fault == LPAE_FAULT_PERMISSION) {
-        lpae_tlb_entry tr;
-        memset(&tr, 0, sizeof tr);
-        tr.pa = w.pa;
-        tr.attrs = w.attrs;
-        tr.leaf_shift = w.size_shift;
-        tr.size_shift = w.size_shift;
-        tr.level = w.level;
-        tr.asid = cpu->asid;
-        tr.sel = w.sel;
-        tr.global = !w.attrs.ng;
-        long j = tlb_insert_idx(cpu->mtlb, va, &tr, NULL);
+        lpae_tlb_entry tr = {.pa = w.pa,
+                             .attrs = w.attrs,
+                             .size_shift = w.size_shift,
+                             .leaf_shift = w.size_shift,
+                             .level = w.level,
+                             .asid = cpu->asid,
+                             .sel = w.sel,
+                             .global = !w.attrs.ng};
+        lpae_tlb *mt = cpu->mtlb;
+        long j = cpu->mtlb_sa ? tlb_insert_sa(mt, va, &tr, w.pa, NULL)
+                              : tlb_insert_pa(mt, va, &tr, w.pa, NULL);
         if (j >= 0)
             fill_utlb(cpu, u, va, &cpu->mtlb->e[j], w.pa);
     }
     return LPAE_OK;
 }
 
-static __attribute__((noinline)) int translate_full(lpae_cpu *cpu, lpae_va_t va, unsigned access,
-                                                    unsigned u, lpae_xlate *o)
+static inline __attribute__((always_inline)) int
+translate_full(lpae_cpu *cpu, lpae_va_t va, unsigned access, unsigned u, lpae_xlate *o)
 {
     lpae_machine *m = cpu->m;
     lpae_tlb *ut = cpu->utlb[u];
@@ -834,15 +875,18 @@ static __attribute__((noinline)) int translate_full(lpae_cpu *cpu, lpae_va_t va,
         from_entry(o, e, va, access, cpu->asid);
         o->src = LPAE_XS_MTLB;
         fill_utlb(cpu, u, va, e, o->pa);
-    } else {
-        mt->st.misses++;
-        int rc = walk(cpu, va, access, u, o, &c);
-        if (rc)
-            return rc;
+        o->region = classify(m, va, o->sel, cpu->asid);
+        o->cycles = c;
+        account_src(cpu, o, LPAE_XS_MTLB);
+        return LPAE_OK;
     }
+    mt->st.misses++;
+    int rc = walk(cpu, va, access, u, o, &c);
+    if (rc)
+        return rc;
     o->region = classify(m, va, o->sel, cpu->asid);
     o->cycles = c;
-    account(cpu, o);
+    account_src(cpu, o, LPAE_XS_WALK);
     return LPAE_OK;
 }
 
@@ -992,6 +1036,21 @@ lpae_cycles_t lpae_cpu_dsb(lpae_cpu *cpu)
 static void tlbi_apply(lpae_cpu *cpu, lpae_tlbi kind, lpae_va_t va, uint8_t asid)
 {
     bool whole_utlb = cpu->m->p[LPAE_P_UTLB_FLUSH_TLBI] != 0;
+    if ((kind == LPAE_TLBI_MVA || kind == LPAE_TLBI_MVAA) && !whole_utlb) {
+        /* the common case straight: every structure, in the order below */
+        int a = kind == LPAE_TLBI_MVA ? asid : -1;
+        for (unsigned u = 0; u < 3; u++) {
+            if (!cpu->utlb[u])
+                continue;
+            tlb_inv_va(cpu->utlb[u], va, a);
+            fp_note_inv(cpu, u);
+        }
+        tlb_inv_va(cpu->mtlb, va, a);
+        for (unsigned l = 1; l <= 2; l++)
+            if (cpu->wc[l])
+                tlb_inv_va(cpu->wc[l]->t, va, a); /* = lpae_walkcache_inv_va() */
+        return;
+    }
     for (unsigned s = 0; s < 4; s++) {
         lpae_tlb *t = s < 3 ? cpu->utlb[s] : cpu->mtlb;
         if (!t || (s < 3 && whole_utlb))

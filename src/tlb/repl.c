@@ -2,6 +2,7 @@
 #include "tlb/repl.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "lpae/err.h"
 
@@ -18,12 +19,12 @@ int repl_init(repl_state *r, unsigned policy, uint32_t sets, uint32_t ways, uint
             return LPAE_ENOMEM;
         if (ways >= REPL_CAND_MIN_WAYS && ways <= UINT16_MAX) {
             r->cand = calloc((size_t)sets * REPL_CAND, sizeof *r->cand);
-            r->candv = calloc((size_t)sets * REPL_CAND, sizeof *r->candv);
-            r->ncand = calloc(sets, sizeof *r->ncand);
-            if (!r->cand || !r->candv || !r->ncand) {
+            r->cpos = malloc(sets * sizeof *r->cpos);
+            if (!r->cand || !r->cpos) {
                 repl_free(r);
                 return LPAE_ENOMEM;
             }
+            memset(r->cpos, REPL_CAND, sets * sizeof *r->cpos);
         }
     } else if (policy == LPAE_REPL_PLRU) {
         if (ways > 64 || (ways & (ways - 1)))
@@ -48,8 +49,7 @@ void repl_free(repl_state *r)
     free(r->plru);
     free(r->rr);
     free(r->cand);
-    free(r->candv);
-    free(r->ncand);
+    free(r->cpos);
     *r = (repl_state){0};
 }
 
@@ -59,8 +59,7 @@ void repl_reset(repl_state *r, uint32_t sets, uint64_t seed)
         for (uint64_t i = 0; i < (uint64_t)sets * r->ways; i++)
             r->stamp[i] = 0;
     if (r->cand)
-        for (uint32_t i = 0; i < sets; i++)
-            r->ncand[i] = 0;
+        memset(r->cpos, REPL_CAND, sets * sizeof *r->cpos);
     if (r->plru)
         for (uint32_t i = 0; i < sets; i++)
             r->plru[i] = 0;
@@ -71,64 +70,40 @@ void repl_reset(repl_state *r, uint32_t sets, uint64_t seed)
     r->rng = seed ? seed : UINT64_C(0x9E3779B97F4A7C15);
 }
 
-/* Scan a set for its REPL_CAND smallest (stamp, way); store them descending. */
-static void cand_fill(repl_state *r, uint32_t set)
+/* Scan a set for its REPL_CAND smallest (stamp, way), packed, ascending.
+ * Every stamp is below REPL_STAMP_LIMIT (the clock is) and ways >= REPL_CAND. */
+void repl_cand_fill(repl_state *r, uint32_t set)
 {
     const uint64_t *s = r->stamp + (uint64_t)set * r->ways;
-    uint16_t c[REPL_CAND];
-    uint64_t cv[REPL_CAND]; /* their stamps, kept beside them */
-    unsigned n = 0;
-    for (uint32_t w = 0; w < r->ways; w++) {
-        uint64_t v = s[w];
-        /* ways come in ascending order, so an equal stamp sorts after */
-        if (n == REPL_CAND && v >= cv[n - 1])
-            continue;
-        unsigned i = n < REPL_CAND ? n++ : n - 1;
-        while (i > 0 && cv[i - 1] > v) {
+    uint64_t *c = r->cand + (size_t)set * REPL_CAND;
+    uint32_t w = 0;
+    for (; w < REPL_CAND; w++) { /* the first REPL_CAND ways, sorted */
+        uint64_t k = s[w] << REPL_WAY_BITS | w;
+        unsigned i = w;
+        while (i > 0 && c[i - 1] > k) {
             c[i] = c[i - 1];
-            cv[i] = cv[i - 1];
             i--;
         }
-        c[i] = (uint16_t)w;
-        cv[i] = v;
+        c[i] = k;
     }
-    r->ncand[set] = (uint8_t)n;
-    uint16_t *dst = r->cand + (size_t)set * REPL_CAND;
-    uint64_t *dv = r->candv + (size_t)set * REPL_CAND;
-    for (unsigned i = 0; i < n; i++) {
-        dst[n - 1 - i] = c[i];
-        dv[n - 1 - i] = cv[i];
+    for (; w < r->ways; w++) { /* wider sets: keep the smallest */
+        uint64_t k = s[w] << REPL_WAY_BITS | w;
+        if (k >= c[REPL_CAND - 1])
+            continue;
+        unsigned i = REPL_CAND - 1;
+        while (i > 0 && c[i - 1] > k) {
+            c[i] = c[i - 1];
+            i--;
+        }
+        c[i] = k;
     }
 }
 
 uint32_t repl_victim(repl_state *r, uint32_t set)
 {
     switch (r->policy) {
-    case LPAE_REPL_LRU: {
-        if (r->cand) {
-            const uint64_t *st = r->stamp + (uint64_t)set * r->ways;
-            const uint16_t *c = r->cand + (size_t)set * REPL_CAND;
-            const uint64_t *cv = r->candv + (size_t)set * REPL_CAND;
-            unsigned n = r->ncand[set];
-            while (n && st[c[n - 1]] != cv[n - 1])
-                n--; /* touched since the scan */
-            if (!n) {
-                cand_fill(r, set);
-                n = r->ncand[set];
-            }
-            r->ncand[set] = (uint8_t)n;
-            return c[n - 1];
-        }
-        const uint64_t *s = r->stamp + (uint64_t)set * r->ways;
-        uint32_t best = 0;
-        uint64_t bv = s[0]; /* kept in a register: no load chained through best */
-        for (uint32_t w = 1; w < r->ways; w++)
-            if (s[w] < bv) {
-                bv = s[w];
-                best = w;
-            }
-        return best;
-    }
+    case LPAE_REPL_LRU:
+        return repl_lru_victim(r, set);
     case LPAE_REPL_PLRU: {
         uint64_t bits = r->plru[set];
         unsigned node = 1;

@@ -5,21 +5,26 @@
 #ifndef LPAE_SRC_TLB_REPL_H
 #define LPAE_SRC_TLB_REPL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "lpae/cost.h"
 
-/* LRU with at least REPL_CAND_MIN_WAYS ways keeps, per set, up to
- * REPL_CAND victim candidates: the ways with the smallest (stamp, way) at
- * the last scan, each with the stamp it had then. A way touched since has a
- * new stamp, larger than every untouched one, so it no longer matches its
- * record and is skipped; the smallest candidate still matching is therefore
- * the least recently used way, the answer a full scan gives. Hits need no
- * bookkeeping; the scan runs again only when the candidates are used up.
- * 32 candidates (every way of a 32-way micro-TLB) make the scan, whose cost
- * is mostly the sorted insertion, rarer: fewer instructions than 8 or 16. */
+/* LRU with at least REPL_CAND_MIN_WAYS ways keeps, per set, REPL_CAND
+ * victim candidates: the ways with the smallest (stamp, way) at the last
+ * scan, ascending, each packed with the stamp it had then as
+ * stamp << REPL_WAY_BITS | way (exact: a scan runs only while the clock is
+ * below REPL_STAMP_LIMIT, else the victim comes from a plain scan). A way
+ * touched since has a new stamp, larger than every untouched one, so it no
+ * longer matches its record and is skipped; the first candidate still
+ * matching is therefore the least recently used way, the answer a full scan
+ * gives. Hits need no bookkeeping; the scan runs again only when the
+ * candidates are used up. 32 candidates (every way of a 32-way micro-TLB)
+ * make the scan, whose cost is mostly the sorted insertion, rarer. */
 #define REPL_CAND 32
 #define REPL_CAND_MIN_WAYS 32
+#define REPL_WAY_BITS 16
+#define REPL_STAMP_LIMIT (UINT64_C(1) << (64 - REPL_WAY_BITS))
 
 typedef struct repl_state {
     uint8_t policy; /* lpae_repl */
@@ -27,10 +32,9 @@ typedef struct repl_state {
     uint32_t ways;
     uint64_t clock;  /* LRU time */
     uint64_t *stamp; /* LRU: last-use time per way (sets * ways) */
-    uint16_t *cand;  /* LRU candidates: REPL_CAND ways per set, descending (victim last);
+    uint64_t *cand;  /* LRU candidates: REPL_CAND packed (stamp, way) per set, ascending;
                         NULL: no candidates (narrow sets, other policies) */
-    uint64_t *candv; /* their stamps at the scan */
-    uint8_t *ncand;  /* candidates left per set */
+    uint8_t *cpos;   /* per set: index of the next candidate (REPL_CAND: used up) */
     uint64_t *plru;  /* PLRU: tree bits per set; bit n-1 is node n (heap order) */
     uint32_t *rr;    /* round-robin: next victim per set */
     uint64_t rng;    /* random: xorshift64 state, never 0 */
@@ -75,5 +79,52 @@ static inline void repl_touch(repl_state *r, uint32_t set, uint32_t way)
 }
 
 uint32_t repl_victim(repl_state *r, uint32_t set);
+
+/* Refill set @p set's LRU candidates (r->cand set) from its stamps. */
+void repl_cand_fill(repl_state *r, uint32_t set);
+
+/* repl_victim() of an LRU state, inline: the candidates' check, or the
+ * stamp scan of a narrow set. */
+static inline __attribute__((always_inline)) uint32_t repl_lru_victim_fill(repl_state *r,
+                                                                           uint32_t set, bool fill);
+
+static inline __attribute__((always_inline)) uint32_t repl_lru_victim(repl_state *r, uint32_t set)
+{
+    return repl_lru_victim_fill(r, set, false);
+}
+
+/* repl_lru_victim(); with @p fill the caller touches the victim before the
+ * next victim query (a fill), so its candidate, stale by then, is passed. */
+static inline __attribute__((always_inline)) uint32_t repl_lru_victim_fill(repl_state *r,
+                                                                           uint32_t set, bool fill)
+{
+    const uint64_t *st = r->stamp + (uint64_t)set * r->ways;
+    if (r->cand) {
+        const uint64_t *c = r->cand + (size_t)set * REPL_CAND;
+        unsigned i = r->cpos[set];
+        while (i < REPL_CAND && st[(uint16_t)c[i]] != c[i] >> REPL_WAY_BITS)
+            i++; /* touched since the scan */
+        if (__builtin_expect(i < REPL_CAND, 1) || r->clock < REPL_STAMP_LIMIT) {
+            if (i == REPL_CAND) {
+                repl_cand_fill(r, set);
+                i = 0;
+            }
+            r->cpos[set] = (uint8_t)(i + fill);
+            return (uint16_t)c[i];
+        }
+    }
+    if (r->ways == 4) { /* a tournament; ties go to the lower way, as in the scan */
+        uint32_t w01 = st[1] < st[0], w23 = 2u + (st[3] < st[2]);
+        return st[w23] < st[w01] ? w23 : w01;
+    }
+    uint32_t best = 0;
+    uint64_t bv = st[0]; /* kept in a register: no load chained through best */
+    for (uint32_t w = 1; w < r->ways; w++)
+        if (st[w] < bv) {
+            bv = st[w];
+            best = w;
+        }
+    return best;
+}
 
 #endif

@@ -12,9 +12,8 @@
 
 static void key_invalid(tlb_key *k)
 {
-    k->base = 1;
+    k->key = 1;
     k->mask = 0;
-    k->asid_key = TLB_ANY_ASID;
 }
 
 unsigned lpae_tlb_piece_shift(uint32_t sizes, unsigned leaf_shift)
@@ -112,7 +111,8 @@ static inline uint64_t *fa_bucket(lpae_tlb *t, const lpae_tlb_entry *e)
 /* Slot @p idx (set @p set, way @p way) became valid with entry @p e. */
 static inline void slot_valid(lpae_tlb *t, uint32_t set, uint32_t way, const lpae_tlb_entry *e)
 {
-    t->present[e->size_shift]++;
+    if (t->present[e->size_shift]++ == 0)
+        t->pmask |= UINT32_C(1) << e->size_shift;
     if (t->vmask) {
         t->vmask[set] |= UINT64_C(1) << way;
         if (t->fa)
@@ -123,7 +123,8 @@ static inline void slot_valid(lpae_tlb *t, uint32_t set, uint32_t way, const lpa
 /* Slot (set, way) holding valid entry @p e is about to change or go. */
 static inline void slot_gone(lpae_tlb *t, uint32_t set, uint32_t way, const lpae_tlb_entry *e)
 {
-    t->present[e->size_shift]--;
+    if (--t->present[e->size_shift] == 0)
+        t->pmask &= ~(UINT32_C(1) << e->size_shift);
     if (t->vmask) {
         t->vmask[set] &= ~(UINT64_C(1) << way);
         if (t->fa)
@@ -144,9 +145,115 @@ long tlb_insert_idx(lpae_tlb *t, lpae_va_t va, const lpae_tlb_entry *tr, lpae_tl
     return tlb_insert_pa(t, va, tr, tr ? tr->pa : 0, evicted);
 }
 
+long tlb_insert_fa(lpae_tlb *t, lpae_va_t va, const lpae_tlb_entry *tr, lpae_pa_t pa,
+                   lpae_tlb_entry *evicted)
+{
+    if (evicted)
+        evicted->valid = false;
+    unsigned lt = tr->leaf_shift;
+    if (lt < 12 || lt > 30)
+        return -1;
+    unsigned lim = tr->size_shift && tr->size_shift < lt ? tr->size_shift : lt;
+    unsigned s = tlb_piece_shift(t->sizes, lim);
+    if (s < 12)
+        return -1;
+    lpae_va_t vm = ~(lpae_va_t)((UINT32_C(1) << s) - 1u);
+    lpae_va_t base = va & vm;
+    uint32_t way;
+    if (t->fill[0] < t->ways) {
+        way = (uint32_t)__builtin_ctzll(~t->vmask[0]); /* the first invalid way */
+        t->fill[0]++;
+    } else {
+        way = repl_lru_victim_fill(&t->repl, 0, true); /* touched below */
+        const lpae_tlb_entry *old = &t->e[way];
+        if (evicted)
+            *evicted = *old;
+        unsigned os = old->size_shift;
+        if (--t->present[os] == 0)
+            t->pmask &= ~(UINT32_C(1) << os);
+        uint64_t bit = UINT64_C(1) << way;
+        t->vmask[0] &= ~bit;
+        t->fa[t->sidx[os] * FA_BUCKETS + ((old->va >> os) & (FA_BUCKETS - 1))] &= ~bit;
+        t->st.evictions++;
+    }
+    lpae_tlb_entry *e = &t->e[way];
+    *e = *tr;
+    e->va = base;
+    e->pa = pa - (va - base);
+    e->size_shift = (uint8_t)s;
+    e->valid = true;
+    e->serial = next_serial(t);
+    tlb_key *k = &t->k[way];
+    k->key = (uint64_t)base << 32 | (tr->global ? 0u : tr->asid);
+    k->mask = (uint64_t)vm << 32 | (tr->global ? 0u : 0xFFu);
+    if (t->present[s]++ == 0)
+        t->pmask |= UINT32_C(1) << s;
+    uint64_t bit = UINT64_C(1) << way;
+    t->vmask[0] |= bit;
+    t->fa[t->sidx[s] * FA_BUCKETS + ((base >> s) & (FA_BUCKETS - 1))] |= bit;
+    t->gen++;
+    t->st.inserts++;
+    repl_lru_touch(&t->repl, way);
+    return (long)way;
+}
+
+long tlb_insert_sa(lpae_tlb *t, lpae_va_t va, const lpae_tlb_entry *tr, lpae_pa_t pa,
+                   lpae_tlb_entry *evicted)
+{
+    if (evicted)
+        evicted->valid = false;
+    unsigned lt = tr->leaf_shift;
+    if (lt < 12 || lt > 30)
+        return -1;
+    unsigned lim = tr->size_shift && tr->size_shift < lt ? tr->size_shift : lt;
+    unsigned s = tlb_piece_shift(t->sizes, lim);
+    if (s < 12)
+        return -1;
+    lpae_va_t vm = ~(lpae_va_t)((UINT32_C(1) << s) - 1u);
+    lpae_va_t base = va & vm;
+    uint32_t set = (va >> s) & t->set_mask;
+    size_t row = (size_t)set * t->ways;
+    uint32_t way;
+    if (t->fill[set] < t->ways) {
+        way = (uint32_t)__builtin_ctzll(~t->vmask[set]); /* the first invalid way */
+        t->fill[set]++;
+    } else {
+        way = repl_lru_victim(&t->repl, set);
+        const lpae_tlb_entry *old = &t->e[row + way];
+        if (evicted)
+            *evicted = *old;
+        unsigned os = old->size_shift;
+        if (--t->present[os] == 0)
+            t->pmask &= ~(UINT32_C(1) << os);
+        t->vmask[set] &= ~(UINT64_C(1) << way);
+        t->st.evictions++;
+    }
+    size_t idx = row + way;
+    lpae_tlb_entry *e = &t->e[idx];
+    *e = *tr;
+    e->va = base;
+    e->pa = pa - (va - base);
+    e->size_shift = (uint8_t)s;
+    e->valid = true;
+    e->serial = next_serial(t);
+    tlb_key *k = &t->k[idx];
+    k->key = (uint64_t)base << 32 | (tr->global ? 0u : tr->asid);
+    k->mask = (uint64_t)vm << 32 | (tr->global ? 0u : 0xFFu);
+    if (t->present[s]++ == 0)
+        t->pmask |= UINT32_C(1) << s;
+    t->vmask[set] |= UINT64_C(1) << way;
+    t->gen++;
+    t->st.inserts++;
+    repl_lru_touch(&t->repl, idx);
+    return (long)idx;
+}
+
 long tlb_insert_pa(lpae_tlb *t, lpae_va_t va, const lpae_tlb_entry *tr, lpae_pa_t pa,
                    lpae_tlb_entry *evicted)
 {
+    if (t && tr && t->vmask && t->repl.policy == LPAE_REPL_LRU)
+        return t->fa ? tlb_insert_fa(t, va, tr, pa, evicted)
+                     : tlb_insert_sa(t, va, tr, pa, evicted);
     if (evicted)
         evicted->valid = false;
     if (!t || !tr || tr->leaf_shift < 12 || tr->leaf_shift > 30)
@@ -156,44 +263,48 @@ long tlb_insert_pa(lpae_tlb *t, lpae_va_t va, const lpae_tlb_entry *tr, lpae_pa_
     unsigned s = tlb_piece_shift(t->sizes, lim);
     if (s < 12)
         return -1;
-    lpae_va_t base = s >= 32 ? 0 : va & ~(lpae_va_t)((UINT64_C(1) << s) - 1);
+    /* s <= 30: every held size is below 32 */
+    lpae_va_t vmask = ~(lpae_va_t)((UINT32_C(1) << s) - 1u);
+    lpae_va_t base = va & vmask;
     uint32_t set = (va >> s) & t->set_mask;
-    lpae_tlb_entry *row = t->e + (size_t)set * t->ways;
-    uint32_t way = t->ways;
+    size_t row = (size_t)set * t->ways;
+    uint32_t way;
     if (t->fill[set] < t->ways) {
         if (t->vmask) {
             way = (uint32_t)__builtin_ctzll(~t->vmask[set]); /* the first invalid way */
         } else {
-            for (uint32_t w = 0; w < t->ways; w++)
-                if (!row[w].valid) {
-                    way = w;
-                    break;
-                }
+            way = 0;
+            while (t->e[row + way].valid)
+                way++;
         }
         t->fill[set]++;
     } else {
-        way = repl_victim(&t->repl, set);
+        way = t->repl.policy == LPAE_REPL_LRU ? repl_lru_victim(&t->repl, set)
+                                              : repl_victim(&t->repl, set);
         if (evicted)
-            *evicted = row[way];
-        slot_gone(t, set, way, &row[way]);
+            *evicted = t->e[row + way];
+        slot_gone(t, set, way, &t->e[row + way]);
         t->st.evictions++;
     }
-    lpae_tlb_entry *e = &row[way];
+    size_t idx = row + way;
+    lpae_tlb_entry *e = &t->e[idx];
     *e = *tr;
     e->va = base;
     e->pa = pa - (va - base);
     e->size_shift = (uint8_t)s;
     e->valid = true;
     e->serial = next_serial(t);
-    tlb_key *k = &t->k[(size_t)set * t->ways + way];
-    k->base = base;
-    k->mask = ~(lpae_va_t)((UINT64_C(1) << s) - 1);
-    k->asid_key = e->global ? TLB_ANY_ASID : e->asid;
+    tlb_key *k = &t->k[idx];
+    k->key = (uint64_t)base << 32 | (tr->global ? 0u : tr->asid);
+    k->mask = (uint64_t)vmask << 32 | (tr->global ? 0u : 0xFFu);
     slot_valid(t, set, way, e);
     t->gen++;
     t->st.inserts++;
-    repl_touch(&t->repl, set, way);
-    return (long)set * t->ways + way;
+    if (t->repl.policy == LPAE_REPL_LRU)
+        repl_lru_touch(&t->repl, idx);
+    else
+        repl_touch(&t->repl, set, way);
+    return (long)idx;
 }
 
 const lpae_tlb_entry *lpae_tlb_insert(lpae_tlb *t, lpae_va_t va, const lpae_tlb_entry *tr,
@@ -259,10 +370,8 @@ size_t tlb_inv_va_slow(lpae_tlb *t, lpae_va_t va, int asid)
     }
     /* An entry of size S covering va lives in set (va >> S) & set_mask:
      * probe that set for each size present (drops commute). */
-    for (unsigned k = 0; k < t->nsizes; k++) {
-        unsigned sh = t->shifts[k];
-        if (!t->present[sh])
-            continue;
+    for (uint32_t pm = t->pmask; pm; pm &= pm - 1) { /* the sizes present, ascending */
+        unsigned sh = (unsigned)__builtin_ctz(pm);
         uint32_t set = (va >> sh) & t->set_mask;
         size_t row = (size_t)set * t->ways;
         if (t->vmask) { /* the valid ways only */
@@ -334,6 +443,7 @@ void lpae_tlb_reset(lpae_tlb *t)
         return;
     memset(t->e, 0, (size_t)t->sets * t->ways * sizeof *t->e);
     memset(t->present, 0, sizeof t->present);
+    t->pmask = 0;
     if (t->vmask)
         memset(t->vmask, 0, t->sets * sizeof *t->vmask);
     if (t->fa)

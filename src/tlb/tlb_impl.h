@@ -6,13 +6,20 @@
 #include "lpae/tlb.h"
 #include "tlb/repl.h"
 
-/* Compact match key per slot, scanned by lookups: the slot covers va for
- * asid when (va & mask) == base and (asid_key == TLB_ANY_ASID or asid_key
- * == asid). An invalid slot has mask 0 and base 1, which nothing matches. */
-#define TLB_ANY_ASID 0x100u
+/* Compact match key per slot, scanned by lookups. A lookup of (va, asid)
+ * is the query word (uint64_t)va << 32 | asid (tlb_query); the slot covers
+ * it when (query & mask) == key. A valid slot's mask is the size mask << 32
+ * plus 0xFF when the entry is not global, its key the base << 32 plus the
+ * ASID when not global. An invalid slot has mask 0 and key 1, which nothing
+ * matches. */
 typedef struct tlb_key {
-    uint32_t base, mask, asid_key;
+    uint64_t key, mask;
 } tlb_key;
+
+static inline uint64_t tlb_query(lpae_va_t va, uint8_t asid)
+{
+    return (uint64_t)va << 32 | asid;
+}
 
 /* Fully associative TLBs (one set) of at most 64 ways keep, per held size
  * and per bucket of that size's VA bits above the size ((va >> shift) &
@@ -29,6 +36,7 @@ struct lpae_tlb {
     uint8_t shifts[8];    /* held size shifts, ascending */
     uint8_t sidx[32];     /* size shift -> index in shifts */
     uint32_t present[32]; /* valid entries per size shift */
+    uint32_t pmask;       /* bit s: present[s] != 0 */
     uint64_t *fa;         /* one set, ways <= 64: nsizes * FA_BUCKETS slot masks; else NULL */
     uint64_t *vmask;      /* ways <= 64: valid ways per set; else NULL */
     uint32_t serial_next;
@@ -41,17 +49,21 @@ struct lpae_tlb {
     lpae_tlb_stats st;
 };
 
-static inline bool tlb_key_matches(const tlb_key *k, lpae_va_t va, uint8_t asid)
+static inline bool tlb_key_matches(const tlb_key *k, uint64_t query)
 {
-    return ((va & k->mask) == k->base) & ((k->asid_key == TLB_ANY_ASID) | (k->asid_key == asid));
+    return (query & k->mask) == k->key;
 }
 
 /* Slots of a fully associative TLB (t->fa set) that may cover va. */
 static inline uint64_t tlb_fa_cands(const lpae_tlb *t, lpae_va_t va)
 {
-    uint64_t c = 0;
-    for (unsigned i = 0; i < t->nsizes; i++)
-        c |= t->fa[i * FA_BUCKETS + ((va >> t->shifts[i]) & (FA_BUCKETS - 1))];
+    /* every TLB holds 4 KB entries: at least one size */
+    const uint64_t *fa = t->fa;
+    uint64_t c = fa[(va >> t->shifts[0]) & (FA_BUCKETS - 1)];
+    for (unsigned i = 1; i < t->nsizes; i++) {
+        fa += FA_BUCKETS;
+        c |= fa[(va >> t->shifts[i]) & (FA_BUCKETS - 1)];
+    }
     return c;
 }
 
@@ -59,28 +71,28 @@ static inline uint64_t tlb_fa_cands(const lpae_tlb *t, lpae_va_t va)
 static inline __attribute__((always_inline)) long tlb_find(const lpae_tlb *t, lpae_va_t va,
                                                            uint8_t asid)
 {
+    uint64_t q = tlb_query(va, asid);
     if (t->sets == 1) {
         if (t->fa) {
             for (uint64_t c = tlb_fa_cands(t, va); c; c &= c - 1) {
                 unsigned w = (unsigned)__builtin_ctzll(c);
-                if (tlb_key_matches(&t->k[w], va, asid))
+                if (tlb_key_matches(&t->k[w], q))
                     return (long)w;
             }
             return -1;
         }
         for (uint32_t w = 0; w < t->ways; w++)
-            if (tlb_key_matches(&t->k[w], va, asid))
+            if (tlb_key_matches(&t->k[w], q))
                 return (long)w;
         return -1;
     }
-    for (unsigned i = 0; i < t->nsizes; i++) {
-        unsigned s = t->shifts[i];
-        if (!t->present[s])
-            continue;
+    /* the held sizes with entries, ascending */
+    for (uint32_t pm = t->pmask; pm; pm &= pm - 1) {
+        unsigned s = (unsigned)__builtin_ctz(pm);
         uint32_t set = (va >> s) & t->set_mask;
         const tlb_key *row = t->k + (size_t)set * t->ways;
         for (uint32_t w = 0; w < t->ways; w++)
-            if (tlb_key_matches(&row[w], va, asid))
+            if (tlb_key_matches(&row[w], q))
                 return (long)set * t->ways + w;
     }
     return -1;
@@ -109,6 +121,14 @@ static inline unsigned tlb_piece_shift(uint32_t sizes, unsigned leaf_shift)
 long tlb_insert_idx(lpae_tlb *t, lpae_va_t va, const lpae_tlb_entry *tr, lpae_tlb_entry *evicted);
 /* As tlb_insert_idx() with the PA of va given apart (tr->pa unused). */
 long tlb_insert_pa(lpae_tlb *t, lpae_va_t va, const lpae_tlb_entry *tr, lpae_pa_t pa,
+                   lpae_tlb_entry *evicted);
+/* tlb_insert_pa() of a fully associative LRU TLB with slot masks (t->fa
+ * set, LRU policy; t and tr not NULL): the same fill, fewer tests. */
+long tlb_insert_fa(lpae_tlb *t, lpae_va_t va, const lpae_tlb_entry *tr, lpae_pa_t pa,
+                   lpae_tlb_entry *evicted);
+/* tlb_insert_pa() of a set-associative LRU TLB of at most 64 ways (t->vmask
+ * set, t->fa NULL, LRU policy; t and tr not NULL): the same fill, fewer tests. */
+long tlb_insert_sa(lpae_tlb *t, lpae_va_t va, const lpae_tlb_entry *tr, lpae_pa_t pa,
                    lpae_tlb_entry *evicted);
 void tlb_drop(lpae_tlb *t, size_t idx);
 

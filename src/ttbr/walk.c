@@ -22,6 +22,7 @@
  * No allocation, no global state.
  */
 #include <ctype.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -30,6 +31,7 @@
 #include "lpae/walk.h"
 #include "mem/phys_internal.h"
 #include "ttbr/regs_internal.h"
+#include "ttbr/walk_internal.h"
 
 /* Accumulated table attributes, as bits [63:59] of a table descriptor >> 59. */
 #define TATTR_PXN 0x01u
@@ -128,6 +130,36 @@ static inline unsigned perm_mask(unsigned ap, unsigned aptable, bool xn, bool px
     return m;
 }
 
+/* perm_mask() by table for the walker: index AP[2:1] | APTable << 2 | XN << 4
+ * | PXN << 5 | SCTLR.WXN << 6 | SCTLR.UWXN << 7 (XN and PXN with the table
+ * bits ORed in). Generated from perm_mask(); test_walk's
+ * perm_mask_matches_walk compares the walker with lpae_perm_mask() (which
+ * uses perm_mask()) for every combination. */
+static const uint8_t perm_table[256] = {
+    0x07, 0x77, 0x05, 0x55, 0x07, 0x07, 0x05, 0x05, 0x05, 0x55, 0x05, 0x55, 0x05, 0x05, 0x05, 0x05,
+    0x03, 0x33, 0x01, 0x11, 0x03, 0x03, 0x01, 0x01, 0x01, 0x11, 0x01, 0x11, 0x01, 0x01, 0x01, 0x01,
+    0x03, 0x73, 0x01, 0x51, 0x03, 0x03, 0x01, 0x01, 0x01, 0x51, 0x01, 0x51, 0x01, 0x01, 0x01, 0x01,
+    0x03, 0x33, 0x01, 0x11, 0x03, 0x03, 0x01, 0x01, 0x01, 0x11, 0x01, 0x11, 0x01, 0x01, 0x01, 0x01,
+    0x03, 0x33, 0x05, 0x55, 0x03, 0x03, 0x05, 0x05, 0x05, 0x55, 0x05, 0x55, 0x05, 0x05, 0x05, 0x05,
+    0x03, 0x33, 0x01, 0x11, 0x03, 0x03, 0x01, 0x01, 0x01, 0x11, 0x01, 0x11, 0x01, 0x01, 0x01, 0x01,
+    0x03, 0x33, 0x01, 0x51, 0x03, 0x03, 0x01, 0x01, 0x01, 0x51, 0x01, 0x51, 0x01, 0x01, 0x01, 0x01,
+    0x03, 0x33, 0x01, 0x11, 0x03, 0x03, 0x01, 0x01, 0x01, 0x11, 0x01, 0x11, 0x01, 0x01, 0x01, 0x01,
+    0x07, 0x73, 0x05, 0x55, 0x07, 0x07, 0x05, 0x05, 0x05, 0x55, 0x05, 0x55, 0x05, 0x05, 0x05, 0x05,
+    0x03, 0x33, 0x01, 0x11, 0x03, 0x03, 0x01, 0x01, 0x01, 0x11, 0x01, 0x11, 0x01, 0x01, 0x01, 0x01,
+    0x03, 0x73, 0x01, 0x51, 0x03, 0x03, 0x01, 0x01, 0x01, 0x51, 0x01, 0x51, 0x01, 0x01, 0x01, 0x01,
+    0x03, 0x33, 0x01, 0x11, 0x03, 0x03, 0x01, 0x01, 0x01, 0x11, 0x01, 0x11, 0x01, 0x01, 0x01, 0x01,
+    0x03, 0x33, 0x05, 0x55, 0x03, 0x03, 0x05, 0x05, 0x05, 0x55, 0x05, 0x55, 0x05, 0x05, 0x05, 0x05,
+    0x03, 0x33, 0x01, 0x11, 0x03, 0x03, 0x01, 0x01, 0x01, 0x11, 0x01, 0x11, 0x01, 0x01, 0x01, 0x01,
+    0x03, 0x33, 0x01, 0x51, 0x03, 0x03, 0x01, 0x01, 0x01, 0x51, 0x01, 0x51, 0x01, 0x01, 0x01, 0x01,
+    0x03, 0x33, 0x01, 0x11, 0x03, 0x03, 0x01, 0x01, 0x01, 0x11, 0x01, 0x11, 0x01, 0x01, 0x01, 0x01,
+};
+
+static inline unsigned perm_index(unsigned ap, unsigned aptable, bool xn, bool pxn, uint32_t sctlr)
+{
+    return ap | aptable << 2 | (unsigned)xn << 4 | (unsigned)pxn << 5 |
+           ((sctlr & LPAE_SCTLR_WXN) ? 64u : 0u) | ((sctlr & LPAE_SCTLR_UWXN) ? 128u : 0u);
+}
+
 uint8_t lpae_perm_mask(unsigned ap, bool xn, bool pxn, unsigned aptable, bool xntable,
                        bool pxntable, uint32_t sctlr)
 {
@@ -176,9 +208,9 @@ static void flat_result(lpae_walk_result *r, lpae_va_t va, unsigned access, uint
  * Descend from the table at @table (level @level), with table attributes
  * @tattrs gathered above it, through the region of TnSZ @tsz.
  */
-static int walk_levels(const lpae_regs *regs, const lpae_phys *phys, lpae_va_t va, unsigned access,
-                       unsigned level, lpae_pa_t table, unsigned tsz, unsigned tattrs,
-                       lpae_walk_result *r)
+static inline __attribute__((always_inline)) int
+walk_levels(const lpae_regs *regs, const lpae_phys *phys, lpae_va_t va, unsigned access,
+            unsigned level, lpae_pa_t table, unsigned tsz, unsigned tattrs, lpae_walk_result *r)
 {
     uint32_t vam = va & (UINT32_MAX >> tsz);
     for (;;) {
@@ -220,7 +252,7 @@ static int walk_levels(const lpae_regs *regs, const lpae_phys *phys, lpae_va_t v
         a->contiguous = (d & LPAE_DESC_CONTIG) != 0;
         a->xn = (d & LPAE_DESC_XN) || (tattrs & TATTR_XN);
         a->pxn = (d & LPAE_DESC_PXN) || (tattrs & TATTR_PXN);
-        a->perm = (uint8_t)perm_mask(a->ap, a->aptable, a->xn, a->pxn, regs->sctlr);
+        a->perm = perm_table[perm_index(a->ap, a->aptable, a->xn, a->pxn, regs->sctlr)];
         if (!(d & LPAE_DESC_AF))
             return set_fault(r, LPAE_FAULT_ACCESS_FLAG, level);
         if (!(a->perm & (1u << access)))
@@ -229,22 +261,29 @@ static int walk_levels(const lpae_regs *regs, const lpae_phys *phys, lpae_va_t v
     }
 }
 
-static void result_init(lpae_walk_result *r, const lpae_regs *regs, lpae_va_t va, unsigned access)
+static inline void result_init(lpae_walk_result *r, const lpae_regs *regs, lpae_va_t va,
+                               unsigned access, bool zero_fetch)
 {
-    memset(r, 0, sizeof *r);
+    if (zero_fetch) {
+        memset(r, 0, sizeof *r);
+    } else { /* everything but the fetch records */
+        memset(r, 0, offsetof(lpae_walk_result, fetch));
+        memset((char *)r + offsetof(lpae_walk_result, fault), 0,
+               sizeof *r - offsetof(lpae_walk_result, fault));
+    }
     r->va = va;
     r->access = (uint8_t)access;
     r->asid = lpae_asid_of(regs);
 }
 
-int lpae_walk(const lpae_regs *regs, const lpae_phys *phys, lpae_va_t va, unsigned access,
-              lpae_walk_result *out)
+static inline __attribute__((always_inline)) int walk_top(const lpae_regs *regs,
+                                                          const lpae_phys *phys, lpae_va_t va,
+                                                          unsigned access, lpae_walk_result *out,
+                                                          bool zero_fetch)
 {
-    if (!regs || !phys || !out || !LPAE_ACC_VALID(access))
-        return LPAE_EINVAL;
     if (!(regs->ttbcr & LPAE_TTBCR_EAE))
         return LPAE_EUNSUPP;
-    result_init(out, regs, va, access);
+    result_init(out, regs, va, access, zero_fetch);
     if (!(regs->sctlr & LPAE_SCTLR_M)) {
         flat_result(out, va, access, regs->sctlr);
         return LPAE_OK;
@@ -267,11 +306,26 @@ int lpae_walk(const lpae_regs *regs, const lpae_phys *phys, lpae_va_t va, unsign
     return walk_levels(regs, phys, va, access, level, base, tsz, 0, out);
 }
 
-int lpae_walk_from(const lpae_regs *regs, const lpae_phys *phys, lpae_va_t va, unsigned access,
-                   unsigned level, lpae_pa_t table_pa, uint8_t table_attrs, lpae_walk_result *out)
+int lpae_walk(const lpae_regs *regs, const lpae_phys *phys, lpae_va_t va, unsigned access,
+              lpae_walk_result *out)
 {
-    if (!regs || !phys || !out || !LPAE_ACC_VALID(access) || level < 2 || level > 3)
+    if (!regs || !phys || !out || !LPAE_ACC_VALID(access))
         return LPAE_EINVAL;
+    return walk_top(regs, phys, va, access, out, true);
+}
+
+int lpae_walk_nz(const lpae_regs *regs, const lpae_phys *phys, lpae_va_t va, unsigned access,
+                 lpae_walk_result *out)
+{
+    return walk_top(regs, phys, va, access, out, false);
+}
+
+static inline __attribute__((always_inline)) int walk_from(const lpae_regs *regs,
+                                                           const lpae_phys *phys, lpae_va_t va,
+                                                           unsigned access, unsigned level,
+                                                           lpae_pa_t table_pa, uint8_t table_attrs,
+                                                           lpae_walk_result *out, bool zero_fetch)
+{
     if (!(regs->ttbcr & LPAE_TTBCR_EAE))
         return LPAE_EUNSUPP;
     unsigned tsz;
@@ -281,7 +335,7 @@ int lpae_walk_from(const lpae_regs *regs, const lpae_phys *phys, lpae_va_t va, u
     /* Start levels are 1 or 2, so a resume level of 2 or 3 is never above
      * the region's start level. */
     unsigned start = lpae_start_level(tsz);
-    result_init(out, regs, va, access);
+    result_init(out, regs, va, access, zero_fetch);
     if (!(regs->sctlr & LPAE_SCTLR_M)) {
         flat_result(out, va, access, regs->sctlr);
         return LPAE_OK;
@@ -297,6 +351,21 @@ int lpae_walk_from(const lpae_regs *regs, const lpae_phys *phys, lpae_va_t va, u
     else
         base &= LPAE_DESC_ADDR_MASK;
     return walk_levels(regs, phys, va, access, level, base, tsz, table_attrs & 0x1Fu, out);
+}
+
+int lpae_walk_from(const lpae_regs *regs, const lpae_phys *phys, lpae_va_t va, unsigned access,
+                   unsigned level, lpae_pa_t table_pa, uint8_t table_attrs, lpae_walk_result *out)
+{
+    if (!regs || !phys || !out || !LPAE_ACC_VALID(access) || level < 2 || level > 3)
+        return LPAE_EINVAL;
+    return walk_from(regs, phys, va, access, level, table_pa, table_attrs, out, true);
+}
+
+int lpae_walk_from_nz(const lpae_regs *regs, const lpae_phys *phys, lpae_va_t va, unsigned access,
+                      unsigned level, lpae_pa_t table_pa, uint8_t table_attrs,
+                      lpae_walk_result *out)
+{
+    return walk_from(regs, phys, va, access, level, table_pa, table_attrs, out, false);
 }
 
 /* ---- PAR ----------------------------------------------------------------- */
