@@ -69,22 +69,28 @@ static inline uint64_t line_hash(uint64_t ln)
     return (ln * UINT64_C(0x9E3779B97F4A7C15)) >> 60;
 }
 
-static inline bool cache_access_perm(lpae_cache *c, uint64_t ln, uint32_t set)
+/* One permutation-layout access of line @p ln to the set at @p blk (order,
+ * sig, then the line numbers), without statistics: true on a hit; a miss
+ * fills the LRU way and adds 1 to *ev when that evicts a line. With the
+ * geometry arguments constant (16 ways) the compiler folds them. */
+static inline __attribute__((always_inline)) bool perm_step(uint64_t *blk, uint64_t ln,
+                                                            uint64_t nib_high, unsigned lru_shift,
+                                                            uint64_t order_mask, uint64_t *ev)
 {
-    uint64_t *blk = c->tag + (size_t)set * c->stride;
     uint64_t *row = blk + 2;
     uint64_t h = line_hash(ln);
     uint64_t sig = blk[1];
-    uint64_t cand = nib_zero(sig ^ (h * NIB_ONES)) & c->nib_high;
+    uint64_t cand = nib_zero(sig ^ (h * NIB_ONES)) & nib_high;
     while (cand) {
         unsigned w = (unsigned)__builtin_ctzll(cand) >> 2;
         if (row[w] == ln) {
-            c->st.hits++;
             uint64_t order = blk[0];
             if ((order & 15u) == w)
                 return true; /* already the MRU */
-            /* position of way w in the order; move it to the front */
-            unsigned p = (unsigned)__builtin_ctzll(nib_zero(order ^ (w * NIB_ONES)) & c->nib_high);
+            /* position of way w in the order (the lowest match: nibbles
+             * past the ways are zero but sit above every way's); move it
+             * to the front */
+            unsigned p = (unsigned)__builtin_ctzll(nib_zero(order ^ (w * NIB_ONES)));
             p &= ~3u; /* bit 4p+3 -> 4p */
             uint64_t below = order & ((UINT64_C(1) << p) - 1);
             uint64_t above = order & ~((UINT64_C(16) << p) - 1);
@@ -93,44 +99,59 @@ static inline bool cache_access_perm(lpae_cache *c, uint64_t ln, uint32_t set)
         }
         cand &= cand - 1;
     }
-    c->st.misses++;
     uint64_t order = blk[0];
-    unsigned w = (unsigned)(order >> c->lru_shift) & 15u;
-    if (row[w] != NO_LINE)
-        c->st.evictions++; /* the least recently used line */
+    unsigned w = (unsigned)(order >> lru_shift) & 15u;
+    *ev += row[w] != NO_LINE; /* the least recently used line */
     row[w] = ln;
     blk[1] = (sig & ~(UINT64_C(15) << (4 * w))) | (h << (4 * w));
-    blk[0] = ((order << 4) | w) & c->order_mask;
+    blk[0] = ((order << 4) | w) & order_mask;
     return false;
 }
 
-static inline bool cache_access_rec(lpae_cache *c, uint64_t ln, uint32_t set)
+/* One recency-layout access of line @p ln to the set at @p row (@p ways
+ * line numbers, MRU first), without statistics: as perm_step(). */
+static inline __attribute__((always_inline)) bool rec_step(uint64_t *row, uint64_t ln,
+                                                           uint32_t ways, uint64_t *ev)
 {
-    uint64_t *row = c->tag + (size_t)set * c->stride;
     /* Shift the set down by one from the front while searching: when the
      * line is found at p, row[0..p] has become ln, row[0..p-1]. Empty ways
      * (NO_LINE) never match; on a miss the entry that falls off the end is
      * either an empty way (the fill took it) or the LRU line (an eviction). */
     uint64_t carry = row[0];
     row[0] = ln;
-    if (carry == ln) {
-        c->st.hits++;
+    if (carry == ln)
         return true;
-    }
-    const uint64_t *end = row + c->ways;
+    const uint64_t *end = row + ways;
     for (uint64_t *q = row + 1; q < end; q++) {
         uint64_t t = *q;
         *q = carry;
-        if (t == ln) {
-            c->st.hits++;
+        if (t == ln)
             return true;
-        }
         carry = t;
     }
-    c->st.misses++;
-    if (carry != NO_LINE)
-        c->st.evictions++; /* the least recently used line fell off the end */
+    *ev += carry != NO_LINE; /* the least recently used line fell off the end */
     return false;
+}
+
+static inline bool cache_access_perm(lpae_cache *c, uint64_t ln, uint32_t set)
+{
+    uint64_t ev = 0;
+    bool hit = perm_step(c->tag + (size_t)set * c->stride, ln, c->nib_high, c->lru_shift,
+                         c->order_mask, &ev);
+    c->st.hits += hit;
+    c->st.misses += !hit;
+    c->st.evictions += ev;
+    return hit;
+}
+
+static inline bool cache_access_rec(lpae_cache *c, uint64_t ln, uint32_t set)
+{
+    uint64_t ev = 0;
+    bool hit = rec_step(c->tag + (size_t)set * c->stride, ln, c->ways, &ev);
+    c->st.hits += hit;
+    c->st.misses += !hit;
+    c->st.evictions += ev;
+    return hit;
 }
 
 /* lpae_cache_access() on a non-NULL cache: true on a hit; a miss allocates
@@ -144,6 +165,62 @@ static inline bool cache_access(lpae_cache *c, lpae_pa_t pa)
     return c->perm ? cache_access_perm(c, ln, set) : cache_access_rec(c, ln, set);
 }
 
+/* How cache_lines() reaches the L2 behind a 2-way L1. */
+enum { L2_PERM16, L2_PERM, L2_REC };
+
+/* cache_lines() for a 2-way recency-layout L1 ([MRU, LRU], unrolled) and an
+ * L2 reached as @p kind says (a constant: each kind compiles apart), the
+ * L2 access inline and every counter in a local until the end. */
+static inline __attribute__((always_inline)) void
+lines_l1x2(lpae_cache *l1, lpae_cache *l2, uint64_t ln, uint64_t count, uint64_t n[3], int kind)
+{
+    const unsigned sh = l1->line_shift, sh2 = l2->line_shift;
+    uint64_t *const tag = l1->tag;
+    const uint32_t mask = l1->set_mask;
+    uint64_t *const tag2 = l2->tag;
+    const uint32_t mask2 = l2->set_mask;
+    const size_t stride2 = kind == L2_PERM16 ? CACHE_PERM_MAX_WAYS + 2 : l2->stride;
+    const uint64_t nib_high = kind == L2_PERM16 ? NIB_HIGH : l2->nib_high;
+    const unsigned lru_shift = kind == L2_PERM16 ? 60u : l2->lru_shift;
+    const uint64_t order_mask = kind == L2_PERM16 ? UINT64_MAX : l2->order_mask;
+    const uint32_t ways2 = l2->ways;
+    uint64_t n1 = 0, n2 = 0, ev = 0, ev2 = 0;
+    for (uint64_t end = ln + count; ln != end; ln++) {
+        uint64_t *row = tag + (size_t)((uint32_t)ln & mask) * 2;
+        uint64_t a = row[0];
+        if (a == ln) {
+            n1++;
+            continue;
+        }
+        uint64_t b = row[1];
+        row[0] = ln;
+        row[1] = a;
+        if (b == ln) {
+            n1++;
+            continue;
+        }
+        ev += b != NO_LINE;
+        uint64_t ln2 = (ln << sh) >> sh2;
+        uint64_t *blk = tag2 + (size_t)((uint32_t)ln2 & mask2) * stride2;
+        if (kind == L2_REC)
+            n2 += rec_step(blk, ln2, ways2, &ev2);
+        else
+            n2 += perm_step(blk, ln2, nib_high, lru_shift, order_mask, &ev2);
+    }
+    uint64_t m1 = count - n1; /* L1 misses = L2 accesses */
+    l1->st.accesses += count;
+    l1->st.hits += n1;
+    l1->st.misses += m1;
+    l1->st.evictions += ev;
+    l2->st.accesses += m1;
+    l2->st.hits += n2;
+    l2->st.misses += m1 - n2;
+    l2->st.evictions += ev2;
+    n[0] += n1;
+    n[1] += n2;
+    n[2] += m1 - n2;
+}
+
 /* Serve @p count consecutive lines of @p l1 from @p pa (line aligned)
  * through @p l1 then, on a miss, @p l2, exactly as count pairs of
  * cache_access() calls in order. Adds the lines served by L1, by L2 and by
@@ -151,46 +228,25 @@ static inline bool cache_access(lpae_cache *c, lpae_pa_t pa)
 static inline void cache_lines(lpae_cache *l1, lpae_cache *l2, lpae_pa_t pa, uint64_t count,
                                uint64_t n[3])
 {
+    uint64_t ln = pa >> l1->line_shift;
+    if (!l1->perm && l1->ways == 2) {
+        if (l2->perm && l2->ways == CACHE_PERM_MAX_WAYS)
+            lines_l1x2(l1, l2, ln, count, n, L2_PERM16);
+        else if (l2->perm)
+            lines_l1x2(l1, l2, ln, count, n, L2_PERM);
+        else
+            lines_l1x2(l1, l2, ln, count, n, L2_REC);
+        return;
+    }
     unsigned sh = l1->line_shift;
-    uint64_t ln = pa >> sh;
     uint64_t n1 = 0, n2 = 0, nd = 0;
-    if (!l1->perm && l1->ways == 2) { /* recency layout, unrolled: [MRU, LRU] */
-        uint64_t ev = 0;
-        uint64_t *tag = l1->tag;
-        uint32_t mask = l1->set_mask;
-        for (uint64_t end = ln + count; ln != end; ln++) {
-            uint64_t *row = tag + (size_t)((uint32_t)ln & mask) * 2;
-            uint64_t a = row[0];
-            if (a == ln) {
-                n1++;
-                continue;
-            }
-            uint64_t b = row[1];
-            row[0] = ln;
-            row[1] = a;
-            if (b == ln) {
-                n1++;
-                continue;
-            }
-            ev += b != NO_LINE;
-            if (cache_access(l2, ln << sh))
-                n2++;
-            else
-                nd++;
-        }
-        l1->st.accesses += count;
-        l1->st.hits += n1;
-        l1->st.misses += count - n1;
-        l1->st.evictions += ev;
-    } else {
-        for (uint64_t end = ln + count; ln != end; ln++) {
-            if (cache_access(l1, ln << sh))
-                n1++;
-            else if (cache_access(l2, ln << sh))
-                n2++;
-            else
-                nd++;
-        }
+    for (uint64_t end = ln + count; ln != end; ln++) {
+        if (cache_access(l1, ln << sh))
+            n1++;
+        else if (cache_access(l2, ln << sh))
+            n2++;
+        else
+            nd++;
     }
     n[0] += n1;
     n[1] += n2;
