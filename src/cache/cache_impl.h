@@ -165,6 +165,42 @@ static inline bool cache_access(lpae_cache *c, lpae_pa_t pa)
     return c->perm ? cache_access_perm(c, ln, set) : cache_access_rec(c, ln, set);
 }
 
+/* cache_access() with the 16-way permutation geometry constant and a
+ * 2-way recency set unrolled ([MRU, LRU]); other geometries as
+ * cache_access(). */
+static inline __attribute__((always_inline)) bool cache_access_fast(lpae_cache *c, lpae_pa_t pa)
+{
+    uint64_t ln = pa >> c->line_shift;
+    uint64_t *row = c->tag + (size_t)((uint32_t)ln & c->set_mask) * c->stride;
+    c->st.accesses++;
+    if (c->perm && c->ways == CACHE_PERM_MAX_WAYS) {
+        uint64_t ev = 0;
+        bool hit = perm_step(row, ln, NIB_HIGH, 60u, UINT64_MAX, &ev);
+        c->st.hits += hit;
+        c->st.misses += !hit;
+        c->st.evictions += ev;
+        return hit;
+    }
+    if (!c->perm && c->ways == 2) {
+        uint64_t a = row[0];
+        if (a == ln) {
+            c->st.hits++;
+            return true;
+        }
+        uint64_t b = row[1];
+        row[0] = ln;
+        row[1] = a;
+        if (b == ln) {
+            c->st.hits++;
+            return true;
+        }
+        c->st.misses++;
+        c->st.evictions += b != NO_LINE;
+        return false;
+    }
+    return cache_access(c, pa);
+}
+
 /* How cache_lines() reaches the L2 behind a 2-way L1. */
 enum { L2_PERM16, L2_PERM, L2_REC };
 

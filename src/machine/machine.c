@@ -657,15 +657,16 @@ int lpae_coherence_format(const lpae_coherence_report *r, char *buf, size_t len)
 
 /* Access the line of @p pa starting at cache level @p from; returns the
  * level that served it. Missing levels on the way allocate the line. */
-static inline unsigned serve(lpae_cpu *cpu, lpae_pa_t pa, unsigned from)
+static inline __attribute__((always_inline)) unsigned serve(lpae_cpu *cpu, lpae_pa_t pa,
+                                                            unsigned from)
 {
     if (from == LPAE_MEM_L1D) {
-        if (cache_access(cpu->l1d, pa))
+        if (cache_access_fast(cpu->l1d, pa))
             return LPAE_MEM_L1D;
         from = LPAE_MEM_L2;
     }
     if (from == LPAE_MEM_L2)
-        return cache_access(cpu->m->l2, pa) ? LPAE_MEM_L2 : LPAE_MEM_DRAM;
+        return cache_access_fast(cpu->m->l2, pa) ? LPAE_MEM_L2 : LPAE_MEM_DRAM;
     return LPAE_MEM_DRAM;
 }
 
@@ -1100,8 +1101,8 @@ static __attribute__((noinline)) void lines_run(lpae_cpu *cpu, lpae_pa_t first, 
                n[LPAE_MEM_DRAM] * cost[LPAE_MEM_DRAM]);
 }
 
-static inline void lines(lpae_cpu *cpu, lpae_pa_t pa, size_t len, const uint32_t *cost,
-                         lpae_cat cat)
+static inline __attribute__((always_inline)) void lines(lpae_cpu *cpu, lpae_pa_t pa, size_t len,
+                                                        const uint32_t *cost, lpae_cat cat)
 {
     uint64_t line = cpu->m->p[LPAE_P_L1D_LINE];
     lpae_pa_t first = pa & ~(line - 1), last = (pa + len - 1) & ~(line - 1);
