@@ -170,10 +170,12 @@ static inline bool cache_access(lpae_cache *c, lpae_pa_t pa)
  * cache_access(). */
 static inline __attribute__((always_inline)) bool cache_access_fast(lpae_cache *c, lpae_pa_t pa)
 {
+    if (!(c->perm ? c->ways == CACHE_PERM_MAX_WAYS : c->ways == 2))
+        return cache_access(c, pa);
     uint64_t ln = pa >> c->line_shift;
     uint64_t *row = c->tag + (size_t)((uint32_t)ln & c->set_mask) * c->stride;
     c->st.accesses++;
-    if (c->perm && c->ways == CACHE_PERM_MAX_WAYS) {
+    if (c->perm) {
         uint64_t ev = 0;
         bool hit = perm_step(row, ln, NIB_HIGH, 60u, UINT64_MAX, &ev);
         c->st.hits += hit;
@@ -181,24 +183,21 @@ static inline __attribute__((always_inline)) bool cache_access_fast(lpae_cache *
         c->st.evictions += ev;
         return hit;
     }
-    if (!c->perm && c->ways == 2) {
-        uint64_t a = row[0];
-        if (a == ln) {
-            c->st.hits++;
-            return true;
-        }
-        uint64_t b = row[1];
-        row[0] = ln;
-        row[1] = a;
-        if (b == ln) {
-            c->st.hits++;
-            return true;
-        }
-        c->st.misses++;
-        c->st.evictions += b != NO_LINE;
-        return false;
+    uint64_t a = row[0]; /* 2 ways: [MRU, LRU] */
+    if (a == ln) {
+        c->st.hits++;
+        return true;
     }
-    return cache_access(c, pa);
+    uint64_t b = row[1];
+    row[0] = ln;
+    row[1] = a;
+    if (b == ln) {
+        c->st.hits++;
+        return true;
+    }
+    c->st.misses++;
+    c->st.evictions += b != NO_LINE;
+    return false;
 }
 
 /* How cache_lines() reaches the L2 behind a 2-way L1. */
