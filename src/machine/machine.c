@@ -1115,8 +1115,11 @@ static inline __attribute__((always_inline)) void lines(lpae_cpu *cpu, lpae_pa_t
     lines_run(cpu, first, last, line, cost, cat);
 }
 
-static int rw(lpae_cpu *cpu, lpae_va_t va, unsigned access, void *rbuf, const void *wbuf,
-              size_t len, lpae_xlate *fault, lpae_cycles_t *cycles)
+/* Inline into lpae_cpu_read and lpae_cpu_write, so that which of rbuf and
+ * wbuf is NULL is a constant. */
+static inline __attribute__((always_inline)) int rw(lpae_cpu *cpu, lpae_va_t va, unsigned access,
+                                                    void *rbuf, const void *wbuf, size_t len,
+                                                    lpae_xlate *fault, lpae_cycles_t *cycles)
 {
     lpae_cycles_t start = total(cpu);
     int rc = LPAE_OK;
@@ -1135,10 +1138,20 @@ static int rw(lpae_cpu *cpu, lpae_va_t va, unsigned access, void *rbuf, const vo
             break;
         }
         lines(cpu, x.pa, n, cpu->m->mem_lat, LPAE_CAT_MEM);
-        rc = rbuf ? lpae_phys_read(cpu->m->phys, x.pa, (char *)rbuf + off, n)
-                  : lpae_phys_write(cpu->m->phys, x.pa, (const char *)wbuf + off, n);
-        if (rc)
-            break;
+        /* [x.pa, x.pa + n) lies within one page (as [a, a + n) does) */
+        uint8_t *pg = lpae_phys_host_page(cpu->m->phys, x.pa);
+        if (pg) { /* backed RAM: what lpae_phys_read/write would do */
+            size_t po = (size_t)(x.pa & (LPAE_PAGE_SIZE - 1));
+            if (rbuf)
+                lpae_phys_copy_bytes((char *)rbuf + off, pg + po, n);
+            else
+                lpae_phys_copy_bytes(pg + po, (const char *)wbuf + off, n);
+        } else {
+            rc = rbuf ? lpae_phys_read(cpu->m->phys, x.pa, (char *)rbuf + off, n)
+                      : lpae_phys_write(cpu->m->phys, x.pa, (const char *)wbuf + off, n);
+            if (rc)
+                break;
+        }
         cpu->st.mem_bytes += n;
         off += n;
     }

@@ -214,17 +214,6 @@ void lpae_phys_destroy(lpae_phys *phys)
 
 /* ---- access -------------------------------------------------------------- */
 
-/* memcpy() with the word sizes of loads and stores inline. */
-static inline void copy_bytes(void *dst, const void *src, size_t n)
-{
-    if (n == 8)
-        memcpy(dst, src, 8);
-    else if (n == 4)
-        memcpy(dst, src, 4);
-    else
-        memcpy(dst, src, n);
-}
-
 bool lpae_phys_is_ram(const lpae_phys *phys, lpae_pa_t pa, uint64_t len)
 {
     if (!phys || len == 0 || pa >= PA_LIMIT || len > PA_LIMIT - pa)
@@ -259,7 +248,7 @@ int lpae_phys_read(const lpae_phys *phys, lpae_pa_t pa, void *buf, size_t len)
             return LPAE_EABORT;
         const uint8_t *pg = page_of(phys, pa);
         if (pg)
-            copy_bytes(buf, pg + poff, len);
+            lpae_phys_copy_bytes(buf, pg + poff, len);
         else
             memset(buf, 0, len);
         return LPAE_OK;
@@ -297,7 +286,7 @@ int lpae_phys_write(lpae_phys *phys, lpae_pa_t pa, const void *buf, size_t len)
             return LPAE_EABORT;
         uint8_t *pg = page_of_mut(phys, pa);
         if (pg) {
-            copy_bytes(pg + poff, buf, len);
+            lpae_phys_copy_bytes(pg + poff, buf, len);
             return LPAE_OK;
         }
         /* not backed yet: the general path backs it */
