@@ -78,22 +78,22 @@ static inline __attribute__((always_inline)) bool perm_step(uint64_t *blk, uint6
                                                             uint64_t order_mask, uint64_t *ev)
 {
     uint64_t *row = blk + 2;
-    uint64_t h = line_hash(ln);
+    uint64_t key = line_hash(ln) * NIB_ONES; /* the hash in every nibble */
     uint64_t sig = blk[1];
-    uint64_t cand = nib_zero(sig ^ (h * NIB_ONES)) & nib_high;
+    uint64_t cand = nib_zero(sig ^ key) & nib_high;
     while (cand) {
         unsigned w = (unsigned)__builtin_ctzll(cand) >> 2;
         if (row[w] == ln) {
             uint64_t order = blk[0];
             if ((order & 15u) == w)
                 return true; /* already the MRU */
-            /* position of way w in the order (the lowest match: nibbles
-             * past the ways are zero but sit above every way's); move it
-             * to the front */
-            unsigned p = (unsigned)__builtin_ctzll(nib_zero(order ^ (w * NIB_ONES)));
-            p &= ~3u; /* bit 4p+3 -> 4p */
-            uint64_t below = order & ((UINT64_C(1) << p) - 1);
-            uint64_t above = order & ~((UINT64_C(16) << p) - 1);
+            /* bit 4p+3 for the position p of way w in the order (the
+             * lowest match: nibbles past the ways are zero but sit above
+             * every way's); move nibble p to the front */
+            uint64_t z = nib_zero(order ^ (w * NIB_ONES));
+            z &= -z;
+            uint64_t below = order & ((z >> 3) - 1); /* nibbles 0..p-1 */
+            uint64_t above = order & -(z << 1);      /* nibbles p+1.. */
             blk[0] = above | (below << 4) | w;
             return true;
         }
@@ -103,7 +103,7 @@ static inline __attribute__((always_inline)) bool perm_step(uint64_t *blk, uint6
     unsigned w = (unsigned)(order >> lru_shift) & 15u;
     *ev += row[w] != NO_LINE; /* the least recently used line */
     row[w] = ln;
-    blk[1] = (sig & ~(UINT64_C(15) << (4 * w))) | (h << (4 * w));
+    blk[1] = sig ^ ((sig ^ key) & (UINT64_C(15) << (4 * w))); /* nibble w = hash */
     blk[0] = ((order << 4) | w) & order_mask;
     return false;
 }
@@ -206,8 +206,10 @@ enum { L2_PERM16, L2_PERM, L2_REC };
 /* cache_lines() for a 2-way recency-layout L1 ([MRU, LRU], unrolled) and an
  * L2 reached as @p kind says (a constant: each kind compiles apart), the
  * L2 access inline and every counter in a local until the end. */
-static inline __attribute__((always_inline)) void
-lines_l1x2(lpae_cache *l1, lpae_cache *l2, uint64_t ln, uint64_t count, uint64_t n[3], int kind)
+static inline __attribute__((always_inline)) void lines_l1x2(lpae_cache *l1, lpae_cache *l2,
+                                                             uint64_t ln, uint64_t count,
+                                                             uint64_t n[3], int kind,
+                                                             bool same_line)
 {
     const unsigned sh = l1->line_shift, sh2 = l2->line_shift;
     uint64_t *const tag = l1->tag;
@@ -235,7 +237,7 @@ lines_l1x2(lpae_cache *l1, lpae_cache *l2, uint64_t ln, uint64_t count, uint64_t
             continue;
         }
         ev += b != NO_LINE;
-        uint64_t ln2 = (ln << sh) >> sh2;
+        uint64_t ln2 = same_line ? ln : (ln << sh) >> sh2;
         uint64_t *blk = tag2 + (size_t)((uint32_t)ln2 & mask2) * stride2;
         if (kind == L2_REC)
             n2 += rec_step(blk, ln2, ways2, &ev2);
@@ -256,6 +258,15 @@ lines_l1x2(lpae_cache *l1, lpae_cache *l2, uint64_t ln, uint64_t count, uint64_t
     n[2] += m1 - n2;
 }
 
+/* lines_l1x2() for the commonest pair (16-way L2 with the L1's line size)
+ * in a frame of its own: fewer live values than its caller, so the loop's
+ * state stays in registers. */
+static __attribute__((noinline, unused)) void
+lines_l1x2_p16(lpae_cache *l1, lpae_cache *l2, uint64_t ln, uint64_t count, uint64_t n[3])
+{
+    lines_l1x2(l1, l2, ln, count, n, L2_PERM16, true);
+}
+
 /* Serve @p count consecutive lines of @p l1 from @p pa (line aligned)
  * through @p l1 then, on a miss, @p l2, exactly as count pairs of
  * cache_access() calls in order. Adds the lines served by L1, by L2 and by
@@ -265,12 +276,15 @@ static inline void cache_lines(lpae_cache *l1, lpae_cache *l2, lpae_pa_t pa, uin
 {
     uint64_t ln = pa >> l1->line_shift;
     if (!l1->perm && l1->ways == 2) {
-        if (l2->perm && l2->ways == CACHE_PERM_MAX_WAYS)
-            lines_l1x2(l1, l2, ln, count, n, L2_PERM16);
-        else if (l2->perm)
-            lines_l1x2(l1, l2, ln, count, n, L2_PERM);
+        if (l2->perm && l2->ways == CACHE_PERM_MAX_WAYS) {
+            if (l2->line_shift == l1->line_shift)
+                lines_l1x2_p16(l1, l2, ln, count, n);
+            else
+                lines_l1x2(l1, l2, ln, count, n, L2_PERM16, false);
+        } else if (l2->perm)
+            lines_l1x2(l1, l2, ln, count, n, L2_PERM, false);
         else
-            lines_l1x2(l1, l2, ln, count, n, L2_REC);
+            lines_l1x2(l1, l2, ln, count, n, L2_REC, false);
         return;
     }
     unsigned sh = l1->line_shift;
