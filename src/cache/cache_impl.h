@@ -259,12 +259,50 @@ static inline __attribute__((always_inline)) void lines_l1x2(lpae_cache *l1, lpa
 }
 
 /* lines_l1x2() for the commonest pair (16-way L2 with the L1's line size)
- * in a frame of its own: fewer live values than its caller, so the loop's
- * state stays in registers. */
+ * in a frame of its own, with fewer live values: consecutive lines sit in
+ * consecutive sets of both caches, so the two set pointers step by one set
+ * and wrap at the end of the tag array instead of being recomputed. */
 static __attribute__((noinline, unused)) void
 lines_l1x2_p16(lpae_cache *l1, lpae_cache *l2, uint64_t ln, uint64_t count, uint64_t n[3])
 {
-    lines_l1x2(l1, l2, ln, count, n, L2_PERM16, true);
+    enum { STRIDE2 = CACHE_PERM_MAX_WAYS + 2 };
+    uint64_t *const tag = l1->tag, *const tend = tag + ((size_t)l1->set_mask + 1) * 2;
+    uint64_t *const tag2 = l2->tag, *const tend2 = tag2 + ((size_t)l2->set_mask + 1) * STRIDE2;
+    uint64_t *row = tag + (size_t)((uint32_t)ln & l1->set_mask) * 2;
+    uint64_t *blk = tag2 + (size_t)((uint32_t)ln & l2->set_mask) * STRIDE2;
+    uint64_t n1 = 0, n2 = 0, ev = 0, ev2 = 0;
+    for (uint64_t end = ln + count; ln != end; ln++, row += 2, blk += STRIDE2) {
+        if (row == tend)
+            row = tag;
+        if (blk == tend2)
+            blk = tag2;
+        uint64_t a = row[0]; /* [MRU, LRU] */
+        if (a == ln) {
+            n1++;
+            continue;
+        }
+        uint64_t b = row[1];
+        row[0] = ln;
+        row[1] = a;
+        if (b == ln) {
+            n1++;
+            continue;
+        }
+        ev += b != NO_LINE;
+        n2 += perm_step(blk, ln, NIB_HIGH, 60u, UINT64_MAX, &ev2);
+    }
+    uint64_t m1 = count - n1; /* L1 misses = L2 accesses */
+    l1->st.accesses += count;
+    l1->st.hits += n1;
+    l1->st.misses += m1;
+    l1->st.evictions += ev;
+    l2->st.accesses += m1;
+    l2->st.hits += n2;
+    l2->st.misses += m1 - n2;
+    l2->st.evictions += ev2;
+    n[0] += n1;
+    n[1] += n2;
+    n[2] += m1 - n2;
 }
 
 /* Serve @p count consecutive lines of @p l1 from @p pa (line aligned)
