@@ -1115,11 +1115,20 @@ static inline __attribute__((always_inline)) void lines(lpae_cpu *cpu, lpae_pa_t
     lines_run(cpu, first, last, line, cost, cat);
 }
 
-/* Inline into lpae_cpu_read and lpae_cpu_write, so that which of rbuf and
- * wbuf is NULL is a constant. */
+/* Bit a set when access code a is valid and writes (w true) or does not
+ * (w false): the argument checks of lpae_cpu_read/write in one test. */
+#define ACC_OK_BIT(a, w)                                                                           \
+    ((unsigned)(LPAE_ACC_VALID(a) && (((a)&LPAE_ACC_WRITE) != 0) == (w)) << (a))
+#define ACC_OK_MASK(w)                                                                             \
+    (ACC_OK_BIT(0, w) | ACC_OK_BIT(1, w) | ACC_OK_BIT(2, w) | ACC_OK_BIT(3, w) |                   \
+     ACC_OK_BIT(4, w) | ACC_OK_BIT(5, w) | ACC_OK_BIT(6, w) | ACC_OK_BIT(7, w))
+
+/* Inline into lpae_cpu_read (@p rd true: into rbuf) and lpae_cpu_write
+ * (from wbuf), so that the direction is a constant. */
 static inline __attribute__((always_inline)) int rw(lpae_cpu *cpu, lpae_va_t va, unsigned access,
-                                                    void *rbuf, const void *wbuf, size_t len,
-                                                    lpae_xlate *fault, lpae_cycles_t *cycles)
+                                                    bool rd, void *rbuf, const void *wbuf,
+                                                    size_t len, lpae_xlate *fault,
+                                                    lpae_cycles_t *cycles)
 {
     lpae_cycles_t start = total(cpu);
     int rc = LPAE_OK;
@@ -1142,13 +1151,13 @@ static inline __attribute__((always_inline)) int rw(lpae_cpu *cpu, lpae_va_t va,
         uint8_t *pg = lpae_phys_host_page(cpu->m->phys, x.pa);
         if (pg) { /* backed RAM: what lpae_phys_read/write would do */
             size_t po = (size_t)(x.pa & (LPAE_PAGE_SIZE - 1));
-            if (rbuf)
+            if (rd)
                 lpae_phys_copy_bytes((char *)rbuf + off, pg + po, n);
             else
                 lpae_phys_copy_bytes(pg + po, (const char *)wbuf + off, n);
         } else {
-            rc = rbuf ? lpae_phys_read(cpu->m->phys, x.pa, (char *)rbuf + off, n)
-                      : lpae_phys_write(cpu->m->phys, x.pa, (const char *)wbuf + off, n);
+            rc = rd ? lpae_phys_read(cpu->m->phys, x.pa, (char *)rbuf + off, n)
+                    : lpae_phys_write(cpu->m->phys, x.pa, (const char *)wbuf + off, n);
             if (rc)
                 break;
         }
@@ -1163,19 +1172,19 @@ static inline __attribute__((always_inline)) int rw(lpae_cpu *cpu, lpae_va_t va,
 int lpae_cpu_read(lpae_cpu *cpu, lpae_va_t va, unsigned access, void *buf, size_t len,
                   lpae_xlate *fault, lpae_cycles_t *cycles)
 {
-    if (!cpu || (!buf && len) || !LPAE_ACC_VALID(access) || (access & LPAE_ACC_WRITE) ||
+    if (!cpu || (!buf && len) || access > 7u || !((ACC_OK_MASK(false) >> access) & 1u) ||
         (uint64_t)va + len > UINT64_C(1) << 32)
         return LPAE_EINVAL;
-    return rw(cpu, va, access, buf, NULL, len, fault, cycles);
+    return rw(cpu, va, access, true, buf, NULL, len, fault, cycles);
 }
 
 int lpae_cpu_write(lpae_cpu *cpu, lpae_va_t va, unsigned access, const void *buf, size_t len,
                    lpae_xlate *fault, lpae_cycles_t *cycles)
 {
-    if (!cpu || (!buf && len) || !LPAE_ACC_VALID(access) || !(access & LPAE_ACC_WRITE) ||
+    if (!cpu || (!buf && len) || access > 7u || !((ACC_OK_MASK(true) >> access) & 1u) ||
         (uint64_t)va + len > UINT64_C(1) << 32)
         return LPAE_EINVAL;
-    return rw(cpu, va, access, NULL, buf, len, fault, cycles);
+    return rw(cpu, va, access, false, NULL, buf, len, fault, cycles);
 }
 
 int lpae_cpu_copy(lpae_cpu *cpu, lpae_va_t dst, unsigned dst_access, lpae_va_t src,
