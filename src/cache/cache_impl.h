@@ -133,25 +133,71 @@ static inline __attribute__((always_inline)) bool rec_step(uint64_t *row, uint64
     return false;
 }
 
-static inline bool cache_access_perm(lpae_cache *c, uint64_t ln, uint32_t set)
+/* The single accesses behind cache_access(): the same steps as perm_step()
+ * and rec_step(), but each path counts its own statistics (this shape
+ * compiles best where walks fetch descriptors through it). */
+static __attribute__((noinline, unused)) bool cache_access_perm(lpae_cache *c, uint64_t ln,
+                                                                uint32_t set)
 {
-    uint64_t ev = 0;
-    bool hit = perm_step(c->tag + (size_t)set * c->stride, ln, c->nib_high, c->lru_shift,
-                         c->order_mask, &ev);
-    c->st.hits += hit;
-    c->st.misses += !hit;
-    c->st.evictions += ev;
-    return hit;
+    uint64_t *blk = c->tag + (size_t)set * c->stride;
+    uint64_t *row = blk + 2;
+    uint64_t h = line_hash(ln);
+    uint64_t sig = blk[1];
+    uint64_t cand = nib_zero(sig ^ (h * NIB_ONES)) & c->nib_high;
+    while (cand) {
+        unsigned w = (unsigned)__builtin_ctzll(cand) >> 2;
+        if (row[w] == ln) {
+            c->st.hits++;
+            uint64_t order = blk[0];
+            if ((order & 15u) == w)
+                return true; /* already the MRU */
+            /* position of way w in the order; move it to the front */
+            unsigned p = (unsigned)__builtin_ctzll(nib_zero(order ^ (w * NIB_ONES)) & c->nib_high);
+            p &= ~3u; /* bit 4p+3 -> 4p */
+            uint64_t below = order & ((UINT64_C(1) << p) - 1);
+            uint64_t above = order & ~((UINT64_C(16) << p) - 1);
+            blk[0] = above | (below << 4) | w;
+            return true;
+        }
+        cand &= cand - 1;
+    }
+    c->st.misses++;
+    uint64_t order = blk[0];
+    unsigned w = (unsigned)(order >> c->lru_shift) & 15u;
+    if (row[w] != NO_LINE)
+        c->st.evictions++; /* the least recently used line */
+    row[w] = ln;
+    blk[1] = (sig & ~(UINT64_C(15) << (4 * w))) | (h << (4 * w));
+    blk[0] = ((order << 4) | w) & c->order_mask;
+    return false;
 }
-
 static inline bool cache_access_rec(lpae_cache *c, uint64_t ln, uint32_t set)
 {
-    uint64_t ev = 0;
-    bool hit = rec_step(c->tag + (size_t)set * c->stride, ln, c->ways, &ev);
-    c->st.hits += hit;
-    c->st.misses += !hit;
-    c->st.evictions += ev;
-    return hit;
+    uint64_t *row = c->tag + (size_t)set * c->stride;
+    /* Shift the set down by one from the front while searching: when the
+     * line is found at p, row[0..p] has become ln, row[0..p-1]. Empty ways
+     * (NO_LINE) never match; on a miss the entry that falls off the end is
+     * either an empty way (the fill took it) or the LRU line (an eviction). */
+    uint64_t carry = row[0];
+    row[0] = ln;
+    if (carry == ln) {
+        c->st.hits++;
+        return true;
+    }
+    const uint64_t *end = row + c->ways;
+    for (uint64_t *q = row + 1; q < end; q++) {
+        uint64_t t = *q;
+        *q = carry;
+        if (t == ln) {
+            c->st.hits++;
+            return true;
+        }
+        carry = t;
+    }
+    c->st.misses++;
+    if (carry != NO_LINE)
+        c->st.evictions++; /* the least recently used line fell off the end */
+    return false;
 }
 
 /* lpae_cache_access() on a non-NULL cache: true on a hit; a miss allocates
@@ -178,10 +224,13 @@ static inline __attribute__((always_inline)) bool cache_access_fast(lpae_cache *
     if (c->perm) {
         uint64_t ev = 0;
         bool hit = perm_step(row, ln, NIB_HIGH, 60u, UINT64_MAX, &ev);
-        c->st.hits += hit;
-        c->st.misses += !hit;
+        if (hit) {
+            c->st.hits++;
+            return true;
+        }
+        c->st.misses++;
         c->st.evictions += ev;
-        return hit;
+        return false;
     }
     uint64_t a = row[0]; /* 2 ways: [MRU, LRU] */
     if (a == ln) {
@@ -198,6 +247,14 @@ static inline __attribute__((always_inline)) bool cache_access_fast(lpae_cache *
     c->st.misses++;
     c->st.evictions += b != NO_LINE;
     return false;
+}
+
+/* cache_access_fast() out of line: for callers (one-line loads and
+ * stores, walk fetches) whose frames are already crowded, the 16-way
+ * access inline costs more in spills than the call. */
+static __attribute__((noinline, unused)) bool cache_access_call(lpae_cache *c, lpae_pa_t pa)
+{
+    return cache_access_fast(c, pa);
 }
 
 /* How cache_lines() reaches the L2 behind a 2-way L1. */

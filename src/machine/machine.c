@@ -656,18 +656,28 @@ int lpae_coherence_format(const lpae_coherence_report *r, char *buf, size_t len)
 /* ---- memory hierarchy ------------------------------------------------------- */
 
 /* Access the line of @p pa starting at cache level @p from; returns the
- * level that served it. Missing levels on the way allocate the line. */
-static inline __attribute__((always_inline)) unsigned serve(lpae_cpu *cpu, lpae_pa_t pa,
-                                                            unsigned from)
+ * level that served it. Missing levels on the way allocate the line.
+ * (Walk fetches: kept small, the walk's frame is crowded.) */
+static inline unsigned serve(lpae_cpu *cpu, lpae_pa_t pa, unsigned from)
 {
     if (from == LPAE_MEM_L1D) {
-        if (cache_access_fast(cpu->l1d, pa))
+        if (cache_access(cpu->l1d, pa))
             return LPAE_MEM_L1D;
         from = LPAE_MEM_L2;
     }
     if (from == LPAE_MEM_L2)
-        return cache_access_fast(cpu->m->l2, pa) ? LPAE_MEM_L2 : LPAE_MEM_DRAM;
+        return cache_access(cpu->m->l2, pa) ? LPAE_MEM_L2 : LPAE_MEM_DRAM;
     return LPAE_MEM_DRAM;
+}
+
+/* serve(cpu, pa, LPAE_MEM_L1D) for one-line loads and stores: the L1D
+ * access unrolled inline for its commonest geometries, the L2 behind a
+ * call. */
+static inline __attribute__((always_inline)) unsigned serve_l1(lpae_cpu *cpu, lpae_pa_t pa)
+{
+    if (cache_access_fast(cpu->l1d, pa))
+        return LPAE_MEM_L1D;
+    return cache_access_call(cpu->m->l2, pa) ? LPAE_MEM_L2 : LPAE_MEM_DRAM;
 }
 
 /* ---- translation -------------------------------------------------------------- */
@@ -1107,7 +1117,7 @@ static inline __attribute__((always_inline)) void lines(lpae_cpu *cpu, lpae_pa_t
     uint64_t line = cpu->m->p[LPAE_P_L1D_LINE];
     lpae_pa_t first = pa & ~(line - 1), last = (pa + len - 1) & ~(line - 1);
     if (first == last) { /* one line: most loads and stores */
-        unsigned lvl = serve(cpu, first, LPAE_MEM_L1D);
+        unsigned lvl = serve_l1(cpu, first);
         cpu->st.lines[lvl]++;
         charge(cpu, cat, cost[lvl]);
         return;
