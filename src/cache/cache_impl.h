@@ -318,7 +318,8 @@ static inline __attribute__((always_inline)) void lines_l1x2(lpae_cache *l1, lpa
 /* lines_l1x2() for the commonest pair (16-way L2 with the L1's line size)
  * in a frame of its own, with fewer live values: consecutive lines sit in
  * consecutive sets of both caches, so the two set pointers step by one set
- * and wrap at the end of the tag array instead of being recomputed. */
+ * instead of being recomputed, in segments that end where either tag array
+ * wraps. */
 static __attribute__((noinline, unused)) void
 lines_l1x2_p16(lpae_cache *l1, lpae_cache *l2, uint64_t ln, uint64_t count, uint64_t n[3])
 {
@@ -328,25 +329,34 @@ lines_l1x2_p16(lpae_cache *l1, lpae_cache *l2, uint64_t ln, uint64_t count, uint
     uint64_t *row = tag + (size_t)((uint32_t)ln & l1->set_mask) * 2;
     uint64_t *blk = tag2 + (size_t)((uint32_t)ln & l2->set_mask) * STRIDE2;
     uint64_t n1 = 0, n2 = 0, ev = 0, ev2 = 0;
-    for (uint64_t end = ln + count; ln != end; ln++, row += 2, blk += STRIDE2) {
+    for (uint64_t left = count; left;) {
+        /* a segment that wraps neither tag array */
+        uint64_t seg = (uint64_t)(tend - row) / 2, seg2 = (uint64_t)(tend2 - blk) / STRIDE2;
+        if (seg > seg2)
+            seg = seg2;
+        if (seg > left)
+            seg = left;
+        left -= seg;
+        for (uint64_t end = ln + seg; ln != end; ln++, row += 2, blk += STRIDE2) {
+            uint64_t a = row[0]; /* [MRU, LRU] */
+            if (a == ln) {
+                n1++;
+                continue;
+            }
+            uint64_t b = row[1];
+            row[0] = ln;
+            row[1] = a;
+            if (b == ln) {
+                n1++;
+                continue;
+            }
+            ev += b != NO_LINE;
+            n2 += perm_step(blk, ln, NIB_HIGH, 60u, UINT64_MAX, &ev2);
+        }
         if (row == tend)
             row = tag;
         if (blk == tend2)
             blk = tag2;
-        uint64_t a = row[0]; /* [MRU, LRU] */
-        if (a == ln) {
-            n1++;
-            continue;
-        }
-        uint64_t b = row[1];
-        row[0] = ln;
-        row[1] = a;
-        if (b == ln) {
-            n1++;
-            continue;
-        }
-        ev += b != NO_LINE;
-        n2 += perm_step(blk, ln, NIB_HIGH, 60u, UINT64_MAX, &ev2);
     }
     uint64_t m1 = count - n1; /* L1 misses = L2 accesses */
     l1->st.accesses += count;
