@@ -1125,6 +1125,42 @@ static inline __attribute__((always_inline)) void lines(lpae_cpu *cpu, lpae_pa_t
     lines_run(cpu, first, last, line, cost, cat);
 }
 
+/* rw() of an access within one page (most loads and stores: PTEs,
+ * descriptors, user words): the loop's one pass, with nothing but the
+ * buffer, length and result live across the translation. */
+static inline __attribute__((always_inline)) int rw_page(lpae_cpu *cpu, lpae_va_t va,
+                                                         unsigned access, bool rd, void *rbuf,
+                                                         const void *wbuf, size_t len,
+                                                         lpae_xlate *fault, lpae_cycles_t *cycles)
+{
+    lpae_cycles_t start = total(cpu);
+    lpae_xlate x;
+    int rc = lpae_cpu_translate(cpu, va, access, &x);
+    if (rc == LPAE_OK) {
+        if (x.fault != LPAE_FAULT_NONE) {
+            rc = fault_out(&x, fault);
+        } else {
+            lines(cpu, x.pa, len, cpu->m->mem_lat, LPAE_CAT_MEM);
+            uint8_t *pg = lpae_phys_host_page(cpu->m->phys, x.pa);
+            if (pg) { /* backed RAM: what lpae_phys_read/write would do */
+                size_t po = (size_t)(x.pa & (LPAE_PAGE_SIZE - 1));
+                if (rd)
+                    lpae_phys_copy_bytes(rbuf, pg + po, len);
+                else
+                    lpae_phys_copy_bytes(pg + po, wbuf, len);
+            } else {
+                rc = rd ? lpae_phys_read(cpu->m->phys, x.pa, rbuf, len)
+                        : lpae_phys_write(cpu->m->phys, x.pa, wbuf, len);
+            }
+            if (rc == LPAE_OK)
+                cpu->st.mem_bytes += len;
+        }
+    }
+    if (cycles)
+        *cycles = total(cpu) - start;
+    return rc;
+}
+
 /* Bit a set when access code a is valid and writes (w true) or does not
  * (w false): the argument checks of lpae_cpu_read/write in one test. */
 #define ACC_OK_BIT(a, w)                                                                           \
@@ -1185,6 +1221,8 @@ int lpae_cpu_read(lpae_cpu *cpu, lpae_va_t va, unsigned access, void *buf, size_
     if (!cpu || (!buf && len) || access > 7u || !((ACC_OK_MASK(false) >> access) & 1u) ||
         (uint64_t)va + len > UINT64_C(1) << 32)
         return LPAE_EINVAL;
+    if (len && len <= LPAE_PAGE_SIZE - (va & (LPAE_PAGE_SIZE - 1)))
+        return rw_page(cpu, va, access, true, buf, NULL, len, fault, cycles);
     return rw(cpu, va, access, true, buf, NULL, len, fault, cycles);
 }
 
@@ -1194,6 +1232,8 @@ int lpae_cpu_write(lpae_cpu *cpu, lpae_va_t va, unsigned access, const void *buf
     if (!cpu || (!buf && len) || access > 7u || !((ACC_OK_MASK(true) >> access) & 1u) ||
         (uint64_t)va + len > UINT64_C(1) << 32)
         return LPAE_EINVAL;
+    if (len && len <= LPAE_PAGE_SIZE - (va & (LPAE_PAGE_SIZE - 1)))
+        return rw_page(cpu, va, access, false, NULL, buf, len, fault, cycles);
     return rw(cpu, va, access, false, NULL, buf, len, fault, cycles);
 }
 
