@@ -28,6 +28,9 @@
 
 #include "lpae/cache.h"
 
+/* lpae_cache.fast: the geometries cache_access_fast() unrolls. */
+enum { CACHE_FAST_NONE, CACHE_FAST_REC2, CACHE_FAST_PERM16 };
+
 /* Never a line number: pa >> line_shift with line_shift >= 3 is < 2^61. */
 #define NO_LINE UINT64_MAX
 
@@ -44,6 +47,7 @@ struct lpae_cache {
     uint8_t line_shift;
     bool perm;         /* permutation layout */
     uint8_t lru_shift; /* perm: 4 * (ways - 1), the LRU nibble */
+    uint8_t fast;      /* how cache_access_fast() unrolls it: CACHE_FAST_* */
     uint32_t set_mask;
     uint64_t nib_high;   /* perm: top bit of each of the ways nibbles */
     uint64_t order_mask; /* perm: the ways nibbles */
@@ -216,12 +220,12 @@ static inline bool cache_access(lpae_cache *c, lpae_pa_t pa)
  * cache_access(). */
 static inline __attribute__((always_inline)) bool cache_access_fast(lpae_cache *c, lpae_pa_t pa)
 {
-    if (!(c->perm ? c->ways == CACHE_PERM_MAX_WAYS : c->ways == 2))
+    if (c->fast == CACHE_FAST_NONE)
         return cache_access(c, pa);
     uint64_t ln = pa >> c->line_shift;
     uint64_t *row = c->tag + (size_t)((uint32_t)ln & c->set_mask) * c->stride;
     c->st.accesses++;
-    if (c->perm) {
+    if (c->fast == CACHE_FAST_PERM16) {
         uint64_t ev = 0;
         bool hit = perm_step(row, ln, NIB_HIGH, 60u, UINT64_MAX, &ev);
         if (hit) {
