@@ -1095,14 +1095,17 @@ static int fault_out(const lpae_xlate *x, lpae_xlate *fault)
     return LPAE_EFAULT;
 }
 
-/* Charge the lines of [pa, pa+len) through the hierarchy from L1D. */
-static __attribute__((noinline)) void lines_run(lpae_cpu *cpu, lpae_pa_t first, lpae_pa_t last,
-                                                uint64_t line, const uint32_t *cost, lpae_cat cat)
+/* Charge the lines of [pa, pa+len) (len > 0, more than one L1D line)
+ * through the hierarchy from L1D. */
+static __attribute__((noinline)) void lines_run(lpae_cpu *cpu, lpae_pa_t pa, size_t len,
+                                                const uint32_t *cost, lpae_cat cat)
 {
     /* each line served as serve(cpu, a, LPAE_MEM_L1D) serves it; the counts
      * and cycles of the run added once */
+    unsigned sh = cpu->l1d->line_shift; /* the L1D line: LPAE_P_L1D_LINE */
     uint64_t n[LPAE_MEM_LEVELS] = {0, 0, 0};
-    cache_lines(cpu->l1d, cpu->m->l2, first, (last - first) / line + 1, n);
+    lpae_pa_t first = pa >> sh, last = (pa + len - 1) >> sh;
+    cache_lines(cpu->l1d, cpu->m->l2, first << sh, last - first + 1, n);
     cpu->st.lines[LPAE_MEM_L1D] += n[LPAE_MEM_L1D];
     cpu->st.lines[LPAE_MEM_L2] += n[LPAE_MEM_L2];
     cpu->st.lines[LPAE_MEM_DRAM] += n[LPAE_MEM_DRAM];
@@ -1111,18 +1114,17 @@ static __attribute__((noinline)) void lines_run(lpae_cpu *cpu, lpae_pa_t first, 
                n[LPAE_MEM_DRAM] * cost[LPAE_MEM_DRAM]);
 }
 
+/* Charge the lines of [pa, pa+len) (len > 0). */
 static inline __attribute__((always_inline)) void lines(lpae_cpu *cpu, lpae_pa_t pa, size_t len,
                                                         const uint32_t *cost, lpae_cat cat)
 {
-    uint64_t line = cpu->m->p[LPAE_P_L1D_LINE];
-    lpae_pa_t first = pa & ~(line - 1), last = (pa + len - 1) & ~(line - 1);
-    if (first == last) { /* one line: most loads and stores */
-        unsigned lvl = serve_l1(cpu, first);
+    if (((pa ^ (pa + len - 1)) >> cpu->l1d->line_shift) == 0) { /* one line: most accesses */
+        unsigned lvl = serve_l1(cpu, pa);
         cpu->st.lines[lvl]++;
         charge(cpu, cat, cost[lvl]);
         return;
     }
-    lines_run(cpu, first, last, line, cost, cat);
+    lines_run(cpu, pa, len, cost, cat);
 }
 
 /* rw() of an access within one page (most loads and stores: PTEs,
