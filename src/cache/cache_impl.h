@@ -175,6 +175,7 @@ static __attribute__((noinline, unused)) bool cache_access_perm(lpae_cache *c, u
     blk[0] = ((order << 4) | w) & c->order_mask;
     return false;
 }
+
 static inline bool cache_access_rec(lpae_cache *c, uint64_t ln, uint32_t set)
 {
     uint64_t *row = c->tag + (size_t)set * c->stride;
