@@ -157,8 +157,9 @@ static uint64_t xorshift(uint64_t *s)
     return *s = x;
 }
 
-/* Random fixed-seed streams over several geometries: every access gives the
- * same hit/miss/eviction as the reference, probes agree, counters agree,
+/* Random fixed-seed streams over several geometries: every access (through
+ * lpae_cache_access and cache_access_fast in turn) gives the same
+ * hit/miss/eviction as the reference, probes agree, counters agree,
  * with flushes and counter resets in between. */
 static void matches_stamp_lru_reference(void **state)
 {
@@ -200,7 +201,8 @@ static void matches_stamp_lru_reference(void **state)
                 pa &= (UINT64_C(1) << 40) - 1;
                 lpae_cache_stats before = lpae_cache_stats_get(c);
                 int want = ref_access(&r, pa);
-                bool hit = lpae_cache_access(c, pa);
+                /* the public access and the machine's inline one alternate */
+                bool hit = i % 2 ? lpae_cache_access(c, pa) : cache_access_fast(c, pa);
                 lpae_cache_stats after = lpae_cache_stats_get(c);
                 assert_int_equal(hit, want == 1);
                 assert_int_equal(after.evictions - before.evictions, want == 2);
@@ -233,15 +235,17 @@ static void matches_stamp_lru_reference(void **state)
 /* cache_lines() (the machine's run of consecutive lines through L1 then L2)
  * against per-line reference accesses: the same split of the lines by the
  * level that served them and the same counters in both caches, for L1
- * layouts with 1, 2 (unrolled), 4 and 8 ways and L1/L2 line sizes that
- * differ. */
+ * layouts with 1, 2 (unrolled), 4 and 8 ways, L2s reached by each inline
+ * kind (16-way and 8-way permutation, recency) and L1/L2 line sizes that
+ * differ either way. */
 static void lines_run_matches_reference(void **state)
 {
     (void)state;
     static const lpae_cache_config l1g[] = {
         {4096, 1, 64}, {32768, 2, 64}, {1024, 2, 32}, {8192, 4, 64}, {16384, 8, 64}};
-    static const lpae_cache_config l2g[] = {
-        {262144, 16, 64}, {65536, 8, 128}, {32768, 2, 64}, {131072, 32, 64}};
+    static const lpae_cache_config l2g[] = {{262144, 16, 64}, {65536, 8, 128},  {32768, 2, 64},
+                                            {131072, 32, 64}, {65536, 16, 128}, {16384, 16, 32},
+                                            {16384, 4, 128}};
     uint64_t seed = 99;
     for (size_t i = 0; i < sizeof l1g / sizeof l1g[0]; i++)
         for (size_t j = 0; j < sizeof l2g / sizeof l2g[0]; j++) {

@@ -516,14 +516,31 @@ static void single_page_accesses_shadow(void **state)
         lpae_pa_t pa = 0x80000000 - PG + off;
         bool ram = off >= PG && off + len <= 17 * PG;
         size_t s = (size_t)(off - PG);
-        switch (rng_next(&seed) % 3) {
+        switch (rng_next(&seed) % 4) {
         case 0:
             for (size_t i = 0; i < len; i++)
                 buf[i] = (uint8_t)rng_next(&seed);
             assert_int_equal(lpae_phys_write(p, pa, buf, len), ram ? LPAE_OK : LPAE_EABORT);
-            if (ram)
+            if (ram) {
                 memcpy(shadow + s, buf, len);
+                assert_non_null(lpae_phys_host_page(p, pa)); /* now backed */
+            }
             break;
+        case 3: { /* the machine's direct path: backed pages only, all RAM */
+            const uint8_t *pg = lpae_phys_host_page(p, pa);
+            if (pg) {
+                assert_true(off >= PG && off < 17 * PG);
+                size_t in = 4096 - (size_t)(pa & 4095);
+                size_t n = len < in ? len : in;
+                lpae_phys_copy_bytes(got, pg + (pa & 4095), n);
+                assert_memory_equal(got, shadow + s, n);
+            } else if (off >= PG && off < 17 * PG) { /* unbacked RAM reads as zero */
+                assert_int_equal(lpae_phys_read(p, pa & ~(PG - 1), got, 64), LPAE_OK);
+                assert_memory_equal(got, shadow + (s & ~(size_t)4095), 64);
+            }
+            assert_null(lpae_phys_host_page(p, pa | UINT64_C(1) << 40));
+            break;
+        }
         case 1:
             assert_int_equal(lpae_phys_read(p, pa, got, len), ram ? LPAE_OK : LPAE_EABORT);
             if (ram)

@@ -36,6 +36,8 @@ int lpae_cache_create(const lpae_cache_config *cfg, lpae_cache **out)
         c->order_mask = c->ways == 16 ? UINT64_MAX : (UINT64_C(1) << (4 * c->ways)) - 1;
         c->nib_high = NIB_HIGH & c->order_mask;
     }
+    c->fast = c->perm ? (c->ways == CACHE_PERM_MAX_WAYS ? CACHE_FAST_PERM16 : CACHE_FAST_NONE)
+                      : (c->ways == 2 ? CACHE_FAST_REC2 : CACHE_FAST_NONE);
     c->tag_off = c->perm ? 2 : 0;
     c->stride = c->ways + c->tag_off;
     c->tag = malloc((size_t)c->sets * c->stride * sizeof *c->tag);

@@ -28,6 +28,9 @@
 
 #include "lpae/cache.h"
 
+/* lpae_cache.fast: the geometries cache_access_fast() unrolls. */
+enum { CACHE_FAST_NONE, CACHE_FAST_REC2, CACHE_FAST_PERM16 };
+
 /* Never a line number: pa >> line_shift with line_shift >= 3 is < 2^61. */
 #define NO_LINE UINT64_MAX
 
@@ -44,6 +47,7 @@ struct lpae_cache {
     uint8_t line_shift;
     bool perm;         /* permutation layout */
     uint8_t lru_shift; /* perm: 4 * (ways - 1), the LRU nibble */
+    uint8_t fast;      /* how cache_access_fast() unrolls it: CACHE_FAST_* */
     uint32_t set_mask;
     uint64_t nib_high;   /* perm: top bit of each of the ways nibbles */
     uint64_t order_mask; /* perm: the ways nibbles */
@@ -69,7 +73,75 @@ static inline uint64_t line_hash(uint64_t ln)
     return (ln * UINT64_C(0x9E3779B97F4A7C15)) >> 60;
 }
 
-static inline bool cache_access_perm(lpae_cache *c, uint64_t ln, uint32_t set)
+/* One permutation-layout access of line @p ln to the set at @p blk (order,
+ * sig, then the line numbers), without statistics: true on a hit; a miss
+ * fills the LRU way and adds 1 to *ev when that evicts a line. With the
+ * geometry arguments constant (16 ways) the compiler folds them. */
+static inline __attribute__((always_inline)) bool perm_step(uint64_t *blk, uint64_t ln,
+                                                            uint64_t nib_high, unsigned lru_shift,
+                                                            uint64_t order_mask, uint64_t *ev)
+{
+    uint64_t *row = blk + 2;
+    uint64_t key = line_hash(ln) * NIB_ONES; /* the hash in every nibble */
+    uint64_t sig = blk[1];
+    uint64_t cand = nib_zero(sig ^ key) & nib_high;
+    while (cand) {
+        unsigned w = (unsigned)__builtin_ctzll(cand) >> 2;
+        if (row[w] == ln) {
+            uint64_t order = blk[0];
+            if ((order & 15u) == w)
+                return true; /* already the MRU */
+            /* bit 4p+3 for the position p of way w in the order (the
+             * lowest match: nibbles past the ways are zero but sit above
+             * every way's); move nibble p to the front */
+            uint64_t z = nib_zero(order ^ (w * NIB_ONES));
+            z &= -z;
+            uint64_t below = order & ((z >> 3) - 1); /* nibbles 0..p-1 */
+            uint64_t above = order & -(z << 1);      /* nibbles p+1.. */
+            blk[0] = above | (below << 4) | w;
+            return true;
+        }
+        cand &= cand - 1;
+    }
+    uint64_t order = blk[0];
+    unsigned w = (unsigned)(order >> lru_shift) & 15u;
+    *ev += row[w] != NO_LINE; /* the least recently used line */
+    row[w] = ln;
+    blk[1] = sig ^ ((sig ^ key) & (UINT64_C(15) << (4 * w))); /* nibble w = hash */
+    blk[0] = ((order << 4) | w) & order_mask;
+    return false;
+}
+
+/* One recency-layout access of line @p ln to the set at @p row (@p ways
+ * line numbers, MRU first), without statistics: as perm_step(). */
+static inline __attribute__((always_inline)) bool rec_step(uint64_t *row, uint64_t ln,
+                                                           uint32_t ways, uint64_t *ev)
+{
+    /* Shift the set down by one from the front while searching: when the
+     * line is found at p, row[0..p] has become ln, row[0..p-1]. Empty ways
+     * (NO_LINE) never match; on a miss the entry that falls off the end is
+     * either an empty way (the fill took it) or the LRU line (an eviction). */
+    uint64_t carry = row[0];
+    row[0] = ln;
+    if (carry == ln)
+        return true;
+    const uint64_t *end = row + ways;
+    for (uint64_t *q = row + 1; q < end; q++) {
+        uint64_t t = *q;
+        *q = carry;
+        if (t == ln)
+            return true;
+        carry = t;
+    }
+    *ev += carry != NO_LINE; /* the least recently used line fell off the end */
+    return false;
+}
+
+/* The single accesses behind cache_access(): the same steps as perm_step()
+ * and rec_step(), but each path counts its own statistics (this shape
+ * compiles best where walks fetch descriptors through it). */
+static __attribute__((noinline, unused)) bool cache_access_perm(lpae_cache *c, uint64_t ln,
+                                                                uint32_t set)
 {
     uint64_t *blk = c->tag + (size_t)set * c->stride;
     uint64_t *row = blk + 2;
@@ -144,23 +216,134 @@ static inline bool cache_access(lpae_cache *c, lpae_pa_t pa)
     return c->perm ? cache_access_perm(c, ln, set) : cache_access_rec(c, ln, set);
 }
 
-/* Serve @p count consecutive lines of @p l1 from @p pa (line aligned)
- * through @p l1 then, on a miss, @p l2, exactly as count pairs of
- * cache_access() calls in order. Adds the lines served by L1, by L2 and by
- * neither to n[0], n[1], n[2]. */
-static inline void cache_lines(lpae_cache *l1, lpae_cache *l2, lpae_pa_t pa, uint64_t count,
-                               uint64_t n[3])
+/* cache_access() with the 16-way permutation geometry constant and a
+ * 2-way recency set unrolled ([MRU, LRU]); other geometries as
+ * cache_access(). */
+static inline __attribute__((always_inline)) bool cache_access_fast(lpae_cache *c, lpae_pa_t pa)
 {
-    unsigned sh = l1->line_shift;
-    uint64_t ln = pa >> sh;
-    uint64_t n1 = 0, n2 = 0, nd = 0;
-    if (!l1->perm && l1->ways == 2) { /* recency layout, unrolled: [MRU, LRU] */
+    if (c->fast == CACHE_FAST_NONE)
+        return cache_access(c, pa);
+    uint64_t ln = pa >> c->line_shift;
+    uint64_t *row = c->tag + (size_t)((uint32_t)ln & c->set_mask) * c->stride;
+    c->st.accesses++;
+    if (c->fast == CACHE_FAST_PERM16) {
         uint64_t ev = 0;
-        uint64_t *tag = l1->tag;
-        uint32_t mask = l1->set_mask;
-        for (uint64_t end = ln + count; ln != end; ln++) {
-            uint64_t *row = tag + (size_t)((uint32_t)ln & mask) * 2;
-            uint64_t a = row[0];
+        bool hit = perm_step(row, ln, NIB_HIGH, 60u, UINT64_MAX, &ev);
+        if (hit) {
+            c->st.hits++;
+            return true;
+        }
+        c->st.misses++;
+        c->st.evictions += ev;
+        return false;
+    }
+    uint64_t a = row[0]; /* 2 ways: [MRU, LRU] */
+    if (a == ln) {
+        c->st.hits++;
+        return true;
+    }
+    uint64_t b = row[1];
+    row[0] = ln;
+    row[1] = a;
+    if (b == ln) {
+        c->st.hits++;
+        return true;
+    }
+    c->st.misses++;
+    c->st.evictions += b != NO_LINE;
+    return false;
+}
+
+/* cache_access_fast() out of line: for callers (one-line loads and
+ * stores, walk fetches) whose frames are already crowded, the 16-way
+ * access inline costs more in spills than the call. */
+static __attribute__((noinline, unused)) bool cache_access_call(lpae_cache *c, lpae_pa_t pa)
+{
+    return cache_access_fast(c, pa);
+}
+
+/* How cache_lines() reaches the L2 behind a 2-way L1. */
+enum { L2_PERM16, L2_PERM, L2_REC };
+
+/* cache_lines() for a 2-way recency-layout L1 ([MRU, LRU], unrolled) and an
+ * L2 reached as @p kind says (a constant: each kind compiles apart), the
+ * L2 access inline and every counter in a local until the end. */
+static inline __attribute__((always_inline)) void lines_l1x2(lpae_cache *l1, lpae_cache *l2,
+                                                             uint64_t ln, uint64_t count,
+                                                             uint64_t n[3], int kind,
+                                                             bool same_line)
+{
+    const unsigned sh = l1->line_shift, sh2 = l2->line_shift;
+    uint64_t *const tag = l1->tag;
+    const uint32_t mask = l1->set_mask;
+    uint64_t *const tag2 = l2->tag;
+    const uint32_t mask2 = l2->set_mask;
+    const size_t stride2 = kind == L2_PERM16 ? CACHE_PERM_MAX_WAYS + 2 : l2->stride;
+    const uint64_t nib_high = kind == L2_PERM16 ? NIB_HIGH : l2->nib_high;
+    const unsigned lru_shift = kind == L2_PERM16 ? 60u : l2->lru_shift;
+    const uint64_t order_mask = kind == L2_PERM16 ? UINT64_MAX : l2->order_mask;
+    const uint32_t ways2 = l2->ways;
+    uint64_t n1 = 0, n2 = 0, ev = 0, ev2 = 0;
+    for (uint64_t end = ln + count; ln != end; ln++) {
+        uint64_t *row = tag + (size_t)((uint32_t)ln & mask) * 2;
+        uint64_t a = row[0];
+        if (a == ln) {
+            n1++;
+            continue;
+        }
+        uint64_t b = row[1];
+        row[0] = ln;
+        row[1] = a;
+        if (b == ln) {
+            n1++;
+            continue;
+        }
+        ev += b != NO_LINE;
+        uint64_t ln2 = same_line ? ln : (ln << sh) >> sh2;
+        uint64_t *blk = tag2 + (size_t)((uint32_t)ln2 & mask2) * stride2;
+        if (kind == L2_REC)
+            n2 += rec_step(blk, ln2, ways2, &ev2);
+        else
+            n2 += perm_step(blk, ln2, nib_high, lru_shift, order_mask, &ev2);
+    }
+    uint64_t m1 = count - n1; /* L1 misses = L2 accesses */
+    l1->st.accesses += count;
+    l1->st.hits += n1;
+    l1->st.misses += m1;
+    l1->st.evictions += ev;
+    l2->st.accesses += m1;
+    l2->st.hits += n2;
+    l2->st.misses += m1 - n2;
+    l2->st.evictions += ev2;
+    n[0] += n1;
+    n[1] += n2;
+    n[2] += m1 - n2;
+}
+
+/* lines_l1x2() for the commonest pair (16-way L2 with the L1's line size)
+ * in a frame of its own, with fewer live values: consecutive lines sit in
+ * consecutive sets of both caches, so the two set pointers step by one set
+ * instead of being recomputed, in segments that end where either tag array
+ * wraps. */
+static __attribute__((noinline, unused)) void
+lines_l1x2_p16(lpae_cache *l1, lpae_cache *l2, uint64_t ln, uint64_t count, uint64_t n[3])
+{
+    enum { STRIDE2 = CACHE_PERM_MAX_WAYS + 2 };
+    uint64_t *const tag = l1->tag, *const tend = tag + ((size_t)l1->set_mask + 1) * 2;
+    uint64_t *const tag2 = l2->tag, *const tend2 = tag2 + ((size_t)l2->set_mask + 1) * STRIDE2;
+    uint64_t *row = tag + (size_t)((uint32_t)ln & l1->set_mask) * 2;
+    uint64_t *blk = tag2 + (size_t)((uint32_t)ln & l2->set_mask) * STRIDE2;
+    uint64_t n1 = 0, n2 = 0, ev = 0, ev2 = 0;
+    for (uint64_t left = count; left;) {
+        /* a segment that wraps neither tag array */
+        uint64_t seg = (uint64_t)(tend - row) / 2, seg2 = (uint64_t)(tend2 - blk) / STRIDE2;
+        if (seg > seg2)
+            seg = seg2;
+        if (seg > left)
+            seg = left;
+        left -= seg;
+        for (uint64_t end = ln + seg; ln != end; ln++, row += 2, blk += STRIDE2) {
+            uint64_t a = row[0]; /* [MRU, LRU] */
             if (a == ln) {
                 n1++;
                 continue;
@@ -173,24 +356,56 @@ static inline void cache_lines(lpae_cache *l1, lpae_cache *l2, lpae_pa_t pa, uin
                 continue;
             }
             ev += b != NO_LINE;
-            if (cache_access(l2, ln << sh))
-                n2++;
-            else
-                nd++;
+            n2 += perm_step(blk, ln, NIB_HIGH, 60u, UINT64_MAX, &ev2);
         }
-        l1->st.accesses += count;
-        l1->st.hits += n1;
-        l1->st.misses += count - n1;
-        l1->st.evictions += ev;
-    } else {
-        for (uint64_t end = ln + count; ln != end; ln++) {
-            if (cache_access(l1, ln << sh))
-                n1++;
-            else if (cache_access(l2, ln << sh))
-                n2++;
+        if (row == tend)
+            row = tag;
+        if (blk == tend2)
+            blk = tag2;
+    }
+    uint64_t m1 = count - n1; /* L1 misses = L2 accesses */
+    l1->st.accesses += count;
+    l1->st.hits += n1;
+    l1->st.misses += m1;
+    l1->st.evictions += ev;
+    l2->st.accesses += m1;
+    l2->st.hits += n2;
+    l2->st.misses += m1 - n2;
+    l2->st.evictions += ev2;
+    n[0] += n1;
+    n[1] += n2;
+    n[2] += m1 - n2;
+}
+
+/* Serve @p count consecutive lines of @p l1 from @p pa (line aligned)
+ * through @p l1 then, on a miss, @p l2, exactly as count pairs of
+ * cache_access() calls in order. Adds the lines served by L1, by L2 and by
+ * neither to n[0], n[1], n[2]. */
+static inline void cache_lines(lpae_cache *l1, lpae_cache *l2, lpae_pa_t pa, uint64_t count,
+                               uint64_t n[3])
+{
+    uint64_t ln = pa >> l1->line_shift;
+    if (!l1->perm && l1->ways == 2) {
+        if (l2->perm && l2->ways == CACHE_PERM_MAX_WAYS) {
+            if (l2->line_shift == l1->line_shift)
+                lines_l1x2_p16(l1, l2, ln, count, n);
             else
-                nd++;
-        }
+                lines_l1x2(l1, l2, ln, count, n, L2_PERM16, false);
+        } else if (l2->perm)
+            lines_l1x2(l1, l2, ln, count, n, L2_PERM, false);
+        else
+            lines_l1x2(l1, l2, ln, count, n, L2_REC, false);
+        return;
+    }
+    unsigned sh = l1->line_shift;
+    uint64_t n1 = 0, n2 = 0, nd = 0;
+    for (uint64_t end = ln + count; ln != end; ln++) {
+        if (cache_access(l1, ln << sh))
+            n1++;
+        else if (cache_access(l2, ln << sh))
+            n2++;
+        else
+            nd++;
     }
     n[0] += n1;
     n[1] += n2;

@@ -684,7 +684,8 @@ int lpae_coherence_format(const lpae_coherence_report *r, char *buf, size_t len)
 /* ---- memory hierarchy ------------------------------------------------------- */
 
 /* Access the line of @p pa starting at cache level @p from; returns the
- * level that served it. Missing levels on the way allocate the line. */
+ * level that served it. Missing levels on the way allocate the line.
+ * (Walk fetches: kept small, the walk's frame is crowded.) */
 static inline unsigned serve(lpae_cpu *cpu, lpae_pa_t pa, unsigned from)
 {
     if (from == LPAE_MEM_L1D) {
@@ -695,6 +696,16 @@ static inline unsigned serve(lpae_cpu *cpu, lpae_pa_t pa, unsigned from)
     if (from == LPAE_MEM_L2)
         return cache_access(cpu->m->l2, pa) ? LPAE_MEM_L2 : LPAE_MEM_DRAM;
     return LPAE_MEM_DRAM;
+}
+
+/* serve(cpu, pa, LPAE_MEM_L1D) for one-line loads and stores: the L1D
+ * access unrolled inline for its commonest geometries, the L2 behind a
+ * call. */
+static inline __attribute__((always_inline)) unsigned serve_l1(lpae_cpu *cpu, lpae_pa_t pa)
+{
+    if (cache_access_fast(cpu->l1d, pa))
+        return LPAE_MEM_L1D;
+    return cache_access_call(cpu->m->l2, pa) ? LPAE_MEM_L2 : LPAE_MEM_DRAM;
 }
 
 /* ---- translation -------------------------------------------------------------- */
@@ -1143,14 +1154,17 @@ static int fault_out(const lpae_xlate *x, lpae_xlate *fault)
     return LPAE_EFAULT;
 }
 
-/* Charge the lines of [pa, pa+len) through the hierarchy from L1D. */
-static __attribute__((noinline)) void lines_run(lpae_cpu *cpu, lpae_pa_t first, lpae_pa_t last,
-                                                uint64_t line, const uint32_t *cost, lpae_cat cat)
+/* Charge the lines of [pa, pa+len) (len > 0, more than one L1D line)
+ * through the hierarchy from L1D. */
+static __attribute__((noinline)) void lines_run(lpae_cpu *cpu, lpae_pa_t pa, size_t len,
+                                                const uint32_t *cost, lpae_cat cat)
 {
     /* each line served as serve(cpu, a, LPAE_MEM_L1D) serves it; the counts
      * and cycles of the run added once */
+    unsigned sh = cpu->l1d->line_shift; /* the L1D line: LPAE_P_L1D_LINE */
     uint64_t n[LPAE_MEM_LEVELS] = {0, 0, 0};
-    cache_lines(cpu->l1d, cpu->m->l2, first, (last - first) / line + 1, n);
+    lpae_pa_t first = pa >> sh, last = (pa + len - 1) >> sh;
+    cache_lines(cpu->l1d, cpu->m->l2, first << sh, last - first + 1, n);
     cpu->st.lines[LPAE_MEM_L1D] += n[LPAE_MEM_L1D];
     cpu->st.lines[LPAE_MEM_L2] += n[LPAE_MEM_L2];
     cpu->st.lines[LPAE_MEM_DRAM] += n[LPAE_MEM_DRAM];
@@ -1159,22 +1173,69 @@ static __attribute__((noinline)) void lines_run(lpae_cpu *cpu, lpae_pa_t first, 
                n[LPAE_MEM_DRAM] * cost[LPAE_MEM_DRAM]);
 }
 
-static inline void lines(lpae_cpu *cpu, lpae_pa_t pa, size_t len, const uint32_t *cost,
-                         lpae_cat cat)
+/* Charge the lines of [pa, pa+len) (len > 0). */
+static inline __attribute__((always_inline)) void lines(lpae_cpu *cpu, lpae_pa_t pa, size_t len,
+                                                        const uint32_t *cost, lpae_cat cat)
 {
-    uint64_t line = cpu->m->p[LPAE_P_L1D_LINE];
-    lpae_pa_t first = pa & ~(line - 1), last = (pa + len - 1) & ~(line - 1);
-    if (first == last) { /* one line: most loads and stores */
-        unsigned lvl = serve(cpu, first, LPAE_MEM_L1D);
+    if (((pa ^ (pa + len - 1)) >> cpu->l1d->line_shift) == 0) { /* one line: most accesses */
+        unsigned lvl = serve_l1(cpu, pa);
         cpu->st.lines[lvl]++;
         charge(cpu, cat, cost[lvl]);
         return;
     }
-    lines_run(cpu, first, last, line, cost, cat);
+    lines_run(cpu, pa, len, cost, cat);
 }
 
-static int rw(lpae_cpu *cpu, lpae_va_t va, unsigned access, void *rbuf, const void *wbuf,
-              size_t len, lpae_xlate *fault, lpae_cycles_t *cycles)
+/* rw() of an access within one page (most loads and stores: PTEs,
+ * descriptors, user words): the loop's one pass, with nothing but the
+ * buffer, length and result live across the translation. */
+static inline __attribute__((always_inline)) int rw_page(lpae_cpu *cpu, lpae_va_t va,
+                                                         unsigned access, bool rd, void *rbuf,
+                                                         const void *wbuf, size_t len,
+                                                         lpae_xlate *fault, lpae_cycles_t *cycles)
+{
+    lpae_cycles_t start = total(cpu);
+    lpae_xlate x;
+    int rc = lpae_cpu_translate(cpu, va, access, &x);
+    if (rc == LPAE_OK) {
+        if (x.fault != LPAE_FAULT_NONE) {
+            rc = fault_out(&x, fault);
+        } else {
+            lines(cpu, x.pa, len, cpu->m->mem_lat, LPAE_CAT_MEM);
+            uint8_t *pg = lpae_phys_host_page(cpu->m->phys, x.pa);
+            if (pg) { /* backed RAM: what lpae_phys_read/write would do */
+                size_t po = (size_t)(x.pa & (LPAE_PAGE_SIZE - 1));
+                if (rd)
+                    lpae_phys_copy_bytes(rbuf, pg + po, len);
+                else
+                    lpae_phys_copy_bytes(pg + po, wbuf, len);
+            } else {
+                rc = rd ? lpae_phys_read(cpu->m->phys, x.pa, rbuf, len)
+                        : lpae_phys_write(cpu->m->phys, x.pa, wbuf, len);
+            }
+            if (rc == LPAE_OK)
+                cpu->st.mem_bytes += len;
+        }
+    }
+    if (cycles)
+        *cycles = total(cpu) - start;
+    return rc;
+}
+
+/* Bit a set when access code a is valid and writes (w true) or does not
+ * (w false): the argument checks of lpae_cpu_read/write in one test. */
+#define ACC_OK_BIT(a, w)                                                                           \
+    ((unsigned)(LPAE_ACC_VALID(a) && (((a)&LPAE_ACC_WRITE) != 0) == (w)) << (a))
+#define ACC_OK_MASK(w)                                                                             \
+    (ACC_OK_BIT(0, w) | ACC_OK_BIT(1, w) | ACC_OK_BIT(2, w) | ACC_OK_BIT(3, w) |                   \
+     ACC_OK_BIT(4, w) | ACC_OK_BIT(5, w) | ACC_OK_BIT(6, w) | ACC_OK_BIT(7, w))
+
+/* Inline into lpae_cpu_read (@p rd true: into rbuf) and lpae_cpu_write
+ * (from wbuf), so that the direction is a constant. */
+static inline __attribute__((always_inline)) int rw(lpae_cpu *cpu, lpae_va_t va, unsigned access,
+                                                    bool rd, void *rbuf, const void *wbuf,
+                                                    size_t len, lpae_xlate *fault,
+                                                    lpae_cycles_t *cycles)
 {
     lpae_cycles_t start = total(cpu);
     int rc = LPAE_OK;
@@ -1193,10 +1254,20 @@ static int rw(lpae_cpu *cpu, lpae_va_t va, unsigned access, void *rbuf, const vo
             break;
         }
         lines(cpu, x.pa, n, cpu->m->mem_lat, LPAE_CAT_MEM);
-        rc = rbuf ? lpae_phys_read(cpu->m->phys, x.pa, (char *)rbuf + off, n)
-                  : lpae_phys_write(cpu->m->phys, x.pa, (const char *)wbuf + off, n);
-        if (rc)
-            break;
+        /* [x.pa, x.pa + n) lies within one page (as [a, a + n) does) */
+        uint8_t *pg = lpae_phys_host_page(cpu->m->phys, x.pa);
+        if (pg) { /* backed RAM: what lpae_phys_read/write would do */
+            size_t po = (size_t)(x.pa & (LPAE_PAGE_SIZE - 1));
+            if (rd)
+                lpae_phys_copy_bytes((char *)rbuf + off, pg + po, n);
+            else
+                lpae_phys_copy_bytes(pg + po, (const char *)wbuf + off, n);
+        } else {
+            rc = rd ? lpae_phys_read(cpu->m->phys, x.pa, (char *)rbuf + off, n)
+                    : lpae_phys_write(cpu->m->phys, x.pa, (const char *)wbuf + off, n);
+            if (rc)
+                break;
+        }
         cpu->st.mem_bytes += n;
         off += n;
     }
@@ -1208,19 +1279,23 @@ static int rw(lpae_cpu *cpu, lpae_va_t va, unsigned access, void *rbuf, const vo
 int lpae_cpu_read(lpae_cpu *cpu, lpae_va_t va, unsigned access, void *buf, size_t len,
                   lpae_xlate *fault, lpae_cycles_t *cycles)
 {
-    if (!cpu || (!buf && len) || !LPAE_ACC_VALID(access) || (access & LPAE_ACC_WRITE) ||
+    if (!cpu || (!buf && len) || access > 7u || !((ACC_OK_MASK(false) >> access) & 1u) ||
         (uint64_t)va + len > UINT64_C(1) << 32)
         return LPAE_EINVAL;
-    return rw(cpu, va, access, buf, NULL, len, fault, cycles);
+    if (len && len <= LPAE_PAGE_SIZE - (va & (LPAE_PAGE_SIZE - 1)))
+        return rw_page(cpu, va, access, true, buf, NULL, len, fault, cycles);
+    return rw(cpu, va, access, true, buf, NULL, len, fault, cycles);
 }
 
 int lpae_cpu_write(lpae_cpu *cpu, lpae_va_t va, unsigned access, const void *buf, size_t len,
                    lpae_xlate *fault, lpae_cycles_t *cycles)
 {
-    if (!cpu || (!buf && len) || !LPAE_ACC_VALID(access) || !(access & LPAE_ACC_WRITE) ||
+    if (!cpu || (!buf && len) || access > 7u || !((ACC_OK_MASK(true) >> access) & 1u) ||
         (uint64_t)va + len > UINT64_C(1) << 32)
         return LPAE_EINVAL;
-    return rw(cpu, va, access, NULL, buf, len, fault, cycles);
+    if (len && len <= LPAE_PAGE_SIZE - (va & (LPAE_PAGE_SIZE - 1)))
+        return rw_page(cpu, va, access, false, NULL, buf, len, fault, cycles);
+    return rw(cpu, va, access, false, NULL, buf, len, fault, cycles);
 }
 
 int lpae_cpu_copy(lpae_cpu *cpu, lpae_va_t dst, unsigned dst_access, lpae_va_t src,

@@ -82,6 +82,34 @@ static inline uint64_t lpae_phys_le64(uint64_t v)
 }
 
 /*
+ * The host bytes of the backed 4 KB page holding @pa, or NULL when the page
+ * has no backing (never written, dropped) or @pa is beyond the PA space. A
+ * backed page is always RAM (pages are backed only after the RAM check), so
+ * a non-NULL answer is all that lpae_phys_read/write of bytes within that
+ * page would check before copying.
+ */
+static inline uint8_t *lpae_phys_host_page(const lpae_phys *phys, lpae_pa_t pa)
+{
+    if (__builtin_expect((pa >> LPAE_PA_BITS) == 0, 1)) {
+        const lpae_phys_leaf *leaf = phys->dir[pa >> LPAE_PHYS_DIR_SHIFT];
+        if (__builtin_expect(leaf != NULL, 1))
+            return leaf->page[(pa >> LPAE_PAGE_SHIFT) & (LPAE_PHYS_LEAF_SIZE - 1u)];
+    }
+    return NULL;
+}
+
+/* memcpy() with the common 8- and 4-byte sizes as single loads and stores. */
+static inline void lpae_phys_copy_bytes(void *dst, const void *src, size_t n)
+{
+    if (n == 8)
+        memcpy(dst, src, 8);
+    else if (n == 4)
+        memcpy(dst, src, 4);
+    else
+        memcpy(dst, src, n);
+}
+
+/*
  * Descriptor fetch for walkers: read the little-endian 64-bit word at the
  * 8-byte-aligned @pa. Returns 0 or LPAE_EABORT (PA outside RAM). No argument
  * checks beyond what keeps it memory-safe.
