@@ -21,6 +21,7 @@
 #include "tlb/walkcache_impl.h"
 #include "ttbr/regs_internal.h"
 #include "ttbr/walk_internal.h"
+#include "machine/memops_internal.h"
 
 #define LIKELY(x) __builtin_expect(!!(x), 1)
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
@@ -1296,6 +1297,22 @@ int lpae_cpu_write(lpae_cpu *cpu, lpae_va_t va, unsigned access, const void *buf
     if (len && len <= LPAE_PAGE_SIZE - (va & (LPAE_PAGE_SIZE - 1)))
         return rw_page(cpu, va, access, false, NULL, buf, len, fault, cycles);
     return rw(cpu, va, access, false, NULL, buf, len, fault, cycles);
+}
+
+/* memops_internal.h: an aligned 8-byte access never crosses a page, and a
+ * 32-bit va + 8 never passes 4 GiB; an unaligned one takes the public path. */
+int lpae_cpu_load64(lpae_cpu *cpu, lpae_va_t va, unsigned access, uint64_t *val)
+{
+    if (__builtin_expect(va & 7u, 0))
+        return lpae_cpu_read(cpu, va, access, val, sizeof *val, NULL, NULL);
+    return rw_page(cpu, va, access, true, val, NULL, sizeof *val, NULL, NULL);
+}
+
+int lpae_cpu_store64(lpae_cpu *cpu, lpae_va_t va, unsigned access, const uint64_t *val)
+{
+    if (__builtin_expect(va & 7u, 0))
+        return lpae_cpu_write(cpu, va, access, val, sizeof *val, NULL, NULL);
+    return rw_page(cpu, va, access, false, NULL, val, sizeof *val, NULL, NULL);
 }
 
 int lpae_cpu_copy(lpae_cpu *cpu, lpae_va_t dst, unsigned dst_access, lpae_va_t src,

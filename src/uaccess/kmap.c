@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "kernel/kernel_internal.h"
+#include "machine/memops_internal.h"
 #include "lpae/err.h"
 #include "lpae/hwdef.h"
 #include "lpae/walk.h"
@@ -29,8 +30,7 @@ static int write_pte(lpae_kernel *k, struct kcpu *kc, lpae_va_t va, uint64_t des
     int err = lpae_pgtable_set_desc(k->kpt, va, 3, desc, &dpa);
     if (err)
         return err;
-    lpae_cycles_t cyc;
-    return lpae_cpu_write(kc->cpu, lpae_k_va(k, dpa), LPAE_ACC_PW, &desc, sizeof(desc), NULL, &cyc);
+    return lpae_cpu_store64(kc->cpu, lpae_k_va(k, dpa), LPAE_ACC_PW, &desc);
 }
 
 /* lpae_layout_kmap_va() from the cached slot 0 of CPU 0: the fixmap slots

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "kernel/kernel_internal.h"
+#include "machine/memops_internal.h"
 #include "lpae/err.h"
 #include "lpae/hwdef.h"
 #include "lpae/walk.h"
@@ -376,8 +377,7 @@ static int gup_walk(struct ucall *uc, lpae_va_t va, bool write, lpae_pa_t *pa)
         uint64_t idx = ((uint64_t)(va - rg->base) >> shift) & 511u;
         lpae_pa_t dpa = table + idx * 8u;
         uint64_t d = 0;
-        int err = lpae_cpu_read(uc->kc->cpu, lpae_k_va(uc->k, dpa), LPAE_ACC_PR, &d, sizeof(d),
-                                NULL, NULL);
+        int err = lpae_cpu_load64(uc->kc->cpu, lpae_k_va(uc->k, dpa), LPAE_ACC_PR, &d);
         if (err)
             return err == LPAE_EFAULT ? LPAE_ENOENT : err;
         unsigned type = (unsigned)(d & LPAE_DESC_TYPE_MASK);

@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: MIT */
+/* The internal 8-byte load/store entry points (src/machine/memops_internal.h)
+ * against lpae_cpu_read/lpae_cpu_write of 8 bytes: two identical machines,
+ * the same random access sequence (fixed seed), one through each way; every
+ * return value, datum, fault and statistic must agree. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lpae/err.h"
+#include "lpae/hwdef.h"
+#include "lpae/machine.h"
+#include "machine/memops_internal.h"
+
+#define RAM_BASE UINT64_C(0x80000000)
+#define ROOT (RAM_BASE + 0x0000)
+#define L2T (RAM_BASE + 0x1000)
+#define L3T (RAM_BASE + 0x2000)
+#define PG_A (RAM_BASE + 0x100000)
+#define PG_B (RAM_BASE + 0x101000)
+#define PG_R (RAM_BASE + 0x102000)
+#define BLK (RAM_BASE + 0x200000)
+
+typedef struct side {
+    lpae_phys *phys;
+    lpae_cost *cost;
+    lpae_machine *m;
+} side;
+
+static uint64_t leaf(lpae_pa_t pa, unsigned level, unsigned ap)
+{
+    return pa | (level == 3 ? LPAE_DESC_TYPE_PAGE : LPAE_DESC_TYPE_BLOCK) | LPAE_DESC_AF |
+           ((uint64_t)ap << LPAE_DESC_AP_SHIFT) | (UINT64_C(3) << LPAE_DESC_SH_SHIFT) |
+           (UINT64_C(1) << LPAE_DESC_ATTRINDX_SHIFT) | LPAE_DESC_NG;
+}
+
+static void w64(side *s, lpae_pa_t pa, uint64_t v)
+{
+    assert_int_equal(lpae_phys_write64(s->phys, pa, v), LPAE_OK);
+}
+
+/* VA 0x1000, 0x2000 user RW (consecutive: an unaligned access can cross),
+ * 0x3000 user read-only, 0x4000 unmapped, 0x200000 a kernel 2 MB block. */
+static void setup(side *s)
+{
+    lpae_ram_range ram = {RAM_BASE, 64u << 20};
+    lpae_phys_config pc = {&ram, 1, 0};
+    assert_int_equal(lpae_phys_create(&pc, &s->phys), LPAE_OK);
+    assert_int_equal(lpae_cost_preset("cortex-a15", &s->cost, NULL), LPAE_OK);
+    lpae_machine_config mc = {s->cost, s->phys, 1, 99};
+    assert_int_equal(lpae_machine_create(&mc, &s->m), LPAE_OK);
+    w64(s, ROOT + 0, L2T | LPAE_DESC_TYPE_TABLE);
+    w64(s, L2T + 0, L3T | LPAE_DESC_TYPE_TABLE);
+    w64(s, L2T + 8, leaf(BLK, 2, LPAE_AP_PL1_RW));
+    w64(s, L3T + 8, leaf(PG_A, 3, LPAE_AP_RW));
+    w64(s, L3T + 16, leaf(PG_B, 3, LPAE_AP_RW));
+    w64(s, L3T + 24, leaf(PG_R, 3, LPAE_AP_RO));
+    for (unsigned i = 0; i < 512; i++) /* recognisable data in PG_R */
+        w64(s, PG_R + 8u * i, UINT64_C(0x0101010101010101) * (i & 0xFF) ^ i);
+    lpae_regs r;
+    lpae_regs_init(&r);
+    assert_int_equal(lpae_regs_set_ttbcr(&r, LPAE_TTBCR_EAE), LPAE_OK);
+    assert_int_equal(lpae_regs_set_ttbr(&r, 0, ROOT | ((uint64_t)3 << LPAE_TTBR_ASID_SHIFT)),
+                     LPAE_OK);
+    assert_int_equal(lpae_cpu_set_regs(lpae_machine_cpu(s->m, 0), &r), LPAE_OK);
+}
+
+static void teardown(side *s)
+{
+    lpae_machine_destroy(s->m);
+    lpae_cost_destroy(s->cost);
+    lpae_phys_destroy(s->phys);
+}
+
+static uint64_t next(uint64_t *x)
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 7;
+    *x ^= *x << 17;
+    return *x;
+}
+
+static void load_store_match_public_calls(void **state)
+{
+    (void)state;
+    side a, b;
+    setup(&a);
+    setup(&b);
+    lpae_cpu *ca = lpae_machine_cpu(a.m, 0), *cb = lpae_machine_cpu(b.m, 0);
+    static const lpae_va_t bases[] = {0x1000, 0x2000, 0x3000, 0x4000, 0x200000, 0x3FF000};
+    static const unsigned rd_acc[] = {LPAE_ACC_UR, LPAE_ACC_PR};
+    static const unsigned wr_acc[] = {LPAE_ACC_UW, LPAE_ACC_PW};
+    uint64_t x = 0x9E3779B97F4A7C15u;
+    unsigned loads = 0, stores = 0, faults = 0, unaligned = 0;
+    for (unsigned i = 0; i < 20000; i++) {
+        uint64_t r = next(&x);
+        lpae_va_t va = bases[r % 6] + (lpae_va_t)((r >> 8) & 0xFF8);
+        if ((r >> 20) % 8 == 0) { /* unaligned, sometimes crossing into the next page */
+            va += (lpae_va_t)(1 + (r >> 24) % 7);
+            unaligned++;
+        }
+        bool store = (r >> 32) & 1;
+        unsigned acc = store ? wr_acc[(r >> 33) & 1] : rd_acc[(r >> 33) & 1];
+        int ea, eb;
+        if (store) {
+            uint64_t v = next(&x);
+            ea = lpae_cpu_store64(ca, va, acc, &v);
+            eb = lpae_cpu_write(cb, va, acc, &v, sizeof v, NULL, NULL);
+            stores++;
+        } else {
+            uint64_t va_ = 0xAAAA, vb = 0xAAAA;
+            ea = lpae_cpu_load64(ca, va, acc, &va_);
+            eb = lpae_cpu_read(cb, va, acc, &vb, sizeof vb, NULL, NULL);
+            if (ea == LPAE_OK)
+                assert_int_equal(va_, vb);
+            loads++;
+        }
+        assert_int_equal(ea, eb);
+        faults += ea == LPAE_EFAULT;
+        lpae_cpu_stats sa, sb;
+        memset(&sa, 0, sizeof sa);
+        memset(&sb, 0, sizeof sb);
+        assert_int_equal(lpae_cpu_stats_get(ca, &sa), LPAE_OK);
+        assert_int_equal(lpae_cpu_stats_get(cb, &sb), LPAE_OK);
+        assert_memory_equal(&sa, &sb, sizeof sa);
+    }
+    /* the sequence covered every case */
+    assert_true(loads > 1000 && stores > 1000 && faults > 100 && unaligned > 100);
+    /* the RAM written agrees */
+    for (lpae_pa_t pa = PG_A; pa < PG_R + 0x1000; pa += 8) {
+        uint64_t da, db;
+        assert_int_equal(lpae_phys_read64(a.phys, pa, &da), LPAE_OK);
+        assert_int_equal(lpae_phys_read64(b.phys, pa, &db), LPAE_OK);
+        assert_int_equal(da, db);
+    }
+    teardown(&a);
+    teardown(&b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(load_store_match_public_calls),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
