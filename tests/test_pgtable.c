@@ -400,6 +400,93 @@ static void protect_keeps_output(void **state)
 
 /* ---- single entries ------------------------------------------------------------------ */
 
+/* set_desc against a reference built from descriptor reads: random plants
+ * of invalid, leaf and page descriptors at levels 1-3 (fixed seed) over a
+ * few VAs, so that tables are allocated, found, freed under a new leaf, and
+ * blocks refuse deeper plants. Checks the return code, the descriptor's
+ * address and value, and the desc_writes and table_pages statistics. */
+static void set_desc_matches_reference(void **state)
+{
+    (void)state;
+    env e;
+    env_init(&e, LPAE_SEL_TTBR0, 0);
+    static const lpae_va_t vas[] = {0x0, 0x1000, 0x201000, 0x40003000, 0xC0000000, 0xFFFFF000};
+    uint64_t seed = 11;
+    unsigned ok = 0, eexist = 0, allocs_seen = 0, frees_seen = 0;
+    for (unsigned i = 0; i < 20000; i++) {
+        uint64_t r = rng_next(&seed);
+        lpae_va_t va = vas[r % 6];
+        unsigned level = 1 + (unsigned)((r >> 8) % 3);
+        uint64_t out = RAM + ((r >> 16) & 0x3FFFF000);
+        uint64_t desc = 0;
+        switch ((r >> 48) % 4) {
+        case 0:
+            desc = 0;
+            break;
+        case 1: /* leaf of the level (a level-3 page, or a block) */
+            desc = (out & ~((UINT64_C(1) << (39 - 9 * level)) - 1)) | LPAE_DESC_AF |
+                   (level == 3 ? LPAE_DESC_TYPE_PAGE : LPAE_DESC_TYPE_BLOCK);
+            break;
+        default: /* mostly pages at level 3: the kmap case */
+            level = 3;
+            desc = out | LPAE_DESC_AF | LPAE_DESC_TYPE_PAGE;
+            break;
+        }
+        /* the reference: the descriptors on the way, read from RAM */
+        int want = LPAE_OK;
+        unsigned allocs = 0;
+        lpae_pa_t table = lpae_pgtable_root(e.pt), slot = 0;
+        uint64_t old = 0;
+        for (unsigned l = 1; l <= level; l++) {
+            uint64_t d = 0;
+            slot = table + (((uint64_t)va >> (39 - 9 * l)) & 511u) * 8u;
+            if (!allocs)
+                assert_int_equal(lpae_phys_read64(e.p, slot, &d), LPAE_OK);
+            if (l == level) {
+                old = d;
+                break;
+            }
+            if ((d & 3u) == LPAE_DESC_TYPE_BLOCK) {
+                want = LPAE_EEXIST;
+                break;
+            }
+            if ((d & 3u) == LPAE_DESC_TYPE_TABLE)
+                table = d & LPAE_DESC_ADDR_MASK;
+            else
+                allocs++;
+        }
+        bool old_table = level < 3 && (old & 3u) == LPAE_DESC_TYPE_TABLE && !allocs;
+        lpae_pgtable_stats s0, s1;
+        assert_int_equal(lpae_pgtable_stats_get(e.pt, &s0), LPAE_OK);
+        lpae_pa_t dpa = 0;
+        int rc = lpae_pgtable_set_desc(e.pt, va, level, desc, &dpa);
+        assert_int_equal(rc, want);
+        assert_int_equal(lpae_pgtable_stats_get(e.pt, &s1), LPAE_OK);
+        if (rc == LPAE_EEXIST) {
+            eexist++;
+            assert_int_equal(s1.desc_writes, s0.desc_writes);
+            assert_int_equal(s1.table_pages, s0.table_pages);
+            continue;
+        }
+        ok++;
+        allocs_seen += allocs;
+        assert_int_equal(s1.desc_writes, s0.desc_writes + allocs + 1);
+        if (!allocs)
+            assert_int_equal(dpa, slot);
+        uint64_t now;
+        assert_int_equal(lpae_phys_read64(e.p, dpa, &now), LPAE_OK);
+        assert_int_equal(now, desc);
+        if (old_table) {
+            frees_seen++;
+            assert_true(s1.table_pages < s0.table_pages);
+        } else {
+            assert_int_equal(s1.table_pages, s0.table_pages + allocs);
+        }
+    }
+    assert_true(ok > 10000 && eexist > 100 && allocs_seen > 100 && frees_seen > 100);
+    env_fini(&e);
+}
+
 static void table_attrs_set_desc_lookup(void **state)
 {
     (void)state;
@@ -819,6 +906,7 @@ int main(void)
         cmocka_unit_test(unmap_splits_and_frees_tables),
         cmocka_unit_test(protect_keeps_output),
         cmocka_unit_test(table_attrs_set_desc_lookup),
+        cmocka_unit_test(set_desc_matches_reference),
         cmocka_unit_test(foreach_in_va_order),
         cmocka_unit_test(desc_encode_decode),
         cmocka_unit_test(enospc_rolls_back),

@@ -564,13 +564,10 @@ int lpae_pgtable_lookup(const lpae_pgtable *pt, lpae_va_t va, lpae_pte_ref *out)
     }
 }
 
-int lpae_pgtable_set_desc(lpae_pgtable *pt, lpae_va_t va, unsigned level, uint64_t desc,
-                          lpae_pa_t *desc_pa)
+/* lpae_pgtable_set_desc() after its argument checks, every case. */
+static __attribute__((noinline)) int set_desc_full(lpae_pgtable *pt, lpae_va_t va, unsigned level,
+                                                   uint64_t desc, lpae_pa_t *desc_pa)
 {
-    if (!pt || level < start_level(pt) || level > 3)
-        return LPAE_EINVAL;
-    if (!va_in_region(pt, va))
-        return LPAE_ERANGE;
     lpae_pa_t table = pt->root;
     for (unsigned l = start_level(pt); l < level; l++) {
         lpae_pa_t slot = slot_of(pt, table, l, va);
@@ -610,6 +607,48 @@ int lpae_pgtable_set_desc(lpae_pgtable *pt, lpae_va_t va, unsigned level, uint64
         return err;
     if (old_child && old_child != new_child)
         free_subtree(pt, level + 1, old_child);
+    if (desc_pa)
+        *desc_pa = slot;
+    return LPAE_OK;
+}
+
+/* The usual case (a kmap PTE, a planted leaf) is: every table on the way
+ * exists, and neither the old nor the new descriptor is a table. Then
+ * set_desc_full() would read the same descriptors, allocate and free
+ * nothing, and write the one descriptor; that is done here directly.
+ * Anything else goes to set_desc_full(), which starts over (the reads have
+ * no side effect). */
+int lpae_pgtable_set_desc(lpae_pgtable *pt, lpae_va_t va, unsigned level, uint64_t desc,
+                          lpae_pa_t *desc_pa)
+{
+    if (!pt || level < start_level(pt) || level > 3)
+        return LPAE_EINVAL;
+    if (!va_in_region(pt, va))
+        return LPAE_ERANGE;
+    if (is_table(level, desc))
+        return set_desc_full(pt, va, level, desc, desc_pa);
+    lpae_pa_t table = pt->root;
+    for (unsigned l = start_level(pt); l < level; l++) {
+        uint64_t d;
+        if (rd(pt, slot_of(pt, table, l, va), &d) != 0 || !is_table(l, d))
+            return set_desc_full(pt, va, level, desc, desc_pa);
+        table = d & LPAE_DESC_ADDR_MASK;
+    }
+    lpae_pa_t slot = slot_of(pt, table, level, va);
+    uint64_t old;
+    if (rd(pt, slot, &old) != 0 || is_table(level, old))
+        return set_desc_full(pt, va, level, desc, desc_pa);
+    /* wr(): lpae_phys_write64 of a backed page is this store */
+    uint8_t *pg = lpae_phys_host_page(pt->phys, slot);
+    if (pg) {
+        uint64_t le = lpae_phys_le64(desc);
+        memcpy(pg + (slot & (PAGE - 8u)), &le, sizeof le);
+        pt->desc_writes++;
+    } else {
+        int err = wr(pt, slot, desc);
+        if (err)
+            return err;
+    }
     if (desc_pa)
         *desc_pa = slot;
     return LPAE_OK;
