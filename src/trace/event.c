@@ -644,7 +644,7 @@ int tr_text_parse(char *line, lpae_tev *ev, tr_sysmemo *memo, char *why, size_t 
         seen |= B(key);
         bool ok = true;
         unsigned f = 0;
-        int64_t sv;
+        int64_t sv = 0;
         switch (key) {
         case K_PREV:
         case K_CHILD:
