@@ -70,22 +70,43 @@ void repl_reset(repl_state *r, uint32_t sets, uint64_t seed)
     r->rng = seed ? seed : UINT64_C(0x9E3779B97F4A7C15);
 }
 
+/* Merge the ascending runs x[0..n) and y[0..n) into out[0..2n). */
+static inline void merge_runs(const uint64_t *x, const uint64_t *y, unsigned n, uint64_t *out)
+{
+    const uint64_t *xe = x + n, *ye = y + n;
+    while (x < xe && y < ye)
+        *out++ = *x < *y ? *x++ : *y++;
+    while (x < xe)
+        *out++ = *x++;
+    while (y < ye)
+        *out++ = *y++;
+}
+
 /* Scan a set for its REPL_CAND smallest (stamp, way), packed, ascending.
  * Every stamp is below REPL_STAMP_LIMIT (the clock is) and ways >= REPL_CAND. */
 void repl_cand_fill(repl_state *r, uint32_t set)
 {
     const uint64_t *s = r->stamp + (uint64_t)set * r->ways;
     uint64_t *c = r->cand + (size_t)set * REPL_CAND;
-    uint32_t w = 0;
-    for (; w < REPL_CAND; w++) { /* the first REPL_CAND ways, sorted */
-        uint64_t k = s[w] << REPL_WAY_BITS | w;
-        unsigned i = w;
-        while (i > 0 && c[i - 1] > k) {
-            c[i] = c[i - 1];
-            i--;
-        }
-        c[i] = k;
+    /* the first REPL_CAND ways, sorted: a bottom-up merge sort (keys are
+     * distinct, so any sort gives the same order) */
+    uint64_t a[REPL_CAND], b[REPL_CAND];
+    for (uint32_t v = 0; v < REPL_CAND; v += 2) { /* runs of 2 */
+        uint64_t k0 = s[v] << REPL_WAY_BITS | v, k1 = s[v + 1] << REPL_WAY_BITS | (v + 1);
+        a[v] = k0 < k1 ? k0 : k1;
+        a[v + 1] = k0 < k1 ? k1 : k0;
     }
+    uint64_t *src = a, *dst = b;
+    for (unsigned run = 2; run < REPL_CAND; run *= 2) {
+        if (run * 2 == REPL_CAND)
+            dst = c; /* the last merge writes the candidates */
+        for (unsigned lo = 0; lo < REPL_CAND; lo += 2 * run)
+            merge_runs(src + lo, src + lo + run, run, dst + lo);
+        uint64_t *t = src;
+        src = dst;
+        dst = t;
+    }
+    uint32_t w = REPL_CAND;
     for (; w < r->ways; w++) { /* wider sets: keep the smallest */
         uint64_t k = s[w] << REPL_WAY_BITS | w;
         if (k >= c[REPL_CAND - 1])
