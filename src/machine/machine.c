@@ -78,6 +78,8 @@ struct lpae_cpu {
     lpae_tlb *mtlb;
     bool ufa[3];           /* utlb[u] takes tlb_insert_fa (fully associative, LRU) */
     bool mtlb_sa;          /* mtlb takes tlb_insert_sa (set-associative LRU, <= 64 ways) */
+    bool tlbi_direct;      /* TLBI by VA: three fully associative micro-TLBs with slot masks,
+                              a main TLB with valid-way masks and both walk caches */
     lpae_walkcache *wc[3]; /* [1], [2]; NULL when absent */
     lpae_cache *l1d;
     uint64_t event;
@@ -241,6 +243,10 @@ static int cpu_create(lpae_machine *m, unsigned idx, uint64_t seed, lpae_cpu **o
         cpu->ufa[u] =
             cpu->utlb[u] && cpu->utlb[u]->fa && cpu->utlb[u]->repl.policy == LPAE_REPL_LRU;
     cpu->mtlb_sa = cpu->mtlb->vmask && !cpu->mtlb->fa && cpu->mtlb->repl.policy == LPAE_REPL_LRU;
+    cpu->tlbi_direct = cpu->mtlb->vmask && !cpu->mtlb->fa && cpu->wc[1] && cpu->wc[1]->t->fa &&
+                       cpu->wc[2] && cpu->wc[2]->t->fa;
+    for (unsigned u = 0; u < 3; u++)
+        cpu->tlbi_direct = cpu->tlbi_direct && cpu->utlb[u] && cpu->utlb[u]->fa;
     for (unsigned u = 0; u < 3; u++)
         cpu->fpgen[u] = 1;
     for (unsigned acc = 0; acc < 8; acc++)
@@ -1039,6 +1045,17 @@ static void tlbi_apply(lpae_cpu *cpu, lpae_tlbi kind, lpae_va_t va, uint8_t asid
     if ((kind == LPAE_TLBI_MVA || kind == LPAE_TLBI_MVAA) && !whole_utlb) {
         /* the common case straight: every structure, in the order below */
         int a = kind == LPAE_TLBI_MVA ? asid : -1;
+        if (cpu->tlbi_direct) {
+            /* the same calls as below, layout tests done at creation;
+             * fully associative micro-TLBs need no fp_note_inv() */
+            tlb_inv_va_fa(cpu->utlb[0], va, a);
+            tlb_inv_va_fa(cpu->utlb[1], va, a);
+            tlb_inv_va_fa(cpu->utlb[2], va, a);
+            tlb_inv_va_sa(cpu->mtlb, va, a);
+            tlb_inv_va_fa(cpu->wc[1]->t, va, a);
+            tlb_inv_va_fa(cpu->wc[2]->t, va, a);
+            return;
+        }
         for (unsigned u = 0; u < 3; u++) {
             if (!cpu->utlb[u])
                 continue;

@@ -368,24 +368,14 @@ size_t tlb_inv_va_slow(lpae_tlb *t, lpae_va_t va, int asid)
         }
         return n;
     }
+    if (t->vmask)
+        return tlb_inv_va_sa(t, va, asid);
     /* An entry of size S covering va lives in set (va >> S) & set_mask:
      * probe that set for each size present (drops commute). */
     for (uint32_t pm = t->pmask; pm; pm &= pm - 1) { /* the sizes present, ascending */
         unsigned sh = (unsigned)__builtin_ctz(pm);
         uint32_t set = (va >> sh) & t->set_mask;
         size_t row = (size_t)set * t->ways;
-        if (t->vmask) { /* the valid ways only */
-            for (uint64_t m = t->vmask[set]; m; m &= m - 1) {
-                size_t i = row + (size_t)__builtin_ctzll(m);
-                const lpae_tlb_entry *e = &t->e[i];
-                if (e->size_shift == sh && ((va ^ e->va) >> sh) == 0 &&
-                    (asid < 0 || e->global || e->asid == (uint8_t)asid)) {
-                    tlb_drop(t, i);
-                    n++;
-                }
-            }
-            continue;
-        }
         for (size_t i = row; i < row + t->ways; i++) {
             const lpae_tlb_entry *e = &t->e[i];
             if (e->valid && e->size_shift == sh && ((va ^ e->va) >> e->size_shift) == 0 &&

@@ -135,12 +135,10 @@ void tlb_drop(lpae_tlb *t, size_t idx);
 /* TLBIMVA (asid >= 0) or TLBIMVAA (asid < 0) on a TLB without slot masks. */
 size_t tlb_inv_va_slow(lpae_tlb *t, lpae_va_t va, int asid);
 
-/* TLBIMVA (asid >= 0) or TLBIMVAA (asid < 0) on @p t (not NULL): drops
- * every entry covering va that is global or of that ASID; returns how many. */
-static inline size_t tlb_inv_va(lpae_tlb *t, lpae_va_t va, int asid)
+/* TLBIMVA (asid >= 0) or TLBIMVAA (asid < 0) on a fully associative TLB
+ * with slot masks (t->fa set): tlb_inv_va() without the layout test. */
+static inline size_t tlb_inv_va_fa(lpae_tlb *t, lpae_va_t va, int asid)
 {
-    if (!t->fa)
-        return tlb_inv_va_slow(t, va, asid);
     /* only the candidate slots, in ascending order (drops commute) */
     size_t n = 0;
     for (uint64_t c = tlb_fa_cands(t, va); c; c &= c - 1) {
@@ -153,6 +151,39 @@ static inline size_t tlb_inv_va(lpae_tlb *t, lpae_va_t va, int asid)
         }
     }
     return n;
+}
+
+/* The same on a set-associative TLB with valid-way masks (t->vmask set,
+ * t->fa NULL). An entry of size S covering va lives in set (va >> S) &
+ * set_mask: probe that set for each size present, its valid ways only
+ * (drops commute). */
+static inline size_t tlb_inv_va_sa(lpae_tlb *t, lpae_va_t va, int asid)
+{
+    size_t n = 0;
+    for (uint32_t pm = t->pmask; pm; pm &= pm - 1) { /* the sizes present, ascending */
+        unsigned sh = (unsigned)__builtin_ctz(pm);
+        uint32_t set = (va >> sh) & t->set_mask;
+        size_t row = (size_t)set * t->ways;
+        for (uint64_t m = t->vmask[set]; m; m &= m - 1) {
+            size_t i = row + (size_t)__builtin_ctzll(m);
+            const lpae_tlb_entry *e = &t->e[i];
+            if (e->size_shift == sh && ((va ^ e->va) >> sh) == 0 &&
+                (asid < 0 || e->global || e->asid == (uint8_t)asid)) {
+                tlb_drop(t, i);
+                n++;
+            }
+        }
+    }
+    return n;
+}
+
+/* TLBIMVA (asid >= 0) or TLBIMVAA (asid < 0) on @p t (not NULL): drops
+ * every entry covering va that is global or of that ASID; returns how many. */
+static inline size_t tlb_inv_va(lpae_tlb *t, lpae_va_t va, int asid)
+{
+    if (!t->fa)
+        return tlb_inv_va_slow(t, va, asid);
+    return tlb_inv_va_fa(t, va, asid);
 }
 
 #endif
