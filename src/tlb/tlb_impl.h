@@ -135,9 +135,32 @@ void tlb_drop(lpae_tlb *t, size_t idx);
 /* TLBIMVA (asid >= 0) or TLBIMVAA (asid < 0) on a TLB without slot masks. */
 size_t tlb_inv_va_slow(lpae_tlb *t, lpae_va_t va, int asid);
 
+/* tlb_drop() of valid slot i of a TLB with valid-way masks (t->vmask set;
+ * fa: t->fa set, one set): the same updates, inline. */
+static inline __attribute__((always_inline)) void tlb_drop_masked(lpae_tlb *t, size_t i, bool fa)
+{
+    lpae_tlb_entry *e = &t->e[i];
+    unsigned s = e->size_shift;
+    uint32_t set = fa ? 0 : (uint32_t)(i / t->ways);
+    uint64_t bit = UINT64_C(1) << (fa ? i : i - (size_t)set * t->ways);
+    if (--t->present[s] == 0)
+        t->pmask &= ~(UINT32_C(1) << s);
+    t->vmask[set] &= ~bit;
+    if (fa)
+        t->fa[t->sidx[s] * FA_BUCKETS + ((e->va >> s) & (FA_BUCKETS - 1))] &= ~bit;
+    e->valid = false;
+    e->serial = 0;
+    t->k[i].key = 1; /* invalid: nothing matches */
+    t->k[i].mask = 0;
+    t->fill[set]--;
+    t->gen++;
+    t->st.invalidated++;
+}
+
 /* TLBIMVA (asid >= 0) or TLBIMVAA (asid < 0) on a fully associative TLB
  * with slot masks (t->fa set): tlb_inv_va() without the layout test. */
-static inline size_t tlb_inv_va_fa(lpae_tlb *t, lpae_va_t va, int asid)
+static inline __attribute__((always_inline)) size_t tlb_inv_va_fa(lpae_tlb *t, lpae_va_t va,
+                                                                  int asid)
 {
     /* only the candidate slots, in ascending order (drops commute) */
     size_t n = 0;
@@ -146,7 +169,7 @@ static inline size_t tlb_inv_va_fa(lpae_tlb *t, lpae_va_t va, int asid)
         const lpae_tlb_entry *e = &t->e[i];
         if (((va ^ e->va) >> e->size_shift) == 0 &&
             (asid < 0 || e->global || e->asid == (uint8_t)asid)) {
-            tlb_drop(t, i);
+            tlb_drop_masked(t, i, true);
             n++;
         }
     }
@@ -157,7 +180,8 @@ static inline size_t tlb_inv_va_fa(lpae_tlb *t, lpae_va_t va, int asid)
  * t->fa NULL). An entry of size S covering va lives in set (va >> S) &
  * set_mask: probe that set for each size present, its valid ways only
  * (drops commute). */
-static inline size_t tlb_inv_va_sa(lpae_tlb *t, lpae_va_t va, int asid)
+static inline __attribute__((always_inline)) size_t tlb_inv_va_sa(lpae_tlb *t, lpae_va_t va,
+                                                                  int asid)
 {
     size_t n = 0;
     for (uint32_t pm = t->pmask; pm; pm &= pm - 1) { /* the sizes present, ascending */
@@ -169,7 +193,7 @@ static inline size_t tlb_inv_va_sa(lpae_tlb *t, lpae_va_t va, int asid)
             const lpae_tlb_entry *e = &t->e[i];
             if (e->size_shift == sh && ((va ^ e->va) >> sh) == 0 &&
                 (asid < 0 || e->global || e->asid == (uint8_t)asid)) {
-                tlb_drop(t, i);
+                tlb_drop_masked(t, i, false);
                 n++;
             }
         }
