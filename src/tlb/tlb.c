@@ -23,10 +23,17 @@ unsigned lpae_tlb_piece_shift(uint32_t sizes, unsigned leaf_shift)
 
 int lpae_tlb_create(const lpae_tlb_config *cfg, lpae_tlb **out)
 {
+    if (!cfg || !(cfg->sizes & (1u << 12)))
+        return LPAE_EINVAL;
+    return tlb_create_any(cfg, out);
+}
+
+int tlb_create_any(const lpae_tlb_config *cfg, lpae_tlb **out)
+{
     if (!cfg || !out || cfg->entries == 0 || cfg->ways == 0 || cfg->entries % cfg->ways)
         return LPAE_EINVAL;
     uint32_t sets = cfg->entries / cfg->ways;
-    if (sets & (sets - 1) || !(cfg->sizes & (1u << 12)) || (cfg->sizes & ~TLB_SIZES_ALLOWED))
+    if (sets & (sets - 1) || !cfg->sizes || (cfg->sizes & ~TLB_SIZES_ALLOWED))
         return LPAE_EINVAL;
     lpae_tlb *t = calloc(1, sizeof *t);
     if (!t)

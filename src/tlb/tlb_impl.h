@@ -57,7 +57,7 @@ static inline bool tlb_key_matches(const tlb_key *k, uint64_t query)
 /* Slots of a fully associative TLB (t->fa set) that may cover va. */
 static inline uint64_t tlb_fa_cands(const lpae_tlb *t, lpae_va_t va)
 {
-    /* every TLB holds 4 KB entries: at least one size */
+    /* every TLB holds at least one size */
     const uint64_t *fa = t->fa;
     uint64_t c = fa[(va >> t->shifts[0]) & (FA_BUCKETS - 1)];
     for (unsigned i = 1; i < t->nsizes; i++) {
@@ -116,6 +116,10 @@ static inline unsigned tlb_piece_shift(uint32_t sizes, unsigned leaf_shift)
     uint32_t m = leaf_shift >= 31 ? sizes : sizes & ((UINT32_C(2) << leaf_shift) - 1);
     return m ? 31u - (unsigned)__builtin_clz(m) : 0;
 }
+
+/* lpae_tlb_create() without the 4 KB requirement (any non-empty set of
+ * allowed sizes): walk caches hold only their level's block size. */
+int tlb_create_any(const lpae_tlb_config *cfg, lpae_tlb **out);
 
 /* Fill: returns the slot index used, or -1 on bad input. */
 long tlb_insert_idx(lpae_tlb *t, lpae_va_t va, const lpae_tlb_entry *tr, lpae_tlb_entry *evicted);
