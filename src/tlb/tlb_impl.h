@@ -91,6 +91,18 @@ static inline __attribute__((always_inline)) long tlb_find(const lpae_tlb *t, lp
         unsigned s = (unsigned)__builtin_ctz(pm);
         uint32_t set = (va >> s) & t->set_mask;
         const tlb_key *row = t->k + (size_t)set * t->ways;
+        if (t->ways == 4) { /* the common main TLB: unrolled, first match */
+            size_t base = (size_t)set * 4;
+            if (tlb_key_matches(&row[0], q))
+                return (long)base;
+            if (tlb_key_matches(&row[1], q))
+                return (long)base + 1;
+            if (tlb_key_matches(&row[2], q))
+                return (long)base + 2;
+            if (tlb_key_matches(&row[3], q))
+                return (long)base + 3;
+            continue;
+        }
         for (uint32_t w = 0; w < t->ways; w++)
             if (tlb_key_matches(&row[w], q))
                 return (long)set * t->ways + w;
