@@ -12,6 +12,7 @@
 #include "lpae/hwdef.h"
 #include "lpae/tlb.h"
 #include "tlb/repl.h"
+#include "tlb/tlb_impl.h"
 
 #define S4K (1u << 12)
 #define S2M (1u << 21)
@@ -261,6 +262,11 @@ static void bad_configs(void **state)
     assert_int_equal(lpae_tlb_create(&c, &t), LPAE_EINVAL);
     c = (lpae_tlb_config){16, 4, S2M, 0, 0}; /* no 4 KB */
     assert_int_equal(lpae_tlb_create(&c, &t), LPAE_EINVAL);
+    c = (lpae_tlb_config){16, 4, 0, 0, 0}; /* internal: no size at all */
+    assert_int_equal(tlb_create_any(&c, &t), LPAE_EINVAL);
+    c = (lpae_tlb_config){16, 4, S2M | (1u << 13), 0, 0}; /* a size no TLB holds */
+    assert_int_equal(tlb_create_any(&c, &t), LPAE_EINVAL);
+    assert_int_equal(tlb_create_any(NULL, &t), LPAE_EINVAL);
     c = (lpae_tlb_config){48, 48, S4K, LPAE_REPL_PLRU, 0};
     assert_int_equal(lpae_tlb_create(&c, &t), LPAE_EINVAL);
     c = (lpae_tlb_config){16, 4, S4K, 9, 0};
@@ -673,13 +679,24 @@ static void matches_reference_tlb(void **state)
         {80, 80, S4K | S2M},                                  /* > 64 ways: plain scan */
         {512, 4, S4K | S2M | S1G},                            /* A15 main TLB */
         {128, 2, S4K | (1u << 16) | (1u << 20) | (1u << 24)}, /* two ways */
+        {16, 16, S2M},                                        /* walk caches: one size */
+        {4, 4, S1G},                                          /* (tlb_create_any) */
+        {64, 4, S2M},
     };
     static ref_tlb r;
     uint64_t x = 0x5eed;
     for (size_t g = 0; g < sizeof geo / sizeof geo[0]; g++) {
         for (unsigned pol = 0; pol < 2; pol++) {
             unsigned policy = pol ? LPAE_REPL_RR : LPAE_REPL_LRU;
-            lpae_tlb *t = mk(geo[g].entries, geo[g].ways, geo[g].sizes, policy);
+            bool no4k = !(geo[g].sizes & S4K);
+            lpae_tlb *t;
+            if (no4k) {
+                lpae_tlb_config cfg = {geo[g].entries, geo[g].ways, geo[g].sizes, policy, 1};
+                assert_int_equal(lpae_tlb_create(&cfg, &t), LPAE_EINVAL);
+                assert_int_equal(tlb_create_any(&cfg, &t), LPAE_OK);
+            } else {
+                t = mk(geo[g].entries, geo[g].ways, geo[g].sizes, policy);
+            }
             ref_init(&r, geo[g].entries, geo[g].ways, geo[g].sizes, policy);
             unsigned hits = 0, dropped = 0;
             for (int op = 0; op < 40000; op++) {
@@ -706,9 +723,12 @@ static void matches_reference_tlb(void **state)
                 } else if (k < 85) {
                     unsigned m = (unsigned)(x >> 40) % 10;
                     unsigned shift = m == 0 ? 30 : m < 3 ? 21 : 12;
+                    unsigned low = (unsigned)__builtin_ctz(geo[g].sizes);
+                    if (shift < low)
+                        shift = low; /* no size at or below it held */
                     lpae_tlb_entry n = tr(0x40000000 + ((x >> 44) % 64) * 0x200000u, shift,
                                           (x >> 50) % 4 == 0, asid);
-                    if ((x >> 52) % 4 == 0)
+                    if ((x >> 52) % 4 == 0 && !no4k)
                         n.size_shift = 12; /* a piece of a larger leaf */
                     lpae_tlb_entry ev;
                     long want = ref_insert(&r, va, &n);

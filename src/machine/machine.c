@@ -79,6 +79,9 @@ struct lpae_cpu {
     lpae_tlb *mtlb;
     bool ufa[3];           /* utlb[u] takes tlb_insert_fa (fully associative, LRU) */
     bool mtlb_sa;          /* mtlb takes tlb_insert_sa (set-associative LRU, <= 64 ways) */
+    bool tlbi_direct;      /* TLBI by VA: three fully associative micro-TLBs with slot masks,
+                              a main TLB with valid-way masks and both walk caches, and
+                              micro-TLBs not flushed whole on a TLBI (tlbi_va_direct) */
     lpae_walkcache *wc[3]; /* [1], [2]; NULL when absent */
     lpae_cache *l1d;
     uint64_t event;
@@ -242,6 +245,10 @@ static int cpu_create(lpae_machine *m, unsigned idx, uint64_t seed, lpae_cpu **o
         cpu->ufa[u] =
             cpu->utlb[u] && cpu->utlb[u]->fa && cpu->utlb[u]->repl.policy == LPAE_REPL_LRU;
     cpu->mtlb_sa = cpu->mtlb->vmask && !cpu->mtlb->fa && cpu->mtlb->repl.policy == LPAE_REPL_LRU;
+    cpu->tlbi_direct = cpu->mtlb->vmask && !cpu->mtlb->fa && cpu->wc[1] && cpu->wc[1]->t->fa &&
+                       cpu->wc[2] && cpu->wc[2]->t->fa && p[LPAE_P_UTLB_FLUSH_TLBI] == 0;
+    for (unsigned u = 0; u < 3; u++)
+        cpu->tlbi_direct = cpu->tlbi_direct && cpu->utlb[u] && cpu->utlb[u]->fa;
     for (unsigned u = 0; u < 3; u++)
         cpu->fpgen[u] = 1;
     for (unsigned acc = 0; acc < 8; acc++)
@@ -1045,12 +1052,30 @@ lpae_cycles_t lpae_cpu_dsb(lpae_cpu *cpu)
     return cpu->m->p[LPAE_P_DSB];
 }
 
+/* TLBIMVA (asid >= 0) or TLBIMVAA (asid < 0) on a CPU with tlbi_direct:
+ * what tlbi_apply's loops do, layout tests done at creation; fully
+ * associative micro-TLBs need no fp_note_inv(). */
+static inline __attribute__((always_inline)) void tlbi_va_direct(lpae_cpu *cpu, lpae_va_t va,
+                                                                 int asid)
+{
+    tlb_inv_va_fa(cpu->utlb[0], va, asid);
+    tlb_inv_va_fa(cpu->utlb[1], va, asid);
+    tlb_inv_va_fa(cpu->utlb[2], va, asid);
+    tlb_inv_va_sa(cpu->mtlb, va, asid);
+    tlb_inv_va_fa(cpu->wc[1]->t, va, asid);
+    tlb_inv_va_fa(cpu->wc[2]->t, va, asid);
+}
+
 static void tlbi_apply(lpae_cpu *cpu, lpae_tlbi kind, lpae_va_t va, uint8_t asid)
 {
     bool whole_utlb = cpu->m->p[LPAE_P_UTLB_FLUSH_TLBI] != 0;
     if ((kind == LPAE_TLBI_MVA || kind == LPAE_TLBI_MVAA) && !whole_utlb) {
         /* the common case straight: every structure, in the order below */
         int a = kind == LPAE_TLBI_MVA ? asid : -1;
+        if (cpu->tlbi_direct) {
+            tlbi_va_direct(cpu, va, a);
+            return;
+        }
         for (unsigned u = 0; u < 3; u++) {
             if (!cpu->utlb[u])
                 continue;
@@ -1123,6 +1148,8 @@ int lpae_cpu_tlbi(lpae_cpu *cpu, lpae_tlbi kind, bool is, lpae_va_t va, uint8_t 
             if (m->cpu[i] != cpu)
                 m->cpu[i]->st.tlbi_received++;
         }
+    } else if ((kind == LPAE_TLBI_MVA || kind == LPAE_TLBI_MVAA) && cpu->tlbi_direct) {
+        tlbi_va_direct(cpu, va, kind == LPAE_TLBI_MVA ? asid : -1); /* kmap/kunmap's TLBIMVA */
     } else {
         tlbi_apply(cpu, kind, va, asid);
     }

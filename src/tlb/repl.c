@@ -70,22 +70,77 @@ void repl_reset(repl_state *r, uint32_t sets, uint64_t seed)
     r->rng = seed ? seed : UINT64_C(0x9E3779B97F4A7C15);
 }
 
+/* Shortest run repl_cand_fill() merges (shorter ones grow by insertion). */
+#define REPL_MIN_RUN 2
+
+/* Merge the ascending runs x[0..nx) and y[0..ny) into out[0..nx+ny). */
+static inline void merge_runs(const uint64_t *x, unsigned nx, const uint64_t *y, unsigned ny,
+                              uint64_t *out)
+{
+    const uint64_t *xe = x + nx, *ye = y + ny;
+    while (x < xe && y < ye)
+        *out++ = *x < *y ? *x++ : *y++;
+    while (x < xe)
+        *out++ = *x++;
+    while (y < ye)
+        *out++ = *y++;
+}
+
 /* Scan a set for its REPL_CAND smallest (stamp, way), packed, ascending.
  * Every stamp is below REPL_STAMP_LIMIT (the clock is) and ways >= REPL_CAND. */
 void repl_cand_fill(repl_state *r, uint32_t set)
 {
     const uint64_t *s = r->stamp + (uint64_t)set * r->ways;
     uint64_t *c = r->cand + (size_t)set * REPL_CAND;
-    uint32_t w = 0;
-    for (; w < REPL_CAND; w++) { /* the first REPL_CAND ways, sorted */
-        uint64_t k = s[w] << REPL_WAY_BITS | w;
-        unsigned i = w;
-        while (i > 0 && c[i - 1] > k) {
-            c[i] = c[i - 1];
-            i--;
+    /* the first REPL_CAND ways, sorted by a natural merge sort: the
+     * ascending runs of the keys, merged pairwise until one is left (keys
+     * are distinct, so any sort gives the same order). Fills in LRU order
+     * leave few runs; already sorted keys cost one pass and a copy. */
+    uint64_t a[REPL_CAND], b[REPL_CAND];
+    unsigned bnd[REPL_CAND + 1], nruns = 0;
+    for (uint32_t v = 0; v < REPL_CAND;) {
+        /* a run from v: ascending keys, and at least REPL_MIN_RUN of them
+         * (shorter ones are extended by insertion) */
+        bnd[nruns++] = v;
+        a[v] = s[v] << REPL_WAY_BITS | v;
+        uint32_t e = v + 1;
+        for (; e < REPL_CAND; e++) {
+            uint64_t k = s[e] << REPL_WAY_BITS | e;
+            if (k > a[e - 1]) {
+                a[e] = k;
+                continue;
+            }
+            if (e >= v + REPL_MIN_RUN)
+                break; /* the next run starts at e */
+            uint32_t i = e;
+            while (i > v && a[i - 1] > k) {
+                a[i] = a[i - 1];
+                i--;
+            }
+            a[i] = k;
         }
-        c[i] = k;
+        v = e;
     }
+    bnd[nruns] = REPL_CAND;
+    uint64_t *src = a, *dst = b;
+    if (nruns == 1)
+        memcpy(c, a, sizeof a);
+    while (nruns > 1) {
+        if (nruns == 2)
+            dst = c; /* the last merge writes the candidates */
+        unsigned nn = 0;
+        for (unsigned q = 0; q < nruns; q += 2) {
+            unsigned lo = bnd[q], mid = bnd[q + 1], hi = q + 2 <= nruns ? bnd[q + 2] : mid;
+            merge_runs(src + lo, mid - lo, src + mid, hi - mid, dst + lo);
+            bnd[nn++] = lo;
+        }
+        bnd[nn] = REPL_CAND;
+        nruns = nn;
+        uint64_t *t = src;
+        src = dst;
+        dst = t;
+    }
+    uint32_t w = REPL_CAND;
     for (; w < r->ways; w++) { /* wider sets: keep the smallest */
         uint64_t k = s[w] << REPL_WAY_BITS | w;
         if (k >= c[REPL_CAND - 1])

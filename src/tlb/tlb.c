@@ -23,10 +23,17 @@ unsigned lpae_tlb_piece_shift(uint32_t sizes, unsigned leaf_shift)
 
 int lpae_tlb_create(const lpae_tlb_config *cfg, lpae_tlb **out)
 {
+    if (!cfg || !(cfg->sizes & (1u << 12)))
+        return LPAE_EINVAL;
+    return tlb_create_any(cfg, out);
+}
+
+int tlb_create_any(const lpae_tlb_config *cfg, lpae_tlb **out)
+{
     if (!cfg || !out || cfg->entries == 0 || cfg->ways == 0 || cfg->entries % cfg->ways)
         return LPAE_EINVAL;
     uint32_t sets = cfg->entries / cfg->ways;
-    if (sets & (sets - 1) || !(cfg->sizes & (1u << 12)) || (cfg->sizes & ~TLB_SIZES_ALLOWED))
+    if (sets & (sets - 1) || !cfg->sizes || (cfg->sizes & ~TLB_SIZES_ALLOWED))
         return LPAE_EINVAL;
     lpae_tlb *t = calloc(1, sizeof *t);
     if (!t)
@@ -368,24 +375,14 @@ size_t tlb_inv_va_slow(lpae_tlb *t, lpae_va_t va, int asid)
         }
         return n;
     }
+    if (t->vmask)
+        return tlb_inv_va_sa(t, va, asid);
     /* An entry of size S covering va lives in set (va >> S) & set_mask:
      * probe that set for each size present (drops commute). */
     for (uint32_t pm = t->pmask; pm; pm &= pm - 1) { /* the sizes present, ascending */
         unsigned sh = (unsigned)__builtin_ctz(pm);
         uint32_t set = (va >> sh) & t->set_mask;
         size_t row = (size_t)set * t->ways;
-        if (t->vmask) { /* the valid ways only */
-            for (uint64_t m = t->vmask[set]; m; m &= m - 1) {
-                size_t i = row + (size_t)__builtin_ctzll(m);
-                const lpae_tlb_entry *e = &t->e[i];
-                if (e->size_shift == sh && ((va ^ e->va) >> sh) == 0 &&
-                    (asid < 0 || e->global || e->asid == (uint8_t)asid)) {
-                    tlb_drop(t, i);
-                    n++;
-                }
-            }
-            continue;
-        }
         for (size_t i = row; i < row + t->ways; i++) {
             const lpae_tlb_entry *e = &t->e[i];
             if (e->valid && e->size_shift == sh && ((va ^ e->va) >> e->size_shift) == 0 &&

@@ -57,7 +57,7 @@ static inline bool tlb_key_matches(const tlb_key *k, uint64_t query)
 /* Slots of a fully associative TLB (t->fa set) that may cover va. */
 static inline uint64_t tlb_fa_cands(const lpae_tlb *t, lpae_va_t va)
 {
-    /* every TLB holds 4 KB entries: at least one size */
+    /* every TLB holds at least one size */
     const uint64_t *fa = t->fa;
     uint64_t c = fa[(va >> t->shifts[0]) & (FA_BUCKETS - 1)];
     for (unsigned i = 1; i < t->nsizes; i++) {
@@ -91,6 +91,18 @@ static inline __attribute__((always_inline)) long tlb_find(const lpae_tlb *t, lp
         unsigned s = (unsigned)__builtin_ctz(pm);
         uint32_t set = (va >> s) & t->set_mask;
         const tlb_key *row = t->k + (size_t)set * t->ways;
+        if (t->ways == 4) { /* the common main TLB: unrolled, first match */
+            size_t base = (size_t)set * 4;
+            if (tlb_key_matches(&row[0], q))
+                return (long)base;
+            if (tlb_key_matches(&row[1], q))
+                return (long)base + 1;
+            if (tlb_key_matches(&row[2], q))
+                return (long)base + 2;
+            if (tlb_key_matches(&row[3], q))
+                return (long)base + 3;
+            continue;
+        }
         for (uint32_t w = 0; w < t->ways; w++)
             if (tlb_key_matches(&row[w], q))
                 return (long)set * t->ways + w;
@@ -117,6 +129,10 @@ static inline unsigned tlb_piece_shift(uint32_t sizes, unsigned leaf_shift)
     return m ? 31u - (unsigned)__builtin_clz(m) : 0;
 }
 
+/* lpae_tlb_create() without the 4 KB requirement (any non-empty set of
+ * allowed sizes): walk caches hold only their level's block size. */
+int tlb_create_any(const lpae_tlb_config *cfg, lpae_tlb **out);
+
 /* Fill: returns the slot index used, or -1 on bad input. */
 long tlb_insert_idx(lpae_tlb *t, lpae_va_t va, const lpae_tlb_entry *tr, lpae_tlb_entry *evicted);
 /* As tlb_insert_idx() with the PA of va given apart (tr->pa unused). */
@@ -135,12 +151,33 @@ void tlb_drop(lpae_tlb *t, size_t idx);
 /* TLBIMVA (asid >= 0) or TLBIMVAA (asid < 0) on a TLB without slot masks. */
 size_t tlb_inv_va_slow(lpae_tlb *t, lpae_va_t va, int asid);
 
-/* TLBIMVA (asid >= 0) or TLBIMVAA (asid < 0) on @p t (not NULL): drops
- * every entry covering va that is global or of that ASID; returns how many. */
-static inline size_t tlb_inv_va(lpae_tlb *t, lpae_va_t va, int asid)
+/* tlb_drop() of valid slot i of a TLB with valid-way masks (t->vmask set;
+ * fa: t->fa set, one set): the same updates, inline. */
+static inline __attribute__((always_inline)) void tlb_drop_masked(lpae_tlb *t, size_t i, bool fa)
 {
-    if (!t->fa)
-        return tlb_inv_va_slow(t, va, asid);
+    lpae_tlb_entry *e = &t->e[i];
+    unsigned s = e->size_shift;
+    uint32_t set = fa ? 0 : (uint32_t)(i / t->ways);
+    uint64_t bit = UINT64_C(1) << (fa ? i : i - (size_t)set * t->ways);
+    if (--t->present[s] == 0)
+        t->pmask &= ~(UINT32_C(1) << s);
+    t->vmask[set] &= ~bit;
+    if (fa)
+        t->fa[t->sidx[s] * FA_BUCKETS + ((e->va >> s) & (FA_BUCKETS - 1))] &= ~bit;
+    e->valid = false;
+    e->serial = 0;
+    t->k[i].key = 1; /* invalid: nothing matches */
+    t->k[i].mask = 0;
+    t->fill[set]--;
+    t->gen++;
+    t->st.invalidated++;
+}
+
+/* TLBIMVA (asid >= 0) or TLBIMVAA (asid < 0) on a fully associative TLB
+ * with slot masks (t->fa set): tlb_inv_va() without the layout test. */
+static inline __attribute__((always_inline)) size_t tlb_inv_va_fa(lpae_tlb *t, lpae_va_t va,
+                                                                  int asid)
+{
     /* only the candidate slots, in ascending order (drops commute) */
     size_t n = 0;
     for (uint64_t c = tlb_fa_cands(t, va); c; c &= c - 1) {
@@ -148,11 +185,45 @@ static inline size_t tlb_inv_va(lpae_tlb *t, lpae_va_t va, int asid)
         const lpae_tlb_entry *e = &t->e[i];
         if (((va ^ e->va) >> e->size_shift) == 0 &&
             (asid < 0 || e->global || e->asid == (uint8_t)asid)) {
-            tlb_drop(t, i);
+            tlb_drop_masked(t, i, true);
             n++;
         }
     }
     return n;
+}
+
+/* The same on a set-associative TLB with valid-way masks (t->vmask set,
+ * t->fa NULL). An entry of size S covering va lives in set (va >> S) &
+ * set_mask: probe that set for each size present, its valid ways only
+ * (drops commute). */
+static inline __attribute__((always_inline)) size_t tlb_inv_va_sa(lpae_tlb *t, lpae_va_t va,
+                                                                  int asid)
+{
+    size_t n = 0;
+    for (uint32_t pm = t->pmask; pm; pm &= pm - 1) { /* the sizes present, ascending */
+        unsigned sh = (unsigned)__builtin_ctz(pm);
+        uint32_t set = (va >> sh) & t->set_mask;
+        size_t row = (size_t)set * t->ways;
+        for (uint64_t m = t->vmask[set]; m; m &= m - 1) {
+            size_t i = row + (size_t)__builtin_ctzll(m);
+            const lpae_tlb_entry *e = &t->e[i];
+            if (e->size_shift == sh && ((va ^ e->va) >> sh) == 0 &&
+                (asid < 0 || e->global || e->asid == (uint8_t)asid)) {
+                tlb_drop_masked(t, i, false);
+                n++;
+            }
+        }
+    }
+    return n;
+}
+
+/* TLBIMVA (asid >= 0) or TLBIMVAA (asid < 0) on @p t (not NULL): drops
+ * every entry covering va that is global or of that ASID; returns how many. */
+static inline size_t tlb_inv_va(lpae_tlb *t, lpae_va_t va, int asid)
+{
+    if (!t->fa)
+        return tlb_inv_va_slow(t, va, asid);
+    return tlb_inv_va_fa(t, va, asid);
 }
 
 #endif

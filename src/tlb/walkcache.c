@@ -14,12 +14,13 @@ int lpae_walkcache_create(const lpae_walkcache_config *cfg, lpae_walkcache **out
     if (!cfg || !out || (cfg->level != 1 && cfg->level != 2))
         return LPAE_EINVAL;
     unsigned shift = LPAE_LEVEL_SHIFT(cfg->level);
-    lpae_tlb_config tc = {cfg->entries, cfg->ways, (1u << 12) | (1u << shift), cfg->repl,
-                          cfg->seed};
+    /* only the level's block size: fully associative lookups and TLBI
+     * visit one bucket */
+    lpae_tlb_config tc = {cfg->entries, cfg->ways, 1u << shift, cfg->repl, cfg->seed};
     lpae_walkcache *wc = calloc(1, sizeof *wc);
     if (!wc)
         return LPAE_ENOMEM;
-    int rc = lpae_tlb_create(&tc, &wc->t);
+    int rc = tlb_create_any(&tc, &wc->t);
     if (!rc) {
         wc->p = calloc(cfg->entries, sizeof *wc->p);
         if (!wc->p)
