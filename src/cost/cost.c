@@ -444,7 +444,7 @@ static int parse_into(lpae_cost *c, const char *text, size_t len, const char *or
     memset(seen_line, 0, sizeof seen_line);
     size_t pos = 0;
     unsigned lineno = 0;
-    char line[1024];
+    char line[1024] = {0}; /* also keeps the analyzer from guessing at unread bytes */
     char msg[160];
 
     while (pos < len) {
@@ -676,7 +676,7 @@ int lpae_cost_preset(const char *name, lpae_cost **out, lpae_cost_error *err)
         return LPAE_EINVAL;
     for (size_t i = 0; i < lpae_preset_blob_count; i++) {
         const lpae_preset_blob *b = &lpae_preset_blobs[i];
-        if (strcasecmp(b->name, name))
+        if (strcasecmp(b->name, name) != 0)
             continue;
         char origin[64];
         snprintf(origin, sizeof origin, "presets/%s.conf", b->name);

@@ -384,7 +384,7 @@ static void stack_release(lpae_kernel *k, uint32_t pid)
         HASH_DEL(k->kpages, p);
         if (k->nstack_cache == k->capstack_cache) {
             size_t cap = k->capstack_cache ? 2 * k->capstack_cache : 16;
-            struct kpage **n = realloc(k->stack_cache, cap * sizeof(*n));
+            struct kpage **n = realloc(k->stack_cache, cap * sizeof(struct kpage *));
             if (!n) {
                 free(p); /* its frame and VA stay allocated: a bounded leak on host OOM */
                 continue;
