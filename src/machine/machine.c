@@ -767,7 +767,7 @@ static inline void fill_utlb(lpae_cpu *cpu, unsigned u, lpae_va_t va, const lpae
     /* from's size_shift: no larger than the main-TLB piece */
     lpae_tlb *t = cpu->utlb[u];
     long i =
-        cpu->ufa[u] ? tlb_insert_fa(t, va, from, pa, NULL) : tlb_insert_pa(t, va, from, pa, NULL);
+        cpu->ufa[u] ? tlb_fill_fa(t, va, from, pa, NULL) : tlb_insert_pa(t, va, from, pa, NULL);
     if (i >= 0)
         fp_note_fill(cpu, u, i, va);
 }
@@ -854,7 +854,7 @@ static int walk(lpae_cpu *cpu, lpae_va_t va, unsigned access, unsigned u, lpae_x
                              .sel = w.sel,
                              .global = !w.attrs.ng};
         lpae_tlb *mt = cpu->mtlb;
-        long j = cpu->mtlb_sa ? tlb_insert_sa(mt, va, &tr, w.pa, NULL)
+        long j = cpu->mtlb_sa ? tlb_fill_sa(mt, va, &tr, w.pa, NULL)
                               : tlb_insert_pa(mt, va, &tr, w.pa, NULL);
         if (j >= 0)
             fill_utlb(cpu, u, va, &cpu->mtlb->e[j], w.pa);
