@@ -761,8 +761,8 @@ static void fp_note_fill(lpae_cpu *cpu, unsigned u, long i, lpae_va_t va)
         cpu->fp[u][(va >> 12) & (FP_SIZE - 1)].gen = 0;
 }
 
-static inline void fill_utlb(lpae_cpu *cpu, unsigned u, lpae_va_t va, const lpae_tlb_entry *from,
-                             lpae_pa_t pa)
+static inline __attribute__((always_inline)) void
+fill_utlb(lpae_cpu *cpu, unsigned u, lpae_va_t va, const lpae_tlb_entry *from, lpae_pa_t pa)
 {
     /* from's size_shift: no larger than the main-TLB piece */
     lpae_tlb *t = cpu->utlb[u];
