@@ -751,7 +751,8 @@ static __attribute__((noinline)) int translate_flat(lpae_cpu *cpu, lpae_va_t va,
 
 /* Micro-TLB @p u just filled slot @p i for @p va: drop the fast-path
  * entries whose answer the new slot may shadow (see fp_entry). */
-static void fp_note_fill(lpae_cpu *cpu, unsigned u, long i, lpae_va_t va)
+static inline __attribute__((always_inline)) void fp_note_fill(lpae_cpu *cpu, unsigned u, long i,
+                                                               lpae_va_t va)
 {
     const lpae_tlb *t = cpu->utlb[u];
     const lpae_tlb_entry *e = &t->e[i];
