@@ -54,6 +54,19 @@ static inline bool tlb_key_matches(const tlb_key *k, uint64_t query)
     return (query & k->mask) == k->key;
 }
 
+/* A valid slot's size shift and base VA, from its key alone (equal to the
+ * entry's size_shift and va; the fills read them there: the key's line is
+ * the one the lookup just probed, the entry's may not be in the host cache). */
+static inline unsigned tlb_key_size(const tlb_key *k)
+{
+    return (unsigned)__builtin_ctzll(k->mask >> 32);
+}
+
+static inline lpae_va_t tlb_key_base(const tlb_key *k)
+{
+    return (lpae_va_t)(k->key >> 32);
+}
+
 /* Slots of a fully associative TLB (t->fa set) that may cover va. */
 static inline uint64_t tlb_fa_cands(const lpae_tlb *t, lpae_va_t va)
 {
@@ -179,15 +192,16 @@ static inline __attribute__((always_inline)) long tlb_fill_fa(lpae_tlb *t, lpae_
         t->fill[0]++;
     } else {
         way = repl_lru_victim_fill(&t->repl, 0, true); /* touched below */
-        const lpae_tlb_entry *old = &t->e[way];
         if (evicted)
-            *evicted = *old;
-        unsigned os = old->size_shift;
+            *evicted = t->e[way];
+        /* the old entry's size and base from its key (see tlb_key_size) */
+        const tlb_key *ok = &t->k[way];
+        unsigned os = tlb_key_size(ok);
         if (--t->present[os] == 0)
             t->pmask &= ~(UINT32_C(1) << os);
         uint64_t bit = UINT64_C(1) << way;
         t->vmask[0] &= ~bit;
-        t->fa[t->sidx[os] * FA_BUCKETS + ((old->va >> os) & (FA_BUCKETS - 1))] &= ~bit;
+        t->fa[t->sidx[os] * FA_BUCKETS + ((tlb_key_base(ok) >> os) & (FA_BUCKETS - 1))] &= ~bit;
         t->st.evictions++;
     }
     lpae_tlb_entry *e = &t->e[way];
@@ -235,10 +249,9 @@ static inline __attribute__((always_inline)) long tlb_fill_sa(lpae_tlb *t, lpae_
         t->fill[set]++;
     } else {
         way = repl_lru_victim(&t->repl, set);
-        const lpae_tlb_entry *old = &t->e[row + way];
         if (evicted)
-            *evicted = *old;
-        unsigned os = old->size_shift;
+            *evicted = t->e[row + way];
+        unsigned os = tlb_key_size(&t->k[row + way]); /* see tlb_key_size */
         if (--t->present[os] == 0)
             t->pmask &= ~(UINT32_C(1) << os);
         t->vmask[set] &= ~(UINT64_C(1) << way);
