@@ -20,6 +20,7 @@
 #include "tlb/tlb_impl.h"
 #include "tlb/walkcache_impl.h"
 #include "ttbr/regs_internal.h"
+#include "ttbr/walk_impl.h"
 #include "ttbr/walk_internal.h"
 #include "machine/memops_internal.h"
 
@@ -774,8 +775,8 @@ fill_utlb(lpae_cpu *cpu, unsigned u, lpae_va_t va, const lpae_tlb_entry *from, l
 }
 
 /* Walk after a main-TLB miss; fills walk caches and TLBs. */
-static int walk(lpae_cpu *cpu, lpae_va_t va, unsigned access, unsigned u, lpae_xlate *o,
-                lpae_cycles_t *c)
+static __attribute__((noinline)) int walk(lpae_cpu *cpu, lpae_va_t va, unsigned access, unsigned u,
+                                          lpae_xlate *o, lpae_cycles_t *c)
 {
     lpae_machine *m = cpu->m;
     const uint32_t *p = m->p;
@@ -809,10 +810,10 @@ static int walk(lpae_cpu *cpu, lpae_va_t va, unsigned access, unsigned u, lpae_x
     charge(cpu, LPAE_CAT_WALK, wcyc);
     /* arguments checked by translate_slow; hit->level is 1 or 2 */
     if (hit)
-        rc = lpae_walk_from_nz(&cpu->regs, m->phys, va, access, hit->level + 1u, hit->table_pa,
-                               hit->table_attrs, &w);
+        rc = walk_from(&cpu->regs, m->phys, va, access, hit->level + 1u, hit->table_pa,
+                       hit->table_attrs, &w, false); /* lpae_walk_from_nz, inline */
     else
-        rc = lpae_walk_nz(&cpu->regs, m->phys, va, access, &w);
+        rc = walk_top(&cpu->regs, m->phys, va, access, &w, false); /* lpae_walk_nz, inline */
     if (rc)
         return rc;
     /* Fetch records have levels 1..3. Each fetch is served by the memory
