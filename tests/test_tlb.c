@@ -650,6 +650,9 @@ static void ref_compare(const ref_tlb *r, const lpae_tlb *t)
         assert_int_equal(a->global, b->global);
         if (!b->global)
             assert_int_equal(a->asid, b->asid);
+        /* the fills read an evicted slot's size and base from its key */
+        assert_int_equal(tlb_key_size(&t->k[i]), b->size_shift);
+        assert_int_equal(tlb_key_base(&t->k[i]), b->va);
     }
     assert_int_equal(lpae_tlb_count(t), valid);
     lpae_tlb_stats st = lpae_tlb_stats_get(t);

@@ -20,6 +20,7 @@
 #include "tlb/tlb_impl.h"
 #include "tlb/walkcache_impl.h"
 #include "ttbr/regs_internal.h"
+#include "ttbr/walk_impl.h"
 #include "ttbr/walk_internal.h"
 #include "machine/memops_internal.h"
 
@@ -751,7 +752,8 @@ static __attribute__((noinline)) int translate_flat(lpae_cpu *cpu, lpae_va_t va,
 
 /* Micro-TLB @p u just filled slot @p i for @p va: drop the fast-path
  * entries whose answer the new slot may shadow (see fp_entry). */
-static void fp_note_fill(lpae_cpu *cpu, unsigned u, long i, lpae_va_t va)
+static inline __attribute__((always_inline)) void fp_note_fill(lpae_cpu *cpu, unsigned u, long i,
+                                                               lpae_va_t va)
 {
     const lpae_tlb *t = cpu->utlb[u];
     const lpae_tlb_entry *e = &t->e[i];
@@ -761,20 +763,20 @@ static void fp_note_fill(lpae_cpu *cpu, unsigned u, long i, lpae_va_t va)
         cpu->fp[u][(va >> 12) & (FP_SIZE - 1)].gen = 0;
 }
 
-static inline void fill_utlb(lpae_cpu *cpu, unsigned u, lpae_va_t va, const lpae_tlb_entry *from,
-                             lpae_pa_t pa)
+static inline __attribute__((always_inline)) void
+fill_utlb(lpae_cpu *cpu, unsigned u, lpae_va_t va, const lpae_tlb_entry *from, lpae_pa_t pa)
 {
     /* from's size_shift: no larger than the main-TLB piece */
     lpae_tlb *t = cpu->utlb[u];
     long i =
-        cpu->ufa[u] ? tlb_insert_fa(t, va, from, pa, NULL) : tlb_insert_pa(t, va, from, pa, NULL);
+        cpu->ufa[u] ? tlb_fill_fa(t, va, from, pa, NULL) : tlb_insert_pa(t, va, from, pa, NULL);
     if (i >= 0)
         fp_note_fill(cpu, u, i, va);
 }
 
 /* Walk after a main-TLB miss; fills walk caches and TLBs. */
-static int walk(lpae_cpu *cpu, lpae_va_t va, unsigned access, unsigned u, lpae_xlate *o,
-                lpae_cycles_t *c)
+static __attribute__((noinline)) int walk(lpae_cpu *cpu, lpae_va_t va, unsigned access, unsigned u,
+                                          lpae_xlate *o, lpae_cycles_t *c)
 {
     lpae_machine *m = cpu->m;
     const uint32_t *p = m->p;
@@ -808,10 +810,10 @@ static int walk(lpae_cpu *cpu, lpae_va_t va, unsigned access, unsigned u, lpae_x
     charge(cpu, LPAE_CAT_WALK, wcyc);
     /* arguments checked by translate_slow; hit->level is 1 or 2 */
     if (hit)
-        rc = lpae_walk_from_nz(&cpu->regs, m->phys, va, access, hit->level + 1u, hit->table_pa,
-                               hit->table_attrs, &w);
+        rc = walk_from(&cpu->regs, m->phys, va, access, hit->level + 1u, hit->table_pa,
+                       hit->table_attrs, &w, false); /* lpae_walk_from_nz, inline */
     else
-        rc = lpae_walk_nz(&cpu->regs, m->phys, va, access, &w);
+        rc = walk_top(&cpu->regs, m->phys, va, access, &w, false); /* lpae_walk_nz, inline */
     if (rc)
         return rc;
     /* Fetch records have levels 1..3. Each fetch is served by the memory
@@ -854,7 +856,7 @@ static int walk(lpae_cpu *cpu, lpae_va_t va, unsigned access, unsigned u, lpae_x
                              .sel = w.sel,
                              .global = !w.attrs.ng};
         lpae_tlb *mt = cpu->mtlb;
-        long j = cpu->mtlb_sa ? tlb_insert_sa(mt, va, &tr, w.pa, NULL)
+        long j = cpu->mtlb_sa ? tlb_fill_sa(mt, va, &tr, w.pa, NULL)
                               : tlb_insert_pa(mt, va, &tr, w.pa, NULL);
         if (j >= 0)
             fill_utlb(cpu, u, va, &cpu->mtlb->e[j], w.pa);

@@ -114,8 +114,10 @@ static inline __attribute__((always_inline)) uint32_t repl_lru_victim_fill(repl_
         }
     }
     if (r->ways == 4) { /* a tournament; ties go to the lower way, as in the scan */
-        uint32_t w01 = st[1] < st[0], w23 = 2u + (st[3] < st[2]);
-        return st[w23] < st[w01] ? w23 : w01;
+        uint64_t s0 = st[0], s1 = st[1], s2 = st[2], s3 = st[3];
+        uint32_t w01 = s1 < s0, w23 = 2u + (s3 < s2);
+        uint64_t v01 = w01 ? s1 : s0, v23 = s3 < s2 ? s3 : s2; /* no reloads by way */
+        return v23 < v01 ? w23 : w01;
     }
     uint32_t best = 0;
     uint64_t bv = st[0]; /* kept in a register: no load chained through best */

@@ -139,14 +139,6 @@ static inline void slot_gone(lpae_tlb *t, uint32_t set, uint32_t way, const lpae
     }
 }
 
-static uint32_t next_serial(lpae_tlb *t)
-{
-    uint32_t s = t->serial_next++;
-    if (t->serial_next == 0)
-        t->serial_next = 1;
-    return s;
-}
-
 long tlb_insert_idx(lpae_tlb *t, lpae_va_t va, const lpae_tlb_entry *tr, lpae_tlb_entry *evicted)
 {
     return tlb_insert_pa(t, va, tr, tr ? tr->pa : 0, evicted);
@@ -155,104 +147,13 @@ long tlb_insert_idx(lpae_tlb *t, lpae_va_t va, const lpae_tlb_entry *tr, lpae_tl
 long tlb_insert_fa(lpae_tlb *t, lpae_va_t va, const lpae_tlb_entry *tr, lpae_pa_t pa,
                    lpae_tlb_entry *evicted)
 {
-    if (evicted)
-        evicted->valid = false;
-    unsigned lt = tr->leaf_shift;
-    if (lt < 12 || lt > 30)
-        return -1;
-    unsigned lim = tr->size_shift && tr->size_shift < lt ? tr->size_shift : lt;
-    unsigned s = tlb_piece_shift(t->sizes, lim);
-    if (s < 12)
-        return -1;
-    lpae_va_t vm = ~(lpae_va_t)((UINT32_C(1) << s) - 1u);
-    lpae_va_t base = va & vm;
-    uint32_t way;
-    if (t->fill[0] < t->ways) {
-        way = (uint32_t)__builtin_ctzll(~t->vmask[0]); /* the first invalid way */
-        t->fill[0]++;
-    } else {
-        way = repl_lru_victim_fill(&t->repl, 0, true); /* touched below */
-        const lpae_tlb_entry *old = &t->e[way];
-        if (evicted)
-            *evicted = *old;
-        unsigned os = old->size_shift;
-        if (--t->present[os] == 0)
-            t->pmask &= ~(UINT32_C(1) << os);
-        uint64_t bit = UINT64_C(1) << way;
-        t->vmask[0] &= ~bit;
-        t->fa[t->sidx[os] * FA_BUCKETS + ((old->va >> os) & (FA_BUCKETS - 1))] &= ~bit;
-        t->st.evictions++;
-    }
-    lpae_tlb_entry *e = &t->e[way];
-    *e = *tr;
-    e->va = base;
-    e->pa = pa - (va - base);
-    e->size_shift = (uint8_t)s;
-    e->valid = true;
-    e->serial = next_serial(t);
-    tlb_key *k = &t->k[way];
-    k->key = (uint64_t)base << 32 | (tr->global ? 0u : tr->asid);
-    k->mask = (uint64_t)vm << 32 | (tr->global ? 0u : 0xFFu);
-    if (t->present[s]++ == 0)
-        t->pmask |= UINT32_C(1) << s;
-    uint64_t bit = UINT64_C(1) << way;
-    t->vmask[0] |= bit;
-    t->fa[t->sidx[s] * FA_BUCKETS + ((base >> s) & (FA_BUCKETS - 1))] |= bit;
-    t->gen++;
-    t->st.inserts++;
-    repl_lru_touch(&t->repl, way);
-    return (long)way;
+    return tlb_fill_fa(t, va, tr, pa, evicted);
 }
 
 long tlb_insert_sa(lpae_tlb *t, lpae_va_t va, const lpae_tlb_entry *tr, lpae_pa_t pa,
                    lpae_tlb_entry *evicted)
 {
-    if (evicted)
-        evicted->valid = false;
-    unsigned lt = tr->leaf_shift;
-    if (lt < 12 || lt > 30)
-        return -1;
-    unsigned lim = tr->size_shift && tr->size_shift < lt ? tr->size_shift : lt;
-    unsigned s = tlb_piece_shift(t->sizes, lim);
-    if (s < 12)
-        return -1;
-    lpae_va_t vm = ~(lpae_va_t)((UINT32_C(1) << s) - 1u);
-    lpae_va_t base = va & vm;
-    uint32_t set = (va >> s) & t->set_mask;
-    size_t row = (size_t)set * t->ways;
-    uint32_t way;
-    if (t->fill[set] < t->ways) {
-        way = (uint32_t)__builtin_ctzll(~t->vmask[set]); /* the first invalid way */
-        t->fill[set]++;
-    } else {
-        way = repl_lru_victim(&t->repl, set);
-        const lpae_tlb_entry *old = &t->e[row + way];
-        if (evicted)
-            *evicted = *old;
-        unsigned os = old->size_shift;
-        if (--t->present[os] == 0)
-            t->pmask &= ~(UINT32_C(1) << os);
-        t->vmask[set] &= ~(UINT64_C(1) << way);
-        t->st.evictions++;
-    }
-    size_t idx = row + way;
-    lpae_tlb_entry *e = &t->e[idx];
-    *e = *tr;
-    e->va = base;
-    e->pa = pa - (va - base);
-    e->size_shift = (uint8_t)s;
-    e->valid = true;
-    e->serial = next_serial(t);
-    tlb_key *k = &t->k[idx];
-    k->key = (uint64_t)base << 32 | (tr->global ? 0u : tr->asid);
-    k->mask = (uint64_t)vm << 32 | (tr->global ? 0u : 0xFFu);
-    if (t->present[s]++ == 0)
-        t->pmask |= UINT32_C(1) << s;
-    t->vmask[set] |= UINT64_C(1) << way;
-    t->gen++;
-    t->st.inserts++;
-    repl_lru_touch(&t->repl, idx);
-    return (long)idx;
+    return tlb_fill_sa(t, va, tr, pa, evicted);
 }
 
 long tlb_insert_pa(lpae_tlb *t, lpae_va_t va, const lpae_tlb_entry *tr, lpae_pa_t pa,
@@ -300,7 +201,7 @@ long tlb_insert_pa(lpae_tlb *t, lpae_va_t va, const lpae_tlb_entry *tr, lpae_pa_
     e->pa = pa - (va - base);
     e->size_shift = (uint8_t)s;
     e->valid = true;
-    e->serial = next_serial(t);
+    e->serial = tlb_next_serial(t);
     tlb_key *k = &t->k[idx];
     k->key = (uint64_t)base << 32 | (tr->global ? 0u : tr->asid);
     k->mask = (uint64_t)vmask << 32 | (tr->global ? 0u : 0xFFu);

@@ -54,6 +54,19 @@ static inline bool tlb_key_matches(const tlb_key *k, uint64_t query)
     return (query & k->mask) == k->key;
 }
 
+/* A valid slot's size shift and base VA, from its key alone (equal to the
+ * entry's size_shift and va; the fills read them there: the key's line is
+ * the one the lookup just probed, the entry's may not be in the host cache). */
+static inline unsigned tlb_key_size(const tlb_key *k)
+{
+    return (unsigned)__builtin_ctzll(k->mask >> 32);
+}
+
+static inline lpae_va_t tlb_key_base(const tlb_key *k)
+{
+    return (lpae_va_t)(k->key >> 32);
+}
+
 /* Slots of a fully associative TLB (t->fa set) that may cover va. */
 static inline uint64_t tlb_fa_cands(const lpae_tlb *t, lpae_va_t va)
 {
@@ -147,6 +160,122 @@ long tlb_insert_fa(lpae_tlb *t, lpae_va_t va, const lpae_tlb_entry *tr, lpae_pa_
 long tlb_insert_sa(lpae_tlb *t, lpae_va_t va, const lpae_tlb_entry *tr, lpae_pa_t pa,
                    lpae_tlb_entry *evicted);
 void tlb_drop(lpae_tlb *t, size_t idx);
+
+/* The next serial of a fill (never 0). */
+static inline uint32_t tlb_next_serial(lpae_tlb *t)
+{
+    uint32_t s = t->serial_next++;
+    if (t->serial_next == 0)
+        t->serial_next = 1;
+    return s;
+}
+
+/* tlb_insert_fa()'s body, inline for the machine's walk fill. */
+static inline __attribute__((always_inline)) long tlb_fill_fa(lpae_tlb *t, lpae_va_t va,
+                                                              const lpae_tlb_entry *tr,
+                                                              lpae_pa_t pa, lpae_tlb_entry *evicted)
+{
+    if (evicted)
+        evicted->valid = false;
+    unsigned lt = tr->leaf_shift;
+    if (lt < 12 || lt > 30)
+        return -1;
+    unsigned lim = tr->size_shift && tr->size_shift < lt ? tr->size_shift : lt;
+    unsigned s = tlb_piece_shift(t->sizes, lim);
+    if (s < 12)
+        return -1;
+    lpae_va_t vm = ~(lpae_va_t)((UINT32_C(1) << s) - 1u);
+    lpae_va_t base = va & vm;
+    uint32_t way;
+    if (t->fill[0] < t->ways) {
+        way = (uint32_t)__builtin_ctzll(~t->vmask[0]); /* the first invalid way */
+        t->fill[0]++;
+    } else {
+        way = repl_lru_victim_fill(&t->repl, 0, true); /* touched below */
+        if (evicted)
+            *evicted = t->e[way];
+        /* the old entry's size and base from its key (see tlb_key_size) */
+        const tlb_key *ok = &t->k[way];
+        unsigned os = tlb_key_size(ok);
+        if (--t->present[os] == 0)
+            t->pmask &= ~(UINT32_C(1) << os);
+        uint64_t bit = UINT64_C(1) << way;
+        t->vmask[0] &= ~bit;
+        t->fa[t->sidx[os] * FA_BUCKETS + ((tlb_key_base(ok) >> os) & (FA_BUCKETS - 1))] &= ~bit;
+        t->st.evictions++;
+    }
+    lpae_tlb_entry *e = &t->e[way];
+    *e = *tr;
+    e->va = base;
+    e->pa = pa - (va - base);
+    e->size_shift = (uint8_t)s;
+    e->valid = true;
+    e->serial = tlb_next_serial(t);
+    tlb_key *k = &t->k[way];
+    k->key = (uint64_t)base << 32 | (tr->global ? 0u : tr->asid);
+    k->mask = (uint64_t)vm << 32 | (tr->global ? 0u : 0xFFu);
+    if (t->present[s]++ == 0)
+        t->pmask |= UINT32_C(1) << s;
+    uint64_t bit = UINT64_C(1) << way;
+    t->vmask[0] |= bit;
+    t->fa[t->sidx[s] * FA_BUCKETS + ((base >> s) & (FA_BUCKETS - 1))] |= bit;
+    t->gen++;
+    t->st.inserts++;
+    repl_lru_touch(&t->repl, way);
+    return (long)way;
+}
+
+/* tlb_insert_sa()'s body, inline for the machine's walk fill. */
+static inline __attribute__((always_inline)) long tlb_fill_sa(lpae_tlb *t, lpae_va_t va,
+                                                              const lpae_tlb_entry *tr,
+                                                              lpae_pa_t pa, lpae_tlb_entry *evicted)
+{
+    if (evicted)
+        evicted->valid = false;
+    unsigned lt = tr->leaf_shift;
+    if (lt < 12 || lt > 30)
+        return -1;
+    unsigned lim = tr->size_shift && tr->size_shift < lt ? tr->size_shift : lt;
+    unsigned s = tlb_piece_shift(t->sizes, lim);
+    if (s < 12)
+        return -1;
+    lpae_va_t vm = ~(lpae_va_t)((UINT32_C(1) << s) - 1u);
+    lpae_va_t base = va & vm;
+    uint32_t set = (va >> s) & t->set_mask;
+    size_t row = (size_t)set * t->ways;
+    uint32_t way;
+    if (t->fill[set] < t->ways) {
+        way = (uint32_t)__builtin_ctzll(~t->vmask[set]); /* the first invalid way */
+        t->fill[set]++;
+    } else {
+        way = repl_lru_victim(&t->repl, set);
+        if (evicted)
+            *evicted = t->e[row + way];
+        unsigned os = tlb_key_size(&t->k[row + way]); /* see tlb_key_size */
+        if (--t->present[os] == 0)
+            t->pmask &= ~(UINT32_C(1) << os);
+        t->vmask[set] &= ~(UINT64_C(1) << way);
+        t->st.evictions++;
+    }
+    size_t idx = row + way;
+    lpae_tlb_entry *e = &t->e[idx];
+    *e = *tr;
+    e->va = base;
+    e->pa = pa - (va - base);
+    e->size_shift = (uint8_t)s;
+    e->valid = true;
+    e->serial = tlb_next_serial(t);
+    tlb_key *k = &t->k[idx];
+    k->key = (uint64_t)base << 32 | (tr->global ? 0u : tr->asid);
+    k->mask = (uint64_t)vm << 32 | (tr->global ? 0u : 0xFFu);
+    if (t->present[s]++ == 0)
+        t->pmask |= UINT32_C(1) << s;
+    t->vmask[set] |= UINT64_C(1) << way;
+    t->gen++;
+    t->st.inserts++;
+    repl_lru_touch(&t->repl, idx);
+    return (long)idx;
+}
 
 /* TLBIMVA (asid >= 0) or TLBIMVAA (asid < 0) on a TLB without slot masks. */
 size_t tlb_inv_va_slow(lpae_tlb *t, lpae_va_t va, int asid);
