@@ -10,12 +10,6 @@
 #define TLB_SIZES_ALLOWED                                                                          \
     ((1u << 12) | (1u << 16) | (1u << 20) | (1u << 21) | (1u << 24) | (1u << 29) | (1u << 30))
 
-static void key_invalid(tlb_key *k)
-{
-    k->key = 1;
-    k->mask = 0;
-}
-
 unsigned lpae_tlb_piece_shift(uint32_t sizes, unsigned leaf_shift)
 {
     return tlb_piece_shift(sizes, leaf_shift);
@@ -54,7 +48,7 @@ int tlb_create_any(const lpae_tlb_config *cfg, lpae_tlb **out)
     t->k = malloc((size_t)cfg->entries * sizeof *t->k);
     if (t->k)
         for (uint32_t i = 0; i < cfg->entries; i++)
-            key_invalid(&t->k[i]);
+            tlb_key_invalid(&t->k[i]);
     bool ok = t->e && t->fill && t->k;
     if (ok && cfg->ways <= 64) {
         t->vmask = calloc(sets, sizeof *t->vmask);
@@ -164,16 +158,11 @@ long tlb_insert_pa(lpae_tlb *t, lpae_va_t va, const lpae_tlb_entry *tr, lpae_pa_
                      : tlb_insert_sa(t, va, tr, pa, evicted);
     if (evicted)
         evicted->valid = false;
-    if (!t || !tr || tr->leaf_shift < 12 || tr->leaf_shift > 30)
+    if (!t || !tr)
         return -1;
-    unsigned lim =
-        tr->size_shift && tr->size_shift < tr->leaf_shift ? tr->size_shift : tr->leaf_shift;
-    unsigned s = tlb_piece_shift(t->sizes, lim);
-    if (s < 12)
+    unsigned s = tlb_fill_shift(t, tr);
+    if (!s)
         return -1;
-    /* s <= 30: every held size is below 32 */
-    lpae_va_t vmask = ~(lpae_va_t)((UINT32_C(1) << s) - 1u);
-    lpae_va_t base = va & vmask;
     uint32_t set = (va >> s) & t->set_mask;
     size_t row = (size_t)set * t->ways;
     uint32_t way;
@@ -195,17 +184,8 @@ long tlb_insert_pa(lpae_tlb *t, lpae_va_t va, const lpae_tlb_entry *tr, lpae_pa_
         t->st.evictions++;
     }
     size_t idx = row + way;
-    lpae_tlb_entry *e = &t->e[idx];
-    *e = *tr;
-    e->va = base;
-    e->pa = pa - (va - base);
-    e->size_shift = (uint8_t)s;
-    e->valid = true;
-    e->serial = tlb_next_serial(t);
-    tlb_key *k = &t->k[idx];
-    k->key = (uint64_t)base << 32 | (tr->global ? 0u : tr->asid);
-    k->mask = (uint64_t)vmask << 32 | (tr->global ? 0u : 0xFFu);
-    slot_valid(t, set, way, e);
+    tlb_fill_slot(t, idx, tr, va, pa, s);
+    slot_valid(t, set, way, &t->e[idx]);
     t->gen++;
     t->st.inserts++;
     if (t->repl.policy == LPAE_REPL_LRU)
@@ -230,7 +210,7 @@ void tlb_drop(lpae_tlb *t, size_t idx)
     slot_gone(t, (uint32_t)(idx / t->ways), (uint32_t)(idx % t->ways), e);
     e->valid = false;
     e->serial = 0;
-    key_invalid(&t->k[idx]);
+    tlb_key_invalid(&t->k[idx]);
     t->fill[idx / t->ways]--;
     t->gen++;
     t->st.invalidated++;
@@ -348,7 +328,7 @@ void lpae_tlb_reset(lpae_tlb *t)
         memset(t->fa, 0, (size_t)t->nsizes * FA_BUCKETS * sizeof *t->fa);
     memset(t->fill, 0, t->sets * sizeof *t->fill);
     for (size_t i = 0; i < (size_t)t->sets * t->ways; i++)
-        key_invalid(&t->k[i]);
+        tlb_key_invalid(&t->k[i]);
     memset(&t->st, 0, sizeof t->st);
     repl_reset(&t->repl, t->sets, t->seed);
     t->gen++; /* serials stay monotonic so stale references never match */

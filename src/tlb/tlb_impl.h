@@ -170,6 +170,49 @@ static inline uint32_t tlb_next_serial(lpae_tlb *t)
     return s;
 }
 
+/* An empty slot's key: nothing matches it. */
+static inline void tlb_key_invalid(tlb_key *k)
+{
+    k->key = 1;
+    k->mask = 0;
+}
+
+/* The size shift of the piece a fill of @p tr takes in @p t, or 0 when @p t
+ * cannot hold it (leaf outside 4 KB..1 GB, or no held size fits). */
+static inline __attribute__((always_inline)) unsigned tlb_fill_shift(const lpae_tlb *t,
+                                                                     const lpae_tlb_entry *tr)
+{
+    unsigned lt = tr->leaf_shift;
+    if (lt < 12 || lt > 30)
+        return 0;
+    unsigned lim = tr->size_shift && tr->size_shift < lt ? tr->size_shift : lt;
+    unsigned s = tlb_piece_shift(t->sizes, lim);
+    return s < 12 ? 0 : s;
+}
+
+/* Write @p tr into slot @p idx as the 2^@p s piece that holds @p va (PA
+ * @p pa): the entry, a fresh serial and the match key. The caller keeps the
+ * slot masks, counts and replacement state. */
+static inline __attribute__((always_inline)) void tlb_fill_slot(lpae_tlb *t, size_t idx,
+                                                                const lpae_tlb_entry *tr,
+                                                                lpae_va_t va, lpae_pa_t pa,
+                                                                unsigned s)
+{
+    /* s <= 30: every held size is below 32 */
+    lpae_va_t vm = ~(lpae_va_t)((UINT32_C(1) << s) - 1u);
+    lpae_va_t base = va & vm;
+    lpae_tlb_entry *e = &t->e[idx];
+    *e = *tr;
+    e->va = base;
+    e->pa = pa - (va - base);
+    e->size_shift = (uint8_t)s;
+    e->valid = true;
+    e->serial = tlb_next_serial(t);
+    tlb_key *k = &t->k[idx];
+    k->key = (uint64_t)base << 32 | (tr->global ? 0u : tr->asid);
+    k->mask = (uint64_t)vm << 32 | (tr->global ? 0u : 0xFFu);
+}
+
 /* tlb_insert_fa()'s body, inline for the machine's walk fill. */
 static inline __attribute__((always_inline)) long tlb_fill_fa(lpae_tlb *t, lpae_va_t va,
                                                               const lpae_tlb_entry *tr,
@@ -177,15 +220,9 @@ static inline __attribute__((always_inline)) long tlb_fill_fa(lpae_tlb *t, lpae_
 {
     if (evicted)
         evicted->valid = false;
-    unsigned lt = tr->leaf_shift;
-    if (lt < 12 || lt > 30)
+    unsigned s = tlb_fill_shift(t, tr);
+    if (!s)
         return -1;
-    unsigned lim = tr->size_shift && tr->size_shift < lt ? tr->size_shift : lt;
-    unsigned s = tlb_piece_shift(t->sizes, lim);
-    if (s < 12)
-        return -1;
-    lpae_va_t vm = ~(lpae_va_t)((UINT32_C(1) << s) - 1u);
-    lpae_va_t base = va & vm;
     uint32_t way;
     if (t->fill[0] < t->ways) {
         way = (uint32_t)__builtin_ctzll(~t->vmask[0]); /* the first invalid way */
@@ -204,21 +241,12 @@ static inline __attribute__((always_inline)) long tlb_fill_fa(lpae_tlb *t, lpae_
         t->fa[t->sidx[os] * FA_BUCKETS + ((tlb_key_base(ok) >> os) & (FA_BUCKETS - 1))] &= ~bit;
         t->st.evictions++;
     }
-    lpae_tlb_entry *e = &t->e[way];
-    *e = *tr;
-    e->va = base;
-    e->pa = pa - (va - base);
-    e->size_shift = (uint8_t)s;
-    e->valid = true;
-    e->serial = tlb_next_serial(t);
-    tlb_key *k = &t->k[way];
-    k->key = (uint64_t)base << 32 | (tr->global ? 0u : tr->asid);
-    k->mask = (uint64_t)vm << 32 | (tr->global ? 0u : 0xFFu);
+    tlb_fill_slot(t, way, tr, va, pa, s);
     if (t->present[s]++ == 0)
         t->pmask |= UINT32_C(1) << s;
     uint64_t bit = UINT64_C(1) << way;
     t->vmask[0] |= bit;
-    t->fa[t->sidx[s] * FA_BUCKETS + ((base >> s) & (FA_BUCKETS - 1))] |= bit;
+    t->fa[t->sidx[s] * FA_BUCKETS + ((va >> s) & (FA_BUCKETS - 1))] |= bit;
     t->gen++;
     t->st.inserts++;
     repl_lru_touch(&t->repl, way);
@@ -232,15 +260,9 @@ static inline __attribute__((always_inline)) long tlb_fill_sa(lpae_tlb *t, lpae_
 {
     if (evicted)
         evicted->valid = false;
-    unsigned lt = tr->leaf_shift;
-    if (lt < 12 || lt > 30)
+    unsigned s = tlb_fill_shift(t, tr);
+    if (!s)
         return -1;
-    unsigned lim = tr->size_shift && tr->size_shift < lt ? tr->size_shift : lt;
-    unsigned s = tlb_piece_shift(t->sizes, lim);
-    if (s < 12)
-        return -1;
-    lpae_va_t vm = ~(lpae_va_t)((UINT32_C(1) << s) - 1u);
-    lpae_va_t base = va & vm;
     uint32_t set = (va >> s) & t->set_mask;
     size_t row = (size_t)set * t->ways;
     uint32_t way;
@@ -258,16 +280,7 @@ static inline __attribute__((always_inline)) long tlb_fill_sa(lpae_tlb *t, lpae_
         t->st.evictions++;
     }
     size_t idx = row + way;
-    lpae_tlb_entry *e = &t->e[idx];
-    *e = *tr;
-    e->va = base;
-    e->pa = pa - (va - base);
-    e->size_shift = (uint8_t)s;
-    e->valid = true;
-    e->serial = tlb_next_serial(t);
-    tlb_key *k = &t->k[idx];
-    k->key = (uint64_t)base << 32 | (tr->global ? 0u : tr->asid);
-    k->mask = (uint64_t)vm << 32 | (tr->global ? 0u : 0xFFu);
+    tlb_fill_slot(t, idx, tr, va, pa, s);
     if (t->present[s]++ == 0)
         t->pmask |= UINT32_C(1) << s;
     t->vmask[set] |= UINT64_C(1) << way;
@@ -295,8 +308,7 @@ static inline __attribute__((always_inline)) void tlb_drop_masked(lpae_tlb *t, s
         t->fa[t->sidx[s] * FA_BUCKETS + ((e->va >> s) & (FA_BUCKETS - 1))] &= ~bit;
     e->valid = false;
     e->serial = 0;
-    t->k[i].key = 1; /* invalid: nothing matches */
-    t->k[i].mask = 0;
+    tlb_key_invalid(&t->k[i]);
     t->fill[set]--;
     t->gen++;
     t->st.invalidated++;
