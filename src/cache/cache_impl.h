@@ -216,6 +216,45 @@ static inline bool cache_access(lpae_cache *c, lpae_pa_t pa)
     return c->perm ? cache_access_perm(c, ln, set) : cache_access_rec(c, ln, set);
 }
 
+/* One access of line @p ln to a 2-way recency-layout set @p row ([MRU,
+ * LRU]): true on a hit; a miss makes ln the MRU and adds 1 to *@p ev when
+ * the LRU line it pushes out was valid. */
+static inline __attribute__((always_inline)) bool rec2_step(uint64_t *row, uint64_t ln,
+                                                            uint64_t *ev)
+{
+    uint64_t a = row[0];
+    if (a == ln)
+        return true;
+    uint64_t b = row[1];
+    row[0] = ln;
+    row[1] = a;
+    if (b == ln)
+        return true;
+    *ev += b != NO_LINE;
+    return false;
+}
+
+/* The statistics of a run of @p count lines through @p l1 then @p l2: n1
+ * served by L1, n2 by L2, ev and ev2 evictions in each. */
+static inline __attribute__((always_inline)) void run_account(lpae_cache *l1, lpae_cache *l2,
+                                                              uint64_t count, uint64_t n1,
+                                                              uint64_t n2, uint64_t ev,
+                                                              uint64_t ev2, uint64_t n[3])
+{
+    uint64_t m1 = count - n1; /* L1 misses = L2 accesses */
+    l1->st.accesses += count;
+    l1->st.hits += n1;
+    l1->st.misses += m1;
+    l1->st.evictions += ev;
+    l2->st.accesses += m1;
+    l2->st.hits += n2;
+    l2->st.misses += m1 - n2;
+    l2->st.evictions += ev2;
+    n[0] += n1;
+    n[1] += n2;
+    n[2] += m1 - n2;
+}
+
 /* cache_access() with the 16-way permutation geometry constant and a
  * 2-way recency set unrolled ([MRU, LRU]); other geometries as
  * cache_access(). */
@@ -237,20 +276,13 @@ static inline __attribute__((always_inline)) bool cache_access_fast(lpae_cache *
         c->st.evictions += ev;
         return false;
     }
-    uint64_t a = row[0]; /* 2 ways: [MRU, LRU] */
-    if (a == ln) {
-        c->st.hits++;
-        return true;
-    }
-    uint64_t b = row[1];
-    row[0] = ln;
-    row[1] = a;
-    if (b == ln) {
+    uint64_t ev = 0; /* 2 ways */
+    if (rec2_step(row, ln, &ev)) {
         c->st.hits++;
         return true;
     }
     c->st.misses++;
-    c->st.evictions += b != NO_LINE;
+    c->st.evictions += ev;
     return false;
 }
 
@@ -286,19 +318,10 @@ static inline __attribute__((always_inline)) void lines_l1x2(lpae_cache *l1, lpa
     uint64_t n1 = 0, n2 = 0, ev = 0, ev2 = 0;
     for (uint64_t end = ln + count; ln != end; ln++) {
         uint64_t *row = tag + (size_t)((uint32_t)ln & mask) * 2;
-        uint64_t a = row[0];
-        if (a == ln) {
+        if (rec2_step(row, ln, &ev)) {
             n1++;
             continue;
         }
-        uint64_t b = row[1];
-        row[0] = ln;
-        row[1] = a;
-        if (b == ln) {
-            n1++;
-            continue;
-        }
-        ev += b != NO_LINE;
         uint64_t ln2 = same_line ? ln : (ln << sh) >> sh2;
         uint64_t *blk = tag2 + (size_t)((uint32_t)ln2 & mask2) * stride2;
         if (kind == L2_REC)
@@ -306,18 +329,7 @@ static inline __attribute__((always_inline)) void lines_l1x2(lpae_cache *l1, lpa
         else
             n2 += perm_step(blk, ln2, nib_high, lru_shift, order_mask, &ev2);
     }
-    uint64_t m1 = count - n1; /* L1 misses = L2 accesses */
-    l1->st.accesses += count;
-    l1->st.hits += n1;
-    l1->st.misses += m1;
-    l1->st.evictions += ev;
-    l2->st.accesses += m1;
-    l2->st.hits += n2;
-    l2->st.misses += m1 - n2;
-    l2->st.evictions += ev2;
-    n[0] += n1;
-    n[1] += n2;
-    n[2] += m1 - n2;
+    run_account(l1, l2, count, n1, n2, ev, ev2, n);
 }
 
 /* lines_l1x2() for the commonest pair (16-way L2 with the L1's line size)
@@ -343,19 +355,10 @@ lines_l1x2_p16(lpae_cache *l1, lpae_cache *l2, uint64_t ln, uint64_t count, uint
             seg = left;
         left -= seg;
         for (uint64_t end = ln + seg; ln != end; ln++, row += 2, blk += STRIDE2) {
-            uint64_t a = row[0]; /* [MRU, LRU] */
-            if (a == ln) {
+            if (rec2_step(row, ln, &ev)) { /* [MRU, LRU] */
                 n1++;
                 continue;
             }
-            uint64_t b = row[1];
-            row[0] = ln;
-            row[1] = a;
-            if (b == ln) {
-                n1++;
-                continue;
-            }
-            ev += b != NO_LINE;
             n2 += perm_step(blk, ln, NIB_HIGH, 60u, UINT64_MAX, &ev2);
         }
         if (row == tend)
@@ -363,18 +366,7 @@ lines_l1x2_p16(lpae_cache *l1, lpae_cache *l2, uint64_t ln, uint64_t count, uint
         if (blk == tend2)
             blk = tag2;
     }
-    uint64_t m1 = count - n1; /* L1 misses = L2 accesses */
-    l1->st.accesses += count;
-    l1->st.hits += n1;
-    l1->st.misses += m1;
-    l1->st.evictions += ev;
-    l2->st.accesses += m1;
-    l2->st.hits += n2;
-    l2->st.misses += m1 - n2;
-    l2->st.evictions += ev2;
-    n[0] += n1;
-    n[1] += n2;
-    n[2] += m1 - n2;
+    run_account(l1, l2, count, n1, n2, ev, ev2, n);
 }
 
 /* Serve @p count consecutive lines of @p l1 from @p pa (line aligned)
