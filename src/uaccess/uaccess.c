@@ -294,6 +294,26 @@ static int run_bounce(struct ucall *uc, uint32_t lo, uint32_t hi)
     return err;
 }
 
+/* One ldm (@p store false) or stm of the user range [uva, uva+n) to or
+ * from @p buf inside an open window, retried after abort_fault() up to three
+ * times. Returns 0, LPAE_EFAULT / LPAE_EPERM, or a fatal error. */
+static int chunk_user(struct ucall *uc, lpae_va_t uva, unsigned char *buf, uint32_t n, bool store)
+{
+    lpae_cpu *cpu = uc->kc->cpu;
+    for (int tries = 0;; tries++) {
+        lpae_xlate f;
+        unsigned old = lpae_k_phase(uc->k, uc->kc, LPAE_PH_COPY);
+        int err = store ? lpae_cpu_write(cpu, uva, LPAE_ACC_PW, buf, n, &f, NULL)
+                        : lpae_cpu_read(cpu, uva, LPAE_ACC_PR, buf, n, &f, NULL);
+        lpae_k_phase(uc->k, uc->kc, old);
+        if (err != LPAE_EFAULT)
+            return err;
+        err = tries < 3 ? abort_fault(uc, f.va) : LPAE_EFAULT;
+        if (err)
+            return err;
+    }
+}
+
 /* Arnd's register ping-pong: per chunk, ldm from one side, switch TTBR0,
  * stm to the other side, switch back. */
 static int run_chunks(struct ucall *uc, uint32_t lo, uint32_t hi)
@@ -319,33 +339,14 @@ static int run_chunks(struct ucall *uc, uint32_t lo, uint32_t hi)
             old = lpae_k_phase(k, kc, LPAE_PH_COPY);
             err = lpae_cpu_read(kc->cpu, kva, LPAE_ACC_PR, regs, n, NULL, NULL); /* ldm kernel */
             lpae_k_phase(k, kc, old);
-            window_open(uc);                     /* switch to the user tables */
-            for (int tries = 0; !err; tries++) { /* stm user */
-                lpae_xlate f;
-                old = lpae_k_phase(k, kc, LPAE_PH_COPY);
-                err = lpae_cpu_write(kc->cpu, uva, LPAE_ACC_PW, regs, n, &f, NULL);
-                lpae_k_phase(k, kc, old);
-                if (err != LPAE_EFAULT)
-                    break;
-                err = tries < 3 ? abort_fault(uc, f.va) : LPAE_EFAULT;
-                if (err)
-                    break;
-            }
-            window_close(uc); /* back to the kernel tables */
+            window_open(uc); /* switch to the user tables */
+            if (!err)
+                err = chunk_user(uc, uva, regs, n, true); /* stm user */
+            window_close(uc);                             /* back to the kernel tables */
         } else {
-            window_open(uc);                /* switch to the user tables */
-            for (int tries = 0;; tries++) { /* ldm user */
-                lpae_xlate f;
-                old = lpae_k_phase(k, kc, LPAE_PH_COPY);
-                err = lpae_cpu_read(kc->cpu, uva, LPAE_ACC_PR, regs, n, &f, NULL);
-                lpae_k_phase(k, kc, old);
-                if (err != LPAE_EFAULT)
-                    break;
-                err = tries < 3 ? abort_fault(uc, f.va) : LPAE_EFAULT;
-                if (err)
-                    break;
-            }
-            window_close(uc); /* back to the kernel tables */
+            window_open(uc);                           /* switch to the user tables */
+            err = chunk_user(uc, uva, regs, n, false); /* ldm user */
+            window_close(uc);                          /* back to the kernel tables */
             old = lpae_k_phase(k, kc, LPAE_PH_COPY);
             if (!err)
                 err =
