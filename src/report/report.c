@@ -152,7 +152,54 @@ static double pct(lpae_cycles_t part, lpae_cycles_t total)
     return total ? 100.0 * (double)part / (double)total : 0.0;
 }
 
+/* A breakdown of cycles into @p nser series (mechanisms, phases). */
+typedef lpae_cycles_t (*series_fn)(const lpae_kernel_stats *st, unsigned i);
+
+static lpae_cycles_t mech_series(const lpae_kernel_stats *st, unsigned i)
+{
+    return lpae_report_mech_cycles(st, (lpae_report_mech)i);
+}
+
+static const char *mech_title(unsigned m)
+{
+    return mech_titles[m];
+}
+
 /* ---- table --------------------------------------------------------------- */
+
+_Static_assert(LPAE_RM_COUNT <= 16 && NPHASE <= 16, "the breakdowns keep 16 column flags");
+
+/* "cycles by TITLE": each series as a percentage of each strategy's total,
+ * only the columns some row uses. */
+static void pct_table(FILE *out, const lpae_report_trace *t, const char *cpu, const char *title,
+                      unsigned nser, series_fn val, const char *(*name)(unsigned))
+{
+    bool used[16] = {false};
+    for (size_t i = 0; i < t->nresults; i++) {
+        const lpae_report_result *r = &t->results[i];
+        if (!same_cpu(r, cpu) || r->status)
+            continue;
+        for (unsigned m = 0; m < nser; m++)
+            used[m] |= val(&r->st, m) != 0;
+    }
+    fprintf(out, "\ncycles by %s, %% of each strategy's total\n%-18s", title, "strategy");
+    for (unsigned m = 0; m < nser; m++)
+        if (used[m])
+            fprintf(out, " %8s", name(m));
+    fprintf(out, "\n");
+    char lab[48];
+    for (size_t i = 0; i < t->nresults; i++) {
+        const lpae_report_result *r = &t->results[i];
+        if (!same_cpu(r, cpu) || r->status)
+            continue;
+        row_label(r, lab, sizeof(lab));
+        fprintf(out, "%-18s", lab);
+        for (unsigned m = 0; m < nser; m++)
+            if (used[m])
+                fprintf(out, " %8.1f", pct(val(&r->st, m), r->st.cycles));
+        fprintf(out, "\n");
+    }
+}
 
 static void table_group(FILE *out, const lpae_report_trace *t, const char *cpu)
 {
@@ -190,51 +237,8 @@ static void table_group(FILE *out, const lpae_report_trace *t, const char *cpu)
                 ratio(r->st.cycles * 1024, r->st.bytes_copied), sd);
     }
 
-    /* breakdown by mechanism: only columns some row uses */
-    bool used[LPAE_RM_COUNT] = {false};
-    bool pused[NPHASE] = {false};
-    for (size_t i = 0; i < t->nresults; i++) {
-        const lpae_report_result *r = &t->results[i];
-        if (!same_cpu(r, cpu) || r->status)
-            continue;
-        for (unsigned m = 0; m < LPAE_RM_COUNT; m++)
-            used[m] |= lpae_report_mech_cycles(&r->st, (lpae_report_mech)m) != 0;
-        for (unsigned p = 0; p < NPHASE; p++)
-            pused[p] |= phase_cycles(&r->st, p) != 0;
-    }
-    fprintf(out, "\ncycles by mechanism, %% of each strategy's total\n%-18s", "strategy");
-    for (unsigned m = 0; m < LPAE_RM_COUNT; m++)
-        if (used[m])
-            fprintf(out, " %8s", mech_titles[m]);
-    fprintf(out, "\n");
-    for (size_t i = 0; i < t->nresults; i++) {
-        const lpae_report_result *r = &t->results[i];
-        if (!same_cpu(r, cpu) || r->status)
-            continue;
-        row_label(r, lab, sizeof(lab));
-        fprintf(out, "%-18s", lab);
-        for (unsigned m = 0; m < LPAE_RM_COUNT; m++)
-            if (used[m])
-                fprintf(out, " %8.1f",
-                        pct(lpae_report_mech_cycles(&r->st, (lpae_report_mech)m), r->st.cycles));
-        fprintf(out, "\n");
-    }
-    fprintf(out, "\ncycles by kernel phase, %% of each strategy's total\n%-18s", "strategy");
-    for (unsigned p = 0; p < NPHASE; p++)
-        if (pused[p])
-            fprintf(out, " %8s", phase_key(p));
-    fprintf(out, "\n");
-    for (size_t i = 0; i < t->nresults; i++) {
-        const lpae_report_result *r = &t->results[i];
-        if (!same_cpu(r, cpu) || r->status)
-            continue;
-        row_label(r, lab, sizeof(lab));
-        fprintf(out, "%-18s", lab);
-        for (unsigned p = 0; p < NPHASE; p++)
-            if (pused[p])
-                fprintf(out, " %8.1f", pct(phase_cycles(&r->st, p), r->st.cycles));
-        fprintf(out, "\n");
-    }
+    pct_table(out, t, cpu, "mechanism", LPAE_RM_COUNT, mech_series, mech_title);
+    pct_table(out, t, cpu, "kernel phase", NPHASE, phase_cycles, phase_key);
 
     fprintf(out, "\nevents (TLB columns: misses)\n%-18s %9s %9s %9s %9s %9s %9s", "strategy",
             "TTBRw", "TTBCRw", "ISB", "DSB", "TLBI", "walks");
@@ -657,13 +661,6 @@ static double nice_step(double max)
         p /= 10;
     double f = raw / p;
     return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * p;
-}
-
-typedef lpae_cycles_t (*series_fn)(const lpae_kernel_stats *st, unsigned i);
-
-static lpae_cycles_t mech_series(const lpae_kernel_stats *st, unsigned i)
-{
-    return lpae_report_mech_cycles(st, (lpae_report_mech)i);
 }
 
 static void svg_panel(FILE *out, const lpae_report_trace *t, const char *cpu, double x0, double y0,
