@@ -754,7 +754,8 @@ static void svg_panel(FILE *out, const lpae_report_trace *t, const char *cpu, do
     for (unsigned k = 0; k < nser; k++) {
         if (!(k < 16 && used[k]))
             continue;
-        double lx = px + (double)(li % 4) * 100, ly = py + PLOT_H + 50 + (double)(li / 4) * 18;
+        unsigned col = li % 4, line = li / 4; /* four legend entries per line */
+        double lx = px + (double)col * 100, ly = py + PLOT_H + 50 + (double)line * 18;
         fprintf(out,
                 "<rect x=\"%.1f\" y=\"%.1f\" width=\"12\" height=\"12\" fill=\"%s\"/>"
                 "<text x=\"%.1f\" y=\"%.1f\" class=\"legend\">%s</text>\n",
