@@ -291,7 +291,7 @@ static int parse_args(int argc, char **argv, opts *o, char **traces, int *ntrace
             if (parse_u64(v, &o->seed))
                 return die("--seed %s: expected a number%s", v, "");
         } else if (strcmp(a, "--format") == 0) {
-            if (strcmp(v, "table") && strcmp(v, "csv") && strcmp(v, "json"))
+            if (strcmp(v, "table") != 0 && strcmp(v, "csv") != 0 && strcmp(v, "json") != 0)
                 return die("--format %s: expected table, csv or json%s", v, "");
             o->format = v;
         } else if (strcmp(a, "--json") == 0) {
@@ -493,6 +493,8 @@ static const char *keep_msg(trace_out *t, const char *m)
 static int run_trace(bench *b, const char *path, lpae_report_trace *rt, trace_out *to)
 {
     const opts *o = b->o;
+    if (b->ncol == 0 || o->ncpu == 0)
+        return 2; /* main() refuses such runs before any trace: no result to size */
     unsigned ncpus;
     bool implicit;
     trace_info(o, path, &ncpus, &implicit);

@@ -253,15 +253,15 @@ static void bench_translations(bench *b)
     xworld w;
     xworld_init(&w, b->preset);
     struct {
-        enum xkind k;
         const char *name;
+        enum xkind k;
         unsigned n;
     } cases[] = {
-        {X_FAST, "translate: micro-TLB hit (fast path)", 50000000},
-        {X_MTLB, "translate: main-TLB hit", 10000000},
-        {X_WCWALK, "translate: walk from walk cache (1 fetch)", 5000000},
-        {X_FULLWALK, "translate: full 3-level walk, caches on", 5000000},
-        {X_BAREWALK, "lpae_walk(): bare 3-level walk", 10000000},
+        {"translate: micro-TLB hit (fast path)", X_FAST, 50000000},
+        {"translate: main-TLB hit", X_MTLB, 10000000},
+        {"translate: walk from walk cache (1 fetch)", X_WCWALK, 5000000},
+        {"translate: full 3-level walk, caches on", X_FULLWALK, 5000000},
+        {"lpae_walk(): bare 3-level walk", X_BAREWALK, 10000000},
     };
     double v[MAX_RUNS];
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
@@ -642,7 +642,8 @@ int main(int argc, char **argv)
             b.huge = true;
         } else if (!strcmp(a, "--only") && i + 1 < argc) {
             b.only = argv[++i];
-            if (strcmp(b.only, "xlate") && strcmp(b.only, "floor") && strcmp(b.only, "memory"))
+            if (strcmp(b.only, "xlate") != 0 && strcmp(b.only, "floor") != 0 &&
+                strcmp(b.only, "memory") != 0)
                 usage();
         } else if (!strcmp(a, "--case") && i + 1 < argc) {
             b.xcase = atoi(argv[++i]);

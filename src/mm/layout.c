@@ -404,10 +404,10 @@ int lpae_layout_format(const lpae_layout *l, char *buf, size_t len)
     outf(&o, "Zones (PHYS_OFFSET 0x%llx):\n", (unsigned long long)l->phys_offset);
     for (size_t i = 0; i < l->nlowmem; i++)
         outf(&o, "    lowmem  : 0x%010llx - 0x%010llx\n", (unsigned long long)l->lowmem[i].base,
-             (unsigned long long)(l->lowmem[i].base + l->lowmem[i].size));
+             (unsigned long long)l->lowmem[i].base + l->lowmem[i].size);
     for (size_t i = 0; i < l->nhighmem; i++)
         outf(&o, "    highmem : 0x%010llx - 0x%010llx\n", (unsigned long long)l->highmem[i].base,
-             (unsigned long long)(l->highmem[i].base + l->highmem[i].size));
+             (unsigned long long)l->highmem[i].base + l->highmem[i].size);
     outf(&o, "    lowmem %llu MB, highmem %llu MB, unused %llu MB\n",
          (unsigned long long)(l->lowmem_bytes >> 20), (unsigned long long)(l->highmem_bytes >> 20),
          (unsigned long long)(l->unused_bytes >> 20));

@@ -99,7 +99,7 @@ static int kprobe(lpae_trace_reader *r, lpae_tev *ev, const char *func, const ch
     uint32_t a = 0, b = 0, n = 0;
     int e;
     if (!strcmp(func, "arm_copy_from_user") || !strcmp(func, "arm_copy_to_user")) {
-        bool from = func[9] == 'f';
+        bool from = !strcmp(func, "arm_copy_from_user");
         if ((e = need(r,
                       field_any(f, k_to, &a) && field_any(f, k_from, &b) && field_any(f, k_n, &n),
                       "to=, from= and n= (or arg1..arg3) fields")))
@@ -118,7 +118,7 @@ static int kprobe(lpae_trace_reader *r, lpae_tev *ev, const char *func, const ch
             return tr_fail(r, LPAE_EPARSE, "cannot tell the access size of '%s'", func);
         if ((e = need(r, field_any(f, k_addr, &a), "an addr= (or arg1) field")))
             return e;
-        ev->kind = func[2] == 'g' ? LPAE_TEV_GET_USER : LPAE_TEV_PUT_USER;
+        ev->kind = !strncmp(func, "__get_user_", 11) ? LPAE_TEV_GET_USER : LPAE_TEV_PUT_USER;
         ev->addr = a;
         ev->len = size;
         return emit(r, ev);

@@ -1173,7 +1173,7 @@ static int strace_line(lpae_trace_reader *r, char *line)
             return 0;
         int code = 0;
         if (sscanf(p, "+++ exited with %d +++", &code) != 1) {
-            if (strncmp(p, "+++ killed by SIG", 17))
+            if (strncmp(p, "+++ killed by SIG", 17) != 0)
                 return tr_fail(r, LPAE_EPARSE, "expected '+++ exited with N +++' or 'killed by'");
             code = 128 + 9; /* killed: status as a shell reports it, signal unknown here */
             static const struct {
@@ -1206,11 +1206,11 @@ static int strace_line(lpae_trace_reader *r, char *line)
     struct call c;
     memset(&c, 0, sizeof c);
     if (!strncmp(p, "<... ", 5)) {
-        const char *rest = NULL;
+        const char *rest = p + 5; /* set by name_of() */
         int e = name_of(r, p + 5, c.name, sizeof c.name, &rest);
         if (e)
             return e;
-        if (strncmp(rest, " resumed>", 9))
+        if (strncmp(rest, " resumed>", 9) != 0)
             return tr_fail(r, LPAE_EPARSE, "expected '<... %s resumed>'", c.name);
         struct task *t = task_get(r, pid, false);
         if (!t || !t->pending)
@@ -1221,7 +1221,7 @@ static int strace_line(lpae_trace_reader *r, char *line)
                                                "'strace -f -o FILE' so that every line has one)"
                                              : "");
         char *pn = t->pend, *pa = strchr(pn, '(');
-        if (!pa || (size_t)(pa - pn) != strlen(c.name) || strncmp(pn, c.name, strlen(c.name)))
+        if (!pa || (size_t)(pa - pn) != strlen(c.name) || strncmp(pn, c.name, strlen(c.name)) != 0)
             return tr_fail(r, LPAE_EPARSE, "'%s resumed' but task %" PRIu32 " was in '%.*s'",
                            c.name, pid, (int)(pa ? pa - pn : 0), pn);
         char full[PEND_MAX + LPAE_TRACE_LINE_MAX + 2];
@@ -1238,7 +1238,7 @@ static int strace_line(lpae_trace_reader *r, char *line)
         return complete(r, t, &c, tr_sysno_from_x86_name(c.name));
     }
 
-    const char *rest = NULL;
+    const char *rest = p; /* set by name_of() */
     int e = name_of(r, p, c.name, sizeof c.name, &rest);
     if (e)
         return e;

@@ -305,7 +305,7 @@ int lpaesim_cmd_layout(int argc, char **argv)
         fprintf(stderr, "lpaesim layout: cannot set up simulated memory: %s\n", lpae_strerror(rc));
         return 1;
     }
-    elfs = calloc((size_t)nfiles, sizeof *elfs);
+    elfs = calloc((size_t)nfiles, sizeof(lpae_elf *));
     reps = calloc((size_t)nfiles, sizeof *reps);
     if (!elfs || !reps) {
         fprintf(stderr, "lpaesim layout: out of memory\n");
@@ -326,8 +326,9 @@ int lpaesim_cmd_layout(int argc, char **argv)
             lpae_elf_role role;
             bool dyn;
             if (a[0] == '-' && a[1]) {
-                if (strcmp(a, "--kernel") && strcmp(a, "--user") && strcmp(a, "--module") &&
-                    strcmp(a, "--no-init") && strcmp(a, "--4k"))
+                if (strcmp(a, "--kernel") != 0 && strcmp(a, "--user") != 0 &&
+                    strcmp(a, "--module") != 0 && strcmp(a, "--no-init") != 0 &&
+                    strcmp(a, "--4k") != 0)
                     i++; /* skip the option's value */
                 continue;
             }

@@ -74,7 +74,7 @@ int lpaesim_cmd_presets(int argc, char **argv)
         return 1;
     }
     for (int i = 2; i < argc; i++) {
-        if (strcmp(argv[i], "--config") || i + 1 >= argc) {
+        if (strcmp(argv[i], "--config") != 0 || i + 1 >= argc) {
             lpae_cost_destroy(c);
             return presets_usage(stderr);
         }
