@@ -10,7 +10,8 @@
 # case 4), and for a generated mixed trace (lpaesim gen mixed count=300
 # touches=2 bs=4K, 147,696 events) the instructions per event of reading it
 # (binary, text) and of replaying it through one configuration (pinned,
-# VMSPLIT_4G_4G, Cortex-A15, 2 CPUs), whole process, set-up included.
+# VMSPLIT_4G_4G, Cortex-A15, 2 CPUs), whole process, set-up included; and
+# the same for a user-access-heavy trace (touches=64, count=100).
 set -eu
 B=${1:-build}
 for tool in valgrind callgrind_annotate; do
@@ -70,4 +71,13 @@ for what in read:binary:mixed.lpb read:text:mixed.lpt replay:binary:mixed.lpb \
     rest=${what#*:}
     n=$(total "$B/bin/speed" "--child-$mode" "$T/${rest#*:}")
     printf '  %-7s %-7s %s\n' "$mode" "${rest%%:*}" "$(echo "$n $ev" | awk '{printf "%.0f", $1 / $2}')"
+done
+
+# the user-access-heavy trace of bin/speed: 64 user touches per syscall
+"$B/bin/lpaesim" gen mixed count=100 touches=64 bs=4K -o "$T/user.lpb" --to binary
+ev=$("$B/bin/speed" --child-read "$T/user.lpb" | cut -d' ' -f1)
+echo "user-access-heavy trace (touches=64), $ev events (instructions per event, whole process):"
+for mode in read replay; do
+    n=$(total "$B/bin/speed" "--child-$mode" "$T/user.lpb")
+    printf '  %-7s %-7s %s\n' "$mode" binary "$(echo "$n $ev" | awk '{printf "%.0f", $1 / $2}')"
 done

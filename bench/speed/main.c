@@ -17,8 +17,13 @@
  *   - peak resident memory (VmHWM of a fresh child process) reading and
  *     replaying traces of 10 MB, and with --big 100 MB, with --huge 1 GB.
  *
+ *   - the same for a user-access-heavy trace (64 user touches per syscall),
+ *     and for the user's own traces (--trace FILE, converted to binary
+ *     first);
+ *
  * usage: speed [--runs N] [--preset NAME] [--big] [--huge] [--tmpdir DIR]
- *              [--json FILE] [--quick] [--only xlate|floor|memory] [--case N]
+ *              [--json FILE] [--quick] [--only xlate|floor|memory|traces]
+ *              [--case N] [--trace FILE]...
  * --case N runs only translation measurement N (0 fast path .. 5 checker
  * on), for profiling one path under callgrind.
  *        speed --child-read|--child-replay FILE   (internal: read or replay
@@ -45,7 +50,12 @@
 
 #define RAM UINT64_C(0x80000000)
 #define MAX_RUNS 31
-#define MAX_ROWS 64
+#define MAX_ROWS 96
+#define MAX_TRACES 16
+/* user touches per syscall: the headline mixed workload, and the
+ * user-access-heavy one (most events are user loads and stores) */
+#define TOUCHES_MIXED 2
+#define TOUCHES_USER 64
 
 typedef struct row {
     char name[64];
@@ -60,8 +70,10 @@ typedef struct bench {
     const char *preset;
     const char *tmpdir;
     bool big, huge, quick;
-    const char *only; /* NULL: every section */
-    int xcase;        /* --case N: only translation case N (for profiling), else -1 */
+    const char *only;               /* NULL: every section */
+    int xcase;                      /* --case N: only translation case N (for profiling), else -1 */
+    const char *traces[MAX_TRACES]; /* --trace FILE: the user's own traces */
+    unsigned ntraces;
     row rows[MAX_ROWS];
     unsigned nrows;
     char dir[512];
@@ -298,12 +310,13 @@ static uint64_t file_size(const char *path)
 }
 
 /* Generate a mixed workload (dd, small syscalls, short processes on two
- * CPUs, user touches) of about @p bytes in format @p fmt. */
-static void gen_trace(const char *path, lpae_trace_fmt fmt, uint64_t bytes)
+ * CPUs, @p touches user-mode touches per syscall) of about @p bytes in
+ * format @p fmt. */
+static void gen_trace(const char *path, lpae_trace_fmt fmt, uint64_t bytes, uint32_t touches)
 {
     lpae_gen_params p;
     lpae_gen_defaults(LPAE_GEN_MIXED, &p);
-    p.touches = 2;
+    p.touches = touches;
     p.bs = 4096;
     /* calibrate the size of one unit of count */
     uint32_t count = 2000;
@@ -403,6 +416,54 @@ static double replay_once(const char *path, unsigned ncfg, uint64_t *events, uin
     return dt;
 }
 
+/* The read+parse floor of @p path (rows "read+parse (floor): LABEL"), in
+ * M events/s (the median). */
+static double floor_rows(bench *b, const char *path, const char *label)
+{
+    char name[64];
+    double ev[MAX_RUNS], mb[MAX_RUNS];
+    read_all(path); /* page cache warm */
+    for (unsigned r = 0; r < b->runs; r++) {
+        readres res = read_all(path);
+        ev[r] = res.events / res.secs / 1e6;
+        mb[r] = file_size(path) / res.secs / 1e6;
+    }
+    snprintf(name, sizeof name, "read+parse (floor): %s, %.1f MB", label, file_size(path) / 1e6);
+    add_row(b, name, "M ev/s", ev, b->runs, NULL);
+    double floor_ev = b->rows[b->nrows - 1].median;
+    snprintf(name, sizeof name, "read+parse (floor): %s", label);
+    add_row(b, name, "MB/s", mb, b->runs, NULL);
+    return floor_ev;
+}
+
+/* Replay rows of @p path through 1 configuration and, when @p five, 5 in
+ * one pass, each with its ratio to the floor @p floor_ev (M events/s). */
+static void replay_rows(bench *b, const char *path, const char *label, double floor_ev, bool five)
+{
+    char name[64];
+    for (unsigned ncfg = 1; ncfg <= (five ? 5u : 1u); ncfg += 4) {
+        double rv[MAX_RUNS], pc[MAX_RUNS];
+        for (unsigned r = 0; r < b->runs; r++) {
+            uint64_t events, cycles;
+            double dt = replay_once(path, ncfg, &events, &cycles);
+            rv[r] = events / dt / 1e6;
+            pc[r] = events * (double)ncfg / dt / 1e6;
+            sink += cycles;
+        }
+        snprintf(name, sizeof name, "replay: %s, %u config%s", label, ncfg,
+                 ncfg > 1 ? "s in one pass" : "");
+        add_row(b, name, "M ev/s", rv, b->runs, NULL);
+        double ratio = floor_ev / b->rows[b->nrows - 1].median;
+        if (ncfg > 1) {
+            snprintf(name, sizeof name, "replay: %s, 5 configs, per config", label);
+            add_row(b, name, "M ev/s", pc, b->runs, "(events x configs / time)");
+        }
+        snprintf(name, sizeof name, "replay: %s, %u config%s / floor", label, ncfg,
+                 ncfg > 1 ? "s" : "");
+        add_row(b, name, "x", &ratio, 1, "(replay time / read+parse time)");
+    }
+}
+
 static void bench_floor(bench *b)
 {
     static const struct {
@@ -411,46 +472,52 @@ static void bench_floor(bench *b)
     } f[2] = {{LPAE_TRACE_BINARY, "lpb", "binary"}, {LPAE_TRACE_TEXT, "lpt", "text"}};
     uint64_t bytes = b->quick ? (2u << 20) : (10u << 20);
     for (int i = 0; i < 2; i++) {
-        char path[600], name[64];
+        char path[600];
         snprintf(path, sizeof path, "%s/floor.%s", b->dir, f[i].ext);
-        gen_trace(path, f[i].fmt, bytes);
-        double ev[MAX_RUNS], mb[MAX_RUNS];
-        uint64_t n = 0;
-        read_all(path); /* page cache warm */
-        for (unsigned r = 0; r < b->runs; r++) {
-            readres res = read_all(path);
-            n = res.events;
-            ev[r] = res.events / res.secs / 1e6;
-            mb[r] = file_size(path) / res.secs / 1e6;
+        gen_trace(path, f[i].fmt, bytes, TOUCHES_MIXED);
+        replay_rows(b, path, f[i].name, floor_rows(b, path, f[i].name), true);
+        unlink(path);
+    }
+    /* a trace of mostly user loads and stores, as a memory-access trace of
+     * a real program would be: 64 touches per syscall */
+    char path[600];
+    snprintf(path, sizeof path, "%s/user.lpb", b->dir);
+    gen_trace(path, LPAE_TRACE_BINARY, bytes, TOUCHES_USER);
+    replay_rows(b, path, "binary, touches=64", floor_rows(b, path, "binary, touches=64"), false);
+    unlink(path);
+}
+
+/* The user's own traces (--trace FILE, any format lpae reads, .gz too),
+ * converted to binary in the temporary directory first so that the floor
+ * is the binary reader's. */
+static void bench_traces(bench *b)
+{
+    for (unsigned t = 0; t < b->ntraces; t++) {
+        char path[600], label[40];
+        snprintf(path, sizeof path, "%s/trace%u.lpb", b->dir, t);
+        lpae_trace_reader *r;
+        lpae_trace_writer *w;
+        int rc = lpae_trace_reader_open(b->traces[t], NULL, &r);
+        if (rc)
+            die(b->traces[t], rc);
+        if ((rc = lpae_trace_writer_open(path, LPAE_TRACE_BINARY, &w)))
+            die(path, rc);
+        lpae_tev ev;
+        while ((rc = lpae_trace_read(r, &ev)) == 1)
+            if ((rc = lpae_trace_write(w, &ev)))
+                die(path, rc);
+        if (rc < 0) { /* one line naming file:line; nothing left behind */
+            fprintf(stderr, "speed: %s\n", lpae_trace_reader_error(r));
+            lpae_trace_writer_close(w, false);
+            rmdir(b->dir);
+            exit(1);
         }
-        snprintf(name, sizeof name, "read+parse (floor): %s, %.0f MB", f[i].name,
-                 file_size(path) / 1e6);
-        add_row(b, name, "M ev/s", ev, b->runs, NULL);
-        double floor_ev = b->rows[b->nrows - 1].median;
-        snprintf(name, sizeof name, "read+parse (floor): %s", f[i].name);
-        add_row(b, name, "MB/s", mb, b->runs, NULL);
-        (void)n;
-        for (unsigned ncfg = 1; ncfg <= 5; ncfg += 4) {
-            double rv[MAX_RUNS], pc[MAX_RUNS];
-            for (unsigned r = 0; r < b->runs; r++) {
-                uint64_t events, cycles;
-                double dt = replay_once(path, ncfg, &events, &cycles);
-                rv[r] = events / dt / 1e6;
-                pc[r] = events * (double)ncfg / dt / 1e6;
-                sink += cycles;
-            }
-            snprintf(name, sizeof name, "replay: %s, %u config%s", f[i].name, ncfg,
-                     ncfg > 1 ? "s in one pass" : "");
-            add_row(b, name, "M ev/s", rv, b->runs, NULL);
-            double ratio = floor_ev / b->rows[b->nrows - 1].median;
-            if (ncfg > 1) {
-                snprintf(name, sizeof name, "replay: %s, 5 configs, per config", f[i].name);
-                add_row(b, name, "M ev/s", pc, b->runs, "(events x configs / time)");
-            }
-            snprintf(name, sizeof name, "replay: %s, %u config%s / floor", f[i].name, ncfg,
-                     ncfg > 1 ? "s" : "");
-            add_row(b, name, "x", &ratio, 1, "(replay time / read+parse time)");
-        }
+        lpae_trace_reader_close(r);
+        if ((rc = lpae_trace_writer_close(w, true)))
+            die(path, rc);
+        const char *base = strrchr(b->traces[t], '/');
+        snprintf(label, sizeof label, "%s", base ? base + 1 : b->traces[t]);
+        replay_rows(b, path, label, floor_rows(b, path, label), false);
         unlink(path);
     }
 }
@@ -494,7 +561,7 @@ static void bench_memory(bench *b)
         for (int f = 0; f < 2; f++) {
             char path[600], name[64];
             snprintf(path, sizeof path, "%s/mem.%s", b->dir, f ? "lpt" : "lpb");
-            gen_trace(path, f ? LPAE_TRACE_TEXT : LPAE_TRACE_BINARY, sizes[s]);
+            gen_trace(path, f ? LPAE_TRACE_TEXT : LPAE_TRACE_BINARY, sizes[s], TOUCHES_MIXED);
             for (int m = 0; m < 2; m++) {
                 uint64_t events;
                 long kb = child_maxrss(b, m ? "--child-replay" : "--child-read", path, &events);
@@ -608,7 +675,8 @@ static void write_json(bench *b, const char *path)
 static void usage(void)
 {
     fprintf(stderr, "usage: speed [--runs N] [--preset NAME] [--big] [--huge] [--tmpdir DIR] "
-                    "[--json FILE|-] [--quick] [--only xlate|floor|memory] [--case 0-5]\n");
+                    "[--json FILE|-] [--quick] [--only xlate|floor|memory|traces] [--case 0-5] "
+                    "[--trace FILE]...\n");
     exit(2);
 }
 
@@ -643,8 +711,14 @@ int main(int argc, char **argv)
         } else if (!strcmp(a, "--only") && i + 1 < argc) {
             b.only = argv[++i];
             if (strcmp(b.only, "xlate") != 0 && strcmp(b.only, "floor") != 0 &&
-                strcmp(b.only, "memory") != 0)
+                strcmp(b.only, "memory") != 0 && strcmp(b.only, "traces") != 0)
                 usage();
+        } else if (!strcmp(a, "--trace") && i + 1 < argc) {
+            if (b.ntraces == MAX_TRACES) {
+                fprintf(stderr, "speed: at most %d --trace files\n", MAX_TRACES);
+                return 2;
+            }
+            b.traces[b.ntraces++] = argv[++i];
         } else if (!strcmp(a, "--case") && i + 1 < argc) {
             b.xcase = atoi(argv[++i]);
             b.only = "xlate";
@@ -672,6 +746,8 @@ int main(int argc, char **argv)
         bench_floor(&b);
     if (!b.only || !strcmp(b.only, "memory"))
         bench_memory(&b);
+    if (!b.only || !strcmp(b.only, "traces"))
+        bench_traces(&b);
     if (traces)
         rmdir(b.dir);
     if (json)
