@@ -35,10 +35,11 @@ int lpae_cache_create(const lpae_cache_config *cfg, lpae_cache **out)
         c->lru_shift = (uint8_t)(4 * (c->ways - 1));
         c->order_mask = c->ways == 16 ? UINT64_MAX : (UINT64_C(1) << (4 * c->ways)) - 1;
         c->nib_high = NIB_HIGH & c->order_mask;
+        c->way_mask = (1u << c->ways) - 1u;
     }
     c->fast = c->perm ? (c->ways == CACHE_PERM_MAX_WAYS ? CACHE_FAST_PERM16 : CACHE_FAST_NONE)
                       : (c->ways == 2 ? CACHE_FAST_REC2 : CACHE_FAST_NONE);
-    c->tag_off = c->perm ? 2 : 0;
+    c->tag_off = c->perm ? PERM_ROW : 0;
     c->stride = c->ways + c->tag_off;
     c->tag = malloc((size_t)c->sets * c->stride * sizeof *c->tag);
     if (!c->tag) {
@@ -88,7 +89,7 @@ void lpae_cache_flush(lpae_cache *c)
         uint64_t *blk = c->tag + (size_t)s * c->stride;
         if (c->perm) {
             blk[0] = order;
-            blk[1] = 0;
+            memset(blk + PERM_SIG, 0, 16); /* stale hashes of empty ways: any value */
         }
         for (uint32_t w = 0; w < c->ways; w++)
             blk[c->tag_off + w] = NO_LINE;
