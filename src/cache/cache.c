@@ -104,11 +104,17 @@ uint32_t lpae_cache_line(const lpae_cache *c)
 lpae_cache_stats lpae_cache_stats_get(const lpae_cache *c)
 {
     lpae_cache_stats z = {0};
-    return c ? c->st : z;
+    if (!c)
+        return z;
+    z.accesses = c->hits + c->misses;
+    z.hits = c->hits;
+    z.misses = c->misses;
+    z.evictions = c->misses - c->fills;
+    return z;
 }
 
 void lpae_cache_stats_reset(lpae_cache *c)
 {
     if (c)
-        memset(&c->st, 0, sizeof c->st);
+        c->hits = c->misses = c->fills = 0;
 }

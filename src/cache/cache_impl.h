@@ -74,7 +74,9 @@ struct lpae_cache {
                             empty ways, bytes past the ways unused); then ways line
                             numbers (pa >> line_shift), NO_LINE when empty; recency
                             layout: MRU first */
-    lpae_cache_stats st;
+    /* counters: accesses = hits + misses, evictions = misses - fills */
+    uint64_t hits, misses;
+    uint64_t fills; /* misses that filled an empty way */
 };
 
 /* Bit 3 of each nibble of the result is set exactly where @p x has a zero
@@ -204,13 +206,11 @@ static __attribute__((noinline, unused)) bool cache_access_perm(lpae_cache *c, u
                                                                 uint32_t set)
 {
     uint64_t *blk = c->tag + (size_t)set * c->stride;
-    uint64_t empty = 0;
-    if (perm_step(blk, ln, c->way_mask, c->nib_high, c->lru_shift, c->order_mask, &empty)) {
-        c->st.hits++;
+    if (perm_step(blk, ln, c->way_mask, c->nib_high, c->lru_shift, c->order_mask, &c->fills)) {
+        c->hits++;
         return true;
     }
-    c->st.misses++;
-    c->st.evictions += 1u - empty;
+    c->misses++;
     return false;
 }
 
@@ -224,7 +224,7 @@ static inline bool cache_access_rec(lpae_cache *c, uint64_t ln, uint32_t set)
     uint64_t carry = row[0];
     row[0] = ln;
     if (carry == ln) {
-        c->st.hits++;
+        c->hits++;
         return true;
     }
     const uint64_t *end = row + c->ways;
@@ -232,14 +232,13 @@ static inline bool cache_access_rec(lpae_cache *c, uint64_t ln, uint32_t set)
         uint64_t t = *q;
         *q = carry;
         if (t == ln) {
-            c->st.hits++;
+            c->hits++;
             return true;
         }
         carry = t;
     }
-    c->st.misses++;
-    if (carry != NO_LINE)
-        c->st.evictions++; /* the least recently used line fell off the end */
+    c->misses++;
+    c->fills += carry >> 63; /* NO_LINE; else the LRU line fell off the end */
     return false;
 }
 
@@ -250,7 +249,6 @@ static inline bool cache_access(lpae_cache *c, lpae_pa_t pa)
 {
     uint64_t ln = pa >> c->line_shift;
     uint32_t set = (uint32_t)ln & c->set_mask;
-    c->st.accesses++;
     return c->perm ? cache_access_perm(c, ln, set) : cache_access_rec(c, ln, set);
 }
 
@@ -281,14 +279,12 @@ static inline __attribute__((always_inline)) void run_account(lpae_cache *l1, lp
                                                               uint64_t n[3])
 {
     uint64_t m2 = m1 - n2;
-    l1->st.accesses += count;
-    l1->st.hits += count - m1;
-    l1->st.misses += m1;
-    l1->st.evictions += m1 - e1;
-    l2->st.accesses += m1;
-    l2->st.hits += n2;
-    l2->st.misses += m2;
-    l2->st.evictions += m2 - e2;
+    l1->hits += count - m1;
+    l1->misses += m1;
+    l1->fills += e1;
+    l2->hits += n2;
+    l2->misses += m2;
+    l2->fills += e2;
     n[0] += count - m1;
     n[1] += n2;
     n[2] += m2;
@@ -303,24 +299,19 @@ static inline __attribute__((always_inline)) bool cache_access_fast(lpae_cache *
         return cache_access(c, pa);
     uint64_t ln = pa >> c->line_shift;
     uint64_t *row = c->tag + (size_t)((uint32_t)ln & c->set_mask) * c->stride;
-    c->st.accesses++;
     if (c->fast == CACHE_FAST_PERM16) {
-        uint64_t empty = 0;
-        if (perm_step(row, ln, 0xffffu, NIB_HIGH, 60u, UINT64_MAX, &empty)) {
-            c->st.hits++;
+        if (perm_step(row, ln, 0xffffu, NIB_HIGH, 60u, UINT64_MAX, &c->fills)) {
+            c->hits++;
             return true;
         }
-        c->st.misses++;
-        c->st.evictions += 1u - empty;
+        c->misses++;
         return false;
     }
-    uint64_t empty = 0; /* 2 ways */
-    if (rec2_step(row, ln, &empty)) {
-        c->st.hits++;
+    if (rec2_step(row, ln, &c->fills)) { /* 2 ways */
+        c->hits++;
         return true;
     }
-    c->st.misses++;
-    c->st.evictions += 1u - empty;
+    c->misses++;
     return false;
 }
 
@@ -330,6 +321,22 @@ static inline __attribute__((always_inline)) bool cache_access_fast(lpae_cache *
 static __attribute__((noinline, unused)) bool cache_access_call(lpae_cache *c, lpae_pa_t pa)
 {
     return cache_access_fast(c, pa);
+}
+
+/* cache_access() for an L1D on a crowded path: the 2-way recency set (the
+ * common L1D) inline, other geometries through cache_access_call(). */
+static inline __attribute__((always_inline)) bool cache_access_l1(lpae_cache *c, lpae_pa_t pa)
+{
+    if (__builtin_expect(c->fast == CACHE_FAST_REC2, 1)) {
+        uint64_t ln = pa >> c->line_shift;
+        if (rec2_step(c->tag + (size_t)((uint32_t)ln & c->set_mask) * 2, ln, &c->fills)) {
+            c->hits++;
+            return true;
+        }
+        c->misses++;
+        return false;
+    }
+    return cache_access_call(c, pa);
 }
 
 /* How cache_lines() reaches the L2 behind a 2-way L1. */
@@ -408,8 +415,8 @@ static inline void cache_lines(lpae_cache *l1, lpae_cache *l2, lpae_pa_t pa, uin
                                uint64_t n[3])
 {
     uint64_t ln = pa >> l1->line_shift;
-    if (!l1->perm && l1->ways == 2) {
-        if (l2->perm && l2->ways == CACHE_PERM_MAX_WAYS) {
+    if (l1->fast == CACHE_FAST_REC2) {
+        if (l2->fast == CACHE_FAST_PERM16) {
             if (l2->line_shift == l1->line_shift)
                 lines_l1x2_p16(l1, l2, ln, count, n);
             else
