@@ -34,7 +34,6 @@ int lpae_cache_create(const lpae_cache_config *cfg, lpae_cache **out)
     if (c->perm) {
         c->lru_shift = (uint8_t)(4 * (c->ways - 1));
         c->order_mask = c->ways == 16 ? UINT64_MAX : (UINT64_C(1) << (4 * c->ways)) - 1;
-        c->nib_high = NIB_HIGH & c->order_mask;
         c->way_mask = (1u << c->ways) - 1u;
     }
     c->fast = c->perm ? (c->ways == CACHE_PERM_MAX_WAYS ? CACHE_FAST_PERM16 : CACHE_FAST_NONE)

@@ -51,7 +51,6 @@ enum { CACHE_FAST_NONE, CACHE_FAST_REC2, CACHE_FAST_PERM16 };
 #define PERM16_STRIDE (PERM_ROW + CACHE_PERM_MAX_WAYS)
 
 #define NIB_ONES UINT64_C(0x1111111111111111)
-#define NIB_LOW3 UINT64_C(0x7777777777777777)
 #define NIB_HIGH UINT64_C(0x8888888888888888)
 #define BYTE_ONES UINT64_C(0x0101010101010101)
 #define BYTE_LOW7 UINT64_C(0x7f7f7f7f7f7f7f7f)
@@ -65,7 +64,6 @@ struct lpae_cache {
     uint8_t fast;      /* how cache_access_fast() unrolls it: CACHE_FAST_* */
     uint32_t set_mask;
     uint32_t way_mask;   /* perm: bit w for each way w */
-    uint64_t nib_high;   /* perm: top bit of each of the ways nibbles */
     uint64_t order_mask; /* perm: the ways nibbles */
     uint32_t stride;     /* uint64_t words per set: ways, or PERM_ROW + ways */
     uint32_t tag_off;    /* where a set's line numbers start: 0, or PERM_ROW */
@@ -78,13 +76,6 @@ struct lpae_cache {
     uint64_t hits, misses;
     uint64_t fills; /* misses that filled an empty way */
 };
-
-/* Bit 3 of each nibble of the result is set exactly where @p x has a zero
- * nibble (no carries cross nibbles: 7 + 7 < 16). */
-static inline uint64_t nib_zero(uint64_t x)
-{
-    return ~(((x & NIB_LOW3) + NIB_LOW3) | x) & NIB_HIGH;
-}
 
 /* The 8-bit hash of line number @p ln kept in sig (of its low 32 bits,
  * which hold every tag bit that lines of one set can differ in below 2^38
@@ -128,13 +119,16 @@ static inline unsigned sig_match(const uint8_t *sig, unsigned h)
 #endif
 }
 
-/* Move way @p w to the front (MRU) of the recency permutation @p order,
- * whose ways nibbles are @p nib_high's (nibbles past them zero). */
-static inline uint64_t order_touch(uint64_t order, unsigned w, uint64_t nib_high)
+/* Move way @p w to the front (MRU) of the recency permutation @p order
+ * (nibbles past the ways zero). */
+static inline uint64_t order_touch(uint64_t order, unsigned w)
 {
-    /* bit 4p+3 for the position p of way w in the order (the lowest match:
-     * nibbles past the ways are zero but sit above every way's) */
-    uint64_t z = nib_zero(order ^ (w * NIB_ONES)) & nib_high;
+    /* bit 4p+3 for the position p of way w in the order: the lowest zero
+     * nibble of x. (x - ONES) & ~x & HIGH is exact up to the lowest zero
+     * nibble (no borrow crosses a non-zero nibble), and that one is all we
+     * keep; nibbles past the ways are zero but sit above every way's. */
+    uint64_t x = order ^ (w * NIB_ONES);
+    uint64_t z = (x - NIB_ONES) & ~x & NIB_HIGH;
     z &= -z;
     uint64_t below = order & ((z >> 3) - 1); /* nibbles 0..p-1 */
     uint64_t above = order & -(z << 1);      /* nibbles p+1.. */
@@ -147,30 +141,33 @@ static inline uint64_t order_touch(uint64_t order, unsigned w, uint64_t nib_high
  * that does not is an eviction). With the geometry arguments constant
  * (16 ways) the compiler folds them. */
 static inline __attribute__((always_inline)) bool perm_step(uint64_t *blk, uint64_t ln,
-                                                            uint32_t way_mask, uint64_t nib_high,
-                                                            unsigned lru_shift, uint64_t order_mask,
-                                                            uint64_t *empty)
+                                                            uint32_t way_mask, unsigned lru_shift,
+                                                            uint64_t order_mask, uint64_t *empty)
 {
     uint64_t *row = blk + PERM_ROW;
     uint8_t *sig = (uint8_t *)(blk + PERM_SIG);
     unsigned h = line_hash8(ln);
     unsigned cand = sig_match(sig, h) & way_mask;
-    while (cand) {
+    if (__builtin_expect(cand == 0, 1))
+        goto miss; /* most accesses that reach an L2 */
+    do {
         unsigned w = (unsigned)__builtin_ctz(cand);
         if (row[w] == ln) {
             uint64_t order = blk[0];
             if ((order & 15u) != w) /* else already the MRU */
-                blk[0] = order_touch(order, w, nib_high);
+                blk[0] = order_touch(order, w);
             return true;
         }
         cand &= cand - 1;
-    }
+    } while (cand);
+miss:;
     uint64_t order = blk[0];
     unsigned w = (unsigned)(order >> lru_shift) & 15u;
     *empty += row[w] >> 63; /* NO_LINE; else the least recently used line */
     row[w] = ln;
     sig[w] = (uint8_t)h;
-    blk[0] = ((order << 4) | w) & order_mask;
+    /* the LRU nibble to the front: with 16 ways a rotation */
+    blk[0] = lru_shift == 60u ? (order << 4) | (order >> 60) : ((order << 4) | w) & order_mask;
     return false;
 }
 
@@ -206,7 +203,7 @@ static __attribute__((noinline, unused)) bool cache_access_perm(lpae_cache *c, u
                                                                 uint32_t set)
 {
     uint64_t *blk = c->tag + (size_t)set * c->stride;
-    if (perm_step(blk, ln, c->way_mask, c->nib_high, c->lru_shift, c->order_mask, &c->fills)) {
+    if (perm_step(blk, ln, c->way_mask, c->lru_shift, c->order_mask, &c->fills)) {
         c->hits++;
         return true;
     }
@@ -300,7 +297,7 @@ static inline __attribute__((always_inline)) bool cache_access_fast(lpae_cache *
     uint64_t ln = pa >> c->line_shift;
     uint64_t *row = c->tag + (size_t)((uint32_t)ln & c->set_mask) * c->stride;
     if (c->fast == CACHE_FAST_PERM16) {
-        if (perm_step(row, ln, 0xffffu, NIB_HIGH, 60u, UINT64_MAX, &c->fills)) {
+        if (perm_step(row, ln, 0xffffu, 60u, UINT64_MAX, &c->fills)) {
             c->hits++;
             return true;
         }
@@ -355,7 +352,6 @@ lines_l1x2(lpae_cache *l1, lpae_cache *l2, uint64_t ln, uint64_t count, uint64_t
     const uint32_t mask2 = l2->set_mask;
     const size_t stride2 = kind == L2_PERM16 ? PERM16_STRIDE : l2->stride;
     const uint32_t way_mask = kind == L2_PERM16 ? 0xffffu : l2->way_mask;
-    const uint64_t nib_high = kind == L2_PERM16 ? NIB_HIGH : l2->nib_high;
     const unsigned lru_shift = kind == L2_PERM16 ? 60u : l2->lru_shift;
     const uint64_t order_mask = kind == L2_PERM16 ? UINT64_MAX : l2->order_mask;
     const uint32_t ways2 = l2->ways;
@@ -370,7 +366,7 @@ lines_l1x2(lpae_cache *l1, lpae_cache *l2, uint64_t ln, uint64_t count, uint64_t
         if (kind == L2_REC)
             n2 += rec_step(blk, ln2, ways2, &e2);
         else
-            n2 += perm_step(blk, ln2, way_mask, nib_high, lru_shift, order_mask, &e2);
+            n2 += perm_step(blk, ln2, way_mask, lru_shift, order_mask, &e2);
     }
     run_account(l1, l2, count, m1, n2, e1, e2, n);
 }
@@ -401,7 +397,7 @@ lines_l1x2_p16(lpae_cache *l1, lpae_cache *l2, uint64_t ln, uint64_t count, uint
                 n1++;                      /* the rarer case counted */
                 continue;
             }
-            n2 += perm_step(blk, ln, 0xffffu, NIB_HIGH, 60u, UINT64_MAX, &e2);
+            n2 += perm_step(blk, ln, 0xffffu, 60u, UINT64_MAX, &e2);
         }
     }
     run_account(l1, l2, count, count - n1, n2, e1, e2, n);
