@@ -292,24 +292,26 @@ static inline __attribute__((always_inline)) void run_account(lpae_cache *l1, lp
  * cache_access(). */
 static inline __attribute__((always_inline)) bool cache_access_fast(lpae_cache *c, lpae_pa_t pa)
 {
-    if (c->fast == CACHE_FAST_NONE)
-        return cache_access(c, pa);
     uint64_t ln = pa >> c->line_shift;
-    uint64_t *row = c->tag + (size_t)((uint32_t)ln & c->set_mask) * c->stride;
+    uint32_t set = (uint32_t)ln & c->set_mask;
     if (c->fast == CACHE_FAST_PERM16) {
-        if (perm_step(row, ln, 0xffffu, 60u, UINT64_MAX, &c->fills)) {
+        if (perm_step(c->tag + (size_t)set * PERM16_STRIDE, ln, 0xffffu, 60u, UINT64_MAX,
+                      &c->fills)) {
             c->hits++;
             return true;
         }
         c->misses++;
         return false;
     }
-    if (rec2_step(row, ln, &c->fills)) { /* 2 ways */
-        c->hits++;
-        return true;
+    if (c->fast == CACHE_FAST_REC2) {
+        if (rec2_step(c->tag + (size_t)set * 2, ln, &c->fills)) {
+            c->hits++;
+            return true;
+        }
+        c->misses++;
+        return false;
     }
-    c->misses++;
-    return false;
+    return c->perm ? cache_access_perm(c, ln, set) : cache_access_rec(c, ln, set);
 }
 
 /* cache_access_fast() out of line: for callers (one-line loads and
@@ -376,7 +378,7 @@ lines_l1x2(lpae_cache *l1, lpae_cache *l2, uint64_t ln, uint64_t count, uint64_t
  * consecutive sets of both caches, so the two set pointers step by one set
  * instead of being recomputed, in segments that end where either tag array
  * wraps. */
-static __attribute__((noinline, unused)) void
+static inline __attribute__((always_inline)) void
 lines_l1x2_p16(lpae_cache *l1, lpae_cache *l2, uint64_t ln, uint64_t count, uint64_t n[3])
 {
     const uint32_t mask = l1->set_mask, mask2 = l2->set_mask;

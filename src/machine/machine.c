@@ -703,7 +703,7 @@ static inline unsigned serve(lpae_cpu *cpu, lpae_pa_t pa, unsigned from)
         from = LPAE_MEM_L2;
     }
     if (from == LPAE_MEM_L2)
-        return cache_access(cpu->m->l2, pa) ? LPAE_MEM_L2 : LPAE_MEM_DRAM;
+        return cache_access_call(cpu->m->l2, pa) ? LPAE_MEM_L2 : LPAE_MEM_DRAM;
     return LPAE_MEM_DRAM;
 }
 
