@@ -373,6 +373,19 @@ lines_l1x2(lpae_cache *l1, lpae_cache *l2, uint64_t ln, uint64_t count, uint64_t
     run_account(l1, l2, count, m1, n2, e1, e2, n);
 }
 
+/* One line of lines_l1x2_p16(): the 2-way L1 set @p row ([MRU, LRU]), on a
+ * miss the 16-way L2 set @p blk; n1 counts L1 hits, n2 L2 hits, e1 and e2
+ * fills of empty ways. */
+static inline __attribute__((always_inline)) void p16_line(uint64_t *row, uint64_t *blk,
+                                                           uint64_t ln, uint64_t *n1, uint64_t *n2,
+                                                           uint64_t *e1, uint64_t *e2)
+{
+    if (rec2_step(row, ln, e1))
+        ++*n1; /* the rarer case counted */
+    else
+        *n2 += perm_step(blk, ln, 0xffffu, 60u, UINT64_MAX, e2);
+}
+
 /* lines_l1x2() for the commonest pair (16-way L2 with the L1's line size)
  * in a frame of its own, with fewer live values: consecutive lines sit in
  * consecutive sets of both caches, so the two set pointers step by one set
@@ -394,13 +407,17 @@ lines_l1x2_p16(lpae_cache *l1, lpae_cache *l2, uint64_t ln, uint64_t count, uint
             seg = left;
         left -= seg;
         uint64_t *row = tag + (size_t)s1 * 2, *blk = tag2 + (size_t)s2 * PERM16_STRIDE;
-        for (uint64_t end = ln + seg; ln != end; ln++, row += 2, blk += PERM16_STRIDE) {
-            if (rec2_step(row, ln, &e1)) { /* [MRU, LRU] */
-                n1++;                      /* the rarer case counted */
-                continue;
-            }
-            n2 += perm_step(blk, ln, 0xffffu, 60u, UINT64_MAX, &e2);
+        /* four lines a turn (in order), then the rest one by one */
+        uint64_t end = ln + seg;
+        for (uint64_t end4 = ln + (seg & ~(uint64_t)3); ln != end4;
+             ln += 4, row += 8, blk += 4 * PERM16_STRIDE) {
+            p16_line(row, blk, ln, &n1, &n2, &e1, &e2);
+            p16_line(row + 2, blk + PERM16_STRIDE, ln + 1, &n1, &n2, &e1, &e2);
+            p16_line(row + 4, blk + 2 * PERM16_STRIDE, ln + 2, &n1, &n2, &e1, &e2);
+            p16_line(row + 6, blk + 3 * PERM16_STRIDE, ln + 3, &n1, &n2, &e1, &e2);
         }
+        for (; ln != end; ln++, row += 2, blk += PERM16_STRIDE)
+            p16_line(row, blk, ln, &n1, &n2, &e1, &e2);
     }
     run_account(l1, l2, count, count - n1, n2, e1, e2, n);
 }
