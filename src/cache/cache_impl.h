@@ -79,25 +79,27 @@ struct lpae_cache {
 
 /* The 8-bit hash of line number @p ln kept in sig (of its low 32 bits,
  * which hold every tag bit that lines of one set can differ in below 2^38
- * bytes; higher bits only make more false candidates). */
-static inline unsigned line_hash8(uint64_t ln)
+ * bytes; higher bits only make more false candidates), in each of the four
+ * bytes of the result: the compare's key, and its low byte the sig byte. */
+static inline uint32_t line_key(uint64_t ln)
 {
-    return ((uint32_t)ln * UINT32_C(0x9E3779B1)) >> 24;
+    return (((uint32_t)ln * UINT32_C(0x9E3779B1)) >> 24) * UINT32_C(0x01010101);
 }
 
 /* sig_match() without vector instructions (and the reference the tests hold
- * the vector version to): bit w set where sig byte w equals @p h. */
-static inline unsigned sig_match_swar(const uint8_t *sig, unsigned h)
+ * the vector version to): bit w set where sig byte w equals the byte that
+ * all four bytes of @p key hold. */
+static inline unsigned sig_match_swar(const uint8_t *sig, uint32_t key)
 {
-    uint64_t key = h * BYTE_ONES, lo, hi;
+    uint64_t k = key * UINT64_C(0x100000001), lo, hi;
     memcpy(&lo, sig, 8);
     memcpy(&hi, sig + 8, 8);
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
     lo = __builtin_bswap64(lo); /* byte w at bits 8w..8w+7 */
     hi = __builtin_bswap64(hi);
 #endif
-    lo ^= key;
-    hi ^= key;
+    lo ^= k;
+    hi ^= k;
     /* bit 8i+7 where byte i is zero (no carries cross bytes: 127 + 127 < 256) */
     lo = ~(((lo & BYTE_LOW7) + BYTE_LOW7) | lo) & BYTE_HIGH;
     hi = ~(((hi & BYTE_LOW7) + BYTE_LOW7) | hi) & BYTE_HIGH;
@@ -107,15 +109,16 @@ static inline unsigned sig_match_swar(const uint8_t *sig, unsigned h)
     return (unsigned)(((lo >> 7) * gather) >> 56) | (unsigned)(((hi >> 7) * gather) >> 56) << 8;
 }
 
-/* Bit w (0..15) set where sig byte w equals @p h (an 8-bit hash). */
-static inline unsigned sig_match(const uint8_t *sig, unsigned h)
+/* Bit w (0..15) set where sig byte w equals the byte that all four bytes of
+ * @p key hold (line_key()). */
+static inline unsigned sig_match(const uint8_t *sig, uint32_t key)
 {
 #if defined(__SSE2__)
     __m128i v = _mm_loadu_si128((const __m128i *)(const void *)sig);
-    __m128i k = _mm_set1_epi64x((long long)(h * BYTE_ONES));
+    __m128i k = _mm_shuffle_epi32(_mm_cvtsi32_si128((int)key), 0);
     return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, k));
 #else
-    return sig_match_swar(sig, h);
+    return sig_match_swar(sig, key);
 #endif
 }
 
@@ -146,8 +149,8 @@ static inline __attribute__((always_inline)) bool perm_step(uint64_t *blk, uint6
 {
     uint64_t *row = blk + PERM_ROW;
     uint8_t *sig = (uint8_t *)(blk + PERM_SIG);
-    unsigned h = line_hash8(ln);
-    unsigned cand = sig_match(sig, h) & way_mask;
+    uint32_t key = line_key(ln);
+    unsigned cand = sig_match(sig, key) & way_mask;
     if (__builtin_expect(cand == 0, 1))
         goto miss; /* most accesses that reach an L2 */
     do {
@@ -165,7 +168,7 @@ miss:;
     unsigned w = (unsigned)(order >> lru_shift) & 15u;
     *empty += row[w] >> 63; /* NO_LINE; else the least recently used line */
     row[w] = ln;
-    sig[w] = (uint8_t)h;
+    sig[w] = (uint8_t)key;
     /* the LRU nibble to the front: with 16 ways a rotation */
     blk[0] = lru_shift == 60u ? (order << 4) | (order >> 60) : ((order << 4) | w) & order_mask;
     return false;
