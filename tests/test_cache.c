@@ -363,6 +363,57 @@ static void colliding_hashes_match_reference(void **state)
     }
 }
 
+/* cache_warm() (no empty way left, which lets line runs skip the empty-way
+ * test) against the reference's count of valid ways, through random
+ * accesses, line runs, flushes and counter resets. */
+static void warm_matches_reference(void **state)
+{
+    (void)state;
+    static const lpae_cache_config geo[] = {
+        {512, 2, 64}, {16384, 16, 64}, {2560, 5, 64}, {8192, 4, 64}};
+    uint64_t seed = 4242;
+    for (size_t g = 0; g < sizeof geo / sizeof geo[0]; g++) {
+        lpae_cache *c = mk(geo[g].size, geo[g].ways, geo[g].line);
+        lpae_cache *l1 = mk(1024, 2, geo[g].line); /* for runs through c as L2 */
+        ref_cache r, r1;
+        ref_init(&r, geo[g].size, geo[g].ways, geo[g].line);
+        ref_init(&r1, 1024, 2, geo[g].line);
+        size_t nways = (size_t)r.sets * r.ways;
+        int warm_seen = 0, cold_seen = 0;
+        for (int i = 0; i < 6000; i++) {
+            uint64_t x = xorshift(&seed);
+            uint64_t lines = geo[g].size / geo[g].line;
+            uint64_t pa = (x >> 8) % (lines * 2) * geo[g].line;
+            if (x % 97 == 0) {
+                lpae_cache_flush(c);
+                ref_flush(&r);
+            } else if (x % 89 == 0) {
+                lpae_cache_stats_reset(c);
+            } else if (x % 7 == 0) { /* a run through l1, then c */
+                uint64_t n[3] = {0, 0, 0}, count = 1 + (x >> 40) % 20;
+                cache_lines(l1, c, pa, count, n);
+                for (uint64_t k = 0; k < count; k++)
+                    if (ref_access(&r1, pa + k * geo[g].line) != 1)
+                        ref_access(&r, pa + k * geo[g].line);
+            } else {
+                lpae_cache_access(c, pa);
+                ref_access(&r, pa);
+            }
+            size_t valid = 0;
+            for (size_t k = 0; k < nways; k++)
+                valid += r.valid[k];
+            assert_int_equal(cache_warm(c), valid == nways);
+            warm_seen += valid == nways;
+            cold_seen += valid != nways;
+        }
+        assert_true(warm_seen > 100 && cold_seen > 100);
+        ref_free(&r);
+        ref_free(&r1);
+        lpae_cache_destroy(c);
+        lpae_cache_destroy(l1);
+    }
+}
+
 static void bad_geometry(void **state)
 {
     (void)state;
@@ -386,6 +437,7 @@ int main(void)
         cmocka_unit_test(lines_run_matches_reference),
         cmocka_unit_test(sig_match_matches_loop),
         cmocka_unit_test(colliding_hashes_match_reference),
+        cmocka_unit_test(warm_matches_reference),
         cmocka_unit_test(bad_geometry),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

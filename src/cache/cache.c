@@ -40,6 +40,7 @@ int lpae_cache_create(const lpae_cache_config *cfg, lpae_cache **out)
                       : (c->ways == 2 ? CACHE_FAST_REC2 : CACHE_FAST_NONE);
     c->tag_off = c->perm ? PERM_ROW : 0;
     c->stride = c->ways + c->tag_off;
+    c->nlines = (uint64_t)c->sets * c->ways;
     c->tag = malloc((size_t)c->sets * c->stride * sizeof *c->tag);
     if (!c->tag) {
         lpae_cache_destroy(c);
@@ -79,6 +80,7 @@ void lpae_cache_flush(lpae_cache *c)
 {
     if (!c)
         return;
+    c->flush_mark = c->fills; /* no valid line */
     /* every way empty; in the permutation layout any order is then valid:
      * start from the identity */
     uint64_t order = 0;
@@ -114,6 +116,8 @@ lpae_cache_stats lpae_cache_stats_get(const lpae_cache *c)
 
 void lpae_cache_stats_reset(lpae_cache *c)
 {
-    if (c)
-        c->hits = c->misses = c->fills = 0;
+    if (!c)
+        return;
+    c->flush_mark -= c->fills; /* the valid lines, fills - flush_mark, unchanged */
+    c->hits = c->misses = c->fills = 0;
 }

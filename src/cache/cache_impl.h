@@ -75,7 +75,17 @@ struct lpae_cache {
     /* counters: accesses = hits + misses, evictions = misses - fills */
     uint64_t hits, misses;
     uint64_t fills; /* misses that filled an empty way */
+    /* Lines only leave at a flush, so the valid lines are the fills since
+     * the last flush, fills - flush_mark (modulo 2^64; stats_reset moves the
+     * mark with the counter); the cache is full (warm) when that is nlines. */
+    uint64_t flush_mark, nlines;
 };
+
+/* True when no way of @p c is empty: no miss can then fill an empty way. */
+static inline bool cache_warm(const lpae_cache *c)
+{
+    return c->fills - c->flush_mark == c->nlines;
+}
 
 /* The 8-bit hash of line number @p ln kept in sig (of its low 32 bits,
  * which hold every tag bit that lines of one set can differ in below 2^38
@@ -378,15 +388,72 @@ lines_l1x2(lpae_cache *l1, lpae_cache *l2, uint64_t ln, uint64_t count, uint64_t
 
 /* One line of lines_l1x2_p16(): the 2-way L1 set @p row ([MRU, LRU]), on a
  * miss the 16-way L2 set @p blk; n1 counts L1 hits, n2 L2 hits, e1 and e2
- * fills of empty ways. */
+ * fills of empty ways. With @p warm (a constant: both caches full, so no
+ * way is empty) the line a miss pushes out is not looked at. */
 static inline __attribute__((always_inline)) void p16_line(uint64_t *row, uint64_t *blk,
                                                            uint64_t ln, uint64_t *n1, uint64_t *n2,
-                                                           uint64_t *e1, uint64_t *e2)
+                                                           uint64_t *e1, uint64_t *e2, bool warm)
 {
-    if (rec2_step(row, ln, e1))
-        ++*n1; /* the rarer case counted */
-    else
-        *n2 += perm_step(blk, ln, 0xffffu, 60u, UINT64_MAX, e2);
+    if (!warm) {
+        if (rec2_step(row, ln, e1))
+            ++*n1; /* the rarer case counted */
+        else
+            *n2 += perm_step(blk, ln, 0xffffu, 60u, UINT64_MAX, e2);
+        return;
+    }
+    uint64_t a = row[0];
+    if (a == ln) {
+        ++*n1;
+        return;
+    }
+    uint64_t b = row[1];
+    row[0] = ln;
+    row[1] = a;
+    if (b == ln) {
+        ++*n1;
+        return;
+    }
+    uint8_t *sig = (uint8_t *)(blk + PERM_SIG);
+    uint32_t key = line_key(ln);
+    unsigned cand = sig_match(sig, key);
+    if (__builtin_expect(cand != 0, 0)) {
+        do {
+            unsigned w = (unsigned)__builtin_ctz(cand);
+            if (blk[PERM_ROW + w] == ln) {
+                uint64_t order = blk[0];
+                if ((order & 15u) != w) /* else already the MRU */
+                    blk[0] = order_touch(order, w);
+                ++*n2;
+                return;
+            }
+            cand &= cand - 1;
+        } while (cand);
+    }
+    uint64_t order = blk[0]; /* a miss evicts the LRU line */
+    unsigned w = (unsigned)(order >> 60);
+    blk[PERM_ROW + w] = ln;
+    sig[w] = (uint8_t)key;
+    blk[0] = (order << 4) | (order >> 60);
+}
+
+/* The turns of lines_l1x2_p16() over one segment: [ln, ln + seg) at L1 set
+ * @p row and L2 set @p blk onwards. */
+static inline __attribute__((always_inline)) void p16_segment(uint64_t *row, uint64_t *blk,
+                                                              uint64_t ln, uint64_t seg,
+                                                              uint64_t *n1, uint64_t *n2,
+                                                              uint64_t *e1, uint64_t *e2, bool warm)
+{
+    /* four lines a turn (in order), then the rest one by one */
+    uint64_t end = ln + seg;
+    for (uint64_t end4 = ln + (seg & ~(uint64_t)3); ln != end4;
+         ln += 4, row += 8, blk += 4 * PERM16_STRIDE) {
+        p16_line(row, blk, ln, n1, n2, e1, e2, warm);
+        p16_line(row + 2, blk + PERM16_STRIDE, ln + 1, n1, n2, e1, e2, warm);
+        p16_line(row + 4, blk + 2 * PERM16_STRIDE, ln + 2, n1, n2, e1, e2, warm);
+        p16_line(row + 6, blk + 3 * PERM16_STRIDE, ln + 3, n1, n2, e1, e2, warm);
+    }
+    for (; ln != end; ln++, row += 2, blk += PERM16_STRIDE)
+        p16_line(row, blk, ln, n1, n2, e1, e2, warm);
 }
 
 /* lines_l1x2() for the commonest pair (16-way L2 with the L1's line size)
@@ -400,6 +467,7 @@ lines_l1x2_p16(lpae_cache *l1, lpae_cache *l2, uint64_t ln, uint64_t count, uint
     const uint32_t mask = l1->set_mask, mask2 = l2->set_mask;
     uint64_t *const tag = l1->tag, *const tag2 = l2->tag;
     uint64_t n1 = 0, n2 = 0, e1 = 0, e2 = 0;
+    const bool warm = cache_warm(l1) && cache_warm(l2);
     for (uint64_t left = count; left;) {
         /* a segment that wraps neither tag array */
         uint32_t s1 = (uint32_t)ln & mask, s2 = (uint32_t)ln & mask2;
@@ -410,17 +478,11 @@ lines_l1x2_p16(lpae_cache *l1, lpae_cache *l2, uint64_t ln, uint64_t count, uint
             seg = left;
         left -= seg;
         uint64_t *row = tag + (size_t)s1 * 2, *blk = tag2 + (size_t)s2 * PERM16_STRIDE;
-        /* four lines a turn (in order), then the rest one by one */
-        uint64_t end = ln + seg;
-        for (uint64_t end4 = ln + (seg & ~(uint64_t)3); ln != end4;
-             ln += 4, row += 8, blk += 4 * PERM16_STRIDE) {
-            p16_line(row, blk, ln, &n1, &n2, &e1, &e2);
-            p16_line(row + 2, blk + PERM16_STRIDE, ln + 1, &n1, &n2, &e1, &e2);
-            p16_line(row + 4, blk + 2 * PERM16_STRIDE, ln + 2, &n1, &n2, &e1, &e2);
-            p16_line(row + 6, blk + 3 * PERM16_STRIDE, ln + 3, &n1, &n2, &e1, &e2);
-        }
-        for (; ln != end; ln++, row += 2, blk += PERM16_STRIDE)
-            p16_line(row, blk, ln, &n1, &n2, &e1, &e2);
+        if (warm)
+            p16_segment(row, blk, ln, seg, &n1, &n2, &e1, &e2, true);
+        else
+            p16_segment(row, blk, ln, seg, &n1, &n2, &e1, &e2, false);
+        ln += seg;
     }
     run_account(l1, l2, count, count - n1, n2, e1, e2, n);
 }
