@@ -254,14 +254,15 @@ int lpae_phys_read(const lpae_phys *phys, lpae_pa_t pa, void *buf, size_t len)
     size_t poff = (size_t)(pa & (PAGE - 1u));
     if (len <= PAGE - poff && pa < PA_LIMIT) {
         /* within one page: RAM ranges are 4 KB aligned, so its first byte
-         * being RAM makes all of it RAM */
+         * being RAM makes all of it RAM; a backed page is RAM */
+        const uint8_t *pg = page_of(phys, pa);
+        if (pg) {
+            lpae_phys_copy_bytes(buf, pg + poff, len);
+            return LPAE_OK;
+        }
         if (!range_of(phys, pa))
             return LPAE_EABORT;
-        const uint8_t *pg = page_of(phys, pa);
-        if (pg)
-            lpae_phys_copy_bytes(buf, pg + poff, len);
-        else
-            memset(buf, 0, len);
+        memset(buf, 0, len);
         return LPAE_OK;
     }
     if (!pages_are_ram(phys, pa, len))
@@ -292,15 +293,13 @@ int lpae_phys_write(lpae_phys *phys, lpae_pa_t pa, const void *buf, size_t len)
         return LPAE_OK;
     size_t poff = (size_t)(pa & (PAGE - 1u));
     if (len <= PAGE - poff && pa < PA_LIMIT) {
-        /* within one backed page of RAM (ranges are 4 KB aligned) */
-        if (!range_of(phys, pa))
-            return LPAE_EABORT;
+        /* within one backed page (a backed page is RAM) */
         uint8_t *pg = page_of_mut(phys, pa);
         if (pg) {
             lpae_phys_copy_bytes(pg + poff, buf, len);
             return LPAE_OK;
         }
-        /* not backed yet: the general path backs it */
+        /* not backed yet: the general path checks RAM and backs it */
     }
     if (!pages_are_ram(phys, pa, len))
         return LPAE_EABORT;
