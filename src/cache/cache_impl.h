@@ -271,6 +271,9 @@ static inline __attribute__((always_inline)) bool rec2_step(uint64_t *row, uint6
     uint64_t a = row[0];
     if (a == ln)
         return true;
+    /* a opaque here: otherwise GCC pairs the two stores into one vector
+     * store built before the compare, which costs the hit two instructions */
+    __asm__("" : "+r"(a));
     uint64_t b = row[1];
     row[0] = ln;
     row[1] = a;
@@ -406,6 +409,7 @@ static inline __attribute__((always_inline)) void p16_line(uint64_t *row, uint64
         ++*n1;
         return;
     }
+    __asm__("" : "+r"(a)); /* as in rec2_step() */
     uint64_t b = row[1];
     row[0] = ln;
     row[1] = a;
