@@ -72,13 +72,18 @@ struct lpae_cache {
                             empty ways, bytes past the ways unused); then ways line
                             numbers (pa >> line_shift), NO_LINE when empty; recency
                             layout: MRU first */
-    /* counters: accesses = hits + misses, evictions = misses - fills */
-    uint64_t hits, misses;
-    uint64_t fills; /* misses that filled an empty way */
-    /* Lines only leave at a flush, so the valid lines are the fills since
-     * the last flush, fills - flush_mark (modulo 2^64; stats_reset moves the
-     * mark with the counter); the cache is full (warm) when that is nlines. */
-    uint64_t flush_mark, nlines;
+    /* Counters: accesses = hits + misses, evictions = misses - fills (the
+     * misses that filled an empty way). Lines only leave at a flush, so the
+     * valid lines are the fills since the last flush, fills - flush_mark
+     * (modulo 2^64; stats_reset moves the mark with the counter); the cache
+     * is full (warm) when that is nlines. No two counters are adjacent:
+     * GCC would pair adjacent ones updated together into one vector add,
+     * which costs more instructions than two scalar adds. */
+    uint64_t hits;
+    uint64_t flush_mark;
+    uint64_t misses;
+    uint64_t nlines;
+    uint64_t fills;
 };
 
 /* True when no way of @p c is empty: no miss can then fill an empty way. */
