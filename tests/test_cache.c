@@ -289,6 +289,131 @@ static void lines_run_matches_reference(void **state)
         }
 }
 
+/* sig_match() (the 16-byte hash compare of the permutation layout) and its
+ * portable version against a plain byte loop, on random signatures with
+ * forced matches. */
+static void sig_match_matches_loop(void **state)
+{
+    (void)state;
+    uint64_t seed = 7;
+    int hits = 0;
+    for (int it = 0; it < 20000; it++) {
+        uint8_t sig[16];
+        unsigned h = (unsigned)(xorshift(&seed) & 0xff);
+        for (int i = 0; i < 16; i++) {
+            uint64_t x = xorshift(&seed);
+            sig[i] = (x & 7) == 0 ? (uint8_t)h : (uint8_t)(x >> 8);
+        }
+        if (it % 7 == 0) /* neighbours of h and its complement */
+            sig[it % 16] = (uint8_t)(h ^ (1u << (it % 8))), sig[(it + 1) % 16] = (uint8_t)~h;
+        unsigned want = 0;
+        for (unsigned i = 0; i < 16; i++)
+            want |= (unsigned)(sig[i] == h) << i;
+        assert_int_equal(sig_match(sig, h * 0x01010101u), want);
+        assert_int_equal(sig_match_swar(sig, h * 0x01010101u), want);
+        hits += want != 0;
+    }
+    assert_true(hits > 1000);
+}
+
+/* Permutation-layout sets whose lines all share one 8-bit hash (every
+ * candidate of the compare is false but one): random streams over such
+ * lines of one set, and a few others, against the reference. */
+static void colliding_hashes_match_reference(void **state)
+{
+    (void)state;
+    static const lpae_cache_config geo[] = {
+        {16384, 16, 64}, {1048576, 16, 64}, {2560, 5, 64}, {12288, 12, 64}};
+    uint64_t seed = 12345;
+    for (size_t g = 0; g < sizeof geo / sizeof geo[0]; g++) {
+        lpae_cache *c = mk(geo[g].size, geo[g].ways, geo[g].line);
+        ref_cache r;
+        ref_init(&r, geo[g].size, geo[g].ways, geo[g].line);
+        uint64_t sets = geo[g].size / ((uint64_t)geo[g].ways * geo[g].line);
+        uint64_t ln[48];
+        size_t k = 0;
+        uint32_t want_h = line_key(3 * sets);
+        for (uint64_t t = 1; k < 40; t++) /* lines of set 0 with hash want_h */
+            if (line_key(t * sets) == want_h)
+                ln[k++] = t * sets;
+        for (; k < 48; k++) /* and a few of the same set with other hashes */
+            ln[k] = (xorshift(&seed) % 100000 + 1) * sets;
+        int seen[3] = {0, 0, 0};
+        for (int i = 0; i < 30000; i++) {
+            uint64_t x = xorshift(&seed);
+            size_t span = (x & 3) ? 1 + geo[g].ways + (x >> 8) % 4 : 48;
+            uint64_t pa = ln[(x >> 16) % span] * geo[g].line;
+            lpae_cache_stats before = lpae_cache_stats_get(c);
+            int want = ref_access(&r, pa);
+            bool hit = i % 2 ? lpae_cache_access(c, pa) : cache_access_fast(c, pa);
+            lpae_cache_stats after = lpae_cache_stats_get(c);
+            assert_int_equal(hit, want == 1);
+            assert_int_equal(after.evictions - before.evictions, want == 2);
+            seen[want]++;
+            if (i == 15000) {
+                lpae_cache_flush(c);
+                ref_flush(&r);
+            }
+        }
+        lpae_cache_stats a = lpae_cache_stats_get(c);
+        assert_memory_equal(&a, &r.st, sizeof a);
+        assert_true(seen[0] > 0 && seen[1] > 0 && seen[2] > 0);
+        ref_free(&r);
+        lpae_cache_destroy(c);
+    }
+}
+
+/* cache_warm() (no empty way left, which lets line runs skip the empty-way
+ * test) against the reference's count of valid ways, through random
+ * accesses, line runs, flushes and counter resets. */
+static void warm_matches_reference(void **state)
+{
+    (void)state;
+    static const lpae_cache_config geo[] = {
+        {512, 2, 64}, {16384, 16, 64}, {2560, 5, 64}, {8192, 4, 64}};
+    uint64_t seed = 4242;
+    for (size_t g = 0; g < sizeof geo / sizeof geo[0]; g++) {
+        lpae_cache *c = mk(geo[g].size, geo[g].ways, geo[g].line);
+        lpae_cache *l1 = mk(1024, 2, geo[g].line); /* for runs through c as L2 */
+        ref_cache r, r1;
+        ref_init(&r, geo[g].size, geo[g].ways, geo[g].line);
+        ref_init(&r1, 1024, 2, geo[g].line);
+        size_t nways = (size_t)r.sets * r.ways;
+        int warm_seen = 0, cold_seen = 0;
+        for (int i = 0; i < 6000; i++) {
+            uint64_t x = xorshift(&seed);
+            uint64_t lines = geo[g].size / geo[g].line;
+            uint64_t pa = (x >> 8) % (lines * 2) * geo[g].line;
+            if (x % 97 == 0) {
+                lpae_cache_flush(c);
+                ref_flush(&r);
+            } else if (x % 89 == 0) {
+                lpae_cache_stats_reset(c);
+            } else if (x % 7 == 0) { /* a run through l1, then c */
+                uint64_t n[3] = {0, 0, 0}, count = 1 + (x >> 40) % 20;
+                cache_lines(l1, c, pa, count, n);
+                for (uint64_t k = 0; k < count; k++)
+                    if (ref_access(&r1, pa + k * geo[g].line) != 1)
+                        ref_access(&r, pa + k * geo[g].line);
+            } else {
+                lpae_cache_access(c, pa);
+                ref_access(&r, pa);
+            }
+            size_t valid = 0;
+            for (size_t k = 0; k < nways; k++)
+                valid += r.valid[k];
+            assert_int_equal(cache_warm(c), valid == nways);
+            warm_seen += valid == nways;
+            cold_seen += valid != nways;
+        }
+        assert_true(warm_seen > 100 && cold_seen > 100);
+        ref_free(&r);
+        ref_free(&r1);
+        lpae_cache_destroy(c);
+        lpae_cache_destroy(l1);
+    }
+}
+
 static void bad_geometry(void **state)
 {
     (void)state;
@@ -310,6 +435,9 @@ int main(void)
         cmocka_unit_test(capacity_sweep),
         cmocka_unit_test(matches_stamp_lru_reference),
         cmocka_unit_test(lines_run_matches_reference),
+        cmocka_unit_test(sig_match_matches_loop),
+        cmocka_unit_test(colliding_hashes_match_reference),
+        cmocka_unit_test(warm_matches_reference),
         cmocka_unit_test(bad_geometry),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

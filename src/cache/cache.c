@@ -34,12 +34,13 @@ int lpae_cache_create(const lpae_cache_config *cfg, lpae_cache **out)
     if (c->perm) {
         c->lru_shift = (uint8_t)(4 * (c->ways - 1));
         c->order_mask = c->ways == 16 ? UINT64_MAX : (UINT64_C(1) << (4 * c->ways)) - 1;
-        c->nib_high = NIB_HIGH & c->order_mask;
+        c->way_mask = (1u << c->ways) - 1u;
     }
     c->fast = c->perm ? (c->ways == CACHE_PERM_MAX_WAYS ? CACHE_FAST_PERM16 : CACHE_FAST_NONE)
                       : (c->ways == 2 ? CACHE_FAST_REC2 : CACHE_FAST_NONE);
-    c->tag_off = c->perm ? 2 : 0;
+    c->tag_off = c->perm ? PERM_ROW : 0;
     c->stride = c->ways + c->tag_off;
+    c->nlines = (uint64_t)c->sets * c->ways;
     c->tag = malloc((size_t)c->sets * c->stride * sizeof *c->tag);
     if (!c->tag) {
         lpae_cache_destroy(c);
@@ -79,6 +80,7 @@ void lpae_cache_flush(lpae_cache *c)
 {
     if (!c)
         return;
+    c->flush_mark = c->fills; /* no valid line */
     /* every way empty; in the permutation layout any order is then valid:
      * start from the identity */
     uint64_t order = 0;
@@ -88,7 +90,7 @@ void lpae_cache_flush(lpae_cache *c)
         uint64_t *blk = c->tag + (size_t)s * c->stride;
         if (c->perm) {
             blk[0] = order;
-            blk[1] = 0;
+            memset(blk + PERM_SIG, 0, 16); /* stale hashes of empty ways: any value */
         }
         for (uint32_t w = 0; w < c->ways; w++)
             blk[c->tag_off + w] = NO_LINE;
@@ -103,11 +105,19 @@ uint32_t lpae_cache_line(const lpae_cache *c)
 lpae_cache_stats lpae_cache_stats_get(const lpae_cache *c)
 {
     lpae_cache_stats z = {0};
-    return c ? c->st : z;
+    if (!c)
+        return z;
+    z.accesses = c->hits + c->misses;
+    z.hits = c->hits;
+    z.misses = c->misses;
+    z.evictions = c->misses - c->fills;
+    return z;
 }
 
 void lpae_cache_stats_reset(lpae_cache *c)
 {
-    if (c)
-        memset(&c->st, 0, sizeof c->st);
+    if (!c)
+        return;
+    c->flush_mark -= c->fills; /* the valid lines, fills - flush_mark, unchanged */
+    c->hits = c->misses = c->fills = 0;
 }

@@ -13,12 +13,12 @@
  *   was a valid line.
  * - Permutation (5..16 ways): lines stay in their ways; per set, `order`
  *   holds the way numbers in recency order, one 4-bit nibble each (nibble 0
- *   = MRU, nibble ways-1 = LRU), and `sig` holds a 4-bit hash of each way's
- *   line (nibble w for way w), so that one word-wide nibble compare finds
- *   the few ways worth comparing. Empty ways always sit at the LRU end of
- *   `order`, so the LRU way is the one a miss fills: empty if the set has
- *   one, else the line it evicts. A set's order and sig words sit just
- *   before its line numbers.
+ *   = MRU, nibble ways-1 = LRU), and `sig` holds an 8-bit hash of each
+ *   way's line (byte w for way w), so that one 16-byte compare finds the
+ *   ways worth comparing (about one in 256 false candidates). Empty ways
+ *   always sit at the LRU end of `order`, so the LRU way is the one a miss
+ *   fills: empty if the set has one, else the line it evicts. A set's
+ *   order word and its 16 sig bytes sit just before its line numbers.
  *
  * Both are exactly the stamp-per-way LRU that fills an empty way first
  * (tests/test_cache.c checks them against one), without stamps or a victim
@@ -26,21 +26,34 @@
 #ifndef LPAE_SRC_CACHE_CACHE_IMPL_H
 #define LPAE_SRC_CACHE_CACHE_IMPL_H
 
+#include <string.h>
+
 #include "lpae/cache.h"
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 /* lpae_cache.fast: the geometries cache_access_fast() unrolls. */
 enum { CACHE_FAST_NONE, CACHE_FAST_REC2, CACHE_FAST_PERM16 };
 
-/* Never a line number: pa >> line_shift with line_shift >= 3 is < 2^61. */
+/* Never a line number: pa >> line_shift with line_shift >= 3 is < 2^61, so
+ * bit 63 of a way's entry is set exactly when the way is empty. */
 #define NO_LINE UINT64_MAX
 
 /* Ways kept as a permutation (see above). */
 #define CACHE_PERM_MIN_WAYS 5u
 #define CACHE_PERM_MAX_WAYS 16u
+/* Permutation layout, in uint64_t words per set: order, 16 sig bytes, then
+ * the ways' line numbers. */
+#define PERM_SIG 1u
+#define PERM_ROW 3u
+#define PERM16_STRIDE (PERM_ROW + CACHE_PERM_MAX_WAYS)
 
 #define NIB_ONES UINT64_C(0x1111111111111111)
-#define NIB_LOW3 UINT64_C(0x7777777777777777)
 #define NIB_HIGH UINT64_C(0x8888888888888888)
+#define BYTE_LOW7 UINT64_C(0x7f7f7f7f7f7f7f7f)
+#define BYTE_HIGH UINT64_C(0x8080808080808080)
 
 struct lpae_cache {
     uint32_t sets, ways, line;
@@ -49,73 +62,136 @@ struct lpae_cache {
     uint8_t lru_shift; /* perm: 4 * (ways - 1), the LRU nibble */
     uint8_t fast;      /* how cache_access_fast() unrolls it: CACHE_FAST_* */
     uint32_t set_mask;
-    uint64_t nib_high;   /* perm: top bit of each of the ways nibbles */
+    uint32_t way_mask;   /* perm: bit w for each way w */
     uint64_t order_mask; /* perm: the ways nibbles */
-    uint32_t stride;     /* uint64_t words per set: ways, or ways + 2 (perm) */
-    uint32_t tag_off;    /* where a set's line numbers start: 0, or 2 (perm) */
+    uint32_t stride;     /* uint64_t words per set: ways, or PERM_ROW + ways */
+    uint32_t tag_off;    /* where a set's line numbers start: 0, or PERM_ROW */
     uint64_t *tag;       /* per set (stride words): perm: order (way numbers, MRU in
-                            nibble 0), sig (nibble w: hash of way w's line, stale for
-                            empty ways); then ways line numbers (pa >> line_shift),
-                            NO_LINE when empty; recency layout: MRU first */
-    lpae_cache_stats st;
+                            nibble 0), sig (byte w: hash of way w's line, stale for
+                            empty ways, bytes past the ways unused); then ways line
+                            numbers (pa >> line_shift), NO_LINE when empty; recency
+                            layout: MRU first */
+    /* Counters: accesses = hits + misses, evictions = misses - fills (the
+     * misses that filled an empty way). Lines only leave at a flush, so the
+     * valid lines are the fills since the last flush, fills - flush_mark
+     * (modulo 2^64; stats_reset moves the mark with the counter); the cache
+     * is full (warm) when that is nlines. No two counters are adjacent:
+     * GCC would pair adjacent ones updated together into one vector add,
+     * which costs more instructions than two scalar adds. */
+    uint64_t hits;
+    uint64_t flush_mark;
+    uint64_t misses;
+    uint64_t nlines;
+    uint64_t fills;
 };
 
-/* Bit 3 of each nibble of the result is set exactly where @p x has a zero
- * nibble (no carries cross nibbles: 7 + 7 < 16). */
-static inline uint64_t nib_zero(uint64_t x)
+/* True when no way of @p c is empty: no miss can then fill an empty way. */
+static inline bool cache_warm(const lpae_cache *c)
 {
-    return ~(((x & NIB_LOW3) + NIB_LOW3) | x) & NIB_HIGH;
+    return c->fills - c->flush_mark == c->nlines;
 }
 
-/* The 4-bit hash of line number @p ln kept in sig. */
-static inline uint64_t line_hash(uint64_t ln)
+/* The 8-bit hash of line number @p ln kept in sig (of its low 32 bits,
+ * which hold every tag bit that lines of one set can differ in below 2^38
+ * bytes; higher bits only make more false candidates), in each of the four
+ * bytes of the result: the compare's key, and its low byte the sig byte. */
+static inline uint32_t line_key(uint64_t ln)
 {
-    return (ln * UINT64_C(0x9E3779B97F4A7C15)) >> 60;
+    return (((uint32_t)ln * UINT32_C(0x9E3779B1)) >> 24) * UINT32_C(0x01010101);
+}
+
+/* sig_match() without vector instructions (and the reference the tests hold
+ * the vector version to): bit w set where sig byte w equals the byte that
+ * all four bytes of @p key hold. */
+static inline unsigned sig_match_swar(const uint8_t *sig, uint32_t key)
+{
+    uint64_t k = key * UINT64_C(0x100000001), lo, hi;
+    memcpy(&lo, sig, 8);
+    memcpy(&hi, sig + 8, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    lo = __builtin_bswap64(lo); /* byte w at bits 8w..8w+7 */
+    hi = __builtin_bswap64(hi);
+#endif
+    lo ^= k;
+    hi ^= k;
+    /* bit 8i+7 where byte i is zero (no carries cross bytes: 127 + 127 < 256) */
+    lo = ~(((lo & BYTE_LOW7) + BYTE_LOW7) | lo) & BYTE_HIGH;
+    hi = ~(((hi & BYTE_LOW7) + BYTE_LOW7) | hi) & BYTE_HIGH;
+    /* bit 8i -> bit 56+i: the multiplier's bit 56-7i for each i (no two
+     * partial products share a bit) */
+    const uint64_t gather = UINT64_C(0x0102040810204080);
+    return (unsigned)(((lo >> 7) * gather) >> 56) | (unsigned)(((hi >> 7) * gather) >> 56) << 8;
+}
+
+/* Bit w (0..15) set where sig byte w equals the byte that all four bytes of
+ * @p key hold (line_key()). */
+static inline unsigned sig_match(const uint8_t *sig, uint32_t key)
+{
+#if defined(__SSE2__)
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)sig);
+    __m128i k = _mm_shuffle_epi32(_mm_cvtsi32_si128((int)key), 0);
+    return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, k));
+#else
+    return sig_match_swar(sig, key);
+#endif
+}
+
+/* Move way @p w to the front (MRU) of the recency permutation @p order
+ * (nibbles past the ways zero). */
+static inline uint64_t order_touch(uint64_t order, unsigned w)
+{
+    /* bit 4p+3 for the position p of way w in the order: the lowest zero
+     * nibble of x. (x - ONES) & ~x & HIGH is exact up to the lowest zero
+     * nibble (no borrow crosses a non-zero nibble), and that one is all we
+     * keep; nibbles past the ways are zero but sit above every way's. */
+    uint64_t x = order ^ (w * NIB_ONES);
+    uint64_t z = (x - NIB_ONES) & ~x & NIB_HIGH;
+    z &= -z;
+    uint64_t below = order & ((z >> 3) - 1); /* nibbles 0..p-1 */
+    uint64_t above = order & -(z << 1);      /* nibbles p+1.. */
+    return above | (below << 4) | w;
 }
 
 /* One permutation-layout access of line @p ln to the set at @p blk (order,
  * sig, then the line numbers), without statistics: true on a hit; a miss
- * fills the LRU way and adds 1 to *ev when that evicts a line. With the
- * geometry arguments constant (16 ways) the compiler folds them. */
+ * fills the LRU way and adds 1 to *@p empty when that way was empty (a miss
+ * that does not is an eviction). With the geometry arguments constant
+ * (16 ways) the compiler folds them. */
 static inline __attribute__((always_inline)) bool perm_step(uint64_t *blk, uint64_t ln,
-                                                            uint64_t nib_high, unsigned lru_shift,
-                                                            uint64_t order_mask, uint64_t *ev)
+                                                            uint32_t way_mask, unsigned lru_shift,
+                                                            uint64_t order_mask, uint64_t *empty)
 {
-    uint64_t *row = blk + 2;
-    uint64_t key = line_hash(ln) * NIB_ONES; /* the hash in every nibble */
-    uint64_t sig = blk[1];
-    uint64_t cand = nib_zero(sig ^ key) & nib_high;
-    while (cand) {
-        unsigned w = (unsigned)__builtin_ctzll(cand) >> 2;
+    uint64_t *row = blk + PERM_ROW;
+    uint8_t *sig = (uint8_t *)(blk + PERM_SIG);
+    uint32_t key = line_key(ln);
+    unsigned cand = sig_match(sig, key) & way_mask;
+    if (__builtin_expect(cand == 0, 1))
+        goto miss; /* most accesses that reach an L2 */
+    do {
+        unsigned w = (unsigned)__builtin_ctz(cand);
         if (row[w] == ln) {
             uint64_t order = blk[0];
-            if ((order & 15u) == w)
-                return true; /* already the MRU */
-            /* bit 4p+3 for the position p of way w in the order (the
-             * lowest match: nibbles past the ways are zero but sit above
-             * every way's); move nibble p to the front */
-            uint64_t z = nib_zero(order ^ (w * NIB_ONES));
-            z &= -z;
-            uint64_t below = order & ((z >> 3) - 1); /* nibbles 0..p-1 */
-            uint64_t above = order & -(z << 1);      /* nibbles p+1.. */
-            blk[0] = above | (below << 4) | w;
+            if ((order & 15u) != w) /* else already the MRU */
+                blk[0] = order_touch(order, w);
             return true;
         }
         cand &= cand - 1;
-    }
+    } while (cand);
+miss:;
     uint64_t order = blk[0];
     unsigned w = (unsigned)(order >> lru_shift) & 15u;
-    *ev += row[w] != NO_LINE; /* the least recently used line */
+    *empty += row[w] >> 63; /* NO_LINE; else the least recently used line */
     row[w] = ln;
-    blk[1] = sig ^ ((sig ^ key) & (UINT64_C(15) << (4 * w))); /* nibble w = hash */
-    blk[0] = ((order << 4) | w) & order_mask;
+    sig[w] = (uint8_t)key;
+    /* the LRU nibble to the front: with 16 ways a rotation */
+    blk[0] = lru_shift == 60u ? (order << 4) | (order >> 60) : ((order << 4) | w) & order_mask;
     return false;
 }
 
 /* One recency-layout access of line @p ln to the set at @p row (@p ways
  * line numbers, MRU first), without statistics: as perm_step(). */
 static inline __attribute__((always_inline)) bool rec_step(uint64_t *row, uint64_t ln,
-                                                           uint32_t ways, uint64_t *ev)
+                                                           uint32_t ways, uint64_t *empty)
 {
     /* Shift the set down by one from the front while searching: when the
      * line is found at p, row[0..p] has become ln, row[0..p-1]. Empty ways
@@ -133,7 +209,7 @@ static inline __attribute__((always_inline)) bool rec_step(uint64_t *row, uint64
             return true;
         carry = t;
     }
-    *ev += carry != NO_LINE; /* the least recently used line fell off the end */
+    *empty += carry >> 63; /* NO_LINE; else the LRU line fell off the end */
     return false;
 }
 
@@ -144,35 +220,11 @@ static __attribute__((noinline, unused)) bool cache_access_perm(lpae_cache *c, u
                                                                 uint32_t set)
 {
     uint64_t *blk = c->tag + (size_t)set * c->stride;
-    uint64_t *row = blk + 2;
-    uint64_t h = line_hash(ln);
-    uint64_t sig = blk[1];
-    uint64_t cand = nib_zero(sig ^ (h * NIB_ONES)) & c->nib_high;
-    while (cand) {
-        unsigned w = (unsigned)__builtin_ctzll(cand) >> 2;
-        if (row[w] == ln) {
-            c->st.hits++;
-            uint64_t order = blk[0];
-            if ((order & 15u) == w)
-                return true; /* already the MRU */
-            /* position of way w in the order; move it to the front */
-            unsigned p = (unsigned)__builtin_ctzll(nib_zero(order ^ (w * NIB_ONES)) & c->nib_high);
-            p &= ~3u; /* bit 4p+3 -> 4p */
-            uint64_t below = order & ((UINT64_C(1) << p) - 1);
-            uint64_t above = order & ~((UINT64_C(16) << p) - 1);
-            blk[0] = above | (below << 4) | w;
-            return true;
-        }
-        cand &= cand - 1;
+    if (perm_step(blk, ln, c->way_mask, c->lru_shift, c->order_mask, &c->fills)) {
+        c->hits++;
+        return true;
     }
-    c->st.misses++;
-    uint64_t order = blk[0];
-    unsigned w = (unsigned)(order >> c->lru_shift) & 15u;
-    if (row[w] != NO_LINE)
-        c->st.evictions++; /* the least recently used line */
-    row[w] = ln;
-    blk[1] = (sig & ~(UINT64_C(15) << (4 * w))) | (h << (4 * w));
-    blk[0] = ((order << 4) | w) & c->order_mask;
+    c->misses++;
     return false;
 }
 
@@ -186,7 +238,7 @@ static inline bool cache_access_rec(lpae_cache *c, uint64_t ln, uint32_t set)
     uint64_t carry = row[0];
     row[0] = ln;
     if (carry == ln) {
-        c->st.hits++;
+        c->hits++;
         return true;
     }
     const uint64_t *end = row + c->ways;
@@ -194,14 +246,13 @@ static inline bool cache_access_rec(lpae_cache *c, uint64_t ln, uint32_t set)
         uint64_t t = *q;
         *q = carry;
         if (t == ln) {
-            c->st.hits++;
+            c->hits++;
             return true;
         }
         carry = t;
     }
-    c->st.misses++;
-    if (carry != NO_LINE)
-        c->st.evictions++; /* the least recently used line fell off the end */
+    c->misses++;
+    c->fills += carry >> 63; /* NO_LINE; else the LRU line fell off the end */
     return false;
 }
 
@@ -212,47 +263,48 @@ static inline bool cache_access(lpae_cache *c, lpae_pa_t pa)
 {
     uint64_t ln = pa >> c->line_shift;
     uint32_t set = (uint32_t)ln & c->set_mask;
-    c->st.accesses++;
     return c->perm ? cache_access_perm(c, ln, set) : cache_access_rec(c, ln, set);
 }
 
 /* One access of line @p ln to a 2-way recency-layout set @p row ([MRU,
- * LRU]): true on a hit; a miss makes ln the MRU and adds 1 to *@p ev when
- * the LRU line it pushes out was valid. */
+ * LRU]): true on a hit; a miss makes ln the MRU and adds 1 to *@p empty
+ * when the LRU entry it pushes out was an empty way (else an eviction). */
 static inline __attribute__((always_inline)) bool rec2_step(uint64_t *row, uint64_t ln,
-                                                            uint64_t *ev)
+                                                            uint64_t *empty)
 {
     uint64_t a = row[0];
     if (a == ln)
         return true;
+    /* a opaque here: otherwise GCC pairs the two stores into one vector
+     * store built before the compare, which costs the hit two instructions */
+    __asm__("" : "+r"(a));
     uint64_t b = row[1];
     row[0] = ln;
     row[1] = a;
     if (b == ln)
         return true;
-    *ev += b != NO_LINE;
+    *empty += b >> 63;
     return false;
 }
 
-/* The statistics of a run of @p count lines through @p l1 then @p l2: n1
- * served by L1, n2 by L2, ev and ev2 evictions in each. */
+/* The statistics of a run of @p count lines through @p l1 then @p l2: m1
+ * L1 misses (the L2 accesses), n2 of them served by L2; e1 and e2 of the
+ * misses of each cache filled an empty way (the others evicted). */
 static inline __attribute__((always_inline)) void run_account(lpae_cache *l1, lpae_cache *l2,
-                                                              uint64_t count, uint64_t n1,
-                                                              uint64_t n2, uint64_t ev,
-                                                              uint64_t ev2, uint64_t n[3])
+                                                              uint64_t count, uint64_t m1,
+                                                              uint64_t n2, uint64_t e1, uint64_t e2,
+                                                              uint64_t n[3])
 {
-    uint64_t m1 = count - n1; /* L1 misses = L2 accesses */
-    l1->st.accesses += count;
-    l1->st.hits += n1;
-    l1->st.misses += m1;
-    l1->st.evictions += ev;
-    l2->st.accesses += m1;
-    l2->st.hits += n2;
-    l2->st.misses += m1 - n2;
-    l2->st.evictions += ev2;
-    n[0] += n1;
+    uint64_t m2 = m1 - n2;
+    l1->hits += count - m1;
+    l1->misses += m1;
+    l1->fills += e1;
+    l2->hits += n2;
+    l2->misses += m2;
+    l2->fills += e2;
+    n[0] += count - m1;
     n[1] += n2;
-    n[2] += m1 - n2;
+    n[2] += m2;
 }
 
 /* cache_access() with the 16-way permutation geometry constant and a
@@ -260,30 +312,26 @@ static inline __attribute__((always_inline)) void run_account(lpae_cache *l1, lp
  * cache_access(). */
 static inline __attribute__((always_inline)) bool cache_access_fast(lpae_cache *c, lpae_pa_t pa)
 {
-    if (c->fast == CACHE_FAST_NONE)
-        return cache_access(c, pa);
     uint64_t ln = pa >> c->line_shift;
-    uint64_t *row = c->tag + (size_t)((uint32_t)ln & c->set_mask) * c->stride;
-    c->st.accesses++;
+    uint32_t set = (uint32_t)ln & c->set_mask;
     if (c->fast == CACHE_FAST_PERM16) {
-        uint64_t ev = 0;
-        bool hit = perm_step(row, ln, NIB_HIGH, 60u, UINT64_MAX, &ev);
-        if (hit) {
-            c->st.hits++;
+        if (perm_step(c->tag + (size_t)set * PERM16_STRIDE, ln, 0xffffu, 60u, UINT64_MAX,
+                      &c->fills)) {
+            c->hits++;
             return true;
         }
-        c->st.misses++;
-        c->st.evictions += ev;
+        c->misses++;
         return false;
     }
-    uint64_t ev = 0; /* 2 ways */
-    if (rec2_step(row, ln, &ev)) {
-        c->st.hits++;
-        return true;
+    if (c->fast == CACHE_FAST_REC2) {
+        if (rec2_step(c->tag + (size_t)set * 2, ln, &c->fills)) {
+            c->hits++;
+            return true;
+        }
+        c->misses++;
+        return false;
     }
-    c->st.misses++;
-    c->st.evictions += ev;
-    return false;
+    return c->perm ? cache_access_perm(c, ln, set) : cache_access_rec(c, ln, set);
 }
 
 /* cache_access_fast() out of line: for callers (one-line loads and
@@ -294,42 +342,126 @@ static __attribute__((noinline, unused)) bool cache_access_call(lpae_cache *c, l
     return cache_access_fast(c, pa);
 }
 
+/* cache_access() for an L1D on a crowded path: the 2-way recency set (the
+ * common L1D) inline, other geometries through cache_access_call(). */
+static inline __attribute__((always_inline)) bool cache_access_l1(lpae_cache *c, lpae_pa_t pa)
+{
+    if (__builtin_expect(c->fast == CACHE_FAST_REC2, 1)) {
+        uint64_t ln = pa >> c->line_shift;
+        if (rec2_step(c->tag + (size_t)((uint32_t)ln & c->set_mask) * 2, ln, &c->fills)) {
+            c->hits++;
+            return true;
+        }
+        c->misses++;
+        return false;
+    }
+    return cache_access_call(c, pa);
+}
+
 /* How cache_lines() reaches the L2 behind a 2-way L1. */
 enum { L2_PERM16, L2_PERM, L2_REC };
 
 /* cache_lines() for a 2-way recency-layout L1 ([MRU, LRU], unrolled) and an
  * L2 reached as @p kind says (a constant: each kind compiles apart), the
  * L2 access inline and every counter in a local until the end. */
-static inline __attribute__((always_inline)) void lines_l1x2(lpae_cache *l1, lpae_cache *l2,
-                                                             uint64_t ln, uint64_t count,
-                                                             uint64_t n[3], int kind,
-                                                             bool same_line)
+static inline __attribute__((always_inline)) void
+lines_l1x2(lpae_cache *l1, lpae_cache *l2, uint64_t ln, uint64_t count, uint64_t n[3], int kind)
 {
     const unsigned sh = l1->line_shift, sh2 = l2->line_shift;
     uint64_t *const tag = l1->tag;
     const uint32_t mask = l1->set_mask;
     uint64_t *const tag2 = l2->tag;
     const uint32_t mask2 = l2->set_mask;
-    const size_t stride2 = kind == L2_PERM16 ? CACHE_PERM_MAX_WAYS + 2 : l2->stride;
-    const uint64_t nib_high = kind == L2_PERM16 ? NIB_HIGH : l2->nib_high;
+    const size_t stride2 = kind == L2_PERM16 ? PERM16_STRIDE : l2->stride;
+    const uint32_t way_mask = kind == L2_PERM16 ? 0xffffu : l2->way_mask;
     const unsigned lru_shift = kind == L2_PERM16 ? 60u : l2->lru_shift;
     const uint64_t order_mask = kind == L2_PERM16 ? UINT64_MAX : l2->order_mask;
     const uint32_t ways2 = l2->ways;
-    uint64_t n1 = 0, n2 = 0, ev = 0, ev2 = 0;
+    uint64_t m1 = 0, n2 = 0, e1 = 0, e2 = 0;
     for (uint64_t end = ln + count; ln != end; ln++) {
         uint64_t *row = tag + (size_t)((uint32_t)ln & mask) * 2;
-        if (rec2_step(row, ln, &ev)) {
-            n1++;
+        if (rec2_step(row, ln, &e1))
             continue;
-        }
-        uint64_t ln2 = same_line ? ln : (ln << sh) >> sh2;
+        m1++;
+        uint64_t ln2 = (ln << sh) >> sh2;
         uint64_t *blk = tag2 + (size_t)((uint32_t)ln2 & mask2) * stride2;
         if (kind == L2_REC)
-            n2 += rec_step(blk, ln2, ways2, &ev2);
+            n2 += rec_step(blk, ln2, ways2, &e2);
         else
-            n2 += perm_step(blk, ln2, nib_high, lru_shift, order_mask, &ev2);
+            n2 += perm_step(blk, ln2, way_mask, lru_shift, order_mask, &e2);
     }
-    run_account(l1, l2, count, n1, n2, ev, ev2, n);
+    run_account(l1, l2, count, m1, n2, e1, e2, n);
+}
+
+/* One line of lines_l1x2_p16(): the 2-way L1 set @p row ([MRU, LRU]), on a
+ * miss the 16-way L2 set @p blk; n1 counts L1 hits, n2 L2 hits, e1 and e2
+ * fills of empty ways. With @p warm (a constant: both caches full, so no
+ * way is empty) the line a miss pushes out is not looked at. */
+static inline __attribute__((always_inline)) void p16_line(uint64_t *row, uint64_t *blk,
+                                                           uint64_t ln, uint64_t *n1, uint64_t *n2,
+                                                           uint64_t *e1, uint64_t *e2, bool warm)
+{
+    if (!warm) {
+        if (rec2_step(row, ln, e1))
+            ++*n1; /* the rarer case counted */
+        else
+            *n2 += perm_step(blk, ln, 0xffffu, 60u, UINT64_MAX, e2);
+        return;
+    }
+    uint64_t a = row[0];
+    if (a == ln) {
+        ++*n1;
+        return;
+    }
+    __asm__("" : "+r"(a)); /* as in rec2_step() */
+    uint64_t b = row[1];
+    row[0] = ln;
+    row[1] = a;
+    if (b == ln) {
+        ++*n1;
+        return;
+    }
+    uint8_t *sig = (uint8_t *)(blk + PERM_SIG);
+    uint32_t key = line_key(ln);
+    unsigned cand = sig_match(sig, key);
+    if (__builtin_expect(cand != 0, 0)) {
+        do {
+            unsigned w = (unsigned)__builtin_ctz(cand);
+            if (blk[PERM_ROW + w] == ln) {
+                uint64_t order = blk[0];
+                if ((order & 15u) != w) /* else already the MRU */
+                    blk[0] = order_touch(order, w);
+                ++*n2;
+                return;
+            }
+            cand &= cand - 1;
+        } while (cand);
+    }
+    uint64_t order = blk[0]; /* a miss evicts the LRU line */
+    unsigned w = (unsigned)(order >> 60);
+    blk[PERM_ROW + w] = ln;
+    sig[w] = (uint8_t)key;
+    blk[0] = (order << 4) | (order >> 60);
+}
+
+/* The turns of lines_l1x2_p16() over one segment: [ln, ln + seg) at L1 set
+ * @p row and L2 set @p blk onwards. */
+static inline __attribute__((always_inline)) void p16_segment(uint64_t *row, uint64_t *blk,
+                                                              uint64_t ln, uint64_t seg,
+                                                              uint64_t *n1, uint64_t *n2,
+                                                              uint64_t *e1, uint64_t *e2, bool warm)
+{
+    /* four lines a turn (in order), then the rest one by one */
+    uint64_t end = ln + seg;
+    for (uint64_t end4 = ln + (seg & ~(uint64_t)3); ln != end4;
+         ln += 4, row += 8, blk += 4 * PERM16_STRIDE) {
+        p16_line(row, blk, ln, n1, n2, e1, e2, warm);
+        p16_line(row + 2, blk + PERM16_STRIDE, ln + 1, n1, n2, e1, e2, warm);
+        p16_line(row + 4, blk + 2 * PERM16_STRIDE, ln + 2, n1, n2, e1, e2, warm);
+        p16_line(row + 6, blk + 3 * PERM16_STRIDE, ln + 3, n1, n2, e1, e2, warm);
+    }
+    for (; ln != end; ln++, row += 2, blk += PERM16_STRIDE)
+        p16_line(row, blk, ln, n1, n2, e1, e2, warm);
 }
 
 /* lines_l1x2() for the commonest pair (16-way L2 with the L1's line size)
@@ -337,36 +469,30 @@ static inline __attribute__((always_inline)) void lines_l1x2(lpae_cache *l1, lpa
  * consecutive sets of both caches, so the two set pointers step by one set
  * instead of being recomputed, in segments that end where either tag array
  * wraps. */
-static __attribute__((noinline, unused)) void
+static inline __attribute__((always_inline)) void
 lines_l1x2_p16(lpae_cache *l1, lpae_cache *l2, uint64_t ln, uint64_t count, uint64_t n[3])
 {
-    enum { STRIDE2 = CACHE_PERM_MAX_WAYS + 2 };
-    uint64_t *const tag = l1->tag, *const tend = tag + ((size_t)l1->set_mask + 1) * 2;
-    uint64_t *const tag2 = l2->tag, *const tend2 = tag2 + ((size_t)l2->set_mask + 1) * STRIDE2;
-    uint64_t *row = tag + (size_t)((uint32_t)ln & l1->set_mask) * 2;
-    uint64_t *blk = tag2 + (size_t)((uint32_t)ln & l2->set_mask) * STRIDE2;
-    uint64_t n1 = 0, n2 = 0, ev = 0, ev2 = 0;
+    const uint32_t mask = l1->set_mask, mask2 = l2->set_mask;
+    uint64_t *const tag = l1->tag, *const tag2 = l2->tag;
+    uint64_t n1 = 0, n2 = 0, e1 = 0, e2 = 0;
+    const bool warm = cache_warm(l1) && cache_warm(l2);
     for (uint64_t left = count; left;) {
         /* a segment that wraps neither tag array */
-        uint64_t seg = (uint64_t)(tend - row) / 2, seg2 = (uint64_t)(tend2 - blk) / STRIDE2;
+        uint32_t s1 = (uint32_t)ln & mask, s2 = (uint32_t)ln & mask2;
+        uint64_t seg = (uint64_t)mask - s1 + 1, seg2 = (uint64_t)mask2 - s2 + 1;
         if (seg > seg2)
             seg = seg2;
         if (seg > left)
             seg = left;
         left -= seg;
-        for (uint64_t end = ln + seg; ln != end; ln++, row += 2, blk += STRIDE2) {
-            if (rec2_step(row, ln, &ev)) { /* [MRU, LRU] */
-                n1++;
-                continue;
-            }
-            n2 += perm_step(blk, ln, NIB_HIGH, 60u, UINT64_MAX, &ev2);
-        }
-        if (row == tend)
-            row = tag;
-        if (blk == tend2)
-            blk = tag2;
+        uint64_t *row = tag + (size_t)s1 * 2, *blk = tag2 + (size_t)s2 * PERM16_STRIDE;
+        if (warm)
+            p16_segment(row, blk, ln, seg, &n1, &n2, &e1, &e2, true);
+        else
+            p16_segment(row, blk, ln, seg, &n1, &n2, &e1, &e2, false);
+        ln += seg;
     }
-    run_account(l1, l2, count, n1, n2, ev, ev2, n);
+    run_account(l1, l2, count, count - n1, n2, e1, e2, n);
 }
 
 /* Serve @p count consecutive lines of @p l1 from @p pa (line aligned)
@@ -377,16 +503,16 @@ static inline void cache_lines(lpae_cache *l1, lpae_cache *l2, lpae_pa_t pa, uin
                                uint64_t n[3])
 {
     uint64_t ln = pa >> l1->line_shift;
-    if (!l1->perm && l1->ways == 2) {
-        if (l2->perm && l2->ways == CACHE_PERM_MAX_WAYS) {
+    if (l1->fast == CACHE_FAST_REC2) {
+        if (l2->fast == CACHE_FAST_PERM16) {
             if (l2->line_shift == l1->line_shift)
                 lines_l1x2_p16(l1, l2, ln, count, n);
             else
-                lines_l1x2(l1, l2, ln, count, n, L2_PERM16, false);
+                lines_l1x2(l1, l2, ln, count, n, L2_PERM16);
         } else if (l2->perm)
-            lines_l1x2(l1, l2, ln, count, n, L2_PERM, false);
+            lines_l1x2(l1, l2, ln, count, n, L2_PERM);
         else
-            lines_l1x2(l1, l2, ln, count, n, L2_REC, false);
+            lines_l1x2(l1, l2, ln, count, n, L2_REC);
         return;
     }
     unsigned sh = l1->line_shift;

@@ -100,20 +100,31 @@ static void drop_page(lpae_phys *p, lpae_pa_t pa)
     }
 }
 
-/* memset(p, 0, n) as 16-byte vector stores, four to a 64-byte block: a
- * constant-size memset in a loop compiles to rep stos (or a library call),
- * which costs several times the instructions. */
+/* memset(p, 0, n) as 16-byte vector stores, sixteen to a 256-byte block,
+ * then four to a 64-byte block: a constant-size memset in a loop compiles
+ * to rep stos (or a library call), which costs several times the
+ * instructions. */
 typedef uint64_t zero_vec __attribute__((vector_size(16)));
+
+static inline void zero_64(uint8_t *p)
+{
+    const zero_vec z = {0, 0};
+    memcpy(p, &z, 16);
+    memcpy(p + 16, &z, 16);
+    memcpy(p + 32, &z, 16);
+    memcpy(p + 48, &z, 16);
+}
 
 static void zero_fill(uint8_t *p, size_t n)
 {
-    const zero_vec z = {0, 0};
-    for (; n >= 64; n -= 64, p += 64) {
-        memcpy(p, &z, 16);
-        memcpy(p + 16, &z, 16);
-        memcpy(p + 32, &z, 16);
-        memcpy(p + 48, &z, 16);
+    for (; n >= 256; n -= 256, p += 256) {
+        zero_64(p);
+        zero_64(p + 64);
+        zero_64(p + 128);
+        zero_64(p + 192);
     }
+    for (; n >= 64; n -= 64, p += 64)
+        zero_64(p);
     memset(p, 0, n);
 }
 
@@ -243,14 +254,15 @@ int lpae_phys_read(const lpae_phys *phys, lpae_pa_t pa, void *buf, size_t len)
     size_t poff = (size_t)(pa & (PAGE - 1u));
     if (len <= PAGE - poff && pa < PA_LIMIT) {
         /* within one page: RAM ranges are 4 KB aligned, so its first byte
-         * being RAM makes all of it RAM */
+         * being RAM makes all of it RAM; a backed page is RAM */
+        const uint8_t *pg = page_of(phys, pa);
+        if (pg) {
+            lpae_phys_copy_bytes(buf, pg + poff, len);
+            return LPAE_OK;
+        }
         if (!range_of(phys, pa))
             return LPAE_EABORT;
-        const uint8_t *pg = page_of(phys, pa);
-        if (pg)
-            lpae_phys_copy_bytes(buf, pg + poff, len);
-        else
-            memset(buf, 0, len);
+        memset(buf, 0, len);
         return LPAE_OK;
     }
     if (!pages_are_ram(phys, pa, len))
@@ -281,15 +293,13 @@ int lpae_phys_write(lpae_phys *phys, lpae_pa_t pa, const void *buf, size_t len)
         return LPAE_OK;
     size_t poff = (size_t)(pa & (PAGE - 1u));
     if (len <= PAGE - poff && pa < PA_LIMIT) {
-        /* within one backed page of RAM (ranges are 4 KB aligned) */
-        if (!range_of(phys, pa))
-            return LPAE_EABORT;
+        /* within one backed page (a backed page is RAM) */
         uint8_t *pg = page_of_mut(phys, pa);
         if (pg) {
             lpae_phys_copy_bytes(pg + poff, buf, len);
             return LPAE_OK;
         }
-        /* not backed yet: the general path backs it */
+        /* not backed yet: the general path checks RAM and backs it */
     }
     if (!pages_are_ram(phys, pa, len))
         return LPAE_EABORT;
@@ -357,6 +367,11 @@ int lpae_phys_copy_page(lpae_phys *phys, lpae_pa_t dst, lpae_pa_t src, size_t n)
         return LPAE_EINVAL;
     if (n == 0)
         return LPAE_OK;
+    uint8_t *bs = lpae_phys_host_page(phys, src), *bd = lpae_phys_host_page(phys, dst);
+    if (bs && bd) { /* both backed, so both RAM: nothing to check */
+        memmove(bd + doff, bs + soff, n);
+        return LPAE_OK;
+    }
     /* one page each: RAM ranges are 4 KB aligned */
     if (src >= PA_LIMIT || !range_of(phys, src) || dst >= PA_LIMIT || !range_of(phys, dst))
         return LPAE_EABORT;
