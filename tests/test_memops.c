@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* The internal 8-byte load/store entry points (src/machine/memops_internal.h)
- * against lpae_cpu_read/lpae_cpu_write of 8 bytes: two identical machines,
+/* The internal 8-byte load/store and touch entry points
+ * (src/machine/memops_internal.h) against lpae_cpu_read/lpae_cpu_write: two
+ * identical machines,
  * the same random access sequence (fixed seed), one through each way; every
  * return value, datum, fault and statistic must agree. */
 #include <setjmp.h>
@@ -141,10 +142,100 @@ static void load_store_match_public_calls(void **state)
     teardown(&b);
 }
 
+/* The PA of a mapped VA of setup()'s tables (0 when unmapped). */
+static lpae_pa_t pa_of(lpae_va_t va)
+{
+    switch (va & ~UINT32_C(0xFFF)) {
+    case 0x1000:
+        return PG_A + (va & 0xFFF);
+    case 0x2000:
+        return PG_B + (va & 0xFFF);
+    case 0x3000:
+        return PG_R + (va & 0xFFF);
+    default:
+        return va >= 0x200000 && va < 0x400000 ? BLK + (va - 0x200000) : 0;
+    }
+}
+
+/* lpae_cpu_touch against what it stands for: a read into a dropped buffer,
+ * or a write of the bytes the memory holds (read beforehand without the
+ * machine); every return value, fault, statistic, the RAM and the backed
+ * pages agree. */
+static void touch_matches_read_write(void **state)
+{
+    (void)state;
+    side a, b;
+    setup(&a);
+    setup(&b);
+    lpae_cpu *ca = lpae_machine_cpu(a.m, 0), *cb = lpae_machine_cpu(b.m, 0);
+    static const lpae_va_t bases[] = {0x1000, 0x2000, 0x3000, 0x4000, 0x200000, 0x3FF000};
+    static const unsigned accs[] = {LPAE_ACC_UR, LPAE_ACC_UW, LPAE_ACC_UX, LPAE_ACC_PR,
+                                    LPAE_ACC_PW};
+    uint64_t x = 0x2545F4914F6CDD1Du;
+    unsigned ok = 0, faults = 0, stores = 0, runs = 0;
+    for (unsigned i = 0; i < 20000; i++) {
+        uint64_t r = next(&x);
+        lpae_va_t va = bases[r % 6] + (lpae_va_t)((r >> 8) & 0xFFF);
+        size_t room = LPAE_PAGE_SIZE - (va & 0xFFF);
+        size_t len = 1 + (size_t)((r >> 24) % ((r >> 40) & 1 ? 300 : 16));
+        if (len > room)
+            len = room;
+        unsigned acc = accs[(r >> 32) % 5];
+        lpae_xlate fa, fb;
+        memset(&fa, 0x5A, sizeof fa);
+        memset(&fb, 0x5A, sizeof fb);
+        unsigned char buf[LPAE_PAGE_SIZE];
+        int ea = lpae_cpu_touch(ca, va, acc, len, &fa), eb;
+        if (acc & LPAE_ACC_WRITE) {
+            lpae_pa_t pa = pa_of(va);
+            memset(buf, 0, len);
+            if (pa)
+                assert_int_equal(lpae_phys_read(b.phys, pa, buf, len), LPAE_OK);
+            eb = lpae_cpu_write(cb, va, acc, buf, len, &fb, NULL);
+            stores++;
+        } else {
+            eb = lpae_cpu_read(cb, va, acc, buf, len, &fb, NULL);
+        }
+        assert_int_equal(ea, eb);
+        if (ea == LPAE_EFAULT) { /* the fields a fault defines (not the padding) */
+            assert_int_equal(fa.va, fb.va);
+            assert_int_equal(fa.fault, fb.fault);
+            assert_int_equal(fa.fsc, fb.fsc);
+            assert_int_equal(fa.level, fb.level);
+            assert_int_equal(fa.sel, fb.sel);
+        }
+        ok += ea == LPAE_OK;
+        faults += ea == LPAE_EFAULT;
+        runs += ea == LPAE_OK && ((pa_of(va) ^ (pa_of(va) + len - 1)) >> 6) != 0;
+        lpae_cpu_stats sa, sb;
+        memset(&sa, 0, sizeof sa);
+        memset(&sb, 0, sizeof sb);
+        assert_int_equal(lpae_cpu_stats_get(ca, &sa), LPAE_OK);
+        assert_int_equal(lpae_cpu_stats_get(cb, &sb), LPAE_OK);
+        assert_memory_equal(&sa, &sb, sizeof sa);
+    }
+    assert_true(ok > 5000 && faults > 1000 && stores > 5000 && runs > 1000);
+    lpae_phys_stats pa_, pb;
+    memset(&pa_, 0, sizeof pa_);
+    memset(&pb, 0, sizeof pb);
+    assert_int_equal(lpae_phys_stats_get(a.phys, &pa_), LPAE_OK);
+    assert_int_equal(lpae_phys_stats_get(b.phys, &pb), LPAE_OK);
+    assert_memory_equal(&pa_, &pb, sizeof pa_);
+    for (lpae_pa_t pa = RAM_BASE; pa < BLK + 0x200000; pa += 8) {
+        uint64_t da, db;
+        assert_int_equal(lpae_phys_read64(a.phys, pa, &da), LPAE_OK);
+        assert_int_equal(lpae_phys_read64(b.phys, pa, &db), LPAE_OK);
+        assert_int_equal(da, db);
+    }
+    teardown(&a);
+    teardown(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(load_store_match_public_calls),
+        cmocka_unit_test(touch_matches_read_write),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1376,6 +1376,32 @@ int lpae_cpu_store64(lpae_cpu *cpu, lpae_va_t va, unsigned access, const uint64_
     return rw8(cpu, va, access, false, NULL, val);
 }
 
+/* memops_internal.h: a load or store whose data nobody uses. A load's bytes
+ * would be dropped, and a store of the bytes the memory already holds
+ * changes nothing, so only the translation, the line charges and the byte
+ * count remain; an unbacked page is what lpae_phys_read/write would make
+ * of it: zeros read from RAM (else an abort), or backed with its zeros. */
+int lpae_cpu_touch(lpae_cpu *cpu, lpae_va_t va, unsigned access, size_t len, lpae_xlate *fault)
+{
+    lpae_xlate x;
+    int rc = lpae_cpu_translate(cpu, va, access, &x);
+    if (rc != LPAE_OK)
+        return rc;
+    if (x.fault != LPAE_FAULT_NONE)
+        return fault_out(&x, fault);
+    lines(cpu, x.pa, len, cpu->m->mem_lat, LPAE_CAT_MEM);
+    if (__builtin_expect(!lpae_phys_host_page(cpu->m->phys, x.pa), 0)) {
+        static const uint8_t zeros[LPAE_PAGE_SIZE];
+        if (access & LPAE_ACC_WRITE)
+            rc = lpae_phys_write(cpu->m->phys, x.pa, zeros, len);
+        else if (!lpae_phys_is_ram(cpu->m->phys, x.pa, len))
+            rc = LPAE_EABORT;
+    }
+    if (rc == LPAE_OK)
+        cpu->st.mem_bytes += len;
+    return rc;
+}
+
 int lpae_cpu_copy(lpae_cpu *cpu, lpae_va_t dst, unsigned dst_access, lpae_va_t src,
                   unsigned src_access, size_t len, size_t *done, lpae_xlate *fault,
                   lpae_cycles_t *cycles)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* Internal: 8-byte loads and stores for library modules that already
- * guarantee what lpae_cpu_read()/lpae_cpu_write() check (the kernel model's
- * descriptor loads and PTE stores). Each is exactly
+/* Internal: 8-byte loads and stores (and data-less touches, below) for
+ * library modules that already guarantee what lpae_cpu_read() and
+ * lpae_cpu_write() check (the kernel model's descriptor loads, PTE stores
+ * and user touches). Each 8-byte access is exactly
  * lpae_cpu_read(cpu, va, access, val, 8, NULL, NULL) (resp. lpae_cpu_write
  * of the 8 bytes at val): the same translation, line charges, data and
  * statistics, the same return value; only the argument checks are skipped. */
@@ -17,5 +18,14 @@
  * store. An unaligned va is allowed (it goes the general way). */
 int lpae_cpu_load64(lpae_cpu *cpu, lpae_va_t va, unsigned access, uint64_t *val);
 int lpae_cpu_store64(lpae_cpu *cpu, lpae_va_t va, unsigned access, const uint64_t *val);
+
+/* A user-mode load or store of [va, va+len) whose data does not matter (a
+ * trace's `touch`): exactly lpae_cpu_read of len bytes into a buffer that
+ * is then dropped (a load or instruction fetch), or lpae_cpu_write of the
+ * bytes [va, va+len) already holds (a store): the same translation, fault,
+ * line charges, statistics, memory contents and return value, without
+ * moving the data. Preconditions (not checked): cpu non-NULL, access a
+ * valid code, len > 0 and [va, va+len) within one 4 KB page. */
+int lpae_cpu_touch(lpae_cpu *cpu, lpae_va_t va, unsigned access, size_t len, lpae_xlate *fault);
 
 #endif
