@@ -719,9 +719,15 @@ static int build_kernel_tables(lpae_kernel *k)
     for (unsigned c = 0; c < k->cfg.ncpus && !err; c++)
         for (unsigned i = 0; i < LPAE_LINUX_KM_MAX_IDX && !err; i++) {
             lpae_va_t va;
+            lpae_pa_t dpa = 0;
+            unsigned n = i + LPAE_LINUX_KM_MAX_IDX * c;
             err = lpae_layout_kmap_va(l, c, i, &va);
+            if (!err && va != k->kmap_hi - ((lpae_va_t)n << LPAE_PAGE_SHIFT))
+                err = LPAE_ERANGE; /* the slots run down from kmap_hi */
             if (!err)
-                err = lpae_pgtable_set_desc(k->kpt, va, 3, 0, NULL);
+                err = lpae_pgtable_set_desc(k->kpt, va, 3, 0, &dpa);
+            k->kmap_pte_pa[n] = dpa;
+            k->kmap_pte_va[n] = lpae_k_va(k, dpa);
         }
     if (err)
         return err;

@@ -133,6 +133,11 @@ struct lpae_kernel {
     lpae_va_t kmap_lo;      /* lowest kmap slot VA (last CPU, last index) */
     lpae_va_t kmap_hi;      /* highest kmap slot VA (CPU 0, index 0) */
     uint64_t kmap_pte_attr; /* kmap PTE for PA 0: PAGE_KERNEL attributes and page type */
+    /* The fixmap PTE of kmap slot n = idx + KM_MAX_IDX * cpu (VA kmap_hi -
+     * n pages): its PA in the kernel tables, whose PTE tables exist from
+     * boot and never change, and the lowmem VA the kernel stores it through. */
+    lpae_pa_t kmap_pte_pa[LPAE_MAX_CPUS * LPAE_LINUX_KM_MAX_IDX];
+    lpae_va_t kmap_pte_va[LPAE_MAX_CPUS * LPAE_LINUX_KM_MAX_IDX];
 };
 
 /* lpae_kernel_apply(); @p checked: the caller guarantees lpae_tev_check(ev)

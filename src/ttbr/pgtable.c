@@ -612,6 +612,20 @@ static __attribute__((noinline)) int set_desc_full(lpae_pgtable *pt, lpae_va_t v
     return LPAE_OK;
 }
 
+/* wr() of a leaf slot: lpae_phys_write64 of a backed page is this store. */
+static inline __attribute__((always_inline)) int store_slot(lpae_pgtable *pt, lpae_pa_t slot,
+                                                            uint64_t desc)
+{
+    uint8_t *pg = lpae_phys_host_page(pt->phys, slot);
+    if (pg) {
+        uint64_t le = lpae_phys_le64(desc);
+        memcpy(pg + (slot & (PAGE - 8u)), &le, sizeof le);
+        pt->desc_writes++;
+        return LPAE_OK;
+    }
+    return wr(pt, slot, desc);
+}
+
 /* The usual case (a kmap PTE, a planted leaf) is: every table on the way
  * exists, and neither the old nor the new descriptor is a table. Then
  * set_desc_full() would read the same descriptors, allocate and free
@@ -638,20 +652,17 @@ int lpae_pgtable_set_desc(lpae_pgtable *pt, lpae_va_t va, unsigned level, uint64
     uint64_t old;
     if (rd(pt, slot, &old) != 0 || is_table(level, old))
         return set_desc_full(pt, va, level, desc, desc_pa);
-    /* wr(): lpae_phys_write64 of a backed page is this store */
-    uint8_t *pg = lpae_phys_host_page(pt->phys, slot);
-    if (pg) {
-        uint64_t le = lpae_phys_le64(desc);
-        memcpy(pg + (slot & (PAGE - 8u)), &le, sizeof le);
-        pt->desc_writes++;
-    } else {
-        int err = wr(pt, slot, desc);
-        if (err)
-            return err;
-    }
+    int err = store_slot(pt, slot, desc);
+    if (err)
+        return err;
     if (desc_pa)
         *desc_pa = slot;
     return LPAE_OK;
+}
+
+int lpae_pgtable_store_slot(lpae_pgtable *pt, lpae_pa_t slot_pa, uint64_t desc)
+{
+    return store_slot(pt, slot_pa, desc);
 }
 
 /* ---- traversal -------------------------------------------------------------------- */

@@ -11,4 +11,14 @@
 /** Descriptors written since creation (lpae_pgtable_stats.desc_writes); 0 for NULL. */
 uint64_t lpae_pgtable_desc_writes(const lpae_pgtable *pt);
 
+/**
+ * Store the non-table descriptor @p desc into the leaf slot at @p slot_pa,
+ * counted as a descriptor write: exactly what lpae_pgtable_set_desc(pt, va,
+ * level, desc, ...) does when it returned @p slot_pa for (va, level) and the
+ * tables on the way to the slot have not changed since (a fixmap PTE, whose
+ * tables exist from boot). Preconditions (not checked): pt non-NULL, the
+ * slot as said, desc not a table descriptor. Errors: as lpae_phys_write64.
+ */
+int lpae_pgtable_store_slot(lpae_pgtable *pt, lpae_pa_t slot_pa, uint64_t desc);
+
 #endif
