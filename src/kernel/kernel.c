@@ -101,7 +101,8 @@ static uint64_t fnv_bytes(uint64_t h, const void *p, size_t n)
 
 static unsigned kc_index(const lpae_kernel *k, const struct kcpu *kc)
 {
-    return (unsigned)(kc - k->cpus);
+    (void)k;
+    return kc->index;
 }
 
 void lpae_k_write_ttbr0(lpae_kernel *k, struct kcpu *kc, uint64_t v)
@@ -124,14 +125,6 @@ void lpae_k_isb(struct kcpu *kc)
 void lpae_k_dsb(struct kcpu *kc)
 {
     lpae_cpu_dsb(kc->cpu);
-}
-
-void lpae_k_flush_kernel_page(struct kcpu *kc, lpae_va_t va)
-{
-    lpae_cpu_dsb(kc->cpu);
-    lpae_cpu_tlbi(kc->cpu, LPAE_TLBI_MVA, false, va & ~(lpae_va_t)(LPAE_PAGE_SIZE - 1), 0, NULL);
-    lpae_cpu_dsb(kc->cpu);
-    lpae_cpu_isb(kc->cpu);
 }
 
 uint8_t lpae_k_mm_asid(const lpae_kernel *k, const struct kmm *mm)
@@ -408,6 +401,10 @@ static struct kmm *kmm_wrap(lpae_kernel *k, lpae_mm *mm)
     w->mm = mm;
     w->id = ++k->next_mm_id;
     w->users = 1;
+    lpae_pgtable *pt = lpae_mm_pgtable(mm);
+    w->pt_root = lpae_pgtable_root(pt);
+    w->pt_base = lpae_pgtable_region(pt)->base;
+    w->pt_level = lpae_pgtable_region(pt)->start_level;
     return w;
 }
 
@@ -887,6 +884,7 @@ int lpae_kernel_create(const lpae_kernel_config *cfg, lpae_kernel **out)
     for (unsigned c = 0; c < cfg->ncpus && !err; c++) {
         struct kcpu *kc = &k->cpus[c];
         kc->cpu = lpae_machine_cpu(k->m, c);
+        kc->index = c;
         lpae_regs r;
         lpae_regs_init(&r);
         r.ttbcr = k->ttbcr_kernel;

@@ -67,16 +67,16 @@ int lpae_k_kmap(lpae_kernel *k, struct kcpu *kc, struct task *t, lpae_pa_t pa, l
     }
     if (t->nkm >= LPAE_LINUX_KM_MAX_IDX)
         return LPAE_EOVERFLOW; /* BUG_ON(idx >= KM_MAX_IDX) */
-    unsigned cpu = (unsigned)(kc - k->cpus);
+    unsigned cpu = kc->index;
     if (t->nkm > 0 && t->kmap_cpu != (int)cpu)
         return LPAE_ESTATE; /* migrate_disable() holds a task with live kmaps on its CPU */
-    lpae_va_t v;
-    int err = slot_va(k, cpu, t->nkm, &v);
-    if (err)
-        return err;
+    /* slot_va(k, cpu, t->nkm): cpu < cfg.ncpus <= layout.nr_cpus (checked
+     * at construction, whose kmap_va of every slot succeeded) */
+    unsigned n = t->nkm + LPAE_LINUX_KM_MAX_IDX * cpu;
+    lpae_va_t v = k->kmap_hi - ((lpae_va_t)n << LPAE_PAGE_SHIFT);
     /* kmap_local_idx_push(): bookkeeping */
     lpae_cpu_charge(kc->cpu, LPAE_P_SW_KMAP, 1);
-    err = write_pte(k, kc, t->nkm + LPAE_LINUX_KM_MAX_IDX * cpu, kmap_pte(k, pa));
+    int err = write_pte(k, kc, n, kmap_pte(k, pa));
     if (err)
         return err;
     lpae_k_flush_kernel_page(kc, v); /* arch_kmap_local_post_map */
@@ -135,7 +135,7 @@ void lpae_k_kmap_sched_in(lpae_kernel *k, struct kcpu *kc, struct task *t)
     if (!t || t->nkm == 0)
         return;
     unsigned old = lpae_k_phase(k, kc, LPAE_PH_KMAP);
-    unsigned cpu = (unsigned)(kc - k->cpus);
+    unsigned cpu = kc->index;
     for (unsigned i = 0; i < t->nkm; i++) {
         lpae_va_t v = t->km[i].va;
         if (t->kmap_cpu != (int)cpu && slot_va(k, cpu, i, &v) == LPAE_OK)
