@@ -491,11 +491,10 @@ static int task_get(lpae_kernel *k, uint32_t pid, struct task **out)
 /* Exception entry from user mode: vector_swi / __usr_entry. Under 4G/4G the
  * kernel lowmem tables are switched in (kernel_vm_context: TTBR0 write with
  * the kernel ASID, ISB); with TTBR0 PAN, usr_entry's uaccess_disable. */
-static void ensure_kernel(lpae_kernel *k, struct kcpu *kc)
+/* Enter the kernel (not in it yet), then continue in phase @p after. */
+static void enter_kernel(lpae_kernel *k, struct kcpu *kc, unsigned after)
 {
-    if (kc->in_kernel)
-        return;
-    unsigned old = lpae_k_phase(k, kc, LPAE_PH_ENTRY);
+    lpae_k_phase(k, kc, LPAE_PH_ENTRY);
     lpae_cpu_charge(kc->cpu, LPAE_P_EXC_ENTRY, 1);
     if (k->layout.four_g) {
         lpae_k_write_ttbr0(k, kc, k->kernel_ttbr0);
@@ -506,16 +505,21 @@ static void ensure_kernel(lpae_kernel *k, struct kcpu *kc)
         lpae_k_isb(kc);
     }
     kc->in_kernel = true;
-    lpae_k_phase(k, kc, old);
+    lpae_k_phase(k, kc, after);
+}
+
+static inline void ensure_kernel(lpae_kernel *k, struct kcpu *kc)
+{
+    if (!kc->in_kernel)
+        enter_kernel(k, kc, kc->phase);
 }
 
 /* Return to user: restore_user_regs. 4G/4G: usr_vm_context (TTBR0 write of
  * the user tables with the mm's ASID, ISB); PAN: uaccess_enable isb=0. */
-static void ensure_user(lpae_kernel *k, struct kcpu *kc)
+/* Return to user (in the kernel now), then continue in phase @p after. */
+static void exit_kernel(lpae_kernel *k, struct kcpu *kc, unsigned after)
 {
-    if (!kc->in_kernel)
-        return;
-    unsigned old = lpae_k_phase(k, kc, LPAE_PH_ENTRY);
+    lpae_k_phase(k, kc, LPAE_PH_ENTRY);
     if (k->layout.four_g) {
         lpae_k_write_ttbr0(k, kc, kc->user_ttbr0);
         lpae_k_isb(kc);
@@ -525,7 +529,13 @@ static void ensure_user(lpae_kernel *k, struct kcpu *kc)
     }
     lpae_cpu_charge(kc->cpu, LPAE_P_EXC_EXIT, 1);
     kc->in_kernel = false;
-    lpae_k_phase(k, kc, old);
+    lpae_k_phase(k, kc, after);
+}
+
+static inline void ensure_user(lpae_kernel *k, struct kcpu *kc)
+{
+    if (kc->in_kernel)
+        exit_kernel(k, kc, kc->phase);
 }
 
 /* ---- context switch -------------------------------------------------------------------------- */
@@ -1263,6 +1273,19 @@ int lpae_kernel_apply(lpae_kernel *k, const lpae_tev *ev, lpae_event_result *res
     return lpae_k_apply(k, ev, res, false);
 }
 
+/* The trace kinds of the six user-access calls, in enum uop order. */
+_Static_assert(LPAE_TEV_COPY_TO_USER - LPAE_TEV_COPY_FROM_USER == UOP_TO &&
+                   LPAE_TEV_GET_USER - LPAE_TEV_COPY_FROM_USER == UOP_GET &&
+                   LPAE_TEV_PUT_USER - LPAE_TEV_COPY_FROM_USER == UOP_PUT &&
+                   LPAE_TEV_STRNCPY_FROM_USER - LPAE_TEV_COPY_FROM_USER == UOP_STRNCPY &&
+                   LPAE_TEV_CLEAR_USER - LPAE_TEV_COPY_FROM_USER == UOP_CLEAR,
+               "user-access kinds follow enum uop");
+
+/* Phase switches: the CPU leaves an event in LPAE_PH_MM when in the kernel,
+ * LPAE_PH_USER when in user mode. Where an event ends with a kernel entry
+ * or exit, that is the phase the entry or exit continues in: the phase it
+ * came from would be left again at once with no cycle booked to it, which
+ * books the same. */
 int lpae_k_apply(lpae_kernel *k, const lpae_tev *ev, lpae_event_result *res, bool checked)
 {
     lpae_event_result dummy;
@@ -1272,6 +1295,7 @@ int lpae_k_apply(lpae_kernel *k, const lpae_tev *ev, lpae_event_result *res, boo
     memset(res, 0, sizeof(*res));
     if (!k || !ev || (!checked && lpae_tev_check(ev, NULL) != LPAE_OK) || ev->cpu >= k->cfg.ncpus)
         return LPAE_EINVAL;
+    unsigned kind = ev->kind;
     struct kcpu *kc = &k->cpus[ev->cpu];
     lpae_cpu_set_event(kc->cpu, k->nevent++);
     lpae_cycles_t c0 = want_cycles ? lpae_cpu_cycles(kc->cpu) : 0;
@@ -1285,41 +1309,36 @@ int lpae_k_apply(lpae_kernel *k, const lpae_tev *ev, lpae_event_result *res, boo
             return err;
     }
     /* everything but user-mode touches runs in the kernel, in task t */
-    if (ev->kind != LPAE_TEV_TOUCH && ev->kind != LPAE_TEV_SYS_ENTER &&
-        !(ev->kind == LPAE_TEV_FAULT && !(ev->flags & LPAE_TEVF_KERNEL)))
+    bool user_mode = kind == LPAE_TEV_TOUCH || kind == LPAE_TEV_SYS_ENTER ||
+                     (kind == LPAE_TEV_FAULT && !(ev->flags & LPAE_TEVF_KERNEL));
+    if (!user_mode)
         ensure_kernel(k, kc);
     if (kc->cur != t || (t->mm && t->mm->id != kc->active_mm_id)) {
         err = sched_to(k, kc, t);
         if (err)
             return err;
     }
-    switch (ev->kind) {
+    switch (kind) {
     case LPAE_TEV_SWITCH:
         break; /* done by sched_to */
     case LPAE_TEV_SYS_ENTER:
         k->st.syscalls++;
-        ensure_kernel(k, kc);
+        if (!kc->in_kernel)
+            enter_kernel(k, kc, LPAE_PH_MM);
         break;
     case LPAE_TEV_SYS_EXIT:
-        ensure_user(k, kc);
+        if (kc->in_kernel)
+            exit_kernel(k, kc, LPAE_PH_USER);
         break;
     case LPAE_TEV_COPY_FROM_USER:
-        err = lpae_k_uaccess(k, kc, t, UOP_FROM, ev, res);
-        break;
     case LPAE_TEV_COPY_TO_USER:
-        err = lpae_k_uaccess(k, kc, t, UOP_TO, ev, res);
-        break;
     case LPAE_TEV_GET_USER:
-        err = lpae_k_uaccess(k, kc, t, UOP_GET, ev, res);
-        break;
     case LPAE_TEV_PUT_USER:
-        err = lpae_k_uaccess(k, kc, t, UOP_PUT, ev, res);
-        break;
     case LPAE_TEV_STRNCPY_FROM_USER:
-        err = lpae_k_uaccess(k, kc, t, UOP_STRNCPY, ev, res);
-        break;
     case LPAE_TEV_CLEAR_USER:
-        err = lpae_k_uaccess(k, kc, t, UOP_CLEAR, ev, res);
+        err = lpae_k_uaccess(k, kc, t, (enum uop)(kind - LPAE_TEV_COPY_FROM_USER), ev, res);
+        if (res->status == LPAE_EFAULT)
+            k->st.efaults++;
         break;
     case LPAE_TEV_MMAP:
     case LPAE_TEV_MUNMAP:
@@ -1342,25 +1361,20 @@ int lpae_k_apply(lpae_kernel *k, const lpae_tev *ev, lpae_event_result *res, boo
         t = NULL;
         break;
     case LPAE_TEV_FAULT:
-        if (ev->flags & LPAE_TEVF_KERNEL)
-            break; /* the user access that took it is replayed and faults by itself */
-        ensure_user(k, kc);
-        lpae_k_phase(k, kc, LPAE_PH_USER);
-        err = ev_touch(k, kc, t, ev->addr, 1, ev->flags, res);
-        break;
     case LPAE_TEV_TOUCH:
-        ensure_user(k, kc);
-        lpae_k_phase(k, kc, LPAE_PH_USER);
-        err = ev_touch(k, kc, t, ev->addr, ev->len, ev->flags, res);
+        if (kind == LPAE_TEV_FAULT && (ev->flags & LPAE_TEVF_KERNEL))
+            break; /* the user access that took it is replayed and faults by itself */
+        if (kc->in_kernel)
+            exit_kernel(k, kc, LPAE_PH_USER);
+        else
+            lpae_k_phase(k, kc, LPAE_PH_USER);
+        err = ev_touch(k, kc, t, ev->addr, kind == LPAE_TEV_TOUCH ? ev->len : 1, ev->flags, res);
         break;
     default:
         break;
     }
     /* the CPU's next cycles belong to whatever mode it is left in */
     lpae_k_phase(k, kc, kc->in_kernel ? LPAE_PH_MM : LPAE_PH_USER);
-    if (res->status == LPAE_EFAULT && ev->kind != LPAE_TEV_TOUCH && ev->kind != LPAE_TEV_FAULT &&
-        ev->kind >= LPAE_TEV_COPY_FROM_USER && ev->kind <= LPAE_TEV_CLEAR_USER)
-        k->st.efaults++;
     if (res->status == LPAE_EPERM)
         k->st.eperms++;
     if (want_cycles)

@@ -386,34 +386,37 @@ static int run_chunks(struct ucall *uc, uint32_t lo, uint32_t hi)
 static int gup_walk(struct ucall *uc, lpae_va_t va, bool write, lpae_pa_t *pa)
 {
     const struct kmm *mm = uc->t->mm;
+    const lpae_kernel *k = uc->k;
+    lpae_cpu *cpu = uc->kc->cpu;
+    uint32_t off = va - mm->pt_base; /* the offset into the region */
     lpae_pa_t table = mm->pt_root;
-    va -= mm->pt_base; /* the offset into the region */
-    for (unsigned level = mm->pt_level; level <= 3; level++) {
-        unsigned shift = 39u - 9u * level;
-        uint64_t idx = ((uint64_t)va >> shift) & 511u;
-        lpae_pa_t dpa = table + idx * 8u;
+    unsigned shift = LPAE_LEVEL_SHIFT(mm->pt_level); /* 30, 21, 12 at levels 1, 2, 3 */
+    for (;;) {
+        lpae_pa_t dpa = table + ((lpae_pa_t)((off >> shift) & 511u) << 3);
         uint64_t d = 0;
-        int err = lpae_cpu_load64(uc->kc->cpu, lpae_k_va(uc->k, dpa), LPAE_ACC_PR, &d);
+        int err = lpae_cpu_load64(cpu, lpae_k_va(k, dpa), LPAE_ACC_PR, &d);
         if (err)
             return err == LPAE_EFAULT ? LPAE_ENOENT : err;
         unsigned type = (unsigned)(d & LPAE_DESC_TYPE_MASK);
-        if (level < 3 && type == LPAE_DESC_TYPE_TABLE) {
-            table = d & LPAE_DESC_ADDR_MASK;
-            continue;
-        }
-        bool leaf = (level < 3 && type == LPAE_DESC_TYPE_BLOCK) ||
-                    (level == 3 && type == LPAE_DESC_TYPE_PAGE);
-        if (!leaf)
+        if (shift > LPAE_PAGE_SHIFT) { /* levels 1 and 2: a table or a block */
+            if (type == LPAE_DESC_TYPE_TABLE) {
+                table = d & LPAE_DESC_ADDR_MASK;
+                shift -= 9u;
+                continue;
+            }
+            if (type != LPAE_DESC_TYPE_BLOCK)
+                return LPAE_ENOENT;
+        } else if (type != LPAE_DESC_TYPE_PAGE) {
             return LPAE_ENOENT;
+        }
         unsigned ap = (unsigned)((d & LPAE_DESC_AP_MASK) >> LPAE_DESC_AP_SHIFT);
         if (!(ap & 1u) || (write && (ap & 2u)) || !(d & LPAE_DESC_AF))
             return LPAE_ENOENT; /* not a user page, or read-only for FOLL_WRITE */
         uint64_t bsz = UINT64_C(1) << shift;
-        *pa = (d & LPAE_DESC_ADDR_MASK & ~(bsz - 1)) + (va & (bsz - 1));
+        *pa = (d & LPAE_DESC_ADDR_MASK & ~(bsz - 1)) + (off & (bsz - 1));
         *pa &= ~(lpae_pa_t)PGMASK;
         return LPAE_OK;
     }
-    return LPAE_ENOENT;
 }
 
 /* get_user_pages_fast() for one page, falling back to the slow path
