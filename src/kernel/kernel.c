@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "kernel/kernel_internal.h"
+#include "ttbr/pgtable_internal.h"
 #include "lpae/err.h"
 #include "lpae/hwdef.h"
 #include "lpae/walk.h"
@@ -1042,7 +1043,7 @@ static int do_munmap(lpae_kernel *k, struct kcpu *kc, struct kmm *mm, lpae_va_t 
     if (len == 0)
         return LPAE_OK;
     struct range_ctx r = {.lo = va, .hi = (lpae_va_t)(va + len - 1)};
-    lpae_pgtable_foreach(lpae_mm_pgtable(mm->mm), range_leaf, &r);
+    lpae_pgtable_foreach_range(lpae_mm_pgtable(mm->mm), r.lo, r.hi, range_leaf, &r);
     uint64_t n = 0;
     int err = lpae_mm_munmap(mm->mm, va, len, &n);
     if (err)
@@ -1057,7 +1058,7 @@ static int do_mprotect(lpae_kernel *k, struct kcpu *kc, struct kmm *mm, lpae_va_
     if (len == 0)
         return LPAE_OK;
     struct range_ctx r = {.lo = va, .hi = (lpae_va_t)(va + len - 1)};
-    lpae_pgtable_foreach(lpae_mm_pgtable(mm->mm), range_leaf, &r);
+    lpae_pgtable_foreach_range(lpae_mm_pgtable(mm->mm), r.lo, r.hi, range_leaf, &r);
     uint64_t n = 0;
     int err = lpae_mm_mprotect(mm->mm, va, len, flags, &n);
     if (err)

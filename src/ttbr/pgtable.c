@@ -700,6 +700,51 @@ int lpae_pgtable_foreach(const lpae_pgtable *pt, lpae_pgtable_visit_fn fn, void 
     return visit(pt, start_level(pt), pt->root, root_va(pt), fn, ctx);
 }
 
+/* visit() of the entries of one table that overlap [first, last] (which
+ * overlaps the table's span [tbase, tbase + n * esize)). */
+static int visit_range(const lpae_pgtable *pt, unsigned level, lpae_pa_t table, uint64_t tbase,
+                       uint64_t first, uint64_t last, lpae_pgtable_visit_fn fn, void *ctx)
+{
+    uint64_t esize = level_size(level);
+    unsigned n = entries_at(pt, level);
+    unsigned i0 = first > tbase ? (unsigned)((first - tbase) / esize) : 0u;
+    unsigned i1 = (unsigned)((last - tbase) / esize);
+    if (last - tbase >= (uint64_t)n * esize)
+        i1 = n - 1u;
+    if (i0 > i1)
+        return 0;
+    uint64_t tab[LPAE_ENTRIES_PER_TABLE];
+    /* tables are page-aligned: RAM holds all of it or none, as for visit() */
+    if (lpae_phys_read(pt->phys, table + (lpae_pa_t)i0 * 8u, tab, (size_t)(i1 - i0 + 1u) * 8u) != 0)
+        return 0;
+    for (unsigned i = i0; i <= i1; i++) {
+        uint64_t raw = tab[i - i0];
+        if (raw == 0)
+            continue; /* invalid: neither a leaf nor a table */
+        uint64_t d = lpae_phys_le64(raw);
+        uint64_t va = tbase + i * esize;
+        int ret = 0;
+        if (is_leaf(level, d))
+            ret = fn(ctx, (lpae_va_t)va, esize, level, d);
+        else if (is_table(level, d))
+            ret = visit_range(pt, level + 1, d & LPAE_DESC_ADDR_MASK, va, first, last, fn, ctx);
+        if (ret)
+            return ret;
+    }
+    return 0;
+}
+
+int lpae_pgtable_foreach_range(const lpae_pgtable *pt, uint64_t first, uint64_t last,
+                               lpae_pgtable_visit_fn fn, void *ctx)
+{
+    if (!pt || !fn || first > last)
+        return LPAE_EINVAL;
+    uint64_t base = root_va(pt), end = (uint64_t)pt->region.last;
+    if (last < base || first > end)
+        return 0;
+    return visit_range(pt, start_level(pt), pt->root, base, first, last, fn, ctx);
+}
+
 static int count_leaf(void *ctx, lpae_va_t va, uint64_t size, unsigned level, uint64_t desc)
 {
     (void)va;

@@ -21,4 +21,14 @@ uint64_t lpae_pgtable_desc_writes(const lpae_pgtable *pt);
  */
 int lpae_pgtable_store_slot(lpae_pgtable *pt, lpae_pa_t slot_pa, uint64_t desc);
 
+/**
+ * lpae_pgtable_foreach() restricted to the leaves that overlap [first,
+ * last] (inclusive): the same calls for those leaves, in the same order,
+ * and no call for any other leaf; only the table entries covering the range
+ * are read. Returns 0, or the visitor's non-zero value. Errors: LPAE_EINVAL
+ * (NULL pt or fn, first > last).
+ */
+int lpae_pgtable_foreach_range(const lpae_pgtable *pt, uint64_t first, uint64_t last,
+                               lpae_pgtable_visit_fn fn, void *ctx);
+
 #endif
