@@ -117,6 +117,21 @@ static int rd(const lpae_pgtable *pt, lpae_pa_t pa, uint64_t *d)
     return lpae_phys_fetch64(pt->phys, pa, d);
 }
 
+/* rd() of entry @p i of a table whose host page is @p hp (non-NULL: host
+ * pages of backed frames stay put for the lpae_phys object's life), or
+ * through rd() when the table's frame has no host page. */
+static inline int rd_entry(const lpae_pgtable *pt, const uint8_t *hp, lpae_pa_t table, unsigned i,
+                           uint64_t *d)
+{
+    if (hp) {
+        uint64_t le;
+        memcpy(&le, hp + (size_t)i * 8u, sizeof le);
+        *d = lpae_phys_le64(le);
+        return LPAE_OK;
+    }
+    return rd(pt, table + (lpae_pa_t)i * 8u, d);
+}
+
 static int wr(lpae_pgtable *pt, lpae_pa_t pa, uint64_t d)
 {
     int err = lpae_phys_write64(pt->phys, pa, d);
@@ -166,9 +181,10 @@ static void free_subtree(lpae_pgtable *pt, unsigned level, lpae_pa_t pa)
     if (!owns(pt, pa))
         return;
     if (level < 3) {
+        const uint8_t *hp = lpae_phys_host_page(pt->phys, pa);
         for (unsigned i = 0; i < LPAE_ENTRIES_PER_TABLE; i++) {
             uint64_t d;
-            if (rd(pt, pa + i * 8u, &d) == 0 && is_table(level, d))
+            if (rd_entry(pt, hp, pa, i, &d) == 0 && is_table(level, d))
                 free_subtree(pt, level + 1, d & LPAE_DESC_ADDR_MASK);
         }
     }
@@ -178,9 +194,10 @@ static void free_subtree(lpae_pgtable *pt, unsigned level, lpae_pa_t pa)
 /* True when no entry of the level-@level table @pa is a table or a leaf. */
 static bool table_empty(const lpae_pgtable *pt, unsigned level, lpae_pa_t pa)
 {
+    const uint8_t *hp = lpae_phys_host_page(pt->phys, pa);
     for (unsigned i = 0; i < LPAE_ENTRIES_PER_TABLE; i++) {
         uint64_t d;
-        if (rd(pt, pa + i * 8u, &d) == 0 && (is_table(level, d) || is_leaf(level, d)))
+        if (rd_entry(pt, hp, pa, i, &d) == 0 && (is_table(level, d) || is_leaf(level, d)))
             return false;
     }
     return true;
@@ -340,13 +357,16 @@ static int range_op(lpae_pgtable *pt, op *o, unsigned level, lpae_pa_t table, ui
     uint64_t n = entries_at(pt, level);
     if (last >= n)
         last = n - 1u;
+    /* the table's host page: its frame is RAM and stays this table while
+     * the loop runs (only child tables are allocated or freed) */
+    const uint8_t *hp = lpae_phys_host_page(pt->phys, table);
     for (uint64_t idx = first; idx <= last; idx++) {
         uint64_t es = tbase + idx * esize, ee = es + esize;
         uint64_t s = o->va > es ? o->va : es, t = o->end < ee ? o->end : ee;
         bool whole = s == es && t == ee;
         lpae_pa_t slot = table + idx * 8u;
         uint64_t d;
-        int err = rd(pt, slot, &d);
+        int err = rd_entry(pt, hp, table, (unsigned)idx, &d);
         if (err)
             return err;
         bool leaf = is_leaf(level, d), tab = is_table(level, d);
