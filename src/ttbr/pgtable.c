@@ -361,15 +361,17 @@ static int range_op(lpae_pgtable *pt, op *o, unsigned level, lpae_pa_t table, ui
      * the loop runs (only child tables are allocated or freed) */
     const uint8_t *hp = lpae_phys_host_page(pt->phys, table);
     for (uint64_t idx = first; idx <= last; idx++) {
-        uint64_t es = tbase + idx * esize, ee = es + esize;
-        uint64_t s = o->va > es ? o->va : es, t = o->end < ee ? o->end : ee;
-        bool whole = s == es && t == ee;
-        lpae_pa_t slot = table + idx * 8u;
         uint64_t d;
         int err = rd_entry(pt, hp, table, (unsigned)idx, &d);
         if (err)
             return err;
         bool leaf = is_leaf(level, d), tab = is_table(level, d);
+        if (!leaf && !tab && o->kind != OP_MAP)
+            continue; /* nothing to probe, unmap or protect here */
+        uint64_t es = tbase + idx * esize, ee = es + esize;
+        uint64_t s = o->va > es ? o->va : es, t = o->end < ee ? o->end : ee;
+        bool whole = s == es && t == ee;
+        lpae_pa_t slot = table + idx * 8u;
         lpae_pa_t child = d & LPAE_DESC_ADDR_MASK;
 
         if (o->kind == OP_PROBE) {
@@ -414,9 +416,7 @@ static int range_op(lpae_pgtable *pt, op *o, unsigned level, lpae_pa_t table, ui
             continue;
         }
 
-        /* OP_UNMAP and OP_PROTECT */
-        if (!leaf && !tab)
-            continue;
+        /* OP_UNMAP and OP_PROTECT (on a leaf or a table: see above) */
         if (whole && leaf) {
             uint64_t nd = 0;
             if (o->kind == OP_PROTECT)
