@@ -403,6 +403,82 @@ static void test_exec_exit_brk(void **state)
     kt_close(&t);
 }
 
+/* Lookups of micro-TLB @p st on CPU 0 (hits and misses). */
+static uint64_t utlb_lookups(struct kt *t, unsigned st)
+{
+    lpae_cpu_stats s = kt_cpu(t, 0);
+    return s.hits[st] + s.misses[st];
+}
+
+/* A user load, store or instruction fetch is one TLB lookup per page and
+ * attempt: a touch of one mapped page costs exactly one lookup of its
+ * micro-TLB and none of the others, a faulting first touch one per attempt;
+ * a store touch leaves the page's bytes as they were. */
+static void test_touch_one_lookup(void **state)
+{
+    (void)state;
+    const lpae_strategy strats[] = {LPAE_STRAT_DIRECT, LPAE_STRAT_PINNED};
+    const uint32_t base = 0x10000000u, code = 0x20000000u;
+    for (size_t si = 0; si < sizeof strats / sizeof strats[0]; si++) {
+        struct kt t;
+        kt_open(&t, strats[si], 1);
+        assert_int_equal(kt_mmap(&t, 0, 1, base, 0x4000, LPAE_PROT_READ | LPAE_PROT_WRITE), 0);
+        assert_int_equal(kt_mmap(&t, 0, 1, code, 0x1000, LPAE_PROT_READ | LPAE_PROT_EXEC), 0);
+        uint64_t i0 = utlb_lookups(&t, LPAE_ST_UTLB_I), l0 = utlb_lookups(&t, LPAE_ST_UTLB_DL),
+                 s0 = utlb_lookups(&t, LPAE_ST_UTLB_DS);
+        /* first store: the translation fault, then the retried store */
+        lpae_event_result r;
+        lpae_tev e = kt_ev(LPAE_TEV_TOUCH, 0, 1);
+        e.addr = base + 0x10;
+        e.len = 8;
+        e.flags = LPAE_TEVF_WRITE;
+        assert_int_equal(kt_do(&t, &e, &r), 0);
+        assert_int_equal(r.demand_faults, 1);
+        assert_int_equal(utlb_lookups(&t, LPAE_ST_UTLB_DS) - s0, 2);
+        /* the page is mapped: one store, one lookup */
+        s0 = utlb_lookups(&t, LPAE_ST_UTLB_DS);
+        assert_int_equal(kt_touch(&t, 0, 1, base + 0x20, 8, LPAE_TEVF_WRITE), 0);
+        assert_int_equal(utlb_lookups(&t, LPAE_ST_UTLB_DS) - s0, 1);
+        /* one load, one lookup */
+        assert_int_equal(kt_touch(&t, 0, 1, base + 0x40, 100, LPAE_TEVF_READ), 0);
+        assert_int_equal(utlb_lookups(&t, LPAE_ST_UTLB_DL) - l0, 1);
+        assert_int_equal(utlb_lookups(&t, LPAE_ST_UTLB_DS) - s0, 1);
+        /* a touch across a page boundary: one lookup per page (the second
+         * page faults in first: two attempts) */
+        l0 = utlb_lookups(&t, LPAE_ST_UTLB_DL);
+        assert_int_equal(kt_touch(&t, 0, 1, base + 0xFF0, 0x20, LPAE_TEVF_READ), 0);
+        assert_int_equal(utlb_lookups(&t, LPAE_ST_UTLB_DL) - l0, 3);
+        l0 = utlb_lookups(&t, LPAE_ST_UTLB_DL);
+        assert_int_equal(kt_touch(&t, 0, 1, base + 0xFF0, 0x20, LPAE_TEVF_READ), 0);
+        assert_int_equal(utlb_lookups(&t, LPAE_ST_UTLB_DL) - l0, 2);
+        /* instruction fetches use the I side only */
+        l0 = utlb_lookups(&t, LPAE_ST_UTLB_DL);
+        s0 = utlb_lookups(&t, LPAE_ST_UTLB_DS);
+        assert_int_equal(kt_touch(&t, 0, 1, code + 0x100, 4, LPAE_TEVF_EXEC), 0);
+        uint64_t i1 = utlb_lookups(&t, LPAE_ST_UTLB_I);
+        assert_int_equal(i1 - i0, 2); /* fault, retry */
+        assert_int_equal(kt_touch(&t, 0, 1, code + 0x200, 4, LPAE_TEVF_EXEC), 0);
+        assert_int_equal(utlb_lookups(&t, LPAE_ST_UTLB_I) - i1, 1);
+        assert_int_equal(utlb_lookups(&t, LPAE_ST_UTLB_DL), l0);
+        assert_int_equal(utlb_lookups(&t, LPAE_ST_UTLB_DS), s0);
+        /* a store to a read-only page: one attempt, SIGSEGV */
+        assert_int_equal(kt_touch(&t, 0, 1, code + 0x300, 4, LPAE_TEVF_WRITE), LPAE_EFAULT);
+        assert_int_equal(utlb_lookups(&t, LPAE_ST_UTLB_DS) - s0, 1);
+        /* a store touch writes back what the page holds */
+        assert_int_equal(kt_copy(&t, LPAE_TEV_PUT_USER, 0, 1, base + 0x80, 4, 0, 0, &r), 0);
+        kt_simple(&t, LPAE_TEV_SYS_EXIT, 0, 1); /* user tables live */
+        lpae_cpu *cpu = cpu_of(&t, 0);
+        unsigned char before[64], after[64];
+        assert_int_equal(lpae_cpu_read(cpu, base + 0x70, LPAE_ACC_UR, before, 64, NULL, NULL), 0);
+        assert_int_equal(kt_touch(&t, 0, 1, base + 0x70, 64, LPAE_TEVF_WRITE), 0);
+        assert_int_equal(lpae_cpu_read(cpu, base + 0x70, LPAE_ACC_UR, after, 64, NULL, NULL), 0);
+        assert_memory_equal(before, after, 64);
+        assert_true(before[0x10] | before[0x11] | before[0x12] | before[0x13]);
+        kt_check_sums(&t);
+        kt_close(&t);
+    }
+}
+
 /* Whole generated workloads under every strategy: no error, no stale TLB
  * entry, breakdowns summing to the totals. */
 static void test_generated(void **state)
@@ -668,7 +744,7 @@ int main(void)
         cmocka_unit_test(test_exec_exit_brk),    cmocka_unit_test(test_generated),
         cmocka_unit_test(test_kbuf_eviction),    cmocka_unit_test(test_mprotect),
         cmocka_unit_test(test_implicit_vmas),    cmocka_unit_test(test_asid_policies),
-        cmocka_unit_test(test_regions),
+        cmocka_unit_test(test_regions),          cmocka_unit_test(test_touch_one_lookup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

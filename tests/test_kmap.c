@@ -209,6 +209,62 @@ static void test_classic_split(void **state)
     kt_close(&t);
 }
 
+/* The fixmap PTE of every kmap slot, found once at construction: on every
+ * CPU and at every index the kmap makes the slot translate to its page and
+ * the kunmap makes it fault again, and no other CPU's slot changes, so the
+ * descriptor went where the walker reads it (the walk of the kernel's own
+ * tables is the reference); each write is one charged D-side store.
+ * Several rounds with fixed-seed random pages. */
+static void test_every_slot_pte(void **state)
+{
+    (void)state;
+    const unsigned ncpus = 4;
+    struct kt t;
+    kt_open(&t, LPAE_STRAT_PINNED, ncpus);
+    for (unsigned c = 1; c < ncpus; c++)
+        kt_simple(&t, LPAE_TEV_SYS_ENTER, c, 10 + c); /* a current task on each CPU */
+    uint64_t x = 0x5107;
+    for (unsigned round = 0; round < 3; round++)
+        for (unsigned c = 0; c < ncpus; c++) {
+            lpae_va_t va[LPAE_LINUX_KM_MAX_IDX];
+            lpae_pa_t pa[LPAE_LINUX_KM_MAX_IDX];
+            for (unsigned i = 0; i < LPAE_LINUX_KM_MAX_IDX; i++) {
+                x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+                pa[i] = high_pa(&t, (unsigned)(x >> 40) % 4096u);
+                lpae_cpu_stats s0 = kt_cpu(&t, c);
+                assert_int_equal(lpae_kernel_kmap(t.k, c, pa[i], &va[i]), LPAE_OK);
+                lpae_cpu_stats s1 = kt_cpu(&t, c);
+                assert_int_equal(s1.hits[LPAE_ST_UTLB_DS] + s1.misses[LPAE_ST_UTLB_DS] -
+                                     s0.hits[LPAE_ST_UTLB_DS] - s0.misses[LPAE_ST_UTLB_DS],
+                                 1); /* the PTE store */
+                lpae_va_t want;
+                assert_int_equal(lpae_layout_kmap_va(lpae_kernel_layout(t.k), c, i, &want),
+                                 LPAE_OK);
+                assert_int_equal(va[i], want);
+                assert_true(xlate(&t, c, va[i] + 0x18) == pa[i] + 0x18);
+            }
+            /* no write hit another slot: the other CPUs' slots are all empty */
+            for (unsigned i = 0; i < LPAE_LINUX_KM_MAX_IDX; i++) {
+                assert_true(xlate(&t, c, va[i]) == pa[i]);
+                for (unsigned d = 0; d < ncpus; d++) {
+                    lpae_va_t o;
+                    assert_int_equal(lpae_layout_kmap_va(lpae_kernel_layout(t.k), d, i, &o),
+                                     LPAE_OK);
+                    if (d != c)
+                        assert_true(xlate(&t, c, o) == ~(lpae_pa_t)0);
+                }
+            }
+            for (unsigned i = LPAE_LINUX_KM_MAX_IDX; i-- > 0;) {
+                assert_int_equal(lpae_kernel_kunmap(t.k, c, va[i]), LPAE_OK);
+                assert_true(xlate(&t, c, va[i]) == ~(lpae_pa_t)0);
+                if (i)
+                    assert_true(xlate(&t, c, va[i - 1]) == pa[i - 1]);
+            }
+        }
+    kt_check_sums(&t);
+    kt_close(&t);
+}
+
 /* The kernel's cached layout values (the __va() offset of the first lowmem
  * range, the zone of a PA, the kmap slot VAs and the span of the slots)
  * against lpae_layout_*() for random PAs and VAs, with RAM in several
@@ -285,6 +341,7 @@ int main(void)
         cmocka_unit_test(test_nesting_and_errors),
         cmocka_unit_test(test_sched_teardown_rebuild),
         cmocka_unit_test(test_classic_split),
+        cmocka_unit_test(test_every_slot_pte),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

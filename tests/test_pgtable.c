@@ -11,6 +11,7 @@
 #include "lpae/err.h"
 #include "lpae/pgtable.h"
 #include "lpae/walk.h"
+#include "ttbr/pgtable_internal.h"
 
 #define K4 UINT64_C(0x1000)
 #define M2 UINT64_C(0x200000)
@@ -614,6 +615,95 @@ static void foreach_in_va_order(void **state)
     env_fini(&e);
 }
 
+/* Every leaf (VA, size, level, descriptor) a visitor saw, up to a stop. */
+typedef struct leaf_rec {
+    size_t n, cap, stop_at;
+    struct {
+        uint64_t va, size, desc;
+        unsigned level;
+    } * v;
+    uint64_t first, last; /* a filter: record only leaves overlapping [first, last] */
+    bool filter;
+} leaf_rec;
+
+static int rec_leaf(void *ctx, lpae_va_t va, uint64_t size, unsigned level, uint64_t desc)
+{
+    leaf_rec *r = ctx;
+    if (r->filter && (va + size - 1 < r->first || va > r->last))
+        return 0;
+    if (r->n == r->cap) {
+        r->cap = r->cap ? 2 * r->cap : 64;
+        r->v = realloc(r->v, r->cap * sizeof(*r->v));
+        assert_non_null(r->v);
+    }
+    r->v[r->n].va = va;
+    r->v[r->n].size = size;
+    r->v[r->n].desc = desc;
+    r->v[r->n].level = level;
+    r->n++;
+    return r->n == r->stop_at ? 7 : 0;
+}
+
+/* lpae_pgtable_foreach_range() against the whole-tree foreach filtered by
+ * overlap: random trees of pages, 2 MB and 1 GB blocks, random ranges
+ * (inside, across and outside the region), and a visitor that stops. */
+static void foreach_range_matches_filtered_foreach(void **state)
+{
+    (void)state;
+    static const struct {
+        lpae_ttbr_sel sel;
+        unsigned tsz;
+    } geo[] = {{LPAE_SEL_TTBR0, 0}, {LPAE_SEL_TTBR1, 4}, {LPAE_SEL_TTBR0, 2}};
+    uint64_t seed = 0xF0E4C4;
+    for (size_t g = 0; g < sizeof geo / sizeof geo[0]; g++) {
+        env e;
+        env_init(&e, geo[g].sel, geo[g].tsz);
+        const lpae_region *rg = lpae_pgtable_region(e.pt);
+        uint64_t span = (uint64_t)rg->last + 1 - rg->base;
+        for (int m = 0; m < 300; m++) {
+            uint64_t x = rng_next(&seed);
+            uint64_t size = (x & 7) == 0                 ? M2
+                            : (x & 63) == 1 && span > G1 ? G1
+                                                         : K4 * (1 + (x >> 8) % 8);
+            uint64_t va = rg->base + ((x >> 16) % span & ~(size - 1));
+            if (va + size - 1 > rg->last)
+                continue;
+            lpae_pgtable_map(e.pt, (lpae_va_t)va, RAM + ((x >> 20) % 256) * M2, size, &RW, 0);
+        }
+        size_t seen = 0, stopped = 0;
+        for (int q = 0; q < 400; q++) {
+            uint64_t x = rng_next(&seed), y = rng_next(&seed);
+            uint64_t a = (q & 3) == 0 ? x % (UINT64_C(1) << 32) : rg->base + x % span;
+            uint64_t len = (q & 1) ? y % (64 * K4) + 1 : y % span + 1;
+            uint64_t b = a + len - 1 > UINT32_MAX ? UINT32_MAX : a + len - 1;
+            leaf_rec want = {
+                .filter = true, .first = a, .last = b, .stop_at = (q % 5 == 0) ? 3 : 0};
+            leaf_rec got = {.stop_at = want.stop_at};
+            int rw = lpae_pgtable_foreach(e.pt, rec_leaf, &want);
+            int rg2 = lpae_pgtable_foreach_range(e.pt, a, b, rec_leaf, &got);
+            assert_int_equal(rg2, rw);
+            assert_int_equal(got.n, want.n);
+            seen += got.n;
+            stopped += rg2 != 0;
+            for (size_t i = 0; i < got.n; i++) {
+                assert_int_equal(got.v[i].va, want.v[i].va);
+                assert_int_equal(got.v[i].size, want.v[i].size);
+                assert_int_equal(got.v[i].desc, want.v[i].desc);
+                assert_int_equal(got.v[i].level, want.v[i].level);
+            }
+            free(want.v);
+            free(got.v);
+        }
+        assert_true(seen > 2000); /* the ranges hold leaves */
+        assert_true(stopped > 10);
+        leaf_rec r = {0};
+        assert_int_equal(lpae_pgtable_foreach_range(e.pt, 5, 4, rec_leaf, &r), LPAE_EINVAL);
+        assert_int_equal(lpae_pgtable_foreach_range(NULL, 0, 4, rec_leaf, &r), LPAE_EINVAL);
+        assert_int_equal(lpae_pgtable_foreach_range(e.pt, 0, 4, NULL, &r), LPAE_EINVAL);
+        env_fini(&e);
+    }
+}
+
 static void desc_encode_decode(void **state)
 {
     (void)state;
@@ -908,6 +998,7 @@ int main(void)
         cmocka_unit_test(table_attrs_set_desc_lookup),
         cmocka_unit_test(set_desc_matches_reference),
         cmocka_unit_test(foreach_in_va_order),
+        cmocka_unit_test(foreach_range_matches_filtered_foreach),
         cmocka_unit_test(desc_encode_decode),
         cmocka_unit_test(enospc_rolls_back),
         cmocka_unit_test(randomized_ttbr0_4g),

@@ -480,6 +480,62 @@ static void test_functional_identical(void **state)
     kt_close(&t);
 }
 
+/* One copy over many kernel pages against the same bytes moved one kernel
+ * page per copy (every access then looks its kernel page up afresh): with
+ * kernel pages created and evicted during the long copies (kbuf_pages 64),
+ * both give the same kernel and user digests, under every variant. */
+static void test_kernel_pages_per_copy(void **state)
+{
+    (void)state;
+    static const unsigned kbufs[] = {LPAE_KBUF_SLAB, LPAE_KBUF_PAGECACHE, LPAE_KBUF_PAGE,
+                                     LPAE_KBUF_ADDR};
+    for (size_t i = 0; i < sizeof variants / sizeof variants[0]; i++) {
+        uint64_t dig[2][2];
+        for (int split = 0; split < 2; split++) {
+            struct kt t;
+            lpae_kernel_config c;
+            kt_cfg(&c, variants[i].s, 1);
+            c.switch_variant = variants[i].sv;
+            c.kmap_legacy = variants[i].legacy;
+            c.hybrid_threshold = variants[i].threshold;
+            c.functional = true;
+            c.kbuf_pages = 64;
+            c.seed = 7;
+            kt_open_cfg(&t, &c);
+            assert_int_equal(kt_mmap(&t, 0, 1, UBASE, ULEN, LPAE_PROT_READ | LPAE_PROT_WRITE), 0);
+            assert_int_equal(kt_touch(&t, 0, 1, UBASE, ULEN, LPAE_TEVF_WRITE), 0);
+            kt_simple(&t, LPAE_TEV_SYS_ENTER, 0, 1);
+            uint64_t x = 0xC0FFEE;
+            for (int n = 0; n < 60; n++) {
+                x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+                unsigned kind = (n & 1) ? LPAE_TEV_COPY_TO_USER : LPAE_TEV_COPY_FROM_USER;
+                unsigned kbuf = kbufs[(x >> 60) & 3u];
+                uint32_t len = 1 + (uint32_t)((x >> 20) % (ULEN / 2));
+                uint32_t ua = UBASE + (uint32_t)((x >> 8) % (ULEN - len + 1));
+                uint32_t kaddr = (uint32_t)((x >> 40) % 200u) << 12 | (uint32_t)(x & 0xFFFu);
+                for (uint32_t off = 0; off < len;) {
+                    uint32_t n1 = len - off;
+                    uint32_t room = LPAE_PAGE_SIZE - ((kaddr + off) & 0xFFFu);
+                    if (split && n1 > room)
+                        n1 = room;
+                    lpae_event_result r;
+                    assert_int_equal(kt_copy(&t, kind, 0, 1, ua + off, n1, kbuf, kaddr + off, &r),
+                                     0);
+                    assert_int_equal(r.done, n1);
+                    off += n1;
+                }
+            }
+            lpae_kernel_stats st = kt_stats(&t);
+            assert_true(st.kbuf_evictions > 100);
+            assert_int_equal(lpae_kernel_digest(t.k, &dig[split][0]), LPAE_OK);
+            assert_int_equal(lpae_kernel_user_digest(t.k, &dig[split][1]), LPAE_OK);
+            kt_close(&t);
+        }
+        if (dig[0][0] != dig[1][0] || dig[0][1] != dig[1][1])
+            fail_msg("%s: one long copy and per-page copies differ", variants[i].name);
+    }
+}
+
 static void test_names(void **state)
 {
     (void)state;
@@ -529,12 +585,13 @@ static void test_zero_tail(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_direct), cmocka_unit_test(test_pan),
-        cmocka_unit_test(test_pinned), cmocka_unit_test(test_pinned_lowmem_user),
-        cmocka_unit_test(test_switch), cmocka_unit_test(test_switch_chunk),
-        cmocka_unit_test(test_hybrid), cmocka_unit_test(test_faults_and_errors),
-        cmocka_unit_test(test_cow),    cmocka_unit_test(test_functional_identical),
-        cmocka_unit_test(test_names),  cmocka_unit_test(test_zero_tail),
+        cmocka_unit_test(test_direct),    cmocka_unit_test(test_pan),
+        cmocka_unit_test(test_pinned),    cmocka_unit_test(test_pinned_lowmem_user),
+        cmocka_unit_test(test_switch),    cmocka_unit_test(test_switch_chunk),
+        cmocka_unit_test(test_hybrid),    cmocka_unit_test(test_faults_and_errors),
+        cmocka_unit_test(test_cow),       cmocka_unit_test(test_functional_identical),
+        cmocka_unit_test(test_names),     cmocka_unit_test(test_kernel_pages_per_copy),
+        cmocka_unit_test(test_zero_tail),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "kernel/kernel_internal.h"
+#include "ttbr/pgtable_internal.h"
 #include "lpae/err.h"
 #include "lpae/hwdef.h"
 #include "lpae/walk.h"
@@ -101,7 +102,8 @@ static uint64_t fnv_bytes(uint64_t h, const void *p, size_t n)
 
 static unsigned kc_index(const lpae_kernel *k, const struct kcpu *kc)
 {
-    return (unsigned)(kc - k->cpus);
+    (void)k;
+    return kc->index;
 }
 
 void lpae_k_write_ttbr0(lpae_kernel *k, struct kcpu *kc, uint64_t v)
@@ -124,14 +126,6 @@ void lpae_k_isb(struct kcpu *kc)
 void lpae_k_dsb(struct kcpu *kc)
 {
     lpae_cpu_dsb(kc->cpu);
-}
-
-void lpae_k_flush_kernel_page(struct kcpu *kc, lpae_va_t va)
-{
-    lpae_cpu_dsb(kc->cpu);
-    lpae_cpu_tlbi(kc->cpu, LPAE_TLBI_MVA, false, va & ~(lpae_va_t)(LPAE_PAGE_SIZE - 1), 0, NULL);
-    lpae_cpu_dsb(kc->cpu);
-    lpae_cpu_isb(kc->cpu);
 }
 
 uint8_t lpae_k_mm_asid(const lpae_kernel *k, const struct kmm *mm)
@@ -408,6 +402,10 @@ static struct kmm *kmm_wrap(lpae_kernel *k, lpae_mm *mm)
     w->mm = mm;
     w->id = ++k->next_mm_id;
     w->users = 1;
+    lpae_pgtable *pt = lpae_mm_pgtable(mm);
+    w->pt_root = lpae_pgtable_root(pt);
+    w->pt_base = lpae_pgtable_region(pt)->base;
+    w->pt_level = lpae_pgtable_region(pt)->start_level;
     return w;
 }
 
@@ -494,11 +492,10 @@ static int task_get(lpae_kernel *k, uint32_t pid, struct task **out)
 /* Exception entry from user mode: vector_swi / __usr_entry. Under 4G/4G the
  * kernel lowmem tables are switched in (kernel_vm_context: TTBR0 write with
  * the kernel ASID, ISB); with TTBR0 PAN, usr_entry's uaccess_disable. */
-static void ensure_kernel(lpae_kernel *k, struct kcpu *kc)
+/* Enter the kernel (not in it yet), then continue in phase @p after. */
+static void enter_kernel(lpae_kernel *k, struct kcpu *kc, unsigned after)
 {
-    if (kc->in_kernel)
-        return;
-    unsigned old = lpae_k_phase(k, kc, LPAE_PH_ENTRY);
+    lpae_k_phase(k, kc, LPAE_PH_ENTRY);
     lpae_cpu_charge(kc->cpu, LPAE_P_EXC_ENTRY, 1);
     if (k->layout.four_g) {
         lpae_k_write_ttbr0(k, kc, k->kernel_ttbr0);
@@ -509,16 +506,21 @@ static void ensure_kernel(lpae_kernel *k, struct kcpu *kc)
         lpae_k_isb(kc);
     }
     kc->in_kernel = true;
-    lpae_k_phase(k, kc, old);
+    lpae_k_phase(k, kc, after);
+}
+
+static inline void ensure_kernel(lpae_kernel *k, struct kcpu *kc)
+{
+    if (!kc->in_kernel)
+        enter_kernel(k, kc, kc->phase);
 }
 
 /* Return to user: restore_user_regs. 4G/4G: usr_vm_context (TTBR0 write of
  * the user tables with the mm's ASID, ISB); PAN: uaccess_enable isb=0. */
-static void ensure_user(lpae_kernel *k, struct kcpu *kc)
+/* Return to user (in the kernel now), then continue in phase @p after. */
+static void exit_kernel(lpae_kernel *k, struct kcpu *kc, unsigned after)
 {
-    if (!kc->in_kernel)
-        return;
-    unsigned old = lpae_k_phase(k, kc, LPAE_PH_ENTRY);
+    lpae_k_phase(k, kc, LPAE_PH_ENTRY);
     if (k->layout.four_g) {
         lpae_k_write_ttbr0(k, kc, kc->user_ttbr0);
         lpae_k_isb(kc);
@@ -528,7 +530,13 @@ static void ensure_user(lpae_kernel *k, struct kcpu *kc)
     }
     lpae_cpu_charge(kc->cpu, LPAE_P_EXC_EXIT, 1);
     kc->in_kernel = false;
-    lpae_k_phase(k, kc, old);
+    lpae_k_phase(k, kc, after);
+}
+
+static inline void ensure_user(lpae_kernel *k, struct kcpu *kc)
+{
+    if (kc->in_kernel)
+        exit_kernel(k, kc, kc->phase);
 }
 
 /* ---- context switch -------------------------------------------------------------------------- */
@@ -719,9 +727,15 @@ static int build_kernel_tables(lpae_kernel *k)
     for (unsigned c = 0; c < k->cfg.ncpus && !err; c++)
         for (unsigned i = 0; i < LPAE_LINUX_KM_MAX_IDX && !err; i++) {
             lpae_va_t va;
+            lpae_pa_t dpa = 0;
+            unsigned n = i + LPAE_LINUX_KM_MAX_IDX * c;
             err = lpae_layout_kmap_va(l, c, i, &va);
+            if (!err && va != k->kmap_hi - ((lpae_va_t)n << LPAE_PAGE_SHIFT))
+                err = LPAE_ERANGE; /* the slots run down from kmap_hi */
             if (!err)
-                err = lpae_pgtable_set_desc(k->kpt, va, 3, 0, NULL);
+                err = lpae_pgtable_set_desc(k->kpt, va, 3, 0, &dpa);
+            k->kmap_pte_pa[n] = dpa;
+            k->kmap_pte_va[n] = lpae_k_va(k, dpa);
         }
     if (err)
         return err;
@@ -881,6 +895,7 @@ int lpae_kernel_create(const lpae_kernel_config *cfg, lpae_kernel **out)
     for (unsigned c = 0; c < cfg->ncpus && !err; c++) {
         struct kcpu *kc = &k->cpus[c];
         kc->cpu = lpae_machine_cpu(k->m, c);
+        kc->index = c;
         lpae_regs r;
         lpae_regs_init(&r);
         r.ttbcr = k->ttbcr_kernel;
@@ -1028,7 +1043,7 @@ static int do_munmap(lpae_kernel *k, struct kcpu *kc, struct kmm *mm, lpae_va_t 
     if (len == 0)
         return LPAE_OK;
     struct range_ctx r = {.lo = va, .hi = (lpae_va_t)(va + len - 1)};
-    lpae_pgtable_foreach(lpae_mm_pgtable(mm->mm), range_leaf, &r);
+    lpae_pgtable_foreach_range(lpae_mm_pgtable(mm->mm), r.lo, r.hi, range_leaf, &r);
     uint64_t n = 0;
     int err = lpae_mm_munmap(mm->mm, va, len, &n);
     if (err)
@@ -1043,7 +1058,7 @@ static int do_mprotect(lpae_kernel *k, struct kcpu *kc, struct kmm *mm, lpae_va_
     if (len == 0)
         return LPAE_OK;
     struct range_ctx r = {.lo = va, .hi = (lpae_va_t)(va + len - 1)};
-    lpae_pgtable_foreach(lpae_mm_pgtable(mm->mm), range_leaf, &r);
+    lpae_pgtable_foreach_range(lpae_mm_pgtable(mm->mm), r.lo, r.hi, range_leaf, &r);
     uint64_t n = 0;
     int err = lpae_mm_mprotect(mm->mm, va, len, flags, &n);
     if (err)
@@ -1187,8 +1202,27 @@ static void ev_exit(lpae_kernel *k, struct kcpu *kc, struct task *t)
     free(t);
 }
 
-/* User-mode accesses to [addr, addr+len): each page translated with a
- * user access; a fault is a user page fault (exception) handled and retried. */
+/* The bytes a user store to [va, va+n) (n within one page) writes: the
+ * page's current contents, found through the task's own tables (a software
+ * read: no cycles, no statistics), so that a touch leaves memory as it
+ * found it. The store itself is the access that translates the page. With
+ * no mapping (the store will fault and write nothing) the bytes are zero. */
+static void touch_store_bytes(const lpae_kernel *k, const struct task *t, lpae_va_t va,
+                              unsigned char *buf, size_t n)
+{
+    lpae_pte_ref ref;
+    if (t && t->mm && lpae_pgtable_lookup(lpae_mm_pgtable(t->mm->mm), va, &ref) == LPAE_OK) {
+        uint64_t bsz = UINT64_C(1) << LPAE_LEVEL_SHIFT(ref.level);
+        lpae_pa_t pa = (ref.desc & LPAE_DESC_ADDR_MASK & ~(bsz - 1)) + (va & (bsz - 1));
+        if (lpae_phys_read(k->phys, pa, buf, n) == LPAE_OK)
+            return;
+    }
+    memset(buf, 0, n);
+}
+
+/* User-mode accesses to [addr, addr+len): one load (store, instruction
+ * fetch) per page, which is the page's one translation; a fault is a user
+ * page fault (exception) handled, and the page retried. */
 static int ev_touch(lpae_kernel *k, struct kcpu *kc, struct task *t, lpae_va_t addr, uint32_t len,
                     uint8_t flags, lpae_event_result *res)
 {
@@ -1200,11 +1234,17 @@ static int ev_touch(lpae_kernel *k, struct kcpu *kc, struct task *t, lpae_va_t a
         uint64_t n = LPAE_PAGE_SIZE - (va & (LPAE_PAGE_SIZE - 1));
         if (n > end - va)
             n = end - va;
-        lpae_xlate x;
-        int err = lpae_cpu_translate(kc->cpu, (lpae_va_t)va, acc, &x);
-        if (err)
-            return err;
-        if (x.fault != LPAE_FAULT_NONE) {
+        /* the lines touched, charged through the translated page */
+        unsigned char buf[LPAE_PAGE_SIZE];
+        lpae_xlate f;
+        int err;
+        if (acc == LPAE_ACC_UW) {
+            touch_store_bytes(k, t, (lpae_va_t)va, buf, (size_t)n);
+            err = lpae_cpu_write(kc->cpu, (lpae_va_t)va, acc, buf, (size_t)n, &f, NULL);
+        } else {
+            err = lpae_cpu_read(kc->cpu, (lpae_va_t)va, acc, buf, (size_t)n, &f, NULL);
+        }
+        if (err == LPAE_EFAULT) {
             /* data/prefetch abort from user mode */
             ensure_kernel(k, kc);
             err = lpae_k_fault(k, kc, t, (lpae_va_t)va, acc, false, &res->demand_faults);
@@ -1219,15 +1259,7 @@ static int ev_touch(lpae_kernel *k, struct kcpu *kc, struct task *t, lpae_va_t a
                 return err;
             continue; /* retry the page */
         }
-        /* the lines touched: charged as loads from the translated page */
-        unsigned char buf[LPAE_PAGE_SIZE];
-        if (acc == LPAE_ACC_UW) {
-            lpae_phys_read(k->phys, x.pa, buf, (size_t)n);
-            err = lpae_cpu_write(kc->cpu, (lpae_va_t)va, acc, buf, (size_t)n, NULL, NULL);
-        } else {
-            err = lpae_cpu_read(kc->cpu, (lpae_va_t)va, acc, buf, (size_t)n, NULL, NULL);
-        }
-        if (err && err != LPAE_EFAULT)
+        if (err)
             return err;
         va += n;
     }
@@ -1242,6 +1274,19 @@ int lpae_kernel_apply(lpae_kernel *k, const lpae_tev *ev, lpae_event_result *res
     return lpae_k_apply(k, ev, res, false);
 }
 
+/* The trace kinds of the six user-access calls, in enum uop order. */
+_Static_assert(LPAE_TEV_COPY_TO_USER - LPAE_TEV_COPY_FROM_USER == UOP_TO &&
+                   LPAE_TEV_GET_USER - LPAE_TEV_COPY_FROM_USER == UOP_GET &&
+                   LPAE_TEV_PUT_USER - LPAE_TEV_COPY_FROM_USER == UOP_PUT &&
+                   LPAE_TEV_STRNCPY_FROM_USER - LPAE_TEV_COPY_FROM_USER == UOP_STRNCPY &&
+                   LPAE_TEV_CLEAR_USER - LPAE_TEV_COPY_FROM_USER == UOP_CLEAR,
+               "user-access kinds follow enum uop");
+
+/* Phase switches: the CPU leaves an event in LPAE_PH_MM when in the kernel,
+ * LPAE_PH_USER when in user mode. Where an event ends with a kernel entry
+ * or exit, that is the phase the entry or exit continues in: the phase it
+ * came from would be left again at once with no cycle booked to it, which
+ * books the same. */
 int lpae_k_apply(lpae_kernel *k, const lpae_tev *ev, lpae_event_result *res, bool checked)
 {
     lpae_event_result dummy;
@@ -1251,6 +1296,7 @@ int lpae_k_apply(lpae_kernel *k, const lpae_tev *ev, lpae_event_result *res, boo
     memset(res, 0, sizeof(*res));
     if (!k || !ev || (!checked && lpae_tev_check(ev, NULL) != LPAE_OK) || ev->cpu >= k->cfg.ncpus)
         return LPAE_EINVAL;
+    unsigned kind = ev->kind;
     struct kcpu *kc = &k->cpus[ev->cpu];
     lpae_cpu_set_event(kc->cpu, k->nevent++);
     lpae_cycles_t c0 = want_cycles ? lpae_cpu_cycles(kc->cpu) : 0;
@@ -1264,41 +1310,36 @@ int lpae_k_apply(lpae_kernel *k, const lpae_tev *ev, lpae_event_result *res, boo
             return err;
     }
     /* everything but user-mode touches runs in the kernel, in task t */
-    if (ev->kind != LPAE_TEV_TOUCH && ev->kind != LPAE_TEV_SYS_ENTER &&
-        !(ev->kind == LPAE_TEV_FAULT && !(ev->flags & LPAE_TEVF_KERNEL)))
+    bool user_mode = kind == LPAE_TEV_TOUCH || kind == LPAE_TEV_SYS_ENTER ||
+                     (kind == LPAE_TEV_FAULT && !(ev->flags & LPAE_TEVF_KERNEL));
+    if (!user_mode)
         ensure_kernel(k, kc);
     if (kc->cur != t || (t->mm && t->mm->id != kc->active_mm_id)) {
         err = sched_to(k, kc, t);
         if (err)
             return err;
     }
-    switch (ev->kind) {
+    switch (kind) {
     case LPAE_TEV_SWITCH:
         break; /* done by sched_to */
     case LPAE_TEV_SYS_ENTER:
         k->st.syscalls++;
-        ensure_kernel(k, kc);
+        if (!kc->in_kernel)
+            enter_kernel(k, kc, LPAE_PH_MM);
         break;
     case LPAE_TEV_SYS_EXIT:
-        ensure_user(k, kc);
+        if (kc->in_kernel)
+            exit_kernel(k, kc, LPAE_PH_USER);
         break;
     case LPAE_TEV_COPY_FROM_USER:
-        err = lpae_k_uaccess(k, kc, t, UOP_FROM, ev, res);
-        break;
     case LPAE_TEV_COPY_TO_USER:
-        err = lpae_k_uaccess(k, kc, t, UOP_TO, ev, res);
-        break;
     case LPAE_TEV_GET_USER:
-        err = lpae_k_uaccess(k, kc, t, UOP_GET, ev, res);
-        break;
     case LPAE_TEV_PUT_USER:
-        err = lpae_k_uaccess(k, kc, t, UOP_PUT, ev, res);
-        break;
     case LPAE_TEV_STRNCPY_FROM_USER:
-        err = lpae_k_uaccess(k, kc, t, UOP_STRNCPY, ev, res);
-        break;
     case LPAE_TEV_CLEAR_USER:
-        err = lpae_k_uaccess(k, kc, t, UOP_CLEAR, ev, res);
+        err = lpae_k_uaccess(k, kc, t, (enum uop)(kind - LPAE_TEV_COPY_FROM_USER), ev, res);
+        if (res->status == LPAE_EFAULT)
+            k->st.efaults++;
         break;
     case LPAE_TEV_MMAP:
     case LPAE_TEV_MUNMAP:
@@ -1321,25 +1362,20 @@ int lpae_k_apply(lpae_kernel *k, const lpae_tev *ev, lpae_event_result *res, boo
         t = NULL;
         break;
     case LPAE_TEV_FAULT:
-        if (ev->flags & LPAE_TEVF_KERNEL)
-            break; /* the user access that took it is replayed and faults by itself */
-        ensure_user(k, kc);
-        lpae_k_phase(k, kc, LPAE_PH_USER);
-        err = ev_touch(k, kc, t, ev->addr, 1, ev->flags, res);
-        break;
     case LPAE_TEV_TOUCH:
-        ensure_user(k, kc);
-        lpae_k_phase(k, kc, LPAE_PH_USER);
-        err = ev_touch(k, kc, t, ev->addr, ev->len, ev->flags, res);
+        if (kind == LPAE_TEV_FAULT && (ev->flags & LPAE_TEVF_KERNEL))
+            break; /* the user access that took it is replayed and faults by itself */
+        if (kc->in_kernel)
+            exit_kernel(k, kc, LPAE_PH_USER);
+        else
+            lpae_k_phase(k, kc, LPAE_PH_USER);
+        err = ev_touch(k, kc, t, ev->addr, kind == LPAE_TEV_TOUCH ? ev->len : 1, ev->flags, res);
         break;
     default:
         break;
     }
     /* the CPU's next cycles belong to whatever mode it is left in */
     lpae_k_phase(k, kc, kc->in_kernel ? LPAE_PH_MM : LPAE_PH_USER);
-    if (res->status == LPAE_EFAULT && ev->kind != LPAE_TEV_TOUCH && ev->kind != LPAE_TEV_FAULT &&
-        ev->kind >= LPAE_TEV_COPY_FROM_USER && ev->kind <= LPAE_TEV_CLEAR_USER)
-        k->st.efaults++;
     if (res->status == LPAE_EPERM)
         k->st.eperms++;
     if (want_cycles)

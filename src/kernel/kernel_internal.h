@@ -47,6 +47,10 @@ struct kmm {
     unsigned users; /* tasks using it */
     lpae_va_t start_brk, brk;
     bool has_brk;
+    /* the mm's table tree, fixed for its life: root, region base, start level */
+    lpae_pa_t pt_root;
+    lpae_va_t pt_base;
+    unsigned pt_level;
 };
 
 /* One live kmap_local mapping of a task. */
@@ -82,6 +86,7 @@ struct kpage {
 
 struct kcpu {
     lpae_cpu *cpu;
+    unsigned index; /* its place in lpae_kernel.cpus */
     struct task *cur;
     uint64_t active_mm_id; /* mm whose ASID/TTBR0 this CPU runs (lazy across idle) */
     uint64_t user_ttbr0;   /* TTBR0 value of the active mm (with its ASID) */
@@ -133,6 +138,11 @@ struct lpae_kernel {
     lpae_va_t kmap_lo;      /* lowest kmap slot VA (last CPU, last index) */
     lpae_va_t kmap_hi;      /* highest kmap slot VA (CPU 0, index 0) */
     uint64_t kmap_pte_attr; /* kmap PTE for PA 0: PAGE_KERNEL attributes and page type */
+    /* The fixmap PTE of kmap slot n = idx + KM_MAX_IDX * cpu (VA kmap_hi -
+     * n pages): its PA in the kernel tables, whose PTE tables exist from
+     * boot and never change, and the lowmem VA the kernel stores it through. */
+    lpae_pa_t kmap_pte_pa[LPAE_MAX_CPUS * LPAE_LINUX_KM_MAX_IDX];
+    lpae_va_t kmap_pte_va[LPAE_MAX_CPUS * LPAE_LINUX_KM_MAX_IDX];
 };
 
 /* lpae_kernel_apply(); @p checked: the caller guarantees lpae_tev_check(ev)
@@ -163,7 +173,13 @@ void lpae_k_write_ttbcr(lpae_kernel *k, struct kcpu *kc, uint32_t v);
 void lpae_k_isb(struct kcpu *kc);
 void lpae_k_dsb(struct kcpu *kc);
 /* local_flush_tlb_kernel_page(va): DSB; TLBIMVA; DSB; ISB. */
-void lpae_k_flush_kernel_page(struct kcpu *kc, lpae_va_t va);
+static inline void lpae_k_flush_kernel_page(struct kcpu *kc, lpae_va_t va)
+{
+    lpae_cpu_dsb(kc->cpu);
+    lpae_cpu_tlbi(kc->cpu, LPAE_TLBI_MVA, false, va & ~(lpae_va_t)(LPAE_PAGE_SIZE - 1), 0, NULL);
+    lpae_cpu_dsb(kc->cpu);
+    lpae_cpu_isb(kc->cpu);
+}
 /* __flush_tlb_page(): DSB ISHST; TLBIMVAIS (va | ASID); DSB ISH. */
 void lpae_k_flush_user_page(lpae_kernel *k, struct kcpu *kc, struct kmm *mm, lpae_va_t va);
 /* The ASID an mm currently holds (0 if none yet). */

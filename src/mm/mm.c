@@ -347,7 +347,8 @@ static int range_change_begin(lpae_mm *mm, lpae_va_t va, uint64_t end, size_t ex
     if (!*nv)
         return LPAE_ENOMEM;
     *ls = (struct leaves){.lo = va, .hi = end};
-    lpae_pgtable_foreach(mm->pt, collect_leaf, ls);
+    if (end > va) /* the leaves starting in [va, end) are among those overlapping it */
+        lpae_pgtable_foreach_range(mm->pt, va, end - 1, collect_leaf, ls);
     if (ls->oom) {
         free(ls->v);
         free(*nv);

@@ -117,6 +117,21 @@ static int rd(const lpae_pgtable *pt, lpae_pa_t pa, uint64_t *d)
     return lpae_phys_fetch64(pt->phys, pa, d);
 }
 
+/* rd() of entry @p i of a table whose host page is @p hp (non-NULL: host
+ * pages of backed frames stay put for the lpae_phys object's life), or
+ * through rd() when the table's frame has no host page. */
+static inline int rd_entry(const lpae_pgtable *pt, const uint8_t *hp, lpae_pa_t table, unsigned i,
+                           uint64_t *d)
+{
+    if (hp) {
+        uint64_t le;
+        memcpy(&le, hp + (size_t)i * 8u, sizeof le);
+        *d = lpae_phys_le64(le);
+        return LPAE_OK;
+    }
+    return rd(pt, table + (lpae_pa_t)i * 8u, d);
+}
+
 static int wr(lpae_pgtable *pt, lpae_pa_t pa, uint64_t d)
 {
     int err = lpae_phys_write64(pt->phys, pa, d);
@@ -166,9 +181,10 @@ static void free_subtree(lpae_pgtable *pt, unsigned level, lpae_pa_t pa)
     if (!owns(pt, pa))
         return;
     if (level < 3) {
+        const uint8_t *hp = lpae_phys_host_page(pt->phys, pa);
         for (unsigned i = 0; i < LPAE_ENTRIES_PER_TABLE; i++) {
             uint64_t d;
-            if (rd(pt, pa + i * 8u, &d) == 0 && is_table(level, d))
+            if (rd_entry(pt, hp, pa, i, &d) == 0 && is_table(level, d))
                 free_subtree(pt, level + 1, d & LPAE_DESC_ADDR_MASK);
         }
     }
@@ -178,9 +194,10 @@ static void free_subtree(lpae_pgtable *pt, unsigned level, lpae_pa_t pa)
 /* True when no entry of the level-@level table @pa is a table or a leaf. */
 static bool table_empty(const lpae_pgtable *pt, unsigned level, lpae_pa_t pa)
 {
+    const uint8_t *hp = lpae_phys_host_page(pt->phys, pa);
     for (unsigned i = 0; i < LPAE_ENTRIES_PER_TABLE; i++) {
         uint64_t d;
-        if (rd(pt, pa + i * 8u, &d) == 0 && (is_table(level, d) || is_leaf(level, d)))
+        if (rd_entry(pt, hp, pa, i, &d) == 0 && (is_table(level, d) || is_leaf(level, d)))
             return false;
     }
     return true;
@@ -340,16 +357,21 @@ static int range_op(lpae_pgtable *pt, op *o, unsigned level, lpae_pa_t table, ui
     uint64_t n = entries_at(pt, level);
     if (last >= n)
         last = n - 1u;
+    /* the table's host page: its frame is RAM and stays this table while
+     * the loop runs (only child tables are allocated or freed) */
+    const uint8_t *hp = lpae_phys_host_page(pt->phys, table);
     for (uint64_t idx = first; idx <= last; idx++) {
+        uint64_t d;
+        int err = rd_entry(pt, hp, table, (unsigned)idx, &d);
+        if (err)
+            return err;
+        bool leaf = is_leaf(level, d), tab = is_table(level, d);
+        if (!leaf && !tab && o->kind != OP_MAP)
+            continue; /* nothing to probe, unmap or protect here */
         uint64_t es = tbase + idx * esize, ee = es + esize;
         uint64_t s = o->va > es ? o->va : es, t = o->end < ee ? o->end : ee;
         bool whole = s == es && t == ee;
         lpae_pa_t slot = table + idx * 8u;
-        uint64_t d;
-        int err = rd(pt, slot, &d);
-        if (err)
-            return err;
-        bool leaf = is_leaf(level, d), tab = is_table(level, d);
         lpae_pa_t child = d & LPAE_DESC_ADDR_MASK;
 
         if (o->kind == OP_PROBE) {
@@ -394,9 +416,7 @@ static int range_op(lpae_pgtable *pt, op *o, unsigned level, lpae_pa_t table, ui
             continue;
         }
 
-        /* OP_UNMAP and OP_PROTECT */
-        if (!leaf && !tab)
-            continue;
+        /* OP_UNMAP and OP_PROTECT (on a leaf or a table: see above) */
         if (whole && leaf) {
             uint64_t nd = 0;
             if (o->kind == OP_PROTECT)
@@ -612,6 +632,20 @@ static __attribute__((noinline)) int set_desc_full(lpae_pgtable *pt, lpae_va_t v
     return LPAE_OK;
 }
 
+/* wr() of a leaf slot: lpae_phys_write64 of a backed page is this store. */
+static inline __attribute__((always_inline)) int store_slot(lpae_pgtable *pt, lpae_pa_t slot,
+                                                            uint64_t desc)
+{
+    uint8_t *pg = lpae_phys_host_page(pt->phys, slot);
+    if (pg) {
+        uint64_t le = lpae_phys_le64(desc);
+        memcpy(pg + (slot & (PAGE - 8u)), &le, sizeof le);
+        pt->desc_writes++;
+        return LPAE_OK;
+    }
+    return wr(pt, slot, desc);
+}
+
 /* The usual case (a kmap PTE, a planted leaf) is: every table on the way
  * exists, and neither the old nor the new descriptor is a table. Then
  * set_desc_full() would read the same descriptors, allocate and free
@@ -638,20 +672,17 @@ int lpae_pgtable_set_desc(lpae_pgtable *pt, lpae_va_t va, unsigned level, uint64
     uint64_t old;
     if (rd(pt, slot, &old) != 0 || is_table(level, old))
         return set_desc_full(pt, va, level, desc, desc_pa);
-    /* wr(): lpae_phys_write64 of a backed page is this store */
-    uint8_t *pg = lpae_phys_host_page(pt->phys, slot);
-    if (pg) {
-        uint64_t le = lpae_phys_le64(desc);
-        memcpy(pg + (slot & (PAGE - 8u)), &le, sizeof le);
-        pt->desc_writes++;
-    } else {
-        int err = wr(pt, slot, desc);
-        if (err)
-            return err;
-    }
+    int err = store_slot(pt, slot, desc);
+    if (err)
+        return err;
     if (desc_pa)
         *desc_pa = slot;
     return LPAE_OK;
+}
+
+int lpae_pgtable_store_slot(lpae_pgtable *pt, lpae_pa_t slot_pa, uint64_t desc)
+{
+    return store_slot(pt, slot_pa, desc);
 }
 
 /* ---- traversal -------------------------------------------------------------------- */
@@ -687,6 +718,51 @@ int lpae_pgtable_foreach(const lpae_pgtable *pt, lpae_pgtable_visit_fn fn, void 
     if (!pt || !fn)
         return LPAE_EINVAL;
     return visit(pt, start_level(pt), pt->root, root_va(pt), fn, ctx);
+}
+
+/* visit() of the entries of one table that overlap [first, last] (which
+ * overlaps the table's span [tbase, tbase + n * esize)). */
+static int visit_range(const lpae_pgtable *pt, unsigned level, lpae_pa_t table, uint64_t tbase,
+                       uint64_t first, uint64_t last, lpae_pgtable_visit_fn fn, void *ctx)
+{
+    uint64_t esize = level_size(level);
+    unsigned n = entries_at(pt, level);
+    unsigned i0 = first > tbase ? (unsigned)((first - tbase) / esize) : 0u;
+    unsigned i1 = (unsigned)((last - tbase) / esize);
+    if (last - tbase >= (uint64_t)n * esize)
+        i1 = n - 1u;
+    if (i0 > i1)
+        return 0;
+    uint64_t tab[LPAE_ENTRIES_PER_TABLE];
+    /* tables are page-aligned: RAM holds all of it or none, as for visit() */
+    if (lpae_phys_read(pt->phys, table + (lpae_pa_t)i0 * 8u, tab, (size_t)(i1 - i0 + 1u) * 8u) != 0)
+        return 0;
+    for (unsigned i = i0; i <= i1; i++) {
+        uint64_t raw = tab[i - i0];
+        if (raw == 0)
+            continue; /* invalid: neither a leaf nor a table */
+        uint64_t d = lpae_phys_le64(raw);
+        uint64_t va = tbase + i * esize;
+        int ret = 0;
+        if (is_leaf(level, d))
+            ret = fn(ctx, (lpae_va_t)va, esize, level, d);
+        else if (is_table(level, d))
+            ret = visit_range(pt, level + 1, d & LPAE_DESC_ADDR_MASK, va, first, last, fn, ctx);
+        if (ret)
+            return ret;
+    }
+    return 0;
+}
+
+int lpae_pgtable_foreach_range(const lpae_pgtable *pt, uint64_t first, uint64_t last,
+                               lpae_pgtable_visit_fn fn, void *ctx)
+{
+    if (!pt || !fn || first > last)
+        return LPAE_EINVAL;
+    uint64_t base = root_va(pt), end = (uint64_t)pt->region.last;
+    if (last < base || first > end)
+        return 0;
+    return visit_range(pt, start_level(pt), pt->root, base, first, last, fn, ctx);
 }
 
 static int count_leaf(void *ctx, lpae_va_t va, uint64_t size, unsigned level, uint64_t desc)

@@ -11,4 +11,24 @@
 /** Descriptors written since creation (lpae_pgtable_stats.desc_writes); 0 for NULL. */
 uint64_t lpae_pgtable_desc_writes(const lpae_pgtable *pt);
 
+/**
+ * Store the non-table descriptor @p desc into the leaf slot at @p slot_pa,
+ * counted as a descriptor write: exactly what lpae_pgtable_set_desc(pt, va,
+ * level, desc, ...) does when it returned @p slot_pa for (va, level) and the
+ * tables on the way to the slot have not changed since (a fixmap PTE, whose
+ * tables exist from boot). Preconditions (not checked): pt non-NULL, the
+ * slot as said, desc not a table descriptor. Errors: as lpae_phys_write64.
+ */
+int lpae_pgtable_store_slot(lpae_pgtable *pt, lpae_pa_t slot_pa, uint64_t desc);
+
+/**
+ * lpae_pgtable_foreach() restricted to the leaves that overlap [first,
+ * last] (inclusive): the same calls for those leaves, in the same order,
+ * and no call for any other leaf; only the table entries covering the range
+ * are read. Returns 0, or the visitor's non-zero value. Errors: LPAE_EINVAL
+ * (NULL pt or fn, first > last).
+ */
+int lpae_pgtable_foreach_range(const lpae_pgtable *pt, uint64_t first, uint64_t last,
+                               lpae_pgtable_visit_fn fn, void *ctx);
+
 #endif

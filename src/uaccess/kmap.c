@@ -8,6 +8,7 @@
 
 #include "kernel/kernel_internal.h"
 #include "machine/memops_internal.h"
+#include "ttbr/pgtable_internal.h"
 #include "lpae/err.h"
 #include "lpae/hwdef.h"
 #include "lpae/walk.h"
@@ -20,17 +21,23 @@ static uint64_t kmap_pte(const lpae_kernel *k, lpae_pa_t pa)
     return k->kmap_pte_attr | (pa & LPAE_DESC_ADDR_MASK & ~(uint64_t)(LPAE_PAGE_SIZE - 1));
 }
 
-/* set_pte_at / pte_clear on the fixmap PTE: the descriptor is written into
- * the table, and the store is charged through the CPU at the table's lowmem
- * VA (a 64-bit STRD; no cache clean is needed on SMP v7, whose walks are
- * coherent). */
-static int write_pte(lpae_kernel *k, struct kcpu *kc, lpae_va_t va, uint64_t desc)
+/* set_pte_at / pte_clear on the fixmap PTE of kmap slot @p n (idx +
+ * KM_MAX_IDX * cpu): the descriptor is written into the table, and the
+ * store is charged through the CPU at the table's lowmem VA (a 64-bit STRD;
+ * no cache clean is needed on SMP v7, whose walks are coherent). The PTE's
+ * PA and VA were found once at construction (k->kmap_pte_pa/va). */
+static int write_pte(lpae_kernel *k, struct kcpu *kc, unsigned n, uint64_t desc)
 {
-    lpae_pa_t dpa = 0;
-    int err = lpae_pgtable_set_desc(k->kpt, va, 3, desc, &dpa);
+    int err = lpae_pgtable_store_slot(k->kpt, k->kmap_pte_pa[n], desc);
     if (err)
         return err;
-    return lpae_cpu_store64(kc->cpu, lpae_k_va(k, dpa), LPAE_ACC_PW, &desc);
+    return lpae_cpu_store64(kc->cpu, k->kmap_pte_va[n], LPAE_ACC_PW, &desc);
+}
+
+/* The kmap slot number of a slot VA (kmap_lo <= va <= kmap_hi, page-aligned). */
+static unsigned slot_of_va(const lpae_kernel *k, lpae_va_t va)
+{
+    return (unsigned)((k->kmap_hi - va) >> LPAE_PAGE_SHIFT);
 }
 
 /* lpae_layout_kmap_va() from the cached slot 0 of CPU 0: the fixmap slots
@@ -60,16 +67,16 @@ int lpae_k_kmap(lpae_kernel *k, struct kcpu *kc, struct task *t, lpae_pa_t pa, l
     }
     if (t->nkm >= LPAE_LINUX_KM_MAX_IDX)
         return LPAE_EOVERFLOW; /* BUG_ON(idx >= KM_MAX_IDX) */
-    unsigned cpu = (unsigned)(kc - k->cpus);
+    unsigned cpu = kc->index;
     if (t->nkm > 0 && t->kmap_cpu != (int)cpu)
         return LPAE_ESTATE; /* migrate_disable() holds a task with live kmaps on its CPU */
-    lpae_va_t v;
-    int err = slot_va(k, cpu, t->nkm, &v);
-    if (err)
-        return err;
+    /* slot_va(k, cpu, t->nkm): cpu < cfg.ncpus <= layout.nr_cpus (checked
+     * at construction, whose kmap_va of every slot succeeded) */
+    unsigned n = t->nkm + LPAE_LINUX_KM_MAX_IDX * cpu;
+    lpae_va_t v = k->kmap_hi - ((lpae_va_t)n << LPAE_PAGE_SHIFT);
     /* kmap_local_idx_push(): bookkeeping */
     lpae_cpu_charge(kc->cpu, LPAE_P_SW_KMAP, 1);
-    err = write_pte(k, kc, v, kmap_pte(k, pa));
+    int err = write_pte(k, kc, n, kmap_pte(k, pa));
     if (err)
         return err;
     lpae_k_flush_kernel_page(kc, v); /* arch_kmap_local_post_map */
@@ -96,7 +103,7 @@ int lpae_k_kunmap(lpae_kernel *k, struct kcpu *kc, struct task *t, lpae_va_t va)
         return LPAE_ESTATE; /* WARN_ON_ONCE(addr != __fix_to_virt(FIX_KMAP_BEGIN + idx)) */
     if (!k->cfg.kmap_legacy) {
         /* pte_clear + arch_kmap_local_post_unmap (no pre_unmap: PIPT caches) */
-        int err = write_pte(k, kc, va, 0);
+        int err = write_pte(k, kc, slot_of_va(k, va), 0);
         if (err)
             return err;
         lpae_k_flush_kernel_page(kc, va);
@@ -117,7 +124,7 @@ void lpae_k_kmap_sched_out(lpae_kernel *k, struct kcpu *kc, struct task *t)
     for (unsigned i = 0; i < t->nkm; i++) {
         /* the legacy kmap_atomic disabled preemption: no switch with live kmaps,
          * but the PTEs are torn down the same way when it happens */
-        if (write_pte(k, kc, t->km[i].va, 0) == LPAE_OK)
+        if (write_pte(k, kc, slot_of_va(k, t->km[i].va), 0) == LPAE_OK)
             lpae_k_flush_kernel_page(kc, t->km[i].va);
     }
     lpae_k_phase(k, kc, old);
@@ -128,12 +135,12 @@ void lpae_k_kmap_sched_in(lpae_kernel *k, struct kcpu *kc, struct task *t)
     if (!t || t->nkm == 0)
         return;
     unsigned old = lpae_k_phase(k, kc, LPAE_PH_KMAP);
-    unsigned cpu = (unsigned)(kc - k->cpus);
+    unsigned cpu = kc->index;
     for (unsigned i = 0; i < t->nkm; i++) {
         lpae_va_t v = t->km[i].va;
         if (t->kmap_cpu != (int)cpu && slot_va(k, cpu, i, &v) == LPAE_OK)
             t->km[i].va = v; /* the model does not enforce migrate_disable() */
-        if (write_pte(k, kc, v, kmap_pte(k, t->km[i].pa)) == LPAE_OK)
+        if (write_pte(k, kc, slot_of_va(k, v), kmap_pte(k, t->km[i].pa)) == LPAE_OK)
             lpae_k_flush_kernel_page(kc, v);
     }
     t->kmap_cpu = (int)cpu;

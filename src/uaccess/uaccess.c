@@ -27,6 +27,11 @@ struct ucall {
     lpae_va_t kmap_va;
     unsigned char reg[8]; /* get_user / put_user value */
     uint32_t done;
+    /* the kernel page of the last kpage_at() (id kp_id), or NULL: kernel
+     * pages are created or dropped only inside lpae_k_kpage(), whose every
+     * call during the access goes through kpage_at() and replaces it */
+    struct kpage *kp;
+    uint32_t kp_id;
 };
 
 static bool op_writes_user(enum uop op)
@@ -53,7 +58,17 @@ static int kpage_at(struct ucall *uc, uint32_t off, struct kpage **p, uint32_t *
     uint64_t pos = (uint64_t)(uc->kaddr & PGMASK) + off;
     uint32_t id = (uc->kaddr >> LPAE_PAGE_SHIFT) + (uint32_t)(pos >> LPAE_PAGE_SHIFT);
     *pgoff = (uint32_t)(pos & PGMASK);
-    return lpae_k_kpage(uc->k, uc->kc, uc->t, uc->kbuf, id, p);
+    if (uc->kp && uc->kp_id == id) {
+        *p = uc->kp;
+        return LPAE_OK;
+    }
+    uc->kp = NULL;
+    int err = lpae_k_kpage(uc->k, uc->kc, uc->t, uc->kbuf, id, p);
+    if (!err) {
+        uc->kp = *p;
+        uc->kp_id = id;
+    }
+    return err;
 }
 
 /* Kernel VA of byte @p off (the kmapped alias for highmem pages). */
@@ -370,35 +385,38 @@ static int run_chunks(struct ucall *uc, uint32_t lo, uint32_t hi)
  * when GUP-fast gives up (not present, or not writable for FOLL_WRITE). */
 static int gup_walk(struct ucall *uc, lpae_va_t va, bool write, lpae_pa_t *pa)
 {
-    lpae_pgtable *pt = lpae_mm_pgtable(uc->t->mm->mm);
-    const lpae_region *rg = lpae_pgtable_region(pt);
-    lpae_pa_t table = lpae_pgtable_root(pt);
-    for (unsigned level = rg->start_level; level <= 3; level++) {
-        unsigned shift = 39u - 9u * level;
-        uint64_t idx = ((uint64_t)(va - rg->base) >> shift) & 511u;
-        lpae_pa_t dpa = table + idx * 8u;
+    const struct kmm *mm = uc->t->mm;
+    const lpae_kernel *k = uc->k;
+    lpae_cpu *cpu = uc->kc->cpu;
+    uint32_t off = va - mm->pt_base; /* the offset into the region */
+    lpae_pa_t table = mm->pt_root;
+    unsigned shift = LPAE_LEVEL_SHIFT(mm->pt_level); /* 30, 21, 12 at levels 1, 2, 3 */
+    for (;;) {
+        lpae_pa_t dpa = table + ((lpae_pa_t)((off >> shift) & 511u) << 3);
         uint64_t d = 0;
-        int err = lpae_cpu_load64(uc->kc->cpu, lpae_k_va(uc->k, dpa), LPAE_ACC_PR, &d);
+        int err = lpae_cpu_load64(cpu, lpae_k_va(k, dpa), LPAE_ACC_PR, &d);
         if (err)
             return err == LPAE_EFAULT ? LPAE_ENOENT : err;
         unsigned type = (unsigned)(d & LPAE_DESC_TYPE_MASK);
-        if (level < 3 && type == LPAE_DESC_TYPE_TABLE) {
-            table = d & LPAE_DESC_ADDR_MASK;
-            continue;
-        }
-        bool leaf = (level < 3 && type == LPAE_DESC_TYPE_BLOCK) ||
-                    (level == 3 && type == LPAE_DESC_TYPE_PAGE);
-        if (!leaf)
+        if (shift > LPAE_PAGE_SHIFT) { /* levels 1 and 2: a table or a block */
+            if (type == LPAE_DESC_TYPE_TABLE) {
+                table = d & LPAE_DESC_ADDR_MASK;
+                shift -= 9u;
+                continue;
+            }
+            if (type != LPAE_DESC_TYPE_BLOCK)
+                return LPAE_ENOENT;
+        } else if (type != LPAE_DESC_TYPE_PAGE) {
             return LPAE_ENOENT;
+        }
         unsigned ap = (unsigned)((d & LPAE_DESC_AP_MASK) >> LPAE_DESC_AP_SHIFT);
         if (!(ap & 1u) || (write && (ap & 2u)) || !(d & LPAE_DESC_AF))
             return LPAE_ENOENT; /* not a user page, or read-only for FOLL_WRITE */
         uint64_t bsz = UINT64_C(1) << shift;
-        *pa = (d & LPAE_DESC_ADDR_MASK & ~(bsz - 1)) + ((va - rg->base) & (bsz - 1));
+        *pa = (d & LPAE_DESC_ADDR_MASK & ~(bsz - 1)) + (off & (bsz - 1));
         *pa &= ~(lpae_pa_t)PGMASK;
         return LPAE_OK;
     }
-    return LPAE_ENOENT;
 }
 
 /* get_user_pages_fast() for one page, falling back to the slow path
