@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "kernel/kernel_internal.h"
+#include "machine/memops_internal.h"
 #include "ttbr/pgtable_internal.h"
 #include "lpae/err.h"
 #include "lpae/hwdef.h"
@@ -1202,24 +1203,6 @@ static void ev_exit(lpae_kernel *k, struct kcpu *kc, struct task *t)
     free(t);
 }
 
-/* The bytes a user store to [va, va+n) (n within one page) writes: the
- * page's current contents, found through the task's own tables (a software
- * read: no cycles, no statistics), so that a touch leaves memory as it
- * found it. The store itself is the access that translates the page. With
- * no mapping (the store will fault and write nothing) the bytes are zero. */
-static void touch_store_bytes(const lpae_kernel *k, const struct task *t, lpae_va_t va,
-                              unsigned char *buf, size_t n)
-{
-    lpae_pte_ref ref;
-    if (t && t->mm && lpae_pgtable_lookup(lpae_mm_pgtable(t->mm->mm), va, &ref) == LPAE_OK) {
-        uint64_t bsz = UINT64_C(1) << LPAE_LEVEL_SHIFT(ref.level);
-        lpae_pa_t pa = (ref.desc & LPAE_DESC_ADDR_MASK & ~(bsz - 1)) + (va & (bsz - 1));
-        if (lpae_phys_read(k->phys, pa, buf, n) == LPAE_OK)
-            return;
-    }
-    memset(buf, 0, n);
-}
-
 /* User-mode accesses to [addr, addr+len): one load (store, instruction
  * fetch) per page, which is the page's one translation; a fault is a user
  * page fault (exception) handled, and the page retried. */
@@ -1234,16 +1217,10 @@ static int ev_touch(lpae_kernel *k, struct kcpu *kc, struct task *t, lpae_va_t a
         uint64_t n = LPAE_PAGE_SIZE - (va & (LPAE_PAGE_SIZE - 1));
         if (n > end - va)
             n = end - va;
-        /* the lines touched, charged through the translated page */
-        unsigned char buf[LPAE_PAGE_SIZE];
+        /* the lines touched, charged through the translated page; the
+         * data is nobody's concern (a store writes what the page holds) */
         lpae_xlate f;
-        int err;
-        if (acc == LPAE_ACC_UW) {
-            touch_store_bytes(k, t, (lpae_va_t)va, buf, (size_t)n);
-            err = lpae_cpu_write(kc->cpu, (lpae_va_t)va, acc, buf, (size_t)n, &f, NULL);
-        } else {
-            err = lpae_cpu_read(kc->cpu, (lpae_va_t)va, acc, buf, (size_t)n, &f, NULL);
-        }
+        int err = lpae_cpu_touch(kc->cpu, (lpae_va_t)va, acc, (size_t)n, &f);
         if (err == LPAE_EFAULT) {
             /* data/prefetch abort from user mode */
             ensure_kernel(k, kc);
