@@ -27,11 +27,18 @@ static inline bool tr_tev_ok(const lpae_tev *ev)
     unsigned k = ev->kind;
     if (k - LPAE_TEV_KIND_MIN > (unsigned)(LPAE_TEV_KIND_MAX - LPAE_TEV_KIND_MIN))
         return false;
-    uint64_t w[4], m[4];
-    memcpy(w, ev, sizeof w);
-    memcpy(m, &tr_zero_mask[k], sizeof m);
-    if (((w[0] & m[0]) | (w[1] & m[1]) | (w[2] & m[2]) | (w[3] & m[3])) != 0 ||
-        ev->kbuf > LPAE_KBUF_MAX || (uint64_t)ev->addr + ev->len > (UINT64_C(1) << 32))
+    const char *e = (const char *)ev, *m = (const char *)&tr_zero_mask[k];
+    uint64_t w0, w1, w2, w3, m0, m1, m2, m3;
+    memcpy(&w0, e, 8);
+    memcpy(&w1, e + 8, 8);
+    memcpy(&w2, e + 16, 8);
+    memcpy(&w3, e + 24, 8);
+    memcpy(&m0, m, 8);
+    memcpy(&m1, m + 8, 8);
+    memcpy(&m2, m + 16, 8);
+    memcpy(&m3, m + 24, 8);
+    if (((w0 & m0) | (w1 & m1) | (w2 & m2) | (w3 & m3)) != 0 || ev->kbuf > LPAE_KBUF_MAX ||
+        (uint64_t)ev->addr + ev->len > (UINT64_C(1) << 32))
         return false;
     if (k == LPAE_TEV_FAULT || k == LPAE_TEV_TOUCH)
         return (0x16u >> (ev->flags & 7u)) & 1u; /* exactly one access */
@@ -114,6 +121,10 @@ uint32_t tr_sysmemo_find(tr_sysmemo *m, const uint64_t w[4]);
 
 #define TR_RECBUF (256 * LPAE_TEV_SIZE)
 
+/* lpae_trace_read's fast paths: none; binary records from rb (no error, not
+ * at the end); text event lines from rb (no error, header read). */
+enum { TR_MODE_SLOW = 0, TR_MODE_BINARY = 1, TR_MODE_TEXT = 2 };
+
 struct lpae_trace_reader {
     FILE *f;
     bool own_file;
@@ -122,9 +133,11 @@ struct lpae_trace_reader {
     lpae_trace_ropts o;
     lpae_trace_fmt fmt;
     uint64_t line, events, skipped;
-    uint64_t recno;  /* binary: records read */
-    uint64_t offset; /* binary: byte offset of the next record */
-    int sticky;      /* sticky error, 0 = none */
+    uint64_t recno;    /* binary: records read (up to date in bin_next) */
+    uint64_t offset;   /* binary: byte offset of the next record (ditto) */
+    uint64_t data_off; /* binary: byte offset of the first record */
+    uint8_t mode;      /* TR_MODE_*: the fast path lpae_trace_read may take */
+    int sticky;        /* sticky error, 0 = none */
     bool eof;
     bool have_pending_line; /* detection read the first line already */
     bool oom;               /* set by uthash on allocation failure */
@@ -145,7 +158,7 @@ struct lpae_trace_reader {
      * one fread per 256 records instead of one per record */
     uint32_t rb_pos, rb_len;
     bool rb_eof; /* text: the stream has no more bytes for rb */
-    uint8_t rb[TR_RECBUF + TR_TEXT_PAD];
+    _Alignas(16) uint8_t rb[TR_RECBUF + TR_TEXT_PAD];
 };
 
 /* Allocation with accounting into r->mem. */

@@ -424,16 +424,18 @@ static int text_line(lpae_trace_reader *r, lpae_tev *ev)
     return tr_fail(r, e, "%s", why);
 }
 
-static int text_next(lpae_trace_reader *r, lpae_tev *ev)
+/* The next text event; @p tried: tr_text_parse_fast has already been tried
+ * on the line at rb_pos (by lpae_trace_read) and did not take it. */
+static int text_next(lpae_trace_reader *r, lpae_tev *ev, bool tried)
 {
-    for (;;) {
+    for (;; tried = false) {
         int e;
         if (r->have_pending_line) {
             r->have_pending_line = false; /* the first event line, read with the header */
             e = 1;
         } else {
             const char *s = (const char *)r->rb + r->rb_pos;
-            const char *end = tr_text_parse_fast(s, ev, &r->sysmemo);
+            const char *end = tried ? NULL : tr_text_parse_fast(s, ev, &r->sysmemo);
             if (end) {
                 r->rb_pos = (uint32_t)(end - (const char *)r->rb);
                 r->line++;
@@ -528,6 +530,7 @@ static int bin_header(lpae_trace_reader *r)
         if (z[i])
             return tr_fail(r, LPAE_EFORMAT, "non-zero header padding");
     r->offset += pad;
+    r->data_off = r->offset;
     return 0;
 }
 
@@ -551,8 +554,21 @@ static size_t bin_avail(lpae_trace_reader *r)
     return r->rb_len;
 }
 
+static inline void bin_decode(const uint8_t *rec, lpae_tev *ev)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    memcpy(ev, rec, sizeof *ev); /* the record is the event's own layout */
+#else
+    tr_bin_decode(rec, ev);
+#endif
+}
+
 static int bin_next(lpae_trace_reader *r, lpae_tev *ev)
 {
+    /* lpae_trace_read's fast path counts only events: every record before
+     * this one was an event */
+    r->recno = r->events;
+    r->offset = r->data_off + r->events * LPAE_TEV_SIZE;
     size_t got = bin_avail(r);
     const uint8_t *rec = r->rb + r->rb_pos;
     if (got < LPAE_TEV_SIZE) {
@@ -591,11 +607,7 @@ static int bin_next(lpae_trace_reader *r, lpae_tev *ev)
         r->eof = true;
         return child_status(r);
     }
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    memcpy(ev, rec, sizeof *ev); /* the record is the event's own layout */
-#else
-    tr_bin_decode(rec, ev);
-#endif
+    bin_decode(rec, ev);
     if (!tr_tev_ok(ev)) {
         const char *why;
         tr_tev_check_full(ev, &why);
@@ -731,6 +743,19 @@ static int reader_new(const char *name, const lpae_trace_ropts *opts, lpae_trace
     return 0;
 }
 
+/* The fast path lpae_trace_read may take next (r->mode): none, or one
+ * well-formed text line or binary record at a time from rb. */
+static void set_mode(lpae_trace_reader *r)
+{
+    r->mode = TR_MODE_SLOW;
+    if (r->sticky)
+        return;
+    if (r->fmt == LPAE_TRACE_BINARY && !r->eof)
+        r->mode = TR_MODE_BINARY;
+    else if (r->fmt == LPAE_TRACE_TEXT && !r->have_pending_line)
+        r->mode = TR_MODE_TEXT;
+}
+
 static int finish_open(lpae_trace_reader *r, lpae_trace_reader **out)
 {
     if (r->o.format < LPAE_TRACE_AUTO || r->o.format > LPAE_TRACE_FTRACE) {
@@ -741,6 +766,7 @@ static int finish_open(lpae_trace_reader *r, lpae_trace_reader **out)
     int e = detect_and_start(r);
     if (e)
         r->sticky = e;
+    set_mode(r);
     *out = r;
     return e;
 }
@@ -878,16 +904,15 @@ int lpae_trace_reader_open(const char *path, const lpae_trace_ropts *opts, lpae_
     return finish_open(r, out);
 }
 
-int lpae_trace_read(lpae_trace_reader *r, lpae_tev *ev)
+/* Everything but the fast paths: errors, ends, refills, the importers. */
+static __attribute__((noinline)) int read_slow(lpae_trace_reader *r, lpae_tev *ev, bool tried)
 {
-    if (!r || !ev)
-        return LPAE_EINVAL;
     if (r->sticky)
         return r->sticky;
     int e;
     switch (r->fmt) {
     case LPAE_TRACE_TEXT:
-        e = text_next(r, ev);
+        e = text_next(r, ev, tried);
         break;
     case LPAE_TRACE_BINARY:
         e = r->eof ? 0 : bin_next(r, ev);
@@ -900,7 +925,43 @@ int lpae_trace_read(lpae_trace_reader *r, lpae_tev *ev)
         r->events++;
     else if (e < 0)
         r->sticky = e;
+    set_mode(r);
     return e;
+}
+
+/* lpae_trace_read's text path (out of line, so that the binary path needs
+ * no stack frame). */
+static __attribute__((noinline)) int text_fast(lpae_trace_reader *r, lpae_tev *ev)
+{
+    const char *end = tr_text_parse_fast((const char *)r->rb + r->rb_pos, ev, &r->sysmemo);
+    if (end) {
+        r->rb_pos = (uint32_t)(end - (const char *)r->rb);
+        r->line++;
+        r->events++;
+        return 1;
+    }
+    return read_slow(r, ev, true);
+}
+
+int lpae_trace_read(lpae_trace_reader *r, lpae_tev *ev)
+{
+    if (!r || !ev)
+        return LPAE_EINVAL;
+    if (r->mode == TR_MODE_BINARY) {
+        /* a whole record in rb that is not the end record and passes */
+        uint32_t pos = r->rb_pos;
+        if (r->rb_len - pos >= LPAE_TEV_SIZE && r->rb[pos] != TR_KIND_END) {
+            bin_decode(r->rb + pos, ev);
+            if (tr_tev_ok(ev)) {
+                r->rb_pos = pos + LPAE_TEV_SIZE;
+                r->events++;
+                return 1;
+            }
+        }
+    } else if (r->mode == TR_MODE_TEXT) {
+        return text_fast(r, ev);
+    }
+    return read_slow(r, ev, false);
 }
 
 const char *lpae_trace_reader_error(const lpae_trace_reader *r)
