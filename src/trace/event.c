@@ -857,10 +857,87 @@ static inline const char *fast_sysname(const char *p, tr_sysmemo *memo, uint32_t
     return NULL; /* longer than TR_SYSMEMO_NAME: the reference path */
 }
 
-/* The bytes at @p p start with literal @p lit. */
-#define HAS(p, lit) (memcmp((p), (lit), sizeof(lit) - 1) == 0)
+/* HAS(p, lit): the bytes at @p p start with string literal @p lit (at most
+ * 24 bytes). Masked 64-bit compares against words the compiler folds from
+ * the literal; the reader's padding covers the bytes read past the line. */
+#define LIT_N(lit) (sizeof(lit) - 1)
+#define LIT_B(lit, i)                                                                              \
+    ((i) < LIT_N(lit)                                                                              \
+         ? (uint64_t)(unsigned char)(lit)[(i) < LIT_N(lit) ? (i) : 0] << (8 * ((i) % 8))           \
+         : 0)
+#define LIT_W(lit, o)                                                                              \
+    (LIT_B(lit, (o)) | LIT_B(lit, (o) + 1) | LIT_B(lit, (o) + 2) | LIT_B(lit, (o) + 3) |           \
+     LIT_B(lit, (o) + 4) | LIT_B(lit, (o) + 5) | LIT_B(lit, (o) + 6) | LIT_B(lit, (o) + 7))
+#define LIT_M(lit, o)                                                                              \
+    (LIT_N(lit) >= (o) + 8 ? ~UINT64_C(0)                                                          \
+                           : (UINT64_C(1) << (8 * (LIT_N(lit) > (o) ? LIT_N(lit) - (o) : 0))) - 1)
+#define LIT_D(p, lit, o)                                                                           \
+    (LIT_N(lit) > (o) ? (tr_ld64le((p) + (o)) & LIT_M(lit, o)) ^ LIT_W(lit, o) : 0)
+#define HAS(p, lit) ((LIT_D(p, lit, 0) | LIT_D(p, lit, 8) | LIT_D(p, lit, 16)) == 0)
 
-const char *tr_text_parse_fast(const char *line, lpae_tev *ev, tr_sysmemo *memo)
+/* Values of the keys that take words; each returns the position after the
+ * value (the caller checks that the token ends there) or NULL. */
+static inline __attribute__((always_inline)) const char *fast_access(const char *p, uint8_t *flags)
+{
+    if (HAS(p, "read")) {
+        *flags |= LPAE_TEVF_READ;
+        return p + 4;
+    }
+    if (HAS(p, "write")) {
+        *flags |= LPAE_TEVF_WRITE;
+        return p + 5;
+    }
+    if (HAS(p, "exec")) {
+        *flags |= LPAE_TEVF_EXEC;
+        return p + 4;
+    }
+    return NULL;
+}
+
+static inline __attribute__((always_inline)) const char *fast_kbuf(const char *p, uint8_t *kbuf)
+{
+    /* "page" after "pagecache": the token must end after it */
+    if (HAS(p, "pagecache")) {
+        *kbuf = LPAE_KBUF_PAGECACHE;
+        return p + 9;
+    }
+    if (HAS(p, "slab")) {
+        *kbuf = LPAE_KBUF_SLAB;
+        return p + 4;
+    }
+    if (HAS(p, "stack")) {
+        *kbuf = LPAE_KBUF_STACK;
+        return p + 5;
+    }
+    if (HAS(p, "page")) {
+        *kbuf = LPAE_KBUF_PAGE;
+        return p + 4;
+    }
+    if (HAS(p, "vmalloc")) {
+        *kbuf = LPAE_KBUF_VMALLOC;
+        return p + 7;
+    }
+    if (HAS(p, "addr"))
+        return p + 4;
+    return NULL;
+}
+
+static inline __attribute__((always_inline)) const char *fast_sys(const char *p, tr_sysmemo *memo,
+                                                                  uint32_t *sysno)
+{
+    if ((unsigned)(unsigned char)*p - '0' < 10) {
+        p = fast_u32(p, sysno);
+        return *sysno == LPAE_SYSNO_NONE ? NULL : p;
+    }
+    if (HAS(p, "none") && after_tok(p + 4)) {
+        *sysno = LPAE_SYSNO_NONE;
+        return p + 4;
+    }
+    return fast_sysname(p, memo, sysno);
+}
+
+static inline __attribute__((always_inline)) const char *
+text_parse_fast(const char *line, lpae_tev *ev, tr_sysmemo *memo)
 {
     const char *p = line;
     uint64_t v;
@@ -918,6 +995,117 @@ const char *tr_text_parse_fast(const char *line, lpae_tev *ev, tr_sysmemo *memo)
     }
 #undef KIND
     ev->kind = (uint8_t)k;
+    /* First the keys as the writer prints them (tr_text_format: its order,
+     * one blank, the line's end right after them): a literal compare per
+     * key. Anything else starts again from the kind, key by key. */
+    const char *const keys = p;
+#define EXPECT(lit)                                                                                \
+    do {                                                                                           \
+        if (!HAS(p, lit))                                                                          \
+            goto generic;                                                                          \
+        p += sizeof(lit) - 1;                                                                      \
+    } while (0)
+#define VALUE(expr)                                                                                \
+    do {                                                                                           \
+        if (!(p = (expr)))                                                                         \
+            goto generic;                                                                          \
+    } while (0)
+    switch (k) {
+    case LPAE_TEV_SWITCH:
+        if (HAS(p, " prev=")) {
+            p += 6;
+            VALUE(fast_u32(p, &ev->arg));
+        }
+        break;
+    case LPAE_TEV_SYS_EXIT:
+        EXPECT(" sys=");
+        VALUE(fast_sys(p, memo, &ev->sysno));
+        EXPECT(" ret=");
+        VALUE(fast_i32(p, &ev->ret));
+        break;
+    case LPAE_TEV_SYS_ENTER:
+        EXPECT(" sys=");
+        VALUE(fast_sys(p, memo, &ev->sysno));
+        break;
+    case LPAE_TEV_COPY_FROM_USER:
+    case LPAE_TEV_COPY_TO_USER:
+    case LPAE_TEV_STRNCPY_FROM_USER:
+        EXPECT(" addr=");
+        VALUE(fast_u32(p, &ev->addr));
+        EXPECT(" len=");
+        VALUE(fast_u32(p, &ev->len));
+        EXPECT(" kbuf=");
+        VALUE(fast_kbuf(p, &ev->kbuf));
+        if (HAS(p, " kaddr=")) {
+            p += 7;
+            VALUE(fast_u32(p, &ev->kaddr));
+        }
+        break;
+    case LPAE_TEV_GET_USER:
+    case LPAE_TEV_PUT_USER:
+        EXPECT(" addr=");
+        VALUE(fast_u32(p, &ev->addr));
+        EXPECT(" size=");
+        VALUE(fast_u32(p, &ev->len));
+        if (ev->len > 8 || !((0x116u >> ev->len) & 1u))
+            return NULL; /* 1, 2, 4 or 8 */
+        break;
+    case LPAE_TEV_CLEAR_USER:
+    case LPAE_TEV_MUNMAP:
+        EXPECT(" addr=");
+        VALUE(fast_u32(p, &ev->addr));
+        EXPECT(" len=");
+        VALUE(fast_u32(p, &ev->len));
+        break;
+    case LPAE_TEV_BRK:
+        EXPECT(" addr=");
+        VALUE(fast_u32(p, &ev->addr));
+        break;
+    case LPAE_TEV_FORK:
+        EXPECT(" child=");
+        VALUE(fast_u32(p, &ev->arg));
+        if (HAS(p, " thread=1")) {
+            ev->flags = LPAE_TEVF_THREAD;
+            p += 9;
+        }
+        break;
+    case LPAE_TEV_EXEC:
+        break;
+    case LPAE_TEV_EXIT:
+        EXPECT(" status=");
+        VALUE(fast_i32(p, &ev->ret));
+        break;
+    case LPAE_TEV_TOUCH:
+        EXPECT(" addr=");
+        VALUE(fast_u32(p, &ev->addr));
+        EXPECT(" len=");
+        VALUE(fast_u32(p, &ev->len));
+        EXPECT(" access=");
+        VALUE(fast_access(p, &ev->flags));
+        break;
+    default: /* mmap, mprotect, fault: rare */
+        goto generic;
+    }
+#undef EXPECT
+#undef VALUE
+    if (*p != '\n')
+        goto generic;
+    /* the two rules of lpae_tev_check() that values can break (the size
+     * of GET/PUT_USER is checked above) */
+    if ((uint64_t)ev->addr + ev->len > (UINT64_C(1) << 32) || p - line > LPAE_TRACE_LINE_MAX)
+        return NULL;
+    return p + 1;
+
+generic:
+    p = keys;
+    {
+        uint8_t cpu = ev->cpu;
+        uint32_t task = ev->task;
+        memset(ev, 0, sizeof *ev);
+        ev->kind = (uint8_t)k;
+        ev->cpu = cpu;
+        ev->task = task;
+    }
     /* The keys, each by its first byte, and its value: p goes past the
      * value (NULL if bad), and after_tok checks that the token ends. */
     unsigned avail = kind_keys[k].allowed; /* allowed and not seen yet */
@@ -947,18 +1135,7 @@ const char *tr_text_parse_fast(const char *line, lpae_tev *ev, tr_sysmemo *memo)
             KEY("addr", K_ADDR)
             p = fast_u32(p, &ev->addr);
             OR_KEY("access", K_ACCESS)
-            if (HAS(p, "read")) {
-                ev->flags |= LPAE_TEVF_READ;
-                p += 4;
-            } else if (HAS(p, "write")) {
-                ev->flags |= LPAE_TEVF_WRITE;
-                p += 5;
-            } else if (HAS(p, "exec")) {
-                ev->flags |= LPAE_TEVF_EXEC;
-                p += 4;
-            } else {
-                return NULL;
-            }
+            p = fast_access(p, &ev->flags);
             END_KEY
             break;
         case 'c':
@@ -968,27 +1145,7 @@ const char *tr_text_parse_fast(const char *line, lpae_tev *ev, tr_sysmemo *memo)
             break;
         case 'k':
             KEY("kbuf", K_KBUF)
-            /* "page" after "pagecache": the token must end after it */
-            if (HAS(p, "pagecache")) {
-                ev->kbuf = LPAE_KBUF_PAGECACHE;
-                p += 9;
-            } else if (HAS(p, "slab")) {
-                ev->kbuf = LPAE_KBUF_SLAB;
-                p += 4;
-            } else if (HAS(p, "stack")) {
-                ev->kbuf = LPAE_KBUF_STACK;
-                p += 5;
-            } else if (HAS(p, "page")) {
-                ev->kbuf = LPAE_KBUF_PAGE;
-                p += 4;
-            } else if (HAS(p, "vmalloc")) {
-                ev->kbuf = LPAE_KBUF_VMALLOC;
-                p += 7;
-            } else if (HAS(p, "addr")) {
-                p += 4;
-            } else {
-                return NULL;
-            }
+            p = fast_kbuf(p, &ev->kbuf);
             OR_KEY("kaddr", K_KADDR)
             p = fast_u32(p, &ev->kaddr);
             END_KEY
@@ -1054,16 +1211,7 @@ const char *tr_text_parse_fast(const char *line, lpae_tev *ev, tr_sysmemo *memo)
             break;
         case 's':
             KEY("sys", K_SYS)
-            if ((unsigned)(unsigned char)*p - '0' < 10) {
-                p = fast_u32(p, &ev->sysno);
-                if (ev->sysno == LPAE_SYSNO_NONE)
-                    return NULL;
-            } else if (HAS(p, "none") && after_tok(p + 4)) {
-                ev->sysno = LPAE_SYSNO_NONE;
-                p += 4;
-            } else {
-                p = fast_sysname(p, memo, &ev->sysno);
-            }
+            p = fast_sys(p, memo, &ev->sysno);
             OR_KEY("size", K_SIZE)
             p = fast_u32(p, &ev->len);
             OR_KEY("status", K_STATUS)
@@ -1104,4 +1252,20 @@ keys_done:
     if (p - line > LPAE_TRACE_LINE_MAX)
         return NULL;
     return p + 1;
+}
+
+const char *tr_text_parse_fast(const char *line, lpae_tev *ev, tr_sysmemo *memo)
+{
+    return text_parse_fast(line, ev, memo);
+}
+
+int tr_text_read_fast(lpae_trace_reader *r, lpae_tev *ev)
+{
+    const char *end = text_parse_fast((const char *)r->rb + r->rb_pos, ev, &r->sysmemo);
+    if (!end)
+        return 0;
+    r->rb_pos = (uint32_t)(end - (const char *)r->rb);
+    r->line++;
+    r->events++;
+    return 1;
 }

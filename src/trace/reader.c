@@ -929,20 +929,6 @@ static __attribute__((noinline)) int read_slow(lpae_trace_reader *r, lpae_tev *e
     return e;
 }
 
-/* lpae_trace_read's text path (out of line, so that the binary path needs
- * no stack frame). */
-static __attribute__((noinline)) int text_fast(lpae_trace_reader *r, lpae_tev *ev)
-{
-    const char *end = tr_text_parse_fast((const char *)r->rb + r->rb_pos, ev, &r->sysmemo);
-    if (end) {
-        r->rb_pos = (uint32_t)(end - (const char *)r->rb);
-        r->line++;
-        r->events++;
-        return 1;
-    }
-    return read_slow(r, ev, true);
-}
-
 int lpae_trace_read(lpae_trace_reader *r, lpae_tev *ev)
 {
     if (!r || !ev)
@@ -959,7 +945,9 @@ int lpae_trace_read(lpae_trace_reader *r, lpae_tev *ev)
             }
         }
     } else if (r->mode == TR_MODE_TEXT) {
-        return text_fast(r, ev);
+        if (tr_text_read_fast(r, ev))
+            return 1;
+        return read_slow(r, ev, true);
     }
     return read_slow(r, ev, false);
 }
