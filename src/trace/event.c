@@ -782,26 +782,30 @@ static inline __attribute__((always_inline)) bool hex8(const char *p, uint32_t *
  * the token ends there. */
 static inline __attribute__((always_inline)) const char *fast_u64(const char *p, uint64_t *out)
 {
-    uint64_t v = 0;
-    const char *d;
-    if (p[0] == '0' && (p[1] | 0x20) == 'x') {
+    unsigned x = (unsigned)(unsigned char)p[0] - '0';
+    if (x > 9)
+        return NULL;
+    if (x == 0 && (p[1] | 0x20) == 'x') {
         uint32_t v8;
         if (hex8(p + 2, &v8) && !hex1[(unsigned char)p[10]]) {
             *out = v8; /* the writer's 0x%08x */
             return p + 10;
         }
-        unsigned x;
+        uint64_t v = 0;
+        const char *d;
         for (d = p + 2; (x = hex1[(unsigned char)*d]) != 0; d++)
             v = v << 4 | (x - 1);
         if (d == p + 2 || d - p > 18)
             return NULL;
-    } else {
-        unsigned x;
-        for (d = p; (x = (unsigned)(unsigned char)*d - '0') < 10; d++)
-            v = v * 10 + x;
-        if (d == p || d - p > 19)
-            return NULL;
+        *out = v;
+        return d;
     }
+    uint64_t v = x;
+    const char *d = p + 1;
+    for (; (x = (unsigned)(unsigned char)*d - '0') < 10; d++)
+        v = v * 10 + x;
+    if (d - p > 19)
+        return NULL;
     *out = v;
     return d;
 }
@@ -1010,6 +1014,14 @@ text_parse_fast(const char *line, lpae_tev *ev, tr_sysmemo *memo)
         if (!(p = (expr)))                                                                         \
             goto generic;                                                                          \
     } while (0)
+    /* The two rules of lpae_tev_check() that values can break: the size of
+     * GET/PUT_USER, and addr + len within 4 GiB for the kinds with a length
+     * (NULL rather than the key-by-key loop, which would reject it too). */
+#define WRAP_CHECK()                                                                               \
+    do {                                                                                           \
+        if ((uint64_t)ev->addr + ev->len > (UINT64_C(1) << 32))                                    \
+            return NULL;                                                                           \
+    } while (0)
     switch (k) {
     case LPAE_TEV_SWITCH:
         if (HAS(p, " prev=")) {
@@ -1034,6 +1046,7 @@ text_parse_fast(const char *line, lpae_tev *ev, tr_sysmemo *memo)
         VALUE(fast_u32(p, &ev->addr));
         EXPECT(" len=");
         VALUE(fast_u32(p, &ev->len));
+        WRAP_CHECK();
         EXPECT(" kbuf=");
         VALUE(fast_kbuf(p, &ev->kbuf));
         if (HAS(p, " kaddr=")) {
@@ -1049,6 +1062,7 @@ text_parse_fast(const char *line, lpae_tev *ev, tr_sysmemo *memo)
         VALUE(fast_u32(p, &ev->len));
         if (ev->len > 8 || !((0x116u >> ev->len) & 1u))
             return NULL; /* 1, 2, 4 or 8 */
+        WRAP_CHECK();
         break;
     case LPAE_TEV_CLEAR_USER:
     case LPAE_TEV_MUNMAP:
@@ -1056,6 +1070,7 @@ text_parse_fast(const char *line, lpae_tev *ev, tr_sysmemo *memo)
         VALUE(fast_u32(p, &ev->addr));
         EXPECT(" len=");
         VALUE(fast_u32(p, &ev->len));
+        WRAP_CHECK();
         break;
     case LPAE_TEV_BRK:
         EXPECT(" addr=");
@@ -1080,6 +1095,7 @@ text_parse_fast(const char *line, lpae_tev *ev, tr_sysmemo *memo)
         VALUE(fast_u32(p, &ev->addr));
         EXPECT(" len=");
         VALUE(fast_u32(p, &ev->len));
+        WRAP_CHECK();
         EXPECT(" access=");
         VALUE(fast_access(p, &ev->flags));
         break;
@@ -1088,11 +1104,10 @@ text_parse_fast(const char *line, lpae_tev *ev, tr_sysmemo *memo)
     }
 #undef EXPECT
 #undef VALUE
+#undef WRAP_CHECK
     if (*p != '\n')
         goto generic;
-    /* the two rules of lpae_tev_check() that values can break (the size
-     * of GET/PUT_USER is checked above) */
-    if ((uint64_t)ev->addr + ev->len > (UINT64_C(1) << 32) || p - line > LPAE_TRACE_LINE_MAX)
+    if (p - line > LPAE_TRACE_LINE_MAX)
         return NULL;
     return p + 1;
 
@@ -1263,7 +1278,7 @@ int tr_text_read_fast(lpae_trace_reader *r, lpae_tev *ev)
 {
     const char *end = text_parse_fast((const char *)r->rb + r->rb_pos, ev, &r->sysmemo);
     if (!end)
-        return 0;
+        return tr_read_slow(r, ev, true);
     r->rb_pos = (uint32_t)(end - (const char *)r->rb);
     r->line++;
     r->events++;

@@ -206,9 +206,12 @@ int tr_text_parse(char *line, lpae_tev *ev, tr_sysmemo *memo, char *why, size_t 
  * returns, tr_text_parse accepts with the same event (tests/test_trace.c
  * checks it against random lines). */
 const char *tr_text_parse_fast(const char *line, lpae_tev *ev, tr_sysmemo *memo);
-/* lpae_trace_read's text path: tr_text_parse_fast on the line at rb_pos;
- * 1 = an event (the line consumed and counted), 0 = not taken. */
+/* lpae_trace_read's text path: tr_text_parse_fast on the line at rb_pos
+ * (consumed and counted if taken), else tr_read_slow. */
 int tr_text_read_fast(lpae_trace_reader *r, lpae_tev *ev);
+/* lpae_trace_read for all that its fast paths do not take (reader.c);
+ * @p tried: tr_text_parse_fast did not take the text line at rb_pos. */
+int tr_read_slow(lpae_trace_reader *r, lpae_tev *ev, bool tried);
 
 /* Importers. */
 int tr_strace_init(lpae_trace_reader *r);

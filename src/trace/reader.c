@@ -905,7 +905,7 @@ int lpae_trace_reader_open(const char *path, const lpae_trace_ropts *opts, lpae_
 }
 
 /* Everything but the fast paths: errors, ends, refills, the importers. */
-static __attribute__((noinline)) int read_slow(lpae_trace_reader *r, lpae_tev *ev, bool tried)
+int tr_read_slow(lpae_trace_reader *r, lpae_tev *ev, bool tried)
 {
     if (r->sticky)
         return r->sticky;
@@ -945,11 +945,9 @@ int lpae_trace_read(lpae_trace_reader *r, lpae_tev *ev)
             }
         }
     } else if (r->mode == TR_MODE_TEXT) {
-        if (tr_text_read_fast(r, ev))
-            return 1;
-        return read_slow(r, ev, true);
+        return tr_text_read_fast(r, ev);
     }
-    return read_slow(r, ev, false);
+    return tr_read_slow(r, ev, false);
 }
 
 const char *lpae_trace_reader_error(const lpae_trace_reader *r)
