@@ -946,8 +946,9 @@ text_parse_fast(const char *line, lpae_tev *ev, tr_sysmemo *memo)
     const char *p = line;
     uint64_t v;
     memset(ev, 0, sizeof *ev);
-    while (*p == ' ' || *p == '\t')
-        p++;
+    if ((unsigned char)*p <= ' ')
+        while (*p == ' ' || *p == '\t')
+            p++;
     if (!(p = fast_u64(p, &v)) || v > 255 || !(p = after_tok(p)))
         return NULL;
     ev->cpu = (uint8_t)v;
