@@ -554,8 +554,9 @@ static uint32_t sysno_memo(tr_sysmemo *m, const char *s)
     size_t n = strlen(s);
     if (!m || n == 0 || n > TR_SYSMEMO_NAME)
         return lpae_sysno_from_name(s);
-    char pad[32] = {0};
-    memcpy(pad, s, n);
+    unsigned char pad[32] = {0}; /* the name's words, zero-padded */
+    for (size_t i = 0; i < n; i++)
+        pad[i] = (unsigned char)s[i];
     uint64_t w[4] = {tr_ld64le(pad), tr_ld64le(pad + 8), tr_ld64le(pad + 16), tr_ld64le(pad + 24)};
     return tr_sysmemo_find(m, w);
 }
