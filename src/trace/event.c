@@ -950,9 +950,14 @@ text_parse_fast(const char *line, lpae_tev *ev, tr_sysmemo *memo)
     if ((unsigned char)*p <= ' ')
         while (*p == ' ' || *p == '\t')
             p++;
-    if (!(p = fast_u64(p, &v)) || v > 255 || !(p = after_tok(p)))
-        return NULL;
-    ev->cpu = (uint8_t)v;
+    if ((unsigned)(unsigned char)p[0] - '0' < 10 && p[1] == ' ' && (unsigned char)p[2] > ' ') {
+        ev->cpu = (uint8_t)(p[0] - '0'); /* one digit and one blank */
+        p += 2;
+    } else {
+        if (!(p = fast_u64(p, &v)) || v > 255 || !(p = after_tok(p)))
+            return NULL;
+        ev->cpu = (uint8_t)v;
+    }
     if (!(p = fast_u32(p, &ev->task)) || !(p = after_tok(p)))
         return NULL;
     /* The kind, by its first byte. */
