@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 
 #include "lpae/err.h"
 #include "lpae/trace.h"
+#include "core/oneline.h"
 #include "trace/internal.h"
 
 static char tmpdir[256];
@@ -747,6 +749,561 @@ static void tev_check_fast_matches_reference(void **state)
     assert_int_equal(lpae_tev_check(NULL, &w), tr_tev_check_full(NULL, &w));
 }
 
+/* ---- the text fast path against the reference parser ---------------------- */
+
+/* A random valid event: every kind, fields at and between their edges. */
+static void rand_event(uint64_t *x, lpae_tev *e)
+{
+    static const uint32_t sysnos[] = {3,
+                                      4,
+                                      322,
+                                      192,
+                                      248,
+                                      403,
+                                      0,
+                                      452,
+                                      0x0f0001,
+                                      0x0f0006,
+                                      9999,
+                                      7,
+                                      1000000,
+                                      LPAE_SYSNO_NONE - 1,
+                                      LPAE_SYSNO_NONE};
+    static const int32_t rets[] = {0, 1, -1, 4096, INT32_MAX, INT32_MIN, -2, 100000};
+    memset(e, 0, sizeof *e);
+    e->kind = (uint8_t)(LPAE_TEV_KIND_MIN + lcg(x) % (LPAE_TEV_KIND_MAX - LPAE_TEV_KIND_MIN + 1));
+    e->cpu = (uint8_t)(lcg(x) % 4 ? lcg(x) % 4 : lcg(x));
+    uint32_t pick = lcg(x);
+    e->task = pick % 5 == 0 ? UINT32_MAX - lcg(x) % 2 : pick % 5 == 1 ? lcg(x) : 100 + lcg(x) % 50;
+    uint32_t addr = lcg(x) % 3 ? lcg(x) : lcg(x) % 3 ? 0 : UINT32_MAX;
+    uint32_t len = lcg(x) % 2 ? lcg(x) % 100 : lcg(x) % 2 ? lcg(x) : 4096;
+    if ((uint64_t)addr + len > (UINT64_C(1) << 32))
+        len = (uint32_t)((UINT64_C(1) << 32) - addr);
+    switch (e->kind) {
+    case LPAE_TEV_SWITCH:
+        e->arg = lcg(x) % 2 ? lcg(x) : 0;
+        break;
+    case LPAE_TEV_SYS_EXIT:
+        e->ret = lcg(x) % 2 ? rets[lcg(x) % 8] : (int32_t)lcg(x);
+        /* fall through */
+    case LPAE_TEV_SYS_ENTER:
+        e->sysno = sysnos[lcg(x) % (sizeof sysnos / sizeof sysnos[0])];
+        break;
+    case LPAE_TEV_COPY_FROM_USER:
+    case LPAE_TEV_COPY_TO_USER:
+    case LPAE_TEV_STRNCPY_FROM_USER:
+        e->addr = addr;
+        e->len = len;
+        e->kbuf = (uint8_t)(lcg(x) % (LPAE_KBUF_MAX + 1));
+        e->kaddr = lcg(x) % 2 ? lcg(x) : 0;
+        break;
+    case LPAE_TEV_GET_USER:
+    case LPAE_TEV_PUT_USER:
+        e->len = 1u << (lcg(x) % 4);
+        e->addr = addr > UINT32_MAX - 8 ? UINT32_MAX - 8 : addr;
+        break;
+    case LPAE_TEV_CLEAR_USER:
+    case LPAE_TEV_MUNMAP:
+    case LPAE_TEV_TOUCH:
+        e->addr = addr;
+        e->len = len;
+        if (e->kind == LPAE_TEV_TOUCH)
+            e->flags = (uint8_t)(1u << (lcg(x) % 3));
+        break;
+    case LPAE_TEV_MMAP:
+        e->addr = addr;
+        e->len = len;
+        e->flags = (uint8_t)((lcg(x) & 7) | (lcg(x) & 0x70));
+        break;
+    case LPAE_TEV_MPROTECT:
+        e->addr = addr;
+        e->len = len;
+        e->flags = (uint8_t)(lcg(x) & 7);
+        break;
+    case LPAE_TEV_BRK:
+        e->addr = addr;
+        break;
+    case LPAE_TEV_FORK:
+        e->arg = lcg(x);
+        e->flags = (uint8_t)(lcg(x) & 1);
+        break;
+    case LPAE_TEV_EXIT:
+        e->ret = lcg(x) % 2 ? rets[lcg(x) % 8] : (int32_t)lcg(x);
+        break;
+    case LPAE_TEV_FAULT:
+        e->addr = addr;
+        e->flags = (uint8_t)((1u << (lcg(x) % 3)) | (lcg(x) % 2 ? LPAE_TEVF_KERNEL : 0));
+        break;
+    default:
+        break;
+    }
+    assert_int_equal(lpae_tev_check(e, NULL), 0);
+}
+
+/* Append a random run of 1..3 blanks. */
+static size_t put_blanks(char *o, uint64_t *x)
+{
+    size_t n = 1 + lcg(x) % 3;
+    for (size_t i = 0; i < n; i++)
+        o[i] = lcg(x) % 4 ? ' ' : '\t';
+    return n;
+}
+
+/* Write number @p v in a random spelling the format accepts (decimal, 0x or
+ * 0X hex, leading zeros, upper-case digits). */
+static size_t put_number(char *o, uint64_t v, uint64_t *x)
+{
+    char digits[40];
+    unsigned how = lcg(x) % 6;
+    const char *fmt = how < 2 ? "%" PRIu64 : how < 4 ? "%" PRIx64 : "%" PRIX64;
+    int n = snprintf(digits, sizeof digits, fmt, v);
+    size_t zeros = lcg(x) % 4 == 0 ? lcg(x) % 20 : how >= 2 && lcg(x) % 2 ? 8 - (size_t)n % 9 : 0;
+    size_t k = 0;
+    if (how >= 2) {
+        o[k++] = '0';
+        o[k++] = how == 5 ? 'X' : 'x';
+    }
+    for (size_t i = 0; i < zeros; i++)
+        o[k++] = '0';
+    memcpy(o + k, digits, (size_t)n);
+    return k + (size_t)n;
+}
+
+/* The canonical text of @p e, then respelled: blanks, key order, number
+ * spellings, syscall numbers for names, CRLF. No newline. */
+static size_t variant_line(const lpae_tev *e, char *o, uint64_t *x)
+{
+    char canon[512];
+    assert_true(tr_text_format(e, canon, sizeof canon) > 0);
+    if (lcg(x) % 3 == 0)
+        return (size_t)sprintf(o, "%s%s", canon, lcg(x) % 4 ? "" : "\r");
+    /* tokens of the canonical line */
+    char *tok[16];
+    size_t nt = 0;
+    for (char *t = strtok(canon, " "); t && nt < 16; t = strtok(NULL, " "))
+        tok[nt++] = t;
+    assert_true(nt >= 3);
+    /* shuffle the keys */
+    for (size_t i = nt - 1; i > 3; i--) {
+        size_t j = 3 + lcg(x) % (i - 2);
+        char *t = tok[i];
+        tok[i] = tok[j];
+        tok[j] = t;
+    }
+    size_t k = 0;
+    if (lcg(x) % 4 == 0)
+        k += put_blanks(o + k, x);
+    for (size_t i = 0; i < nt; i++) {
+        if (i)
+            k += put_blanks(o + k, x);
+        char *eq = strchr(tok[i], '=');
+        const char *val = eq ? eq + 1 : tok[i];
+        uint64_t v;
+        if (eq) {
+            memcpy(o + k, tok[i], (size_t)(eq - tok[i]) + 1);
+            k += (size_t)(eq - tok[i]) + 1;
+        }
+        bool neg = val[0] == '-';
+        if (i != 2 && tr_parse_u64(val + neg, &v) && lcg(x) % 2) {
+            if (neg)
+                o[k++] = '-';
+            k += put_number(o + k, v, x);
+        } else if (eq && !strncmp(tok[i], "sys=", 4) && lcg(x) % 3 == 0 &&
+                   lpae_sysno_from_name(val) != LPAE_SYSNO_NONE) {
+            k += put_number(o + k, lpae_sysno_from_name(val), x);
+        } else {
+            size_t l = strlen(val);
+            memcpy(o + k, val, l);
+            k += l;
+        }
+    }
+    if (lcg(x) % 4 == 0)
+        k += put_blanks(o + k, x);
+    if (lcg(x) % 4 == 0)
+        o[k++] = '\r';
+    o[k] = 0;
+    return k;
+}
+
+/* Random edits: bytes the parsers care about, or any byte. */
+static size_t mutate_line(char *o, size_t n, size_t cap, uint64_t *x)
+{
+    static const char alpha[] = " \t\r\n=-,x0123456789abcdefABCDEFXrwzpn_ksly#";
+    unsigned edits = 1 + lcg(x) % 3;
+    for (unsigned i = 0; i < edits; i++) {
+        size_t at = n ? lcg(x) % (n + 1) : 0;
+        char c = lcg(x) % 8 ? alpha[lcg(x) % (sizeof alpha - 1)] : (char)lcg(x);
+        switch (lcg(x) % 3) {
+        case 0: /* replace */
+            if (at < n)
+                o[at] = c;
+            break;
+        case 1: /* insert */
+            if (n + 1 < cap) {
+                memmove(o + at + 1, o + at, n - at);
+                o[at] = c;
+                n++;
+            }
+            break;
+        default: /* delete */
+            if (at < n) {
+                memmove(o + at, o + at + 1, n - at - 1);
+                n--;
+            }
+            break;
+        }
+    }
+    return n;
+}
+
+/* tr_text_parse_fast against tr_text_parse on random lines: whatever the
+ * fast path takes, the reference takes with the same event; on canonical
+ * lines the fast path takes nearly all. */
+static void text_fast_matches_reference(void **state)
+{
+    (void)state;
+    uint64_t x = 20261124;
+    static char buf[8192 + TR_TEXT_PAD + 1];
+    tr_sysmemo memo;
+    memset(&memo, 0, sizeof memo);
+    unsigned taken = 0, canon = 0, canon_taken = 0, ref_ok = 0;
+    for (int it = 0; it < 300000; it++) {
+        lpae_tev e, fast, ref;
+        rand_event(&x, &e);
+        unsigned how = lcg(&x) % 3; /* 0 canonical, 1 respelled, 2 mutated */
+        size_t n = how == 0 ? (size_t)tr_text_format(&e, buf, 512) : variant_line(&e, buf, &x);
+        if (how == 2)
+            n = mutate_line(buf, n, 600, &x);
+        /* the parsers see one line: up to the first '\n' */
+        char *nl = memchr(buf, '\n', n);
+        if (nl)
+            n = (size_t)(nl - buf);
+        buf[n] = '\n';
+        buf[n + 1] = 0;
+        /* the rest of the buffer as stale as a reader's block can leave it */
+        for (size_t i = n + 2; i < n + 2 + TR_TEXT_PAD; i++)
+            buf[i] = (char)lcg(&x);
+        const char *end = tr_text_parse_fast(buf, &fast, &memo);
+        /* the reference: read_line's '\r' strip and text_next's blanks */
+        char line[600];
+        memcpy(line, buf, n);
+        line[n] = 0;
+        size_t ln = strlen(line);
+        if (ln && line[ln - 1] == '\r')
+            line[--ln] = 0;
+        char *s = line;
+        while (*s == ' ' || *s == '\t')
+            s++;
+        char why[256];
+        int rc = *s && *s != '#' ? tr_text_parse(s, &ref, NULL, why, sizeof why) : 1;
+        if (rc == 0)
+            ref_ok++;
+        if (how == 0) {
+            canon++;
+            assert_int_equal(rc, 0);
+            assert_memory_equal(&ref, &e, sizeof e);
+            canon_taken += end != NULL;
+        }
+        if (end) {
+            taken++;
+            if (rc != 0)
+                print_error("fast path took a line the reference rejects: '%s' (%s)\n", line,
+                            rc == 1 ? "blank" : why);
+            assert_int_equal(rc, 0);
+            assert_memory_equal(&fast, &ref, sizeof fast);
+            assert_ptr_equal(end, buf + n + 1);
+        }
+    }
+    assert_int_equal(canon_taken, canon); /* every canonical line */
+    assert_true(taken > 150000);
+    assert_true(ref_ok > taken); /* some lines only the reference takes */
+}
+
+/* The memo against lpae_sysno_from_name(): every name of the table and
+ * random strings, more of them than the memo holds. */
+static void sysmemo_matches_lookup(void **state)
+{
+    (void)state;
+    tr_sysmemo memo;
+    memset(&memo, 0, sizeof memo);
+    uint64_t x = 77;
+    for (int round = 0; round < 3; round++) {
+        for (uint32_t nr = 0; nr < 0x0f0010; nr = nr < 460        ? nr + 1
+                                                  : nr < 0x0f0000 ? 0x0f0000
+                                                                  : nr + 1) {
+            const char *s = lpae_sysno_name(nr);
+            char name[40];
+            if (!s)
+                continue;
+            assert_true(strlen(s) <= TR_SYSMEMO_NAME);
+            for (int variant = 0; variant < 2; variant++) {
+                snprintf(name, sizeof name, "%s%s", s, variant ? "x" : "");
+                char pad[32] = {0};
+                memcpy(pad, name, strlen(name));
+                uint64_t w[4] = {tr_ld64le(pad), tr_ld64le(pad + 8), tr_ld64le(pad + 16),
+                                 tr_ld64le(pad + 24)};
+                assert_int_equal(tr_sysmemo_find(&memo, w), lpae_sysno_from_name(name));
+            }
+        }
+        for (int i = 0; i < 2000; i++) {
+            static const char *const x86[] = {"mmap", "newfstatat", "arch_prctl",
+                                              "stat", "getuid",     "no_such"};
+            char name[40];
+            size_t n = 1 + lcg(&x) % TR_SYSMEMO_NAME;
+            if (lcg(&x) % 2) {
+                snprintf(name, sizeof name, "%s", x86[lcg(&x) % 6]);
+                n = strlen(name);
+            } else {
+                for (size_t j = 0; j < n; j++)
+                    name[j] = (char)('!' + lcg(&x) % 94);
+                name[n] = 0;
+            }
+            char pad[32] = {0};
+            memcpy(pad, name, n);
+            uint64_t w[4] = {tr_ld64le(pad), tr_ld64le(pad + 8), tr_ld64le(pad + 16),
+                             tr_ld64le(pad + 24)};
+            assert_int_equal(tr_sysmemo_find(&memo, w), lpae_sysno_from_name(name));
+        }
+    }
+    /* Through the text fast path's own probe: every name, and names that
+     * share their first 8 bytes with it, in random order, into one memo. */
+    static const char *const tails[] = {"", "x", "64", "_time64", "_"};
+    char buf[128 + TR_TEXT_PAD];
+    memset(buf, 0, sizeof buf);
+    memset(&memo, 0, sizeof memo);
+    unsigned named = 0;
+    for (int i = 0; i < 40000; i++) {
+        uint32_t nr = lcg(&x) % 8 ? lcg(&x) % 460 : 0x0f0000 + lcg(&x) % 8;
+        const char *s = lpae_sysno_name(nr);
+        if (!s)
+            continue;
+        char name[64];
+        snprintf(name, sizeof name, "%s%s", s, tails[lcg(&x) % 5]);
+        snprintf(buf, 128, "0 1 sys_enter sys=%s\n", name);
+        lpae_tev ev;
+        const char *end = tr_text_parse_fast(buf, &ev, &memo);
+        uint32_t want = lpae_sysno_from_name(name);
+        if (want == LPAE_SYSNO_NONE || strlen(name) > TR_SYSMEMO_NAME) {
+            assert_null(end);
+        } else {
+            assert_non_null(end);
+            assert_int_equal(ev.sysno, want);
+            named++;
+        }
+    }
+    assert_true(named > 5000);
+}
+
+/* ---- the block reader against the line-by-line reader --------------------- */
+
+struct text_outcome {
+    lpae_tev *ev;
+    size_t n;
+    int rc;
+    char msg[5000];
+    uint64_t line, skipped;
+};
+
+/* The line-by-line text reader as it was (fgets into a LPAE_TRACE_LINE_MAX
+ * + 2 buffer, read_line's checks, text_next's blank and comment lines, then
+ * tr_text_parse) over a body that follows "# lpae-trace v1" and one event
+ * line. */
+static void ref_read_text(const char *data, size_t len, bool skip, struct text_outcome *o)
+{
+    FILE *f = fmemopen((void *)data, len, "rb");
+    assert_non_null(f);
+    char buf[LPAE_TRACE_LINE_MAX + 2], why[256];
+    o->n = 0;
+    o->rc = 0;
+    o->msg[0] = 0;
+    o->line = o->skipped = 0;
+    while (fgets(buf, sizeof buf, f)) {
+        o->line++;
+        size_t n = strlen(buf);
+        const char *bad = NULL;
+        if (n && buf[n - 1] == '\n') {
+            buf[--n] = 0;
+        } else if (n == sizeof buf - 1) {
+            int c;
+            while ((c = getc(f)) != EOF && c != '\n')
+                ;
+            bad = "line longer than 4095 bytes";
+            /* read_line records this one even when the line is skipped */
+            snprintf(o->msg, sizeof o->msg, "difftest:%" PRIu64 ": %s", o->line, bad);
+        }
+        if (!bad) {
+            if (n && buf[n - 1] == '\r')
+                buf[--n] = 0;
+            char *s = buf;
+            while (*s == ' ' || *s == '\t')
+                s++;
+            if (o->line == 1 || !*s || *s == '#')
+                continue; /* the version line, blank lines, comments */
+            lpae_tev ev;
+            if (tr_text_parse(s, &ev, NULL, why, sizeof why) == 0) {
+                o->ev[o->n++] = ev;
+                continue;
+            }
+            bad = why;
+        }
+        if (skip) {
+            o->skipped++;
+            continue;
+        }
+        o->rc = LPAE_EPARSE;
+        snprintf(o->msg, sizeof o->msg, "difftest:%" PRIu64 ": %s", o->line, bad);
+        lpae_oneline(o->msg);
+        break;
+    }
+    fclose(f);
+}
+
+static void read_text(const char *data, size_t len, bool skip, struct text_outcome *o)
+{
+    FILE *f = fmemopen((void *)data, len, "rb");
+    assert_non_null(f);
+    lpae_trace_ropts ro = {.format = LPAE_TRACE_TEXT, .skip_bad = skip};
+    lpae_trace_reader *r;
+    assert_int_equal(lpae_trace_reader_open_file(f, "difftest", &ro, &r), 0);
+    o->n = 0;
+    lpae_tev ev;
+    while ((o->rc = lpae_trace_read(r, &ev)) == 1)
+        o->ev[o->n++] = ev;
+    snprintf(o->msg, sizeof o->msg, "%s", lpae_trace_reader_error(r));
+    o->line = lpae_trace_reader_line(r);
+    o->skipped = lpae_trace_reader_skipped(r);
+    uint64_t done, total;
+    if (o->rc == 0 && lpae_trace_reader_progress(r, &done, &total) == 0)
+        assert_int_equal(done, len); /* everything consumed */
+    lpae_trace_reader_close(r);
+    fclose(f);
+}
+
+/* Random text traces (fixed seeds) through the reader and the line-by-line
+ * reference: the same events, verdict, message, line count and skips, with
+ * lines of every kind: canonical, respelled, damaged, blank, comments, CRLF,
+ * NUL bytes, lines around and far over LPAE_TRACE_LINE_MAX, no final
+ * newline, and block boundaries everywhere. */
+static void text_reader_matches_line_reader(void **state)
+{
+    (void)state;
+    uint64_t x = 4242;
+    enum { CAP = 400000 };
+    char *data = malloc(CAP + 20000);
+    struct text_outcome a, b;
+    a.ev = malloc(CAP / 8 * sizeof *a.ev);
+    b.ev = malloc(CAP / 8 * sizeof *b.ev);
+    assert_non_null(data);
+    unsigned errors = 0, skipped = 0;
+    for (int file = 0; file < 60; file++) {
+        size_t len = (size_t)sprintf(data, "# lpae-trace v1\n0 1 exec\n");
+        size_t target = 1000 + lcg(&x) % (file % 4 ? 60000 : CAP - 10000);
+        unsigned bad_rate = file % 3 == 0 ? 0 : 1 + lcg(&x) % 200; /* per mille */
+        while (len < target) {
+            lpae_tev e;
+            rand_event(&x, &e);
+            char *o = data + len;
+            size_t n;
+            unsigned pick = lcg(&x) % 1000;
+            if (pick < bad_rate) {
+                n = variant_line(&e, o, &x);
+                n = mutate_line(o, n, 600, &x);
+            } else if (pick < bad_rate + 10) {
+                /* long lines: around the limit (4094..4098 bytes before the
+                 * newline, maybe with '\r' or NUL) and far over it */
+                size_t want = lcg(&x) % 4 ? 4094 + lcg(&x) % 5 : 4096 + lcg(&x) % 9000;
+                n = (size_t)sprintf(o, "0 1 exec");
+                while (n < want)
+                    o[n++] = lcg(&x) % 16 ? ' ' : '\t';
+                if (lcg(&x) % 3 == 0)
+                    o[n - 1] = '\r';
+                if (lcg(&x) % 5 == 0)
+                    o[lcg(&x) % n] = 0;
+            } else if (pick < bad_rate + 30) {
+                static const char *const odd[] = {"",      "   ", "\t", "# comment",
+                                                  "  # c", "\r",  "#",  " \r"};
+                n = (size_t)sprintf(o, "%s", odd[lcg(&x) % 8]);
+            } else {
+                n = variant_line(&e, o, &x);
+            }
+            len += n;
+            data[len++] = '\n';
+        }
+        if (lcg(&x) % 4 == 0)
+            len--; /* no newline at the end */
+        for (int skip = 0; skip < 2; skip++) {
+            read_text(data, len, skip, &a);
+            ref_read_text(data, len, skip, &b);
+            if (strcmp(a.msg, b.msg) != 0)
+                print_error("file %d: '%s' vs '%s'\n", file, a.msg, b.msg);
+            assert_int_equal(a.rc, b.rc);
+            assert_string_equal(a.msg, b.msg);
+            assert_int_equal(a.n, b.n);
+            assert_memory_equal(a.ev, b.ev, a.n * sizeof *a.ev);
+            assert_int_equal(a.line, b.line);
+            assert_int_equal(a.skipped, b.skipped);
+            errors += a.rc != 0;
+            skipped += a.skipped > 0;
+        }
+    }
+    /* Lines around LPAE_TRACE_LINE_MAX at fixed places: the first line of
+     * the body (the start of the reader's first block) and after filler
+     * that puts them across and just inside a block's end. */
+    for (size_t want = 4092; want <= 4099; want++)
+        for (int cr = 0; cr < 2; cr++)
+            for (size_t filler = 0; filler < 500; filler += filler < 10 ? 1 : 97) {
+                size_t len = (size_t)sprintf(data, "# lpae-trace v1\n0 1 exec\n");
+                for (size_t i = 0; i < filler; i++)
+                    len += (size_t)sprintf(data + len, "0 1 touch addr=0x%08zx len=1 access=read\n",
+                                           i);
+                size_t n = (size_t)sprintf(data + len, "0 2 exec");
+                while (n < want)
+                    data[len + n++] = ' ';
+                if (cr)
+                    data[len + n - 1] = '\r';
+                len += n;
+                len += (size_t)sprintf(data + len, "\n0 3 exec\n");
+                for (int skip = 0; skip < 2; skip++) {
+                    read_text(data, len, skip, &a);
+                    ref_read_text(data, len, skip, &b);
+                    assert_int_equal(a.rc, b.rc);
+                    assert_string_equal(a.msg, b.msg);
+                    assert_int_equal(a.n, b.n);
+                    assert_memory_equal(a.ev, b.ev, a.n * sizeof *a.ev);
+                    assert_int_equal(a.line, b.line);
+                    assert_int_equal(a.skipped, b.skipped);
+                    /* content over 4095 bytes, '\r' included, is too long */
+                    assert_int_equal(a.rc, !skip && want > 4095 ? LPAE_EPARSE : 0);
+                }
+            }
+    assert_true(errors > 10);
+    assert_true(skipped > 10);
+    free(data);
+    free(a.ev);
+    free(b.ev);
+}
+
+/* Random valid events written as text and as binary read back identical
+ * to what was written, in both formats (fixed seed). */
+static void text_and_binary_read_back_identical(void **state)
+{
+    (void)state;
+    enum { N = 30000 };
+    lpae_tev *ev = malloc(N * sizeof *ev);
+    assert_non_null(ev);
+    uint64_t x = 99;
+    for (size_t i = 0; i < N; i++)
+        rand_event(&x, &ev[i]);
+    char t[300], b[300];
+    path_of(t, sizeof t, "rand.txt");
+    path_of(b, sizeof b, "rand.lpb");
+    write_events(t, LPAE_TRACE_TEXT, ev, N);
+    write_events(b, LPAE_TRACE_BINARY, ev, N);
+    read_back(t, LPAE_TRACE_TEXT, ev, N);
+    read_back(b, LPAE_TRACE_BINARY, ev, N);
+    free(ev);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -762,6 +1319,10 @@ int main(void)
         cmocka_unit_test(memory_flat_in_trace_length),
         cmocka_unit_test(damaged_inputs_fail_cleanly),
         cmocka_unit_test(tev_check_fast_matches_reference),
+        cmocka_unit_test(text_fast_matches_reference),
+        cmocka_unit_test(sysmemo_matches_lookup),
+        cmocka_unit_test(text_reader_matches_line_reader),
+        cmocka_unit_test(text_and_binary_read_back_identical),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

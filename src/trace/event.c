@@ -116,9 +116,9 @@ static const struct kind_keys kind_keys[LPAE_TEV_KIND_MAX + 1] = {
     [LPAE_TEV_TOUCH] = {AL_TOUCH, B(K_ADDR) | B(K_LEN) | B(K_ACCESS)},
 };
 
-/* For the fast path of lpae_tev_check(): per kind, an event-shaped mask of
- * the bits that must be zero (fields the kind does not use, flag bits it
- * does not define). */
+/* For the fast path of lpae_tev_check() (tr_tev_ok): per kind, an
+ * event-shaped mask of the bits that must be zero (fields the kind does not
+ * use, flag bits it does not define). */
 #define NZ32(cond) ((cond) ? 0u : UINT32_C(0xFFFFFFFF))
 #define ZM(al, copy, fm)                                                                           \
     {                                                                                              \
@@ -128,7 +128,7 @@ static const struct kind_keys kind_keys[LPAE_TEV_KIND_MAX + 1] = {
         .ret = (al) & (B(K_RET) | B(K_STATUS)) ? 0 : -1,                                           \
         .arg = NZ32((al) & (B(K_PREV) | B(K_CHILD)))                                               \
     }
-static const lpae_tev zero_mask[LPAE_TEV_KIND_MAX + 1] = {
+const lpae_tev tr_zero_mask[LPAE_TEV_KIND_MAX + 1] = {
     [LPAE_TEV_SWITCH] = ZM(AL_SWITCH, 0, 0),
     [LPAE_TEV_SYS_ENTER] = ZM(AL_SYS_ENTER, 0, 0),
     [LPAE_TEV_SYS_EXIT] = ZM(AL_SYS_EXIT, 0, 0),
@@ -159,23 +159,12 @@ static bool is_copy(unsigned k)
 int lpae_tev_check(const lpae_tev *ev, const char **why)
 {
     /* Fast path: the kind's zero mask over the event's four words, and the
-     * three kind-specific value rules; anything that fails is checked again
-     * rule by rule for its reason (tr_tev_check_full). */
-    if (ev && ev->kind >= LPAE_TEV_KIND_MIN && ev->kind <= LPAE_TEV_KIND_MAX) {
-        uint64_t w[4], m[4];
-        memcpy(w, ev, sizeof w);
-        memcpy(m, &zero_mask[ev->kind], sizeof m);
-        bool ok = ((w[0] & m[0]) | (w[1] & m[1]) | (w[2] & m[2]) | (w[3] & m[3])) == 0 &&
-                  ev->kbuf <= LPAE_KBUF_MAX && (uint64_t)ev->addr + ev->len <= (UINT64_C(1) << 32);
-        if (ok && (ev->kind == LPAE_TEV_FAULT || ev->kind == LPAE_TEV_TOUCH))
-            ok = (0x16u >> (ev->flags & 7u)) & 1u; /* exactly one access */
-        if (ok && (ev->kind == LPAE_TEV_GET_USER || ev->kind == LPAE_TEV_PUT_USER))
-            ok = ev->len <= 8 && ((0x116u >> ev->len) & 1u); /* 1, 2, 4 or 8 */
-        if (ok) {
-            if (why)
-                *why = "";
-            return LPAE_OK;
-        }
+     * kind-specific value rules (tr_tev_ok); anything that fails is checked
+     * again rule by rule for its reason (tr_tev_check_full). */
+    if (ev && tr_tev_ok(ev)) {
+        if (why)
+            *why = "";
+        return LPAE_OK;
     }
     return tr_tev_check_full(ev, why);
 }
@@ -537,25 +526,39 @@ static bool parse_access(const char *s, unsigned *f)
     return true;
 }
 
-static uint32_t sysno_memo(tr_sysmemo *m, const char *s)
+uint32_t tr_sysmemo_find(tr_sysmemo *m, const uint64_t w[4])
 {
-    if (!m)
-        return lpae_sysno_from_name(s);
-    uint32_t h = 2166136261u;
-    size_t n = 0;
-    for (; s[n]; n++)
-        h = (h ^ (unsigned char)s[n]) * 16777619u;
-    if (n == 0 || n >= sizeof m->e[0].name) /* "" never matches an empty slot */
-        return lpae_sysno_from_name(s);
-    unsigned slot = (h ^ h >> 16) & (TR_SYSMEMO_SLOTS - 1);
-    if (memcmp(m->e[slot].name, s, n + 1) == 0)
-        return m->e[slot].nr;
-    uint32_t nr = lpae_sysno_from_name(s);
+    unsigned i = tr_sysmemo_slot(w), probe;
+    for (probe = 0; probe < TR_SYSMEMO_PROBES; probe++, i = (i + 1) % TR_SYSMEMO_SLOTS) {
+        if (!m->e[i].w[0])
+            break; /* empty: not seen yet, and its place */
+        if (!memcmp(m->e[i].w, w, sizeof m->e[i].w))
+            return m->e[i].nr;
+    }
+    char name[4 * 8 + 1];
+    for (unsigned j = 0; j < 32; j++)
+        name[j] = (char)(w[j / 8] >> (j % 8 * 8));
+    name[32] = 0;
+    uint32_t nr = lpae_sysno_from_name(name);
     if (nr != LPAE_SYSNO_NONE) {
-        memcpy(m->e[slot].name, s, n + 1);
-        m->e[slot].nr = nr;
+        if (probe == TR_SYSMEMO_PROBES)
+            i = tr_sysmemo_slot(w); /* all probed slots taken: replace the first */
+        memcpy(m->e[i].w, w, sizeof m->e[i].w);
+        m->e[i].nr = nr;
     }
     return nr;
+}
+
+static uint32_t sysno_memo(tr_sysmemo *m, const char *s)
+{
+    size_t n = strlen(s);
+    if (!m || n == 0 || n > TR_SYSMEMO_NAME)
+        return lpae_sysno_from_name(s);
+    unsigned char pad[32] = {0}; /* the name's words, zero-padded */
+    for (size_t i = 0; i < n; i++)
+        pad[i] = (unsigned char)s[i];
+    uint64_t w[4] = {tr_ld64le(pad), tr_ld64le(pad + 8), tr_ld64le(pad + 16), tr_ld64le(pad + 24)};
+    return tr_sysmemo_find(m, w);
 }
 
 static bool parse_sys(const char *s, uint32_t *nr, tr_sysmemo *memo)
@@ -718,4 +721,573 @@ int tr_text_parse(char *line, lpae_tev *ev, tr_sysmemo *memo, char *why, size_t 
         return LPAE_EPARSE;
     }
     return LPAE_OK;
+}
+
+/* ---- text: the fast path ------------------------------------------------- */
+/* Hex digit values plus one; 0 for any other byte. */
+static const uint8_t hex1[256] = {
+    ['0'] = 1,  ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,  ['6'] = 7,  ['7'] = 8,
+    ['8'] = 9,  ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+    ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+};
+
+#define ONES UINT64_C(0x0101010101010101)
+#define HIGHS UINT64_C(0x8080808080808080)
+
+/* After a token that ends at @p p: the start of the next token (blanks
+ * skipped) or the line end ('\n', '\r'); NULL if the token does not end at
+ * @p p (a token ends at a blank, "\n" or "\r\n", as next_tok splits and
+ * read_line strips). */
+static inline __attribute__((always_inline)) const char *after_tok(const char *p)
+{
+    unsigned c = (unsigned char)*p;
+    if (c == ' ' || c == '\t') {
+        p++;
+        if ((unsigned char)*p > ' ')
+            return p; /* one blank: the common case */
+        while (*p == ' ' || *p == '\t')
+            p++;
+        return p;
+    }
+    if (c == '\n' || (c == '\r' && p[1] == '\n'))
+        return p;
+    return NULL;
+}
+
+/* Eight hex digits at @p p (SWAR): true with their value, false if any of
+ * the eight bytes is not a hex digit. */
+static inline __attribute__((always_inline)) bool hex8(const char *p, uint32_t *out)
+{
+    uint64_t x = tr_ld64le(p);
+    if (x & HIGHS)
+        return false;
+    /* per byte, no carries (every byte < 0x80): bit 7 set where the byte is
+     * '0'..'9', and where (byte | 0x20) is 'a'..'f' */
+    uint64_t y = x | 0x20 * ONES;
+    uint64_t dig = (x + (0x80 - '0') * ONES) & ~(x + (0x7F - '9') * ONES);
+    uint64_t let = (y + (0x80 - 'a') * ONES) & ~(y + (0x7F - 'f') * ONES);
+    if (((dig | let) & HIGHS) != HIGHS)
+        return false;
+    /* digit values, the first (most significant) in byte 0 */
+    uint64_t v = (x & 0x0F * ONES) + ((let & HIGHS) >> 7) * 9;
+    v = (v & UINT64_C(0x000F000F000F000F)) << 4 | (v >> 8 & UINT64_C(0x000F000F000F000F));
+    v = (v & UINT64_C(0x000000FF000000FF)) << 8 | (v >> 16 & UINT64_C(0x000000FF000000FF));
+    v = (v & 0xFFFF) << 16 | (v >> 32 & 0xFFFF);
+    *out = (uint32_t)v;
+    return true;
+}
+
+/* A number at @p p as tr_parse_u64 reads it (decimal, or 0x/0X and hex
+ * digits), of at most 16 hex or 19 decimal digits so that it cannot
+ * overflow: the position after its digits, or NULL. The caller checks that
+ * the token ends there. */
+static inline __attribute__((always_inline)) const char *fast_u64(const char *p, uint64_t *out)
+{
+    unsigned x = (unsigned)(unsigned char)p[0] - '0';
+    if (x > 9)
+        return NULL;
+    if (x == 0 && (p[1] | 0x20) == 'x') {
+        uint32_t v8;
+        if (hex8(p + 2, &v8) && !hex1[(unsigned char)p[10]]) {
+            *out = v8; /* the writer's 0x%08x */
+            return p + 10;
+        }
+        uint64_t v = 0;
+        const char *d;
+        for (d = p + 2; (x = hex1[(unsigned char)*d]) != 0; d++)
+            v = v << 4 | (x - 1);
+        if (d == p + 2 || d - p > 18)
+            return NULL;
+        *out = v;
+        return d;
+    }
+    uint64_t v = x;
+    const char *d = p + 1;
+    for (; (x = (unsigned)(unsigned char)*d - '0') < 10; d++)
+        v = v * 10 + x;
+    if (d - p > 19)
+        return NULL;
+    *out = v;
+    return d;
+}
+
+static inline __attribute__((always_inline)) const char *fast_u32(const char *p, uint32_t *out)
+{
+    uint64_t v;
+    p = fast_u64(p, &v);
+    if (!p || v > UINT32_MAX)
+        return NULL;
+    *out = (uint32_t)v;
+    return p;
+}
+
+/* ret= and status=: tr_parse_i64 within 32 bits. */
+static inline __attribute__((always_inline)) const char *fast_i32(const char *p, int32_t *out)
+{
+    bool neg = *p == '-';
+    uint64_t v;
+    p = fast_u64(p + neg, &v);
+    if (!p || v > (neg ? UINT64_C(0x80000000) : UINT64_C(0x7FFFFFFF)))
+        return NULL;
+    *out = (int32_t)(neg ? -(int64_t)v : (int64_t)v);
+    return p;
+}
+
+/* sys=NAME: the name's bytes up to the first byte <= ' ' as memo words
+ * (SWAR: the lowest byte below 0x21 of each word), then the memo. */
+static inline const char *fast_sysname(const char *p, tr_sysmemo *memo, uint32_t *nr)
+{
+    uint64_t w[4] = {0, 0, 0, 0};
+    for (unsigned i = 0; i < 4; i++) {
+        uint64_t x = tr_ld64le(p + 8 * i);
+        /* exact for the lowest flagged byte: no borrow reaches it */
+        uint64_t t = (x - 0x21 * ONES) & ~x & HIGHS;
+        if (t) {
+            unsigned b = (unsigned)__builtin_ctzll(t) >> 3; /* bytes of the name in x */
+            if (b)
+                w[i] = x & (~UINT64_C(0) >> (64 - 8 * b));
+            else if (!i)
+                return NULL; /* empty */
+            if (i == 3 && b == 7)
+                break; /* 31 bytes and more */
+            const uint64_t *e = memo->e[tr_sysmemo_slot(w)].w;
+            if (((e[0] ^ w[0]) | (e[1] ^ w[1]) | (e[2] ^ w[2]) | (e[3] ^ w[3])) == 0)
+                *nr = memo->e[tr_sysmemo_slot(w)].nr; /* found at the first probe */
+            else
+                *nr = tr_sysmemo_find(memo, w);
+            return *nr == LPAE_SYSNO_NONE ? NULL : p + 8 * i + b;
+        }
+        w[i] = x;
+    }
+    return NULL; /* longer than TR_SYSMEMO_NAME: the reference path */
+}
+
+/* HAS(p, lit): the bytes at @p p start with string literal @p lit (at most
+ * 24 bytes). Masked 64-bit compares against words the compiler folds from
+ * the literal; the reader's padding covers the bytes read past the line. */
+#define LIT_N(lit) (sizeof(lit) - 1)
+#define LIT_B(lit, i)                                                                              \
+    ((i) < LIT_N(lit)                                                                              \
+         ? (uint64_t)(unsigned char)(lit)[(i) < LIT_N(lit) ? (i) : 0] << (8 * ((i) % 8))           \
+         : 0)
+#define LIT_W(lit, o)                                                                              \
+    (LIT_B(lit, (o)) | LIT_B(lit, (o) + 1) | LIT_B(lit, (o) + 2) | LIT_B(lit, (o) + 3) |           \
+     LIT_B(lit, (o) + 4) | LIT_B(lit, (o) + 5) | LIT_B(lit, (o) + 6) | LIT_B(lit, (o) + 7))
+#define LIT_M(lit, o)                                                                              \
+    (LIT_N(lit) >= (o) + 8 ? ~UINT64_C(0)                                                          \
+                           : (UINT64_C(1) << (8 * (LIT_N(lit) > (o) ? LIT_N(lit) - (o) : 0))) - 1)
+#define LIT_D(p, lit, o)                                                                           \
+    (LIT_N(lit) > (o) ? (tr_ld64le((p) + (o)) & LIT_M(lit, o)) ^ LIT_W(lit, o) : 0)
+#define HAS(p, lit) ((LIT_D(p, lit, 0) | LIT_D(p, lit, 8) | LIT_D(p, lit, 16)) == 0)
+
+/* Values of the keys that take words; each returns the position after the
+ * value (the caller checks that the token ends there) or NULL. */
+static inline __attribute__((always_inline)) const char *fast_access(const char *p, uint8_t *flags)
+{
+    if (HAS(p, "read")) {
+        *flags |= LPAE_TEVF_READ;
+        return p + 4;
+    }
+    if (HAS(p, "write")) {
+        *flags |= LPAE_TEVF_WRITE;
+        return p + 5;
+    }
+    if (HAS(p, "exec")) {
+        *flags |= LPAE_TEVF_EXEC;
+        return p + 4;
+    }
+    return NULL;
+}
+
+static inline __attribute__((always_inline)) const char *fast_kbuf(const char *p, uint8_t *kbuf)
+{
+    /* "page" after "pagecache": the token must end after it */
+    if (HAS(p, "pagecache")) {
+        *kbuf = LPAE_KBUF_PAGECACHE;
+        return p + 9;
+    }
+    if (HAS(p, "slab")) {
+        *kbuf = LPAE_KBUF_SLAB;
+        return p + 4;
+    }
+    if (HAS(p, "stack")) {
+        *kbuf = LPAE_KBUF_STACK;
+        return p + 5;
+    }
+    if (HAS(p, "page")) {
+        *kbuf = LPAE_KBUF_PAGE;
+        return p + 4;
+    }
+    if (HAS(p, "vmalloc")) {
+        *kbuf = LPAE_KBUF_VMALLOC;
+        return p + 7;
+    }
+    if (HAS(p, "addr"))
+        return p + 4;
+    return NULL;
+}
+
+static inline __attribute__((always_inline)) const char *fast_sys(const char *p, tr_sysmemo *memo,
+                                                                  uint32_t *sysno)
+{
+    if ((unsigned)(unsigned char)*p - '0' < 10) {
+        p = fast_u32(p, sysno);
+        return *sysno == LPAE_SYSNO_NONE ? NULL : p;
+    }
+    if (HAS(p, "none") && after_tok(p + 4)) {
+        *sysno = LPAE_SYSNO_NONE;
+        return p + 4;
+    }
+    return fast_sysname(p, memo, sysno);
+}
+
+static inline __attribute__((always_inline)) const char *
+text_parse_fast(const char *line, lpae_tev *ev, tr_sysmemo *memo)
+{
+    const char *p = line;
+    uint64_t v;
+    memset(ev, 0, sizeof *ev);
+    if ((unsigned char)*p <= ' ')
+        while (*p == ' ' || *p == '\t')
+            p++;
+    if ((unsigned)(unsigned char)p[0] - '0' < 10 && p[1] == ' ' && (unsigned char)p[2] > ' ') {
+        ev->cpu = (uint8_t)(p[0] - '0'); /* one digit and one blank */
+        p += 2;
+    } else {
+        if (!(p = fast_u64(p, &v)) || v > 255 || !(p = after_tok(p)))
+            return NULL;
+        ev->cpu = (uint8_t)v;
+    }
+    if (!(p = fast_u32(p, &ev->task)) || !(p = after_tok(p)))
+        return NULL;
+    /* The kind, by its first byte. */
+    unsigned k;
+#define KIND(lit, kind)                                                                            \
+    if (HAS(p, lit)) {                                                                             \
+        k = (kind);                                                                                \
+        p += sizeof(lit) - 1;                                                                      \
+    } else
+    switch (*p) {
+    case 'b':
+        KIND("brk", LPAE_TEV_BRK) return NULL;
+        break;
+    case 'c':
+        KIND("copy_to_user", LPAE_TEV_COPY_TO_USER)
+        KIND("copy_from_user", LPAE_TEV_COPY_FROM_USER)
+        KIND("clear_user", LPAE_TEV_CLEAR_USER) return NULL;
+        break;
+    case 'e':
+        KIND("exec", LPAE_TEV_EXEC) KIND("exit", LPAE_TEV_EXIT) return NULL;
+        break;
+    case 'f':
+        KIND("fork", LPAE_TEV_FORK) KIND("fault", LPAE_TEV_FAULT) return NULL;
+        break;
+    case 'g':
+        KIND("get_user", LPAE_TEV_GET_USER) return NULL;
+        break;
+    case 'm':
+        KIND("mmap", LPAE_TEV_MMAP)
+        KIND("munmap", LPAE_TEV_MUNMAP) KIND("mprotect", LPAE_TEV_MPROTECT) return NULL;
+        break;
+    case 'p':
+        KIND("put_user", LPAE_TEV_PUT_USER) return NULL;
+        break;
+    case 's':
+        KIND("sys_enter", LPAE_TEV_SYS_ENTER)
+        KIND("sys_exit", LPAE_TEV_SYS_EXIT)
+        KIND("switch", LPAE_TEV_SWITCH)
+        KIND("strncpy_from_user", LPAE_TEV_STRNCPY_FROM_USER) return NULL;
+        break;
+    case 't':
+        KIND("touch", LPAE_TEV_TOUCH) return NULL;
+        break;
+    default:
+        return NULL;
+    }
+#undef KIND
+    ev->kind = (uint8_t)k;
+    /* First the keys as the writer prints them (tr_text_format: its order,
+     * one blank, the line's end right after them): a literal compare per
+     * key. Anything else starts again from the kind, key by key. */
+    const char *const keys = p;
+#define EXPECT(lit)                                                                                \
+    do {                                                                                           \
+        if (!HAS(p, lit))                                                                          \
+            goto generic;                                                                          \
+        p += sizeof(lit) - 1;                                                                      \
+    } while (0)
+#define VALUE(expr)                                                                                \
+    do {                                                                                           \
+        if (!(p = (expr)))                                                                         \
+            goto generic;                                                                          \
+    } while (0)
+    /* The two rules of lpae_tev_check() that values can break: the size of
+     * GET/PUT_USER, and addr + len within 4 GiB for the kinds with a length
+     * (NULL rather than the key-by-key loop, which would reject it too). */
+#define WRAP_CHECK()                                                                               \
+    do {                                                                                           \
+        if ((uint64_t)ev->addr + ev->len > (UINT64_C(1) << 32))                                    \
+            return NULL;                                                                           \
+    } while (0)
+    switch (k) {
+    case LPAE_TEV_SWITCH:
+        if (HAS(p, " prev=")) {
+            p += 6;
+            VALUE(fast_u32(p, &ev->arg));
+        }
+        break;
+    case LPAE_TEV_SYS_EXIT:
+        EXPECT(" sys=");
+        VALUE(fast_sys(p, memo, &ev->sysno));
+        EXPECT(" ret=");
+        VALUE(fast_i32(p, &ev->ret));
+        break;
+    case LPAE_TEV_SYS_ENTER:
+        EXPECT(" sys=");
+        VALUE(fast_sys(p, memo, &ev->sysno));
+        break;
+    case LPAE_TEV_COPY_FROM_USER:
+    case LPAE_TEV_COPY_TO_USER:
+    case LPAE_TEV_STRNCPY_FROM_USER:
+        EXPECT(" addr=");
+        VALUE(fast_u32(p, &ev->addr));
+        EXPECT(" len=");
+        VALUE(fast_u32(p, &ev->len));
+        WRAP_CHECK();
+        EXPECT(" kbuf=");
+        VALUE(fast_kbuf(p, &ev->kbuf));
+        if (HAS(p, " kaddr=")) {
+            p += 7;
+            VALUE(fast_u32(p, &ev->kaddr));
+        }
+        break;
+    case LPAE_TEV_GET_USER:
+    case LPAE_TEV_PUT_USER:
+        EXPECT(" addr=");
+        VALUE(fast_u32(p, &ev->addr));
+        EXPECT(" size=");
+        VALUE(fast_u32(p, &ev->len));
+        if (ev->len > 8 || !((0x116u >> ev->len) & 1u))
+            return NULL; /* 1, 2, 4 or 8 */
+        WRAP_CHECK();
+        break;
+    case LPAE_TEV_CLEAR_USER:
+    case LPAE_TEV_MUNMAP:
+        EXPECT(" addr=");
+        VALUE(fast_u32(p, &ev->addr));
+        EXPECT(" len=");
+        VALUE(fast_u32(p, &ev->len));
+        WRAP_CHECK();
+        break;
+    case LPAE_TEV_BRK:
+        EXPECT(" addr=");
+        VALUE(fast_u32(p, &ev->addr));
+        break;
+    case LPAE_TEV_FORK:
+        EXPECT(" child=");
+        VALUE(fast_u32(p, &ev->arg));
+        if (HAS(p, " thread=1")) {
+            ev->flags = LPAE_TEVF_THREAD;
+            p += 9;
+        }
+        break;
+    case LPAE_TEV_EXEC:
+        break;
+    case LPAE_TEV_EXIT:
+        EXPECT(" status=");
+        VALUE(fast_i32(p, &ev->ret));
+        break;
+    case LPAE_TEV_TOUCH:
+        EXPECT(" addr=");
+        VALUE(fast_u32(p, &ev->addr));
+        EXPECT(" len=");
+        VALUE(fast_u32(p, &ev->len));
+        WRAP_CHECK();
+        EXPECT(" access=");
+        VALUE(fast_access(p, &ev->flags));
+        break;
+    default: /* mmap, mprotect, fault: rare */
+        goto generic;
+    }
+#undef EXPECT
+#undef VALUE
+#undef WRAP_CHECK
+    if (*p != '\n')
+        goto generic;
+    if (p - line > LPAE_TRACE_LINE_MAX)
+        return NULL;
+    return p + 1;
+
+generic:
+    p = keys;
+    {
+        uint8_t cpu = ev->cpu;
+        uint32_t task = ev->task;
+        memset(ev, 0, sizeof *ev);
+        ev->kind = (uint8_t)k;
+        ev->cpu = cpu;
+        ev->task = task;
+    }
+    /* The keys, each by its first byte, and its value: p goes past the
+     * value (NULL if bad), and after_tok checks that the token ends. */
+    unsigned avail = kind_keys[k].allowed; /* allowed and not seen yet */
+#define KEY(lit, key)                                                                              \
+    if (HAS(p, lit "=")) {                                                                         \
+        if (!(avail & B(key)))                                                                     \
+            return NULL;                                                                           \
+        avail &= ~B(key);                                                                          \
+        p += sizeof(lit);
+#define OR_KEY(lit, key)                                                                           \
+    }                                                                                              \
+    else KEY(lit, key)
+#define END_KEY                                                                                    \
+    }                                                                                              \
+    else return NULL;
+    for (;;) {
+        if (!(p = after_tok(p)))
+            return NULL;
+        switch (*p) {
+        case '\n':
+            goto keys_done;
+        case '\r':
+            if (p[1] != '\n')
+                return NULL;
+            goto keys_done;
+        case 'a':
+            KEY("addr", K_ADDR)
+            p = fast_u32(p, &ev->addr);
+            OR_KEY("access", K_ACCESS)
+            p = fast_access(p, &ev->flags);
+            END_KEY
+            break;
+        case 'c':
+            KEY("child", K_CHILD)
+            p = fast_u32(p, &ev->arg);
+            END_KEY
+            break;
+        case 'k':
+            KEY("kbuf", K_KBUF)
+            p = fast_kbuf(p, &ev->kbuf);
+            OR_KEY("kaddr", K_KADDR)
+            p = fast_u32(p, &ev->kaddr);
+            END_KEY
+            break;
+        case 'l':
+            KEY("len", K_LEN)
+            p = fast_u32(p, &ev->len);
+            END_KEY
+            break;
+        case 'm':
+            KEY("map", K_MAP)
+            /* the writer's spellings: (shared|private)[,anon][,fixed] */
+            if (HAS(p, "shared")) {
+                ev->flags |= LPAE_MAP_SHARED;
+                p += 6;
+            } else if (HAS(p, "private")) {
+                p += 7;
+            } else {
+                return NULL;
+            }
+            if (HAS(p, ",anon")) {
+                ev->flags |= LPAE_MAP_ANON;
+                p += 5;
+            }
+            if (HAS(p, ",fixed")) {
+                ev->flags |= LPAE_MAP_FIXED;
+                p += 6;
+            }
+            OR_KEY("mode", K_MODE)
+            if (HAS(p, "kernel")) {
+                ev->flags |= LPAE_TEVF_KERNEL;
+                p += 6;
+            } else if (HAS(p, "user")) {
+                p += 4;
+            } else {
+                return NULL;
+            }
+            END_KEY
+            break;
+        case 'p':
+            KEY("prev", K_PREV)
+            p = fast_u32(p, &ev->arg);
+            OR_KEY("prot", K_PROT)
+            unsigned f = (p[0] == 'r'   ? LPAE_PROT_READ
+                          : p[0] == '-' ? 0
+                                        : 8u) |
+                         (p[1] == 'w'   ? LPAE_PROT_WRITE
+                          : p[1] == '-' ? 0
+                                        : 8u) |
+                         (p[2] == 'x'   ? LPAE_PROT_EXEC
+                          : p[2] == '-' ? 0
+                                        : 8u);
+            if (f & 8u)
+                return NULL;
+            ev->flags |= (uint8_t)f;
+            p += 3;
+            END_KEY
+            break;
+        case 'r':
+            KEY("ret", K_RET)
+            p = fast_i32(p, &ev->ret);
+            END_KEY
+            break;
+        case 's':
+            KEY("sys", K_SYS)
+            p = fast_sys(p, memo, &ev->sysno);
+            OR_KEY("size", K_SIZE)
+            p = fast_u32(p, &ev->len);
+            OR_KEY("status", K_STATUS)
+            p = fast_i32(p, &ev->ret);
+            END_KEY
+            break;
+        case 't':
+            KEY("thread", K_THREAD)
+            if (*p == '1')
+                ev->flags |= LPAE_TEVF_THREAD;
+            else if (*p != '0')
+                return NULL;
+            p++;
+            END_KEY
+            break;
+        default:
+            return NULL;
+        }
+        if (!p)
+            return NULL;
+    }
+#undef KEY
+#undef OR_KEY
+#undef END_KEY
+keys_done:
+    /* What tr_text_parse checks after the keys: the required keys (all of
+     * them allowed ones), and the two rules of lpae_tev_check() that values
+     * can break (every other rule holds by construction: only the kind's
+     * keys set fields and flags). */
+    if (kind_keys[k].required & avail)
+        return NULL;
+    if ((k == LPAE_TEV_GET_USER || k == LPAE_TEV_PUT_USER) &&
+        (ev->len > 8 || !((0x116u >> ev->len) & 1u)))
+        return NULL;
+    if ((uint64_t)ev->addr + ev->len > (UINT64_C(1) << 32))
+        return NULL;
+    p += *p == '\r'; /* at the '\n' */
+    if (p - line > LPAE_TRACE_LINE_MAX)
+        return NULL;
+    return p + 1;
+}
+
+const char *tr_text_parse_fast(const char *line, lpae_tev *ev, tr_sysmemo *memo)
+{
+    return text_parse_fast(line, ev, memo);
+}
+
+int tr_text_read_fast(lpae_trace_reader *r, lpae_tev *ev)
+{
+    const char *end = text_parse_fast((const char *)r->rb + r->rb_pos, ev, &r->sysmemo);
+    if (!end)
+        return tr_read_slow(r, ev, true);
+    r->rb_pos = (uint32_t)(end - (const char *)r->rb);
+    r->line++;
+    r->events++;
+    return 1;
 }

@@ -5,6 +5,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/types.h>
 
 #include "lpae/trace.h"
@@ -12,6 +13,39 @@
 /* lpae_tev_check() rule by rule, each failure with its reason: the
  * reference its fast path falls back to (and is tested against). */
 int tr_tev_check_full(const lpae_tev *ev, const char **why);
+
+/* Per kind, an event-shaped mask of the bits that must be zero (fields the
+ * kind does not use, flag bits it does not define); event.c. */
+extern const lpae_tev tr_zero_mask[LPAE_TEV_KIND_MAX + 1];
+
+/* The verdict of lpae_tev_check() without its reason, inline for the
+ * readers: true if @p ev passes. One mask test over the four words and the
+ * three value rules (kbuf in range, addr + len within 4 GiB, one access bit
+ * for FAULT/TOUCH, size 1/2/4/8 for GET/PUT_USER). */
+static inline bool tr_tev_ok(const lpae_tev *ev)
+{
+    unsigned k = ev->kind;
+    if (k - LPAE_TEV_KIND_MIN > (unsigned)(LPAE_TEV_KIND_MAX - LPAE_TEV_KIND_MIN))
+        return false;
+    const char *e = (const char *)ev, *m = (const char *)&tr_zero_mask[k];
+    uint64_t w0, w1, w2, w3, m0, m1, m2, m3;
+    memcpy(&w0, e, 8);
+    memcpy(&w1, e + 8, 8);
+    memcpy(&w2, e + 16, 8);
+    memcpy(&w3, e + 24, 8);
+    memcpy(&m0, m, 8);
+    memcpy(&m1, m + 8, 8);
+    memcpy(&m2, m + 16, 8);
+    memcpy(&m3, m + 24, 8);
+    if (((w0 & m0) | (w1 & m1) | (w2 & m2) | (w3 & m3)) != 0 || ev->kbuf > LPAE_KBUF_MAX ||
+        (uint64_t)ev->addr + ev->len > (UINT64_C(1) << 32))
+        return false;
+    if (k == LPAE_TEV_FAULT || k == LPAE_TEV_TOUCH)
+        return (0x16u >> (ev->flags & 7u)) & 1u; /* exactly one access */
+    if (k == LPAE_TEV_GET_USER || k == LPAE_TEV_PUT_USER)
+        return ev->len <= 8 && ((0x116u >> ev->len) & 1u); /* 1, 2, 4 or 8 */
+    return true;
+}
 
 /* Binary format constants (docs/trace-format.md). */
 #define TR_MAGIC "LPAETRC" /* 7 bytes + NUL = 8 */
@@ -39,18 +73,57 @@ struct tr_hdr {
     char *key, *val;
 };
 
-/* Syscall name -> number memo of the text parser, per reader (names recur
- * on every line; the table lookup is a linear scan). Direct-mapped by a hash
- * of the name; an empty slot has name[0] == 0. */
-#define TR_SYSMEMO_SLOTS 64
+/* Syscall name -> number memo of the text parsers, per reader (names recur
+ * on every line; lpae_sysno_from_name() is a linear scan). A name of 1 to
+ * TR_SYSMEMO_NAME bytes, none of them NUL, is held as four little-endian
+ * 64-bit words padded with zeros, so that equal words are equal names.
+ * Open addressing from a multiplicative hash of the words, a few probes,
+ * filled on a miss (a longer name is looked up every time). An empty slot
+ * has w[0] == 0. */
+#define TR_SYSMEMO_SLOTS 128 /* 2^7 */
+#define TR_SYSMEMO_SHIFT (64 - 7)
+#define TR_SYSMEMO_PROBES 4
+#define TR_SYSMEMO_NAME 31
 typedef struct tr_sysmemo {
     struct {
-        char name[28];
+        uint64_t w[4];
         uint32_t nr;
     } e[TR_SYSMEMO_SLOTS];
 } tr_sysmemo;
 
+/* 8 bytes at @p p as a little-endian word (byte 0 in bits 7:0). */
+static inline uint64_t tr_ld64le(const void *p)
+{
+    uint64_t x;
+    memcpy(&x, p, sizeof x);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    x = __builtin_bswap64(x);
+#endif
+    return x;
+}
+
+/* The memo's first slot for name words @p w. */
+static inline unsigned tr_sysmemo_slot(const uint64_t w[4])
+{
+    uint64_t h = w[0] * UINT64_C(0x9E3779B97F4A7C15) ^ w[1] * UINT64_C(0xC2B2AE3D27D4EB4F) ^
+                 w[2] * UINT64_C(0x165667B19E3779F9) ^ w[3] * UINT64_C(0xD6E8FEB86659FD93);
+    return (unsigned)(h >> TR_SYSMEMO_SHIFT);
+}
+
+/* Number of the syscall named by words @p w, as lpae_sysno_from_name()
+ * gives it, through the memo (filled on a miss). LPAE_SYSNO_NONE if none. */
+uint32_t tr_sysmemo_find(tr_sysmemo *m, const uint64_t w[4]);
+
+/* Text reader block: the text reader takes the input in blocks of up to
+ * TR_RECBUF bytes into rb, with a NUL after the data and TR_TEXT_PAD bytes
+ * that the fast parser may read past it. */
+#define TR_TEXT_PAD 32
+
 #define TR_RECBUF (256 * LPAE_TEV_SIZE)
+
+/* lpae_trace_read's fast paths: none; binary records from rb (no error, not
+ * at the end); text event lines from rb (no error, header read). */
+enum { TR_MODE_SLOW = 0, TR_MODE_BINARY = 1, TR_MODE_TEXT = 2 };
 
 struct lpae_trace_reader {
     FILE *f;
@@ -60,9 +133,11 @@ struct lpae_trace_reader {
     lpae_trace_ropts o;
     lpae_trace_fmt fmt;
     uint64_t line, events, skipped;
-    uint64_t recno;  /* binary: records read */
-    uint64_t offset; /* binary: byte offset of the next record */
-    int sticky;      /* sticky error, 0 = none */
+    uint64_t recno;    /* binary: records read (up to date in bin_next) */
+    uint64_t offset;   /* binary: byte offset of the next record (ditto) */
+    uint64_t data_off; /* binary: byte offset of the first record */
+    uint8_t mode;      /* TR_MODE_*: the fast path lpae_trace_read may take */
+    int sticky;        /* sticky error, 0 = none */
     bool eof;
     bool have_pending_line; /* detection read the first line already */
     bool oom;               /* set by uthash on allocation failure */
@@ -82,7 +157,8 @@ struct lpae_trace_reader {
     /* binary records are taken from the stream TR_RECBUF bytes at a time:
      * one fread per 256 records instead of one per record */
     uint32_t rb_pos, rb_len;
-    uint8_t rb[TR_RECBUF];
+    bool rb_eof; /* text: the stream has no more bytes for rb */
+    _Alignas(16) uint8_t rb[TR_RECBUF + TR_TEXT_PAD];
 };
 
 /* Allocation with accounting into r->mem. */
@@ -118,6 +194,24 @@ void tr_bin_encode(const lpae_tev *ev, uint8_t out[LPAE_TEV_SIZE]);
 void tr_bin_decode(const uint8_t in[LPAE_TEV_SIZE], lpae_tev *ev);
 int tr_text_format(const lpae_tev *ev, char *buf, size_t n);
 int tr_text_parse(char *line, lpae_tev *ev, tr_sysmemo *memo, char *why, size_t whylen);
+
+/* The text parser's fast path, for lines that need no message: parse the
+ * event line at @p line, which runs to a '\n' and lies in a buffer with a
+ * NUL after its data and TR_TEXT_PAD readable bytes after that NUL. Returns
+ * the position after the line's '\n' with *@p ev set, or NULL when the line
+ * is not a well-formed event line of at most LPAE_TRACE_LINE_MAX bytes in
+ * the forms this path knows (blank, comment, bad, unusual: NUL bytes, long
+ * numbers, map= spellings other than the writer's). On NULL the line must go
+ * to tr_text_parse, which gives the verdict and the message: whatever this
+ * returns, tr_text_parse accepts with the same event (tests/test_trace.c
+ * checks it against random lines). */
+const char *tr_text_parse_fast(const char *line, lpae_tev *ev, tr_sysmemo *memo);
+/* lpae_trace_read's text path: tr_text_parse_fast on the line at rb_pos
+ * (consumed and counted if taken), else tr_read_slow. */
+int tr_text_read_fast(lpae_trace_reader *r, lpae_tev *ev);
+/* lpae_trace_read for all that its fast paths do not take (reader.c);
+ * @p tried: tr_text_parse_fast did not take the text line at rb_pos. */
+int tr_read_slow(lpae_trace_reader *r, lpae_tev *ev, bool tried);
 
 /* Importers. */
 int tr_strace_init(lpae_trace_reader *r);

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <spawn.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -237,6 +238,12 @@ static int child_status(lpae_trace_reader *r)
     return 0;
 }
 
+/* What read_line makes of a chunk as fgets gives it (r->buf: up to
+ * sizeof r->buf - 1 bytes through a '\n', NUL-terminated; r->line counted):
+ * 1 = a line without its newline, or <0 (a line too long is LPAE_EPARSE, the
+ * rest of it consumed, from rb in block mode). */
+static int line_done(lpae_trace_reader *r, bool block);
+
 /* Read one line into r->buf without its newline. 1 = line, 0 = EOF, <0 error
  * (a line too long is LPAE_EPARSE, the rest of it consumed). */
 static int read_line(lpae_trace_reader *r)
@@ -251,13 +258,83 @@ static int read_line(lpae_trace_reader *r)
         return 0;
     }
     r->line++;
+    return line_done(r, false);
+}
+
+/* ---- text block input ------------------------------------------------------
+ * After its header, a text trace is read TR_RECBUF bytes at a time into rb
+ * (with a NUL after the data) and parsed in place by tr_text_parse_fast.
+ * Lines it does not take are cut from rb exactly as fgets would cut them
+ * (blk_read_line) and go through read_line's and the reference parser's
+ * path, so that verdicts, messages and line numbers stay those of the
+ * line-by-line reader. */
+
+/* Move what is left in rb to its start and fill the rest from the stream. */
+static void blk_fill(lpae_trace_reader *r)
+{
+    size_t left = r->rb_len - r->rb_pos, want = TR_RECBUF - left, got = 0;
+    memmove(r->rb, r->rb + r->rb_pos, left);
+    r->rb_pos = 0;
+    if (!r->rb_eof && want) {
+        got = fread(r->rb + left, 1, want, r->f);
+        if (got < want)
+            r->rb_eof = true; /* fread stops short only at the end or on an error */
+    }
+    r->rb_len = (uint32_t)(left + got);
+    r->rb[r->rb_len] = 0;
+}
+
+/* Consume rb through the next '\n' (or to the end of the input). */
+static void blk_skip_line(lpae_trace_reader *r)
+{
+    for (;;) {
+        const uint8_t *nl = memchr(r->rb + r->rb_pos, '\n', r->rb_len - r->rb_pos);
+        if (nl) {
+            r->rb_pos = (uint32_t)(nl - r->rb) + 1;
+            return;
+        }
+        r->rb_pos = r->rb_len;
+        if (r->rb_eof)
+            return;
+        blk_fill(r);
+    }
+}
+
+/* read_line from rb: the chunk fgets would give, then line_done. */
+static int blk_read_line(lpae_trace_reader *r)
+{
+    const size_t cap = sizeof r->buf - 1;
+    if (r->rb_len - r->rb_pos < cap && !r->rb_eof)
+        blk_fill(r);
+    size_t avail = r->rb_len - r->rb_pos;
+    if (!avail) {
+        if (ferror(r->f))
+            return tr_fail(r, LPAE_EIO, "read error: %s", strerror(errno));
+        return 0;
+    }
+    const uint8_t *s = r->rb + r->rb_pos;
+    const uint8_t *nl = memchr(s, '\n', avail < cap ? avail : cap);
+    size_t take = nl ? (size_t)(nl - s) + 1 : (avail < cap ? avail : cap);
+    memcpy(r->buf, s, take);
+    r->buf[take] = 0;
+    r->rb_pos += (uint32_t)take;
+    r->line++;
+    return line_done(r, true);
+}
+
+static int line_done(lpae_trace_reader *r, bool block)
+{
     size_t n = strlen(r->buf);
     if (n && r->buf[n - 1] == '\n') {
         r->buf[--n] = 0;
     } else if (n == sizeof r->buf - 1) {
-        int c;
-        while ((c = getc(r->f)) != EOF && c != '\n')
-            ;
+        if (block) {
+            blk_skip_line(r);
+        } else {
+            int c;
+            while ((c = getc(r->f)) != EOF && c != '\n')
+                ;
+        }
         return tr_fail(r, LPAE_EPARSE, "line longer than %d bytes", LPAE_TRACE_LINE_MAX);
     }
     if (n && r->buf[n - 1] == '\r')
@@ -327,11 +404,52 @@ static int text_first_line(lpae_trace_reader *r)
     }
 }
 
-static int text_next(lpae_trace_reader *r, lpae_tev *ev)
+/* The line in r->buf: 1 = an event in *@p ev, 0 = none (blank, comment, or
+ * a bad line skipped), <0 = error. */
+static int text_line(lpae_trace_reader *r, lpae_tev *ev)
 {
     char why[256];
-    for (;;) {
-        int e = read_line(r);
+    char *s = r->buf;
+    while (*s == ' ' || *s == '\t')
+        s++;
+    if (!*s || *s == '#')
+        return 0; /* blank or comment */
+    int e = tr_text_parse(s, ev, &r->sysmemo, why, sizeof why);
+    if (e == 0)
+        return 1;
+    if (r->o.skip_bad) {
+        r->skipped++;
+        return 0;
+    }
+    return tr_fail(r, e, "%s", why);
+}
+
+/* The next text event; @p tried: tr_text_parse_fast has already been tried
+ * on the line at rb_pos (by lpae_trace_read) and did not take it. */
+static int text_next(lpae_trace_reader *r, lpae_tev *ev, bool tried)
+{
+    for (;; tried = false) {
+        int e;
+        if (r->have_pending_line) {
+            r->have_pending_line = false; /* the first event line, read with the header */
+            e = 1;
+        } else {
+            const char *s = (const char *)r->rb + r->rb_pos;
+            const char *end = tried ? NULL : tr_text_parse_fast(s, ev, &r->sysmemo);
+            if (end) {
+                r->rb_pos = (uint32_t)(end - (const char *)r->rb);
+                r->line++;
+                return 1;
+            }
+            /* Not taken: a line cut by the end of the block is read again
+             * after a refill; anything else goes the line-by-line way. */
+            size_t avail = r->rb_len - r->rb_pos;
+            if (!r->rb_eof && avail <= LPAE_TRACE_LINE_MAX && !memchr(s, '\n', avail)) {
+                blk_fill(r);
+                continue;
+            }
+            e = blk_read_line(r);
+        }
         if (e == 0)
             return child_status(r);
         if (e < 0) {
@@ -341,21 +459,9 @@ static int text_next(lpae_trace_reader *r, lpae_tev *ev)
             }
             return e;
         }
-        char *s = r->buf;
-        while (*s == ' ' || *s == '\t')
-            s++;
-        if (!*s)
-            continue;
-        if (*s == '#')
-            continue; /* comment */
-        e = tr_text_parse(s, ev, &r->sysmemo, why, sizeof why);
-        if (e == 0)
-            return 1;
-        if (r->o.skip_bad) {
-            r->skipped++;
-            continue;
-        }
-        return tr_fail(r, e, "%s", why);
+        e = text_line(r, ev);
+        if (e)
+            return e;
     }
 }
 
@@ -424,8 +530,17 @@ static int bin_header(lpae_trace_reader *r)
         if (z[i])
             return tr_fail(r, LPAE_EFORMAT, "non-zero header padding");
     r->offset += pad;
+    r->data_off = r->offset;
     return 0;
 }
+
+/* The binary record is lpae_tev's own layout (docs/trace-format.md §3), so a
+ * little-endian host decodes a record with one copy. */
+_Static_assert(offsetof(lpae_tev, task) == 4 && offsetof(lpae_tev, addr) == 8 &&
+                   offsetof(lpae_tev, len) == 12 && offsetof(lpae_tev, kaddr) == 16 &&
+                   offsetof(lpae_tev, sysno) == 20 && offsetof(lpae_tev, ret) == 24 &&
+                   offsetof(lpae_tev, arg) == 28 && sizeof(lpae_tev) == LPAE_TEV_SIZE,
+               "lpae_tev has the binary record's layout");
 
 /* Refill the record buffer when less than one record is left in it. */
 static size_t bin_avail(lpae_trace_reader *r)
@@ -439,8 +554,21 @@ static size_t bin_avail(lpae_trace_reader *r)
     return r->rb_len;
 }
 
+static inline void bin_decode(const uint8_t *rec, lpae_tev *ev)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    memcpy(ev, rec, sizeof *ev); /* the record is the event's own layout */
+#else
+    tr_bin_decode(rec, ev);
+#endif
+}
+
 static int bin_next(lpae_trace_reader *r, lpae_tev *ev)
 {
+    /* lpae_trace_read's fast path counts only events: every record before
+     * this one was an event */
+    r->recno = r->events;
+    r->offset = r->data_off + r->events * LPAE_TEV_SIZE;
     size_t got = bin_avail(r);
     const uint8_t *rec = r->rb + r->rb_pos;
     if (got < LPAE_TEV_SIZE) {
@@ -479,11 +607,13 @@ static int bin_next(lpae_trace_reader *r, lpae_tev *ev)
         r->eof = true;
         return child_status(r);
     }
-    tr_bin_decode(rec, ev);
-    const char *why;
-    if (lpae_tev_check(ev, &why))
+    bin_decode(rec, ev);
+    if (!tr_tev_ok(ev)) {
+        const char *why;
+        tr_tev_check_full(ev, &why);
         return tr_fail(r, LPAE_EFORMAT, "record %" PRIu64 " (byte offset %" PRIu64 "): %s",
                        r->recno, r->offset, why);
+    }
     r->rb_pos += LPAE_TEV_SIZE;
     r->recno++;
     r->offset += LPAE_TEV_SIZE;
@@ -613,6 +743,19 @@ static int reader_new(const char *name, const lpae_trace_ropts *opts, lpae_trace
     return 0;
 }
 
+/* The fast path lpae_trace_read may take next (r->mode): none, or one
+ * well-formed text line or binary record at a time from rb. */
+static void set_mode(lpae_trace_reader *r)
+{
+    r->mode = TR_MODE_SLOW;
+    if (r->sticky)
+        return;
+    if (r->fmt == LPAE_TRACE_BINARY && !r->eof)
+        r->mode = TR_MODE_BINARY;
+    else if (r->fmt == LPAE_TRACE_TEXT && !r->have_pending_line)
+        r->mode = TR_MODE_TEXT;
+}
+
 static int finish_open(lpae_trace_reader *r, lpae_trace_reader **out)
 {
     if (r->o.format < LPAE_TRACE_AUTO || r->o.format > LPAE_TRACE_FTRACE) {
@@ -623,6 +766,7 @@ static int finish_open(lpae_trace_reader *r, lpae_trace_reader **out)
     int e = detect_and_start(r);
     if (e)
         r->sticky = e;
+    set_mode(r);
     *out = r;
     return e;
 }
@@ -658,8 +802,8 @@ int lpae_trace_reader_progress(const lpae_trace_reader *r, uint64_t *done, uint6
     off_t pos = ftello(r->f);
     if (pos < 0)
         return LPAE_EUNSUPP;
-    /* binary: the records taken into the reader's buffer are not done yet */
-    *done = (uint64_t)pos - (r->fmt == LPAE_TRACE_BINARY ? r->rb_len - r->rb_pos : 0);
+    /* binary records and text taken into the reader's buffer are not done yet */
+    *done = (uint64_t)pos - (r->rb_len - r->rb_pos);
     *total = r->size;
     return 0;
 }
@@ -760,16 +904,15 @@ int lpae_trace_reader_open(const char *path, const lpae_trace_ropts *opts, lpae_
     return finish_open(r, out);
 }
 
-int lpae_trace_read(lpae_trace_reader *r, lpae_tev *ev)
+/* Everything but the fast paths: errors, ends, refills, the importers. */
+int tr_read_slow(lpae_trace_reader *r, lpae_tev *ev, bool tried)
 {
-    if (!r || !ev)
-        return LPAE_EINVAL;
     if (r->sticky)
         return r->sticky;
     int e;
     switch (r->fmt) {
     case LPAE_TRACE_TEXT:
-        e = text_next(r, ev);
+        e = text_next(r, ev, tried);
         break;
     case LPAE_TRACE_BINARY:
         e = r->eof ? 0 : bin_next(r, ev);
@@ -782,7 +925,29 @@ int lpae_trace_read(lpae_trace_reader *r, lpae_tev *ev)
         r->events++;
     else if (e < 0)
         r->sticky = e;
+    set_mode(r);
     return e;
+}
+
+int lpae_trace_read(lpae_trace_reader *r, lpae_tev *ev)
+{
+    if (!r || !ev)
+        return LPAE_EINVAL;
+    if (r->mode == TR_MODE_BINARY) {
+        /* a whole record in rb that is not the end record and passes */
+        uint32_t pos = r->rb_pos;
+        if (r->rb_len - pos >= LPAE_TEV_SIZE && r->rb[pos] != TR_KIND_END) {
+            bin_decode(r->rb + pos, ev);
+            if (tr_tev_ok(ev)) {
+                r->rb_pos = pos + LPAE_TEV_SIZE;
+                r->events++;
+                return 1;
+            }
+        }
+    } else if (r->mode == TR_MODE_TEXT) {
+        return tr_text_read_fast(r, ev);
+    }
+    return tr_read_slow(r, ev, false);
 }
 
 const char *lpae_trace_reader_error(const lpae_trace_reader *r)
