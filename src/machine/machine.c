@@ -763,20 +763,56 @@ static inline __attribute__((always_inline)) void fp_note_fill(lpae_cpu *cpu, un
         cpu->fp[u][(va >> 12) & (FP_SIZE - 1)].gen = 0;
 }
 
-static inline __attribute__((always_inline)) void
-fill_utlb(lpae_cpu *cpu, unsigned u, lpae_va_t va, const lpae_tlb_entry *from, lpae_pa_t pa)
+/* Fill micro-TLB @p u for @p va (PA @p pa) from main-TLB entry @p from
+ * (valid, covering va) whose match key is @p from_key. */
+static inline __attribute__((always_inline)) void fill_utlb(lpae_cpu *cpu, unsigned u, lpae_va_t va,
+                                                            const lpae_tlb_entry *from,
+                                                            const tlb_key *from_key, lpae_pa_t pa)
 {
     /* from's size_shift: no larger than the main-TLB piece */
     lpae_tlb *t = cpu->utlb[u];
-    long i =
-        cpu->ufa[u] ? tlb_fill_fa(t, va, from, pa, NULL) : tlb_insert_pa(t, va, from, pa, NULL);
+    long i;
+    if (cpu->ufa[u]) {
+        unsigned s = tlb_fill_shift(t, from);
+        if (!s)
+            return;
+        uint32_t way = tlb_fa_take(t, s, NULL);
+        if (s == from->size_shift) {
+            /* the same piece: what tlb_fill_slot() writes is from's entry
+             * (base, PA of the base, fields) and key, with a fresh serial */
+            lpae_tlb_entry *e = &t->e[way];
+            *e = *from;
+            e->serial = tlb_next_serial(t);
+            t->k[way] = *from_key;
+        } else {
+            tlb_fill_slot(t, way, from, va, pa, s);
+        }
+        tlb_fa_commit(t, way, va, s);
+        i = (long)way;
+    } else {
+        i = tlb_insert_pa(t, va, from, pa, NULL);
+    }
     if (i >= 0)
         fp_note_fill(cpu, u, i, va);
 }
 
-/* Walk after a main-TLB miss; fills walk caches and TLBs. */
-static __attribute__((noinline)) int walk(lpae_cpu *cpu, lpae_va_t va, unsigned access, unsigned u,
-                                          lpae_xlate *o, lpae_cycles_t *c)
+/* fill_utlb() by the generic fill (tlb_insert_ref): the reference path of
+ * a CPU with the coherence checker on, which tests compare with the
+ * specialised fills of a CPU with it off. */
+static __attribute__((noinline)) void fill_utlb_ref(lpae_cpu *cpu, unsigned u, lpae_va_t va,
+                                                    const lpae_tlb_entry *from, lpae_pa_t pa)
+{
+    long i = tlb_insert_ref(cpu->utlb[u], va, from, pa, NULL);
+    if (i >= 0)
+        fp_note_fill(cpu, u, i, va);
+}
+
+/* walk() through the walker's result record and the generic fills: every
+ * case, including TTBCR.EAE = 0, SCTLR.M = 0 and the coherence checker on
+ * (which may read the CPU's counters from its callback while the walk is
+ * under way); the reference the one-pass walk() is tested against. */
+static __attribute__((noinline)) int walk_rare(lpae_cpu *cpu, lpae_va_t va, unsigned access,
+                                               unsigned u, lpae_xlate *o, lpae_cycles_t *c)
 {
     lpae_machine *m = cpu->m;
     const uint32_t *p = m->p;
@@ -855,12 +891,190 @@ static __attribute__((noinline)) int walk(lpae_cpu *cpu, lpae_va_t va, unsigned 
                              .asid = cpu->asid,
                              .sel = w.sel,
                              .global = !w.attrs.ng};
-        lpae_tlb *mt = cpu->mtlb;
-        long j = cpu->mtlb_sa ? tlb_fill_sa(mt, va, &tr, w.pa, NULL)
-                              : tlb_insert_pa(mt, va, &tr, w.pa, NULL);
+        long j = tlb_insert_ref(cpu->mtlb, va, &tr, w.pa, NULL);
         if (j >= 0)
-            fill_utlb(cpu, u, va, &cpu->mtlb->e[j], w.pa);
+            fill_utlb_ref(cpu, u, va, &cpu->mtlb->e[j], w.pa);
     }
+    return LPAE_OK;
+}
+
+/* Serve the descriptor fetch at @p dpa (level @p level) through the memory
+ * hierarchy from cache level @p from and count it; returns its cycles. */
+static inline __attribute__((always_inline)) lpae_cycles_t
+fetch_served(lpae_cpu *cpu, lpae_pa_t dpa, unsigned level, unsigned from)
+{
+    unsigned lvl = from == LPAE_MEM_L1D ? serve_l1(cpu, dpa) : serve(cpu, dpa, from);
+    lpae_cycles_t lat = cpu->m->mem_lat[lvl];
+    cpu->st.fetches[level][lvl]++;
+    cpu->st.fetch_cycles[level][lvl] += lat;
+    return lat;
+}
+
+/* A walk's fault that has no leaf (no PA, no attributes): @p f at @p level. */
+static inline void walk_fault(lpae_xlate *o, lpae_fault f, unsigned level)
+{
+    o->pa = 0;
+    memset(&o->attrs, 0, sizeof o->attrs);
+    o->size_shift = 0;
+    o->fault = f;
+    o->level = (uint8_t)level;
+    o->fsc = fault_fsc(f, level);
+}
+
+/* Walk after a main-TLB miss; fills walk caches and TLBs. One pass: each
+ * descriptor is served by the memory hierarchy (and a table descriptor
+ * cached by the walk cache of its level) as the walk reads it, the answer
+ * is written straight into @p o, and the main TLB is filled from it. The
+ * same accesses, fills, counts and cycles, in the same order, as walk_rare(),
+ * which takes the cases this one leaves out. */
+static __attribute__((noinline)) int walk(lpae_cpu *cpu, lpae_va_t va, unsigned access, unsigned u,
+                                          lpae_xlate *o, lpae_cycles_t *c)
+{
+    lpae_machine *m = cpu->m;
+    const lpae_regs *regs = &cpu->regs;
+    uint32_t ttbcr = regs->ttbcr;
+    if (UNLIKELY(!(ttbcr & LPAE_TTBCR_EAE) || !(regs->sctlr & LPAE_SCTLR_M) || m->chk != NULL))
+        return walk_rare(cpu, va, access, u, o, c);
+    const uint32_t *p = m->p;
+    uint8_t asid = cpu->asid;
+    unsigned tsz;
+    lpae_ttbr_sel sel = lpae_select(ttbcr, va, &tsz);
+    bool epd = ttbcr & (sel == LPAE_SEL_TTBR1 ? LPAE_TTBCR_EPD1 : LPAE_TTBCR_EPD0);
+    unsigned start = lpae_start_level(tsz);   /* 1 or 2 */
+    lpae_cycles_t wcyc = p[LPAE_P_WALK_BASE]; /* + the walk-cache latency if looked up */
+    o->va = va;
+    o->sel = (uint8_t)sel;
+    o->asid = asid;
+    o->src = LPAE_XS_WALK;
+    cpu->st.walks++;
+    if (UNLIKELY(sel == LPAE_SEL_NONE || epd)) {
+        *c += wcyc;
+        charge(cpu, LPAE_CAT_WALK, wcyc);
+        o->start_level = 1;
+        o->nfetch = 0;
+        walk_fault(o, LPAE_FAULT_TRANSLATION, 1);
+        return LPAE_OK;
+    }
+    const lpae_wc_entry *hit = NULL;
+    bool use1 = cpu->wc[1] && start == 1;
+    if (use1 || cpu->wc[2]) {
+        wcyc += p[LPAE_P_WC_LATENCY];
+        if (cpu->wc[2])
+            hit = lpae_walkcache_lookup(cpu->wc[2], va, asid);
+        if (!hit && use1)
+            hit = lpae_walkcache_lookup(cpu->wc[1], va, asid);
+    }
+    *c += wcyc;
+    charge(cpu, LPAE_CAT_WALK, wcyc);
+    unsigned level = start, tattrs = 0;
+    lpae_pa_t table;
+    if (hit) { /* resume below the cached table descriptor (level 1 or 2) */
+        level = hit->level + 1u;
+        table = hit->table_pa & LPAE_PA_MASK;
+        if (level == start)
+            table &= ~((UINT64_C(1) << lpae_baddr_shift(tsz)) - 1u);
+        else
+            table &= LPAE_DESC_ADDR_MASK;
+        tattrs = hit->table_attrs & 0x1Fu;
+    } else {
+        uint64_t ttbr = sel == LPAE_SEL_TTBR1 ? regs->ttbr1 : regs->ttbr0;
+        if (UNLIKELY(ttbr & UINT64_C(0x0000FF0000000000))) { /* TTBR bits [47:40] */
+            o->start_level = (uint8_t)start;
+            o->nfetch = 0;
+            walk_fault(o, LPAE_FAULT_ADDRESS_SIZE, 0);
+            return LPAE_OK;
+        }
+        table = ttbr & LPAE_TTBR_BADDR_MASK & ~((UINT64_C(1) << lpae_baddr_shift(tsz)) - 1u);
+    }
+    o->start_level = (uint8_t)level;
+    /* the levels: each fetch served as it is read; one that aborts is
+     * charged as DRAM without a cache access */
+    unsigned from = p[LPAE_P_WALK_LEVEL];
+    uint32_t vam = va & (UINT32_MAX >> tsz);
+    lpae_cycles_t fc = 0;
+    unsigned shift = LPAE_LEVEL_SHIFT(level);
+    lpae_fault fault = LPAE_FAULT_NONE;
+    uint64_t d;
+    for (;;) {
+        lpae_pa_t dpa = table + ((lpae_pa_t)((vam >> shift) & 511u) << 3);
+        if (UNLIKELY(lpae_phys_fetch64(m->phys, dpa, &d) != 0)) {
+            lpae_cycles_t lat = m->mem_lat[LPAE_MEM_DRAM];
+            fc += lat;
+            cpu->st.fetches[level][LPAE_MEM_DRAM]++;
+            cpu->st.fetch_cycles[level][LPAE_MEM_DRAM] += lat;
+            fault = LPAE_FAULT_EXT_ABORT_WALK;
+            break;
+        }
+        fc += fetch_served(cpu, dpa, level, from);
+        if (!(d & LPAE_DESC_VALID) || (level == 3 && !(d & LPAE_DESC_TABLE))) {
+            fault = LPAE_FAULT_TRANSLATION;
+            break;
+        }
+        if (level == 3 || !(d & LPAE_DESC_TABLE))
+            break; /* block (levels 1, 2) or page (level 3) */
+        tattrs |= (unsigned)(d >> LPAE_DESC_TABLE_ATTR_SHIFT);
+        if (cpu->wc[level]) {
+            lpae_fetch f = {
+                .level = (uint8_t)level, .table_attrs = (uint8_t)tattrs, .pa = dpa, .desc = d};
+            lpae_walkcache_insert(cpu->wc[level], va, asid, (uint8_t)sel, &f);
+        }
+        table = d & LPAE_DESC_ADDR_MASK;
+        level++;
+        shift -= 9;
+    }
+    *c += fc;
+    charge(cpu, LPAE_CAT_WALK_FETCH, fc);
+    o->nfetch = (uint8_t)(level - o->start_level + 1u);
+    if (UNLIKELY(fault != LPAE_FAULT_NONE)) {
+        walk_fault(o, fault, level);
+        return LPAE_OK;
+    }
+    uint64_t off = (UINT64_C(1) << shift) - 1u;
+    lpae_pa_t pa = (d & LPAE_DESC_ADDR_MASK & ~off) | (va & off);
+    o->pa = pa;
+    leaf_attrs(regs, d, tattrs, &o->attrs);
+    o->level = (uint8_t)level;
+    o->size_shift = (uint8_t)shift;
+    if (UNLIKELY(!(d & LPAE_DESC_AF))) {
+        o->fault = LPAE_FAULT_ACCESS_FLAG;
+        o->fsc = fault_fsc(LPAE_FAULT_ACCESS_FLAG, level);
+        return LPAE_OK;
+    }
+    if ((o->attrs.perm >> access) & 1u) {
+        o->fault = LPAE_FAULT_NONE;
+        o->fsc = 0;
+    } else {
+        o->fault = LPAE_FAULT_PERMISSION;
+        o->fsc = fault_fsc(LPAE_FAULT_PERMISSION, level);
+    }
+    /* the main TLB straight from the walk (tlb_fill_sa() of the entry the
+     * walk describes: leaf and allowed size both the leaf's), then the
+     * micro-TLB from the main TLB's new entry */
+    lpae_tlb *mt = cpu->mtlb;
+    long j;
+    if (cpu->mtlb_sa) {
+        unsigned s = mt->piece[shift];
+        if (!s)
+            return LPAE_OK;
+        size_t idx = tlb_sa_take(mt, (va >> s) & mt->set_mask, s, NULL);
+        tlb_write_slot(mt, idx, va, pa, s, &o->attrs, (uint8_t)shift, (uint8_t)level, asid,
+                       (uint8_t)sel, !o->attrs.ng);
+        tlb_sa_commit(mt, idx);
+        j = (long)idx;
+    } else {
+        lpae_tlb_entry tr = {.pa = pa,
+                             .attrs = o->attrs,
+                             .size_shift = (uint8_t)shift,
+                             .leaf_shift = (uint8_t)shift,
+                             .level = (uint8_t)level,
+                             .asid = asid,
+                             .sel = (uint8_t)sel,
+                             .global = !o->attrs.ng};
+        j = tlb_insert_pa(mt, va, &tr, pa, NULL);
+        if (j < 0)
+            return LPAE_OK;
+    }
+    fill_utlb(cpu, u, va, &mt->e[j], &mt->k[j], pa);
     return LPAE_OK;
 }
 
@@ -895,7 +1109,10 @@ translate_full(lpae_cpu *cpu, lpae_va_t va, unsigned access, unsigned u, lpae_xl
             check_tlb(cpu, LPAE_ST_MTLB, e, va, access);
         from_entry(o, e, va, access, cpu->asid);
         o->src = LPAE_XS_MTLB;
-        fill_utlb(cpu, u, va, e, o->pa);
+        if (UNLIKELY(m->chk != NULL))
+            fill_utlb_ref(cpu, u, va, e, o->pa);
+        else
+            fill_utlb(cpu, u, va, e, &mt->k[j], o->pa);
         o->region = classify(m, va, o->sel, cpu->asid);
         o->cycles = c;
         account_src(cpu, o, LPAE_XS_MTLB);
