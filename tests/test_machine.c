@@ -834,6 +834,38 @@ static void assert_same_structures(lpae_machine *ma, lpae_machine *mb, unsigned 
     assert_memory_equal(&ca, &cb, sizeof ca);
 }
 
+/* 1 to LPAE_MAX_REGIONS random page-aligned region rules (ranges that
+ * overlap, nest and touch; either or one selection; any or one ASID) on
+ * both machines. */
+static void random_regions(lpae_machine *ma, lpae_machine *mb, uint64_t *s)
+{
+    lpae_region_rule r[LPAE_MAX_REGIONS];
+    size_t n = 1 + (size_t)(rnd(s) % LPAE_MAX_REGIONS);
+    memset(r, 0, sizeof r);
+    for (size_t i = 0; i < n; i++) {
+        /* bounds on 64 KB steps over 0..4 GB, or at 0 and the top */
+        uint64_t a = (rnd(s) % 65536) << 16, b = (rnd(s) % 65536) << 16;
+        if (rnd(s) % 5 == 0)
+            a = 0;
+        if (rnd(s) % 5 == 0)
+            b = UINT64_C(1) << 32;
+        if (a > b) {
+            uint64_t t = a;
+            a = b;
+            b = t;
+        }
+        if (a == b)
+            b = a + 0x1000;
+        snprintf(r[i].name, sizeof r[i].name, "r%zu", i);
+        r[i].lo = (lpae_va_t)a;
+        r[i].hi = (lpae_va_t)(b - 1);
+        r[i].sel = (int)(rnd(s) % 3) - 1;
+        r[i].asid = rnd(s) % 3 ? -1 : (int)(1 + rnd(s) % 3);
+    }
+    assert_int_equal(lpae_machine_set_regions(ma, r, n), LPAE_OK);
+    assert_int_equal(lpae_machine_set_regions(mb, r, n), LPAE_OK);
+}
+
 static void nop_report(void *ctx, const lpae_coherence_report *r)
 {
     (void)r;
@@ -878,6 +910,18 @@ static void run_random_lat(const char *preset, bool shrink, bool latency)
             uint8_t asid = (uint8_t)(1 + rnd(&s) % 3);
             lpae_cpu_write_ttbr(ca, 0, rnd_ttbr0(ttbcr[ci], asid), NULL);
             lpae_cpu_write_ttbr(cb, 0, rnd_ttbr0(ttbcr[ci], asid), NULL);
+            continue;
+        }
+        if (r == 98 && rnd(&s) % 4 == 0) { /* 0.25 %: other statistics regions */
+            /* (the region statistics start again: compare them first) */
+            for (unsigned cj = 0; cj < 2; cj++)
+                for (size_t i = 0; i < lpae_machine_region_count(fa->m); i++) {
+                    lpae_xstats ra, rb;
+                    assert_int_equal(lpae_cpu_region_stats(lpae_machine_cpu(fa->m, cj), i, &ra), 0);
+                    assert_int_equal(lpae_cpu_region_stats(lpae_machine_cpu(fb->m, cj), i, &rb), 0);
+                    assert_memory_equal(&ra, &rb, sizeof ra);
+                }
+            random_regions(fa->m, fb->m, &s);
             continue;
         }
         if (r == 99 && rnd(&s) % 4 == 0) { /* 0.25 %: another region layout */

@@ -45,6 +45,20 @@
 #define FP_KEY(va, asid) (((va) & ~(lpae_va_t)0xFFFu) | (asid))
 #define UMAP_INVALID 3u /* umap[] of an invalid access code */
 
+/* Region cache: the statistics region of a VA for a TTBR selection and an
+ * ASID, with the largest VA range around it that gets the same answer from
+ * the rules (see region_span), RC_SIZE entries per CPU indexed by ASID and
+ * selection. Emptied whenever the rules change. */
+#define RC_SIZE 8u
+#define RC_TAG(asid, sel) (UINT32_C(1) << 16 | (uint32_t)(asid) << 8 | (sel)) /* never 0 */
+#define RC_INDEX(asid, sel) (((asid) ^ (sel) << 2) & (RC_SIZE - 1))
+
+typedef struct rc_entry {
+    uint32_t tag; /* RC_TAG, 0 when empty */
+    lpae_va_t lo, hi;
+    uint8_t region;
+} rc_entry;
+
 typedef struct fp_entry {
     uint32_t key; /* FP_KEY: VA[31:12] and the ASID */
     uint32_t slot;
@@ -91,7 +105,8 @@ struct lpae_cpu {
     asid_rec *cur;        /* record of the current ASID */
     lpae_xstats region[LPAE_MAX_REGIONS + 1];
     lpae_cpu_stats st;
-    uint64_t fpgen[3]; /* fast-path generation per micro-TLB */
+    rc_entry rc[RC_SIZE]; /* region cache */
+    uint64_t fpgen[3];    /* fast-path generation per micro-TLB */
     fp_entry fp[3][FP_SIZE];
 };
 
@@ -362,8 +377,10 @@ int lpae_machine_set_regions(lpae_machine *m, const lpae_region_rule *rules, siz
         memcpy(m->rules, rules, n * sizeof *rules);
     m->nrules = n;
     for (unsigned c = 0; c < m->ncpus; c++) {
-        memset(m->cpu[c]->region, 0, sizeof m->cpu[c]->region);
-        fp_flush(m->cpu[c]);
+        lpae_cpu *cpu = m->cpu[c];
+        memset(cpu->region, 0, sizeof cpu->region);
+        fp_flush(cpu);
+        memset(cpu->rc, 0, sizeof cpu->rc);
     }
     return LPAE_OK;
 }
@@ -389,6 +406,49 @@ static inline uint8_t classify(const lpae_machine *m, lpae_va_t va, unsigned sel
             return (uint8_t)i;
     }
     return (uint8_t)m->nrules;
+}
+
+/* classify() of @p va, with in *@p lo and *@p hi the largest range around
+ * it whose every VA classify() puts in the same region: within the answer's
+ * rule (all VAs when none matches), outside every earlier rule that applies
+ * to @p sel and @p asid (they do not hold va). */
+static uint8_t region_span(const lpae_machine *m, lpae_va_t va, unsigned sel, uint8_t asid,
+                           lpae_va_t *lo, lpae_va_t *hi)
+{
+    lpae_va_t l = 0, h = UINT32_MAX;
+    size_t i;
+    for (i = 0; i < m->nrules; i++) {
+        const lpae_region_rule *r = &m->rules[i];
+        if ((r->sel >= 0 && (unsigned)r->sel != sel) || (r->asid >= 0 && r->asid != asid))
+            continue;
+        if (va >= r->lo && va <= r->hi) {
+            if (r->lo > l)
+                l = r->lo;
+            if (r->hi < h)
+                h = r->hi;
+            break;
+        }
+        if (r->hi < va && r->hi + 1u > l)
+            l = r->hi + 1u;
+        else if (r->lo > va && r->lo - 1u < h)
+            h = r->lo - 1u;
+    }
+    *lo = l;
+    *hi = h;
+    return (uint8_t)i;
+}
+
+/* classify() for @p cpu's current ASID through its region cache. */
+static inline __attribute__((always_inline)) uint8_t region_of(lpae_cpu *cpu, lpae_va_t va,
+                                                               unsigned sel)
+{
+    uint8_t asid = cpu->asid;
+    rc_entry *e = &cpu->rc[RC_INDEX(asid, sel)];
+    if (LIKELY(e->tag == RC_TAG(asid, sel) && va - e->lo <= e->hi - e->lo))
+        return e->region;
+    e->tag = RC_TAG(asid, sel);
+    e->region = region_span(cpu->m, va, sel, asid, &e->lo, &e->hi);
+    return e->region;
 }
 
 /* ---- accounting ----------------------------------------------------------- */
@@ -927,8 +987,8 @@ static inline void walk_fault(lpae_xlate *o, lpae_fault f, unsigned level)
  * is written straight into @p o, and the main TLB is filled from it. The
  * same accesses, fills, counts and cycles, in the same order, as walk_rare(),
  * which takes the cases this one leaves out. */
-static __attribute__((noinline)) int walk(lpae_cpu *cpu, lpae_va_t va, unsigned access, unsigned u,
-                                          lpae_xlate *o, lpae_cycles_t *c)
+static inline __attribute__((always_inline)) int walk(lpae_cpu *cpu, lpae_va_t va, unsigned access,
+                                                      unsigned u, lpae_xlate *o, lpae_cycles_t *c)
 {
     lpae_machine *m = cpu->m;
     const lpae_regs *regs = &cpu->regs;
@@ -1086,12 +1146,15 @@ translate_full(lpae_cpu *cpu, lpae_va_t va, unsigned access, unsigned u, lpae_xl
     long i = tlb_find(ut, va, cpu->asid);
     if (i >= 0) {
         const lpae_tlb_entry *e = &ut->e[i];
-        uint8_t region = classify(m, va, e->sel, cpu->asid);
         fp_entry tmp, *f = &tmp;
-        if (LIKELY(m->chk == NULL))
+        uint8_t region;
+        if (LIKELY(m->chk == NULL)) {
+            region = region_of(cpu, va, e->sel);
             f = &cpu->fp[u][(va >> 12) & (FP_SIZE - 1)];
-        else
+        } else { /* the checker's CPUs: the plain classification (a reference for tests) */
+            region = classify(m, va, e->sel, cpu->asid);
             check_tlb(cpu, u, e, va, access);
+        }
         fp_fill(cpu, u, (size_t)i, va, region, f);
         return fast_hit(cpu, f, va, access, o);
     }
@@ -1105,15 +1168,18 @@ translate_full(lpae_cpu *cpu, lpae_va_t va, unsigned access, unsigned u, lpae_xl
     if (j >= 0) {
         tlb_hit(mt, (size_t)j);
         const lpae_tlb_entry *e = &mt->e[j];
-        if (UNLIKELY(m->chk != NULL))
-            check_tlb(cpu, LPAE_ST_MTLB, e, va, access);
-        from_entry(o, e, va, access, cpu->asid);
-        o->src = LPAE_XS_MTLB;
-        if (UNLIKELY(m->chk != NULL))
-            fill_utlb_ref(cpu, u, va, e, o->pa);
-        else
+        if (LIKELY(m->chk == NULL)) {
+            from_entry(o, e, va, access, cpu->asid);
+            o->src = LPAE_XS_MTLB;
             fill_utlb(cpu, u, va, e, &mt->k[j], o->pa);
-        o->region = classify(m, va, o->sel, cpu->asid);
+            o->region = region_of(cpu, va, o->sel);
+        } else { /* the checker's CPUs: the generic fill and classification */
+            check_tlb(cpu, LPAE_ST_MTLB, e, va, access);
+            from_entry(o, e, va, access, cpu->asid);
+            o->src = LPAE_XS_MTLB;
+            fill_utlb_ref(cpu, u, va, e, o->pa);
+            o->region = classify(m, va, o->sel, cpu->asid);
+        }
         o->cycles = c;
         account_src(cpu, o, LPAE_XS_MTLB);
         return LPAE_OK;
@@ -1122,10 +1188,19 @@ translate_full(lpae_cpu *cpu, lpae_va_t va, unsigned access, unsigned u, lpae_xl
     int rc = walk(cpu, va, access, u, o, &c);
     if (rc)
         return rc;
-    o->region = classify(m, va, o->sel, cpu->asid);
+    o->region =
+        LIKELY(m->chk == NULL) ? region_of(cpu, va, o->sel) : classify(m, va, o->sel, cpu->asid);
     o->cycles = c;
     account_src(cpu, o, LPAE_XS_WALK);
     return LPAE_OK;
+}
+
+/* translate_full() out of line, for translate_slow()'s MMU-on case: the
+ * walk is inline here, one frame for the whole miss. */
+static __attribute__((noinline)) int translate_miss(lpae_cpu *cpu, lpae_va_t va, unsigned access,
+                                                    lpae_xlate *out)
+{
+    return translate_full(cpu, va, access, cpu->umap[access], out);
 }
 
 /* Everything but the fast path's hit, arguments checked from scratch. */
@@ -1136,7 +1211,7 @@ static __attribute__((noinline)) int translate_slow(lpae_cpu *cpu, lpae_va_t va,
         return LPAE_EINVAL;
     if (!cpu->mmu_on)
         return translate_flat(cpu, va, access, out);
-    return translate_full(cpu, va, access, cpu->umap[access], out);
+    return translate_miss(cpu, va, access, out);
 }
 
 int lpae_cpu_translate(lpae_cpu *cpu, lpae_va_t va, unsigned access, lpae_xlate *out)
