@@ -94,6 +94,8 @@ struct lpae_cpu {
     lpae_tlb *mtlb;
     bool ufa[3];           /* utlb[u] takes tlb_insert_fa (fully associative, LRU) */
     bool mtlb_sa;          /* mtlb takes tlb_insert_sa (set-associative LRU, <= 64 ways) */
+    lpae_tlb *tlbi_fa[5];  /* tlbi_direct: the micro-TLBs and both walk caches' TLBs */
+    bool tlbi_one;         /* tlbi_direct and each of tlbi_fa holds one size */
     bool tlbi_direct;      /* TLBI by VA: three fully associative micro-TLBs with slot masks,
                               a main TLB with valid-way masks and both walk caches, and
                               micro-TLBs not flushed whole on a TLBI (tlbi_va_direct) */
@@ -265,6 +267,14 @@ static int cpu_create(lpae_machine *m, unsigned idx, uint64_t seed, lpae_cpu **o
                        cpu->wc[2] && cpu->wc[2]->t->fa && p[LPAE_P_UTLB_FLUSH_TLBI] == 0;
     for (unsigned u = 0; u < 3; u++)
         cpu->tlbi_direct = cpu->tlbi_direct && cpu->utlb[u] && cpu->utlb[u]->fa;
+    if (cpu->tlbi_direct) {
+        lpae_tlb *fa[5] = {cpu->utlb[0], cpu->utlb[1], cpu->utlb[2], cpu->wc[1]->t, cpu->wc[2]->t};
+        cpu->tlbi_one = true;
+        for (unsigned k = 0; k < 5; k++) {
+            cpu->tlbi_fa[k] = fa[k];
+            cpu->tlbi_one = cpu->tlbi_one && fa[k]->nsizes == 1;
+        }
+    }
     for (unsigned u = 0; u < 3; u++)
         cpu->fpgen[u] = 1;
     for (unsigned acc = 0; acc < 8; acc++)
@@ -1346,18 +1356,33 @@ lpae_cycles_t lpae_cpu_dsb(lpae_cpu *cpu)
     return cpu->m->p[LPAE_P_DSB];
 }
 
+/* The TLBI by VA (tlb_inv_va_fa()) of fully associative TLB @p t with
+ * one held size: skipped on one load when the bucket of va holds nothing. */
+static inline __attribute__((always_inline)) void tlbi_fa1(lpae_tlb *t, lpae_va_t va, int asid)
+{
+    uint64_t c = t->fa[(va >> t->shifts[0]) & (FA_BUCKETS - 1)]; /* tlb_fa_cands() */
+    if (c)
+        tlb_inv_va_fa_body(t, va, asid, c);
+}
+
 /* TLBIMVA (asid >= 0) or TLBIMVAA (asid < 0) on a CPU with tlbi_direct:
  * what tlbi_apply's loops do, layout tests done at creation; fully
- * associative micro-TLBs need no fp_note_inv(). */
+ * associative micro-TLBs need no fp_note_inv(). (The structures are
+ * independent: the order they are visited in does not matter.) */
 static inline __attribute__((always_inline)) void tlbi_va_direct(lpae_cpu *cpu, lpae_va_t va,
                                                                  int asid)
 {
-    tlb_inv_va_fa(cpu->utlb[0], va, asid);
-    tlb_inv_va_fa(cpu->utlb[1], va, asid);
-    tlb_inv_va_fa(cpu->utlb[2], va, asid);
+    if (LIKELY(cpu->tlbi_one)) {
+        tlbi_fa1(cpu->tlbi_fa[0], va, asid);
+        tlbi_fa1(cpu->tlbi_fa[1], va, asid);
+        tlbi_fa1(cpu->tlbi_fa[2], va, asid);
+        tlbi_fa1(cpu->tlbi_fa[3], va, asid);
+        tlbi_fa1(cpu->tlbi_fa[4], va, asid);
+    } else {
+        for (unsigned k = 0; k < 5; k++)
+            tlb_inv_va_fa(cpu->tlbi_fa[k], va, asid);
+    }
     tlb_inv_va_sa(cpu->mtlb, va, asid);
-    tlb_inv_va_fa(cpu->wc[1]->t, va, asid);
-    tlb_inv_va_fa(cpu->wc[2]->t, va, asid);
 }
 
 static void tlbi_apply(lpae_cpu *cpu, lpae_tlbi kind, lpae_va_t va, uint8_t asid)
@@ -1366,20 +1391,22 @@ static void tlbi_apply(lpae_cpu *cpu, lpae_tlbi kind, lpae_va_t va, uint8_t asid
     if ((kind == LPAE_TLBI_MVA || kind == LPAE_TLBI_MVAA) && !whole_utlb) {
         /* the common case straight: every structure, in the order below */
         int a = kind == LPAE_TLBI_MVA ? asid : -1;
-        if (cpu->tlbi_direct) {
+        if (cpu->tlbi_direct && cpu->m->chk == NULL) {
             tlbi_va_direct(cpu, va, a);
             return;
         }
+        /* the checker's CPUs: every slot scanned (a reference for tests) */
+        size_t (*inv)(lpae_tlb *, lpae_va_t, int) = cpu->m->chk ? tlb_inv_va_ref : tlb_inv_va;
         for (unsigned u = 0; u < 3; u++) {
             if (!cpu->utlb[u])
                 continue;
-            tlb_inv_va(cpu->utlb[u], va, a);
+            inv(cpu->utlb[u], va, a);
             fp_note_inv(cpu, u);
         }
-        tlb_inv_va(cpu->mtlb, va, a);
+        inv(cpu->mtlb, va, a);
         for (unsigned l = 1; l <= 2; l++)
             if (cpu->wc[l])
-                tlb_inv_va(cpu->wc[l]->t, va, a); /* = lpae_walkcache_inv_va() */
+                inv(cpu->wc[l]->t, va, a); /* = lpae_walkcache_inv_va() */
         return;
     }
     for (unsigned s = 0; s < 4; s++) {
@@ -1442,7 +1469,8 @@ int lpae_cpu_tlbi(lpae_cpu *cpu, lpae_tlbi kind, bool is, lpae_va_t va, uint8_t 
             if (m->cpu[i] != cpu)
                 m->cpu[i]->st.tlbi_received++;
         }
-    } else if ((kind == LPAE_TLBI_MVA || kind == LPAE_TLBI_MVAA) && cpu->tlbi_direct) {
+    } else if ((kind == LPAE_TLBI_MVA || kind == LPAE_TLBI_MVAA) && cpu->tlbi_direct &&
+               m->chk == NULL) {
         tlbi_va_direct(cpu, va, kind == LPAE_TLBI_MVA ? asid : -1); /* kmap/kunmap's TLBIMVA */
     } else {
         tlbi_apply(cpu, kind, va, asid);

@@ -252,6 +252,25 @@ size_t lpae_tlb_inv_asid(lpae_tlb *t, uint8_t asid)
     return n;
 }
 
+size_t tlb_inv_va_ref(lpae_tlb *t, lpae_va_t va, int asid)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < (size_t)t->sets * t->ways; i++) {
+        const lpae_tlb_entry *e = &t->e[i];
+        if (e->valid && ((va ^ e->va) >> e->size_shift) == 0 &&
+            (asid < 0 || e->global || e->asid == (uint8_t)asid)) {
+            tlb_drop(t, i);
+            n++;
+        }
+    }
+    return n;
+}
+
+size_t tlb_inv_va_fa_cands(lpae_tlb *t, lpae_va_t va, int asid, uint64_t c)
+{
+    return tlb_inv_va_fa_body(t, va, asid, c);
+}
+
 size_t tlb_inv_va_slow(lpae_tlb *t, lpae_va_t va, int asid)
 {
     size_t n = 0;

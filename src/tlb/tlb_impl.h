@@ -357,22 +357,28 @@ static inline __attribute__((always_inline)) long tlb_fill_sa(lpae_tlb *t, lpae_
     return (long)idx;
 }
 
+/* TLBIMVA (asid >= 0) or TLBIMVAA (asid < 0) by a scan of every slot and
+ * the generic drop: the reference the other TLBIs by VA are tested against. */
+size_t tlb_inv_va_ref(lpae_tlb *t, lpae_va_t va, int asid);
+
 /* TLBIMVA (asid >= 0) or TLBIMVAA (asid < 0) on a TLB without slot masks. */
 size_t tlb_inv_va_slow(lpae_tlb *t, lpae_va_t va, int asid);
 
-/* tlb_drop() of valid slot i of a TLB with valid-way masks (t->vmask set;
- * fa: t->fa set, one set): the same updates, inline. */
-static inline __attribute__((always_inline)) void tlb_drop_masked(lpae_tlb *t, size_t i, bool fa)
+/* tlb_drop() of valid slot @p i (way @p way of set @p set) of a TLB with
+ * valid-way masks (t->vmask set; fa: t->fa set, one set): the same
+ * updates, inline, the slot's size and base read from its key. */
+static inline __attribute__((always_inline)) void
+tlb_drop_masked_at(lpae_tlb *t, size_t i, uint32_t set, unsigned way, bool fa)
 {
-    lpae_tlb_entry *e = &t->e[i];
-    unsigned s = e->size_shift;
-    uint32_t set = fa ? 0 : (uint32_t)(i / t->ways);
-    uint64_t bit = UINT64_C(1) << (fa ? i : i - (size_t)set * t->ways);
+    const tlb_key *k = &t->k[i];
+    unsigned s = tlb_key_size(k);
+    uint64_t bit = UINT64_C(1) << way;
     if (--t->present[s] == 0)
         t->pmask &= ~(UINT32_C(1) << s);
     t->vmask[set] &= ~bit;
     if (fa)
-        t->fa[t->sidx[s] * FA_BUCKETS + ((e->va >> s) & (FA_BUCKETS - 1))] &= ~bit;
+        t->fa[t->sidx[s] * FA_BUCKETS + ((tlb_key_base(k) >> s) & (FA_BUCKETS - 1))] &= ~bit;
+    lpae_tlb_entry *e = &t->e[i];
     e->valid = false;
     e->serial = 0;
     tlb_key_invalid(&t->k[i]);
@@ -381,19 +387,51 @@ static inline __attribute__((always_inline)) void tlb_drop_masked(lpae_tlb *t, s
     t->st.invalidated++;
 }
 
+/* The match of a TLBI by VA: a valid slot with key @p k is dropped by
+ * TLBIMVA (asid >= 0) or TLBIMVAA (asid < 0) of va when
+ * ((q ^ k->key) & k->mask & qm) == 0 with q = tlb_inv_query() and qm =
+ * tlb_inv_qmask(): the entry covers va and, for TLBIMVA, is global or of
+ * that ASID (the key holds the base under the entry's own size mask, and
+ * the ASID under 0xFF only when not global). */
+static inline uint64_t tlb_inv_query(lpae_va_t va, int asid)
+{
+    return (uint64_t)va << 32 | (uint8_t)asid;
+}
+
+static inline uint64_t tlb_inv_qmask(int asid)
+{
+    return asid < 0 ? UINT64_C(0xFFFFFFFF00000000) : UINT64_MAX;
+}
+
+static inline bool tlb_inv_matches(const tlb_key *k, uint64_t q, uint64_t qm)
+{
+    return ((q ^ k->key) & k->mask & qm) == 0;
+}
+
+/* The TLBI by VA of a fully associative TLB with slot masks over its
+ * candidate slots @p c (tlb_fa_cands(), not 0): tlb.c, out of line. */
+size_t tlb_inv_va_fa_cands(lpae_tlb *t, lpae_va_t va, int asid, uint64_t c);
+
 /* TLBIMVA (asid >= 0) or TLBIMVAA (asid < 0) on a fully associative TLB
  * with slot masks (t->fa set): tlb_inv_va() without the layout test. */
 static inline __attribute__((always_inline)) size_t tlb_inv_va_fa(lpae_tlb *t, lpae_va_t va,
                                                                   int asid)
 {
-    /* only the candidate slots, in ascending order (drops commute) */
+    uint64_t c = tlb_fa_cands(t, va);
+    return c ? tlb_inv_va_fa_cands(t, va, asid, c) : 0;
+}
+
+/* tlb_inv_va_fa_cands()'s body. */
+static inline __attribute__((always_inline)) size_t tlb_inv_va_fa_body(lpae_tlb *t, lpae_va_t va,
+                                                                       int asid, uint64_t c)
+{
+    /* only the candidate slots (all valid), in ascending order (drops commute) */
     size_t n = 0;
-    for (uint64_t c = tlb_fa_cands(t, va); c; c &= c - 1) {
-        size_t i = (size_t)__builtin_ctzll(c);
-        const lpae_tlb_entry *e = &t->e[i];
-        if (((va ^ e->va) >> e->size_shift) == 0 &&
-            (asid < 0 || e->global || e->asid == (uint8_t)asid)) {
-            tlb_drop_masked(t, i, true);
+    uint64_t q = tlb_inv_query(va, asid), qm = tlb_inv_qmask(asid);
+    for (; c; c &= c - 1) {
+        unsigned w = (unsigned)__builtin_ctzll(c);
+        if (tlb_inv_matches(&t->k[w], q, qm)) {
+            tlb_drop_masked_at(t, w, 0, w, true);
             n++;
         }
     }
@@ -402,22 +440,22 @@ static inline __attribute__((always_inline)) size_t tlb_inv_va_fa(lpae_tlb *t, l
 
 /* The same on a set-associative TLB with valid-way masks (t->vmask set,
  * t->fa NULL). An entry of size S covering va lives in set (va >> S) &
- * set_mask: probe that set for each size present, its valid ways only
- * (drops commute). */
+ * set_mask: probe that set for each size present, its valid ways only.
+ * A slot of another size found there that covers va is dropped at the
+ * first probe that sees it rather than at its own size's: drops commute. */
 static inline __attribute__((always_inline)) size_t tlb_inv_va_sa(lpae_tlb *t, lpae_va_t va,
                                                                   int asid)
 {
     size_t n = 0;
+    uint64_t q = tlb_inv_query(va, asid), qm = tlb_inv_qmask(asid);
     for (uint32_t pm = t->pmask; pm; pm &= pm - 1) { /* the sizes present, ascending */
         unsigned sh = (unsigned)__builtin_ctz(pm);
         uint32_t set = (va >> sh) & t->set_mask;
         size_t row = (size_t)set * t->ways;
         for (uint64_t m = t->vmask[set]; m; m &= m - 1) {
-            size_t i = row + (size_t)__builtin_ctzll(m);
-            const lpae_tlb_entry *e = &t->e[i];
-            if (e->size_shift == sh && ((va ^ e->va) >> sh) == 0 &&
-                (asid < 0 || e->global || e->asid == (uint8_t)asid)) {
-                tlb_drop_masked(t, i, false);
+            unsigned w = (unsigned)__builtin_ctzll(m);
+            if (tlb_inv_matches(&t->k[row + w], q, qm)) {
+                tlb_drop_masked_at(t, row + w, set, w, false);
                 n++;
             }
         }
