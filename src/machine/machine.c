@@ -59,6 +59,21 @@ typedef struct rc_entry {
     uint8_t region;
 } rc_entry;
 
+/* Leaf attribute cache: the lpae_attrs a walk decodes from a leaf
+ * descriptor depend only on its bits [11:2] and [54:52], the table
+ * attributes gathered above it, SCTLR.WXN and SCTLR.UWXN (the permission
+ * mask), and MAIR0/MAIR1 (the mair byte, which is recomputed on every use
+ * so that register writes need not empty the cache). A direct-mapped table
+ * per CPU of AC_SIZE decoded sets, keyed by those bits (ac_key); key 0 is
+ * empty. */
+#define AC_BITS 6
+#define AC_SIZE (1u << AC_BITS)
+
+typedef struct ac_entry {
+    uint32_t key;
+    lpae_attrs a;
+} ac_entry;
+
 typedef struct fp_entry {
     uint32_t key; /* FP_KEY: VA[31:12] and the ASID */
     uint32_t slot;
@@ -108,6 +123,7 @@ struct lpae_cpu {
     lpae_xstats region[LPAE_MAX_REGIONS + 1];
     lpae_cpu_stats st;
     rc_entry rc[RC_SIZE]; /* region cache */
+    ac_entry ac[AC_SIZE]; /* leaf attribute cache */
     uint64_t fpgen[3];    /* fast-path generation per micro-TLB */
     fp_entry fp[3][FP_SIZE];
 };
@@ -841,16 +857,17 @@ static inline __attribute__((always_inline)) void fill_utlb(lpae_cpu *cpu, unsig
 {
     /* from's size_shift: no larger than the main-TLB piece */
     lpae_tlb *t = cpu->utlb[u];
-    long i;
     if (cpu->ufa[u]) {
-        unsigned s = tlb_fill_shift(t, from);
+        /* tlb_fill_shift(t, from): a main-TLB entry's size is at least 4 KB
+         * and at most its leaf's, which is at most 1 GB */
+        unsigned s = t->piece[from->size_shift];
         if (!s)
             return;
         uint32_t way = tlb_fa_take(t, s, NULL);
+        lpae_tlb_entry *e = &t->e[way];
         if (s == from->size_shift) {
             /* the same piece: what tlb_fill_slot() writes is from's entry
              * (base, PA of the base, fields) and key, with a fresh serial */
-            lpae_tlb_entry *e = &t->e[way];
             *e = *from;
             e->serial = tlb_next_serial(t);
             t->k[way] = *from_key;
@@ -858,10 +875,14 @@ static inline __attribute__((always_inline)) void fill_utlb(lpae_cpu *cpu, unsig
             tlb_fill_slot(t, way, from, va, pa, s);
         }
         tlb_fa_commit(t, way, va, s);
-        i = (long)way;
-    } else {
-        i = tlb_insert_pa(t, va, from, pa, NULL);
+        /* fp_note_fill() of a fully associative micro-TLB */
+        if (s > 12 || e->serial == 1)
+            cpu->fpgen[u]++;
+        else
+            cpu->fp[u][(va >> 12) & (FP_SIZE - 1)].gen = 0;
+        return;
     }
+    long i = tlb_insert_pa(t, va, from, pa, NULL);
     if (i >= 0)
         fp_note_fill(cpu, u, i, va);
 }
@@ -978,6 +999,29 @@ fetch_served(lpae_cpu *cpu, lpae_pa_t dpa, unsigned level, unsigned from)
     cpu->st.fetches[level][lvl]++;
     cpu->st.fetch_cycles[level][lvl] += lat;
     return lat;
+}
+
+/* The key of leaf descriptor @p d under table attributes @p tattrs and
+ * SCTLR value @p sctlr in the leaf attribute cache (never 0). */
+static inline uint32_t ac_key(uint64_t d, unsigned tattrs, uint32_t sctlr)
+{
+    return (uint32_t)((d >> 2) & 0x3FFu) | (uint32_t)((d >> 52) & 7u) << 10 | tattrs << 13 |
+           ((sctlr & (LPAE_SCTLR_WXN | LPAE_SCTLR_UWXN)) >> 19) << 18 | UINT32_C(1) << 20;
+}
+
+/* leaf_attrs() through @p cpu's leaf attribute cache. */
+static inline __attribute__((always_inline)) void leaf_attrs_cached(lpae_cpu *cpu, uint64_t d,
+                                                                    unsigned tattrs, lpae_attrs *a)
+{
+    const lpae_regs *regs = &cpu->regs;
+    uint32_t key = ac_key(d, tattrs, regs->sctlr);
+    ac_entry *e = &cpu->ac[(key * UINT32_C(0x9E3779B1)) >> (32 - AC_BITS)];
+    if (UNLIKELY(e->key != key)) {
+        leaf_attrs(regs, d, tattrs, &e->a);
+        e->key = key;
+    }
+    *a = e->a;
+    a->mair = (uint8_t)((a->attrindx < 4 ? regs->mair0 : regs->mair1) >> (8u * (a->attrindx & 3u)));
 }
 
 /* A walk's fault that has no leaf (no PA, no attributes): @p f at @p level. */
@@ -1102,7 +1146,7 @@ static inline __attribute__((always_inline)) int walk(lpae_cpu *cpu, lpae_va_t v
     uint64_t off = (UINT64_C(1) << shift) - 1u;
     lpae_pa_t pa = (d & LPAE_DESC_ADDR_MASK & ~off) | (va & off);
     o->pa = pa;
-    leaf_attrs(regs, d, tattrs, &o->attrs);
+    leaf_attrs_cached(cpu, d, tattrs, &o->attrs);
     o->level = (uint8_t)level;
     o->size_shift = (uint8_t)shift;
     if (UNLIKELY(!(d & LPAE_DESC_AF))) {
