@@ -74,6 +74,25 @@ typedef struct ac_entry {
     lpae_attrs a;
 } ac_entry;
 
+/* The walk's view of TTBCR and SCTLR, derived whenever either changes
+ * (plan_regs): VAs below b0 are TTBR0's, from b1 up TTBR1's, between them
+ * the gap (lpae_select() as ranges); per region its TnSZ, start level, VA
+ * mask and base alignment mask, and whether a walk may use it (EPDn clear)
+ * and which walk caches. ok: TTBCR.EAE and SCTLR.M are set (otherwise the
+ * walk is walk_rare()'s). */
+typedef struct plan_region {
+    uint8_t tsz, start, shift; /* TnSZ, start level, LPAE_LEVEL_SHIFT(start) */
+    bool usable, use1, use2;   /* !EPDn; look up walk cache 1, 2 */
+    uint32_t vam;              /* VA bits the region's tables index */
+    uint64_t base_mask;        /* TTBRn BADDR bits [39:x] */
+} plan_region;
+
+typedef struct walk_plan {
+    bool ok;
+    uint64_t b0, b1;
+    plan_region r[2];
+} walk_plan;
+
 typedef struct fp_entry {
     uint32_t key; /* FP_KEY: VA[31:12] and the ASID */
     uint32_t slot;
@@ -122,6 +141,7 @@ struct lpae_cpu {
     asid_rec *cur;        /* record of the current ASID */
     lpae_xstats region[LPAE_MAX_REGIONS + 1];
     lpae_cpu_stats st;
+    walk_plan plan;       /* from regs: plan_regs() */
     rc_entry rc[RC_SIZE]; /* region cache */
     ac_entry ac[AC_SIZE]; /* leaf attribute cache */
     uint64_t fpgen[3];    /* fast-path generation per micro-TLB */
@@ -203,6 +223,33 @@ static void set_cur_asid(lpae_cpu *cpu)
     cpu->cur = &cpu->asid_recs[cpu->asid];
     cpu->mmu_on = (cpu->regs.sctlr & LPAE_SCTLR_M) != 0;
     set_fast(cpu);
+}
+
+/* cpu->plan from cpu->regs: call after every TTBCR or SCTLR change. */
+static void plan_regs(lpae_cpu *cpu)
+{
+    uint32_t ttbcr = cpu->regs.ttbcr;
+    walk_plan *pl = &cpu->plan;
+    unsigned t0 = lpae_ttbcr_t0sz(ttbcr), t1 = lpae_ttbcr_t1sz(ttbcr);
+    uint64_t top = UINT64_C(1) << 32;
+    uint64_t bot1 = t1 ? top - (UINT64_C(1) << (32u - t1)) : top;
+    pl->ok = (ttbcr & LPAE_TTBCR_EAE) && (cpu->regs.sctlr & LPAE_SCTLR_M);
+    /* lpae_select(): TTBR0's T0SZ region first, then TTBR1's T1SZ region;
+     * a region whose TnSZ is 0 takes every VA the other leaves */
+    pl->b0 = t0 ? UINT64_C(1) << (32u - t0) : bot1;
+    pl->b1 = t1 ? bot1 : pl->b0;
+    for (unsigned r = 0; r < 2; r++) {
+        plan_region *pr = &pl->r[r];
+        unsigned tsz = r ? t1 : t0;
+        pr->tsz = (uint8_t)tsz;
+        pr->start = (uint8_t)lpae_start_level(tsz);
+        pr->shift = (uint8_t)LPAE_LEVEL_SHIFT(pr->start);
+        pr->usable = !(ttbcr & (r ? LPAE_TTBCR_EPD1 : LPAE_TTBCR_EPD0));
+        pr->use1 = cpu->wc[1] && pr->start == 1;
+        pr->use2 = cpu->wc[2] != NULL; /* start levels are 1 or 2 */
+        pr->vam = UINT32_MAX >> tsz;
+        pr->base_mask = LPAE_TTBR_BADDR_MASK & ~((UINT64_C(1) << lpae_baddr_shift(tsz)) - 1u);
+    }
 }
 
 static void cpu_destroy(lpae_cpu *cpu)
@@ -300,6 +347,7 @@ static int cpu_create(lpae_machine *m, unsigned idx, uint64_t seed, lpae_cpu **o
                                                   : 1;
     lpae_regs_init(&cpu->regs);
     set_cur_asid(cpu);
+    plan_regs(cpu);
     *out = cpu;
     return LPAE_OK;
 }
@@ -1046,22 +1094,22 @@ static inline __attribute__((always_inline)) int walk(lpae_cpu *cpu, lpae_va_t v
 {
     lpae_machine *m = cpu->m;
     const lpae_regs *regs = &cpu->regs;
-    uint32_t ttbcr = regs->ttbcr;
-    if (UNLIKELY(!(ttbcr & LPAE_TTBCR_EAE) || !(regs->sctlr & LPAE_SCTLR_M) || m->chk != NULL))
+    const walk_plan *pl = &cpu->plan;
+    if (UNLIKELY(!pl->ok || m->chk != NULL))
         return walk_rare(cpu, va, access, u, o, c);
     const uint32_t *p = m->p;
     uint8_t asid = cpu->asid;
-    unsigned tsz;
-    lpae_ttbr_sel sel = lpae_select(ttbcr, va, &tsz);
-    bool epd = ttbcr & (sel == LPAE_SEL_TTBR1 ? LPAE_TTBCR_EPD1 : LPAE_TTBCR_EPD0);
-    unsigned start = lpae_start_level(tsz);   /* 1 or 2 */
+    /* lpae_select() by the plan's ranges */
+    lpae_ttbr_sel sel = va < pl->b0    ? LPAE_SEL_TTBR0
+                        : va >= pl->b1 ? LPAE_SEL_TTBR1
+                                       : LPAE_SEL_NONE;
     lpae_cycles_t wcyc = p[LPAE_P_WALK_BASE]; /* + the walk-cache latency if looked up */
     o->va = va;
     o->sel = (uint8_t)sel;
     o->asid = asid;
     o->src = LPAE_XS_WALK;
     cpu->st.walks++;
-    if (UNLIKELY(sel == LPAE_SEL_NONE || epd)) {
+    if (UNLIKELY(sel == LPAE_SEL_NONE || !pl->r[sel].usable)) {
         *c += wcyc;
         charge(cpu, LPAE_CAT_WALK, wcyc);
         o->start_level = 1;
@@ -1069,24 +1117,27 @@ static inline __attribute__((always_inline)) int walk(lpae_cpu *cpu, lpae_va_t v
         walk_fault(o, LPAE_FAULT_TRANSLATION, 1);
         return LPAE_OK;
     }
+    const plan_region *pr = &pl->r[sel];
+    unsigned start = pr->start; /* 1 or 2 */
     const lpae_wc_entry *hit = NULL;
-    bool use1 = cpu->wc[1] && start == 1;
-    if (use1 || cpu->wc[2]) {
+    if (pr->use1 || pr->use2) {
         wcyc += p[LPAE_P_WC_LATENCY];
-        if (cpu->wc[2])
+        if (pr->use2)
             hit = lpae_walkcache_lookup(cpu->wc[2], va, asid);
-        if (!hit && use1)
+        if (!hit && pr->use1)
             hit = lpae_walkcache_lookup(cpu->wc[1], va, asid);
     }
     *c += wcyc;
     charge(cpu, LPAE_CAT_WALK, wcyc);
     unsigned level = start, tattrs = 0;
+    unsigned shift = pr->shift;
     lpae_pa_t table;
     if (hit) { /* resume below the cached table descriptor (level 1 or 2) */
         level = hit->level + 1u;
+        shift = LPAE_LEVEL_SHIFT(level);
         table = hit->table_pa & LPAE_PA_MASK;
         if (level == start)
-            table &= ~((UINT64_C(1) << lpae_baddr_shift(tsz)) - 1u);
+            table &= pr->base_mask;
         else
             table &= LPAE_DESC_ADDR_MASK;
         tattrs = hit->table_attrs & 0x1Fu;
@@ -1098,15 +1149,14 @@ static inline __attribute__((always_inline)) int walk(lpae_cpu *cpu, lpae_va_t v
             walk_fault(o, LPAE_FAULT_ADDRESS_SIZE, 0);
             return LPAE_OK;
         }
-        table = ttbr & LPAE_TTBR_BADDR_MASK & ~((UINT64_C(1) << lpae_baddr_shift(tsz)) - 1u);
+        table = ttbr & pr->base_mask;
     }
     o->start_level = (uint8_t)level;
     /* the levels: each fetch served as it is read; one that aborts is
      * charged as DRAM without a cache access */
     unsigned from = p[LPAE_P_WALK_LEVEL];
-    uint32_t vam = va & (UINT32_MAX >> tsz);
+    uint32_t vam = va & pr->vam;
     lpae_cycles_t fc = 0;
-    unsigned shift = LPAE_LEVEL_SHIFT(level);
     lpae_fault fault = LPAE_FAULT_NONE;
     uint64_t d;
     for (;;) {
@@ -1316,6 +1366,7 @@ int lpae_cpu_set_regs(lpae_cpu *cpu, const lpae_regs *regs)
         return rc;
     cpu->regs = *regs;
     set_cur_asid(cpu);
+    plan_regs(cpu);
     return LPAE_OK;
 }
 
@@ -1368,6 +1419,7 @@ int lpae_cpu_write_ttbcr(lpae_cpu *cpu, uint32_t ttbcr, lpae_cycles_t *cycles)
     int rc = lpae_regs_set_ttbcr(&cpu->regs, ttbcr);
     if (rc)
         return rc;
+    plan_regs(cpu);
     lpae_cycles_t c = regwrite(cpu, LPAE_P_CP15_TTBCR, false);
     if (cycles)
         *cycles = c;
