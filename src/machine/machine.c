@@ -1151,6 +1151,7 @@ static inline __attribute__((always_inline)) int walk(lpae_cpu *cpu, lpae_va_t v
         }
         table = ttbr & pr->base_mask;
     }
+    unsigned first = level;
     o->start_level = (uint8_t)level;
     /* the levels: each fetch served as it is read; one that aborts is
      * charged as DRAM without a cache access */
@@ -1170,12 +1171,19 @@ static inline __attribute__((always_inline)) int walk(lpae_cpu *cpu, lpae_va_t v
             break;
         }
         fc += fetch_served(cpu, dpa, level, from);
-        if (!(d & LPAE_DESC_VALID) || (level == 3 && !(d & LPAE_DESC_TABLE))) {
+        /* bits [1:0]: 0b11 a table (levels 1, 2) or page (level 3); 0b01 a
+         * block (levels 1, 2), reserved at level 3; bit 0 clear: invalid */
+        if (UNLIKELY(!(d & LPAE_DESC_VALID))) {
             fault = LPAE_FAULT_TRANSLATION;
             break;
         }
-        if (level == 3 || !(d & LPAE_DESC_TABLE))
-            break; /* block (levels 1, 2) or page (level 3) */
+        if (!(d & LPAE_DESC_TABLE)) {
+            if (UNLIKELY(level == 3))
+                fault = LPAE_FAULT_TRANSLATION;
+            break; /* block */
+        }
+        if (level == 3)
+            break; /* page */
         tattrs |= (unsigned)(d >> LPAE_DESC_TABLE_ATTR_SHIFT);
         if (cpu->wc[level]) {
             lpae_fetch f = {
@@ -1188,7 +1196,7 @@ static inline __attribute__((always_inline)) int walk(lpae_cpu *cpu, lpae_va_t v
     }
     *c += fc;
     charge(cpu, LPAE_CAT_WALK_FETCH, fc);
-    o->nfetch = (uint8_t)(level - o->start_level + 1u);
+    o->nfetch = (uint8_t)(level - first + 1u);
     if (UNLIKELY(fault != LPAE_FAULT_NONE)) {
         walk_fault(o, fault, level);
         return LPAE_OK;
@@ -1247,7 +1255,7 @@ translate_full(lpae_cpu *cpu, lpae_va_t va, unsigned access, unsigned u, lpae_xl
 {
     lpae_machine *m = cpu->m;
     lpae_tlb *ut = cpu->utlb[u];
-    long i = tlb_find(ut, va, cpu->asid);
+    long i = cpu->ufa[u] ? tlb_find_fa(ut, va, cpu->asid) : tlb_find(ut, va, cpu->asid);
     if (i >= 0) {
         const lpae_tlb_entry *e = &ut->e[i];
         fp_entry tmp, *f = &tmp;

@@ -82,20 +82,27 @@ static inline uint64_t tlb_fa_cands(const lpae_tlb *t, lpae_va_t va)
     return c;
 }
 
+/* tlb_find() of a fully associative TLB with slot masks (t->fa set). */
+static inline __attribute__((always_inline)) long tlb_find_fa(const lpae_tlb *t, lpae_va_t va,
+                                                              uint8_t asid)
+{
+    uint64_t q = tlb_query(va, asid);
+    for (uint64_t c = tlb_fa_cands(t, va); c; c &= c - 1) {
+        unsigned w = (unsigned)__builtin_ctzll(c);
+        if (tlb_key_matches(&t->k[w], q))
+            return (long)w;
+    }
+    return -1;
+}
+
 /* Index of the slot that matches, or -1. No side effects. */
 static inline __attribute__((always_inline)) long tlb_find(const lpae_tlb *t, lpae_va_t va,
                                                            uint8_t asid)
 {
     uint64_t q = tlb_query(va, asid);
     if (t->sets == 1) {
-        if (t->fa) {
-            for (uint64_t c = tlb_fa_cands(t, va); c; c &= c - 1) {
-                unsigned w = (unsigned)__builtin_ctzll(c);
-                if (tlb_key_matches(&t->k[w], q))
-                    return (long)w;
-            }
-            return -1;
-        }
+        if (t->fa)
+            return tlb_find_fa(t, va, asid);
         for (uint32_t w = 0; w < t->ways; w++)
             if (tlb_key_matches(&t->k[w], q))
                 return (long)w;
@@ -309,7 +316,7 @@ static inline __attribute__((always_inline)) size_t tlb_sa_take(lpae_tlb *t, uin
         t->vmask[set] |= UINT64_C(1) << way;
         tlb_add_present(t, s);
     } else {
-        way = repl_lru_victim(&t->repl, set);
+        way = t->ways == 4 ? repl_lru_victim4(&t->repl, set) : repl_lru_victim(&t->repl, set);
         if (evicted)
             *evicted = t->e[row + way];
         tlb_resize_present(t, tlb_key_size(&t->k[row + way]), s); /* see tlb_key_size */
