@@ -580,18 +580,27 @@ static inline void account(lpae_cpu *cpu, const lpae_xlate *o)
 static inline __attribute__((always_inline)) void account_src(lpae_cpu *cpu, const lpae_xlate *o,
                                                               uint8_t src)
 {
-    unsigned fault = o->fault != LPAE_FAULT_NONE;
-    cpu->st.faults += fault;
     if (UNLIKELY(!cpu->cur->seen))
         asid_seen(cpu);
     lpae_xstats *x[2] = {&cpu->cur->st, &cpu->region[o->region]};
-    for (int k = 0; k < 2; k++) {
-        if (src == LPAE_XS_MTLB)
+    unsigned fault = o->fault != LPAE_FAULT_NONE;
+    if (src == LPAE_XS_MTLB) { /* no fetches; faults (permission) rare */
+        if (UNLIKELY(fault)) {
+            cpu->st.faults++;
+            x[0]->faults++;
+            x[1]->faults++;
+        }
+        for (int k = 0; k < 2; k++) {
             x[k]->mtlb_hits++;
-        else
-            x[k]->walks++;
-        x[k]->faults += fault;
+            x[k]->cycles += o->cycles;
+        }
+        return;
+    }
+    cpu->st.faults += fault;
+    for (int k = 0; k < 2; k++) {
+        x[k]->walks++;
         x[k]->fetches += o->nfetch;
+        x[k]->faults += fault;
         x[k]->cycles += o->cycles;
     }
 }
@@ -1083,6 +1092,51 @@ static inline void walk_fault(lpae_xlate *o, lpae_fault f, unsigned level)
     o->fsc = fault_fsc(f, level);
 }
 
+/* One level @p L (a constant) of walk(): the descriptor of @p vam in the
+ * table at *@p table read into *@p d, served by the memory hierarchy from
+ * cache level @p from (its cycles added to *@p fc) and checked. A table
+ * descriptor (levels 1, 2) is cached by the walk cache of its level (for
+ * o->va, o->asid, o->sel), *@p table and *@p tattrs become the next
+ * level's, and 0 is returned; otherwise 1: a leaf (block or page), or a
+ * fault in *@p fault (a fetch that aborts is charged as DRAM without a
+ * cache access). */
+static inline __attribute__((always_inline)) int
+walk_step(lpae_cpu *cpu, const lpae_xlate *o, unsigned L, uint32_t vam, unsigned from,
+          lpae_pa_t *table, unsigned *tattrs, uint64_t *d, lpae_cycles_t *fc, lpae_fault *fault)
+{
+    lpae_pa_t dpa = *table + ((lpae_pa_t)((vam >> LPAE_LEVEL_SHIFT(L)) & 511u) << 3);
+    if (UNLIKELY(lpae_phys_fetch64(cpu->m->phys, dpa, d) != 0)) {
+        lpae_cycles_t lat = cpu->m->mem_lat[LPAE_MEM_DRAM];
+        *fc += lat;
+        cpu->st.fetches[L][LPAE_MEM_DRAM]++;
+        cpu->st.fetch_cycles[L][LPAE_MEM_DRAM] += lat;
+        *fault = LPAE_FAULT_EXT_ABORT_WALK;
+        return 1;
+    }
+    *fc += fetch_served(cpu, dpa, L, from);
+    uint64_t v = *d;
+    /* bits [1:0]: 0b11 a table (levels 1, 2) or page (level 3); 0b01 a
+     * block (levels 1, 2), reserved at level 3; bit 0 clear: invalid */
+    if (UNLIKELY(!(v & LPAE_DESC_VALID))) {
+        *fault = LPAE_FAULT_TRANSLATION;
+        return 1;
+    }
+    if (!(v & LPAE_DESC_TABLE)) {
+        if (L == 3)
+            *fault = LPAE_FAULT_TRANSLATION;
+        return 1; /* block */
+    }
+    if (L == 3)
+        return 1; /* page */
+    *tattrs |= (unsigned)(v >> LPAE_DESC_TABLE_ATTR_SHIFT);
+    if (cpu->wc[L]) {
+        lpae_fetch f = {.level = (uint8_t)L, .table_attrs = (uint8_t)*tattrs, .pa = dpa, .desc = v};
+        lpae_walkcache_insert(cpu->wc[L], o->va, o->asid, o->sel, &f);
+    }
+    *table = v & LPAE_DESC_ADDR_MASK;
+    return 0;
+}
+
 /* Walk after a main-TLB miss; fills walk caches and TLBs. One pass: each
  * descriptor is served by the memory hierarchy (and a table descriptor
  * cached by the walk cache of its level) as the walk reads it, the answer
@@ -1130,11 +1184,9 @@ static inline __attribute__((always_inline)) int walk(lpae_cpu *cpu, lpae_va_t v
     *c += wcyc;
     charge(cpu, LPAE_CAT_WALK, wcyc);
     unsigned level = start, tattrs = 0;
-    unsigned shift = pr->shift;
     lpae_pa_t table;
     if (hit) { /* resume below the cached table descriptor (level 1 or 2) */
         level = hit->level + 1u;
-        shift = LPAE_LEVEL_SHIFT(level);
         table = hit->table_pa & LPAE_PA_MASK;
         if (level == start)
             table &= pr->base_mask;
@@ -1153,47 +1205,28 @@ static inline __attribute__((always_inline)) int walk(lpae_cpu *cpu, lpae_va_t v
     }
     unsigned first = level;
     o->start_level = (uint8_t)level;
-    /* the levels: each fetch served as it is read; one that aborts is
-     * charged as DRAM without a cache access */
+    /* the levels, unrolled (walk_step) */
     unsigned from = p[LPAE_P_WALK_LEVEL];
     uint32_t vam = va & pr->vam;
     lpae_cycles_t fc = 0;
     lpae_fault fault = LPAE_FAULT_NONE;
-    uint64_t d;
-    for (;;) {
-        lpae_pa_t dpa = table + ((lpae_pa_t)((vam >> shift) & 511u) << 3);
-        if (UNLIKELY(lpae_phys_fetch64(m->phys, dpa, &d) != 0)) {
-            lpae_cycles_t lat = m->mem_lat[LPAE_MEM_DRAM];
-            fc += lat;
-            cpu->st.fetches[level][LPAE_MEM_DRAM]++;
-            cpu->st.fetch_cycles[level][LPAE_MEM_DRAM] += lat;
-            fault = LPAE_FAULT_EXT_ABORT_WALK;
+    uint64_t d = 0;
+    switch (level) {
+    case 1:
+        if (walk_step(cpu, o, 1, vam, from, &table, &tattrs, &d, &fc, &fault))
             break;
-        }
-        fc += fetch_served(cpu, dpa, level, from);
-        /* bits [1:0]: 0b11 a table (levels 1, 2) or page (level 3); 0b01 a
-         * block (levels 1, 2), reserved at level 3; bit 0 clear: invalid */
-        if (UNLIKELY(!(d & LPAE_DESC_VALID))) {
-            fault = LPAE_FAULT_TRANSLATION;
+        level = 2;
+        /* fall through */
+    case 2:
+        if (walk_step(cpu, o, 2, vam, from, &table, &tattrs, &d, &fc, &fault))
             break;
-        }
-        if (!(d & LPAE_DESC_TABLE)) {
-            if (UNLIKELY(level == 3))
-                fault = LPAE_FAULT_TRANSLATION;
-            break; /* block */
-        }
-        if (level == 3)
-            break; /* page */
-        tattrs |= (unsigned)(d >> LPAE_DESC_TABLE_ATTR_SHIFT);
-        if (cpu->wc[level]) {
-            lpae_fetch f = {
-                .level = (uint8_t)level, .table_attrs = (uint8_t)tattrs, .pa = dpa, .desc = d};
-            lpae_walkcache_insert(cpu->wc[level], va, asid, (uint8_t)sel, &f);
-        }
-        table = d & LPAE_DESC_ADDR_MASK;
-        level++;
-        shift -= 9;
+        level = 3;
+        /* fall through */
+    default:
+        walk_step(cpu, o, 3, vam, from, &table, &tattrs, &d, &fc, &fault);
+        break;
     }
+    unsigned shift = LPAE_LEVEL_SHIFT(level);
     *c += fc;
     charge(cpu, LPAE_CAT_WALK_FETCH, fc);
     o->nfetch = (uint8_t)(level - first + 1u);
