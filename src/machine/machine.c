@@ -1177,9 +1177,9 @@ static inline __attribute__((always_inline)) int walk(lpae_cpu *cpu, lpae_va_t v
     if (pr->use1 || pr->use2) {
         wcyc += p[LPAE_P_WC_LATENCY];
         if (pr->use2)
-            hit = lpae_walkcache_lookup(cpu->wc[2], va, asid);
+            hit = wc_lookup(cpu->wc[2], va, asid);
         if (!hit && pr->use1)
-            hit = lpae_walkcache_lookup(cpu->wc[1], va, asid);
+            hit = wc_lookup(cpu->wc[1], va, asid);
     }
     *c += wcyc;
     charge(cpu, LPAE_CAT_WALK, wcyc);
