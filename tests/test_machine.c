@@ -23,6 +23,7 @@
 #define PG_B (RAM_BASE + 0x101000)
 #define PG_C (RAM_BASE + 0x102000)
 #define BLK (RAM_BASE + 0x200000)
+#define NOT_RAM UINT64_C(0x10000000) /* a table address outside RAM */
 
 typedef struct fixture {
     lpae_phys *phys;
@@ -698,6 +699,10 @@ static uint64_t rnd(uint64_t *s)
 static void random_tables(fixture *f, uint64_t *s)
 {
     w64(f, ROOT + 8, leaf(UINT64_C(0x40000000), 1, LPAE_AP_RW, false) | LPAE_DESC_PXN);
+    /* VA 2..3 GB: a level-2 table outside RAM (external abort on the walk);
+     * 3..4 GB: invalid (translation fault at level 1) */
+    w64(f, ROOT + 16, NOT_RAM | LPAE_DESC_TYPE_TABLE);
+    w64(f, ROOT + 24, 0);
     for (unsigned i = 0; i < 16; i++) {
         lpae_pa_t l3 = RAM_BASE + 0x10000 + i * 0x1000;
         uint64_t kind = rnd(s) % 4;
@@ -712,6 +717,10 @@ static void random_tables(fixture *f, uint64_t *s)
             uint64_t d =
                 leaf(RAM_BASE + 0x1000000 + i * 0x200000, 2, (unsigned)(rnd(s) % 4), rnd(s) & 1);
             w64(f, L2T + i * 8, d | ((rnd(s) & 1) ? LPAE_DESC_XN : 0));
+            continue;
+        }
+        if (i == 15) { /* a level-3 table outside RAM */
+            w64(f, L2T + i * 8, NOT_RAM | LPAE_DESC_TYPE_TABLE | attrs);
             continue;
         }
         w64(f, L2T + i * 8, l3 | LPAE_DESC_TYPE_TABLE | attrs);
@@ -734,9 +743,127 @@ static lpae_va_t random_va(uint64_t *s)
 {
     if (rnd(s) % 10 == 0)
         return 0x40000000u + (lpae_va_t)(rnd(s) % 0x40000000u);
+    if (rnd(s) % 20 == 0) /* the upper half: TTBR1, the gap, faults */
+        return 0x80000000u + (lpae_va_t)(rnd(s) % 0x80000000u);
     bool hot = rnd(s) % 4 != 0; /* locality: most accesses go to 16 hot pages */
     unsigned i = (unsigned)(rnd(s) % (hot ? 4 : 16)), j = (unsigned)(rnd(s) % (hot ? 4 : 64));
     return (lpae_va_t)(i * 0x200000u + j * 0x1000u + rnd(s) % 0x1000u);
+}
+
+/* TTBCR settings the randomized run switches between: both regions from
+ * level 1 (T0SZ = 0, and 2 GB / 2 GB), the upper region disabled (EPD1),
+ * a gap between the regions, TTBR0 from level 2 (its base the level-2
+ * table), the ASID from TTBR1. */
+static const uint32_t rnd_ttbcr[] = {
+    LPAE_TTBCR_EAE,
+    LPAE_TTBCR_EAE | 1u | (1u << LPAE_TTBCR_T1SZ_SHIFT),
+    LPAE_TTBCR_EAE | 1u | (1u << LPAE_TTBCR_T1SZ_SHIFT) | LPAE_TTBCR_EPD1,
+    LPAE_TTBCR_EAE | 1u | (2u << LPAE_TTBCR_T1SZ_SHIFT),
+    LPAE_TTBCR_EAE | 2u,
+    LPAE_TTBCR_EAE | 1u | (1u << LPAE_TTBCR_T1SZ_SHIFT) | LPAE_TTBCR_A1,
+};
+
+static uint64_t rnd_ttbr0(uint32_t ttbcr, uint8_t asid)
+{
+    lpae_pa_t base = (ttbcr & LPAE_TTBCR_T0SZ_MASK) >= 2 ? L2T : ROOT;
+    return base | ((uint64_t)asid << LPAE_TTBR_ASID_SHIFT);
+}
+
+static void rnd_set_ttbcr(lpae_cpu *c, uint32_t ttbcr, uint8_t asid)
+{
+    assert_int_equal(lpae_cpu_write_ttbcr(c, ttbcr, NULL), LPAE_OK);
+    assert_int_equal(lpae_cpu_write_ttbr(c, 0, rnd_ttbr0(ttbcr, asid), NULL), LPAE_OK);
+    assert_int_equal(
+        lpae_cpu_write_ttbr(c, 1, ROOT | ((uint64_t)asid << LPAE_TTBR_ASID_SHIFT), NULL), LPAE_OK);
+    /* the cached entries of the old layout go (hits must answer what walks answer) */
+    assert_int_equal(lpae_cpu_tlbi(c, LPAE_TLBI_ALL, false, 0, 0, NULL), LPAE_OK);
+}
+
+/* Every TLB slot, walk-cache entry (probed at each 2 MB block) and data-cache
+ * counter of @p a's and @p b's CPU @p ci is the same. */
+static void assert_same_structures(lpae_machine *ma, lpae_machine *mb, unsigned ci)
+{
+    const lpae_cpu *a = lpae_machine_cpu(ma, ci), *b = lpae_machine_cpu(mb, ci);
+    for (unsigned s = 0; s <= LPAE_ST_MTLB; s++) {
+        const lpae_tlb *ta = lpae_cpu_tlb(a, (lpae_struct)s), *tb = lpae_cpu_tlb(b, (lpae_struct)s);
+        assert_int_equal(lpae_tlb_capacity(ta), lpae_tlb_capacity(tb));
+        assert_int_equal(lpae_tlb_count(ta), lpae_tlb_count(tb));
+        lpae_tlb_stats sa = lpae_tlb_stats_get(ta), sb = lpae_tlb_stats_get(tb);
+        assert_memory_equal(&sa, &sb, sizeof sa);
+        for (size_t i = 0; i < lpae_tlb_capacity(ta); i++) {
+            const lpae_tlb_entry *ea = lpae_tlb_slot(ta, i), *eb = lpae_tlb_slot(tb, i);
+            assert_int_equal(ea->valid, eb->valid);
+            assert_int_equal(ea->serial, eb->serial);
+            if (!ea->valid)
+                continue;
+            assert_int_equal(ea->va, eb->va);
+            assert_int_equal(ea->pa, eb->pa);
+            assert_memory_equal(&ea->attrs, &eb->attrs, sizeof ea->attrs);
+            assert_int_equal(ea->size_shift, eb->size_shift);
+            assert_int_equal(ea->leaf_shift, eb->leaf_shift);
+            assert_int_equal(ea->level, eb->level);
+            assert_int_equal(ea->asid, eb->asid);
+            assert_int_equal(ea->sel, eb->sel);
+            assert_int_equal(ea->global, eb->global);
+        }
+    }
+    for (unsigned l = 1; l <= 2; l++) {
+        const lpae_walkcache *wa = lpae_cpu_walkcache(a, l), *wb = lpae_cpu_walkcache(b, l);
+        assert_int_equal(lpae_walkcache_count(wa), lpae_walkcache_count(wb));
+        lpae_tlb_stats sa = lpae_walkcache_stats_get(wa), sb = lpae_walkcache_stats_get(wb);
+        assert_memory_equal(&sa, &sb, sizeof sa);
+        for (uint64_t va = 0; va < (UINT64_C(1) << 32); va += 0x200000)
+            for (unsigned asid = 0; asid < 4; asid++) {
+                const lpae_wc_entry *pa = lpae_walkcache_probe(wa, (lpae_va_t)va, (uint8_t)asid);
+                const lpae_wc_entry *pb = lpae_walkcache_probe(wb, (lpae_va_t)va, (uint8_t)asid);
+                assert_int_equal(pa == NULL, pb == NULL);
+                if (!pa)
+                    continue;
+                assert_int_equal(pa->va, pb->va);
+                assert_int_equal(pa->table_pa, pb->table_pa);
+                assert_int_equal(pa->desc_pa, pb->desc_pa);
+                assert_int_equal(pa->desc, pb->desc);
+                assert_int_equal(pa->table_attrs, pb->table_attrs);
+                assert_int_equal(pa->level, pb->level);
+                assert_int_equal(pa->asid, pb->asid);
+                assert_int_equal(pa->sel, pb->sel);
+            }
+    }
+    lpae_cache_stats ca = lpae_cache_stats_get(lpae_cpu_l1d(a));
+    lpae_cache_stats cb = lpae_cache_stats_get(lpae_cpu_l1d(b));
+    assert_memory_equal(&ca, &cb, sizeof ca);
+}
+
+/* 1 to LPAE_MAX_REGIONS random page-aligned region rules (ranges that
+ * overlap, nest and touch; either or one selection; any or one ASID) on
+ * both machines. */
+static void random_regions(lpae_machine *ma, lpae_machine *mb, uint64_t *s)
+{
+    lpae_region_rule r[LPAE_MAX_REGIONS];
+    size_t n = 1 + (size_t)(rnd(s) % LPAE_MAX_REGIONS);
+    memset(r, 0, sizeof r);
+    for (size_t i = 0; i < n; i++) {
+        /* bounds on 64 KB steps over 0..4 GB, or at 0 and the top */
+        uint64_t a = (rnd(s) % 65536) << 16, b = (rnd(s) % 65536) << 16;
+        if (rnd(s) % 5 == 0)
+            a = 0;
+        if (rnd(s) % 5 == 0)
+            b = UINT64_C(1) << 32;
+        if (a > b) {
+            uint64_t t = a;
+            a = b;
+            b = t;
+        }
+        if (a == b)
+            b = a + 0x1000;
+        snprintf(r[i].name, sizeof r[i].name, "r%zu", i);
+        r[i].lo = (lpae_va_t)a;
+        r[i].hi = (lpae_va_t)(b - 1);
+        r[i].sel = (int)(rnd(s) % 3) - 1;
+        r[i].asid = rnd(s) % 3 ? -1 : (int)(1 + rnd(s) % 3);
+    }
+    assert_int_equal(lpae_machine_set_regions(ma, r, n), LPAE_OK);
+    assert_int_equal(lpae_machine_set_regions(mb, r, n), LPAE_OK);
 }
 
 static void nop_report(void *ctx, const lpae_coherence_report *r)
@@ -773,14 +900,35 @@ static void run_random_lat(const char *preset, bool shrink, bool latency)
     uint64_t s = 0x5eed, sa = 77, sb = 77;
     random_tables(fa, &sa);
     random_tables(fb, &sb);
+    uint32_t ttbcr[2] = {LPAE_TTBCR_EAE, LPAE_TTBCR_EAE};
+    unsigned walks_by_fault[6] = {0};
     for (unsigned op = 0; op < 20000; op++) {
         unsigned ci = (unsigned)(rnd(&s) % 2);
         lpae_cpu *ca = lpae_machine_cpu(fa->m, ci), *cb = lpae_machine_cpu(fb->m, ci);
         uint64_t r = rnd(&s) % 100;
         if (r < 3) {
             uint8_t asid = (uint8_t)(1 + rnd(&s) % 3);
-            lpae_cpu_write_ttbr(ca, 0, ROOT | ((uint64_t)asid << 48), NULL);
-            lpae_cpu_write_ttbr(cb, 0, ROOT | ((uint64_t)asid << 48), NULL);
+            lpae_cpu_write_ttbr(ca, 0, rnd_ttbr0(ttbcr[ci], asid), NULL);
+            lpae_cpu_write_ttbr(cb, 0, rnd_ttbr0(ttbcr[ci], asid), NULL);
+            continue;
+        }
+        if (r == 98 && rnd(&s) % 4 == 0) { /* 0.25 %: other statistics regions */
+            /* (the region statistics start again: compare them first) */
+            for (unsigned cj = 0; cj < 2; cj++)
+                for (size_t i = 0; i < lpae_machine_region_count(fa->m); i++) {
+                    lpae_xstats ra, rb;
+                    assert_int_equal(lpae_cpu_region_stats(lpae_machine_cpu(fa->m, cj), i, &ra), 0);
+                    assert_int_equal(lpae_cpu_region_stats(lpae_machine_cpu(fb->m, cj), i, &rb), 0);
+                    assert_memory_equal(&ra, &rb, sizeof ra);
+                }
+            random_regions(fa->m, fb->m, &s);
+            continue;
+        }
+        if (r == 99 && rnd(&s) % 4 == 0) { /* 0.25 %: another region layout */
+            ttbcr[ci] = rnd_ttbcr[rnd(&s) % (sizeof rnd_ttbcr / sizeof rnd_ttbcr[0])];
+            uint8_t asid = (uint8_t)(1 + rnd(&s) % 3);
+            rnd_set_ttbcr(ca, ttbcr[ci], asid);
+            rnd_set_ttbcr(cb, ttbcr[ci], asid);
             continue;
         }
         if (r < 4) {
@@ -808,6 +956,8 @@ static void run_random_lat(const char *preset, bool shrink, bool latency)
             assert_int_equal(xa.size_shift, w.size_shift);
             assert_memory_equal(&xa.attrs, &w.attrs, sizeof w.attrs);
         }
+        if (xa.src == LPAE_XS_WALK)
+            walks_by_fault[xa.fault]++;
         /* fast path (a) and full path (b) agree exactly */
         assert_int_equal(xa.cycles, xb.cycles);
         assert_int_equal(xa.src, xb.src);
@@ -827,7 +977,13 @@ static void run_random_lat(const char *preset, bool shrink, bool latency)
         }
     }
     assert_int_equal(chk_reports, 0); /* tables never changed */
+    /* walks ended in every outcome (the address-size fault needs TTBR bits
+     * the register checks refuse) */
+    for (unsigned fk = 0; fk < 6; fk++)
+        if (fk != LPAE_FAULT_ADDRESS_SIZE && walks_by_fault[fk] == 0)
+            fail_msg("%s: no walk ended in fault kind %u", preset, fk);
     for (unsigned ci = 0; ci < 2; ci++) {
+        assert_same_structures(fa->m, fb->m, ci);
         lpae_cpu_stats sa_, sb_;
         lpae_cpu_stats_get(lpae_machine_cpu(fa->m, ci), &sa_);
         lpae_cpu_stats_get(lpae_machine_cpu(fb->m, ci), &sb_);

@@ -45,6 +45,54 @@
 #define FP_KEY(va, asid) (((va) & ~(lpae_va_t)0xFFFu) | (asid))
 #define UMAP_INVALID 3u /* umap[] of an invalid access code */
 
+/* Region cache: the statistics region of a VA for a TTBR selection and an
+ * ASID, with the largest VA range around it that gets the same answer from
+ * the rules (see region_span), RC_SIZE entries per CPU indexed by ASID and
+ * selection. Emptied whenever the rules change. */
+#define RC_SIZE 8u
+#define RC_TAG(asid, sel) (UINT32_C(1) << 16 | (uint32_t)(asid) << 8 | (sel)) /* never 0 */
+#define RC_INDEX(asid, sel) (((asid) ^ (sel) << 2) & (RC_SIZE - 1))
+
+typedef struct rc_entry {
+    uint32_t tag; /* RC_TAG, 0 when empty */
+    lpae_va_t lo, hi;
+    uint8_t region;
+} rc_entry;
+
+/* Leaf attribute cache: the lpae_attrs a walk decodes from a leaf
+ * descriptor depend only on its bits [11:2] and [54:52], the table
+ * attributes gathered above it, SCTLR.WXN and SCTLR.UWXN (the permission
+ * mask), and MAIR0/MAIR1 (the mair byte, which is recomputed on every use
+ * so that register writes need not empty the cache). A direct-mapped table
+ * per CPU of AC_SIZE decoded sets, keyed by those bits (ac_key); key 0 is
+ * empty. */
+#define AC_BITS 6
+#define AC_SIZE (1u << AC_BITS)
+
+typedef struct ac_entry {
+    uint32_t key;
+    lpae_attrs a;
+} ac_entry;
+
+/* The walk's view of TTBCR and SCTLR, derived whenever either changes
+ * (plan_regs): VAs below b0 are TTBR0's, from b1 up TTBR1's, between them
+ * the gap (lpae_select() as ranges); per region its TnSZ, start level, VA
+ * mask and base alignment mask, and whether a walk may use it (EPDn clear)
+ * and which walk caches. ok: TTBCR.EAE and SCTLR.M are set (otherwise the
+ * walk is walk_rare()'s). */
+typedef struct plan_region {
+    uint8_t tsz, start, shift; /* TnSZ, start level, LPAE_LEVEL_SHIFT(start) */
+    bool usable, use1, use2;   /* !EPDn; look up walk cache 1, 2 */
+    uint32_t vam;              /* VA bits the region's tables index */
+    uint64_t base_mask;        /* TTBRn BADDR bits [39:x] */
+} plan_region;
+
+typedef struct walk_plan {
+    bool ok;
+    uint64_t b0, b1;
+    plan_region r[2];
+} walk_plan;
+
 typedef struct fp_entry {
     uint32_t key; /* FP_KEY: VA[31:12] and the ASID */
     uint32_t slot;
@@ -80,6 +128,8 @@ struct lpae_cpu {
     lpae_tlb *mtlb;
     bool ufa[3];           /* utlb[u] takes tlb_insert_fa (fully associative, LRU) */
     bool mtlb_sa;          /* mtlb takes tlb_insert_sa (set-associative LRU, <= 64 ways) */
+    lpae_tlb *tlbi_fa[5];  /* tlbi_direct: the micro-TLBs and both walk caches' TLBs */
+    bool tlbi_one;         /* tlbi_direct and each of tlbi_fa holds one size */
     bool tlbi_direct;      /* TLBI by VA: three fully associative micro-TLBs with slot masks,
                               a main TLB with valid-way masks and both walk caches, and
                               micro-TLBs not flushed whole on a TLBI (tlbi_va_direct) */
@@ -91,7 +141,10 @@ struct lpae_cpu {
     asid_rec *cur;        /* record of the current ASID */
     lpae_xstats region[LPAE_MAX_REGIONS + 1];
     lpae_cpu_stats st;
-    uint64_t fpgen[3]; /* fast-path generation per micro-TLB */
+    walk_plan plan;       /* from regs: plan_regs() */
+    rc_entry rc[RC_SIZE]; /* region cache */
+    ac_entry ac[AC_SIZE]; /* leaf attribute cache */
+    uint64_t fpgen[3];    /* fast-path generation per micro-TLB */
     fp_entry fp[3][FP_SIZE];
 };
 
@@ -172,6 +225,33 @@ static void set_cur_asid(lpae_cpu *cpu)
     set_fast(cpu);
 }
 
+/* cpu->plan from cpu->regs: call after every TTBCR or SCTLR change. */
+static void plan_regs(lpae_cpu *cpu)
+{
+    uint32_t ttbcr = cpu->regs.ttbcr;
+    walk_plan *pl = &cpu->plan;
+    unsigned t0 = lpae_ttbcr_t0sz(ttbcr), t1 = lpae_ttbcr_t1sz(ttbcr);
+    uint64_t top = UINT64_C(1) << 32;
+    uint64_t bot1 = t1 ? top - (UINT64_C(1) << (32u - t1)) : top;
+    pl->ok = (ttbcr & LPAE_TTBCR_EAE) && (cpu->regs.sctlr & LPAE_SCTLR_M);
+    /* lpae_select(): TTBR0's T0SZ region first, then TTBR1's T1SZ region;
+     * a region whose TnSZ is 0 takes every VA the other leaves */
+    pl->b0 = t0 ? UINT64_C(1) << (32u - t0) : bot1;
+    pl->b1 = t1 ? bot1 : pl->b0;
+    for (unsigned r = 0; r < 2; r++) {
+        plan_region *pr = &pl->r[r];
+        unsigned tsz = r ? t1 : t0;
+        pr->tsz = (uint8_t)tsz;
+        pr->start = (uint8_t)lpae_start_level(tsz);
+        pr->shift = (uint8_t)LPAE_LEVEL_SHIFT(pr->start);
+        pr->usable = !(ttbcr & (r ? LPAE_TTBCR_EPD1 : LPAE_TTBCR_EPD0));
+        pr->use1 = cpu->wc[1] && pr->start == 1;
+        pr->use2 = cpu->wc[2] != NULL; /* start levels are 1 or 2 */
+        pr->vam = UINT32_MAX >> tsz;
+        pr->base_mask = LPAE_TTBR_BADDR_MASK & ~((UINT64_C(1) << lpae_baddr_shift(tsz)) - 1u);
+    }
+}
+
 static void cpu_destroy(lpae_cpu *cpu)
 {
     if (!cpu)
@@ -250,6 +330,14 @@ static int cpu_create(lpae_machine *m, unsigned idx, uint64_t seed, lpae_cpu **o
                        cpu->wc[2] && cpu->wc[2]->t->fa && p[LPAE_P_UTLB_FLUSH_TLBI] == 0;
     for (unsigned u = 0; u < 3; u++)
         cpu->tlbi_direct = cpu->tlbi_direct && cpu->utlb[u] && cpu->utlb[u]->fa;
+    if (cpu->tlbi_direct) {
+        lpae_tlb *fa[5] = {cpu->utlb[0], cpu->utlb[1], cpu->utlb[2], cpu->wc[1]->t, cpu->wc[2]->t};
+        cpu->tlbi_one = true;
+        for (unsigned k = 0; k < 5; k++) {
+            cpu->tlbi_fa[k] = fa[k];
+            cpu->tlbi_one = cpu->tlbi_one && fa[k]->nsizes == 1;
+        }
+    }
     for (unsigned u = 0; u < 3; u++)
         cpu->fpgen[u] = 1;
     for (unsigned acc = 0; acc < 8; acc++)
@@ -259,6 +347,7 @@ static int cpu_create(lpae_machine *m, unsigned idx, uint64_t seed, lpae_cpu **o
                                                   : 1;
     lpae_regs_init(&cpu->regs);
     set_cur_asid(cpu);
+    plan_regs(cpu);
     *out = cpu;
     return LPAE_OK;
 }
@@ -362,8 +451,10 @@ int lpae_machine_set_regions(lpae_machine *m, const lpae_region_rule *rules, siz
         memcpy(m->rules, rules, n * sizeof *rules);
     m->nrules = n;
     for (unsigned c = 0; c < m->ncpus; c++) {
-        memset(m->cpu[c]->region, 0, sizeof m->cpu[c]->region);
-        fp_flush(m->cpu[c]);
+        lpae_cpu *cpu = m->cpu[c];
+        memset(cpu->region, 0, sizeof cpu->region);
+        fp_flush(cpu);
+        memset(cpu->rc, 0, sizeof cpu->rc);
     }
     return LPAE_OK;
 }
@@ -389,6 +480,49 @@ static inline uint8_t classify(const lpae_machine *m, lpae_va_t va, unsigned sel
             return (uint8_t)i;
     }
     return (uint8_t)m->nrules;
+}
+
+/* classify() of @p va, with in *@p lo and *@p hi the largest range around
+ * it whose every VA classify() puts in the same region: within the answer's
+ * rule (all VAs when none matches), outside every earlier rule that applies
+ * to @p sel and @p asid (they do not hold va). */
+static uint8_t region_span(const lpae_machine *m, lpae_va_t va, unsigned sel, uint8_t asid,
+                           lpae_va_t *lo, lpae_va_t *hi)
+{
+    lpae_va_t l = 0, h = UINT32_MAX;
+    size_t i;
+    for (i = 0; i < m->nrules; i++) {
+        const lpae_region_rule *r = &m->rules[i];
+        if ((r->sel >= 0 && (unsigned)r->sel != sel) || (r->asid >= 0 && r->asid != asid))
+            continue;
+        if (va >= r->lo && va <= r->hi) {
+            if (r->lo > l)
+                l = r->lo;
+            if (r->hi < h)
+                h = r->hi;
+            break;
+        }
+        if (r->hi < va && r->hi + 1u > l)
+            l = r->hi + 1u;
+        else if (r->lo > va && r->lo - 1u < h)
+            h = r->lo - 1u;
+    }
+    *lo = l;
+    *hi = h;
+    return (uint8_t)i;
+}
+
+/* classify() for @p cpu's current ASID through its region cache. */
+static inline __attribute__((always_inline)) uint8_t region_of(lpae_cpu *cpu, lpae_va_t va,
+                                                               unsigned sel)
+{
+    uint8_t asid = cpu->asid;
+    rc_entry *e = &cpu->rc[RC_INDEX(asid, sel)];
+    if (LIKELY(e->tag == RC_TAG(asid, sel) && va - e->lo <= e->hi - e->lo))
+        return e->region;
+    e->tag = RC_TAG(asid, sel);
+    e->region = region_span(cpu->m, va, sel, asid, &e->lo, &e->hi);
+    return e->region;
 }
 
 /* ---- accounting ----------------------------------------------------------- */
@@ -446,18 +580,27 @@ static inline void account(lpae_cpu *cpu, const lpae_xlate *o)
 static inline __attribute__((always_inline)) void account_src(lpae_cpu *cpu, const lpae_xlate *o,
                                                               uint8_t src)
 {
-    unsigned fault = o->fault != LPAE_FAULT_NONE;
-    cpu->st.faults += fault;
     if (UNLIKELY(!cpu->cur->seen))
         asid_seen(cpu);
     lpae_xstats *x[2] = {&cpu->cur->st, &cpu->region[o->region]};
-    for (int k = 0; k < 2; k++) {
-        if (src == LPAE_XS_MTLB)
+    unsigned fault = o->fault != LPAE_FAULT_NONE;
+    if (src == LPAE_XS_MTLB) { /* no fetches; faults (permission) rare */
+        if (UNLIKELY(fault)) {
+            cpu->st.faults++;
+            x[0]->faults++;
+            x[1]->faults++;
+        }
+        for (int k = 0; k < 2; k++) {
             x[k]->mtlb_hits++;
-        else
-            x[k]->walks++;
-        x[k]->faults += fault;
+            x[k]->cycles += o->cycles;
+        }
+        return;
+    }
+    cpu->st.faults += fault;
+    for (int k = 0; k < 2; k++) {
+        x[k]->walks++;
         x[k]->fetches += o->nfetch;
+        x[k]->faults += fault;
         x[k]->cycles += o->cycles;
     }
 }
@@ -763,20 +906,61 @@ static inline __attribute__((always_inline)) void fp_note_fill(lpae_cpu *cpu, un
         cpu->fp[u][(va >> 12) & (FP_SIZE - 1)].gen = 0;
 }
 
-static inline __attribute__((always_inline)) void
-fill_utlb(lpae_cpu *cpu, unsigned u, lpae_va_t va, const lpae_tlb_entry *from, lpae_pa_t pa)
+/* Fill micro-TLB @p u for @p va (PA @p pa) from main-TLB entry @p from
+ * (valid, covering va) whose match key is @p from_key. */
+static inline __attribute__((always_inline)) void fill_utlb(lpae_cpu *cpu, unsigned u, lpae_va_t va,
+                                                            const lpae_tlb_entry *from,
+                                                            const tlb_key *from_key, lpae_pa_t pa)
 {
     /* from's size_shift: no larger than the main-TLB piece */
     lpae_tlb *t = cpu->utlb[u];
-    long i =
-        cpu->ufa[u] ? tlb_fill_fa(t, va, from, pa, NULL) : tlb_insert_pa(t, va, from, pa, NULL);
+    if (cpu->ufa[u]) {
+        /* tlb_fill_shift(t, from): a main-TLB entry's size is at least 4 KB
+         * and at most its leaf's, which is at most 1 GB */
+        unsigned s = t->piece[from->size_shift];
+        if (!s)
+            return;
+        uint32_t way = tlb_fa_take(t, s, NULL);
+        lpae_tlb_entry *e = &t->e[way];
+        if (s == from->size_shift) {
+            /* the same piece: what tlb_fill_slot() writes is from's entry
+             * (base, PA of the base, fields) and key, with a fresh serial */
+            *e = *from;
+            e->serial = tlb_next_serial(t);
+            t->k[way] = *from_key;
+        } else {
+            tlb_fill_slot(t, way, from, va, pa, s);
+        }
+        tlb_fa_commit(t, way, va, s);
+        /* fp_note_fill() of a fully associative micro-TLB */
+        if (s > 12 || e->serial == 1)
+            cpu->fpgen[u]++;
+        else
+            cpu->fp[u][(va >> 12) & (FP_SIZE - 1)].gen = 0;
+        return;
+    }
+    long i = tlb_insert_pa(t, va, from, pa, NULL);
     if (i >= 0)
         fp_note_fill(cpu, u, i, va);
 }
 
-/* Walk after a main-TLB miss; fills walk caches and TLBs. */
-static __attribute__((noinline)) int walk(lpae_cpu *cpu, lpae_va_t va, unsigned access, unsigned u,
-                                          lpae_xlate *o, lpae_cycles_t *c)
+/* fill_utlb() by the generic fill (tlb_insert_ref): the reference path of
+ * a CPU with the coherence checker on, which tests compare with the
+ * specialised fills of a CPU with it off. */
+static __attribute__((noinline)) void fill_utlb_ref(lpae_cpu *cpu, unsigned u, lpae_va_t va,
+                                                    const lpae_tlb_entry *from, lpae_pa_t pa)
+{
+    long i = tlb_insert_ref(cpu->utlb[u], va, from, pa, NULL);
+    if (i >= 0)
+        fp_note_fill(cpu, u, i, va);
+}
+
+/* walk() through the walker's result record and the generic fills: every
+ * case, including TTBCR.EAE = 0, SCTLR.M = 0 and the coherence checker on
+ * (which may read the CPU's counters from its callback while the walk is
+ * under way); the reference the one-pass walk() is tested against. */
+static __attribute__((noinline)) int walk_rare(lpae_cpu *cpu, lpae_va_t va, unsigned access,
+                                               unsigned u, lpae_xlate *o, lpae_cycles_t *c)
 {
     lpae_machine *m = cpu->m;
     const uint32_t *p = m->p;
@@ -855,12 +1039,247 @@ static __attribute__((noinline)) int walk(lpae_cpu *cpu, lpae_va_t va, unsigned 
                              .asid = cpu->asid,
                              .sel = w.sel,
                              .global = !w.attrs.ng};
-        lpae_tlb *mt = cpu->mtlb;
-        long j = cpu->mtlb_sa ? tlb_fill_sa(mt, va, &tr, w.pa, NULL)
-                              : tlb_insert_pa(mt, va, &tr, w.pa, NULL);
+        long j = tlb_insert_ref(cpu->mtlb, va, &tr, w.pa, NULL);
         if (j >= 0)
-            fill_utlb(cpu, u, va, &cpu->mtlb->e[j], w.pa);
+            fill_utlb_ref(cpu, u, va, &cpu->mtlb->e[j], w.pa);
     }
+    return LPAE_OK;
+}
+
+/* Serve the descriptor fetch at @p dpa (level @p level) through the memory
+ * hierarchy from cache level @p from and count it; returns its cycles. */
+static inline __attribute__((always_inline)) lpae_cycles_t
+fetch_served(lpae_cpu *cpu, lpae_pa_t dpa, unsigned level, unsigned from)
+{
+    unsigned lvl = from == LPAE_MEM_L1D ? serve_l1(cpu, dpa) : serve(cpu, dpa, from);
+    lpae_cycles_t lat = cpu->m->mem_lat[lvl];
+    cpu->st.fetches[level][lvl]++;
+    cpu->st.fetch_cycles[level][lvl] += lat;
+    return lat;
+}
+
+/* The key of leaf descriptor @p d under table attributes @p tattrs and
+ * SCTLR value @p sctlr in the leaf attribute cache (never 0). */
+static inline uint32_t ac_key(uint64_t d, unsigned tattrs, uint32_t sctlr)
+{
+    return (uint32_t)((d >> 2) & 0x3FFu) | (uint32_t)((d >> 52) & 7u) << 10 | tattrs << 13 |
+           ((sctlr & (LPAE_SCTLR_WXN | LPAE_SCTLR_UWXN)) >> 19) << 18 | UINT32_C(1) << 20;
+}
+
+/* leaf_attrs() through @p cpu's leaf attribute cache. */
+static inline __attribute__((always_inline)) void leaf_attrs_cached(lpae_cpu *cpu, uint64_t d,
+                                                                    unsigned tattrs, lpae_attrs *a)
+{
+    const lpae_regs *regs = &cpu->regs;
+    uint32_t key = ac_key(d, tattrs, regs->sctlr);
+    ac_entry *e = &cpu->ac[(key * UINT32_C(0x9E3779B1)) >> (32 - AC_BITS)];
+    if (UNLIKELY(e->key != key)) {
+        leaf_attrs(regs, d, tattrs, &e->a);
+        e->key = key;
+    }
+    *a = e->a;
+    a->mair = (uint8_t)((a->attrindx < 4 ? regs->mair0 : regs->mair1) >> (8u * (a->attrindx & 3u)));
+}
+
+/* A walk's fault that has no leaf (no PA, no attributes): @p f at @p level. */
+static inline void walk_fault(lpae_xlate *o, lpae_fault f, unsigned level)
+{
+    o->pa = 0;
+    memset(&o->attrs, 0, sizeof o->attrs);
+    o->size_shift = 0;
+    o->fault = f;
+    o->level = (uint8_t)level;
+    o->fsc = fault_fsc(f, level);
+}
+
+/* One level @p L (a constant) of walk(): the descriptor of @p vam in the
+ * table at *@p table read into *@p d, served by the memory hierarchy from
+ * cache level @p from (its cycles added to *@p fc) and checked. A table
+ * descriptor (levels 1, 2) is cached by the walk cache of its level (for
+ * o->va, o->asid, o->sel), *@p table and *@p tattrs become the next
+ * level's, and 0 is returned; otherwise 1: a leaf (block or page), or a
+ * fault in *@p fault (a fetch that aborts is charged as DRAM without a
+ * cache access). */
+static inline __attribute__((always_inline)) int
+walk_step(lpae_cpu *cpu, const lpae_xlate *o, unsigned L, uint32_t vam, unsigned from,
+          lpae_pa_t *table, unsigned *tattrs, uint64_t *d, lpae_cycles_t *fc, lpae_fault *fault)
+{
+    lpae_pa_t dpa = *table + ((lpae_pa_t)((vam >> LPAE_LEVEL_SHIFT(L)) & 511u) << 3);
+    if (UNLIKELY(lpae_phys_fetch64(cpu->m->phys, dpa, d) != 0)) {
+        lpae_cycles_t lat = cpu->m->mem_lat[LPAE_MEM_DRAM];
+        *fc += lat;
+        cpu->st.fetches[L][LPAE_MEM_DRAM]++;
+        cpu->st.fetch_cycles[L][LPAE_MEM_DRAM] += lat;
+        *fault = LPAE_FAULT_EXT_ABORT_WALK;
+        return 1;
+    }
+    *fc += fetch_served(cpu, dpa, L, from);
+    uint64_t v = *d;
+    /* bits [1:0]: 0b11 a table (levels 1, 2) or page (level 3); 0b01 a
+     * block (levels 1, 2), reserved at level 3; bit 0 clear: invalid */
+    if (UNLIKELY(!(v & LPAE_DESC_VALID))) {
+        *fault = LPAE_FAULT_TRANSLATION;
+        return 1;
+    }
+    if (!(v & LPAE_DESC_TABLE)) {
+        if (L == 3)
+            *fault = LPAE_FAULT_TRANSLATION;
+        return 1; /* block */
+    }
+    if (L == 3)
+        return 1; /* page */
+    *tattrs |= (unsigned)(v >> LPAE_DESC_TABLE_ATTR_SHIFT);
+    if (cpu->wc[L]) {
+        lpae_fetch f = {.level = (uint8_t)L, .table_attrs = (uint8_t)*tattrs, .pa = dpa, .desc = v};
+        lpae_walkcache_insert(cpu->wc[L], o->va, o->asid, o->sel, &f);
+    }
+    *table = v & LPAE_DESC_ADDR_MASK;
+    return 0;
+}
+
+/* Walk after a main-TLB miss; fills walk caches and TLBs. One pass: each
+ * descriptor is served by the memory hierarchy (and a table descriptor
+ * cached by the walk cache of its level) as the walk reads it, the answer
+ * is written straight into @p o, and the main TLB is filled from it. The
+ * same accesses, fills, counts and cycles, in the same order, as walk_rare(),
+ * which takes the cases this one leaves out. */
+static inline __attribute__((always_inline)) int walk(lpae_cpu *cpu, lpae_va_t va, unsigned access,
+                                                      unsigned u, lpae_xlate *o, lpae_cycles_t *c)
+{
+    lpae_machine *m = cpu->m;
+    const lpae_regs *regs = &cpu->regs;
+    const walk_plan *pl = &cpu->plan;
+    if (UNLIKELY(!pl->ok || m->chk != NULL))
+        return walk_rare(cpu, va, access, u, o, c);
+    const uint32_t *p = m->p;
+    uint8_t asid = cpu->asid;
+    /* lpae_select() by the plan's ranges */
+    lpae_ttbr_sel sel = va < pl->b0    ? LPAE_SEL_TTBR0
+                        : va >= pl->b1 ? LPAE_SEL_TTBR1
+                                       : LPAE_SEL_NONE;
+    lpae_cycles_t wcyc = p[LPAE_P_WALK_BASE]; /* + the walk-cache latency if looked up */
+    o->va = va;
+    o->sel = (uint8_t)sel;
+    o->asid = asid;
+    o->src = LPAE_XS_WALK;
+    cpu->st.walks++;
+    if (UNLIKELY(sel == LPAE_SEL_NONE || !pl->r[sel].usable)) {
+        *c += wcyc;
+        charge(cpu, LPAE_CAT_WALK, wcyc);
+        o->start_level = 1;
+        o->nfetch = 0;
+        walk_fault(o, LPAE_FAULT_TRANSLATION, 1);
+        return LPAE_OK;
+    }
+    const plan_region *pr = &pl->r[sel];
+    unsigned start = pr->start; /* 1 or 2 */
+    const lpae_wc_entry *hit = NULL;
+    if (pr->use1 || pr->use2) {
+        wcyc += p[LPAE_P_WC_LATENCY];
+        if (pr->use2)
+            hit = wc_lookup(cpu->wc[2], va, asid);
+        if (!hit && pr->use1)
+            hit = wc_lookup(cpu->wc[1], va, asid);
+    }
+    *c += wcyc;
+    charge(cpu, LPAE_CAT_WALK, wcyc);
+    unsigned level = start, tattrs = 0;
+    lpae_pa_t table;
+    if (hit) { /* resume below the cached table descriptor (level 1 or 2) */
+        level = hit->level + 1u;
+        table = hit->table_pa & LPAE_PA_MASK;
+        if (level == start)
+            table &= pr->base_mask;
+        else
+            table &= LPAE_DESC_ADDR_MASK;
+        tattrs = hit->table_attrs & 0x1Fu;
+    } else {
+        uint64_t ttbr = sel == LPAE_SEL_TTBR1 ? regs->ttbr1 : regs->ttbr0;
+        if (UNLIKELY(ttbr & UINT64_C(0x0000FF0000000000))) { /* TTBR bits [47:40] */
+            o->start_level = (uint8_t)start;
+            o->nfetch = 0;
+            walk_fault(o, LPAE_FAULT_ADDRESS_SIZE, 0);
+            return LPAE_OK;
+        }
+        table = ttbr & pr->base_mask;
+    }
+    unsigned first = level;
+    o->start_level = (uint8_t)level;
+    /* the levels, unrolled (walk_step) */
+    unsigned from = p[LPAE_P_WALK_LEVEL];
+    uint32_t vam = va & pr->vam;
+    lpae_cycles_t fc = 0;
+    lpae_fault fault = LPAE_FAULT_NONE;
+    uint64_t d = 0;
+    switch (level) {
+    case 1:
+        if (walk_step(cpu, o, 1, vam, from, &table, &tattrs, &d, &fc, &fault))
+            break;
+        level = 2;
+        /* fall through */
+    case 2:
+        if (walk_step(cpu, o, 2, vam, from, &table, &tattrs, &d, &fc, &fault))
+            break;
+        level = 3;
+        /* fall through */
+    default:
+        walk_step(cpu, o, 3, vam, from, &table, &tattrs, &d, &fc, &fault);
+        break;
+    }
+    unsigned shift = LPAE_LEVEL_SHIFT(level);
+    *c += fc;
+    charge(cpu, LPAE_CAT_WALK_FETCH, fc);
+    o->nfetch = (uint8_t)(level - first + 1u);
+    if (UNLIKELY(fault != LPAE_FAULT_NONE)) {
+        walk_fault(o, fault, level);
+        return LPAE_OK;
+    }
+    uint64_t off = (UINT64_C(1) << shift) - 1u;
+    lpae_pa_t pa = (d & LPAE_DESC_ADDR_MASK & ~off) | (va & off);
+    o->pa = pa;
+    leaf_attrs_cached(cpu, d, tattrs, &o->attrs);
+    o->level = (uint8_t)level;
+    o->size_shift = (uint8_t)shift;
+    if (UNLIKELY(!(d & LPAE_DESC_AF))) {
+        o->fault = LPAE_FAULT_ACCESS_FLAG;
+        o->fsc = fault_fsc(LPAE_FAULT_ACCESS_FLAG, level);
+        return LPAE_OK;
+    }
+    if ((o->attrs.perm >> access) & 1u) {
+        o->fault = LPAE_FAULT_NONE;
+        o->fsc = 0;
+    } else {
+        o->fault = LPAE_FAULT_PERMISSION;
+        o->fsc = fault_fsc(LPAE_FAULT_PERMISSION, level);
+    }
+    /* the main TLB straight from the walk (tlb_fill_sa() of the entry the
+     * walk describes: leaf and allowed size both the leaf's), then the
+     * micro-TLB from the main TLB's new entry */
+    lpae_tlb *mt = cpu->mtlb;
+    long j;
+    if (cpu->mtlb_sa) {
+        unsigned s = mt->piece[shift];
+        if (!s)
+            return LPAE_OK;
+        size_t idx = tlb_sa_take(mt, (va >> s) & mt->set_mask, s, NULL);
+        tlb_write_slot(mt, idx, va, pa, s, &o->attrs, (uint8_t)shift, (uint8_t)level, asid,
+                       (uint8_t)sel, !o->attrs.ng);
+        tlb_sa_commit(mt, idx);
+        j = (long)idx;
+    } else {
+        lpae_tlb_entry tr = {.pa = pa,
+                             .attrs = o->attrs,
+                             .size_shift = (uint8_t)shift,
+                             .leaf_shift = (uint8_t)shift,
+                             .level = (uint8_t)level,
+                             .asid = asid,
+                             .sel = (uint8_t)sel,
+                             .global = !o->attrs.ng};
+        j = tlb_insert_pa(mt, va, &tr, pa, NULL);
+        if (j < 0)
+            return LPAE_OK;
+    }
+    fill_utlb(cpu, u, va, &mt->e[j], &mt->k[j], pa);
     return LPAE_OK;
 }
 
@@ -869,15 +1288,18 @@ translate_full(lpae_cpu *cpu, lpae_va_t va, unsigned access, unsigned u, lpae_xl
 {
     lpae_machine *m = cpu->m;
     lpae_tlb *ut = cpu->utlb[u];
-    long i = tlb_find(ut, va, cpu->asid);
+    long i = cpu->ufa[u] ? tlb_find_fa(ut, va, cpu->asid) : tlb_find(ut, va, cpu->asid);
     if (i >= 0) {
         const lpae_tlb_entry *e = &ut->e[i];
-        uint8_t region = classify(m, va, e->sel, cpu->asid);
         fp_entry tmp, *f = &tmp;
-        if (LIKELY(m->chk == NULL))
+        uint8_t region;
+        if (LIKELY(m->chk == NULL)) {
+            region = region_of(cpu, va, e->sel);
             f = &cpu->fp[u][(va >> 12) & (FP_SIZE - 1)];
-        else
+        } else { /* the checker's CPUs: the plain classification (a reference for tests) */
+            region = classify(m, va, e->sel, cpu->asid);
             check_tlb(cpu, u, e, va, access);
+        }
         fp_fill(cpu, u, (size_t)i, va, region, f);
         return fast_hit(cpu, f, va, access, o);
     }
@@ -891,12 +1313,18 @@ translate_full(lpae_cpu *cpu, lpae_va_t va, unsigned access, unsigned u, lpae_xl
     if (j >= 0) {
         tlb_hit(mt, (size_t)j);
         const lpae_tlb_entry *e = &mt->e[j];
-        if (UNLIKELY(m->chk != NULL))
+        if (LIKELY(m->chk == NULL)) {
+            from_entry(o, e, va, access, cpu->asid);
+            o->src = LPAE_XS_MTLB;
+            fill_utlb(cpu, u, va, e, &mt->k[j], o->pa);
+            o->region = region_of(cpu, va, o->sel);
+        } else { /* the checker's CPUs: the generic fill and classification */
             check_tlb(cpu, LPAE_ST_MTLB, e, va, access);
-        from_entry(o, e, va, access, cpu->asid);
-        o->src = LPAE_XS_MTLB;
-        fill_utlb(cpu, u, va, e, o->pa);
-        o->region = classify(m, va, o->sel, cpu->asid);
+            from_entry(o, e, va, access, cpu->asid);
+            o->src = LPAE_XS_MTLB;
+            fill_utlb_ref(cpu, u, va, e, o->pa);
+            o->region = classify(m, va, o->sel, cpu->asid);
+        }
         o->cycles = c;
         account_src(cpu, o, LPAE_XS_MTLB);
         return LPAE_OK;
@@ -905,10 +1333,19 @@ translate_full(lpae_cpu *cpu, lpae_va_t va, unsigned access, unsigned u, lpae_xl
     int rc = walk(cpu, va, access, u, o, &c);
     if (rc)
         return rc;
-    o->region = classify(m, va, o->sel, cpu->asid);
+    o->region =
+        LIKELY(m->chk == NULL) ? region_of(cpu, va, o->sel) : classify(m, va, o->sel, cpu->asid);
     o->cycles = c;
     account_src(cpu, o, LPAE_XS_WALK);
     return LPAE_OK;
+}
+
+/* translate_full() out of line, for translate_slow()'s MMU-on case: the
+ * walk is inline here, one frame for the whole miss. */
+static __attribute__((noinline)) int translate_miss(lpae_cpu *cpu, lpae_va_t va, unsigned access,
+                                                    lpae_xlate *out)
+{
+    return translate_full(cpu, va, access, cpu->umap[access], out);
 }
 
 /* Everything but the fast path's hit, arguments checked from scratch. */
@@ -919,7 +1356,7 @@ static __attribute__((noinline)) int translate_slow(lpae_cpu *cpu, lpae_va_t va,
         return LPAE_EINVAL;
     if (!cpu->mmu_on)
         return translate_flat(cpu, va, access, out);
-    return translate_full(cpu, va, access, cpu->umap[access], out);
+    return translate_miss(cpu, va, access, out);
 }
 
 int lpae_cpu_translate(lpae_cpu *cpu, lpae_va_t va, unsigned access, lpae_xlate *out)
@@ -970,6 +1407,7 @@ int lpae_cpu_set_regs(lpae_cpu *cpu, const lpae_regs *regs)
         return rc;
     cpu->regs = *regs;
     set_cur_asid(cpu);
+    plan_regs(cpu);
     return LPAE_OK;
 }
 
@@ -1022,6 +1460,7 @@ int lpae_cpu_write_ttbcr(lpae_cpu *cpu, uint32_t ttbcr, lpae_cycles_t *cycles)
     int rc = lpae_regs_set_ttbcr(&cpu->regs, ttbcr);
     if (rc)
         return rc;
+    plan_regs(cpu);
     lpae_cycles_t c = regwrite(cpu, LPAE_P_CP15_TTBCR, false);
     if (cycles)
         *cycles = c;
@@ -1054,18 +1493,33 @@ lpae_cycles_t lpae_cpu_dsb(lpae_cpu *cpu)
     return cpu->m->p[LPAE_P_DSB];
 }
 
+/* The TLBI by VA (tlb_inv_va_fa()) of fully associative TLB @p t with
+ * one held size: skipped on one load when the bucket of va holds nothing. */
+static inline __attribute__((always_inline)) void tlbi_fa1(lpae_tlb *t, lpae_va_t va, int asid)
+{
+    uint64_t c = t->fa[(va >> t->shifts[0]) & (FA_BUCKETS - 1)]; /* tlb_fa_cands() */
+    if (c)
+        tlb_inv_va_fa_body(t, va, asid, c);
+}
+
 /* TLBIMVA (asid >= 0) or TLBIMVAA (asid < 0) on a CPU with tlbi_direct:
  * what tlbi_apply's loops do, layout tests done at creation; fully
- * associative micro-TLBs need no fp_note_inv(). */
+ * associative micro-TLBs need no fp_note_inv(). (The structures are
+ * independent: the order they are visited in does not matter.) */
 static inline __attribute__((always_inline)) void tlbi_va_direct(lpae_cpu *cpu, lpae_va_t va,
                                                                  int asid)
 {
-    tlb_inv_va_fa(cpu->utlb[0], va, asid);
-    tlb_inv_va_fa(cpu->utlb[1], va, asid);
-    tlb_inv_va_fa(cpu->utlb[2], va, asid);
+    if (LIKELY(cpu->tlbi_one)) {
+        tlbi_fa1(cpu->tlbi_fa[0], va, asid);
+        tlbi_fa1(cpu->tlbi_fa[1], va, asid);
+        tlbi_fa1(cpu->tlbi_fa[2], va, asid);
+        tlbi_fa1(cpu->tlbi_fa[3], va, asid);
+        tlbi_fa1(cpu->tlbi_fa[4], va, asid);
+    } else {
+        for (unsigned k = 0; k < 5; k++)
+            tlb_inv_va_fa(cpu->tlbi_fa[k], va, asid);
+    }
     tlb_inv_va_sa(cpu->mtlb, va, asid);
-    tlb_inv_va_fa(cpu->wc[1]->t, va, asid);
-    tlb_inv_va_fa(cpu->wc[2]->t, va, asid);
 }
 
 static void tlbi_apply(lpae_cpu *cpu, lpae_tlbi kind, lpae_va_t va, uint8_t asid)
@@ -1074,20 +1528,22 @@ static void tlbi_apply(lpae_cpu *cpu, lpae_tlbi kind, lpae_va_t va, uint8_t asid
     if ((kind == LPAE_TLBI_MVA || kind == LPAE_TLBI_MVAA) && !whole_utlb) {
         /* the common case straight: every structure, in the order below */
         int a = kind == LPAE_TLBI_MVA ? asid : -1;
-        if (cpu->tlbi_direct) {
+        if (cpu->tlbi_direct && cpu->m->chk == NULL) {
             tlbi_va_direct(cpu, va, a);
             return;
         }
+        /* the checker's CPUs: every slot scanned (a reference for tests) */
+        size_t (*inv)(lpae_tlb *, lpae_va_t, int) = cpu->m->chk ? tlb_inv_va_ref : tlb_inv_va;
         for (unsigned u = 0; u < 3; u++) {
             if (!cpu->utlb[u])
                 continue;
-            tlb_inv_va(cpu->utlb[u], va, a);
+            inv(cpu->utlb[u], va, a);
             fp_note_inv(cpu, u);
         }
-        tlb_inv_va(cpu->mtlb, va, a);
+        inv(cpu->mtlb, va, a);
         for (unsigned l = 1; l <= 2; l++)
             if (cpu->wc[l])
-                tlb_inv_va(cpu->wc[l]->t, va, a); /* = lpae_walkcache_inv_va() */
+                inv(cpu->wc[l]->t, va, a); /* = lpae_walkcache_inv_va() */
         return;
     }
     for (unsigned s = 0; s < 4; s++) {
@@ -1150,7 +1606,8 @@ int lpae_cpu_tlbi(lpae_cpu *cpu, lpae_tlbi kind, bool is, lpae_va_t va, uint8_t 
             if (m->cpu[i] != cpu)
                 m->cpu[i]->st.tlbi_received++;
         }
-    } else if ((kind == LPAE_TLBI_MVA || kind == LPAE_TLBI_MVAA) && cpu->tlbi_direct) {
+    } else if ((kind == LPAE_TLBI_MVA || kind == LPAE_TLBI_MVAA) && cpu->tlbi_direct &&
+               m->chk == NULL) {
         tlbi_va_direct(cpu, va, kind == LPAE_TLBI_MVA ? asid : -1); /* kmap/kunmap's TLBIMVA */
     } else {
         tlbi_apply(cpu, kind, va, asid);

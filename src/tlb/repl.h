@@ -93,6 +93,20 @@ static inline __attribute__((always_inline)) uint32_t repl_lru_victim(repl_state
     return repl_lru_victim_fill(r, set, false);
 }
 
+/* repl_lru_victim() of a 4-way LRU state (no candidates below
+ * REPL_CAND_MIN_WAYS): a tournament; ties go to the lower way, as in the
+ * scan. */
+_Static_assert(REPL_CAND_MIN_WAYS > 4, "4-way sets keep no LRU candidates");
+static inline __attribute__((always_inline)) uint32_t repl_lru_victim4(const repl_state *r,
+                                                                       uint32_t set)
+{
+    const uint64_t *st = r->stamp + (uint64_t)set * 4u;
+    uint64_t s0 = st[0], s1 = st[1], s2 = st[2], s3 = st[3];
+    uint32_t w01 = s1 < s0, w23 = 2u + (s3 < s2);
+    uint64_t v01 = w01 ? s1 : s0, v23 = s3 < s2 ? s3 : s2; /* no reloads by way */
+    return v23 < v01 ? w23 : w01;
+}
+
 /* repl_lru_victim(); with @p fill the caller touches the victim before the
  * next victim query (a fill), so its candidate, stale by then, is passed. */
 static inline __attribute__((always_inline)) uint32_t repl_lru_victim_fill(repl_state *r,
@@ -113,12 +127,8 @@ static inline __attribute__((always_inline)) uint32_t repl_lru_victim_fill(repl_
             return (uint16_t)c[i];
         }
     }
-    if (r->ways == 4) { /* a tournament; ties go to the lower way, as in the scan */
-        uint64_t s0 = st[0], s1 = st[1], s2 = st[2], s3 = st[3];
-        uint32_t w01 = s1 < s0, w23 = 2u + (s3 < s2);
-        uint64_t v01 = w01 ? s1 : s0, v23 = s3 < s2 ? s3 : s2; /* no reloads by way */
-        return v23 < v01 ? w23 : w01;
-    }
+    if (r->ways == 4)
+        return repl_lru_victim4(r, set);
     uint32_t best = 0;
     uint64_t bv = st[0]; /* kept in a register: no load chained through best */
     for (uint32_t w = 1; w < r->ways; w++)

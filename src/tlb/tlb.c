@@ -43,6 +43,10 @@ int tlb_create_any(const lpae_tlb_config *cfg, lpae_tlb **out)
             t->sidx[s] = t->nsizes;
             t->shifts[t->nsizes++] = (uint8_t)s;
         }
+    for (unsigned l = 12; l <= 30; l++) {
+        unsigned p = tlb_piece_shift(cfg->sizes, l);
+        t->piece[l] = (uint8_t)(p < 12 ? 0 : p);
+    }
     t->e = calloc(cfg->entries, sizeof *t->e);
     t->fill = calloc(sets, sizeof *t->fill);
     t->k = malloc((size_t)cfg->entries * sizeof *t->k);
@@ -156,6 +160,12 @@ long tlb_insert_pa(lpae_tlb *t, lpae_va_t va, const lpae_tlb_entry *tr, lpae_pa_
     if (t && tr && t->vmask && t->repl.policy == LPAE_REPL_LRU)
         return t->fa ? tlb_insert_fa(t, va, tr, pa, evicted)
                      : tlb_insert_sa(t, va, tr, pa, evicted);
+    return tlb_insert_ref(t, va, tr, pa, evicted);
+}
+
+long tlb_insert_ref(lpae_tlb *t, lpae_va_t va, const lpae_tlb_entry *tr, lpae_pa_t pa,
+                    lpae_tlb_entry *evicted)
+{
     if (evicted)
         evicted->valid = false;
     if (!t || !tr)
@@ -240,6 +250,25 @@ size_t lpae_tlb_inv_asid(lpae_tlb *t, uint8_t asid)
             n++;
         }
     return n;
+}
+
+size_t tlb_inv_va_ref(lpae_tlb *t, lpae_va_t va, int asid)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < (size_t)t->sets * t->ways; i++) {
+        const lpae_tlb_entry *e = &t->e[i];
+        if (e->valid && ((va ^ e->va) >> e->size_shift) == 0 &&
+            (asid < 0 || e->global || e->asid == (uint8_t)asid)) {
+            tlb_drop(t, i);
+            n++;
+        }
+    }
+    return n;
+}
+
+size_t tlb_inv_va_fa_cands(lpae_tlb *t, lpae_va_t va, int asid, uint64_t c)
+{
+    return tlb_inv_va_fa_body(t, va, asid, c);
 }
 
 size_t tlb_inv_va_slow(lpae_tlb *t, lpae_va_t va, int asid)

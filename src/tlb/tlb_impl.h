@@ -35,6 +35,8 @@ struct lpae_tlb {
     uint8_t nsizes;
     uint8_t shifts[8];    /* held size shifts, ascending */
     uint8_t sidx[32];     /* size shift -> index in shifts */
+    uint8_t piece[32];    /* allowed size shift (12..30) -> piece size shift a fill takes
+                             (tlb_piece_shift), 0 when below 4 KB or none fits */
     uint32_t present[32]; /* valid entries per size shift */
     uint32_t pmask;       /* bit s: present[s] != 0 */
     uint64_t *fa;         /* one set, ways <= 64: nsizes * FA_BUCKETS slot masks; else NULL */
@@ -80,20 +82,27 @@ static inline uint64_t tlb_fa_cands(const lpae_tlb *t, lpae_va_t va)
     return c;
 }
 
+/* tlb_find() of a fully associative TLB with slot masks (t->fa set). */
+static inline __attribute__((always_inline)) long tlb_find_fa(const lpae_tlb *t, lpae_va_t va,
+                                                              uint8_t asid)
+{
+    uint64_t q = tlb_query(va, asid);
+    for (uint64_t c = tlb_fa_cands(t, va); c; c &= c - 1) {
+        unsigned w = (unsigned)__builtin_ctzll(c);
+        if (tlb_key_matches(&t->k[w], q))
+            return (long)w;
+    }
+    return -1;
+}
+
 /* Index of the slot that matches, or -1. No side effects. */
 static inline __attribute__((always_inline)) long tlb_find(const lpae_tlb *t, lpae_va_t va,
                                                            uint8_t asid)
 {
     uint64_t q = tlb_query(va, asid);
     if (t->sets == 1) {
-        if (t->fa) {
-            for (uint64_t c = tlb_fa_cands(t, va); c; c &= c - 1) {
-                unsigned w = (unsigned)__builtin_ctzll(c);
-                if (tlb_key_matches(&t->k[w], q))
-                    return (long)w;
-            }
-            return -1;
-        }
+        if (t->fa)
+            return tlb_find_fa(t, va, asid);
         for (uint32_t w = 0; w < t->ways; w++)
             if (tlb_key_matches(&t->k[w], q))
                 return (long)w;
@@ -151,6 +160,11 @@ long tlb_insert_idx(lpae_tlb *t, lpae_va_t va, const lpae_tlb_entry *tr, lpae_tl
 /* As tlb_insert_idx() with the PA of va given apart (tr->pa unused). */
 long tlb_insert_pa(lpae_tlb *t, lpae_va_t va, const lpae_tlb_entry *tr, lpae_pa_t pa,
                    lpae_tlb_entry *evicted);
+/* tlb_insert_pa() by the one generic code path of every layout and policy
+ * (the slot masks, counts and replacement kept step by step): the reference
+ * the specialised fills are checked against. */
+long tlb_insert_ref(lpae_tlb *t, lpae_va_t va, const lpae_tlb_entry *tr, lpae_pa_t pa,
+                    lpae_tlb_entry *evicted);
 /* tlb_insert_pa() of a fully associative LRU TLB with slot masks (t->fa
  * set, LRU policy; t and tr not NULL): the same fill, fewer tests. */
 long tlb_insert_fa(lpae_tlb *t, lpae_va_t va, const lpae_tlb_entry *tr, lpae_pa_t pa,
@@ -186,34 +200,139 @@ static inline __attribute__((always_inline)) unsigned tlb_fill_shift(const lpae_
     if (lt < 12 || lt > 30)
         return 0;
     unsigned lim = tr->size_shift && tr->size_shift < lt ? tr->size_shift : lt;
-    unsigned s = tlb_piece_shift(t->sizes, lim);
-    return s < 12 ? 0 : s;
+    return t->piece[lim];
 }
 
-/* Write @p tr into slot @p idx as the 2^@p s piece that holds @p va (PA
- * @p pa): the entry, a fresh serial and the match key. The caller keeps the
- * slot masks, counts and replacement state. */
-static inline __attribute__((always_inline)) void tlb_fill_slot(lpae_tlb *t, size_t idx,
-                                                                const lpae_tlb_entry *tr,
-                                                                lpae_va_t va, lpae_pa_t pa,
-                                                                unsigned s)
+/* Write slot @p idx as the 2^@p s piece that holds @p va (PA @p pa) of a
+ * translation with the other fields given: the entry, a fresh serial and
+ * the match key. The caller keeps the slot masks, counts and replacement
+ * state. */
+static inline __attribute__((always_inline)) void
+tlb_write_slot(lpae_tlb *t, size_t idx, lpae_va_t va, lpae_pa_t pa, unsigned s,
+               const lpae_attrs *attrs, uint8_t leaf_shift, uint8_t level, uint8_t asid,
+               uint8_t sel, bool global)
 {
     /* s <= 30: every held size is below 32 */
     lpae_va_t vm = ~(lpae_va_t)((UINT32_C(1) << s) - 1u);
     lpae_va_t base = va & vm;
     lpae_tlb_entry *e = &t->e[idx];
-    *e = *tr;
     e->va = base;
-    e->pa = pa - (va - base);
-    e->size_shift = (uint8_t)s;
-    e->valid = true;
     e->serial = tlb_next_serial(t);
+    e->pa = pa - (va - base);
+    e->attrs = *attrs;
+    e->size_shift = (uint8_t)s;
+    e->leaf_shift = leaf_shift;
+    e->level = level;
+    e->asid = asid;
+    e->sel = sel;
+    e->global = global;
+    e->valid = true;
     tlb_key *k = &t->k[idx];
-    k->key = (uint64_t)base << 32 | (tr->global ? 0u : tr->asid);
-    k->mask = (uint64_t)vm << 32 | (tr->global ? 0u : 0xFFu);
+    k->key = (uint64_t)base << 32 | (global ? 0u : asid);
+    k->mask = (uint64_t)vm << 32 | (global ? 0u : 0xFFu);
 }
 
-/* tlb_insert_fa()'s body, inline for the machine's walk fill. */
+/* Write @p tr into slot @p idx as the 2^@p s piece that holds @p va (PA
+ * @p pa): tlb_write_slot() with @p tr's other fields. */
+static inline __attribute__((always_inline)) void tlb_fill_slot(lpae_tlb *t, size_t idx,
+                                                                const lpae_tlb_entry *tr,
+                                                                lpae_va_t va, lpae_pa_t pa,
+                                                                unsigned s)
+{
+    tlb_write_slot(t, idx, va, pa, s, &tr->attrs, tr->leaf_shift, tr->level, tr->asid, tr->sel,
+                   tr->global);
+}
+
+/* Slot @p idx (of set @p set's row) that held a valid entry of size @p os
+ * now takes one of size @p s: the counts of sizes present. */
+static inline __attribute__((always_inline)) void tlb_resize_present(lpae_tlb *t, unsigned os,
+                                                                     unsigned s)
+{
+    if (os == s)
+        return;
+    if (--t->present[os] == 0)
+        t->pmask &= ~(UINT32_C(1) << os);
+    if (t->present[s]++ == 0)
+        t->pmask |= UINT32_C(1) << s;
+}
+
+/* An invalid slot takes an entry of size @p s: the counts of sizes present. */
+static inline __attribute__((always_inline)) void tlb_add_present(lpae_tlb *t, unsigned s)
+{
+    if (t->present[s]++ == 0)
+        t->pmask |= UINT32_C(1) << s;
+}
+
+/* The first half of a fill of a fully associative LRU TLB with slot masks
+ * (t->fa set, LRU policy) by a piece of size @p s: the first invalid way,
+ * else the LRU victim, whose entry is copied to @p evicted (if not NULL)
+ * and leaves its bucket. The caller writes the slot, then calls
+ * tlb_fa_commit(). */
+static inline __attribute__((always_inline)) uint32_t tlb_fa_take(lpae_tlb *t, unsigned s,
+                                                                  lpae_tlb_entry *evicted)
+{
+    uint32_t way;
+    if (t->fill[0] < t->ways) {
+        way = (uint32_t)__builtin_ctzll(~t->vmask[0]); /* the first invalid way */
+        t->fill[0]++;
+        t->vmask[0] |= UINT64_C(1) << way;
+        tlb_add_present(t, s);
+    } else {
+        way = repl_lru_victim_fill(&t->repl, 0, true); /* touched by the commit */
+        if (evicted)
+            *evicted = t->e[way];
+        /* the old entry's size and base from its key (see tlb_key_size) */
+        const tlb_key *ok = &t->k[way];
+        unsigned os = tlb_key_size(ok);
+        tlb_resize_present(t, os, s);
+        t->fa[t->sidx[os] * FA_BUCKETS + ((tlb_key_base(ok) >> os) & (FA_BUCKETS - 1))] &=
+            ~(UINT64_C(1) << way);
+        t->st.evictions++;
+    }
+    return way;
+}
+
+/* The second half: slot @p way now holds a piece of size @p s covering @p va. */
+static inline __attribute__((always_inline)) void tlb_fa_commit(lpae_tlb *t, uint32_t way,
+                                                                lpae_va_t va, unsigned s)
+{
+    t->fa[t->sidx[s] * FA_BUCKETS + ((va >> s) & (FA_BUCKETS - 1))] |= UINT64_C(1) << way;
+    t->gen++;
+    t->st.inserts++;
+    repl_lru_touch(&t->repl, way);
+}
+
+/* The same halves for a set-associative LRU TLB of at most 64 ways (t->vmask
+ * set, t->fa NULL, LRU policy): a slot of set @p set for a piece of size
+ * @p s; returns its index. */
+static inline __attribute__((always_inline)) size_t tlb_sa_take(lpae_tlb *t, uint32_t set,
+                                                                unsigned s, lpae_tlb_entry *evicted)
+{
+    size_t row = (size_t)set * t->ways;
+    uint32_t way;
+    if (t->fill[set] < t->ways) {
+        way = (uint32_t)__builtin_ctzll(~t->vmask[set]); /* the first invalid way */
+        t->fill[set]++;
+        t->vmask[set] |= UINT64_C(1) << way;
+        tlb_add_present(t, s);
+    } else {
+        way = t->ways == 4 ? repl_lru_victim4(&t->repl, set) : repl_lru_victim(&t->repl, set);
+        if (evicted)
+            *evicted = t->e[row + way];
+        tlb_resize_present(t, tlb_key_size(&t->k[row + way]), s); /* see tlb_key_size */
+        t->st.evictions++;
+    }
+    return row + way;
+}
+
+static inline __attribute__((always_inline)) void tlb_sa_commit(lpae_tlb *t, size_t idx)
+{
+    t->gen++;
+    t->st.inserts++;
+    repl_lru_touch(&t->repl, idx);
+}
+
+/* tlb_insert_fa()'s body, inline for the machine's fills. */
 static inline __attribute__((always_inline)) long tlb_fill_fa(lpae_tlb *t, lpae_va_t va,
                                                               const lpae_tlb_entry *tr,
                                                               lpae_pa_t pa, lpae_tlb_entry *evicted)
@@ -223,37 +342,13 @@ static inline __attribute__((always_inline)) long tlb_fill_fa(lpae_tlb *t, lpae_
     unsigned s = tlb_fill_shift(t, tr);
     if (!s)
         return -1;
-    uint32_t way;
-    if (t->fill[0] < t->ways) {
-        way = (uint32_t)__builtin_ctzll(~t->vmask[0]); /* the first invalid way */
-        t->fill[0]++;
-    } else {
-        way = repl_lru_victim_fill(&t->repl, 0, true); /* touched below */
-        if (evicted)
-            *evicted = t->e[way];
-        /* the old entry's size and base from its key (see tlb_key_size) */
-        const tlb_key *ok = &t->k[way];
-        unsigned os = tlb_key_size(ok);
-        if (--t->present[os] == 0)
-            t->pmask &= ~(UINT32_C(1) << os);
-        uint64_t bit = UINT64_C(1) << way;
-        t->vmask[0] &= ~bit;
-        t->fa[t->sidx[os] * FA_BUCKETS + ((tlb_key_base(ok) >> os) & (FA_BUCKETS - 1))] &= ~bit;
-        t->st.evictions++;
-    }
+    uint32_t way = tlb_fa_take(t, s, evicted);
     tlb_fill_slot(t, way, tr, va, pa, s);
-    if (t->present[s]++ == 0)
-        t->pmask |= UINT32_C(1) << s;
-    uint64_t bit = UINT64_C(1) << way;
-    t->vmask[0] |= bit;
-    t->fa[t->sidx[s] * FA_BUCKETS + ((va >> s) & (FA_BUCKETS - 1))] |= bit;
-    t->gen++;
-    t->st.inserts++;
-    repl_lru_touch(&t->repl, way);
+    tlb_fa_commit(t, way, va, s);
     return (long)way;
 }
 
-/* tlb_insert_sa()'s body, inline for the machine's walk fill. */
+/* tlb_insert_sa()'s body, inline for the machine's fills. */
 static inline __attribute__((always_inline)) long tlb_fill_sa(lpae_tlb *t, lpae_va_t va,
                                                               const lpae_tlb_entry *tr,
                                                               lpae_pa_t pa, lpae_tlb_entry *evicted)
@@ -263,49 +358,34 @@ static inline __attribute__((always_inline)) long tlb_fill_sa(lpae_tlb *t, lpae_
     unsigned s = tlb_fill_shift(t, tr);
     if (!s)
         return -1;
-    uint32_t set = (va >> s) & t->set_mask;
-    size_t row = (size_t)set * t->ways;
-    uint32_t way;
-    if (t->fill[set] < t->ways) {
-        way = (uint32_t)__builtin_ctzll(~t->vmask[set]); /* the first invalid way */
-        t->fill[set]++;
-    } else {
-        way = repl_lru_victim(&t->repl, set);
-        if (evicted)
-            *evicted = t->e[row + way];
-        unsigned os = tlb_key_size(&t->k[row + way]); /* see tlb_key_size */
-        if (--t->present[os] == 0)
-            t->pmask &= ~(UINT32_C(1) << os);
-        t->vmask[set] &= ~(UINT64_C(1) << way);
-        t->st.evictions++;
-    }
-    size_t idx = row + way;
+    size_t idx = tlb_sa_take(t, (va >> s) & t->set_mask, s, evicted);
     tlb_fill_slot(t, idx, tr, va, pa, s);
-    if (t->present[s]++ == 0)
-        t->pmask |= UINT32_C(1) << s;
-    t->vmask[set] |= UINT64_C(1) << way;
-    t->gen++;
-    t->st.inserts++;
-    repl_lru_touch(&t->repl, idx);
+    tlb_sa_commit(t, idx);
     return (long)idx;
 }
+
+/* TLBIMVA (asid >= 0) or TLBIMVAA (asid < 0) by a scan of every slot and
+ * the generic drop: the reference the other TLBIs by VA are tested against. */
+size_t tlb_inv_va_ref(lpae_tlb *t, lpae_va_t va, int asid);
 
 /* TLBIMVA (asid >= 0) or TLBIMVAA (asid < 0) on a TLB without slot masks. */
 size_t tlb_inv_va_slow(lpae_tlb *t, lpae_va_t va, int asid);
 
-/* tlb_drop() of valid slot i of a TLB with valid-way masks (t->vmask set;
- * fa: t->fa set, one set): the same updates, inline. */
-static inline __attribute__((always_inline)) void tlb_drop_masked(lpae_tlb *t, size_t i, bool fa)
+/* tlb_drop() of valid slot @p i (way @p way of set @p set) of a TLB with
+ * valid-way masks (t->vmask set; fa: t->fa set, one set): the same
+ * updates, inline, the slot's size and base read from its key. */
+static inline __attribute__((always_inline)) void
+tlb_drop_masked_at(lpae_tlb *t, size_t i, uint32_t set, unsigned way, bool fa)
 {
-    lpae_tlb_entry *e = &t->e[i];
-    unsigned s = e->size_shift;
-    uint32_t set = fa ? 0 : (uint32_t)(i / t->ways);
-    uint64_t bit = UINT64_C(1) << (fa ? i : i - (size_t)set * t->ways);
+    const tlb_key *k = &t->k[i];
+    unsigned s = tlb_key_size(k);
+    uint64_t bit = UINT64_C(1) << way;
     if (--t->present[s] == 0)
         t->pmask &= ~(UINT32_C(1) << s);
     t->vmask[set] &= ~bit;
     if (fa)
-        t->fa[t->sidx[s] * FA_BUCKETS + ((e->va >> s) & (FA_BUCKETS - 1))] &= ~bit;
+        t->fa[t->sidx[s] * FA_BUCKETS + ((tlb_key_base(k) >> s) & (FA_BUCKETS - 1))] &= ~bit;
+    lpae_tlb_entry *e = &t->e[i];
     e->valid = false;
     e->serial = 0;
     tlb_key_invalid(&t->k[i]);
@@ -314,19 +394,51 @@ static inline __attribute__((always_inline)) void tlb_drop_masked(lpae_tlb *t, s
     t->st.invalidated++;
 }
 
+/* The match of a TLBI by VA: a valid slot with key @p k is dropped by
+ * TLBIMVA (asid >= 0) or TLBIMVAA (asid < 0) of va when
+ * ((q ^ k->key) & k->mask & qm) == 0 with q = tlb_inv_query() and qm =
+ * tlb_inv_qmask(): the entry covers va and, for TLBIMVA, is global or of
+ * that ASID (the key holds the base under the entry's own size mask, and
+ * the ASID under 0xFF only when not global). */
+static inline uint64_t tlb_inv_query(lpae_va_t va, int asid)
+{
+    return (uint64_t)va << 32 | (uint8_t)asid;
+}
+
+static inline uint64_t tlb_inv_qmask(int asid)
+{
+    return asid < 0 ? UINT64_C(0xFFFFFFFF00000000) : UINT64_MAX;
+}
+
+static inline bool tlb_inv_matches(const tlb_key *k, uint64_t q, uint64_t qm)
+{
+    return ((q ^ k->key) & k->mask & qm) == 0;
+}
+
+/* The TLBI by VA of a fully associative TLB with slot masks over its
+ * candidate slots @p c (tlb_fa_cands(), not 0): tlb.c, out of line. */
+size_t tlb_inv_va_fa_cands(lpae_tlb *t, lpae_va_t va, int asid, uint64_t c);
+
 /* TLBIMVA (asid >= 0) or TLBIMVAA (asid < 0) on a fully associative TLB
  * with slot masks (t->fa set): tlb_inv_va() without the layout test. */
 static inline __attribute__((always_inline)) size_t tlb_inv_va_fa(lpae_tlb *t, lpae_va_t va,
                                                                   int asid)
 {
-    /* only the candidate slots, in ascending order (drops commute) */
+    uint64_t c = tlb_fa_cands(t, va);
+    return c ? tlb_inv_va_fa_cands(t, va, asid, c) : 0;
+}
+
+/* tlb_inv_va_fa_cands()'s body. */
+static inline __attribute__((always_inline)) size_t tlb_inv_va_fa_body(lpae_tlb *t, lpae_va_t va,
+                                                                       int asid, uint64_t c)
+{
+    /* only the candidate slots (all valid), in ascending order (drops commute) */
     size_t n = 0;
-    for (uint64_t c = tlb_fa_cands(t, va); c; c &= c - 1) {
-        size_t i = (size_t)__builtin_ctzll(c);
-        const lpae_tlb_entry *e = &t->e[i];
-        if (((va ^ e->va) >> e->size_shift) == 0 &&
-            (asid < 0 || e->global || e->asid == (uint8_t)asid)) {
-            tlb_drop_masked(t, i, true);
+    uint64_t q = tlb_inv_query(va, asid), qm = tlb_inv_qmask(asid);
+    for (; c; c &= c - 1) {
+        unsigned w = (unsigned)__builtin_ctzll(c);
+        if (tlb_inv_matches(&t->k[w], q, qm)) {
+            tlb_drop_masked_at(t, w, 0, w, true);
             n++;
         }
     }
@@ -335,22 +447,22 @@ static inline __attribute__((always_inline)) size_t tlb_inv_va_fa(lpae_tlb *t, l
 
 /* The same on a set-associative TLB with valid-way masks (t->vmask set,
  * t->fa NULL). An entry of size S covering va lives in set (va >> S) &
- * set_mask: probe that set for each size present, its valid ways only
- * (drops commute). */
+ * set_mask: probe that set for each size present, its valid ways only.
+ * A slot of another size found there that covers va is dropped at the
+ * first probe that sees it rather than at its own size's: drops commute. */
 static inline __attribute__((always_inline)) size_t tlb_inv_va_sa(lpae_tlb *t, lpae_va_t va,
                                                                   int asid)
 {
     size_t n = 0;
+    uint64_t q = tlb_inv_query(va, asid), qm = tlb_inv_qmask(asid);
     for (uint32_t pm = t->pmask; pm; pm &= pm - 1) { /* the sizes present, ascending */
         unsigned sh = (unsigned)__builtin_ctz(pm);
         uint32_t set = (va >> sh) & t->set_mask;
         size_t row = (size_t)set * t->ways;
         for (uint64_t m = t->vmask[set]; m; m &= m - 1) {
-            size_t i = row + (size_t)__builtin_ctzll(m);
-            const lpae_tlb_entry *e = &t->e[i];
-            if (e->size_shift == sh && ((va ^ e->va) >> sh) == 0 &&
-                (asid < 0 || e->global || e->asid == (uint8_t)asid)) {
-                tlb_drop_masked(t, i, false);
+            unsigned w = (unsigned)__builtin_ctzll(m);
+            if (tlb_inv_matches(&t->k[row + w], q, qm)) {
+                tlb_drop_masked_at(t, row + w, set, w, false);
                 n++;
             }
         }

@@ -46,26 +46,9 @@ void lpae_walkcache_destroy(lpae_walkcache *wc)
     free(wc);
 }
 
-/* The payload of slot i, refreshed from the engine's entry (valid, serial). */
-static const lpae_wc_entry *payload(lpae_walkcache *wc, long i)
-{
-    lpae_wc_entry *p = &wc->p[i];
-    p->serial = wc->t->e[i].serial;
-    p->valid = wc->t->e[i].valid;
-    return p;
-}
-
 const lpae_wc_entry *lpae_walkcache_lookup(lpae_walkcache *wc, lpae_va_t va, uint8_t asid)
 {
-    if (!wc)
-        return NULL;
-    long i = tlb_find(wc->t, va, asid);
-    if (i < 0) {
-        wc->t->st.misses++;
-        return NULL;
-    }
-    tlb_hit(wc->t, (size_t)i);
-    return payload(wc, i);
+    return wc ? wc_lookup(wc, va, asid) : NULL;
 }
 
 const lpae_wc_entry *lpae_walkcache_probe(const lpae_walkcache *wc, lpae_va_t va, uint8_t asid)
@@ -105,7 +88,9 @@ const lpae_wc_entry *lpae_walkcache_insert(lpae_walkcache *wc, lpae_va_t va, uin
     p->level = wc->level;
     p->asid = asid;
     p->sel = sel;
-    return payload(wc, i);
+    p->serial = wc->t->e[i].serial; /* refreshed from the engine's entry */
+    p->valid = wc->t->e[i].valid;
+    return p;
 }
 
 size_t lpae_walkcache_inv_all(lpae_walkcache *wc)

@@ -4,6 +4,7 @@
 #define LPAE_SRC_TLB_WALKCACHE_IMPL_H
 
 #include "lpae/tlb.h"
+#include "tlb/tlb_impl.h"
 
 struct lpae_walkcache {
     lpae_tlb *t;      /* tags, ASIDs, replacement */
@@ -11,5 +12,23 @@ struct lpae_walkcache {
     uint8_t level, shift;
     bool asid_tagged;
 };
+
+/* lpae_walkcache_lookup() of non-NULL @p wc, inline: the slot's payload
+ * refreshed from the engine's entry (valid, serial) on a hit. */
+static inline __attribute__((always_inline)) const lpae_wc_entry *
+wc_lookup(lpae_walkcache *wc, lpae_va_t va, uint8_t asid)
+{
+    lpae_tlb *t = wc->t;
+    long i = t->fa ? tlb_find_fa(t, va, asid) : tlb_find(t, va, asid);
+    if (i < 0) {
+        t->st.misses++;
+        return NULL;
+    }
+    tlb_hit(t, (size_t)i);
+    lpae_wc_entry *p = &wc->p[i];
+    p->serial = t->e[i].serial;
+    p->valid = t->e[i].valid;
+    return p;
+}
 
 #endif

@@ -33,7 +33,8 @@ static inline unsigned perm_index(unsigned ap, unsigned aptable, bool xn, bool p
            ((sctlr & LPAE_SCTLR_WXN) ? 64u : 0u) | ((sctlr & LPAE_SCTLR_UWXN) ? 128u : 0u);
 }
 
-static inline int set_fault(lpae_walk_result *r, lpae_fault f, unsigned level)
+/* The long-descriptor fault status code of fault @p f at @p level. */
+static inline uint8_t fault_fsc(lpae_fault f, unsigned level)
 {
     static const uint8_t base[] = {
         [LPAE_FAULT_TRANSLATION] = LPAE_FSC_TRANSLATION(0),
@@ -42,9 +43,14 @@ static inline int set_fault(lpae_walk_result *r, lpae_fault f, unsigned level)
         [LPAE_FAULT_ADDRESS_SIZE] = LPAE_FSC_ADDRESS_SIZE(0),
         [LPAE_FAULT_EXT_ABORT_WALK] = LPAE_FSC_EXT_ABORT_WALK(0),
     };
+    return (uint8_t)(base[f] | level);
+}
+
+static inline int set_fault(lpae_walk_result *r, lpae_fault f, unsigned level)
+{
     r->fault = f;
     r->level = (uint8_t)level;
-    r->fsc = (uint8_t)(base[f] | level);
+    r->fsc = fault_fsc(f, level);
     return LPAE_OK;
 }
 
@@ -67,6 +73,24 @@ static inline void flat_result(lpae_walk_result *r, lpae_va_t va, unsigned acces
         r->attrs.mair = (sctlr & LPAE_SCTLR_I) ? MAIR_NORMAL_WT : MAIR_NORMAL_NC;
     else
         r->attrs.mair = MAIR_STRONGLY_ORDERED;
+}
+
+/* The attributes of block or page descriptor @p d, with the table
+ * attributes @p tattrs (TATTR_*) gathered above it. */
+static inline __attribute__((always_inline)) void leaf_attrs(const lpae_regs *regs, uint64_t d,
+                                                             unsigned tattrs, lpae_attrs *a)
+{
+    a->attrindx = (uint8_t)((d & LPAE_DESC_ATTRINDX_MASK) >> LPAE_DESC_ATTRINDX_SHIFT);
+    a->mair = (uint8_t)((a->attrindx < 4 ? regs->mair0 : regs->mair1) >> (8u * (a->attrindx & 3u)));
+    a->sh = (uint8_t)((d & LPAE_DESC_SH_MASK) >> LPAE_DESC_SH_SHIFT);
+    a->ap = (uint8_t)((d & LPAE_DESC_AP_MASK) >> LPAE_DESC_AP_SHIFT);
+    a->aptable = (uint8_t)((tattrs >> TATTR_AP_SHIFT) & 3u);
+    a->ns = (d & LPAE_DESC_NS) || (tattrs & TATTR_NS);
+    a->ng = (d & LPAE_DESC_NG) != 0;
+    a->contiguous = (d & LPAE_DESC_CONTIG) != 0;
+    a->xn = (d & LPAE_DESC_XN) || (tattrs & TATTR_XN);
+    a->pxn = (d & LPAE_DESC_PXN) || (tattrs & TATTR_PXN);
+    a->perm = lpae_walk_perm_table[perm_index(a->ap, a->aptable, a->xn, a->pxn, regs->sctlr)];
 }
 
 /*
@@ -106,18 +130,7 @@ walk_levels(const lpae_regs *regs, const lpae_phys *phys, lpae_va_t va, unsigned
         r->level = (uint8_t)level;
         r->size_shift = (uint8_t)shift;
         r->pa = (d & LPAE_DESC_ADDR_MASK & ~off) | (va & off);
-        a->attrindx = (uint8_t)((d & LPAE_DESC_ATTRINDX_MASK) >> LPAE_DESC_ATTRINDX_SHIFT);
-        a->mair =
-            (uint8_t)((a->attrindx < 4 ? regs->mair0 : regs->mair1) >> (8u * (a->attrindx & 3u)));
-        a->sh = (uint8_t)((d & LPAE_DESC_SH_MASK) >> LPAE_DESC_SH_SHIFT);
-        a->ap = (uint8_t)((d & LPAE_DESC_AP_MASK) >> LPAE_DESC_AP_SHIFT);
-        a->aptable = (uint8_t)((tattrs >> TATTR_AP_SHIFT) & 3u);
-        a->ns = (d & LPAE_DESC_NS) || (tattrs & TATTR_NS);
-        a->ng = (d & LPAE_DESC_NG) != 0;
-        a->contiguous = (d & LPAE_DESC_CONTIG) != 0;
-        a->xn = (d & LPAE_DESC_XN) || (tattrs & TATTR_XN);
-        a->pxn = (d & LPAE_DESC_PXN) || (tattrs & TATTR_PXN);
-        a->perm = lpae_walk_perm_table[perm_index(a->ap, a->aptable, a->xn, a->pxn, regs->sctlr)];
+        leaf_attrs(regs, d, tattrs, a);
         if (!(d & LPAE_DESC_AF))
             return set_fault(r, LPAE_FAULT_ACCESS_FLAG, level);
         if (!(a->perm & (1u << access)))
