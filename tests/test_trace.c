@@ -1017,6 +1017,7 @@ static void text_fast_matches_reference(void **state)
     assert_int_equal(canon_taken, canon); /* every canonical line */
     assert_true(taken > 150000);
     assert_true(ref_ok > taken); /* some lines only the reference takes */
+    tr_sysmemo_free(&memo);
 }
 
 /* The memo against lpae_sysno_from_name(): every name of the table and
@@ -1070,7 +1071,7 @@ static void sysmemo_matches_lookup(void **state)
     static const char *const tails[] = {"", "x", "64", "_time64", "_"};
     char buf[128 + TR_TEXT_PAD];
     memset(buf, 0, sizeof buf);
-    memset(&memo, 0, sizeof memo);
+    tr_sysmemo_free(&memo);
     unsigned named = 0;
     for (int i = 0; i < 40000; i++) {
         uint32_t nr = lcg(&x) % 8 ? lcg(&x) % 460 : 0x0f0000 + lcg(&x) % 8;
@@ -1092,6 +1093,30 @@ static void sysmemo_matches_lookup(void **state)
         }
     }
     assert_true(named > 5000);
+    assert_true(memo.mem > 0);
+    tr_sysmemo_free(&memo);
+    assert_true(memo.mem == 0 && memo.names == NULL);
+    /* an incomplete table (as after an allocation failure) still answers
+     * every name as lpae_sysno_from_name() does, through the slow scan */
+    for (size_t limit = 0; limit < 400; limit += 97) {
+        assert_int_equal(tr_sysmemo_build_n(&memo, limit), LPAE_ENOMEM);
+        assert_false(memo.complete);
+        for (uint32_t nr = 0; nr < 460; nr++) {
+            const char *s = lpae_sysno_name(nr);
+            char name[40], pad[32] = {0};
+            if (!s)
+                continue;
+            snprintf(name, sizeof name, "%s%s", s, nr % 3 ? "" : "x");
+            memcpy(pad, name, strlen(name));
+            uint64_t w[4] = {tr_ld64le(pad), tr_ld64le(pad + 8), tr_ld64le(pad + 16),
+                             tr_ld64le(pad + 24)};
+            assert_int_equal(tr_sysmemo_find(&memo, w), lpae_sysno_from_name(name));
+        }
+        tr_sysmemo_free(&memo);
+    }
+    assert_int_equal(tr_sysmemo_build(&memo), LPAE_OK);
+    assert_true(memo.complete);
+    tr_sysmemo_free(&memo);
 }
 
 /* ---- the block reader against the line-by-line reader --------------------- */

@@ -9,6 +9,41 @@
 #include "lpae/err.h"
 #include "trace/internal.h"
 
+/* uthash for the syscall-name memo (tr_sysmemo_find): bytes counted in the
+ * memo, an allocation failure leaves the name unmemoised. */
+static void *sysmemo_alloc(tr_sysmemo *m, size_t n)
+{
+    void *p = calloc(1, n);
+    if (p)
+        m->mem += n;
+    return p;
+}
+
+static void sysmemo_release(tr_sysmemo *m, void *p, size_t n)
+{
+    if (p) {
+        m->mem -= n;
+        free(p);
+    }
+}
+
+/* the key is four 64-bit words: one multiply each, the high half kept */
+static inline unsigned sysname_hash(const void *key)
+{
+    uint64_t w[4];
+    memcpy(w, key, sizeof w);
+    uint64_t h = w[0] * UINT64_C(0x9E3779B97F4A7C15) ^ w[1] * UINT64_C(0xC2B2AE3D27D4EB4F) ^
+                 w[2] * UINT64_C(0x165667B19E3779F9) ^ w[3] * UINT64_C(0xD6E8FEB86659FD93);
+    return (unsigned)(h >> 32);
+}
+
+#define HASH_FUNCTION(keyptr, keylen, hashv) ((hashv) = sysname_hash(keyptr))
+#define HASH_NONFATAL_OOM 1
+#define uthash_malloc(sz) sysmemo_alloc(m, (sz))
+#define uthash_free(p, sz) sysmemo_release(m, (p), (sz))
+#define uthash_nonfatal_oom(obj) (oom = true)
+#include <uthash.h>
+
 static const char *const kind_names[] = {
     [LPAE_TEV_SWITCH] = "switch",
     [LPAE_TEV_SYS_ENTER] = "sys_enter",
@@ -526,38 +561,123 @@ static bool parse_access(const char *s, unsigned *f)
     return true;
 }
 
+/* The memo's table: the key is the name's four words (32 bytes), hashed by
+ * one multiply per word; its own allocator counts the bytes and reports a
+ * failed allocation instead of exiting. */
+struct tr_sysname {
+    uint64_t w[4];
+    uint32_t nr;
+    UT_hash_handle hh;
+};
+typedef struct tr_sysname tr_sysname;
+
+/* @p name (NUL-terminated) as memo words; false when it does not fit. */
+static bool sysname_words(const char *name, uint64_t w[4])
+{
+    size_t n = strlen(name);
+    if (n == 0 || n > TR_SYSMEMO_NAME)
+        return false;
+    unsigned char pad[32] = {0};
+    memcpy(pad, name, n);
+    for (unsigned i = 0; i < 4; i++)
+        w[i] = tr_ld64le(pad + 8 * i);
+    return true;
+}
+
+static tr_sysname *sysmemo_get(tr_sysmemo *m, const uint64_t w[4])
+{
+    tr_sysname *e;
+    HASH_FIND(hh, m->names, w, sizeof e->w, e);
+    return e;
+}
+
+static void sysmemo_add(void *ctx, const char *name, const char *alias_of, uint32_t nr)
+{
+    tr_sysmemo *m = ctx;
+    uint64_t w[4];
+    if (!sysname_words(name, w) || sysmemo_get(m, w))
+        return; /* the first of a name is the one lpae_sysno_from_name() finds */
+    if (m->npool == m->cap) {
+        m->complete = false; /* a name left out */
+        return;
+    }
+    if (alias_of) { /* the number of the ARM name, as lookup_alias() takes it */
+        uint64_t a[4];
+        const tr_sysname *t = sysname_words(alias_of, a) ? sysmemo_get(m, a) : NULL;
+        nr = t ? t->nr : lpae_sysno_from_name(alias_of);
+    }
+    tr_sysname *e = &m->pool[m->npool];
+    memcpy(e->w, w, sizeof e->w);
+    e->nr = nr;
+    bool oom = false;
+    HASH_ADD(hh, m->names, w, sizeof e->w, e);
+    if (oom) {
+        m->complete = false;
+        m->cap = m->npool; /* uthash could not grow: take no more */
+    } else {
+        m->npool++;
+    }
+}
+
+static void count_name(void *ctx, const char *name, const char *alias_of, uint32_t nr)
+{
+    (void)name;
+    (void)alias_of;
+    (void)nr;
+    (*(size_t *)ctx)++;
+}
+
+int tr_sysmemo_build_n(tr_sysmemo *m, size_t limit)
+{
+    tr_sysmemo_free(m);
+    size_t n = 0;
+    tr_sysno_each(count_name, &n);
+    if (!(m->pool = sysmemo_alloc(m, n * sizeof *m->pool)))
+        return LPAE_ENOMEM;
+    m->alloc = n;
+    m->cap = n < limit ? n : limit;
+    m->complete = true;
+    tr_sysno_each(sysmemo_add, m);
+    return m->complete ? LPAE_OK : LPAE_ENOMEM;
+}
+
+int tr_sysmemo_build(tr_sysmemo *m)
+{
+    return tr_sysmemo_build_n(m, SIZE_MAX);
+}
+
 uint32_t tr_sysmemo_find(tr_sysmemo *m, const uint64_t w[4])
 {
-    unsigned i = tr_sysmemo_slot(w), probe;
-    for (probe = 0; probe < TR_SYSMEMO_PROBES; probe++, i = (i + 1) % TR_SYSMEMO_SLOTS) {
-        if (!m->e[i].w[0])
-            break; /* empty: not seen yet, and its place */
-        if (!memcmp(m->e[i].w, w, sizeof m->e[i].w))
-            return m->e[i].nr;
+    tr_sysname *e = m->last;
+    if (e && !((e->w[0] ^ w[0]) | (e->w[1] ^ w[1]) | (e->w[2] ^ w[2]) | (e->w[3] ^ w[3])))
+        return e->nr;
+    if (!m->pool)
+        tr_sysmemo_build(m);
+    if ((e = sysmemo_get(m, w))) {
+        m->last = e;
+        return e->nr;
     }
+    if (m->complete)
+        return LPAE_SYSNO_NONE;
     char name[4 * 8 + 1];
     for (unsigned j = 0; j < 32; j++)
         name[j] = (char)(w[j / 8] >> (j % 8 * 8));
     name[32] = 0;
-    uint32_t nr = lpae_sysno_from_name(name);
-    if (nr != LPAE_SYSNO_NONE) {
-        if (probe == TR_SYSMEMO_PROBES)
-            i = tr_sysmemo_slot(w); /* all probed slots taken: replace the first */
-        memcpy(m->e[i].w, w, sizeof m->e[i].w);
-        m->e[i].nr = nr;
-    }
-    return nr;
+    return lpae_sysno_from_name(name);
+}
+
+void tr_sysmemo_free(tr_sysmemo *m)
+{
+    HASH_CLEAR(hh, m->names);
+    sysmemo_release(m, m->pool, m->alloc * sizeof *m->pool);
+    memset(m, 0, sizeof *m);
 }
 
 static uint32_t sysno_memo(tr_sysmemo *m, const char *s)
 {
-    size_t n = strlen(s);
-    if (!m || n == 0 || n > TR_SYSMEMO_NAME)
+    uint64_t w[4];
+    if (!m || !sysname_words(s, w))
         return lpae_sysno_from_name(s);
-    unsigned char pad[32] = {0}; /* the name's words, zero-padded */
-    for (size_t i = 0; i < n; i++)
-        pad[i] = (unsigned char)s[i];
-    uint64_t w[4] = {tr_ld64le(pad), tr_ld64le(pad + 8), tr_ld64le(pad + 16), tr_ld64le(pad + 24)};
     return tr_sysmemo_find(m, w);
 }
 
@@ -850,11 +970,7 @@ static inline const char *fast_sysname(const char *p, tr_sysmemo *memo, uint32_t
                 return NULL; /* empty */
             if (i == 3 && b == 7)
                 break; /* 31 bytes and more */
-            const uint64_t *e = memo->e[tr_sysmemo_slot(w)].w;
-            if (((e[0] ^ w[0]) | (e[1] ^ w[1]) | (e[2] ^ w[2]) | (e[3] ^ w[3])) == 0)
-                *nr = memo->e[tr_sysmemo_slot(w)].nr; /* found at the first probe */
-            else
-                *nr = tr_sysmemo_find(memo, w);
+            *nr = tr_sysmemo_find(memo, w);
             return *nr == LPAE_SYSNO_NONE ? NULL : p + 8 * i + b;
         }
         w[i] = x;

@@ -73,22 +73,23 @@ struct tr_hdr {
     char *key, *val;
 };
 
-/* Syscall name -> number memo of the text parsers, per reader (names recur
+/* Syscall name -> number table of the text parsers, per reader (names recur
  * on every line; lpae_sysno_from_name() is a linear scan). A name of 1 to
  * TR_SYSMEMO_NAME bytes, none of them NUL, is held as four little-endian
- * 64-bit words padded with zeros, so that equal words are equal names.
- * Open addressing from a multiplicative hash of the words, a few probes,
- * filled on a miss (a longer name is looked up every time). An empty slot
- * has w[0] == 0. */
-#define TR_SYSMEMO_SLOTS 128 /* 2^7 */
-#define TR_SYSMEMO_SHIFT (64 - 7)
-#define TR_SYSMEMO_PROBES 4
+ * 64-bit words padded with zeros, so that equal words are equal names: the
+ * 32-byte key of a uthash table (event.c) of every name
+ * lpae_sysno_from_name() knows, built in one allocation when a text reader
+ * opens (tr_sysmemo_build), so that reading never allocates. `last` is the
+ * entry found last: sys_exit repeats its sys_enter's name. Zero-initialised
+ * is empty (a lookup builds it then); tr_sysmemo_free() empties it. */
 #define TR_SYSMEMO_NAME 31
 typedef struct tr_sysmemo {
-    struct {
-        uint64_t w[4];
-        uint32_t nr;
-    } e[TR_SYSMEMO_SLOTS];
+    struct tr_sysname *names; /* uthash by the name's words */
+    struct tr_sysname *last;
+    struct tr_sysname *pool;  /* the entries, one allocation */
+    size_t npool, cap, alloc; /* entries used, allowed, allocated */
+    size_t mem;               /* bytes held (entries and uthash's tables) */
+    bool complete;            /* every known name is in: a miss is an unknown name */
 } tr_sysmemo;
 
 /* 8 bytes at @p p as a little-endian word (byte 0 in bits 7:0). */
@@ -102,17 +103,16 @@ static inline uint64_t tr_ld64le(const void *p)
     return x;
 }
 
-/* The memo's first slot for name words @p w. */
-static inline unsigned tr_sysmemo_slot(const uint64_t w[4])
-{
-    uint64_t h = w[0] * UINT64_C(0x9E3779B97F4A7C15) ^ w[1] * UINT64_C(0xC2B2AE3D27D4EB4F) ^
-                 w[2] * UINT64_C(0x165667B19E3779F9) ^ w[3] * UINT64_C(0xD6E8FEB86659FD93);
-    return (unsigned)(h >> TR_SYSMEMO_SHIFT);
-}
-
 /* Number of the syscall named by words @p w, as lpae_sysno_from_name()
  * gives it, through the memo (filled on a miss). LPAE_SYSNO_NONE if none. */
 uint32_t tr_sysmemo_find(tr_sysmemo *m, const uint64_t w[4]);
+/* Builds the table of every known name (an empty one). LPAE_ENOMEM leaves it
+ * incomplete but usable: lookups then fall back to the linear scan. */
+int tr_sysmemo_build(tr_sysmemo *m);
+/* The same with at most @p limit entries (tests: an incomplete table). */
+int tr_sysmemo_build_n(tr_sysmemo *m, size_t limit);
+/* Frees what the memo holds and leaves it empty. */
+void tr_sysmemo_free(tr_sysmemo *m);
 
 /* Text reader block: the text reader takes the input in blocks of up to
  * TR_RECBUF bytes into rb, with a NUL after the data and TR_TEXT_PAD bytes
@@ -186,6 +186,12 @@ bool tr_parse_i64(const char *s, int64_t *out);
 
 /* x86-64 name -> ARM number, aliases first (strace importer). */
 uint32_t tr_sysno_from_x86_name(const char *name);
+/* Calls @p fn for every syscall name, in lpae_sysno_from_name()'s order of
+ * precedence: the table's names with their numbers, the ARM-private ones,
+ * then the x86-64 aliases (nr LPAE_SYSNO_NONE, alias_of the ARM name whose
+ * number they take). */
+void tr_sysno_each(void (*fn)(void *ctx, const char *name, const char *alias_of, uint32_t nr),
+                   void *ctx);
 
 /* Codecs (event.c). tr_text_format returns the length or -1; tr_text_parse
  * returns 0 or LPAE_EPARSE with a reason in @p why. The line is modified.

@@ -370,6 +370,9 @@ static int text_header_line(lpae_trace_reader *r, const char *s)
 
 static int text_first_line(lpae_trace_reader *r)
 {
+    /* the syscall-name table now, so that reading never allocates; without
+     * memory it stays incomplete and names are looked up the slow way */
+    (void)tr_sysmemo_build(&r->sysmemo);
     int e = read_line(r);
     if (e < 0)
         return e;
@@ -977,7 +980,7 @@ uint64_t lpae_trace_reader_skipped(const lpae_trace_reader *r)
 
 size_t lpae_trace_reader_mem(const lpae_trace_reader *r)
 {
-    return r ? r->mem : 0;
+    return r ? r->mem + r->sysmemo.mem : 0;
 }
 
 void lpae_trace_reader_close(lpae_trace_reader *r)
@@ -986,6 +989,7 @@ void lpae_trace_reader_close(lpae_trace_reader *r)
         return;
     if (r->imp_free)
         r->imp_free(r);
+    tr_sysmemo_free(&r->sysmemo);
     for (size_t i = 0; i < r->nhdr; i++) {
         tr_free(r, r->hdr[i].key, strlen(r->hdr[i].key) + 1);
         tr_free(r, r->hdr[i].val, strlen(r->hdr[i].val) + 1);

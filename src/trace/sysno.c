@@ -500,6 +500,18 @@ uint32_t lpae_sysno_from_name(const char *name)
     return nr != LPAE_SYSNO_NONE ? nr : lookup_alias(name);
 }
 
+void tr_sysno_each(void (*fn)(void *ctx, const char *name, const char *alias_of, uint32_t nr),
+                   void *ctx)
+{
+    for (uint32_t i = 0; i < SYS_TABLE_LEN; i++)
+        if (sys_names[i])
+            fn(ctx, sys_names[i], NULL, i);
+    for (uint32_t i = 1; i < sizeof arm_private / sizeof arm_private[0]; i++)
+        fn(ctx, arm_private[i], NULL, ARM_NR_BASE + i);
+    for (size_t i = 0; i < sizeof aliases / sizeof aliases[0]; i++)
+        fn(ctx, aliases[i].x86, aliases[i].arm, LPAE_SYSNO_NONE);
+}
+
 uint32_t tr_sysno_from_x86_name(const char *name)
 {
     if (!name)
