@@ -247,11 +247,19 @@ bool lpae_k_is_highmem(const lpae_kernel *k, lpae_pa_t pa)
     return lpae_layout_zone(&k->layout, pa) == LPAE_ZONE_HIGHMEM;
 }
 
-/* vfree() of a vmalloc page: unmap, __flush_tlb_kernel_page (DSB ISHST;
- * TLBIMVAIS; DSB ISH; ISB), keep the VA for reuse. */
+/* vfree() of a vmalloc page: clear its PTE, __flush_tlb_kernel_page (DSB
+ * ISHST; TLBIMVAIS; DSB ISH; ISB), keep the VA for reuse. Like Linux's
+ * vunmap_range_noflush(), only the PTE goes: the level-3 table stays even
+ * when it becomes empty. Freeing it would leave walk-cache entries for the
+ * other VAs it covered, tagged with the ASIDs that walked them, pointing
+ * at a freed table; the TLBIMVAIS here (ASID 0) does not reach them. */
 static void vunmap_page(lpae_kernel *k, struct kcpu *kc, lpae_va_t va)
 {
-    lpae_pgtable_unmap(k->kpt, va, LPAE_PAGE_SIZE);
+    lpae_pte_ref ref;
+    if (lpae_pgtable_lookup(k->kpt, va, &ref) == LPAE_OK && ref.level == 3)
+        lpae_pgtable_store_slot(k->kpt, ref.desc_pa, 0);
+    else /* not a page of vmalloc_area(): what unmap makes of it */
+        lpae_pgtable_unmap(k->kpt, va, LPAE_PAGE_SIZE);
     lpae_cpu_dsb(kc->cpu);
     lpae_cpu_tlbi(kc->cpu, LPAE_TLBI_MVA, true, va, 0, NULL);
     lpae_cpu_dsb(kc->cpu);
