@@ -1285,7 +1285,10 @@ _Static_assert(LPAE_TEV_COPY_TO_USER - LPAE_TEV_COPY_FROM_USER == UOP_TO &&
  * or exit, that is the phase the entry or exit continues in: the phase it
  * came from would be left again at once with no cycle booked to it, which
  * books the same. */
-int lpae_k_apply_event(lpae_kernel *k, const lpae_tev *ev, lpae_event_result *res, bool checked)
+/* lpae_k_apply_event() (@p shortcuts) or lpae_k_apply_plain(). */
+static inline __attribute__((always_inline)) int apply_event(lpae_kernel *k, const lpae_tev *ev,
+                                                             lpae_event_result *res, bool checked,
+                                                             bool shortcuts)
 {
     lpae_event_result dummy;
     bool want_cycles = res != NULL; /* nobody reads a dummy's cycles */
@@ -1302,6 +1305,21 @@ int lpae_k_apply_event(lpae_kernel *k, const lpae_tev *ev, lpae_event_result *re
     /* the task current on the event's CPU is the usual one */
     struct task *t = kc->cur;
     int err = LPAE_OK;
+    if (shortcuts && kind == LPAE_TEV_SYS_ENTER && kc->touch_pid == ev->task) {
+        /* the current task enters from user mode: what the general path
+         * does below (no task to find, no switch; the closing phase switch
+         * finds LPAE_PH_MM, never EPERM) */
+        k->st.syscalls++;
+        enter_kernel(k, kc, LPAE_PH_MM);
+        goto out;
+    }
+    if (shortcuts && kind == LPAE_TEV_SYS_EXIT && kc->in_kernel && t && t->pid == ev->task &&
+        (!t->mm || t->mm->id == kc->active_mm_id)) {
+        /* the current task returns to user mode: likewise (the closing
+         * phase switch finds LPAE_PH_USER) */
+        exit_kernel(k, kc, LPAE_PH_USER);
+        goto out;
+    }
     if (!t || t->pid != ev->task) {
         err = task_get(k, ev->task, &t);
         if (err)
@@ -1376,9 +1394,20 @@ int lpae_k_apply_event(lpae_kernel *k, const lpae_tev *ev, lpae_event_result *re
     lpae_k_phase(k, kc, kc->in_kernel ? LPAE_PH_MM : LPAE_PH_USER);
     if (res->status == LPAE_EPERM)
         k->st.eperms++;
+out:
     if (want_cycles)
         res->cycles = lpae_cpu_cycles(kc->cpu) - c0;
     return err;
+}
+
+int lpae_k_apply_event(lpae_kernel *k, const lpae_tev *ev, lpae_event_result *res, bool checked)
+{
+    return apply_event(k, ev, res, checked, true);
+}
+
+int lpae_k_apply_plain(lpae_kernel *k, const lpae_tev *ev, lpae_event_result *res)
+{
+    return apply_event(k, ev, res, false, false);
 }
 
 /* The rest of lpae_k_apply()'s user touch after its first try (see

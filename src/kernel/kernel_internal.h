@@ -161,6 +161,9 @@ struct lpae_kernel {
  * it returns), so the check is not repeated. Every event but the usual user
  * touch (below). */
 int lpae_k_apply_event(lpae_kernel *k, const lpae_tev *ev, lpae_event_result *res, bool checked);
+/* The same without any shortcut (the general path for every event, the
+ * events checked): the reference of tests/test_kernel.c. */
+int lpae_k_apply_plain(lpae_kernel *k, const lpae_tev *ev, lpae_event_result *res);
 
 /* The access code of a touch's (or a user fault's) LPAE_TEVF_* flags. */
 static inline unsigned lpae_k_touch_access(uint8_t flags)
