@@ -168,9 +168,11 @@ int lpae_k_apply_plain(lpae_kernel *k, const lpae_tev *ev, lpae_event_result *re
 /* The access code of a touch's (or a user fault's) LPAE_TEVF_* flags. */
 static inline unsigned lpae_k_touch_access(uint8_t flags)
 {
-    return (flags & LPAE_TEVF_WRITE)  ? LPAE_ACC_UW
-           : (flags & LPAE_TEVF_EXEC) ? LPAE_ACC_UX
-                                      : LPAE_ACC_UR;
+    /* a store if LPAE_TEVF_WRITE, else an instruction fetch if
+     * LPAE_TEVF_EXEC, else a load: indexed by (EXEC, WRITE) */
+    _Static_assert(LPAE_TEVF_WRITE == 2u && LPAE_TEVF_EXEC == 4u, "access bits 1 and 2");
+    static const uint8_t acc[4] = {LPAE_ACC_UR, LPAE_ACC_UW, LPAE_ACC_UX, LPAE_ACC_UW};
+    return acc[(flags >> 1) & 3u];
 }
 
 /* A user touch whose first page was not done by lpae_k_apply(): the
