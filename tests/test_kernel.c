@@ -11,6 +11,8 @@
 
 #include "lpae/asid.h"
 #include "lpae/trace.h"
+/* the touch fast path's key (struct kcpu) and the general event path */
+#include "kernel/kernel_internal.h"
 
 static lpae_cpu *cpu_of(struct kt *t, unsigned i)
 {
@@ -552,6 +554,176 @@ static void test_generated(void **state)
     free(ev);
 }
 
+/* ---- the user-touch fast path against the general event path ---------------------------- */
+
+static uint64_t ft_rnd(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
+/* kc->touch_pid's invariant (kernel_internal.h), checked in full. */
+static void ft_check_key(lpae_kernel *k)
+{
+    for (unsigned c = 0; c < k->cfg.ncpus; c++) {
+        const struct kcpu *kc = &k->cpus[c];
+        if (kc->touch_pid == LPAE_K_NO_TOUCH)
+            continue;
+        assert_non_null(kc->cur);
+        assert_true(kc->cur->pid == kc->touch_pid);
+        assert_non_null(kc->cur->mm);
+        assert_true(kc->cur->mm->id == kc->active_mm_id);
+        assert_false(kc->in_kernel);
+        assert_int_equal(kc->phase, LPAE_PH_USER);
+    }
+}
+
+static void ft_same_state(lpae_kernel *a, lpae_kernel *b)
+{
+    lpae_kernel_stats sa, sb;
+    assert_int_equal(lpae_kernel_stats_get(a, &sa), LPAE_OK);
+    assert_int_equal(lpae_kernel_stats_get(b, &sb), LPAE_OK);
+    assert_memory_equal(&sa, &sb, sizeof(sa));
+    for (unsigned c = 0; c < a->cfg.ncpus; c++) {
+        lpae_cpu_stats ca, cb;
+        lpae_cpu_stats_get(a->cpus[c].cpu, &ca);
+        lpae_cpu_stats_get(b->cpus[c].cpu, &cb);
+        assert_memory_equal(&ca, &cb, sizeof(ca));
+        assert_int_equal(a->cpus[c].in_kernel, b->cpus[c].in_kernel);
+        assert_int_equal(a->cpus[c].phase, b->cpus[c].phase);
+        assert_true(a->cpus[c].mark == b->cpus[c].mark);
+    }
+}
+
+/* A generated trace (fixed seed) with random extra user touches (tasks
+ * seen so far, on any CPU: moves between CPUs, SIGSEGV addresses, page
+ * crossings) and public kmap/kunmap calls, applied to one kernel through
+ * lpae_kernel_apply() / lpae_k_apply() (which do a touch of the task
+ * current in user mode directly) and to a twin through
+ * lpae_k_apply_plain() (the general path, never a shortcut; the other
+ * takes the syscall entry/exit shortcuts of lpae_k_apply_event too): every
+ * result, all statistics and the digests stay equal, and the shortcuts' key
+ * keeps its invariant. */
+static void test_touch_fast_path(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/lpae_test_kernel_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    for (unsigned s = 0; s < LPAE_STRAT_COUNT; s++) {
+        lpae_gen_params p;
+        lpae_gen_kind kind = s % 2 ? LPAE_GEN_PROCS : LPAE_GEN_MIXED;
+        assert_int_equal(lpae_gen_defaults(kind, &p), LPAE_OK);
+        p.cpus = 3;
+        p.count = kind == LPAE_GEN_PROCS ? 4 : 20;
+        p.touches = 6;
+        p.seed = 11 + s;
+        lpae_trace_writer *w;
+        assert_int_equal(lpae_trace_writer_open(path, LPAE_TRACE_BINARY, &w), LPAE_OK);
+        assert_int_equal(lpae_trace_gen(kind, &p, w), LPAE_OK);
+        assert_int_equal(lpae_trace_writer_close(w, true), LPAE_OK);
+        lpae_kernel_config c;
+        kt_cfg(&c, (lpae_strategy)s, 3);
+        c.functional = s == LPAE_STRAT_PINNED;
+        lpae_kernel *a, *b;
+        assert_int_equal(lpae_kernel_create(&c, &a), LPAE_OK);
+        assert_int_equal(lpae_kernel_create(&c, &b), LPAE_OK);
+        lpae_trace_reader *r;
+        assert_int_equal(lpae_trace_reader_open(path, NULL, &r), LPAE_OK);
+        uint64_t rng = 0x9E3779B97F4A7C15ull + s;
+        uint32_t seen[64] = {1};
+        unsigned nseen = 1;
+        size_t fast = 0, sys_fast = 0, n = 0;
+        lpae_tev ev;
+        int rc;
+        while ((rc = lpae_trace_read(r, &ev)) == 1) {
+            lpae_tev evs[2] = {ev, ev};
+            unsigned m = 1;
+            if (ev.task && nseen < 64 && seen[nseen - 1] != ev.task)
+                seen[nseen++] = ev.task;
+            uint64_t x = ft_rnd(&rng);
+            if (x % 4 == 0) { /* an extra event before the trace's */
+                lpae_tev *e = &evs[0];
+                evs[1] = ev;
+                m = 2;
+                memset(e, 0, sizeof(*e));
+                e->kind = LPAE_TEV_TOUCH;
+                e->cpu = (uint8_t)((x >> 8) % 3);
+                e->task = (x >> 12) % 8 ? ev.task : seen[(x >> 16) % nseen];
+                e->flags = (uint8_t)(LPAE_TEVF_READ << ((x >> 20) % 3));
+                e->addr = (x >> 24) % 16 ? 0x00100000u + (uint32_t)((x >> 28) % 0x10000)
+                                         : 0x40000000u + (uint32_t)((x >> 28) % 0x100000);
+                e->len = (uint32_t)((x >> 48) % 5 ? 1 + (x >> 52) % 64 : (x >> 52) % 9000);
+                if (ev.kind == LPAE_TEV_EXIT || ev.kind == LPAE_TEV_EXEC ||
+                    ev.kind == LPAE_TEV_FORK)
+                    e->task = ev.task;    /* keep the trace's own task lifecycle */
+                if ((x >> 56) % 8 == 0) { /* or a syscall entry or exit */
+                    e->kind = (x >> 59) % 2 ? LPAE_TEV_SYS_ENTER : LPAE_TEV_SYS_EXIT;
+                    e->flags = 0;
+                    e->addr = 0;
+                    e->len = 0;
+                    e->sysno = 3;
+                }
+            }
+            for (unsigned i = 0; i < m; i++) {
+                lpae_tev *e = &evs[i];
+                if (e->kind == LPAE_TEV_TOUCH && e->cpu < a->cfg.ncpus &&
+                    a->cpus[e->cpu].touch_pid == e->task)
+                    fast++;
+                if (e->kind == LPAE_TEV_SYS_ENTER && a->cpus[e->cpu].touch_pid == e->task)
+                    sys_fast++;
+                lpae_event_result ra, rb;
+                memset(&rb, 0xA5, sizeof(rb));
+                int ea, eb = lpae_k_apply_plain(b, e, &rb);
+                if (x & (UINT64_C(1) << (40 + i))) {
+                    memset(&ra, 0x5A, sizeof(ra));
+                    ea = lpae_kernel_apply(a, e, &ra);
+                    assert_memory_equal(&ra, &rb, sizeof(ra));
+                } else {
+                    ea = lpae_k_apply(a, e, NULL, true);
+                }
+                assert_int_equal(ea, eb);
+                n++;
+                ft_check_key(a);
+                ft_check_key(b);
+            }
+            if ((x >> 32) % 23 == 0) { /* a public kmap/kunmap pair on some CPU */
+                unsigned cpu = (unsigned)((x >> 36) % 3);
+                lpae_va_t va = 0, vb = 0;
+                lpae_pa_t pa = 0x100000000ull + ((x >> 40) % 1024) * 4096u;
+                int ka = lpae_kernel_kmap(a, cpu, pa, &va), kb = lpae_kernel_kmap(b, cpu, pa, &vb);
+                assert_int_equal(ka, kb);
+                if (ka == LPAE_OK) {
+                    assert_true(va == vb);
+                    assert_int_equal(lpae_kernel_kunmap(a, cpu, va),
+                                     lpae_kernel_kunmap(b, cpu, vb));
+                }
+                ft_check_key(a);
+            }
+            if (n % 64 < 2)
+                ft_same_state(a, b);
+        }
+        assert_int_equal(rc, 0);
+        lpae_trace_reader_close(r);
+        ft_same_state(a, b);
+        uint64_t da, db;
+        assert_int_equal(lpae_kernel_digest(a, &da), LPAE_OK);
+        assert_int_equal(lpae_kernel_digest(b, &db), LPAE_OK);
+        assert_true(da == db);
+        assert_int_equal(lpae_kernel_user_digest(a, &da), LPAE_OK);
+        assert_int_equal(lpae_kernel_user_digest(b, &db), LPAE_OK);
+        assert_true(da == db);
+        assert_true(fast > n / 8); /* the shortcuts were taken, often */
+        assert_true(sys_fast > n / 50);
+        lpae_kernel_destroy(a);
+        lpae_kernel_destroy(b);
+    }
+    unlink(path);
+}
+
 /* Kernel buffer pages beyond kbuf_pages are dropped, oldest first; a
  * vmalloc page is unmapped with a broadcast flush, and its VA reused. */
 static void test_kbuf_eviction(void **state)
@@ -745,6 +917,7 @@ int main(void)
         cmocka_unit_test(test_kbuf_eviction),    cmocka_unit_test(test_mprotect),
         cmocka_unit_test(test_implicit_vmas),    cmocka_unit_test(test_asid_policies),
         cmocka_unit_test(test_regions),          cmocka_unit_test(test_touch_one_lookup),
+        cmocka_unit_test(test_touch_fast_path),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -515,6 +515,7 @@ static void enter_kernel(lpae_kernel *k, struct kcpu *kc, unsigned after)
         lpae_k_isb(kc);
     }
     kc->in_kernel = true;
+    kc->touch_pid = LPAE_K_NO_TOUCH;
     lpae_k_phase(k, kc, after);
 }
 
@@ -540,6 +541,7 @@ static void exit_kernel(lpae_kernel *k, struct kcpu *kc, unsigned after)
     lpae_cpu_charge(kc->cpu, LPAE_P_EXC_EXIT, 1);
     kc->in_kernel = false;
     lpae_k_phase(k, kc, after);
+    lpae_k_touch_key(kc);
 }
 
 static inline void ensure_user(lpae_kernel *k, struct kcpu *kc)
@@ -605,6 +607,7 @@ static int sched_to(lpae_kernel *k, struct kcpu *kc, struct task *t)
             struct kcpu *o = &k->cpus[t->cpu];
             lpae_k_kmap_sched_out(k, o, t);
             o->cur = NULL;
+            o->touch_pid = LPAE_K_NO_TOUCH;
         }
     }
     if (t->mm && t->mm->id != kc->active_mm_id)
@@ -833,6 +836,8 @@ int lpae_kernel_create(const lpae_kernel_config *cfg, lpae_kernel **out)
     lpae_kernel *k = calloc(1, sizeof(*k));
     if (!k)
         return LPAE_ENOMEM;
+    for (unsigned c = 0; c < LPAE_MAX_CPUS; c++)
+        k->cpus[c].touch_pid = LPAE_K_NO_TOUCH;
     k->cfg = *cfg;
     k->kbuf_max = cfg->kbuf_pages ? cfg->kbuf_pages : UINT64_C(16384);
     static const lpae_ram_range def_ram[2] = {{UINT64_C(0x80000000), UINT64_C(2) << 30},
@@ -937,6 +942,8 @@ int lpae_kernel_create(const lpae_kernel_config *cfg, lpae_kernel **out)
     }
     for (unsigned c = 1; c < cfg->ncpus; c++)
         k->cpus[c].phase = LPAE_PH_MM;
+    for (unsigned c = 0; c < cfg->ncpus; c++)
+        lpae_k_touch_key(&k->cpus[c]);
     memset(k->phase_cyc, 0, sizeof(k->phase_cyc));
     memset(&k->st, 0, sizeof(k->st));
     lpae_asid_stats_get(k->asid, &k->asid_base);
@@ -1203,45 +1210,52 @@ static int ev_exec(lpae_kernel *k, struct kcpu *kc, struct task *t)
 
 static void ev_exit(lpae_kernel *k, struct kcpu *kc, struct task *t)
 {
-    if (t->cpu >= 0)
+    if (t->cpu >= 0) {
         k->cpus[t->cpu].cur = NULL; /* the CPU keeps the mm's ASID lazily */
+        k->cpus[t->cpu].touch_pid = LPAE_K_NO_TOUCH;
+    }
     kmm_put(k, kc, t->mm);
     stack_release(k, t->pid);
     HASH_DEL(k->tasks, t);
     free(t);
 }
 
-/* User-mode accesses to [addr, addr+len): one load (store, instruction
- * fetch) per page, which is the page's one translation; a fault is a user
- * page fault (exception) handled, and the page retried. */
-static int ev_touch(lpae_kernel *k, struct kcpu *kc, struct task *t, lpae_va_t addr, uint32_t len,
-                    uint8_t flags, lpae_event_result *res)
+/* A user-mode access faulted at @p va: a user page fault (exception)
+ * handled in the kernel, back in user mode. Returns 0 (retry the page),
+ * 1 (SIGSEGV: res->status set, the touch ends there) or a fatal error. */
+static int touch_fault(lpae_kernel *k, struct kcpu *kc, struct task *t, lpae_va_t va, unsigned acc,
+                       lpae_event_result *res)
 {
-    unsigned acc = (flags & LPAE_TEVF_WRITE)  ? LPAE_ACC_UW
-                   : (flags & LPAE_TEVF_EXEC) ? LPAE_ACC_UX
-                                              : LPAE_ACC_UR;
-    uint64_t end = (uint64_t)addr + (len ? len : 1);
-    for (uint64_t va = addr; va < end;) {
+    /* data/prefetch abort from user mode */
+    ensure_kernel(k, kc);
+    int err = lpae_k_fault(k, kc, t, va, acc, false, &res->demand_faults);
+    ensure_user(k, kc);
+    lpae_k_phase(k, kc, LPAE_PH_USER);
+    if (err == LPAE_EFAULT || err == LPAE_EPERM) {
+        k->st.efaults++;
+        res->status = LPAE_EFAULT; /* SIGSEGV */
+        return 1;
+    }
+    return err;
+}
+
+/* User-mode accesses to [va, end): one load (store, instruction fetch) per
+ * page, which is the page's one translation; a fault is a user page fault
+ * (exception) handled, and the page retried. */
+static int touch_range(lpae_kernel *k, struct kcpu *kc, struct task *t, uint64_t va, uint64_t end,
+                       unsigned acc, lpae_event_result *res)
+{
+    while (va < end) {
         uint64_t n = LPAE_PAGE_SIZE - (va & (LPAE_PAGE_SIZE - 1));
         if (n > end - va)
             n = end - va;
         /* the lines touched, charged through the translated page; the
          * data is nobody's concern (a store writes what the page holds) */
-        lpae_xlate f;
-        int err = lpae_cpu_touch(kc->cpu, (lpae_va_t)va, acc, (size_t)n, &f);
+        int err = lpae_cpu_touch(kc->cpu, (lpae_va_t)va, acc, (size_t)n, NULL);
         if (err == LPAE_EFAULT) {
-            /* data/prefetch abort from user mode */
-            ensure_kernel(k, kc);
-            err = lpae_k_fault(k, kc, t, (lpae_va_t)va, acc, false, &res->demand_faults);
-            ensure_user(k, kc);
-            lpae_k_phase(k, kc, LPAE_PH_USER);
-            if (err == LPAE_EFAULT || err == LPAE_EPERM) {
-                k->st.efaults++;
-                res->status = LPAE_EFAULT; /* SIGSEGV */
-                return LPAE_OK;
-            }
+            err = touch_fault(k, kc, t, (lpae_va_t)va, acc, res);
             if (err)
-                return err;
+                return err > 0 ? LPAE_OK : err;
             continue; /* retry the page */
         }
         if (err)
@@ -1249,6 +1263,13 @@ static int ev_touch(lpae_kernel *k, struct kcpu *kc, struct task *t, lpae_va_t a
         va += n;
     }
     return LPAE_OK;
+}
+
+static int ev_touch(lpae_kernel *k, struct kcpu *kc, struct task *t, lpae_va_t addr, uint32_t len,
+                    uint8_t flags, lpae_event_result *res)
+{
+    return touch_range(k, kc, t, addr, (uint64_t)addr + (len ? len : 1), lpae_k_touch_access(flags),
+                       res);
 }
 
 /* ---- events
@@ -1272,7 +1293,10 @@ _Static_assert(LPAE_TEV_COPY_TO_USER - LPAE_TEV_COPY_FROM_USER == UOP_TO &&
  * or exit, that is the phase the entry or exit continues in: the phase it
  * came from would be left again at once with no cycle booked to it, which
  * books the same. */
-int lpae_k_apply(lpae_kernel *k, const lpae_tev *ev, lpae_event_result *res, bool checked)
+/* lpae_k_apply_event() (@p shortcuts) or lpae_k_apply_plain(). */
+static inline __attribute__((always_inline)) int apply_event(lpae_kernel *k, const lpae_tev *ev,
+                                                             lpae_event_result *res, bool checked,
+                                                             bool shortcuts)
 {
     lpae_event_result dummy;
     bool want_cycles = res != NULL; /* nobody reads a dummy's cycles */
@@ -1289,6 +1313,21 @@ int lpae_k_apply(lpae_kernel *k, const lpae_tev *ev, lpae_event_result *res, boo
     /* the task current on the event's CPU is the usual one */
     struct task *t = kc->cur;
     int err = LPAE_OK;
+    if (shortcuts && kind == LPAE_TEV_SYS_ENTER && kc->touch_pid == ev->task) {
+        /* the current task enters from user mode: what the general path
+         * does below (no task to find, no switch; the closing phase switch
+         * finds LPAE_PH_MM, never EPERM) */
+        k->st.syscalls++;
+        enter_kernel(k, kc, LPAE_PH_MM);
+        goto out;
+    }
+    if (shortcuts && kind == LPAE_TEV_SYS_EXIT && kc->in_kernel && t && t->pid == ev->task &&
+        (!t->mm || t->mm->id == kc->active_mm_id)) {
+        /* the current task returns to user mode: likewise (the closing
+         * phase switch finds LPAE_PH_USER) */
+        exit_kernel(k, kc, LPAE_PH_USER);
+        goto out;
+    }
     if (!t || t->pid != ev->task) {
         err = task_get(k, ev->task, &t);
         if (err)
@@ -1363,8 +1402,38 @@ int lpae_k_apply(lpae_kernel *k, const lpae_tev *ev, lpae_event_result *res, boo
     lpae_k_phase(k, kc, kc->in_kernel ? LPAE_PH_MM : LPAE_PH_USER);
     if (res->status == LPAE_EPERM)
         k->st.eperms++;
+out:
     if (want_cycles)
         res->cycles = lpae_cpu_cycles(kc->cpu) - c0;
+    return err;
+}
+
+int lpae_k_apply_event(lpae_kernel *k, const lpae_tev *ev, lpae_event_result *res, bool checked)
+{
+    return apply_event(k, ev, res, checked, true);
+}
+
+int lpae_k_apply_plain(lpae_kernel *k, const lpae_tev *ev, lpae_event_result *res)
+{
+    return apply_event(k, ev, res, false, false);
+}
+
+/* The rest of lpae_k_apply()'s user touch after its first try (see
+ * kernel_internal.h): @p err is the single page's result, LPAE_EFAULT also
+ * when the touch spans pages and nothing was tried yet. */
+int lpae_k_touch_rest(lpae_kernel *k, struct kcpu *kc, struct task *t, const lpae_tev *ev,
+                      bool one_page, lpae_event_result *res)
+{
+    unsigned acc = lpae_k_touch_access(ev->flags);
+    lpae_va_t va = ev->addr;
+    uint32_t len = ev->len ? ev->len : 1;
+    /* a faulting single page is handled, then retried by touch_range */
+    int err = one_page ? touch_fault(k, kc, t, va, acc, res) : LPAE_OK;
+    if (err == 0)
+        err = touch_range(k, kc, t, va, (uint64_t)va + len, acc, res);
+    else if (err > 0)
+        err = LPAE_OK;
+    lpae_k_phase(k, kc, kc->in_kernel ? LPAE_PH_MM : LPAE_PH_USER);
     return err;
 }
 

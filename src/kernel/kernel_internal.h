@@ -39,6 +39,8 @@ static inline unsigned lpae_k_hash(const void *key, size_t len)
 #include "lpae/layout.h"
 #include "lpae/mm.h"
 #include "lpae/pgtable.h"
+#include "lpae/trace.h"
+#include "machine/memops_internal.h"
 
 /* One address space with its users (threads share it). */
 struct kmm {
@@ -95,7 +97,16 @@ struct kcpu {
     lpae_cycles_t mark;  /* cycles already booked into phases */
     lpae_va_t bounce_va; /* per-CPU bounce page in TTBR1 (4G/4G) */
     lpae_cpu_stats base; /* statistics at the end of construction */
+    /* The pid whose user touches lpae_k_apply() does directly, or
+     * LPAE_K_NO_TOUCH. Invariant: when set, cur is that task, has an mm that
+     * is the active one, the CPU is in user mode and books to
+     * LPAE_PH_USER. Everything that changes one of these runs in the
+     * kernel, so the kernel entry clears it and the exit to user mode sets
+     * it (lpae_k_touch_key); what changes another CPU's current task
+     * clears that CPU's. */
+    uint64_t touch_pid;
 };
+#define LPAE_K_NO_TOUCH UINT64_MAX
 
 struct lpae_kernel {
     lpae_kernel_config cfg;
@@ -147,8 +158,79 @@ struct lpae_kernel {
 
 /* lpae_kernel_apply(); @p checked: the caller guarantees lpae_tev_check(ev)
  * == 0 (replay of a text or binary trace, whose reader checks every event
- * it returns), so the check is not repeated. */
-int lpae_k_apply(lpae_kernel *k, const lpae_tev *ev, lpae_event_result *res, bool checked);
+ * it returns), so the check is not repeated. Every event but the usual user
+ * touch (below). */
+int lpae_k_apply_event(lpae_kernel *k, const lpae_tev *ev, lpae_event_result *res, bool checked);
+/* The same without any shortcut (the general path for every event, the
+ * events checked): the reference of tests/test_kernel.c. */
+int lpae_k_apply_plain(lpae_kernel *k, const lpae_tev *ev, lpae_event_result *res);
+
+/* The access code of a touch's (or a user fault's) LPAE_TEVF_* flags. */
+static inline unsigned lpae_k_touch_access(uint8_t flags)
+{
+    /* a store if LPAE_TEVF_WRITE, else an instruction fetch if
+     * LPAE_TEVF_EXEC, else a load: indexed by (EXEC, WRITE) */
+    _Static_assert(LPAE_TEVF_WRITE == 2u && LPAE_TEVF_EXEC == 4u, "access bits 1 and 2");
+    static const uint8_t acc[4] = {LPAE_ACC_UR, LPAE_ACC_UW, LPAE_ACC_UX, LPAE_ACC_UW};
+    return acc[(flags >> 1) & 3u];
+}
+
+/* A user touch whose first page was not done by lpae_k_apply(): the
+ * single page faulted (@p one_page), or the touch spans pages. res is not
+ * NULL. Fault handling, the remaining pages, the closing phase. */
+int lpae_k_touch_rest(lpae_kernel *k, struct kcpu *kc, struct task *t, const lpae_tev *ev,
+                      bool one_page, lpae_event_result *res);
+
+/* kc->touch_pid for the CPU's state now. */
+static inline void lpae_k_touch_key(struct kcpu *kc)
+{
+    const struct task *t = kc->cur;
+    if (kc->in_kernel || kc->phase != LPAE_PH_USER || !t || !t->mm || t->mm->id != kc->active_mm_id)
+        kc->touch_pid = LPAE_K_NO_TOUCH;
+    else
+        kc->touch_pid = t->pid;
+}
+
+/* lpae_kernel_apply() with the user touch of the task current on its CPU,
+ * in user mode with its mm live and the CPU booking to LPAE_PH_USER (the
+ * usual event of a user-access-heavy trace; kc->touch_pid says so), done
+ * here: what lpae_k_apply_event() does for it with nothing to switch. Such
+ * a touch enters no other phase unless a page faults, and then leaves the
+ * kernel again into LPAE_PH_USER, so the closing phase switch has nothing to
+ * do but after a fatal error (lpae_k_touch_rest does it); a touch never
+ * sets LPAE_EPERM. */
+static inline int lpae_k_apply(lpae_kernel *k, const lpae_tev *ev, lpae_event_result *res,
+                               bool checked)
+{
+    if (!(k && ev && ev->kind == LPAE_TEV_TOUCH && ev->cpu < k->cfg.ncpus &&
+          k->cpus[ev->cpu].touch_pid == ev->task &&
+          (checked || lpae_tev_check(ev, NULL) == LPAE_OK)))
+        return lpae_k_apply_event(k, ev, res, checked);
+    struct kcpu *kc = &k->cpus[ev->cpu];
+    bool want_cycles = res != NULL; /* nobody reads a dummy's cycles */
+    if (want_cycles)
+        memset(res, 0, sizeof(*res));
+    lpae_cpu_set_event(kc->cpu, k->nevent++);
+    lpae_cycles_t c0 = want_cycles ? lpae_cpu_cycles(kc->cpu) : 0;
+    k->st.events++;
+    lpae_va_t va = ev->addr;
+    uint32_t len = ev->len ? ev->len : 1;
+    int err = LPAE_EFAULT;
+    bool one_page = (va & (LPAE_PAGE_SIZE - 1)) + len <= LPAE_PAGE_SIZE;
+    if (__builtin_expect(one_page, 1))
+        err = lpae_cpu_touch(kc->cpu, va, lpae_k_touch_access(ev->flags), len, NULL);
+    if (__builtin_expect(err == LPAE_EFAULT, 0)) {
+        lpae_event_result dummy;
+        if (!want_cycles) {
+            memset(&dummy, 0, sizeof(dummy));
+            res = &dummy;
+        }
+        err = lpae_k_touch_rest(k, kc, kc->cur, ev, one_page, res);
+    }
+    if (want_cycles)
+        res->cycles = lpae_cpu_cycles(kc->cpu) - c0;
+    return err;
+}
 
 /* ---- src/kernel/kernel.c helpers used by src/uaccess ---- */
 /* Book the cycles since the last mark into the CPU's current phase, switch

@@ -136,7 +136,10 @@ static int run(lpae_replay *rp, lpae_trace_reader *r, const lpae_replay_opts *op
     rp->started = true;
 
     lpae_replay_progress pr = {0, 0, pos ? pos->total : 0};
-    uint64_t next_report = every;
+    /* one test each per event: the events after which a report is due
+     * (never without a callback) and before which the run stops */
+    uint64_t next_report = o.progress ? every : UINT64_MAX;
+    uint64_t max_events = o.max_events ? o.max_events : UINT64_MAX;
     lpae_tev ev;
     int rc;
     /* the text and binary readers return only events that passed
@@ -144,31 +147,33 @@ static int run(lpae_replay *rp, lpae_trace_reader *r, const lpae_replay_opts *op
      * need not check them again; importers' events are checked there */
     lpae_trace_fmt fmt = lpae_trace_reader_format(r);
     bool checked = fmt == LPAE_TRACE_TEXT || fmt == LPAE_TRACE_BINARY;
+    slot *slots = rp->slots;
+    size_t n = rp->n; /* fixed: no configuration is added once started */
     for (;;) {
-        if (o.max_events && pr.events >= o.max_events) {
+        if (pr.events >= max_events) {
             rc = 0;
             break;
         }
         rc = lpae_trace_read(r, &ev);
         if (rc <= 0)
             break;
-        uint64_t evno = ++pr.events;
-        for (size_t i = 0; i < rp->n; i++) {
-            slot *s = &rp->slots[i];
+        ++pr.events;
+        for (size_t i = 0; i < n; i++) {
+            slot *s = &slots[i];
             if (s->status)
                 continue;
             if (ev.cpu >= s->ncpus) {
                 char why[96];
                 snprintf(why, sizeof(why), "CPU %u but the configuration has %u CPU%s",
                          (unsigned)ev.cpu, s->ncpus, s->ncpus == 1 ? "" : "s");
-                slot_fail(s, LPAE_EINVAL, evno, &ev, why);
+                slot_fail(s, LPAE_EINVAL, pr.events, &ev, why);
                 continue;
             }
             int e = lpae_k_apply(s->k, &ev, NULL, checked); /* per-event results unused */
             if (e)
-                slot_fail(s, e, evno, &ev, NULL);
+                slot_fail(s, e, pr.events, &ev, NULL);
         }
-        if (o.progress && pr.events >= next_report) {
+        if (pr.events >= next_report) {
             pr.bytes = pos_now(pos);
             o.progress(o.progress_ctx, &pr);
             next_report = pr.events + every;
