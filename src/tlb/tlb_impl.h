@@ -278,7 +278,7 @@ static inline __attribute__((always_inline)) uint32_t tlb_fa_take(lpae_tlb *t, u
         t->vmask[0] |= UINT64_C(1) << way;
         tlb_add_present(t, s);
     } else {
-        way = repl_lru_victim_fill(&t->repl, 0, true); /* touched by the commit */
+        way = repl_lru_victim_log(&t->repl, true); /* touched by the commit */
         if (evicted)
             *evicted = t->e[way];
         /* the old entry's size and base from its key (see tlb_key_size) */
