@@ -1283,6 +1283,23 @@ static inline __attribute__((always_inline)) int walk(lpae_cpu *cpu, lpae_va_t v
     return LPAE_OK;
 }
 
+/* The main-TLB miss of translate_full() (@p c: the TLB cycles charged so
+ * far), out of line: the walk's large frame stays off the main-TLB hit. */
+static __attribute__((noinline)) int translate_walk(lpae_cpu *cpu, lpae_va_t va, unsigned access,
+                                                    unsigned u, lpae_xlate *o, lpae_cycles_t c)
+{
+    lpae_machine *m = cpu->m;
+    cpu->mtlb->st.misses++;
+    int rc = walk(cpu, va, access, u, o, &c);
+    if (rc)
+        return rc;
+    o->region =
+        LIKELY(m->chk == NULL) ? region_of(cpu, va, o->sel) : classify(m, va, o->sel, cpu->asid);
+    o->cycles = c;
+    account_src(cpu, o, LPAE_XS_WALK);
+    return LPAE_OK;
+}
+
 static inline __attribute__((always_inline)) int
 translate_full(lpae_cpu *cpu, lpae_va_t va, unsigned access, unsigned u, lpae_xlate *o)
 {
@@ -1329,15 +1346,7 @@ translate_full(lpae_cpu *cpu, lpae_va_t va, unsigned access, unsigned u, lpae_xl
         account_src(cpu, o, LPAE_XS_MTLB);
         return LPAE_OK;
     }
-    mt->st.misses++;
-    int rc = walk(cpu, va, access, u, o, &c);
-    if (rc)
-        return rc;
-    o->region =
-        LIKELY(m->chk == NULL) ? region_of(cpu, va, o->sel) : classify(m, va, o->sel, cpu->asid);
-    o->cycles = c;
-    account_src(cpu, o, LPAE_XS_WALK);
-    return LPAE_OK;
+    return translate_walk(cpu, va, access, u, o, c);
 }
 
 /* translate_full() out of line, for translate_slow()'s MMU-on case: the
@@ -1376,6 +1385,8 @@ int lpae_cpu_translate(lpae_cpu *cpu, lpae_va_t va, unsigned access, lpae_xlate 
                 }
                 return fast_hit(cpu, f, va, access, out);
             }
+            /* a fast CPU (MMU on, checker off), arguments valid */
+            return translate_miss(cpu, va, access, out);
         }
     }
     return translate_slow(cpu, va, access, out);
