@@ -124,6 +124,7 @@ struct lpae_cpu {
     uint8_t umap[8];   /* access code -> micro-TLB index */
     uint8_t fmap[8];   /* umap when fast, else all UMAP_INVALID: one test on the fast path */
     lpae_tlb *utlb[3]; /* I, DL, DS (DS may be NULL) */
+    fp_entry *fpt[3];  /* fp[u]: an entry's address without the stride of fp's rows */
     uint32_t ulat[3];
     lpae_tlb *mtlb;
     bool ufa[3];           /* utlb[u] takes tlb_insert_fa (fully associative, LRU) */
@@ -338,8 +339,10 @@ static int cpu_create(lpae_machine *m, unsigned idx, uint64_t seed, lpae_cpu **o
             cpu->tlbi_one = cpu->tlbi_one && fa[k]->nsizes == 1;
         }
     }
-    for (unsigned u = 0; u < 3; u++)
+    for (unsigned u = 0; u < 3; u++) {
         cpu->fpgen[u] = 1;
+        cpu->fpt[u] = cpu->fp[u];
+    }
     for (unsigned acc = 0; acc < 8; acc++)
         cpu->umap[acc] = !LPAE_ACC_VALID(acc)     ? UMAP_INVALID
                          : (acc & LPAE_ACC_EXEC)  ? 0
@@ -903,7 +906,7 @@ static inline __attribute__((always_inline)) void fp_note_fill(lpae_cpu *cpu, un
     if (t->sets > 1 || e->size_shift > 12 || e->serial == 1)
         cpu->fpgen[u]++;
     else
-        cpu->fp[u][(va >> 12) & (FP_SIZE - 1)].gen = 0;
+        cpu->fpt[u][(va >> 12) & (FP_SIZE - 1)].gen = 0;
 }
 
 /* Fill micro-TLB @p u for @p va (PA @p pa) from main-TLB entry @p from
@@ -936,7 +939,7 @@ static inline __attribute__((always_inline)) void fill_utlb(lpae_cpu *cpu, unsig
         if (s > 12 || e->serial == 1)
             cpu->fpgen[u]++;
         else
-            cpu->fp[u][(va >> 12) & (FP_SIZE - 1)].gen = 0;
+            cpu->fpt[u][(va >> 12) & (FP_SIZE - 1)].gen = 0;
         return;
     }
     long i = tlb_insert_pa(t, va, from, pa, NULL);
@@ -1312,7 +1315,7 @@ translate_full(lpae_cpu *cpu, lpae_va_t va, unsigned access, unsigned u, lpae_xl
         uint8_t region;
         if (LIKELY(m->chk == NULL)) {
             region = region_of(cpu, va, e->sel);
-            f = &cpu->fp[u][(va >> 12) & (FP_SIZE - 1)];
+            f = &cpu->fpt[u][(va >> 12) & (FP_SIZE - 1)];
         } else { /* the checker's CPUs: the plain classification (a reference for tests) */
             region = classify(m, va, e->sel, cpu->asid);
             check_tlb(cpu, u, e, va, access);
@@ -1375,7 +1378,7 @@ int lpae_cpu_translate(lpae_cpu *cpu, lpae_va_t va, unsigned access, lpae_xlate 
     if (LIKELY(cpu != NULL) && LIKELY(out != NULL) && LIKELY(access < 8u)) {
         unsigned u = cpu->fmap[access];
         if (LIKELY(u != UMAP_INVALID)) {
-            const fp_entry *f = &cpu->fp[u][(va >> 12) & (FP_SIZE - 1)];
+            const fp_entry *f = &cpu->fpt[u][(va >> 12) & (FP_SIZE - 1)];
             lpae_tlb *t = cpu->utlb[u];
             if (LIKELY(f->key == FP_KEY(va, cpu->asid) && f->gen == cpu->fpgen[u] &&
                        t->e[f->slot].serial == f->serial)) {
