@@ -1331,7 +1331,10 @@ translate_full(lpae_cpu *cpu, lpae_va_t va, unsigned access, unsigned u, lpae_xl
     lpae_tlb *mt = cpu->mtlb;
     long j = tlb_find(mt, va, cpu->asid);
     if (j >= 0) {
-        tlb_hit(mt, (size_t)j);
+        if (LIKELY(cpu->mtlb_sa))
+            tlb_hit_sa(mt, (size_t)j);
+        else
+            tlb_hit(mt, (size_t)j);
         const lpae_tlb_entry *e = &mt->e[j];
         if (LIKELY(m->chk == NULL)) {
             from_entry(o, e, va, access, cpu->asid);

@@ -70,6 +70,13 @@ static inline void repl_lru_touch(repl_state *r, uint64_t idx)
     r->log[c % REPL_LOG] = (uint8_t)idx; /* read only for one-set states */
 }
 
+/* repl_lru_touch() of a state of more than one set, whose log nobody reads
+ * (repl_lru_victim_log() is for one-set states): the stamp only. */
+static inline void repl_lru_touch_sets(repl_state *r, uint64_t idx)
+{
+    r->stamp[idx] = ++r->clock;
+}
+
 static inline void repl_touch(repl_state *r, uint32_t set, uint32_t way)
 {
     switch (r->policy) {

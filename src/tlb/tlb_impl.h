@@ -112,9 +112,9 @@ static inline __attribute__((always_inline)) long tlb_find(const lpae_tlb *t, lp
     for (uint32_t pm = t->pmask; pm; pm &= pm - 1) {
         unsigned s = (unsigned)__builtin_ctz(pm);
         uint32_t set = (va >> s) & t->set_mask;
-        const tlb_key *row = t->k + (size_t)set * t->ways;
         if (t->ways == 4) { /* the common main TLB: unrolled, first match */
             size_t base = (size_t)set * 4;
+            const tlb_key *row = t->k + base; /* no multiply by ways */
             if (tlb_key_matches(&row[0], q))
                 return (long)base;
             if (tlb_key_matches(&row[1], q))
@@ -125,6 +125,7 @@ static inline __attribute__((always_inline)) long tlb_find(const lpae_tlb *t, lp
                 return (long)base + 3;
             continue;
         }
+        const tlb_key *row = t->k + (size_t)set * t->ways;
         for (uint32_t w = 0; w < t->ways; w++)
             if (tlb_key_matches(&row[w], q))
                 return (long)set * t->ways + w;
@@ -329,7 +330,15 @@ static inline __attribute__((always_inline)) void tlb_sa_commit(lpae_tlb *t, siz
 {
     t->gen++;
     t->st.inserts++;
-    repl_lru_touch(&t->repl, idx);
+    repl_lru_touch_sets(&t->repl, idx); /* more than one set (t->fa NULL) */
+}
+
+/* tlb_hit() of a set-associative LRU TLB with valid-way masks (t->vmask
+ * set, t->fa NULL, LRU policy). */
+static inline __attribute__((always_inline)) void tlb_hit_sa(lpae_tlb *t, size_t idx)
+{
+    t->st.hits++;
+    repl_lru_touch_sets(&t->repl, idx);
 }
 
 /* tlb_insert_fa()'s body, inline for the machine's fills. */
