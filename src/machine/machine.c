@@ -1321,6 +1321,10 @@ translate_full(lpae_cpu *cpu, lpae_va_t va, unsigned access, unsigned u, lpae_xl
             check_tlb(cpu, u, e, va, access);
         }
         fp_fill(cpu, u, (size_t)i, va, region, f);
+        if (LIKELY(f != &tmp) && LIKELY((f->plain >> access) & 1u) && LIKELY(cpu->cur->seen)) {
+            plain_hit(cpu, ut, f, va, o); /* the fast path's hit (checker off) */
+            return LPAE_OK;
+        }
         return fast_hit(cpu, f, va, access, o);
     }
     ut->st.misses++;
