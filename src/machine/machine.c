@@ -127,14 +127,16 @@ struct lpae_cpu {
     fp_entry *fpt[3];  /* fp[u]: an entry's address without the stride of fp's rows */
     uint32_t ulat[3];
     lpae_tlb *mtlb;
-    bool ufa[3];           /* utlb[u] takes tlb_insert_fa (fully associative, LRU) */
-    bool mtlb_sa;          /* mtlb takes tlb_insert_sa (set-associative LRU, <= 64 ways) */
-    lpae_tlb *tlbi_fa[5];  /* tlbi_direct: the micro-TLBs and both walk caches' TLBs */
-    bool tlbi_one;         /* tlbi_direct and each of tlbi_fa holds one size */
-    bool tlbi_direct;      /* TLBI by VA: three fully associative micro-TLBs with slot masks,
-                              a main TLB with valid-way masks and both walk caches, and
-                              micro-TLBs not flushed whole on a TLBI (tlbi_va_direct) */
-    lpae_walkcache *wc[3]; /* [1], [2]; NULL when absent */
+    bool ufa[3];                /* utlb[u] takes tlb_insert_fa (fully associative, LRU) */
+    bool mtlb_sa;               /* mtlb takes tlb_insert_sa (set-associative LRU, <= 64 ways) */
+    lpae_tlb *tlbi_fa[5];       /* tlbi_direct: the micro-TLBs and both walk caches' TLBs */
+    const uint64_t *tlbi_bk[5]; /* tlbi_one: tlbi_fa[k]->fa (its one size's buckets) */
+    uint8_t tlbi_sh[5];         /* tlbi_one: tlbi_fa[k]->shifts[0] */
+    bool tlbi_one;              /* tlbi_direct and each of tlbi_fa holds one size */
+    bool tlbi_direct;           /* TLBI by VA: three fully associative micro-TLBs with slot masks,
+                                   a main TLB with valid-way masks and both walk caches, and
+                                   micro-TLBs not flushed whole on a TLBI (tlbi_va_direct) */
+    lpae_walkcache *wc[3];      /* [1], [2]; NULL when absent */
     lpae_cache *l1d;
     uint64_t event;
     asid_rec *asid_recs;  /* 256 preallocated records */
@@ -336,6 +338,8 @@ static int cpu_create(lpae_machine *m, unsigned idx, uint64_t seed, lpae_cpu **o
         cpu->tlbi_one = true;
         for (unsigned k = 0; k < 5; k++) {
             cpu->tlbi_fa[k] = fa[k];
+            cpu->tlbi_bk[k] = fa[k]->fa; /* never reallocated */
+            cpu->tlbi_sh[k] = fa[k]->shifts[0];
             cpu->tlbi_one = cpu->tlbi_one && fa[k]->nsizes == 1;
         }
     }
@@ -1514,13 +1518,15 @@ lpae_cycles_t lpae_cpu_dsb(lpae_cpu *cpu)
     return cpu->m->p[LPAE_P_DSB];
 }
 
-/* The TLBI by VA (tlb_inv_va_fa()) of fully associative TLB @p t with
- * one held size: skipped on one load when the bucket of va holds nothing. */
-static inline __attribute__((always_inline)) void tlbi_fa1(lpae_tlb *t, lpae_va_t va, int asid)
+/* The TLBI by VA (tlb_inv_va_fa()) of fully associative TLB tlbi_fa[@p k]
+ * of a CPU with tlbi_one (one held size), query @p q and mask @p qm:
+ * skipped on one load when the bucket of va holds nothing. */
+static inline __attribute__((always_inline)) void tlbi_fa1(lpae_cpu *cpu, unsigned k, lpae_va_t va,
+                                                           uint64_t q, uint64_t qm)
 {
-    uint64_t c = t->fa[(va >> t->shifts[0]) & (FA_BUCKETS - 1)]; /* tlb_fa_cands() */
+    uint64_t c = cpu->tlbi_bk[k][(va >> cpu->tlbi_sh[k]) & (FA_BUCKETS - 1)]; /* tlb_fa_cands() */
     if (c)
-        tlb_inv_va_fa_body(t, va, asid, c);
+        tlb_inv_fa_q(cpu->tlbi_fa[k], q, qm, c);
 }
 
 /* TLBIMVA (asid >= 0) or TLBIMVAA (asid < 0) on a CPU with tlbi_direct:
@@ -1530,17 +1536,18 @@ static inline __attribute__((always_inline)) void tlbi_fa1(lpae_tlb *t, lpae_va_
 static inline __attribute__((always_inline)) void tlbi_va_direct(lpae_cpu *cpu, lpae_va_t va,
                                                                  int asid)
 {
+    uint64_t q = tlb_inv_query(va, asid), qm = tlb_inv_qmask(asid);
     if (LIKELY(cpu->tlbi_one)) {
-        tlbi_fa1(cpu->tlbi_fa[0], va, asid);
-        tlbi_fa1(cpu->tlbi_fa[1], va, asid);
-        tlbi_fa1(cpu->tlbi_fa[2], va, asid);
-        tlbi_fa1(cpu->tlbi_fa[3], va, asid);
-        tlbi_fa1(cpu->tlbi_fa[4], va, asid);
+        tlbi_fa1(cpu, 0, va, q, qm);
+        tlbi_fa1(cpu, 1, va, q, qm);
+        tlbi_fa1(cpu, 2, va, q, qm);
+        tlbi_fa1(cpu, 3, va, q, qm);
+        tlbi_fa1(cpu, 4, va, q, qm);
     } else {
         for (unsigned k = 0; k < 5; k++)
             tlb_inv_va_fa(cpu->tlbi_fa[k], va, asid);
     }
-    tlb_inv_va_sa(cpu->mtlb, va, asid);
+    tlb_inv_sa_q(cpu->mtlb, va, q, qm);
 }
 
 static void tlbi_apply(lpae_cpu *cpu, lpae_tlbi kind, lpae_va_t va, uint8_t asid)

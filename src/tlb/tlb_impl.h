@@ -437,13 +437,13 @@ static inline __attribute__((always_inline)) size_t tlb_inv_va_fa(lpae_tlb *t, l
     return c ? tlb_inv_va_fa_cands(t, va, asid, c) : 0;
 }
 
-/* tlb_inv_va_fa_cands()'s body. */
-static inline __attribute__((always_inline)) size_t tlb_inv_va_fa_body(lpae_tlb *t, lpae_va_t va,
-                                                                       int asid, uint64_t c)
+/* tlb_inv_va_fa_cands()'s body, the query and its mask given
+ * (tlb_inv_query(), tlb_inv_qmask()). */
+static inline __attribute__((always_inline)) size_t tlb_inv_fa_q(lpae_tlb *t, uint64_t q,
+                                                                 uint64_t qm, uint64_t c)
 {
     /* only the candidate slots (all valid), in ascending order (drops commute) */
     size_t n = 0;
-    uint64_t q = tlb_inv_query(va, asid), qm = tlb_inv_qmask(asid);
     for (; c; c &= c - 1) {
         unsigned w = (unsigned)__builtin_ctzll(c);
         if (tlb_inv_matches(&t->k[w], q, qm)) {
@@ -454,16 +454,22 @@ static inline __attribute__((always_inline)) size_t tlb_inv_va_fa_body(lpae_tlb 
     return n;
 }
 
+/* tlb_inv_va_fa_cands()'s body. */
+static inline __attribute__((always_inline)) size_t tlb_inv_va_fa_body(lpae_tlb *t, lpae_va_t va,
+                                                                       int asid, uint64_t c)
+{
+    return tlb_inv_fa_q(t, tlb_inv_query(va, asid), tlb_inv_qmask(asid), c);
+}
+
 /* The same on a set-associative TLB with valid-way masks (t->vmask set,
  * t->fa NULL). An entry of size S covering va lives in set (va >> S) &
  * set_mask: probe that set for each size present, its valid ways only.
  * A slot of another size found there that covers va is dropped at the
  * first probe that sees it rather than at its own size's: drops commute. */
-static inline __attribute__((always_inline)) size_t tlb_inv_va_sa(lpae_tlb *t, lpae_va_t va,
-                                                                  int asid)
-{
+static inline __attribute__((always_inline)) size_t tlb_inv_sa_q(lpae_tlb *t, lpae_va_t va,
+                                                                 uint64_t q, uint64_t qm)
+{ /* q, qm: tlb_inv_query(), tlb_inv_qmask() of va and the ASID */
     size_t n = 0;
-    uint64_t q = tlb_inv_query(va, asid), qm = tlb_inv_qmask(asid);
     for (uint32_t pm = t->pmask; pm; pm &= pm - 1) { /* the sizes present, ascending */
         unsigned sh = (unsigned)__builtin_ctz(pm);
         uint32_t set = (va >> sh) & t->set_mask;
@@ -477,6 +483,13 @@ static inline __attribute__((always_inline)) size_t tlb_inv_va_sa(lpae_tlb *t, l
         }
     }
     return n;
+}
+
+/* The same, the query made here. */
+static inline __attribute__((always_inline)) size_t tlb_inv_va_sa(lpae_tlb *t, lpae_va_t va,
+                                                                  int asid)
+{
+    return tlb_inv_sa_q(t, va, tlb_inv_query(va, asid), tlb_inv_qmask(asid));
 }
 
 /* TLBIMVA (asid >= 0) or TLBIMVAA (asid < 0) on @p t (not NULL): drops
