@@ -1028,6 +1028,54 @@ static void randomized_hits_equal_walks(void **state)
     run_random("cortex-a72", true);
 }
 
+/* The micro-TLB's LRU victims (the touch log, and the plain scan when the
+ * least recently used slot is more than 256 touches old) against the
+ * checker-on machine's generic fills: phases of a few hot pages hit many
+ * times, then sweeps over more pages than the 32-way micro-TLB holds, and
+ * TLBIMVAs that empty slots the next fills take first. */
+static void micro_tlb_lru_after_hot_phases(void **state)
+{
+    (void)state;
+    fixture *fa = setup_preset("cortex-a15", 1, NULL);
+    fixture *fb = setup_preset("cortex-a15", 1, NULL);
+    unsigned chk_reports = 0;
+    lpae_machine_set_checker(fb->m, nop_report, &chk_reports);
+    for (unsigned i = 1; i < 96; i++) { /* pages 1..95 of the first 2 MB */
+        w64(fa, L3T + 8u * i, leaf(RAM_BASE + 0x400000 + 0x1000u * i, 3, LPAE_AP_RW, true));
+        w64(fb, L3T + 8u * i, leaf(RAM_BASE + 0x400000 + 0x1000u * i, 3, LPAE_AP_RW, true));
+    }
+    lpae_cpu *ca = lpae_machine_cpu(fa->m, 0), *cb = lpae_machine_cpu(fb->m, 0);
+    uint64_t s = 0x10c;
+    for (unsigned phase = 0; phase < 24; phase++) {
+        unsigned n =
+            phase % 3 == 0 ? 2000 : 300; /* long hot phases push the LRU way out of the log */
+        for (unsigned k = 0; k < n; k++) {
+            lpae_va_t va = (lpae_va_t)(1u + (unsigned)(rnd(&s) % (phase % 2 ? 4 : 3))) << 12;
+            lpae_xlate xa = xl(ca, va + 8u * phase, LPAE_ACC_UR);
+            lpae_xlate xb = xl(cb, va + 8u * phase, LPAE_ACC_UR);
+            assert_int_equal(xa.pa, xb.pa);
+            assert_int_equal(xa.src, xb.src);
+            assert_int_equal(xa.cycles, xb.cycles);
+        }
+        unsigned span = 20 + (unsigned)(rnd(&s) % 75); /* 20..94 pages */
+        for (unsigned k = 0; k < 2 * span; k++) {
+            lpae_va_t va = (lpae_va_t)(1u + (k * 7u + phase) % span) << 12;
+            if (rnd(&s) % 16 == 0) {
+                lpae_cpu_tlbi(ca, LPAE_TLBI_MVA, false, va, 1, NULL);
+                lpae_cpu_tlbi(cb, LPAE_TLBI_MVA, false, va, 1, NULL);
+            }
+            unsigned acc = rnd(&s) % 2 ? LPAE_ACC_UR : LPAE_ACC_UW;
+            lpae_xlate xa = xl(ca, va, acc), xb = xl(cb, va, acc);
+            assert_int_equal(xa.pa, xb.pa);
+            assert_int_equal(xa.src, xb.src);
+            assert_int_equal(xa.cycles, xb.cycles);
+        }
+        assert_same_structures(fa->m, fb->m, 0);
+    }
+    teardown_fixture(fa);
+    teardown_fixture(fb);
+}
+
 static void machine_errors(void **state)
 {
     (void)state;
@@ -1088,6 +1136,7 @@ int main(void)
         cmocka_unit_test(checker_catches_stale_walk_cache),
         cmocka_unit_test(fast_path_follows_shadowing_fill),
         cmocka_unit_test(randomized_hits_equal_walks),
+        cmocka_unit_test(micro_tlb_lru_after_hot_phases),
         cmocka_unit_test(machine_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

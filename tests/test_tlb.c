@@ -429,6 +429,61 @@ static void lru_candidates_match_full_scan(void **state)
     repl_free(&r);
 }
 
+/* The LRU victim from the touch log (repl_lru_victim_log, one set, every
+ * way touched) answers what a full scan of the stamps answers, under random
+ * touches biased to hot ways (so the oldest way falls out of the log and the
+ * scan fallback runs), victims with and without the fill's touch, and
+ * resets. */
+static void lru_log_matches_full_scan(void **state)
+{
+    (void)state;
+    const uint32_t ways_list[4] = {2, 8, 32, 64};
+    uint64_t x = 0x9876543;
+    unsigned fallbacks = 0, logged = 0;
+    for (int wi = 0; wi < 4; wi++) {
+        uint32_t ways = ways_list[wi];
+        repl_state r;
+        assert_int_equal(repl_init(&r, LPAE_REPL_LRU, 1, ways, 1), LPAE_OK);
+        for (uint32_t w = 0; w < ways; w++)
+            repl_touch(&r, 0, w); /* every way once */
+        for (int step = 0; step < 200000; step++) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            unsigned op = (unsigned)((x >> 8) % 1000);
+            if (op < 700) {
+                /* long phases on a few hot ways leave the oldest behind */
+                bool hot = ((uint64_t)step >> 12) & 1;
+                uint32_t way =
+                    hot ? (uint32_t)((x >> 24) % (ways < 3 ? 1 : 3)) : (uint32_t)((x >> 24) % ways);
+                repl_touch(&r, 0, way);
+            } else if (op < 999) {
+                const uint64_t *s = r.stamp;
+                uint32_t best = 0;
+                for (uint32_t w = 1; w < ways; w++)
+                    if (s[w] < s[best])
+                        best = w;
+                bool fill = (x >> 40) & 1;
+                if (r.clock - r.lpos < REPL_LOG)
+                    logged++;
+                else
+                    fallbacks++;
+                uint32_t v = repl_lru_victim_log(&r, fill);
+                assert_int_equal(v, best);
+                if (fill)
+                    repl_touch(&r, 0, v); /* the fill that follows a victim */
+            } else {
+                repl_reset(&r, 1, 1);
+                for (uint32_t w = ways; w-- > 0;)
+                    repl_touch(&r, 0, w);
+            }
+        }
+        repl_free(&r);
+    }
+    assert_true(fallbacks > 100); /* both ways of answering were exercised */
+    assert_true(logged > 1000);
+}
+
 /* Slots covering @p va for @p asid (-1: any), counted by brute force. */
 static size_t covering(const lpae_tlb *t, lpae_va_t va, int asid)
 {
@@ -780,6 +835,7 @@ int main(void)
         cmocka_unit_test(bad_configs),
         cmocka_unit_test(randomized_lru_against_reference),
         cmocka_unit_test(lru_candidates_match_full_scan),
+        cmocka_unit_test(lru_log_matches_full_scan),
         cmocka_unit_test(lookups_match_brute_force),
         cmocka_unit_test(walkcache_rules),
         cmocka_unit_test(matches_reference_tlb),

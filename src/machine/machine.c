@@ -124,16 +124,19 @@ struct lpae_cpu {
     uint8_t umap[8];   /* access code -> micro-TLB index */
     uint8_t fmap[8];   /* umap when fast, else all UMAP_INVALID: one test on the fast path */
     lpae_tlb *utlb[3]; /* I, DL, DS (DS may be NULL) */
+    fp_entry *fpt[3];  /* fp[u]: an entry's address without the stride of fp's rows */
     uint32_t ulat[3];
     lpae_tlb *mtlb;
-    bool ufa[3];           /* utlb[u] takes tlb_insert_fa (fully associative, LRU) */
-    bool mtlb_sa;          /* mtlb takes tlb_insert_sa (set-associative LRU, <= 64 ways) */
-    lpae_tlb *tlbi_fa[5];  /* tlbi_direct: the micro-TLBs and both walk caches' TLBs */
-    bool tlbi_one;         /* tlbi_direct and each of tlbi_fa holds one size */
-    bool tlbi_direct;      /* TLBI by VA: three fully associative micro-TLBs with slot masks,
-                              a main TLB with valid-way masks and both walk caches, and
-                              micro-TLBs not flushed whole on a TLBI (tlbi_va_direct) */
-    lpae_walkcache *wc[3]; /* [1], [2]; NULL when absent */
+    bool ufa[3];                /* utlb[u] takes tlb_insert_fa (fully associative, LRU) */
+    bool mtlb_sa;               /* mtlb takes tlb_insert_sa (set-associative LRU, <= 64 ways) */
+    lpae_tlb *tlbi_fa[5];       /* tlbi_direct: the micro-TLBs and both walk caches' TLBs */
+    const uint64_t *tlbi_bk[5]; /* tlbi_one: tlbi_fa[k]->fa (its one size's buckets) */
+    uint8_t tlbi_sh[5];         /* tlbi_one: tlbi_fa[k]->shifts[0] */
+    bool tlbi_one;              /* tlbi_direct and each of tlbi_fa holds one size */
+    bool tlbi_direct;           /* TLBI by VA: three fully associative micro-TLBs with slot masks,
+                                   a main TLB with valid-way masks and both walk caches, and
+                                   micro-TLBs not flushed whole on a TLBI (tlbi_va_direct) */
+    lpae_walkcache *wc[3];      /* [1], [2]; NULL when absent */
     lpae_cache *l1d;
     uint64_t event;
     asid_rec *asid_recs;  /* 256 preallocated records */
@@ -335,11 +338,15 @@ static int cpu_create(lpae_machine *m, unsigned idx, uint64_t seed, lpae_cpu **o
         cpu->tlbi_one = true;
         for (unsigned k = 0; k < 5; k++) {
             cpu->tlbi_fa[k] = fa[k];
+            cpu->tlbi_bk[k] = fa[k]->fa; /* never reallocated */
+            cpu->tlbi_sh[k] = fa[k]->shifts[0];
             cpu->tlbi_one = cpu->tlbi_one && fa[k]->nsizes == 1;
         }
     }
-    for (unsigned u = 0; u < 3; u++)
+    for (unsigned u = 0; u < 3; u++) {
         cpu->fpgen[u] = 1;
+        cpu->fpt[u] = cpu->fp[u];
+    }
     for (unsigned acc = 0; acc < 8; acc++)
         cpu->umap[acc] = !LPAE_ACC_VALID(acc)     ? UMAP_INVALID
                          : (acc & LPAE_ACC_EXEC)  ? 0
@@ -903,7 +910,7 @@ static inline __attribute__((always_inline)) void fp_note_fill(lpae_cpu *cpu, un
     if (t->sets > 1 || e->size_shift > 12 || e->serial == 1)
         cpu->fpgen[u]++;
     else
-        cpu->fp[u][(va >> 12) & (FP_SIZE - 1)].gen = 0;
+        cpu->fpt[u][(va >> 12) & (FP_SIZE - 1)].gen = 0;
 }
 
 /* Fill micro-TLB @p u for @p va (PA @p pa) from main-TLB entry @p from
@@ -936,7 +943,7 @@ static inline __attribute__((always_inline)) void fill_utlb(lpae_cpu *cpu, unsig
         if (s > 12 || e->serial == 1)
             cpu->fpgen[u]++;
         else
-            cpu->fp[u][(va >> 12) & (FP_SIZE - 1)].gen = 0;
+            cpu->fpt[u][(va >> 12) & (FP_SIZE - 1)].gen = 0;
         return;
     }
     long i = tlb_insert_pa(t, va, from, pa, NULL);
@@ -1283,6 +1290,23 @@ static inline __attribute__((always_inline)) int walk(lpae_cpu *cpu, lpae_va_t v
     return LPAE_OK;
 }
 
+/* The main-TLB miss of translate_full() (@p c: the TLB cycles charged so
+ * far), out of line: the walk's large frame stays off the main-TLB hit. */
+static __attribute__((noinline)) int translate_walk(lpae_cpu *cpu, lpae_va_t va, unsigned access,
+                                                    unsigned u, lpae_xlate *o, lpae_cycles_t c)
+{
+    lpae_machine *m = cpu->m;
+    cpu->mtlb->st.misses++;
+    int rc = walk(cpu, va, access, u, o, &c);
+    if (rc)
+        return rc;
+    o->region =
+        LIKELY(m->chk == NULL) ? region_of(cpu, va, o->sel) : classify(m, va, o->sel, cpu->asid);
+    o->cycles = c;
+    account_src(cpu, o, LPAE_XS_WALK);
+    return LPAE_OK;
+}
+
 static inline __attribute__((always_inline)) int
 translate_full(lpae_cpu *cpu, lpae_va_t va, unsigned access, unsigned u, lpae_xlate *o)
 {
@@ -1295,12 +1319,16 @@ translate_full(lpae_cpu *cpu, lpae_va_t va, unsigned access, unsigned u, lpae_xl
         uint8_t region;
         if (LIKELY(m->chk == NULL)) {
             region = region_of(cpu, va, e->sel);
-            f = &cpu->fp[u][(va >> 12) & (FP_SIZE - 1)];
+            f = &cpu->fpt[u][(va >> 12) & (FP_SIZE - 1)];
         } else { /* the checker's CPUs: the plain classification (a reference for tests) */
             region = classify(m, va, e->sel, cpu->asid);
             check_tlb(cpu, u, e, va, access);
         }
         fp_fill(cpu, u, (size_t)i, va, region, f);
+        if (LIKELY(f != &tmp) && LIKELY((f->plain >> access) & 1u) && LIKELY(cpu->cur->seen)) {
+            plain_hit(cpu, ut, f, va, o); /* the fast path's hit (checker off) */
+            return LPAE_OK;
+        }
         return fast_hit(cpu, f, va, access, o);
     }
     ut->st.misses++;
@@ -1311,7 +1339,10 @@ translate_full(lpae_cpu *cpu, lpae_va_t va, unsigned access, unsigned u, lpae_xl
     lpae_tlb *mt = cpu->mtlb;
     long j = tlb_find(mt, va, cpu->asid);
     if (j >= 0) {
-        tlb_hit(mt, (size_t)j);
+        if (LIKELY(cpu->mtlb_sa))
+            tlb_hit_sa(mt, (size_t)j);
+        else
+            tlb_hit(mt, (size_t)j);
         const lpae_tlb_entry *e = &mt->e[j];
         if (LIKELY(m->chk == NULL)) {
             from_entry(o, e, va, access, cpu->asid);
@@ -1329,15 +1360,7 @@ translate_full(lpae_cpu *cpu, lpae_va_t va, unsigned access, unsigned u, lpae_xl
         account_src(cpu, o, LPAE_XS_MTLB);
         return LPAE_OK;
     }
-    mt->st.misses++;
-    int rc = walk(cpu, va, access, u, o, &c);
-    if (rc)
-        return rc;
-    o->region =
-        LIKELY(m->chk == NULL) ? region_of(cpu, va, o->sel) : classify(m, va, o->sel, cpu->asid);
-    o->cycles = c;
-    account_src(cpu, o, LPAE_XS_WALK);
-    return LPAE_OK;
+    return translate_walk(cpu, va, access, u, o, c);
 }
 
 /* translate_full() out of line, for translate_slow()'s MMU-on case: the
@@ -1366,7 +1389,7 @@ int lpae_cpu_translate(lpae_cpu *cpu, lpae_va_t va, unsigned access, lpae_xlate 
     if (LIKELY(cpu != NULL) && LIKELY(out != NULL) && LIKELY(access < 8u)) {
         unsigned u = cpu->fmap[access];
         if (LIKELY(u != UMAP_INVALID)) {
-            const fp_entry *f = &cpu->fp[u][(va >> 12) & (FP_SIZE - 1)];
+            const fp_entry *f = &cpu->fpt[u][(va >> 12) & (FP_SIZE - 1)];
             lpae_tlb *t = cpu->utlb[u];
             if (LIKELY(f->key == FP_KEY(va, cpu->asid) && f->gen == cpu->fpgen[u] &&
                        t->e[f->slot].serial == f->serial)) {
@@ -1376,6 +1399,8 @@ int lpae_cpu_translate(lpae_cpu *cpu, lpae_va_t va, unsigned access, lpae_xlate 
                 }
                 return fast_hit(cpu, f, va, access, out);
             }
+            /* a fast CPU (MMU on, checker off), arguments valid */
+            return translate_miss(cpu, va, access, out);
         }
     }
     return translate_slow(cpu, va, access, out);
@@ -1493,13 +1518,15 @@ lpae_cycles_t lpae_cpu_dsb(lpae_cpu *cpu)
     return cpu->m->p[LPAE_P_DSB];
 }
 
-/* The TLBI by VA (tlb_inv_va_fa()) of fully associative TLB @p t with
- * one held size: skipped on one load when the bucket of va holds nothing. */
-static inline __attribute__((always_inline)) void tlbi_fa1(lpae_tlb *t, lpae_va_t va, int asid)
+/* The TLBI by VA (tlb_inv_va_fa()) of fully associative TLB tlbi_fa[@p k]
+ * of a CPU with tlbi_one (one held size), query @p q and mask @p qm:
+ * skipped on one load when the bucket of va holds nothing. */
+static inline __attribute__((always_inline)) void tlbi_fa1(lpae_cpu *cpu, unsigned k, lpae_va_t va,
+                                                           uint64_t q, uint64_t qm)
 {
-    uint64_t c = t->fa[(va >> t->shifts[0]) & (FA_BUCKETS - 1)]; /* tlb_fa_cands() */
+    uint64_t c = cpu->tlbi_bk[k][(va >> cpu->tlbi_sh[k]) & (FA_BUCKETS - 1)]; /* tlb_fa_cands() */
     if (c)
-        tlb_inv_va_fa_body(t, va, asid, c);
+        tlb_inv_fa_q(cpu->tlbi_fa[k], q, qm, c);
 }
 
 /* TLBIMVA (asid >= 0) or TLBIMVAA (asid < 0) on a CPU with tlbi_direct:
@@ -1509,17 +1536,18 @@ static inline __attribute__((always_inline)) void tlbi_fa1(lpae_tlb *t, lpae_va_
 static inline __attribute__((always_inline)) void tlbi_va_direct(lpae_cpu *cpu, lpae_va_t va,
                                                                  int asid)
 {
+    uint64_t q = tlb_inv_query(va, asid), qm = tlb_inv_qmask(asid);
     if (LIKELY(cpu->tlbi_one)) {
-        tlbi_fa1(cpu->tlbi_fa[0], va, asid);
-        tlbi_fa1(cpu->tlbi_fa[1], va, asid);
-        tlbi_fa1(cpu->tlbi_fa[2], va, asid);
-        tlbi_fa1(cpu->tlbi_fa[3], va, asid);
-        tlbi_fa1(cpu->tlbi_fa[4], va, asid);
+        tlbi_fa1(cpu, 0, va, q, qm);
+        tlbi_fa1(cpu, 1, va, q, qm);
+        tlbi_fa1(cpu, 2, va, q, qm);
+        tlbi_fa1(cpu, 3, va, q, qm);
+        tlbi_fa1(cpu, 4, va, q, qm);
     } else {
         for (unsigned k = 0; k < 5; k++)
             tlb_inv_va_fa(cpu->tlbi_fa[k], va, asid);
     }
-    tlb_inv_va_sa(cpu->mtlb, va, asid);
+    tlb_inv_sa_q(cpu->mtlb, va, q, qm);
 }
 
 static void tlbi_apply(lpae_cpu *cpu, lpae_tlbi kind, lpae_va_t va, uint8_t asid)

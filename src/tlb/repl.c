@@ -67,6 +67,7 @@ void repl_reset(repl_state *r, uint32_t sets, uint64_t seed)
         for (uint32_t i = 0; i < sets; i++)
             r->rr[i] = 0;
     r->clock = 0;
+    r->lpos = 0;
     r->rng = seed ? seed : UINT64_C(0x9E3779B97F4A7C15);
 }
 
@@ -152,6 +153,20 @@ void repl_cand_fill(repl_state *r, uint32_t set)
         }
         c[i] = k;
     }
+}
+
+uint32_t repl_lru_victim_scan(repl_state *r, bool fill)
+{
+    const uint64_t *st = r->stamp;
+    uint32_t best = 0;
+    uint64_t bv = st[0];
+    for (uint32_t w = 1; w < r->ways; w++)
+        if (st[w] < bv) {
+            bv = st[w];
+            best = w;
+        }
+    r->lpos = bv + fill;
+    return best;
 }
 
 uint32_t repl_victim(repl_state *r, uint32_t set)

@@ -26,18 +26,34 @@
 #define REPL_WAY_BITS 16
 #define REPL_STAMP_LIMIT (UINT64_C(1) << (64 - REPL_WAY_BITS))
 
+/* LRU touch log: every LRU touch also writes the slot index (mod 256) at
+ * log[clock mod REPL_LOG], so the touches of the last REPL_LOG clock ticks
+ * are known in order. In a one-set state whose ways (at most 256) are all
+ * valid and were all touched since the last reset, the least recently used
+ * way is the one whose stamp is the oldest position q of the log with
+ * stamp[log[q]] == q: a way touched at time q wrote log[q], and a later
+ * touch of it changes its stamp (a stale entry never matches: an entry
+ * overwritten at q + k * REPL_LOG names a way whose stamp is not q).
+ * repl_lru_victim_log() walks the log from lpos, a time no valid way's
+ * stamp is below, so each position is visited about once: O(1) per touch,
+ * no sorting, no scan. When lpos falls more than REPL_LOG behind the clock
+ * (a way unused for that long) the victim comes from a plain scan. */
+#define REPL_LOG 256
+
 typedef struct repl_state {
     uint8_t policy; /* lpae_repl */
     uint8_t levels; /* PLRU tree depth: log2(ways) */
     uint32_t ways;
-    uint64_t clock;  /* LRU time */
-    uint64_t *stamp; /* LRU: last-use time per way (sets * ways) */
-    uint64_t *cand;  /* LRU candidates: REPL_CAND packed (stamp, way) per set, ascending;
-                        NULL: no candidates (narrow sets, other policies) */
-    uint8_t *cpos;   /* per set: index of the next candidate (REPL_CAND: used up) */
-    uint64_t *plru;  /* PLRU: tree bits per set; bit n-1 is node n (heap order) */
-    uint32_t *rr;    /* round-robin: next victim per set */
-    uint64_t rng;    /* random: xorshift64 state, never 0 */
+    uint64_t clock;        /* LRU time */
+    uint64_t *stamp;       /* LRU: last-use time per way (sets * ways) */
+    uint64_t *cand;        /* LRU candidates: REPL_CAND packed (stamp, way) per set, ascending;
+                              NULL: no candidates (narrow sets, other policies) */
+    uint8_t *cpos;         /* per set: index of the next candidate (REPL_CAND: used up) */
+    uint64_t *plru;        /* PLRU: tree bits per set; bit n-1 is node n (heap order) */
+    uint32_t *rr;          /* round-robin: next victim per set */
+    uint64_t rng;          /* random: xorshift64 state, never 0 */
+    uint64_t lpos;         /* LRU, one set: no valid way's stamp is below it (see REPL_LOG) */
+    uint8_t log[REPL_LOG]; /* LRU: slot touched at time t, at log[t % REPL_LOG] */
 } repl_state;
 
 /* 0 or LPAE_EINVAL / LPAE_ENOMEM. */
@@ -48,6 +64,15 @@ void repl_reset(repl_state *r, uint32_t sets, uint64_t seed);
 
 /* LRU touch of slot @p idx (set * ways + way). */
 static inline void repl_lru_touch(repl_state *r, uint64_t idx)
+{
+    uint64_t c = ++r->clock;
+    r->stamp[idx] = c;
+    r->log[c % REPL_LOG] = (uint8_t)idx; /* read only for one-set states */
+}
+
+/* repl_lru_touch() of a state of more than one set, whose log nobody reads
+ * (repl_lru_victim_log() is for one-set states): the stamp only. */
+static inline void repl_lru_touch_sets(repl_state *r, uint64_t idx)
 {
     r->stamp[idx] = ++r->clock;
 }
@@ -79,6 +104,10 @@ static inline void repl_touch(repl_state *r, uint32_t set, uint32_t way)
 }
 
 uint32_t repl_victim(repl_state *r, uint32_t set);
+
+/* repl_lru_victim_log() by a scan of the stamps (the log is too short):
+ * also moves lpos up to the oldest stamp. */
+uint32_t repl_lru_victim_scan(repl_state *r, bool fill);
 
 /* Refill set @p set's LRU candidates (r->cand set) from its stamps. */
 void repl_cand_fill(repl_state *r, uint32_t set);
@@ -137,6 +166,27 @@ static inline __attribute__((always_inline)) uint32_t repl_lru_victim_fill(repl_
             best = w;
         }
     return best;
+}
+
+/* The LRU victim of a one-set LRU state of at most 256 ways, all touched
+ * since the last reset (a fully associative TLB whose ways are all valid):
+ * the way a scan of the stamps answers, from the touch log (see REPL_LOG).
+ * With @p fill the caller touches the victim before the next query. */
+static inline __attribute__((always_inline)) uint32_t repl_lru_victim_log(repl_state *r, bool fill)
+{
+    const uint64_t *st = r->stamp;
+    uint64_t q = r->lpos;
+    if (__builtin_expect(r->clock - q < REPL_LOG, 1)) {
+        /* the oldest stamp is in [q, clock] and its log entry is intact */
+        for (;; q++) {
+            uint32_t w = r->log[q % REPL_LOG];
+            if (st[w] == q) {
+                r->lpos = q + fill;
+                return w;
+            }
+        }
+    }
+    return repl_lru_victim_scan(r, fill);
 }
 
 #endif

@@ -112,9 +112,9 @@ static inline __attribute__((always_inline)) long tlb_find(const lpae_tlb *t, lp
     for (uint32_t pm = t->pmask; pm; pm &= pm - 1) {
         unsigned s = (unsigned)__builtin_ctz(pm);
         uint32_t set = (va >> s) & t->set_mask;
-        const tlb_key *row = t->k + (size_t)set * t->ways;
         if (t->ways == 4) { /* the common main TLB: unrolled, first match */
             size_t base = (size_t)set * 4;
+            const tlb_key *row = t->k + base; /* no multiply by ways */
             if (tlb_key_matches(&row[0], q))
                 return (long)base;
             if (tlb_key_matches(&row[1], q))
@@ -125,6 +125,7 @@ static inline __attribute__((always_inline)) long tlb_find(const lpae_tlb *t, lp
                 return (long)base + 3;
             continue;
         }
+        const tlb_key *row = t->k + (size_t)set * t->ways;
         for (uint32_t w = 0; w < t->ways; w++)
             if (tlb_key_matches(&row[w], q))
                 return (long)set * t->ways + w;
@@ -278,7 +279,7 @@ static inline __attribute__((always_inline)) uint32_t tlb_fa_take(lpae_tlb *t, u
         t->vmask[0] |= UINT64_C(1) << way;
         tlb_add_present(t, s);
     } else {
-        way = repl_lru_victim_fill(&t->repl, 0, true); /* touched by the commit */
+        way = repl_lru_victim_log(&t->repl, true); /* touched by the commit */
         if (evicted)
             *evicted = t->e[way];
         /* the old entry's size and base from its key (see tlb_key_size) */
@@ -329,7 +330,15 @@ static inline __attribute__((always_inline)) void tlb_sa_commit(lpae_tlb *t, siz
 {
     t->gen++;
     t->st.inserts++;
-    repl_lru_touch(&t->repl, idx);
+    repl_lru_touch_sets(&t->repl, idx); /* more than one set (t->fa NULL) */
+}
+
+/* tlb_hit() of a set-associative LRU TLB with valid-way masks (t->vmask
+ * set, t->fa NULL, LRU policy). */
+static inline __attribute__((always_inline)) void tlb_hit_sa(lpae_tlb *t, size_t idx)
+{
+    t->st.hits++;
+    repl_lru_touch_sets(&t->repl, idx);
 }
 
 /* tlb_insert_fa()'s body, inline for the machine's fills. */
@@ -428,13 +437,13 @@ static inline __attribute__((always_inline)) size_t tlb_inv_va_fa(lpae_tlb *t, l
     return c ? tlb_inv_va_fa_cands(t, va, asid, c) : 0;
 }
 
-/* tlb_inv_va_fa_cands()'s body. */
-static inline __attribute__((always_inline)) size_t tlb_inv_va_fa_body(lpae_tlb *t, lpae_va_t va,
-                                                                       int asid, uint64_t c)
+/* tlb_inv_va_fa_cands()'s body, the query and its mask given
+ * (tlb_inv_query(), tlb_inv_qmask()). */
+static inline __attribute__((always_inline)) size_t tlb_inv_fa_q(lpae_tlb *t, uint64_t q,
+                                                                 uint64_t qm, uint64_t c)
 {
     /* only the candidate slots (all valid), in ascending order (drops commute) */
     size_t n = 0;
-    uint64_t q = tlb_inv_query(va, asid), qm = tlb_inv_qmask(asid);
     for (; c; c &= c - 1) {
         unsigned w = (unsigned)__builtin_ctzll(c);
         if (tlb_inv_matches(&t->k[w], q, qm)) {
@@ -445,16 +454,22 @@ static inline __attribute__((always_inline)) size_t tlb_inv_va_fa_body(lpae_tlb 
     return n;
 }
 
+/* tlb_inv_va_fa_cands()'s body. */
+static inline __attribute__((always_inline)) size_t tlb_inv_va_fa_body(lpae_tlb *t, lpae_va_t va,
+                                                                       int asid, uint64_t c)
+{
+    return tlb_inv_fa_q(t, tlb_inv_query(va, asid), tlb_inv_qmask(asid), c);
+}
+
 /* The same on a set-associative TLB with valid-way masks (t->vmask set,
  * t->fa NULL). An entry of size S covering va lives in set (va >> S) &
  * set_mask: probe that set for each size present, its valid ways only.
  * A slot of another size found there that covers va is dropped at the
  * first probe that sees it rather than at its own size's: drops commute. */
-static inline __attribute__((always_inline)) size_t tlb_inv_va_sa(lpae_tlb *t, lpae_va_t va,
-                                                                  int asid)
-{
+static inline __attribute__((always_inline)) size_t tlb_inv_sa_q(lpae_tlb *t, lpae_va_t va,
+                                                                 uint64_t q, uint64_t qm)
+{ /* q, qm: tlb_inv_query(), tlb_inv_qmask() of va and the ASID */
     size_t n = 0;
-    uint64_t q = tlb_inv_query(va, asid), qm = tlb_inv_qmask(asid);
     for (uint32_t pm = t->pmask; pm; pm &= pm - 1) { /* the sizes present, ascending */
         unsigned sh = (unsigned)__builtin_ctz(pm);
         uint32_t set = (va >> sh) & t->set_mask;
@@ -468,6 +483,13 @@ static inline __attribute__((always_inline)) size_t tlb_inv_va_sa(lpae_tlb *t, l
         }
     }
     return n;
+}
+
+/* The same, the query made here. */
+static inline __attribute__((always_inline)) size_t tlb_inv_va_sa(lpae_tlb *t, lpae_va_t va,
+                                                                  int asid)
+{
+    return tlb_inv_sa_q(t, va, tlb_inv_query(va, asid), tlb_inv_qmask(asid));
 }
 
 /* TLBIMVA (asid >= 0) or TLBIMVAA (asid < 0) on @p t (not NULL): drops
