@@ -1307,8 +1307,8 @@ static inline __attribute__((always_inline)) int apply_event(lpae_kernel *k, con
         return LPAE_EINVAL;
     unsigned kind = ev->kind;
     struct kcpu *kc = &k->cpus[ev->cpu];
-    lpae_cpu_set_event(kc->cpu, k->nevent++);
-    lpae_cycles_t c0 = want_cycles ? lpae_cpu_cycles(kc->cpu) : 0;
+    lpae_cpu_set_event_in(kc->cpu, k->nevent++);
+    lpae_cycles_t c0 = want_cycles ? lpae_cpu_cycles_in(kc->cpu) : 0;
     k->st.events++;
     /* the task current on the event's CPU is the usual one */
     struct task *t = kc->cur;
@@ -1404,7 +1404,7 @@ static inline __attribute__((always_inline)) int apply_event(lpae_kernel *k, con
         k->st.eperms++;
 out:
     if (want_cycles)
-        res->cycles = lpae_cpu_cycles(kc->cpu) - c0;
+        res->cycles = lpae_cpu_cycles_in(kc->cpu) - c0;
     return err;
 }
 

@@ -210,8 +210,8 @@ static inline int lpae_k_apply(lpae_kernel *k, const lpae_tev *ev, lpae_event_re
     bool want_cycles = res != NULL; /* nobody reads a dummy's cycles */
     if (want_cycles)
         memset(res, 0, sizeof(*res));
-    lpae_cpu_set_event(kc->cpu, k->nevent++);
-    lpae_cycles_t c0 = want_cycles ? lpae_cpu_cycles(kc->cpu) : 0;
+    lpae_cpu_set_event_in(kc->cpu, k->nevent++);
+    lpae_cycles_t c0 = want_cycles ? lpae_cpu_cycles_in(kc->cpu) : 0;
     k->st.events++;
     lpae_va_t va = ev->addr;
     uint32_t len = ev->len ? ev->len : 1;
@@ -228,7 +228,7 @@ static inline int lpae_k_apply(lpae_kernel *k, const lpae_tev *ev, lpae_event_re
         err = lpae_k_touch_rest(k, kc, kc->cur, ev, one_page, res);
     }
     if (want_cycles)
-        res->cycles = lpae_cpu_cycles(kc->cpu) - c0;
+        res->cycles = lpae_cpu_cycles_in(kc->cpu) - c0;
     return err;
 }
 
@@ -242,7 +242,7 @@ static inline unsigned lpae_k_phase(lpae_kernel *k, struct kcpu *kc, unsigned ph
     unsigned old = kc->phase;
     if (phase == old)
         return old;
-    lpae_cycles_t now = lpae_cpu_cycles(kc->cpu);
+    lpae_cycles_t now = lpae_cpu_cycles_in(kc->cpu);
     if (now > kc->mark)
         k->phase_cyc[old] += now - kc->mark;
     kc->mark = now;

@@ -113,6 +113,10 @@ typedef struct asid_rec {
 } asid_rec;
 
 struct lpae_cpu {
+    /* first, for memops_internal.h's inline readers: the statistics (their
+     * first member is the running cycle total), then the event id */
+    lpae_cpu_stats st;
+    uint64_t event;
     lpae_machine *m;
     unsigned idx;
     lpae_regs regs;
@@ -138,18 +142,20 @@ struct lpae_cpu {
                                    micro-TLBs not flushed whole on a TLBI (tlbi_va_direct) */
     lpae_walkcache *wc[3];      /* [1], [2]; NULL when absent */
     lpae_cache *l1d;
-    uint64_t event;
     asid_rec *asid_recs;  /* 256 preallocated records */
     asid_rec *asid_index; /* uthash of the ASIDs seen, first-seen order */
     asid_rec *cur;        /* record of the current ASID */
     lpae_xstats region[LPAE_MAX_REGIONS + 1];
-    lpae_cpu_stats st;
     walk_plan plan;       /* from regs: plan_regs() */
     rc_entry rc[RC_SIZE]; /* region cache */
     ac_entry ac[AC_SIZE]; /* leaf attribute cache */
     uint64_t fpgen[3];    /* fast-path generation per micro-TLB */
     fp_entry fp[3][FP_SIZE];
 };
+
+_Static_assert(offsetof(struct lpae_cpu, st) == 0 && offsetof(lpae_cpu_stats, cycles) == 0 &&
+                   offsetof(struct lpae_cpu, event) == sizeof(lpae_cpu_stats),
+               "memops_internal.h reads the cycle total and writes the event id in place");
 
 struct lpae_machine {
     lpae_cost *cost;

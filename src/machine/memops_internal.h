@@ -10,6 +10,7 @@
 #define LPAE_SRC_MACHINE_MEMOPS_INTERNAL_H
 
 #include <stdint.h>
+#include <string.h>
 
 #include "lpae/machine.h"
 
@@ -27,5 +28,21 @@ int lpae_cpu_store64(lpae_cpu *cpu, lpae_va_t va, unsigned access, const uint64_
  * moving the data. Preconditions (not checked): cpu non-NULL, access a
  * valid code, len > 0 and [va, va+len) within one 4 KB page. */
 int lpae_cpu_touch(lpae_cpu *cpu, lpae_va_t va, unsigned access, size_t len, lpae_xlate *fault);
+
+/* lpae_cpu_cycles() and lpae_cpu_set_event() inline, for the kernel model's
+ * per-event and per-phase bookkeeping: struct lpae_cpu begins with its
+ * lpae_cpu_stats, whose first member is the running cycle total, followed
+ * by the event id (machine.c asserts this layout). cpu non-NULL. */
+static inline lpae_cycles_t lpae_cpu_cycles_in(const lpae_cpu *cpu)
+{
+    lpae_cycles_t c;
+    memcpy(&c, (const void *)cpu, sizeof c);
+    return c;
+}
+
+static inline void lpae_cpu_set_event_in(lpae_cpu *cpu, uint64_t event)
+{
+    memcpy((char *)(void *)cpu + sizeof(lpae_cpu_stats), &event, sizeof event);
+}
 
 #endif
