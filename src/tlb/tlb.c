@@ -273,22 +273,13 @@ size_t tlb_inv_va_fa_cands(lpae_tlb *t, lpae_va_t va, int asid, uint64_t c)
 
 size_t tlb_inv_va_slow(lpae_tlb *t, lpae_va_t va, int asid)
 {
-    size_t n = 0;
-    if (t->sets == 1) {
-        for (size_t i = 0; i < t->ways; i++) {
-            const lpae_tlb_entry *e = &t->e[i];
-            if (e->valid && ((va ^ e->va) >> e->size_shift) == 0 &&
-                (asid < 0 || e->global || e->asid == (uint8_t)asid)) {
-                tlb_drop(t, i);
-                n++;
-            }
-        }
-        return n;
-    }
+    if (t->sets == 1)
+        return tlb_inv_va_ref(t, va, asid); /* every slot is a candidate */
     if (t->vmask)
         return tlb_inv_va_sa(t, va, asid);
     /* An entry of size S covering va lives in set (va >> S) & set_mask:
      * probe that set for each size present (drops commute). */
+    size_t n = 0;
     for (uint32_t pm = t->pmask; pm; pm &= pm - 1) { /* the sizes present, ascending */
         unsigned sh = (unsigned)__builtin_ctz(pm);
         uint32_t set = (va >> sh) & t->set_mask;
