@@ -143,13 +143,14 @@ static inline uint64_t order_touch(uint64_t order, unsigned w)
     /* bit 4p+3 for the position p of way w in the order: the lowest zero
      * nibble of x. (x - ONES) & ~x & HIGH is exact up to the lowest zero
      * nibble (no borrow crosses a non-zero nibble), and that one is all we
-     * keep; nibbles past the ways are zero but sit above every way's. */
+     * use: z ^ (z - 1) keeps the bits up to it, nibbles 0..p. Nibbles past
+     * the ways are zero but sit above every way's. Those nibbles 0..p take
+     * the order shifted up by one (nibble 0 then zero, for w), the rest
+     * stay. */
     uint64_t x = order ^ (w * NIB_ONES);
     uint64_t z = (x - NIB_ONES) & ~x & NIB_HIGH;
-    z &= -z;
-    uint64_t below = order & ((z >> 3) - 1); /* nibbles 0..p-1 */
-    uint64_t above = order & -(z << 1);      /* nibbles p+1.. */
-    return above | (below << 4) | w;
+    uint64_t m = z ^ (z - 1);
+    return (order ^ ((order ^ (order << 4)) & m)) | w;
 }
 
 /* One permutation-layout access of line @p ln to the set at @p blk (order,
@@ -170,9 +171,7 @@ static inline __attribute__((always_inline)) bool perm_step(uint64_t *blk, uint6
     do {
         unsigned w = (unsigned)__builtin_ctz(cand);
         if (row[w] == ln) {
-            uint64_t order = blk[0];
-            if ((order & 15u) != w) /* else already the MRU */
-                blk[0] = order_touch(order, w);
+            blk[0] = order_touch(blk[0], w); /* unchanged if w is the MRU */
             return true;
         }
         cand &= cand - 1;
@@ -428,9 +427,7 @@ static inline __attribute__((always_inline)) void p16_line(uint64_t *row, uint64
         do {
             unsigned w = (unsigned)__builtin_ctz(cand);
             if (blk[PERM_ROW + w] == ln) {
-                uint64_t order = blk[0];
-                if ((order & 15u) != w) /* else already the MRU */
-                    blk[0] = order_touch(order, w);
+                blk[0] = order_touch(blk[0], w); /* unchanged if w is the MRU */
                 ++*n2;
                 return;
             }
@@ -493,6 +490,36 @@ lines_l1x2_p16(lpae_cache *l1, lpae_cache *l2, uint64_t ln, uint64_t count, uint
         ln += seg;
     }
     run_account(l1, l2, count, count - n1, n2, e1, e2, n);
+}
+
+/* True when @p l1 and @p l2 are the commonest pair: a 2-way recency L1
+ * and a 16-way permutation L2 with the same line size. */
+static inline bool cache_pair_p16(const lpae_cache *l1, const lpae_cache *l2)
+{
+    return l1->fast == CACHE_FAST_REC2 && l2->fast == CACHE_FAST_PERM16 &&
+           l1->line_shift == l2->line_shift;
+}
+
+/* One access of line number @p ln through a cache_pair_p16() pair (@p l1
+ * then, on a miss, @p l2), counted in both caches as cache_access() counts
+ * it: the level that served it, 0 (L1), 1 (L2) or 2 (neither). A short
+ * run is a loop of these, with its statistics per line: for two or three
+ * lines that costs less than a run's locals and their sums. */
+static inline __attribute__((always_inline)) unsigned cache_line_p16(lpae_cache *l1, lpae_cache *l2,
+                                                                     uint64_t ln)
+{
+    if (rec2_step(l1->tag + (size_t)((uint32_t)ln & l1->set_mask) * 2, ln, &l1->fills)) {
+        l1->hits++;
+        return 0;
+    }
+    l1->misses++;
+    if (perm_step(l2->tag + (size_t)((uint32_t)ln & l2->set_mask) * PERM16_STRIDE, ln, 0xffffu, 60u,
+                  UINT64_MAX, &l2->fills)) {
+        l2->hits++;
+        return 1;
+    }
+    l2->misses++;
+    return 2;
 }
 
 /* Serve @p count consecutive lines of @p l1 from @p pa (line aligned)

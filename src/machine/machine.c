@@ -1641,17 +1641,11 @@ static int fault_out(const lpae_xlate *x, lpae_xlate *fault)
     return LPAE_EFAULT;
 }
 
-/* Charge the lines of [pa, pa+len) (len > 0, more than one L1D line)
- * through the hierarchy from L1D. */
-static __attribute__((noinline)) void lines_run(lpae_cpu *cpu, lpae_pa_t pa, size_t len,
-                                                const uint32_t *cost, lpae_cat cat)
+/* Add the lines of a run that each level served (@p n) to the statistics
+ * and charge them at @p cost per level. */
+static inline __attribute__((always_inline)) void run_charge(lpae_cpu *cpu, const uint64_t n[3],
+                                                             const uint32_t *cost, lpae_cat cat)
 {
-    /* each line served as serve(cpu, a, LPAE_MEM_L1D) serves it; the counts
-     * and cycles of the run added once */
-    unsigned sh = cpu->l1d->line_shift; /* the L1D line: LPAE_P_L1D_LINE */
-    uint64_t n[LPAE_MEM_LEVELS] = {0, 0, 0};
-    lpae_pa_t first = pa >> sh, last = (pa + len - 1) >> sh;
-    cache_lines(cpu->l1d, cpu->m->l2, first << sh, last - first + 1, n);
     cpu->st.lines[LPAE_MEM_L1D] += n[LPAE_MEM_L1D];
     cpu->st.lines[LPAE_MEM_L2] += n[LPAE_MEM_L2];
     cpu->st.lines[LPAE_MEM_DRAM] += n[LPAE_MEM_DRAM];
@@ -1660,17 +1654,58 @@ static __attribute__((noinline)) void lines_run(lpae_cpu *cpu, lpae_pa_t pa, siz
                n[LPAE_MEM_DRAM] * cost[LPAE_MEM_DRAM]);
 }
 
+/* Runs of up to this many L1D lines go through lines_few(), longer ones
+ * through lines_run(). */
+#define LINES_FEW 4u
+
+/* Charge the @p count L1D lines from line number @p ln (count > 1)
+ * through the hierarchy from L1D: each line served as serve(cpu, a,
+ * LPAE_MEM_L1D) serves it, the counts and cycles of the run added once. */
+static __attribute__((noinline)) void lines_run(lpae_cpu *cpu, uint64_t ln, uint64_t count,
+                                                const uint32_t *cost, lpae_cat cat)
+{
+    uint64_t n[LPAE_MEM_LEVELS] = {0, 0, 0};
+    cache_lines(cpu->l1d, cpu->m->l2, ln << cpu->l1d->line_shift, count, n);
+    run_charge(cpu, n, cost, cat);
+}
+
+/* lines_run() of a short run (count <= LINES_FEW), in a small frame: the
+ * commonest cache pair here a line at a time, with the counts and cycles
+ * of each line added as the single access adds them; any other pair
+ * through lines_run(). */
+static __attribute__((noinline)) void lines_few(lpae_cpu *cpu, uint64_t ln, uint64_t count,
+                                                const uint32_t *cost, lpae_cat cat)
+{
+    lpae_cache *l1 = cpu->l1d, *l2 = cpu->m->l2;
+    if (__builtin_expect(!cache_pair_p16(l1, l2), 0)) {
+        lines_run(cpu, ln, count, cost, cat);
+        return;
+    }
+    lpae_cycles_t c = 0;
+    for (uint64_t end = ln + count; ln != end; ln++) {
+        unsigned lvl = cache_line_p16(l1, l2, ln);
+        cpu->st.lines[lvl]++;
+        c += cost[lvl];
+    }
+    charge(cpu, cat, c);
+}
+
 /* Charge the lines of [pa, pa+len) (len > 0). */
 static inline __attribute__((always_inline)) void lines(lpae_cpu *cpu, lpae_pa_t pa, size_t len,
                                                         const uint32_t *cost, lpae_cat cat)
 {
-    if (((pa ^ (pa + len - 1)) >> cpu->l1d->line_shift) == 0) { /* one line: most accesses */
+    unsigned sh = cpu->l1d->line_shift;       /* the L1D line: LPAE_P_L1D_LINE */
+    if (((pa ^ (pa + len - 1)) >> sh) == 0) { /* one line: most accesses */
         unsigned lvl = serve_l1(cpu, pa);
         cpu->st.lines[lvl]++;
         charge(cpu, cat, cost[lvl]);
         return;
     }
-    lines_run(cpu, pa, len, cost, cat);
+    uint64_t first = pa >> sh, count = ((pa + len - 1) >> sh) - first + 1;
+    if (count <= LINES_FEW)
+        lines_few(cpu, first, count, cost, cat);
+    else
+        lines_run(cpu, first, count, cost, cat);
 }
 
 /* rw() of an access within one page (most loads and stores: PTEs,
