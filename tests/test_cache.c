@@ -363,6 +363,26 @@ static void colliding_hashes_match_reference(void **state)
     }
 }
 
+/* line_key()'s spread (a speed property, not a result): the lines of one
+ * set in 16 consecutive tags (pages near each other) get 16 different
+ * hash bytes for every set count from 256 to 8192, whatever the set. */
+static void line_key_spreads_near_tags(void **state)
+{
+    (void)state;
+    uint64_t seed = 77;
+    for (unsigned b = 8; b <= 13; b++)
+        for (int it = 0; it < 200; it++) {
+            uint64_t x = xorshift(&seed);
+            uint64_t set = x & ((UINT64_C(1) << b) - 1), k0 = (x >> 32) & 0xffff;
+            unsigned seen[256] = {0};
+            for (uint64_t k = k0; k < k0 + 16; k++) {
+                uint32_t key = line_key(set + (k << b));
+                assert_int_equal(key, (key & 0xffu) * UINT32_C(0x01010101));
+                assert_int_equal(seen[key & 0xffu]++, 0);
+            }
+        }
+}
+
 /* cache_warm() (no empty way left, which lets line runs skip the empty-way
  * test) against the reference's count of valid ways, through random
  * accesses, line runs, flushes and counter resets. */
@@ -527,6 +547,7 @@ int main(void)
         cmocka_unit_test(lines_run_matches_reference),
         cmocka_unit_test(sig_match_matches_loop),
         cmocka_unit_test(colliding_hashes_match_reference),
+        cmocka_unit_test(line_key_spreads_near_tags),
         cmocka_unit_test(warm_matches_reference),
         cmocka_unit_test(order_touch_matches_move),
         cmocka_unit_test(line_p16_matches_reference),

@@ -91,13 +91,22 @@ static inline bool cache_warm(const lpae_cache *c)
     return c->fills - c->flush_mark == c->nlines;
 }
 
-/* The 8-bit hash of line number @p ln kept in sig (of its low 32 bits,
- * which hold every tag bit that lines of one set can differ in below 2^38
- * bytes; higher bits only make more false candidates), in each of the four
- * bytes of the result: the compare's key, and its low byte the sig byte. */
+/* The 8-bit hash of line number @p ln kept in sig, in each of the four
+ * bytes of the result: the compare's key, and its low byte the sig byte.
+ * The lines of one set differ only above the set-index bits, by k * 2^b
+ * for b set bits, and the key's byte is the top byte of k times
+ * SIG_MUL * 2^b: with SIG_MUL = (2^32 / phi) / 2^10 that is Fibonacci
+ * hashing of k for 1024 sets (a 1 MB 16-way L2 of 64-byte lines) and a
+ * multiplier of the same golden family (phi^-1 * 2^(b-10) mod 1) for 256
+ * to 8192 sets, so that lines of pages near each other in physical memory
+ * (small k) get well spread bytes. (2^32 / phi itself spreads k * 2^10
+ * badly: k = 15 lands one byte from k = 0.) Only the low 32 bits of ln
+ * count (every tag bit below 2^(32 + line_shift) bytes; higher bits only
+ * make more false candidates). */
+#define SIG_MUL (UINT32_C(0x9E3779B1) >> 10)
 static inline uint32_t line_key(uint64_t ln)
 {
-    return (((uint32_t)ln * UINT32_C(0x9E3779B1)) >> 24) * UINT32_C(0x01010101);
+    return (((uint32_t)ln * SIG_MUL) >> 24) * UINT32_C(0x01010101);
 }
 
 /* sig_match() without vector instructions (and the reference the tests hold
