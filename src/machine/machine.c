@@ -1900,9 +1900,12 @@ int lpae_cpu_copy(lpae_cpu *cpu, lpae_va_t dst, unsigned dst_access, lpae_va_t s
 {
     if (done)
         *done = 0;
-    if (!cpu || !LPAE_ACC_VALID(dst_access) || !LPAE_ACC_VALID(src_access) ||
-        !(dst_access & LPAE_ACC_WRITE) || (src_access & (LPAE_ACC_WRITE | LPAE_ACC_EXEC)) ||
-        (uint64_t)dst + len > UINT64_C(1) << 32 || (uint64_t)src + len > UINT64_C(1) << 32)
+    /* the valid writes are PW and UW, the valid reads that are not fetches
+     * PR and UR: the codes with bit 0 set (resp. clear) and nothing but
+     * LPAE_ACC_USER else */
+    if (!cpu || (dst_access & ~(unsigned)LPAE_ACC_USER) != LPAE_ACC_WRITE ||
+        (src_access & ~(unsigned)LPAE_ACC_USER) != 0 || (uint64_t)dst + len > UINT64_C(1) << 32 ||
+        (uint64_t)src + len > UINT64_C(1) << 32)
         return LPAE_EINVAL;
     lpae_cycles_t start = total(cpu);
     int rc = LPAE_OK;
