@@ -145,9 +145,16 @@ static inline unsigned sig_match(const uint8_t *sig, uint32_t key)
 #endif
 }
 
-/* Move way @p w to the front (MRU) of the recency permutation @p order
- * (nibbles past the ways zero). */
-static inline uint64_t order_touch(uint64_t order, unsigned w)
+/* w * NIB_ONES for each way w (a load instead of a constant and a
+ * multiply). */
+static const uint64_t nib_rep[16] __attribute__((unused)) = {
+    0 * NIB_ONES,  1 * NIB_ONES,  2 * NIB_ONES,  3 * NIB_ONES, 4 * NIB_ONES,  5 * NIB_ONES,
+    6 * NIB_ONES,  7 * NIB_ONES,  8 * NIB_ONES,  9 * NIB_ONES, 10 * NIB_ONES, 11 * NIB_ONES,
+    12 * NIB_ONES, 13 * NIB_ONES, 14 * NIB_ONES, 15 * NIB_ONES};
+
+/* Move way @p w (0..15) to the front (MRU) of the recency permutation
+ * @p order (nibbles past the ways zero). */
+static inline uint64_t order_touch(uint64_t order, size_t w)
 {
     /* bit 4p+3 for the position p of way w in the order: the lowest zero
      * nibble of x. (x - ONES) & ~x & HIGH is exact up to the lowest zero
@@ -156,7 +163,7 @@ static inline uint64_t order_touch(uint64_t order, unsigned w)
      * the ways are zero but sit above every way's. Those nibbles 0..p take
      * the order shifted up by one (nibble 0 then zero, for w), the rest
      * stay. */
-    uint64_t x = order ^ (w * NIB_ONES);
+    uint64_t x = order ^ nib_rep[w];
     uint64_t z = (x - NIB_ONES) & ~x & NIB_HIGH;
     uint64_t m = z ^ (z - 1);
     return (order ^ ((order ^ (order << 4)) & m)) | w;
@@ -178,7 +185,7 @@ static inline __attribute__((always_inline)) bool perm_step(uint64_t *blk, uint6
     if (__builtin_expect(cand == 0, 1))
         goto miss; /* most accesses that reach an L2 */
     do {
-        unsigned w = (unsigned)__builtin_ctz(cand);
+        size_t w = (size_t)__builtin_ctz(cand);
         if (row[w] == ln) {
             blk[0] = order_touch(blk[0], w); /* unchanged if w is the MRU */
             return true;
@@ -434,7 +441,7 @@ static inline __attribute__((always_inline)) void p16_line(uint64_t *row, uint64
     unsigned cand = sig_match(sig, key);
     if (__builtin_expect(cand != 0, 0)) {
         do {
-            unsigned w = (unsigned)__builtin_ctz(cand);
+            size_t w = (size_t)__builtin_ctz(cand);
             if (blk[PERM_ROW + w] == ln) {
                 blk[0] = order_touch(blk[0], w); /* unchanged if w is the MRU */
                 ++*n2;
