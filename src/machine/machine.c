@@ -835,6 +835,14 @@ int lpae_coherence_format(const lpae_coherence_report *r, char *buf, size_t len)
 
 /* ---- memory hierarchy ------------------------------------------------------- */
 
+/* The level that serves the line of @p pa from the L2 down: the L2
+ * access out of line (as cache_access_call()), answered as a level so
+ * that callers need not map the hit. */
+static __attribute__((noinline)) unsigned l2_level(lpae_cache *l2, lpae_pa_t pa)
+{
+    return cache_access_fast(l2, pa) ? LPAE_MEM_L2 : LPAE_MEM_DRAM;
+}
+
 /* Access the line of @p pa starting at cache level @p from; returns the
  * level that served it. Missing levels on the way allocate the line.
  * (Walk fetches: kept small, the walk's frame is crowded.) */
@@ -846,7 +854,7 @@ static inline unsigned serve(lpae_cpu *cpu, lpae_pa_t pa, unsigned from)
         from = LPAE_MEM_L2;
     }
     if (from == LPAE_MEM_L2)
-        return cache_access_call(cpu->m->l2, pa) ? LPAE_MEM_L2 : LPAE_MEM_DRAM;
+        return l2_level(cpu->m->l2, pa);
     return LPAE_MEM_DRAM;
 }
 
@@ -857,7 +865,7 @@ static inline __attribute__((always_inline)) unsigned serve_l1(lpae_cpu *cpu, lp
 {
     if (cache_access_l1(cpu->l1d, pa))
         return LPAE_MEM_L1D;
-    return cache_access_call(cpu->m->l2, pa) ? LPAE_MEM_L2 : LPAE_MEM_DRAM;
+    return l2_level(cpu->m->l2, pa);
 }
 
 /* ---- translation -------------------------------------------------------------- */
