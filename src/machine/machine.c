@@ -1881,6 +1881,23 @@ int lpae_cpu_store64(lpae_cpu *cpu, lpae_va_t va, unsigned access, const uint64_
  * changes nothing, so only the translation, the line charges and the byte
  * count remain; an unbacked page is what lpae_phys_read/write would make
  * of it: zeros read from RAM (else an abort), or backed with its zeros. */
+/* lpae_cpu_touch() of a page with no host page: the lines charged, then
+ * what lpae_phys_read/write would make of it. */
+static __attribute__((noinline)) int touch_unbacked(lpae_cpu *cpu, lpae_pa_t pa, unsigned access,
+                                                    size_t len)
+{
+    static const uint8_t zeros[LPAE_PAGE_SIZE];
+    int rc = LPAE_OK;
+    lines(cpu, pa, len, cpu->m->mem_lat, LPAE_CAT_MEM);
+    if (access & LPAE_ACC_WRITE)
+        rc = lpae_phys_write(cpu->m->phys, pa, zeros, len);
+    else if (!lpae_phys_is_ram(cpu->m->phys, pa, len))
+        rc = LPAE_EABORT;
+    if (rc == LPAE_OK)
+        cpu->st.mem_bytes += len;
+    return rc;
+}
+
 int lpae_cpu_touch(lpae_cpu *cpu, lpae_va_t va, unsigned access, size_t len, lpae_xlate *fault)
 {
     lpae_xlate x;
@@ -1889,17 +1906,13 @@ int lpae_cpu_touch(lpae_cpu *cpu, lpae_va_t va, unsigned access, size_t len, lpa
         return rc;
     if (x.fault != LPAE_FAULT_NONE)
         return fault_out(&x, fault);
+    /* the host page looked up first (the line charges do not depend on
+     * it), so that the backed case returns LPAE_OK with nothing else live */
+    if (__builtin_expect(!lpae_phys_host_page(cpu->m->phys, x.pa), 0))
+        return touch_unbacked(cpu, x.pa, access, len);
     lines(cpu, x.pa, len, cpu->m->mem_lat, LPAE_CAT_MEM);
-    if (__builtin_expect(!lpae_phys_host_page(cpu->m->phys, x.pa), 0)) {
-        static const uint8_t zeros[LPAE_PAGE_SIZE];
-        if (access & LPAE_ACC_WRITE)
-            rc = lpae_phys_write(cpu->m->phys, x.pa, zeros, len);
-        else if (!lpae_phys_is_ram(cpu->m->phys, x.pa, len))
-            rc = LPAE_EABORT;
-    }
-    if (rc == LPAE_OK)
-        cpu->st.mem_bytes += len;
-    return rc;
+    cpu->st.mem_bytes += len;
+    return LPAE_OK;
 }
 
 int lpae_cpu_copy(lpae_cpu *cpu, lpae_va_t dst, unsigned dst_access, lpae_va_t src,
