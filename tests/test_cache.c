@@ -524,6 +524,34 @@ static void line_p16_matches_reference(void **state)
     }
 }
 
+/* cache_pair_p16_memo() (the short-run path's remembered pair test)
+ * against cache_pair_p16() on a random sequence of queries over L1/L2
+ * pairs of several geometries, each pair asked many times. */
+static void pair_memo_matches_test(void **state)
+{
+    (void)state;
+    static const lpae_cache_config g[] = {{32768, 2, 64},   {1024, 2, 32},    {8192, 4, 64},
+                                          {262144, 16, 64}, {65536, 16, 128}, {16384, 16, 32},
+                                          {65536, 8, 64}};
+    enum { N = sizeof g / sizeof g[0] };
+    lpae_cache *c[N];
+    for (size_t i = 0; i < N; i++)
+        c[i] = mk(g[i].size, g[i].ways, g[i].line);
+    uint64_t seed = 555;
+    unsigned yes = 0, no = 0;
+    for (int it = 0; it < 5000; it++) {
+        uint64_t x = xorshift(&seed);
+        lpae_cache *l1 = c[x % N], *l2 = c[(x >> 8) % N];
+        bool want = cache_pair_p16(l1, l2);
+        assert_int_equal(cache_pair_p16_memo(l1, l2), want);
+        yes += want;
+        no += !want;
+    }
+    assert_true(yes > 100 && no > 100);
+    for (size_t i = 0; i < N; i++)
+        lpae_cache_destroy(c[i]);
+}
+
 static void bad_geometry(void **state)
 {
     (void)state;
@@ -551,6 +579,7 @@ int main(void)
         cmocka_unit_test(warm_matches_reference),
         cmocka_unit_test(order_touch_matches_move),
         cmocka_unit_test(line_p16_matches_reference),
+        cmocka_unit_test(pair_memo_matches_test),
         cmocka_unit_test(bad_geometry),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

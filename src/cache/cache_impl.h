@@ -62,15 +62,17 @@ struct lpae_cache {
     uint8_t lru_shift; /* perm: 4 * (ways - 1), the LRU nibble */
     uint8_t fast;      /* how cache_access_fast() unrolls it: CACHE_FAST_* */
     uint32_t set_mask;
-    uint32_t way_mask;   /* perm: bit w for each way w */
-    uint64_t order_mask; /* perm: the ways nibbles */
-    uint32_t stride;     /* uint64_t words per set: ways, or PERM_ROW + ways */
-    uint32_t tag_off;    /* where a set's line numbers start: 0, or PERM_ROW */
-    uint64_t *tag;       /* per set (stride words): perm: order (way numbers, MRU in
-                            nibble 0), sig (byte w: hash of way w's line, stale for
-                            empty ways, bytes past the ways unused); then ways line
-                            numbers (pa >> line_shift), NO_LINE when empty; recency
-                            layout: MRU first */
+    uint32_t way_mask;             /* perm: bit w for each way w */
+    uint64_t order_mask;           /* perm: the ways nibbles */
+    uint32_t stride;               /* uint64_t words per set: ways, or PERM_ROW + ways */
+    uint32_t tag_off;              /* where a set's line numbers start: 0, or PERM_ROW */
+    const struct lpae_cache *pair; /* an L2 cache_pair_p16() accepted with this
+                                      L1 (geometries never change), or NULL */
+    uint64_t *tag;                 /* per set (stride words): perm: order (way numbers, MRU in
+                                      nibble 0), sig (byte w: hash of way w's line, stale for
+                                      empty ways, bytes past the ways unused); then ways line
+                                      numbers (pa >> line_shift), NO_LINE when empty; recency
+                                      layout: MRU first */
     /* Counters: accesses = hits + misses, evictions = misses - fills (the
      * misses that filled an empty way). Lines only leave at a flush, so the
      * valid lines are the fills since the last flush, fills - flush_mark
@@ -514,6 +516,18 @@ static inline bool cache_pair_p16(const lpae_cache *l1, const lpae_cache *l2)
 {
     return l1->fast == CACHE_FAST_REC2 && l2->fast == CACHE_FAST_PERM16 &&
            l1->line_shift == l2->line_shift;
+}
+
+/* cache_pair_p16(@p l1, @p l2), remembered in l1 once true: one compare
+ * on the short-run path. */
+static inline bool cache_pair_p16_memo(lpae_cache *l1, const lpae_cache *l2)
+{
+    if (__builtin_expect(l1->pair == l2, 1))
+        return true;
+    if (!cache_pair_p16(l1, l2))
+        return false;
+    l1->pair = l2;
+    return true;
 }
 
 /* One access of line number @p ln through a cache_pair_p16() pair (@p l1

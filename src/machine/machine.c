@@ -1685,7 +1685,7 @@ static __attribute__((noinline)) void lines_few(lpae_cpu *cpu, uint64_t ln, uint
                                                 const uint32_t *cost, lpae_cat cat)
 {
     lpae_cache *l1 = cpu->l1d, *l2 = cpu->m->l2;
-    if (__builtin_expect(!cache_pair_p16(l1, l2), 0)) {
+    if (__builtin_expect(!cache_pair_p16_memo(l1, l2), 0)) {
         lines_run(cpu, ln, count, cost, cat);
         return;
     }
