@@ -201,8 +201,11 @@ static void matches_stamp_lru_reference(void **state)
                 pa &= (UINT64_C(1) << 40) - 1;
                 lpae_cache_stats before = lpae_cache_stats_get(c);
                 int want = ref_access(&r, pa);
-                /* the public access and the machine's inline one alternate */
-                bool hit = i % 2 ? lpae_cache_access(c, pa) : cache_access_fast(c, pa);
+                /* the public access and the machine's inline ones (with and
+                 * without the MRU-hit test) take turns */
+                bool hit = i % 3 == 0   ? lpae_cache_access(c, pa)
+                           : i % 3 == 1 ? cache_access_fast(c, pa)
+                                        : cache_access_fast_t(c, pa, false);
                 lpae_cache_stats after = lpae_cache_stats_get(c);
                 assert_int_equal(hit, want == 1);
                 assert_int_equal(after.evictions - before.evictions, want == 2);
@@ -345,7 +348,9 @@ static void colliding_hashes_match_reference(void **state)
             uint64_t pa = ln[(x >> 16) % span] * geo[g].line;
             lpae_cache_stats before = lpae_cache_stats_get(c);
             int want = ref_access(&r, pa);
-            bool hit = i % 2 ? lpae_cache_access(c, pa) : cache_access_fast(c, pa);
+            bool hit = i % 3 == 0   ? lpae_cache_access(c, pa)
+                       : i % 3 == 1 ? cache_access_fast(c, pa)
+                                    : cache_access_fast_t(c, pa, false);
             lpae_cache_stats after = lpae_cache_stats_get(c);
             assert_int_equal(hit, want == 1);
             assert_int_equal(after.evictions - before.evictions, want == 2);

@@ -175,10 +175,13 @@ static inline uint64_t order_touch(uint64_t order, size_t w)
  * sig, then the line numbers), without statistics: true on a hit; a miss
  * fills the LRU way and adds 1 to *@p empty when that way was empty (a miss
  * that does not is an eviction). With the geometry arguments constant
- * (16 ways) the compiler folds them. */
-static inline __attribute__((always_inline)) bool perm_step(uint64_t *blk, uint64_t ln,
-                                                            uint32_t way_mask, unsigned lru_shift,
-                                                            uint64_t order_mask, uint64_t *empty)
+ * (16 ways) the compiler folds them. @p mru_test (a constant) skips the
+ * recency update of a hit on the MRU way, which order_touch() would leave
+ * unchanged: a saving where such hits are common, a test where not. */
+static inline __attribute__((always_inline)) bool perm_step_t(uint64_t *blk, uint64_t ln,
+                                                              uint32_t way_mask, unsigned lru_shift,
+                                                              uint64_t order_mask, uint64_t *empty,
+                                                              bool mru_test)
 {
     uint64_t *row = blk + PERM_ROW;
     uint8_t *sig = (uint8_t *)(blk + PERM_SIG);
@@ -189,7 +192,9 @@ static inline __attribute__((always_inline)) bool perm_step(uint64_t *blk, uint6
     do {
         size_t w = (size_t)__builtin_ctz(cand);
         if (row[w] == ln) {
-            blk[0] = order_touch(blk[0], w); /* unchanged if w is the MRU */
+            uint64_t order = blk[0];
+            if (!mru_test || (order & 15u) != w) /* else already the MRU */
+                blk[0] = order_touch(order, w);  /* (which leaves it unchanged) */
             return true;
         }
         cand &= cand - 1;
@@ -203,6 +208,16 @@ miss:;
     /* the LRU nibble to the front: with 16 ways a rotation */
     blk[0] = lru_shift == 60u ? (order << 4) | (order >> 60) : ((order << 4) | w) & order_mask;
     return false;
+}
+
+/* perm_step_t() with a hit on the MRU way tested for (and its order left
+ * alone): the single accesses, where repeated hits on one line (a walk's
+ * descriptors) are common; short runs skip the test. */
+static inline __attribute__((always_inline)) bool perm_step(uint64_t *blk, uint64_t ln,
+                                                            uint32_t way_mask, unsigned lru_shift,
+                                                            uint64_t order_mask, uint64_t *empty)
+{
+    return perm_step_t(blk, ln, way_mask, lru_shift, order_mask, empty, true);
 }
 
 /* One recency-layout access of line @p ln to the set at @p row (@p ways
@@ -324,16 +339,18 @@ static inline __attribute__((always_inline)) void run_account(lpae_cache *l1, lp
     n[2] += m2;
 }
 
-/* cache_access() with the 16-way permutation geometry constant and a
+/* cache_access() with the 16-way permutation geometry constant (its MRU
+ * hit tested for when @p mru_test, a constant: see perm_step_t()) and a
  * 2-way recency set unrolled ([MRU, LRU]); other geometries as
  * cache_access(). */
-static inline __attribute__((always_inline)) bool cache_access_fast(lpae_cache *c, lpae_pa_t pa)
+static inline __attribute__((always_inline)) bool cache_access_fast_t(lpae_cache *c, lpae_pa_t pa,
+                                                                      bool mru_test)
 {
     uint64_t ln = pa >> c->line_shift;
     uint32_t set = (uint32_t)ln & c->set_mask;
     if (c->fast == CACHE_FAST_PERM16) {
-        if (perm_step(c->tag + (size_t)set * PERM16_STRIDE, ln, 0xffffu, 60u, UINT64_MAX,
-                      &c->fills)) {
+        if (perm_step_t(c->tag + (size_t)set * PERM16_STRIDE, ln, 0xffffu, 60u, UINT64_MAX,
+                        &c->fills, mru_test)) {
             c->hits++;
             return true;
         }
@@ -349,6 +366,12 @@ static inline __attribute__((always_inline)) bool cache_access_fast(lpae_cache *
         return false;
     }
     return c->perm ? cache_access_perm(c, ln, set) : cache_access_rec(c, ln, set);
+}
+
+/* cache_access_fast_t() with the MRU hit tested for (perm_step()). */
+static inline __attribute__((always_inline)) bool cache_access_fast(lpae_cache *c, lpae_pa_t pa)
+{
+    return cache_access_fast_t(c, pa, true);
 }
 
 /* cache_access_fast() out of line: for callers (one-line loads and
@@ -543,8 +566,8 @@ static inline __attribute__((always_inline)) unsigned cache_line_p16(lpae_cache 
         return 0;
     }
     l1->misses++;
-    if (perm_step(l2->tag + (size_t)((uint32_t)ln & l2->set_mask) * PERM16_STRIDE, ln, 0xffffu, 60u,
-                  UINT64_MAX, &l2->fills)) {
+    if (perm_step_t(l2->tag + (size_t)((uint32_t)ln & l2->set_mask) * PERM16_STRIDE, ln, 0xffffu,
+                    60u, UINT64_MAX, &l2->fills, false)) {
         l2->hits++;
         return 1;
     }

@@ -837,10 +837,27 @@ int lpae_coherence_format(const lpae_coherence_report *r, char *buf, size_t len)
 
 /* The level that serves the line of @p pa from the L2 down: the L2
  * access out of line (as cache_access_call()), answered as a level so
- * that callers need not map the hit. */
+ * that callers need not map the hit. A hit on the L2 set's MRU line (a
+ * walk's descriptors, a kernel's PTE loads) skips the recency update. */
 static __attribute__((noinline)) unsigned l2_level(lpae_cache *l2, lpae_pa_t pa)
 {
     return cache_access_fast(l2, pa) ? LPAE_MEM_L2 : LPAE_MEM_DRAM;
+}
+
+/* l2_level() for user and copy data (one-line touches, reads, writes and
+ * copies), whose L2 hits are seldom on the MRU line: without that test
+ * (the recency update leaves an MRU line where it is). */
+static __attribute__((noinline)) unsigned l2_level_data(lpae_cache *l2, lpae_pa_t pa)
+{
+    return cache_access_fast_t(l2, pa, false) ? LPAE_MEM_L2 : LPAE_MEM_DRAM;
+}
+
+/* serve_l1() for user and copy data (through l2_level_data()). */
+static inline __attribute__((always_inline)) unsigned serve_l1_data(lpae_cpu *cpu, lpae_pa_t pa)
+{
+    if (cache_access_l1(cpu->l1d, pa))
+        return LPAE_MEM_L1D;
+    return l2_level_data(cpu->m->l2, pa);
 }
 
 /* Access the line of @p pa starting at cache level @p from; returns the
@@ -858,9 +875,9 @@ static inline unsigned serve(lpae_cpu *cpu, lpae_pa_t pa, unsigned from)
     return LPAE_MEM_DRAM;
 }
 
-/* serve(cpu, pa, LPAE_MEM_L1D) for one-line loads and stores: the L1D
- * access unrolled inline for its commonest geometries, the L2 behind a
- * call. */
+/* serve(cpu, pa, LPAE_MEM_L1D) for walk fetches and 8-byte loads and
+ * stores: the L1D access unrolled inline for its commonest geometries, the
+ * L2 behind a call. */
 static inline __attribute__((always_inline)) unsigned serve_l1(lpae_cpu *cpu, lpae_pa_t pa)
 {
     if (cache_access_l1(cpu->l1d, pa))
@@ -1704,7 +1721,7 @@ static inline __attribute__((always_inline)) void lines(lpae_cpu *cpu, lpae_pa_t
 {
     unsigned sh = cpu->l1d->line_shift;       /* the L1D line: LPAE_P_L1D_LINE */
     if (((pa ^ (pa + len - 1)) >> sh) == 0) { /* one line: most accesses */
-        unsigned lvl = serve_l1(cpu, pa);
+        unsigned lvl = serve_l1_data(cpu, pa);
         cpu->st.lines[lvl]++;
         charge(cpu, cat, cost[lvl]);
         return;
