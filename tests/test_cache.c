@@ -201,8 +201,11 @@ static void matches_stamp_lru_reference(void **state)
                 pa &= (UINT64_C(1) << 40) - 1;
                 lpae_cache_stats before = lpae_cache_stats_get(c);
                 int want = ref_access(&r, pa);
-                /* the public access and the machine's inline one alternate */
-                bool hit = i % 2 ? lpae_cache_access(c, pa) : cache_access_fast(c, pa);
+                /* the public access and the machine's inline ones (with and
+                 * without the MRU-hit test) take turns */
+                bool hit = i % 3 == 0   ? lpae_cache_access(c, pa)
+                           : i % 3 == 1 ? cache_access_fast(c, pa)
+                                        : cache_access_fast_t(c, pa, false);
                 lpae_cache_stats after = lpae_cache_stats_get(c);
                 assert_int_equal(hit, want == 1);
                 assert_int_equal(after.evictions - before.evictions, want == 2);
@@ -345,7 +348,9 @@ static void colliding_hashes_match_reference(void **state)
             uint64_t pa = ln[(x >> 16) % span] * geo[g].line;
             lpae_cache_stats before = lpae_cache_stats_get(c);
             int want = ref_access(&r, pa);
-            bool hit = i % 2 ? lpae_cache_access(c, pa) : cache_access_fast(c, pa);
+            bool hit = i % 3 == 0   ? lpae_cache_access(c, pa)
+                       : i % 3 == 1 ? cache_access_fast(c, pa)
+                                    : cache_access_fast_t(c, pa, false);
             lpae_cache_stats after = lpae_cache_stats_get(c);
             assert_int_equal(hit, want == 1);
             assert_int_equal(after.evictions - before.evictions, want == 2);
@@ -361,6 +366,26 @@ static void colliding_hashes_match_reference(void **state)
         ref_free(&r);
         lpae_cache_destroy(c);
     }
+}
+
+/* line_key()'s spread (a speed property, not a result): the lines of one
+ * set in 16 consecutive tags (pages near each other) get 16 different
+ * hash bytes for every set count from 256 to 8192, whatever the set. */
+static void line_key_spreads_near_tags(void **state)
+{
+    (void)state;
+    uint64_t seed = 77;
+    for (unsigned b = 8; b <= 13; b++)
+        for (int it = 0; it < 200; it++) {
+            uint64_t x = xorshift(&seed);
+            uint64_t set = x & ((UINT64_C(1) << b) - 1), k0 = (x >> 32) & 0xffff;
+            unsigned seen[256] = {0};
+            for (uint64_t k = k0; k < k0 + 16; k++) {
+                uint32_t key = line_key(set + (k << b));
+                assert_int_equal(key, (key & 0xffu) * UINT32_C(0x01010101));
+                assert_int_equal(seen[key & 0xffu]++, 0);
+            }
+        }
 }
 
 /* cache_warm() (no empty way left, which lets line runs skip the empty-way
@@ -414,6 +439,124 @@ static void warm_matches_reference(void **state)
     }
 }
 
+/* order_touch() (a hit's move of a way to the MRU end of the recency
+ * permutation) against a plain nibble-array move, on random permutations
+ * of 5 to 16 ways and every way of each. */
+static void order_touch_matches_move(void **state)
+{
+    (void)state;
+    uint64_t seed = 31337;
+    for (int it = 0; it < 4000; it++) {
+        unsigned ways = 5 + (unsigned)(xorshift(&seed) % 12);
+        unsigned perm[16];
+        for (unsigned i = 0; i < ways; i++)
+            perm[i] = i;
+        for (unsigned i = ways - 1; i > 0; i--) { /* Fisher-Yates */
+            unsigned j = (unsigned)(xorshift(&seed) % (i + 1));
+            unsigned t = perm[i];
+            perm[i] = perm[j];
+            perm[j] = t;
+        }
+        uint64_t order = 0;
+        for (unsigned i = 0; i < ways; i++)
+            order |= (uint64_t)perm[i] << (4 * i);
+        for (unsigned w = 0; w < ways; w++) {
+            unsigned moved[16], k = 1;
+            moved[0] = w;
+            for (unsigned i = 0; i < ways; i++)
+                if (perm[i] != w)
+                    moved[k++] = perm[i];
+            uint64_t want = 0;
+            for (unsigned i = 0; i < ways; i++)
+                want |= (uint64_t)moved[i] << (4 * i);
+            assert_int_equal(order_touch(order, w), want);
+        }
+    }
+}
+
+/* cache_line_p16() (a short run's line through a 2-way L1 and a 16-way L2
+ * of one line size) against per-line reference accesses: the same serving
+ * level for every line and the same counters in both caches, with runs
+ * that start anywhere (both tag arrays wrap), flushes and counter resets;
+ * cache_pair_p16() accepts that pair only. */
+static void line_p16_matches_reference(void **state)
+{
+    (void)state;
+    static const uint32_t l1size[] = {1024, 32768}, l2size[] = {16384, 262144};
+    uint64_t seed = 2718;
+    for (size_t g = 0; g < 2; g++) {
+        lpae_cache *c1 = mk(l1size[g], 2, 64), *c2 = mk(l2size[g], 16, 64);
+        lpae_cache *o1 = mk(l1size[g], 4, 64), *o2 = mk(l2size[g], 16, 128);
+        assert_true(cache_pair_p16(c1, c2));
+        assert_false(cache_pair_p16(o1, c2));
+        assert_false(cache_pair_p16(c1, o2));
+        assert_false(cache_pair_p16(c2, c1));
+        ref_cache r1, r2;
+        ref_init(&r1, l1size[g], 2, 64);
+        ref_init(&r2, l2size[g], 16, 64);
+        unsigned seen[3] = {0, 0, 0};
+        for (int it = 0; it < 20000; it++) {
+            uint64_t x = xorshift(&seed);
+            uint64_t ln = (x >> 8) % ((uint64_t)l2size[g] / 64 * 3);
+            if (x & 1)
+                ln |= (x >> 40 & 0xff) << 26;
+            if (x % 211 == 0) {
+                lpae_cache_flush(c1);
+                ref_flush(&r1);
+            } else if (x % 223 == 0) {
+                lpae_cache_stats_reset(c2);
+                r2.st = (lpae_cache_stats){0};
+            }
+            for (uint64_t k = 0, count = 1 + (x >> 20) % 4; k < count; k++) {
+                unsigned lvl = cache_line_p16(c1, c2, ln + k);
+                unsigned want = ref_access(&r1, (ln + k) * 64) == 1   ? 0u
+                                : ref_access(&r2, (ln + k) * 64) == 1 ? 1u
+                                                                      : 2u;
+                assert_int_equal(lvl, want);
+                seen[lvl]++;
+            }
+        }
+        lpae_cache_stats a1 = lpae_cache_stats_get(c1), a2 = lpae_cache_stats_get(c2);
+        assert_memory_equal(&a1, &r1.st, sizeof a1);
+        assert_memory_equal(&a2, &r2.st, sizeof a2);
+        assert_true(seen[0] > 100 && seen[1] > 100 && seen[2] > 100 && a2.evictions > 0);
+        ref_free(&r1);
+        ref_free(&r2);
+        lpae_cache_destroy(c1);
+        lpae_cache_destroy(c2);
+        lpae_cache_destroy(o1);
+        lpae_cache_destroy(o2);
+    }
+}
+
+/* cache_pair_p16_memo() (the short-run path's remembered pair test)
+ * against cache_pair_p16() on a random sequence of queries over L1/L2
+ * pairs of several geometries, each pair asked many times. */
+static void pair_memo_matches_test(void **state)
+{
+    (void)state;
+    static const lpae_cache_config g[] = {{32768, 2, 64},   {1024, 2, 32},    {8192, 4, 64},
+                                          {262144, 16, 64}, {65536, 16, 128}, {16384, 16, 32},
+                                          {65536, 8, 64}};
+    enum { N = sizeof g / sizeof g[0] };
+    lpae_cache *c[N];
+    for (size_t i = 0; i < N; i++)
+        c[i] = mk(g[i].size, g[i].ways, g[i].line);
+    uint64_t seed = 555;
+    unsigned yes = 0, no = 0;
+    for (int it = 0; it < 5000; it++) {
+        uint64_t x = xorshift(&seed);
+        lpae_cache *l1 = c[x % N], *l2 = c[(x >> 8) % N];
+        bool want = cache_pair_p16(l1, l2);
+        assert_int_equal(cache_pair_p16_memo(l1, l2), want);
+        yes += want;
+        no += !want;
+    }
+    assert_true(yes > 100 && no > 100);
+    for (size_t i = 0; i < N; i++)
+        lpae_cache_destroy(c[i]);
+}
+
 static void bad_geometry(void **state)
 {
     (void)state;
@@ -437,7 +580,11 @@ int main(void)
         cmocka_unit_test(lines_run_matches_reference),
         cmocka_unit_test(sig_match_matches_loop),
         cmocka_unit_test(colliding_hashes_match_reference),
+        cmocka_unit_test(line_key_spreads_near_tags),
         cmocka_unit_test(warm_matches_reference),
+        cmocka_unit_test(order_touch_matches_move),
+        cmocka_unit_test(line_p16_matches_reference),
+        cmocka_unit_test(pair_memo_matches_test),
         cmocka_unit_test(bad_geometry),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

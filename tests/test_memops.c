@@ -268,12 +268,41 @@ static void inline_cycles_and_event(void **state)
     teardown(&a);
 }
 
+/* lpae_cpu_copy's argument check of the two access codes against the
+ * contract's words: the destination a valid code that writes, the source a
+ * valid code that neither writes nor executes; every pair of codes 0..11
+ * (an empty copy, so a valid pair returns LPAE_OK and *done is 0). */
+static void copy_access_check(void **state)
+{
+    (void)state;
+    side a;
+    setup(&a);
+    lpae_cpu *c = lpae_machine_cpu(a.m, 0);
+    unsigned valid = 0;
+    for (unsigned d = 0; d < 12; d++)
+        for (unsigned s = 0; s < 12; s++) {
+            bool ok = LPAE_ACC_VALID(d) && (d & LPAE_ACC_WRITE) && LPAE_ACC_VALID(s) &&
+                      !(s & (LPAE_ACC_WRITE | LPAE_ACC_EXEC));
+            size_t done = 99;
+            int rc = lpae_cpu_copy(c, 0x2000, d, 0x1000, s, 0, &done, NULL, NULL);
+            assert_int_equal(rc, ok ? LPAE_OK : LPAE_EINVAL);
+            assert_int_equal(done, 0);
+            valid += ok;
+        }
+    assert_int_equal(valid, 4); /* PW/UW from PR/UR */
+    assert_int_equal(
+        lpae_cpu_copy(NULL, 0x2000, LPAE_ACC_UW, 0x1000, LPAE_ACC_UR, 0, NULL, NULL, NULL),
+        LPAE_EINVAL);
+    teardown(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(load_store_match_public_calls),
         cmocka_unit_test(touch_matches_read_write),
         cmocka_unit_test(inline_cycles_and_event),
+        cmocka_unit_test(copy_access_check),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -62,15 +62,17 @@ struct lpae_cache {
     uint8_t lru_shift; /* perm: 4 * (ways - 1), the LRU nibble */
     uint8_t fast;      /* how cache_access_fast() unrolls it: CACHE_FAST_* */
     uint32_t set_mask;
-    uint32_t way_mask;   /* perm: bit w for each way w */
-    uint64_t order_mask; /* perm: the ways nibbles */
-    uint32_t stride;     /* uint64_t words per set: ways, or PERM_ROW + ways */
-    uint32_t tag_off;    /* where a set's line numbers start: 0, or PERM_ROW */
-    uint64_t *tag;       /* per set (stride words): perm: order (way numbers, MRU in
-                            nibble 0), sig (byte w: hash of way w's line, stale for
-                            empty ways, bytes past the ways unused); then ways line
-                            numbers (pa >> line_shift), NO_LINE when empty; recency
-                            layout: MRU first */
+    uint32_t way_mask;             /* perm: bit w for each way w */
+    uint64_t order_mask;           /* perm: the ways nibbles */
+    uint32_t stride;               /* uint64_t words per set: ways, or PERM_ROW + ways */
+    uint32_t tag_off;              /* where a set's line numbers start: 0, or PERM_ROW */
+    const struct lpae_cache *pair; /* an L2 cache_pair_p16() accepted with this
+                                      L1 (geometries never change), or NULL */
+    uint64_t *tag;                 /* per set (stride words): perm: order (way numbers, MRU in
+                                      nibble 0), sig (byte w: hash of way w's line, stale for
+                                      empty ways, bytes past the ways unused); then ways line
+                                      numbers (pa >> line_shift), NO_LINE when empty; recency
+                                      layout: MRU first */
     /* Counters: accesses = hits + misses, evictions = misses - fills (the
      * misses that filled an empty way). Lines only leave at a flush, so the
      * valid lines are the fills since the last flush, fills - flush_mark
@@ -91,13 +93,22 @@ static inline bool cache_warm(const lpae_cache *c)
     return c->fills - c->flush_mark == c->nlines;
 }
 
-/* The 8-bit hash of line number @p ln kept in sig (of its low 32 bits,
- * which hold every tag bit that lines of one set can differ in below 2^38
- * bytes; higher bits only make more false candidates), in each of the four
- * bytes of the result: the compare's key, and its low byte the sig byte. */
+/* The 8-bit hash of line number @p ln kept in sig, in each of the four
+ * bytes of the result: the compare's key, and its low byte the sig byte.
+ * The lines of one set differ only above the set-index bits, by k * 2^b
+ * for b set bits, and the key's byte is the top byte of k times
+ * SIG_MUL * 2^b: with SIG_MUL = (2^32 / phi) / 2^10 that is Fibonacci
+ * hashing of k for 1024 sets (a 1 MB 16-way L2 of 64-byte lines) and a
+ * multiplier of the same golden family (phi^-1 * 2^(b-10) mod 1) for 256
+ * to 8192 sets, so that lines of pages near each other in physical memory
+ * (small k) get well spread bytes. (2^32 / phi itself spreads k * 2^10
+ * badly: k = 15 lands one byte from k = 0.) Only the low 32 bits of ln
+ * count (every tag bit below 2^(32 + line_shift) bytes; higher bits only
+ * make more false candidates). */
+#define SIG_MUL (UINT32_C(0x9E3779B1) >> 10)
 static inline uint32_t line_key(uint64_t ln)
 {
-    return (((uint32_t)ln * UINT32_C(0x9E3779B1)) >> 24) * UINT32_C(0x01010101);
+    return (((uint32_t)ln * SIG_MUL) >> 24) * UINT32_C(0x01010101);
 }
 
 /* sig_match() without vector instructions (and the reference the tests hold
@@ -136,30 +147,41 @@ static inline unsigned sig_match(const uint8_t *sig, uint32_t key)
 #endif
 }
 
-/* Move way @p w to the front (MRU) of the recency permutation @p order
- * (nibbles past the ways zero). */
-static inline uint64_t order_touch(uint64_t order, unsigned w)
+/* w * NIB_ONES for each way w (a load instead of a constant and a
+ * multiply). */
+static const uint64_t nib_rep[16] __attribute__((unused)) = {
+    0 * NIB_ONES,  1 * NIB_ONES,  2 * NIB_ONES,  3 * NIB_ONES, 4 * NIB_ONES,  5 * NIB_ONES,
+    6 * NIB_ONES,  7 * NIB_ONES,  8 * NIB_ONES,  9 * NIB_ONES, 10 * NIB_ONES, 11 * NIB_ONES,
+    12 * NIB_ONES, 13 * NIB_ONES, 14 * NIB_ONES, 15 * NIB_ONES};
+
+/* Move way @p w (0..15) to the front (MRU) of the recency permutation
+ * @p order (nibbles past the ways zero). */
+static inline uint64_t order_touch(uint64_t order, size_t w)
 {
     /* bit 4p+3 for the position p of way w in the order: the lowest zero
      * nibble of x. (x - ONES) & ~x & HIGH is exact up to the lowest zero
      * nibble (no borrow crosses a non-zero nibble), and that one is all we
-     * keep; nibbles past the ways are zero but sit above every way's. */
-    uint64_t x = order ^ (w * NIB_ONES);
+     * use: z ^ (z - 1) keeps the bits up to it, nibbles 0..p. Nibbles past
+     * the ways are zero but sit above every way's. Those nibbles 0..p take
+     * the order shifted up by one (nibble 0 then zero, for w), the rest
+     * stay. */
+    uint64_t x = order ^ nib_rep[w];
     uint64_t z = (x - NIB_ONES) & ~x & NIB_HIGH;
-    z &= -z;
-    uint64_t below = order & ((z >> 3) - 1); /* nibbles 0..p-1 */
-    uint64_t above = order & -(z << 1);      /* nibbles p+1.. */
-    return above | (below << 4) | w;
+    uint64_t m = z ^ (z - 1);
+    return (order ^ ((order ^ (order << 4)) & m)) | w;
 }
 
 /* One permutation-layout access of line @p ln to the set at @p blk (order,
  * sig, then the line numbers), without statistics: true on a hit; a miss
  * fills the LRU way and adds 1 to *@p empty when that way was empty (a miss
  * that does not is an eviction). With the geometry arguments constant
- * (16 ways) the compiler folds them. */
-static inline __attribute__((always_inline)) bool perm_step(uint64_t *blk, uint64_t ln,
-                                                            uint32_t way_mask, unsigned lru_shift,
-                                                            uint64_t order_mask, uint64_t *empty)
+ * (16 ways) the compiler folds them. @p mru_test (a constant) skips the
+ * recency update of a hit on the MRU way, which order_touch() would leave
+ * unchanged: a saving where such hits are common, a test where not. */
+static inline __attribute__((always_inline)) bool perm_step_t(uint64_t *blk, uint64_t ln,
+                                                              uint32_t way_mask, unsigned lru_shift,
+                                                              uint64_t order_mask, uint64_t *empty,
+                                                              bool mru_test)
 {
     uint64_t *row = blk + PERM_ROW;
     uint8_t *sig = (uint8_t *)(blk + PERM_SIG);
@@ -168,11 +190,11 @@ static inline __attribute__((always_inline)) bool perm_step(uint64_t *blk, uint6
     if (__builtin_expect(cand == 0, 1))
         goto miss; /* most accesses that reach an L2 */
     do {
-        unsigned w = (unsigned)__builtin_ctz(cand);
+        size_t w = (size_t)__builtin_ctz(cand);
         if (row[w] == ln) {
             uint64_t order = blk[0];
-            if ((order & 15u) != w) /* else already the MRU */
-                blk[0] = order_touch(order, w);
+            if (!mru_test || (order & 15u) != w) /* else already the MRU */
+                blk[0] = order_touch(order, w);  /* (which leaves it unchanged) */
             return true;
         }
         cand &= cand - 1;
@@ -186,6 +208,16 @@ miss:;
     /* the LRU nibble to the front: with 16 ways a rotation */
     blk[0] = lru_shift == 60u ? (order << 4) | (order >> 60) : ((order << 4) | w) & order_mask;
     return false;
+}
+
+/* perm_step_t() with a hit on the MRU way tested for (and its order left
+ * alone): the single accesses, where repeated hits on one line (a walk's
+ * descriptors) are common; short runs skip the test. */
+static inline __attribute__((always_inline)) bool perm_step(uint64_t *blk, uint64_t ln,
+                                                            uint32_t way_mask, unsigned lru_shift,
+                                                            uint64_t order_mask, uint64_t *empty)
+{
+    return perm_step_t(blk, ln, way_mask, lru_shift, order_mask, empty, true);
 }
 
 /* One recency-layout access of line @p ln to the set at @p row (@p ways
@@ -307,16 +339,18 @@ static inline __attribute__((always_inline)) void run_account(lpae_cache *l1, lp
     n[2] += m2;
 }
 
-/* cache_access() with the 16-way permutation geometry constant and a
+/* cache_access() with the 16-way permutation geometry constant (its MRU
+ * hit tested for when @p mru_test, a constant: see perm_step_t()) and a
  * 2-way recency set unrolled ([MRU, LRU]); other geometries as
  * cache_access(). */
-static inline __attribute__((always_inline)) bool cache_access_fast(lpae_cache *c, lpae_pa_t pa)
+static inline __attribute__((always_inline)) bool cache_access_fast_t(lpae_cache *c, lpae_pa_t pa,
+                                                                      bool mru_test)
 {
     uint64_t ln = pa >> c->line_shift;
     uint32_t set = (uint32_t)ln & c->set_mask;
     if (c->fast == CACHE_FAST_PERM16) {
-        if (perm_step(c->tag + (size_t)set * PERM16_STRIDE, ln, 0xffffu, 60u, UINT64_MAX,
-                      &c->fills)) {
+        if (perm_step_t(c->tag + (size_t)set * PERM16_STRIDE, ln, 0xffffu, 60u, UINT64_MAX,
+                        &c->fills, mru_test)) {
             c->hits++;
             return true;
         }
@@ -332,6 +366,12 @@ static inline __attribute__((always_inline)) bool cache_access_fast(lpae_cache *
         return false;
     }
     return c->perm ? cache_access_perm(c, ln, set) : cache_access_rec(c, ln, set);
+}
+
+/* cache_access_fast_t() with the MRU hit tested for (perm_step()). */
+static inline __attribute__((always_inline)) bool cache_access_fast(lpae_cache *c, lpae_pa_t pa)
+{
+    return cache_access_fast_t(c, pa, true);
 }
 
 /* cache_access_fast() out of line: for callers (one-line loads and
@@ -426,11 +466,9 @@ static inline __attribute__((always_inline)) void p16_line(uint64_t *row, uint64
     unsigned cand = sig_match(sig, key);
     if (__builtin_expect(cand != 0, 0)) {
         do {
-            unsigned w = (unsigned)__builtin_ctz(cand);
+            size_t w = (size_t)__builtin_ctz(cand);
             if (blk[PERM_ROW + w] == ln) {
-                uint64_t order = blk[0];
-                if ((order & 15u) != w) /* else already the MRU */
-                    blk[0] = order_touch(order, w);
+                blk[0] = order_touch(blk[0], w); /* unchanged if w is the MRU */
                 ++*n2;
                 return;
             }
@@ -493,6 +531,48 @@ lines_l1x2_p16(lpae_cache *l1, lpae_cache *l2, uint64_t ln, uint64_t count, uint
         ln += seg;
     }
     run_account(l1, l2, count, count - n1, n2, e1, e2, n);
+}
+
+/* True when @p l1 and @p l2 are the commonest pair: a 2-way recency L1
+ * and a 16-way permutation L2 with the same line size. */
+static inline bool cache_pair_p16(const lpae_cache *l1, const lpae_cache *l2)
+{
+    return l1->fast == CACHE_FAST_REC2 && l2->fast == CACHE_FAST_PERM16 &&
+           l1->line_shift == l2->line_shift;
+}
+
+/* cache_pair_p16(@p l1, @p l2), remembered in l1 once true: one compare
+ * on the short-run path. */
+static inline bool cache_pair_p16_memo(lpae_cache *l1, const lpae_cache *l2)
+{
+    if (__builtin_expect(l1->pair == l2, 1))
+        return true;
+    if (!cache_pair_p16(l1, l2))
+        return false;
+    l1->pair = l2;
+    return true;
+}
+
+/* One access of line number @p ln through a cache_pair_p16() pair (@p l1
+ * then, on a miss, @p l2), counted in both caches as cache_access() counts
+ * it: the level that served it, 0 (L1), 1 (L2) or 2 (neither). A short
+ * run is a loop of these, with its statistics per line: for two or three
+ * lines that costs less than a run's locals and their sums. */
+static inline __attribute__((always_inline)) unsigned cache_line_p16(lpae_cache *l1, lpae_cache *l2,
+                                                                     uint64_t ln)
+{
+    if (rec2_step(l1->tag + (size_t)((uint32_t)ln & l1->set_mask) * 2, ln, &l1->fills)) {
+        l1->hits++;
+        return 0;
+    }
+    l1->misses++;
+    if (perm_step_t(l2->tag + (size_t)((uint32_t)ln & l2->set_mask) * PERM16_STRIDE, ln, 0xffffu,
+                    60u, UINT64_MAX, &l2->fills, false)) {
+        l2->hits++;
+        return 1;
+    }
+    l2->misses++;
+    return 2;
 }
 
 /* Serve @p count consecutive lines of @p l1 from @p pa (line aligned)

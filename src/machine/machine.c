@@ -848,6 +848,31 @@ int lpae_coherence_format(const lpae_coherence_report *r, char *buf, size_t len)
 
 /* ---- memory hierarchy ------------------------------------------------------- */
 
+/* The level that serves the line of @p pa from the L2 down: the L2
+ * access out of line (as cache_access_call()), answered as a level so
+ * that callers need not map the hit. A hit on the L2 set's MRU line (a
+ * walk's descriptors, a kernel's PTE loads) skips the recency update. */
+static __attribute__((noinline)) unsigned l2_level(lpae_cache *l2, lpae_pa_t pa)
+{
+    return cache_access_fast(l2, pa) ? LPAE_MEM_L2 : LPAE_MEM_DRAM;
+}
+
+/* l2_level() for user and copy data (one-line touches, reads, writes and
+ * copies), whose L2 hits are seldom on the MRU line: without that test
+ * (the recency update leaves an MRU line where it is). */
+static __attribute__((noinline)) unsigned l2_level_data(lpae_cache *l2, lpae_pa_t pa)
+{
+    return cache_access_fast_t(l2, pa, false) ? LPAE_MEM_L2 : LPAE_MEM_DRAM;
+}
+
+/* serve_l1() for user and copy data (through l2_level_data()). */
+static inline __attribute__((always_inline)) unsigned serve_l1_data(lpae_cpu *cpu, lpae_pa_t pa)
+{
+    if (cache_access_l1(cpu->l1d, pa))
+        return LPAE_MEM_L1D;
+    return l2_level_data(cpu->m->l2, pa);
+}
+
 /* Access the line of @p pa starting at cache level @p from; returns the
  * level that served it. Missing levels on the way allocate the line.
  * (Walk fetches: kept small, the walk's frame is crowded.) */
@@ -859,18 +884,18 @@ static inline unsigned serve(lpae_cpu *cpu, lpae_pa_t pa, unsigned from)
         from = LPAE_MEM_L2;
     }
     if (from == LPAE_MEM_L2)
-        return cache_access_call(cpu->m->l2, pa) ? LPAE_MEM_L2 : LPAE_MEM_DRAM;
+        return l2_level(cpu->m->l2, pa);
     return LPAE_MEM_DRAM;
 }
 
-/* serve(cpu, pa, LPAE_MEM_L1D) for one-line loads and stores: the L1D
- * access unrolled inline for its commonest geometries, the L2 behind a
- * call. */
+/* serve(cpu, pa, LPAE_MEM_L1D) for walk fetches and 8-byte loads and
+ * stores: the L1D access unrolled inline for its commonest geometries, the
+ * L2 behind a call. */
 static inline __attribute__((always_inline)) unsigned serve_l1(lpae_cpu *cpu, lpae_pa_t pa)
 {
     if (cache_access_l1(cpu->l1d, pa))
         return LPAE_MEM_L1D;
-    return cache_access_call(cpu->m->l2, pa) ? LPAE_MEM_L2 : LPAE_MEM_DRAM;
+    return l2_level(cpu->m->l2, pa);
 }
 
 /* ---- translation -------------------------------------------------------------- */
@@ -1675,17 +1700,11 @@ static int fault_out(const lpae_xlate *x, lpae_xlate *fault)
     return LPAE_EFAULT;
 }
 
-/* Charge the lines of [pa, pa+len) (len > 0, more than one L1D line)
- * through the hierarchy from L1D. */
-static __attribute__((noinline)) void lines_run(lpae_cpu *cpu, lpae_pa_t pa, size_t len,
-                                                const uint32_t *cost, lpae_cat cat)
+/* Add the lines of a run that each level served (@p n) to the statistics
+ * and charge them at @p cost per level. */
+static inline __attribute__((always_inline)) void run_charge(lpae_cpu *cpu, const uint64_t n[3],
+                                                             const uint32_t *cost, lpae_cat cat)
 {
-    /* each line served as serve(cpu, a, LPAE_MEM_L1D) serves it; the counts
-     * and cycles of the run added once */
-    unsigned sh = cpu->l1d->line_shift; /* the L1D line: LPAE_P_L1D_LINE */
-    uint64_t n[LPAE_MEM_LEVELS] = {0, 0, 0};
-    lpae_pa_t first = pa >> sh, last = (pa + len - 1) >> sh;
-    cache_lines(cpu->l1d, cpu->m->l2, first << sh, last - first + 1, n);
     cpu->st.lines[LPAE_MEM_L1D] += n[LPAE_MEM_L1D];
     cpu->st.lines[LPAE_MEM_L2] += n[LPAE_MEM_L2];
     cpu->st.lines[LPAE_MEM_DRAM] += n[LPAE_MEM_DRAM];
@@ -1694,17 +1713,58 @@ static __attribute__((noinline)) void lines_run(lpae_cpu *cpu, lpae_pa_t pa, siz
                n[LPAE_MEM_DRAM] * cost[LPAE_MEM_DRAM]);
 }
 
+/* Runs of up to this many L1D lines go through lines_few(), longer ones
+ * through lines_run(). */
+#define LINES_FEW 4u
+
+/* Charge the @p count L1D lines from line number @p ln (count > 1)
+ * through the hierarchy from L1D: each line served as serve(cpu, a,
+ * LPAE_MEM_L1D) serves it, the counts and cycles of the run added once. */
+static __attribute__((noinline)) void lines_run(lpae_cpu *cpu, uint64_t ln, uint64_t count,
+                                                const uint32_t *cost, lpae_cat cat)
+{
+    uint64_t n[LPAE_MEM_LEVELS] = {0, 0, 0};
+    cache_lines(cpu->l1d, cpu->m->l2, ln << cpu->l1d->line_shift, count, n);
+    run_charge(cpu, n, cost, cat);
+}
+
+/* lines_run() of a short run (count <= LINES_FEW), in a small frame: the
+ * commonest cache pair here a line at a time, with the counts and cycles
+ * of each line added as the single access adds them; any other pair
+ * through lines_run(). */
+static __attribute__((noinline)) void lines_few(lpae_cpu *cpu, uint64_t ln, uint64_t count,
+                                                const uint32_t *cost, lpae_cat cat)
+{
+    lpae_cache *l1 = cpu->l1d, *l2 = cpu->m->l2;
+    if (__builtin_expect(!cache_pair_p16_memo(l1, l2), 0)) {
+        lines_run(cpu, ln, count, cost, cat);
+        return;
+    }
+    lpae_cycles_t c = 0;
+    for (uint64_t end = ln + count; ln != end; ln++) {
+        unsigned lvl = cache_line_p16(l1, l2, ln);
+        cpu->st.lines[lvl]++;
+        c += cost[lvl];
+    }
+    charge(cpu, cat, c);
+}
+
 /* Charge the lines of [pa, pa+len) (len > 0). */
 static inline __attribute__((always_inline)) void lines(lpae_cpu *cpu, lpae_pa_t pa, size_t len,
                                                         const uint32_t *cost, lpae_cat cat)
 {
-    if (((pa ^ (pa + len - 1)) >> cpu->l1d->line_shift) == 0) { /* one line: most accesses */
-        unsigned lvl = serve_l1(cpu, pa);
+    unsigned sh = cpu->l1d->line_shift;       /* the L1D line: LPAE_P_L1D_LINE */
+    if (((pa ^ (pa + len - 1)) >> sh) == 0) { /* one line: most accesses */
+        unsigned lvl = serve_l1_data(cpu, pa);
         cpu->st.lines[lvl]++;
         charge(cpu, cat, cost[lvl]);
         return;
     }
-    lines_run(cpu, pa, len, cost, cat);
+    uint64_t first = pa >> sh, count = ((pa + len - 1) >> sh) - first + 1;
+    if (count <= LINES_FEW)
+        lines_few(cpu, first, count, cost, cat);
+    else
+        lines_run(cpu, first, count, cost, cat);
 }
 
 /* rw() of an access within one page (most loads and stores: PTEs,
@@ -1872,6 +1932,23 @@ int lpae_cpu_store64(lpae_cpu *cpu, lpae_va_t va, unsigned access, const uint64_
  * changes nothing, so only the translation, the line charges and the byte
  * count remain; an unbacked page is what lpae_phys_read/write would make
  * of it: zeros read from RAM (else an abort), or backed with its zeros. */
+/* lpae_cpu_touch() of a page with no host page: the lines charged, then
+ * what lpae_phys_read/write would make of it. */
+static __attribute__((noinline)) int touch_unbacked(lpae_cpu *cpu, lpae_pa_t pa, unsigned access,
+                                                    size_t len)
+{
+    static const uint8_t zeros[LPAE_PAGE_SIZE];
+    int rc = LPAE_OK;
+    lines(cpu, pa, len, cpu->m->mem_lat, LPAE_CAT_MEM);
+    if (access & LPAE_ACC_WRITE)
+        rc = lpae_phys_write(cpu->m->phys, pa, zeros, len);
+    else if (!lpae_phys_is_ram(cpu->m->phys, pa, len))
+        rc = LPAE_EABORT;
+    if (rc == LPAE_OK)
+        cpu->st.mem_bytes += len;
+    return rc;
+}
+
 int lpae_cpu_touch(lpae_cpu *cpu, lpae_va_t va, unsigned access, size_t len, lpae_xlate *fault)
 {
     lpae_xlate x;
@@ -1880,17 +1957,13 @@ int lpae_cpu_touch(lpae_cpu *cpu, lpae_va_t va, unsigned access, size_t len, lpa
         return rc;
     if (x.fault != LPAE_FAULT_NONE)
         return fault_out(&x, fault);
+    /* the host page looked up first (the line charges do not depend on
+     * it), so that the backed case returns LPAE_OK with nothing else live */
+    if (__builtin_expect(!lpae_phys_host_page(cpu->m->phys, x.pa), 0))
+        return touch_unbacked(cpu, x.pa, access, len);
     lines(cpu, x.pa, len, cpu->m->mem_lat, LPAE_CAT_MEM);
-    if (__builtin_expect(!lpae_phys_host_page(cpu->m->phys, x.pa), 0)) {
-        static const uint8_t zeros[LPAE_PAGE_SIZE];
-        if (access & LPAE_ACC_WRITE)
-            rc = lpae_phys_write(cpu->m->phys, x.pa, zeros, len);
-        else if (!lpae_phys_is_ram(cpu->m->phys, x.pa, len))
-            rc = LPAE_EABORT;
-    }
-    if (rc == LPAE_OK)
-        cpu->st.mem_bytes += len;
-    return rc;
+    cpu->st.mem_bytes += len;
+    return LPAE_OK;
 }
 
 int lpae_cpu_copy(lpae_cpu *cpu, lpae_va_t dst, unsigned dst_access, lpae_va_t src,
@@ -1899,9 +1972,12 @@ int lpae_cpu_copy(lpae_cpu *cpu, lpae_va_t dst, unsigned dst_access, lpae_va_t s
 {
     if (done)
         *done = 0;
-    if (!cpu || !LPAE_ACC_VALID(dst_access) || !LPAE_ACC_VALID(src_access) ||
-        !(dst_access & LPAE_ACC_WRITE) || (src_access & (LPAE_ACC_WRITE | LPAE_ACC_EXEC)) ||
-        (uint64_t)dst + len > UINT64_C(1) << 32 || (uint64_t)src + len > UINT64_C(1) << 32)
+    /* the valid writes are PW and UW, the valid reads that are not fetches
+     * PR and UR: the codes with bit 0 set (resp. clear) and nothing but
+     * LPAE_ACC_USER else */
+    if (!cpu || (dst_access & ~(unsigned)LPAE_ACC_USER) != LPAE_ACC_WRITE ||
+        (src_access & ~(unsigned)LPAE_ACC_USER) != 0 || (uint64_t)dst + len > UINT64_C(1) << 32 ||
+        (uint64_t)src + len > UINT64_C(1) << 32)
         return LPAE_EINVAL;
     lpae_cycles_t start = total(cpu);
     int rc = LPAE_OK;
