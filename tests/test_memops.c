@@ -6,6 +6,7 @@
  * return value, datum, fault and statistic must agree. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
