@@ -577,8 +577,9 @@ static bool sysname_words(const char *name, uint64_t w[4])
     size_t n = strlen(name);
     if (n == 0 || n > TR_SYSMEMO_NAME)
         return false;
-    unsigned char pad[32] = {0};
-    memcpy(pad, name, n);
+    unsigned char pad[32] = {0}; /* the name's bytes, zero-padded (not a string) */
+    for (size_t i = 0; i < n; i++)
+        pad[i] = (unsigned char)name[i];
     for (unsigned i = 0; i < 4; i++)
         w[i] = tr_ld64le(pad + 8 * i);
     return true;
