@@ -47,12 +47,15 @@ static void w64(side *s, lpae_pa_t pa, uint64_t v)
 
 /* VA 0x1000, 0x2000 user RW (consecutive: an unaligned access can cross),
  * 0x3000 user read-only, 0x4000 unmapped, 0x200000 a kernel 2 MB block. */
-static void setup(side *s)
+static void setup_lat(side *s, uint32_t utlb_lat)
 {
     lpae_ram_range ram = {RAM_BASE, 64u << 20};
     lpae_phys_config pc = {&ram, 1, 0};
     assert_int_equal(lpae_phys_create(&pc, &s->phys), LPAE_OK);
     assert_int_equal(lpae_cost_preset("cortex-a15", &s->cost, NULL), LPAE_OK);
+    if (utlb_lat) /* micro-TLB hits with a latency: never plain */
+        for (unsigned p = LPAE_P_UTLB_I_LATENCY; p <= LPAE_P_UTLB_DS_LATENCY; p += 5)
+            assert_int_equal(lpae_cost_set(s->cost, (lpae_param)p, utlb_lat), LPAE_OK);
     lpae_machine_config mc = {s->cost, s->phys, 1, 99};
     assert_int_equal(lpae_machine_create(&mc, &s->m), LPAE_OK);
     w64(s, ROOT + 0, L2T | LPAE_DESC_TYPE_TABLE);
@@ -69,6 +72,11 @@ static void setup(side *s)
     assert_int_equal(lpae_regs_set_ttbr(&r, 0, ROOT | ((uint64_t)3 << LPAE_TTBR_ASID_SHIFT)),
                      LPAE_OK);
     assert_int_equal(lpae_cpu_set_regs(lpae_machine_cpu(s->m, 0), &r), LPAE_OK);
+}
+
+static void setup(side *s)
+{
+    setup_lat(s, 0);
 }
 
 static void teardown(side *s)
@@ -232,6 +240,139 @@ static void touch_matches_read_write(void **state)
     teardown(&b);
 }
 
+/* Many user pages (more than a micro-TLB holds) for touch_fast_path():
+ * VA 0x10000 + 4K i, i < UPAGES, at PA UPG + 4K i, every eighth read-only. */
+#define UPAGES 64u
+#define UPG (RAM_BASE + 0x400000)
+
+static void map_user_pages(side *s)
+{
+    for (unsigned i = 0; i < UPAGES; i++)
+        w64(s, L3T + 8u * (16 + i),
+            leaf(UPG + 0x1000u * i, 3, i % 8 == 7 ? LPAE_AP_RO : LPAE_AP_RW));
+}
+
+static void set_asid(side *s, uint8_t asid)
+{
+    lpae_cpu *c = lpae_machine_cpu(s->m, 0);
+    lpae_regs r = *lpae_cpu_regs(c);
+    assert_int_equal(lpae_regs_set_ttbr(&r, 0, ROOT | ((uint64_t)asid << LPAE_TTBR_ASID_SHIFT)),
+                     LPAE_OK);
+    assert_int_equal(lpae_cpu_set_regs(c, &r), LPAE_OK);
+}
+
+/* Every statistic the two CPUs keep: the totals, per ASID, per region. */
+static void stats_agree(side *a, side *b, const uint8_t *asids, size_t nasids)
+{
+    lpae_cpu *ca = lpae_machine_cpu(a->m, 0), *cb = lpae_machine_cpu(b->m, 0);
+    lpae_cpu_stats sa, sb;
+    memset(&sa, 0, sizeof sa);
+    memset(&sb, 0, sizeof sb);
+    assert_int_equal(lpae_cpu_stats_get(ca, &sa), LPAE_OK);
+    assert_int_equal(lpae_cpu_stats_get(cb, &sb), LPAE_OK);
+    assert_memory_equal(&sa, &sb, sizeof sa);
+    for (size_t k = 0; k < nasids; k++) {
+        lpae_xstats xa, xb;
+        memset(&xa, 0, sizeof xa);
+        memset(&xb, 0, sizeof xb);
+        assert_int_equal(lpae_cpu_asid_stats(ca, asids[k], &xa),
+                         lpae_cpu_asid_stats(cb, asids[k], &xb));
+        assert_memory_equal(&xa, &xb, sizeof xa);
+    }
+    size_t nr = lpae_machine_region_count(a->m);
+    assert_int_equal(nr, lpae_machine_region_count(b->m));
+    for (size_t i = 0; i < nr; i++) {
+        lpae_xstats xa, xb;
+        memset(&xa, 0, sizeof xa);
+        memset(&xb, 0, sizeof xb);
+        assert_int_equal(lpae_cpu_region_stats(ca, i, &xa), LPAE_OK);
+        assert_int_equal(lpae_cpu_region_stats(cb, i, &xb), LPAE_OK);
+        assert_memory_equal(&xa, &xb, sizeof xa);
+    }
+}
+
+/* lpae_cpu_touch's fused micro-TLB hit (a fast-path entry answering with a
+ * plain hit) against lpae_cpu_read/write, which take the full translation:
+ * user touches with locality over more pages than a micro-TLB holds (so its
+ * LRU choices show any difference in the hits' stamps), two ASIDs (one
+ * first seen mid-run), region rules, permission faults on hits, unmapped
+ * pages; with and without a micro-TLB hit latency (then no hit is plain).
+ * Every return value, fault and statistic (totals, per ASID, per region)
+ * agrees after every access. */
+static void touch_fast_path(void **state)
+{
+    (void)state;
+    for (uint32_t lat = 0; lat <= 2; lat += 2) {
+        side a, b;
+        setup_lat(&a, lat);
+        setup_lat(&b, lat);
+        map_user_pages(&a);
+        map_user_pages(&b);
+        lpae_region_rule rules[2] = {{"low", 0x10000, 0x2FFFF, LPAE_SEL_TTBR0, -1},
+                                     {"high5", 0x30000, 0x4FFFF, -1, 5}};
+        assert_int_equal(lpae_machine_set_regions(a.m, rules, 2), LPAE_OK);
+        assert_int_equal(lpae_machine_set_regions(b.m, rules, 2), LPAE_OK);
+        lpae_cpu *ca = lpae_machine_cpu(a.m, 0), *cb = lpae_machine_cpu(b.m, 0);
+        static const unsigned accs[] = {LPAE_ACC_UR, LPAE_ACC_UW, LPAE_ACC_UX};
+        static const uint8_t asids[] = {3, 5};
+        uint64_t x = 0x7F4A7C159E3779B9u ^ lat;
+        unsigned ok = 0, faults = 0, switches = 0;
+        uint8_t asid = 3;
+        for (unsigned i = 0; i < 30000; i++) {
+            uint64_t r = next(&x);
+            if (i >= 5000 && r % 400 == 0) { /* ASID 5 first seen after 5000 touches */
+                asid = asid == 3 ? 5 : 3;
+                set_asid(&a, asid);
+                set_asid(&b, asid);
+                switches++;
+            }
+            /* 3/4 of the touches within a few hot pages */
+            unsigned pg = (r >> 8) % 4 ? (unsigned)(r >> 16) % 6 : (unsigned)(r >> 16) % UPAGES;
+            lpae_va_t va = 0x10000 + 0x1000 * pg + (lpae_va_t)((r >> 24) & 0xFFF);
+            if ((r >> 40) % 64 == 0)
+                va = 0x4000 + (va & 0xFFF); /* unmapped: a translation fault */
+            size_t room = LPAE_PAGE_SIZE - (va & 0xFFF);
+            size_t len = 1 + (size_t)((r >> 44) % 48);
+            if (len > room)
+                len = room;
+            unsigned acc = accs[(r >> 52) % 3];
+            unsigned char buf[64];
+            lpae_xlate fa, fb;
+            memset(&fa, 0x5A, sizeof fa);
+            memset(&fb, 0x5A, sizeof fb);
+            int ea = lpae_cpu_touch(ca, va, acc, len, &fa), eb;
+            if (acc & LPAE_ACC_WRITE) {
+                memset(buf, 0, len);
+                if (va >= 0x10000)
+                    assert_int_equal(lpae_phys_read(b.phys, UPG + (va - 0x10000), buf, len),
+                                     LPAE_OK);
+                eb = lpae_cpu_write(cb, va, acc, buf, len, &fb, NULL);
+            } else {
+                eb = lpae_cpu_read(cb, va, acc, buf, len, &fb, NULL);
+            }
+            assert_int_equal(ea, eb);
+            if (ea == LPAE_EFAULT) {
+                assert_int_equal(fa.va, fb.va);
+                assert_int_equal(fa.fault, fb.fault);
+                assert_int_equal(fa.fsc, fb.fsc);
+                assert_int_equal(fa.level, fb.level);
+            }
+            ok += ea == LPAE_OK;
+            faults += ea == LPAE_EFAULT;
+            stats_agree(&a, &b, asids, 2);
+        }
+        lpae_cpu_stats st;
+        memset(&st, 0, sizeof st);
+        assert_int_equal(lpae_cpu_stats_get(ca, &st), LPAE_OK);
+        /* mostly micro-TLB hits, with misses (evictions) and faults */
+        for (unsigned u = LPAE_ST_UTLB_I; u <= LPAE_ST_UTLB_DS; u++)
+            assert_true(st.hits[u] > 5000 && st.misses[u] > 1000);
+        assert_true(ok > 20000 && faults > 500 && switches > 20);
+        teardown(&a);
+        teardown(&b);
+    }
+}
+
 static void on_report(void *ctx, const lpae_coherence_report *r)
 {
     *(uint64_t *)ctx = r->event;
@@ -302,6 +443,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(load_store_match_public_calls),
         cmocka_unit_test(touch_matches_read_write),
+        cmocka_unit_test(touch_fast_path),
         cmocka_unit_test(inline_cycles_and_event),
         cmocka_unit_test(copy_access_check),
     };

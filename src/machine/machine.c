@@ -711,18 +711,49 @@ static __attribute__((noinline)) int fast_hit(lpae_cpu *cpu, const fp_entry *f, 
     return LPAE_OK;
 }
 
-/* fast_hit() when the hit is plain (f->plain has @p access) and the ASID
- * has been seen: no calls, no spills. */
+/* The accounting of a plain hit (f->plain has the access, the ASID has
+ * been seen) of micro-TLB @p t: fast_hit()'s, without the extras. Shared by
+ * plain_hit() and lpae_cpu_touch()'s fused hit. */
+static inline __attribute__((always_inline)) void plain_account(lpae_cpu *cpu, lpae_tlb *t,
+                                                                const fp_entry *f)
+{
+    t->st.hits++;
+    repl_lru_touch(&t->repl, f->slot);
+    cpu->cur->st.utlb_hits++;
+    f->rx->utlb_hits++;
+}
+
+/* Whether fast-path entry @p f may be hit by @p access: the hit is plain
+ * and the ASID has been seen (plain_hit() applies, else fast_hit()). */
+static inline __attribute__((always_inline)) bool plain_ok(const lpae_cpu *cpu, const fp_entry *f,
+                                                           unsigned access)
+{
+    return LIKELY((f->plain >> access) & 1u) && LIKELY(cpu->cur->seen);
+}
+
+/* fast_hit() when plain_ok(): no calls, no spills. */
 static inline __attribute__((always_inline)) void
 plain_hit(lpae_cpu *cpu, lpae_tlb *t, const fp_entry *f, lpae_va_t va, lpae_xlate *o)
 {
     *o = f->x;
     o->va = va;
     o->pa = f->x.pa + va;
-    t->st.hits++;
-    repl_lru_touch(&t->repl, f->slot);
-    cpu->cur->st.utlb_hits++;
-    f->rx->utlb_hits++;
+    plain_account(cpu, t, f);
+}
+
+/* The fast-path entry of micro-TLB @p u (of a fast CPU: u is its fmap[] of
+ * a valid access) that answers @p va under the current ASID, or NULL:
+ * the entry of the page's row whose key, generation and slot serial all
+ * still hold. */
+static inline __attribute__((always_inline)) const fp_entry *fp_lookup(const lpae_cpu *cpu,
+                                                                       unsigned u, lpae_va_t va)
+{
+    const fp_entry *f = &cpu->fpt[u][(va >> 12) & (FP_SIZE - 1)];
+    const lpae_tlb *t = cpu->utlb[u];
+    if (LIKELY(f->key == FP_KEY(va, cpu->asid) && f->gen == cpu->fpgen[u] &&
+               t->e[f->slot].serial == f->serial))
+        return f;
+    return NULL;
 }
 
 /* ---- coherence checker ------------------------------------------------------ */
@@ -1420,12 +1451,10 @@ int lpae_cpu_translate(lpae_cpu *cpu, lpae_va_t va, unsigned access, lpae_xlate 
     if (LIKELY(cpu != NULL) && LIKELY(out != NULL) && LIKELY(access < 8u)) {
         unsigned u = cpu->fmap[access];
         if (LIKELY(u != UMAP_INVALID)) {
-            const fp_entry *f = &cpu->fpt[u][(va >> 12) & (FP_SIZE - 1)];
-            lpae_tlb *t = cpu->utlb[u];
-            if (LIKELY(f->key == FP_KEY(va, cpu->asid) && f->gen == cpu->fpgen[u] &&
-                       t->e[f->slot].serial == f->serial)) {
-                if (LIKELY((f->plain >> access) & 1u) && LIKELY(cpu->cur->seen)) {
-                    plain_hit(cpu, t, f, va, out);
+            const fp_entry *f = fp_lookup(cpu, u, va);
+            if (LIKELY(f != NULL)) {
+                if (plain_ok(cpu, f, access)) {
+                    plain_hit(cpu, cpu->utlb[u], f, va, out);
                     return LPAE_OK;
                 }
                 return fast_hit(cpu, f, va, access, out);
@@ -1949,21 +1978,55 @@ static __attribute__((noinline)) int touch_unbacked(lpae_cpu *cpu, lpae_pa_t pa,
     return rc;
 }
 
-int lpae_cpu_touch(lpae_cpu *cpu, lpae_va_t va, unsigned access, size_t len, lpae_xlate *fault)
+/* lpae_cpu_touch() once its translation gave @p pa without a fault. */
+static inline __attribute__((always_inline)) int touch_pa(lpae_cpu *cpu, lpae_pa_t pa,
+                                                          unsigned access, size_t len)
+{
+    /* the host page looked up first (the line charges do not depend on
+     * it), so that the backed case returns LPAE_OK with nothing else live */
+    if (__builtin_expect(!lpae_phys_host_page(cpu->m->phys, pa), 0))
+        return touch_unbacked(cpu, pa, access, len);
+    lines(cpu, pa, len, cpu->m->mem_lat, LPAE_CAT_MEM);
+    cpu->st.mem_bytes += len;
+    return LPAE_OK;
+}
+
+/* lpae_cpu_touch() of all but a plain fast-path hit, with the full
+ * translation: what lpae_cpu_translate() does once the fast-path entry @p f
+ * (NULL: none answers) has been looked up, then touch_pa(). */
+static __attribute__((noinline)) int touch_full(lpae_cpu *cpu, const fp_entry *f, lpae_va_t va,
+                                                unsigned access, size_t len, lpae_xlate *fault)
 {
     lpae_xlate x;
-    int rc = lpae_cpu_translate(cpu, va, access, &x);
+    int rc;
+    if (f)
+        rc = fast_hit(cpu, f, va, access, &x);
+    else if (cpu->fmap[access] != UMAP_INVALID)
+        rc = translate_miss(cpu, va, access, &x);
+    else
+        rc = translate_slow(cpu, va, access, &x);
     if (rc != LPAE_OK)
         return rc;
     if (x.fault != LPAE_FAULT_NONE)
         return fault_out(&x, fault);
-    /* the host page looked up first (the line charges do not depend on
-     * it), so that the backed case returns LPAE_OK with nothing else live */
-    if (__builtin_expect(!lpae_phys_host_page(cpu->m->phys, x.pa), 0))
-        return touch_unbacked(cpu, x.pa, access, len);
-    lines(cpu, x.pa, len, cpu->m->mem_lat, LPAE_CAT_MEM);
-    cpu->st.mem_bytes += len;
-    return LPAE_OK;
+    return touch_pa(cpu, x.pa, access, len);
+}
+
+/* The common case fused: a fast CPU whose fast-path entry answers the page
+ * with a plain hit (lpae_cpu_translate()'s plain_hit(), sharing its
+ * lookup and accounting) gives the PA without filling an lpae_xlate. */
+int lpae_cpu_touch(lpae_cpu *cpu, lpae_va_t va, unsigned access, size_t len, lpae_xlate *fault)
+{
+    const fp_entry *f = NULL;
+    unsigned u = cpu->fmap[access];
+    if (LIKELY(u != UMAP_INVALID)) {
+        f = fp_lookup(cpu, u, va);
+        if (LIKELY(f != NULL) && plain_ok(cpu, f, access)) {
+            plain_account(cpu, cpu->utlb[u], f);
+            return touch_pa(cpu, f->x.pa + va, access, len);
+        }
+    }
+    return touch_full(cpu, f, va, access, len, fault);
 }
 
 int lpae_cpu_copy(lpae_cpu *cpu, lpae_va_t dst, unsigned dst_access, lpae_va_t src,

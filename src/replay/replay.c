@@ -147,38 +147,42 @@ static int run(lpae_replay *rp, lpae_trace_reader *r, const lpae_replay_opts *op
      * need not check them again; importers' events are checked there */
     lpae_trace_fmt fmt = lpae_trace_reader_format(r);
     bool checked = fmt == LPAE_TRACE_TEXT || fmt == LPAE_TRACE_BINARY;
-    slot *slots = rp->slots;
-    size_t n = rp->n; /* fixed: no configuration is added once started */
+    /* fixed: no configuration is added once started */
+    slot *const slots = rp->slots, *const end = rp->slots + rp->n;
+    /* the event count in a local (pr's address goes to the callback),
+     * stored into pr before each report */
+    uint64_t events = 0;
     for (;;) {
-        if (pr.events >= max_events) {
+        if (events >= max_events) {
             rc = 0;
             break;
         }
         rc = lpae_trace_read(r, &ev);
         if (rc <= 0)
             break;
-        ++pr.events;
-        for (size_t i = 0; i < n; i++) {
-            slot *s = &slots[i];
+        ++events;
+        for (slot *s = slots; s != end; s++) {
             if (s->status)
                 continue;
             if (ev.cpu >= s->ncpus) {
                 char why[96];
                 snprintf(why, sizeof(why), "CPU %u but the configuration has %u CPU%s",
                          (unsigned)ev.cpu, s->ncpus, s->ncpus == 1 ? "" : "s");
-                slot_fail(s, LPAE_EINVAL, pr.events, &ev, why);
+                slot_fail(s, LPAE_EINVAL, events, &ev, why);
                 continue;
             }
             int e = lpae_k_apply(s->k, &ev, NULL, checked); /* per-event results unused */
             if (e)
-                slot_fail(s, e, pr.events, &ev, NULL);
+                slot_fail(s, e, events, &ev, NULL);
         }
-        if (pr.events >= next_report) {
+        if (events >= next_report) {
+            pr.events = events;
             pr.bytes = pos_now(pos);
             o.progress(o.progress_ctx, &pr);
-            next_report = pr.events + every;
+            next_report = events + every;
         }
     }
+    pr.events = events;
     pr.bytes = pos_now(pos);
     if (o.progress)
         o.progress(o.progress_ctx, &pr);
