@@ -94,6 +94,28 @@ static uint64_t next(uint64_t *x)
     return *x;
 }
 
+/* The two CPUs' statistics are equal. */
+static void cpu_stats_agree(lpae_cpu *ca, lpae_cpu *cb)
+{
+    lpae_cpu_stats sa, sb;
+    memset(&sa, 0, sizeof sa);
+    memset(&sb, 0, sizeof sb);
+    assert_int_equal(lpae_cpu_stats_get(ca, &sa), LPAE_OK);
+    assert_int_equal(lpae_cpu_stats_get(cb, &sb), LPAE_OK);
+    assert_memory_equal(&sa, &sb, sizeof sa);
+}
+
+/* The two machines' RAM in [lo, hi) is equal. */
+static void ram_agrees(const side *a, const side *b, lpae_pa_t lo, lpae_pa_t hi)
+{
+    for (lpae_pa_t pa = lo; pa < hi; pa += 8) {
+        uint64_t da, db;
+        assert_int_equal(lpae_phys_read64(a->phys, pa, &da), LPAE_OK);
+        assert_int_equal(lpae_phys_read64(b->phys, pa, &db), LPAE_OK);
+        assert_int_equal(da, db);
+    }
+}
+
 static void load_store_match_public_calls(void **state)
 {
     (void)state;
@@ -131,22 +153,12 @@ static void load_store_match_public_calls(void **state)
         }
         assert_int_equal(ea, eb);
         faults += ea == LPAE_EFAULT;
-        lpae_cpu_stats sa, sb;
-        memset(&sa, 0, sizeof sa);
-        memset(&sb, 0, sizeof sb);
-        assert_int_equal(lpae_cpu_stats_get(ca, &sa), LPAE_OK);
-        assert_int_equal(lpae_cpu_stats_get(cb, &sb), LPAE_OK);
-        assert_memory_equal(&sa, &sb, sizeof sa);
+        cpu_stats_agree(ca, cb);
     }
     /* the sequence covered every case */
     assert_true(loads > 1000 && stores > 1000 && faults > 100 && unaligned > 100);
     /* the RAM written agrees */
-    for (lpae_pa_t pa = PG_A; pa < PG_R + 0x1000; pa += 8) {
-        uint64_t da, db;
-        assert_int_equal(lpae_phys_read64(a.phys, pa, &da), LPAE_OK);
-        assert_int_equal(lpae_phys_read64(b.phys, pa, &db), LPAE_OK);
-        assert_int_equal(da, db);
-    }
+    ram_agrees(&a, &b, PG_A, PG_R + 0x1000);
     teardown(&a);
     teardown(&b);
 }
@@ -216,12 +228,7 @@ static void touch_matches_read_write(void **state)
         ok += ea == LPAE_OK;
         faults += ea == LPAE_EFAULT;
         runs += ea == LPAE_OK && ((pa_of(va) ^ (pa_of(va) + len - 1)) >> 6) != 0;
-        lpae_cpu_stats sa, sb;
-        memset(&sa, 0, sizeof sa);
-        memset(&sb, 0, sizeof sb);
-        assert_int_equal(lpae_cpu_stats_get(ca, &sa), LPAE_OK);
-        assert_int_equal(lpae_cpu_stats_get(cb, &sb), LPAE_OK);
-        assert_memory_equal(&sa, &sb, sizeof sa);
+        cpu_stats_agree(ca, cb);
     }
     assert_true(ok > 5000 && faults > 1000 && stores > 5000 && runs > 1000);
     lpae_phys_stats pa_, pb;
@@ -230,12 +237,7 @@ static void touch_matches_read_write(void **state)
     assert_int_equal(lpae_phys_stats_get(a.phys, &pa_), LPAE_OK);
     assert_int_equal(lpae_phys_stats_get(b.phys, &pb), LPAE_OK);
     assert_memory_equal(&pa_, &pb, sizeof pa_);
-    for (lpae_pa_t pa = RAM_BASE; pa < BLK + 0x200000; pa += 8) {
-        uint64_t da, db;
-        assert_int_equal(lpae_phys_read64(a.phys, pa, &da), LPAE_OK);
-        assert_int_equal(lpae_phys_read64(b.phys, pa, &db), LPAE_OK);
-        assert_int_equal(da, db);
-    }
+    ram_agrees(&a, &b, RAM_BASE, BLK + 0x200000);
     teardown(&a);
     teardown(&b);
 }
@@ -265,12 +267,7 @@ static void set_asid(side *s, uint8_t asid)
 static void stats_agree(side *a, side *b, const uint8_t *asids, size_t nasids)
 {
     lpae_cpu *ca = lpae_machine_cpu(a->m, 0), *cb = lpae_machine_cpu(b->m, 0);
-    lpae_cpu_stats sa, sb;
-    memset(&sa, 0, sizeof sa);
-    memset(&sb, 0, sizeof sb);
-    assert_int_equal(lpae_cpu_stats_get(ca, &sa), LPAE_OK);
-    assert_int_equal(lpae_cpu_stats_get(cb, &sb), LPAE_OK);
-    assert_memory_equal(&sa, &sb, sizeof sa);
+    cpu_stats_agree(ca, cb);
     for (size_t k = 0; k < nasids; k++) {
         lpae_xstats xa, xb;
         memset(&xa, 0, sizeof xa);
