@@ -1000,20 +1000,26 @@ static inline __attribute__((always_inline)) void fill_utlb(lpae_cpu *cpu, unsig
         unsigned s = t->piece[from->size_shift];
         if (!s)
             return;
-        uint32_t way = tlb_fa_take(t, s, NULL);
+        uint64_t *nb;
+        uint32_t way = tlb_fa_take(t, s, va, NULL, &nb);
+        /* the commit reads nothing of the slot: done before the slot's
+         * byte stores, after which every pointer of t would be reloaded */
+        tlb_fa_commit(t, way, nb);
         lpae_tlb_entry *e = &t->e[way];
+        uint32_t serial;
         if (s == from->size_shift) {
             /* the same piece: what tlb_fill_slot() writes is from's entry
              * (base, PA of the base, fields) and key, with a fresh serial */
+            serial = tlb_next_serial(t);
             *e = *from;
-            e->serial = tlb_next_serial(t);
+            e->serial = serial;
             t->k[way] = *from_key;
         } else {
             tlb_fill_slot(t, way, from, va, pa, s);
+            serial = e->serial;
         }
-        tlb_fa_commit(t, way, va, s);
         /* fp_note_fill() of a fully associative micro-TLB */
-        if (s > 12 || e->serial == 1)
+        if (s > 12 || serial == 1)
             cpu->fpgen[u]++;
         else
             cpu->fpt[u][(va >> 12) & (FP_SIZE - 1)].gen = 0;
