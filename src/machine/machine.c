@@ -641,8 +641,7 @@ from_entry(lpae_xlate *o, const lpae_tlb_entry *e, lpae_va_t va, unsigned access
 
 /* from_entry() with o->src = @p src, checker off: fsc (0), level,
  * size_shift, sel, asid, src, start_level and nfetch (0) stored as one
- * word, level, leaf shift and sel read from @p k, @p e's match key (see
- * tlb_key_xl). */
+ * word, made from @p e's leaf_shift, level, asid and sel read as one. */
 _Static_assert(offsetof(lpae_xlate, level) == offsetof(lpae_xlate, fsc) + 1 &&
                    offsetof(lpae_xlate, size_shift) == offsetof(lpae_xlate, fsc) + 2 &&
                    offsetof(lpae_xlate, sel) == offsetof(lpae_xlate, fsc) + 3 &&
@@ -650,26 +649,31 @@ _Static_assert(offsetof(lpae_xlate, level) == offsetof(lpae_xlate, fsc) + 1 &&
                    offsetof(lpae_xlate, src) == offsetof(lpae_xlate, fsc) + 5 &&
                    offsetof(lpae_xlate, start_level) == offsetof(lpae_xlate, fsc) + 6 &&
                    offsetof(lpae_xlate, nfetch) == offsetof(lpae_xlate, fsc) + 7 &&
-                   TLB_XL_LEVEL == 8 && TLB_XL_LEAF == 16 && TLB_XL_SEL == 24,
-               "from_key: the key's fields sit as the result's bytes fsc..nfetch");
-static inline __attribute__((always_inline)) void from_key(lpae_xlate *o, const lpae_tlb_entry *e,
-                                                           const tlb_key *k, lpae_va_t va,
-                                                           unsigned access, uint8_t asid,
-                                                           uint8_t src)
+                   offsetof(lpae_tlb_entry, level) == offsetof(lpae_tlb_entry, leaf_shift) + 1 &&
+                   offsetof(lpae_tlb_entry, asid) == offsetof(lpae_tlb_entry, leaf_shift) + 2 &&
+                   offsetof(lpae_tlb_entry, sel) == offsetof(lpae_tlb_entry, leaf_shift) + 3,
+               "from_entry_word: the bytes sit as it reads and writes them");
+static inline __attribute__((always_inline)) void from_entry_word(lpae_xlate *o,
+                                                                  const lpae_tlb_entry *e,
+                                                                  lpae_va_t va, unsigned access,
+                                                                  uint8_t asid, uint8_t src)
 {
     o->va = va;
     o->pa = e->pa + (va - e->va);
     o->attrs = e->attrs;
     o->fault = LPAE_FAULT_NONE;
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    uint64_t w = tlb_key_xl(k) | (uint64_t)asid << 32 | (uint64_t)src << 40;
+    uint32_t b; /* leaf_shift, level, asid, sel */
+    memcpy(&b, (const unsigned char *)e + offsetof(lpae_tlb_entry, leaf_shift), sizeof b);
+    /* fsc 0, level, size_shift (the leaf's), sel, asid, src, 0, 0 */
+    uint64_t w =
+        (b & UINT32_C(0xFF00FF00)) | (b & 0xFFu) << 16 | (uint64_t)asid << 32 | (uint64_t)src << 40;
     memcpy((unsigned char *)o + offsetof(lpae_xlate, fsc), &w, sizeof w);
 #else
-    uint32_t xl = tlb_key_xl(k);
     o->fsc = 0;
-    o->level = (uint8_t)(xl >> TLB_XL_LEVEL);
-    o->size_shift = (uint8_t)(xl >> TLB_XL_LEAF);
-    o->sel = (uint8_t)(xl >> TLB_XL_SEL);
+    o->level = e->level;
+    o->size_shift = e->leaf_shift;
+    o->sel = e->sel;
     o->asid = asid;
     o->src = src;
     o->start_level = 0;
@@ -677,7 +681,7 @@ static inline __attribute__((always_inline)) void from_key(lpae_xlate *o, const 
 #endif
     if (UNLIKELY(!((e->attrs.perm >> access) & 1u))) {
         o->fault = LPAE_FAULT_PERMISSION;
-        o->fsc = (uint8_t)LPAE_FSC_PERMISSION(o->level);
+        o->fsc = (uint8_t)LPAE_FSC_PERMISSION(e->level);
     }
 }
 
@@ -1424,7 +1428,7 @@ translate_full(lpae_cpu *cpu, lpae_va_t va, unsigned access, unsigned u, lpae_xl
             tlb_hit(mt, (size_t)j);
         const lpae_tlb_entry *e = &mt->e[j];
         if (LIKELY(m->chk == NULL)) {
-            from_key(o, e, &mt->k[j], va, access, cpu->asid, LPAE_XS_MTLB);
+            from_entry_word(o, e, va, access, cpu->asid, LPAE_XS_MTLB);
             fill_utlb(cpu, u, va, e, &mt->k[j], o->pa);
             o->region = region_of(cpu, va, o->sel);
         } else { /* the checker's CPUs: the generic fill and classification */

@@ -11,18 +11,10 @@
  * it when (query & mask) == key. A valid slot's mask is the size mask << 32
  * plus 0xFF when the entry is not global, its key the base << 32 plus the
  * ASID when not global. An invalid slot has mask 0 and key 1, which nothing
- * matches. Bits [31:8] of a valid slot's mask, which every query and key
- * has clear (so no match reads them), carry the entry's level, leaf_shift
- * and sel (TLB_XL_*: tlb_key_xl), for the machine's results. */
+ * matches. */
 typedef struct tlb_key {
     uint64_t key, mask;
 } tlb_key;
-
-/* Where tlb_key_xl() holds a valid slot's level, leaf_shift and sel. */
-#define TLB_XL_LEVEL 8
-#define TLB_XL_LEAF 16
-#define TLB_XL_SEL 24
-#define TLB_XL_MASK UINT32_C(0xFFFFFF00)
 
 static inline uint64_t tlb_query(lpae_va_t va, uint8_t asid)
 {
@@ -75,13 +67,6 @@ static inline unsigned tlb_key_size(const tlb_key *k)
 static inline lpae_va_t tlb_key_base(const tlb_key *k)
 {
     return (lpae_va_t)(k->key >> 32);
-}
-
-/* A valid slot's level << TLB_XL_LEVEL | leaf_shift << TLB_XL_LEAF | sel
- * << TLB_XL_SEL, from its key alone (equal to the entry's fields). */
-static inline uint32_t tlb_key_xl(const tlb_key *k)
-{
-    return (uint32_t)k->mask & TLB_XL_MASK;
 }
 
 /* Slots of a fully associative TLB (t->fa set) that may cover va. */
@@ -245,9 +230,7 @@ tlb_write_slot(lpae_tlb *t, size_t idx, lpae_va_t va, lpae_pa_t pa, unsigned s,
     e->valid = true;
     tlb_key *k = &t->k[idx];
     k->key = (uint64_t)base << 32 | (global ? 0u : asid);
-    k->mask = (uint64_t)vm << 32 | (uint32_t)level << TLB_XL_LEVEL |
-              (uint32_t)leaf_shift << TLB_XL_LEAF | (uint32_t)sel << TLB_XL_SEL |
-              (global ? 0u : 0xFFu);
+    k->mask = (uint64_t)vm << 32 | (global ? 0u : 0xFFu);
 }
 
 /* Write @p tr into slot @p idx as the 2^@p s piece that holds @p va (PA
