@@ -708,6 +708,10 @@ static void ref_compare(const ref_tlb *r, const lpae_tlb *t)
         /* the fills read an evicted slot's size and base from its key */
         assert_int_equal(tlb_key_size(&t->k[i]), b->size_shift);
         assert_int_equal(tlb_key_base(&t->k[i]), b->va);
+        /* the machine builds main-TLB results from these bytes */
+        assert_int_equal(a->level, b->level);
+        assert_int_equal(a->leaf_shift, b->leaf_shift);
+        assert_int_equal(a->sel, b->sel);
     }
     assert_int_equal(lpae_tlb_count(t), valid);
     lpae_tlb_stats st = lpae_tlb_stats_get(t);
@@ -787,7 +791,8 @@ static void matches_reference_tlb(void **state)
                     lpae_tlb_entry n = tr(0x40000000 + ((x >> 44) % 64) * 0x200000u, shift,
                                           (x >> 50) % 4 == 0, asid);
                     if ((x >> 52) % 4 == 0 && !no4k)
-                        n.size_shift = 12; /* a piece of a larger leaf */
+                        n.size_shift = 12;            /* a piece of a larger leaf */
+                    n.sel = (uint8_t)((x >> 54) % 2); /* TTBR0 or TTBR1 */
                     lpae_tlb_entry ev;
                     long want = ref_insert(&r, va, &n);
                     const lpae_tlb_entry *got = lpae_tlb_insert(t, va, &n, &ev);

@@ -639,6 +639,52 @@ from_entry(lpae_xlate *o, const lpae_tlb_entry *e, lpae_va_t va, unsigned access
     }
 }
 
+/* from_entry() with o->src = @p src, checker off: fsc (0), level,
+ * size_shift, sel, asid, src, start_level and nfetch (0) stored as one
+ * word, made from @p e's leaf_shift, level, asid and sel read as one. */
+_Static_assert(offsetof(lpae_xlate, level) == offsetof(lpae_xlate, fsc) + 1 &&
+                   offsetof(lpae_xlate, size_shift) == offsetof(lpae_xlate, fsc) + 2 &&
+                   offsetof(lpae_xlate, sel) == offsetof(lpae_xlate, fsc) + 3 &&
+                   offsetof(lpae_xlate, asid) == offsetof(lpae_xlate, fsc) + 4 &&
+                   offsetof(lpae_xlate, src) == offsetof(lpae_xlate, fsc) + 5 &&
+                   offsetof(lpae_xlate, start_level) == offsetof(lpae_xlate, fsc) + 6 &&
+                   offsetof(lpae_xlate, nfetch) == offsetof(lpae_xlate, fsc) + 7 &&
+                   offsetof(lpae_tlb_entry, level) == offsetof(lpae_tlb_entry, leaf_shift) + 1 &&
+                   offsetof(lpae_tlb_entry, asid) == offsetof(lpae_tlb_entry, leaf_shift) + 2 &&
+                   offsetof(lpae_tlb_entry, sel) == offsetof(lpae_tlb_entry, leaf_shift) + 3,
+               "from_entry_word: the bytes sit as it reads and writes them");
+static inline __attribute__((always_inline)) void from_entry_word(lpae_xlate *o,
+                                                                  const lpae_tlb_entry *e,
+                                                                  lpae_va_t va, unsigned access,
+                                                                  uint8_t asid, uint8_t src)
+{
+    o->va = va;
+    o->pa = e->pa + (va - e->va);
+    o->attrs = e->attrs;
+    o->fault = LPAE_FAULT_NONE;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    uint32_t b; /* leaf_shift, level, asid, sel */
+    memcpy(&b, (const unsigned char *)e + offsetof(lpae_tlb_entry, leaf_shift), sizeof b);
+    /* fsc 0, level, size_shift (the leaf's), sel, asid, src, 0, 0 */
+    uint64_t w =
+        (b & UINT32_C(0xFF00FF00)) | (b & 0xFFu) << 16 | (uint64_t)asid << 32 | (uint64_t)src << 40;
+    memcpy((unsigned char *)o + offsetof(lpae_xlate, fsc), &w, sizeof w);
+#else
+    o->fsc = 0;
+    o->level = e->level;
+    o->size_shift = e->leaf_shift;
+    o->sel = e->sel;
+    o->asid = asid;
+    o->src = src;
+    o->start_level = 0;
+    o->nfetch = 0;
+#endif
+    if (UNLIKELY(!((e->attrs.perm >> access) & 1u))) {
+        o->fault = LPAE_FAULT_PERMISSION;
+        o->fsc = (uint8_t)LPAE_FSC_PERMISSION(e->level);
+    }
+}
+
 /* Make @p f describe a hit of micro-TLB @p u's slot @p slot for @p va (of
  * region @p region) under the current ASID, in the generation it has now. */
 static void fp_fill(lpae_cpu *cpu, unsigned u, size_t slot, lpae_va_t va, uint8_t region,
@@ -989,20 +1035,26 @@ static inline __attribute__((always_inline)) void fill_utlb(lpae_cpu *cpu, unsig
         unsigned s = t->piece[from->size_shift];
         if (!s)
             return;
-        uint32_t way = tlb_fa_take(t, s, NULL);
+        uint64_t *nb;
+        uint32_t way = tlb_fa_take(t, s, va, NULL, &nb);
+        /* the commit reads nothing of the slot: done before the slot's
+         * byte stores, after which every pointer of t would be reloaded */
+        tlb_fa_commit(t, way, nb);
         lpae_tlb_entry *e = &t->e[way];
+        uint32_t serial;
         if (s == from->size_shift) {
             /* the same piece: what tlb_fill_slot() writes is from's entry
              * (base, PA of the base, fields) and key, with a fresh serial */
+            serial = tlb_next_serial(t);
             *e = *from;
-            e->serial = tlb_next_serial(t);
+            e->serial = serial;
             t->k[way] = *from_key;
         } else {
             tlb_fill_slot(t, way, from, va, pa, s);
+            serial = e->serial;
         }
-        tlb_fa_commit(t, way, va, s);
         /* fp_note_fill() of a fully associative micro-TLB */
-        if (s > 12 || e->serial == 1)
+        if (s > 12 || serial == 1)
             cpu->fpgen[u]++;
         else
             cpu->fpt[u][(va >> 12) & (FP_SIZE - 1)].gen = 0;
@@ -1407,8 +1459,7 @@ translate_full(lpae_cpu *cpu, lpae_va_t va, unsigned access, unsigned u, lpae_xl
             tlb_hit(mt, (size_t)j);
         const lpae_tlb_entry *e = &mt->e[j];
         if (LIKELY(m->chk == NULL)) {
-            from_entry(o, e, va, access, cpu->asid);
-            o->src = LPAE_XS_MTLB;
+            from_entry_word(o, e, va, access, cpu->asid, LPAE_XS_MTLB);
             fill_utlb(cpu, u, va, e, &mt->k[j], o->pa);
             o->region = region_of(cpu, va, o->sel);
         } else { /* the checker's CPUs: the generic fill and classification */

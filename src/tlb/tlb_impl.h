@@ -265,13 +265,16 @@ static inline __attribute__((always_inline)) void tlb_add_present(lpae_tlb *t, u
 }
 
 /* The first half of a fill of a fully associative LRU TLB with slot masks
- * (t->fa set, LRU policy) by a piece of size @p s: the first invalid way,
- * else the LRU victim, whose entry is copied to @p evicted (if not NULL)
- * and leaves its bucket. The caller writes the slot, then calls
- * tlb_fa_commit(). */
-static inline __attribute__((always_inline)) uint32_t tlb_fa_take(lpae_tlb *t, unsigned s,
-                                                                  lpae_tlb_entry *evicted)
+ * (t->fa set, LRU policy) by a piece of size @p s covering @p va: the first
+ * invalid way, else the LRU victim, whose entry is copied to @p evicted (if
+ * not NULL) and leaves its bucket; *@p nb is the bucket mask the new piece
+ * joins. The caller calls tlb_fa_commit() and writes the slot (in either
+ * order: the commit reads nothing of the slot). */
+static inline __attribute__((always_inline)) uint32_t
+tlb_fa_take(lpae_tlb *t, unsigned s, lpae_va_t va, lpae_tlb_entry *evicted, uint64_t **nb)
 {
+    uint64_t *row = t->fa + (size_t)t->sidx[s] * FA_BUCKETS; /* size s's buckets */
+    *nb = row + ((va >> s) & (FA_BUCKETS - 1));
     uint32_t way;
     if (t->fill[0] < t->ways) {
         way = (uint32_t)__builtin_ctzll(~t->vmask[0]); /* the first invalid way */
@@ -285,19 +288,21 @@ static inline __attribute__((always_inline)) uint32_t tlb_fa_take(lpae_tlb *t, u
         /* the old entry's size and base from its key (see tlb_key_size) */
         const tlb_key *ok = &t->k[way];
         unsigned os = tlb_key_size(ok);
-        tlb_resize_present(t, os, s);
-        t->fa[t->sidx[os] * FA_BUCKETS + ((tlb_key_base(ok) >> os) & (FA_BUCKETS - 1))] &=
-            ~(UINT64_C(1) << way);
+        if (os != s) {
+            tlb_resize_present(t, os, s);
+            row = t->fa + (size_t)t->sidx[os] * FA_BUCKETS;
+        }
+        row[(tlb_key_base(ok) >> os) & (FA_BUCKETS - 1)] &= ~(UINT64_C(1) << way);
         t->st.evictions++;
     }
     return way;
 }
 
-/* The second half: slot @p way now holds a piece of size @p s covering @p va. */
+/* The second half: slot @p way joins bucket mask @p nb (from tlb_fa_take()). */
 static inline __attribute__((always_inline)) void tlb_fa_commit(lpae_tlb *t, uint32_t way,
-                                                                lpae_va_t va, unsigned s)
+                                                                uint64_t *nb)
 {
-    t->fa[t->sidx[s] * FA_BUCKETS + ((va >> s) & (FA_BUCKETS - 1))] |= UINT64_C(1) << way;
+    *nb |= UINT64_C(1) << way;
     t->gen++;
     t->st.inserts++;
     repl_lru_touch(&t->repl, way);
@@ -351,9 +356,10 @@ static inline __attribute__((always_inline)) long tlb_fill_fa(lpae_tlb *t, lpae_
     unsigned s = tlb_fill_shift(t, tr);
     if (!s)
         return -1;
-    uint32_t way = tlb_fa_take(t, s, evicted);
+    uint64_t *nb;
+    uint32_t way = tlb_fa_take(t, s, va, evicted, &nb);
+    tlb_fa_commit(t, way, nb);
     tlb_fill_slot(t, way, tr, va, pa, s);
-    tlb_fa_commit(t, way, va, s);
     return (long)way;
 }
 
