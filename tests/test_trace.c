@@ -292,6 +292,18 @@ static long file_size(const char *p)
     return n;
 }
 
+/* The first @p n bytes of file @p from as file @p to (a cut trace). */
+static void copy_prefix(const char *from, const char *to, long n)
+{
+    FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+    assert_non_null(in);
+    assert_non_null(out);
+    for (long k = 0; k < n; k++)
+        putc(getc(in), out);
+    fclose(in);
+    fclose(out);
+}
+
 static void truncated_binary_reports_events_then_etrunc(void **state)
 {
     (void)state;
@@ -309,12 +321,7 @@ static void truncated_binary_reports_events_then_etrunc(void **state)
                    body + (long)n * LPAE_TEV_SIZE};
     size_t expect[] = {5, 6, n, n};
     for (size_t i = 0; i < 4; i++) {
-        assert_int_equal(truncate(b, size), 0);
-        FILE *in = fopen(b, "rb"), *out = fopen(c, "wb");
-        for (long k = 0; k < cuts[i]; k++)
-            putc(getc(in), out);
-        fclose(in);
-        fclose(out);
+        copy_prefix(b, c, cuts[i]);
         lpae_trace_reader *r;
         assert_int_equal(lpae_trace_reader_open(c, NULL, &r), 0);
         lpae_tev got;
@@ -383,11 +390,7 @@ static void binary_buffer_boundaries(void **state)
     for (size_t i = 0; i < sizeof recs / sizeof recs[0]; i++)
         for (long part = 0; part < LPAE_TEV_SIZE; part += 9) {
             long cut = body + recs[i] * LPAE_TEV_SIZE + part;
-            FILE *in = fopen(b, "rb"), *out = fopen(c, "wb");
-            for (long j = 0; j < cut; j++)
-                putc(getc(in), out);
-            fclose(in);
-            fclose(out);
+            copy_prefix(b, c, cut);
             lpae_trace_reader *r;
             assert_int_equal(lpae_trace_reader_open(c, NULL, &r), 0);
             lpae_tev got;

@@ -2007,13 +2007,9 @@ int lpae_cpu_store64(lpae_cpu *cpu, lpae_va_t va, unsigned access, const uint64_
     return rw8(cpu, va, access, false, NULL, val);
 }
 
-/* memops_internal.h: a load or store whose data nobody uses. A load's bytes
- * would be dropped, and a store of the bytes the memory already holds
- * changes nothing, so only the translation, the line charges and the byte
- * count remain; an unbacked page is what lpae_phys_read/write would make
- * of it: zeros read from RAM (else an abort), or backed with its zeros. */
 /* lpae_cpu_touch() of a page with no host page: the lines charged, then
- * what lpae_phys_read/write would make of it. */
+ * what lpae_phys_read/write would make of it: zeros read from RAM (else an
+ * abort), or the page backed with its zeros. */
 static __attribute__((noinline)) int touch_unbacked(lpae_cpu *cpu, lpae_pa_t pa, unsigned access,
                                                     size_t len)
 {
@@ -2063,7 +2059,10 @@ static __attribute__((noinline)) int touch_full(lpae_cpu *cpu, const fp_entry *f
     return touch_pa(cpu, x.pa, access, len);
 }
 
-/* The common case fused: a fast CPU whose fast-path entry answers the page
+/* memops_internal.h: a load or store whose data nobody uses. A load's bytes
+ * would be dropped, and a store of the bytes the memory already holds
+ * changes nothing, so only the translation, the line charges and the byte
+ * count remain. The common case fused: a fast CPU whose fast-path entry answers the page
  * with a plain hit (lpae_cpu_translate()'s plain_hit(), sharing its
  * lookup and accounting) gives the PA without filling an lpae_xlate. */
 int lpae_cpu_touch(lpae_cpu *cpu, lpae_va_t va, unsigned access, size_t len, lpae_xlate *fault)

@@ -66,20 +66,6 @@ static uint8_t **slot_of(lpae_phys *p, lpae_pa_t pa, bool create)
     return &leaf->page[(pa >> LPAE_PAGE_SHIFT) & (LPAE_PHYS_LEAF_SIZE - 1u)];
 }
 
-static const uint8_t *page_of(const lpae_phys *p, lpae_pa_t pa)
-{
-    const lpae_phys_leaf *leaf = p->dir[pa >> LPAE_PHYS_DIR_SHIFT];
-    if (!leaf)
-        return NULL;
-    return leaf->page[(pa >> LPAE_PAGE_SHIFT) & (LPAE_PHYS_LEAF_SIZE - 1u)];
-}
-
-static uint8_t *page_of_mut(lpae_phys *p, lpae_pa_t pa)
-{
-    lpae_phys_leaf *leaf = p->dir[pa >> LPAE_PHYS_DIR_SHIFT];
-    return leaf ? leaf->page[(pa >> LPAE_PAGE_SHIFT) & (LPAE_PHYS_LEAF_SIZE - 1u)] : NULL;
-}
-
 /* Drop the host backing of the page at @pa (it then reads as zero). */
 static void drop_page(lpae_phys *p, lpae_pa_t pa)
 {
@@ -237,7 +223,7 @@ int lpae_phys_fetch64_slow(const lpae_phys *phys, lpae_pa_t pa, uint64_t *val)
 {
     if (pa >= PA_LIMIT || !range_of(phys, pa))
         return LPAE_EABORT;
-    const uint8_t *pg = page_of(phys, pa);
+    const uint8_t *pg = lpae_phys_page_in(phys, pa);
     uint64_t v = 0;
     if (pg)
         memcpy(&v, pg + (pa & (PAGE - 8u)), sizeof v);
@@ -255,7 +241,7 @@ int lpae_phys_read(const lpae_phys *phys, lpae_pa_t pa, void *buf, size_t len)
     if (len <= PAGE - poff && pa < PA_LIMIT) {
         /* within one page: RAM ranges are 4 KB aligned, so its first byte
          * being RAM makes all of it RAM; a backed page is RAM */
-        const uint8_t *pg = page_of(phys, pa);
+        const uint8_t *pg = lpae_phys_page_in(phys, pa);
         if (pg) {
             lpae_phys_copy_bytes(buf, pg + poff, len);
             return LPAE_OK;
@@ -273,7 +259,7 @@ int lpae_phys_read(const lpae_phys *phys, lpae_pa_t pa, void *buf, size_t len)
         size_t n = PAGE - off;
         if (n > len)
             n = len;
-        const uint8_t *pg = page_of(phys, pa);
+        const uint8_t *pg = lpae_phys_page_in(phys, pa);
         if (pg)
             memcpy(dst, pg + off, n);
         else
@@ -294,7 +280,7 @@ int lpae_phys_write(lpae_phys *phys, lpae_pa_t pa, const void *buf, size_t len)
     size_t poff = (size_t)(pa & (PAGE - 1u));
     if (len <= PAGE - poff && pa < PA_LIMIT) {
         /* within one backed page (a backed page is RAM) */
-        uint8_t *pg = page_of_mut(phys, pa);
+        uint8_t *pg = lpae_phys_page_in(phys, pa);
         if (pg) {
             lpae_phys_copy_bytes(pg + poff, buf, len);
             return LPAE_OK;
@@ -307,7 +293,7 @@ int lpae_phys_write(lpae_phys *phys, lpae_pa_t pa, const void *buf, size_t len)
     lpae_pa_t last = (pa + len - 1u) & LPAE_PAGE_MASK;
     uint64_t missing = 0;
     for (lpae_pa_t q = first;; q += PAGE) {
-        if (!page_of(phys, q))
+        if (!lpae_phys_page_in(phys, q))
             missing++;
         if (q == last)
             break;
@@ -328,7 +314,7 @@ int lpae_phys_write(lpae_phys *phys, lpae_pa_t pa, const void *buf, size_t len)
         size_t nadded = 0;
         int err = LPAE_OK;
         for (lpae_pa_t q = first;; q += PAGE) {
-            if (!page_of(phys, q)) {
+            if (!lpae_phys_page_in(phys, q)) {
                 err = back_page(phys, q, true);
                 if (err)
                     break;
@@ -375,8 +361,8 @@ int lpae_phys_copy_page(lpae_phys *phys, lpae_pa_t dst, lpae_pa_t src, size_t n)
     /* one page each: RAM ranges are 4 KB aligned */
     if (src >= PA_LIMIT || !range_of(phys, src) || dst >= PA_LIMIT || !range_of(phys, dst))
         return LPAE_EABORT;
-    const uint8_t *sp = page_of(phys, src);
-    uint8_t *dp = page_of_mut(phys, dst);
+    const uint8_t *sp = lpae_phys_page_in(phys, src);
+    uint8_t *dp = lpae_phys_page_in(phys, dst);
     bool fresh = false;
     if (!dp) {
         if (phys->backing_cap_bytes && (phys->backed_pages + 1u) * PAGE > phys->backing_cap_bytes)
@@ -385,7 +371,7 @@ int lpae_phys_copy_page(lpae_phys *phys, lpae_pa_t dst, lpae_pa_t src, size_t n)
         int err = back_page(phys, dst, !(sp && n == PAGE));
         if (err)
             return err;
-        dp = page_of_mut(phys, dst);
+        dp = lpae_phys_page_in(phys, dst);
         fresh = true; /* zeroed, or about to be overwritten */
     }
     if (sp)

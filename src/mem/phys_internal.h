@@ -81,6 +81,15 @@ static inline uint64_t lpae_phys_le64(uint64_t v)
 #endif
 }
 
+/* lpae_phys_host_page() for a @pa known to be inside the PA space. */
+static inline uint8_t *lpae_phys_page_in(const lpae_phys *phys, lpae_pa_t pa)
+{
+    const lpae_phys_leaf *leaf = phys->dir[pa >> LPAE_PHYS_DIR_SHIFT];
+    if (__builtin_expect(leaf != NULL, 1))
+        return leaf->page[(pa >> LPAE_PAGE_SHIFT) & (LPAE_PHYS_LEAF_SIZE - 1u)];
+    return NULL;
+}
+
 /*
  * The host bytes of the backed 4 KB page holding @pa, or NULL when the page
  * has no backing (never written, dropped) or @pa is beyond the PA space. A
@@ -90,11 +99,8 @@ static inline uint64_t lpae_phys_le64(uint64_t v)
  */
 static inline uint8_t *lpae_phys_host_page(const lpae_phys *phys, lpae_pa_t pa)
 {
-    if (__builtin_expect((pa >> LPAE_PA_BITS) == 0, 1)) {
-        const lpae_phys_leaf *leaf = phys->dir[pa >> LPAE_PHYS_DIR_SHIFT];
-        if (__builtin_expect(leaf != NULL, 1))
-            return leaf->page[(pa >> LPAE_PAGE_SHIFT) & (LPAE_PHYS_LEAF_SIZE - 1u)];
-    }
+    if (__builtin_expect((pa >> LPAE_PA_BITS) == 0, 1))
+        return lpae_phys_page_in(phys, pa);
     return NULL;
 }
 
