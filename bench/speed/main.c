@@ -17,7 +17,8 @@
  *   - peak resident memory (VmHWM of a fresh child process) reading and
  *     replaying traces of 10 MB, and with --big 100 MB, with --huge 1 GB.
  *
- *   - the same for a user-access-heavy trace (64 user touches per syscall),
+ *   - the same for a user-access-heavy trace (64 user touches per syscall;
+ *     text and binary, one and five configurations),
  *     and for the user's own traces (--trace FILE, converted to binary
  *     first);
  *
@@ -471,20 +472,19 @@ static void bench_floor(bench *b)
         const char *ext, *name;
     } f[2] = {{LPAE_TRACE_BINARY, "lpb", "binary"}, {LPAE_TRACE_TEXT, "lpt", "text"}};
     uint64_t bytes = b->quick ? (2u << 20) : (10u << 20);
-    for (int i = 0; i < 2; i++) {
-        char path[600];
-        snprintf(path, sizeof path, "%s/floor.%s", b->dir, f[i].ext);
-        gen_trace(path, f[i].fmt, bytes, TOUCHES_MIXED);
-        replay_rows(b, path, f[i].name, floor_rows(b, path, f[i].name), true);
-        unlink(path);
+    /* the mixed workload, then a trace of mostly user loads and stores, as
+     * a memory-access trace of a real program would be: 64 touches per
+     * syscall */
+    for (int w = 0; w < 2; w++) {
+        for (int i = 0; i < 2; i++) {
+            char path[600], label[32];
+            snprintf(path, sizeof path, "%s/floor.%s", b->dir, f[i].ext);
+            snprintf(label, sizeof label, "%s%s", f[i].name, w ? ", touches=64" : "");
+            gen_trace(path, f[i].fmt, bytes, w ? TOUCHES_USER : TOUCHES_MIXED);
+            replay_rows(b, path, label, floor_rows(b, path, label), true);
+            unlink(path);
+        }
     }
-    /* a trace of mostly user loads and stores, as a memory-access trace of
-     * a real program would be: 64 touches per syscall */
-    char path[600];
-    snprintf(path, sizeof path, "%s/user.lpb", b->dir);
-    gen_trace(path, LPAE_TRACE_BINARY, bytes, TOUCHES_USER);
-    replay_rows(b, path, "binary, touches=64", floor_rows(b, path, "binary, touches=64"), false);
-    unlink(path);
 }
 
 /* The user's own traces (--trace FILE, any format lpae reads, .gz too),
