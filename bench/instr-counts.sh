@@ -11,7 +11,8 @@
 # touches=2 bs=4K, 147,696 events) the instructions per event of reading it
 # (binary, text) and of replaying it through one configuration (pinned,
 # VMSPLIT_4G_4G, Cortex-A15, 2 CPUs), whole process, set-up included; and
-# the same for a user-access-heavy trace (touches=64, count=100).
+# the same for a user-access-heavy trace (touches=64, count=100), each also
+# read and replayed as text.
 set -eu
 B=${1:-build}
 for tool in valgrind callgrind_annotate; do
@@ -62,22 +63,21 @@ for c in 0 1 2 3 4; do
 done
 
 "$B/bin/lpaesim" gen mixed count=300 touches=2 bs=4K -o "$T/mixed.lpb" --to binary
-"$B/bin/lpaesim" convert "$T/mixed.lpb" -o "$T/mixed.lpt" --to text
-ev=$("$B/bin/speed" --child-read "$T/mixed.lpb" | cut -d' ' -f1)
-echo "mixed trace, $ev events (instructions per event, whole process):"
-for what in read:binary:mixed.lpb read:text:mixed.lpt replay:binary:mixed.lpb \
-    replay:text:mixed.lpt; do
-    mode=${what%%:*}
-    rest=${what#*:}
-    n=$(total "$B/bin/speed" "--child-$mode" "$T/${rest#*:}")
-    printf '  %-7s %-7s %s\n' "$mode" "${rest%%:*}" "$(echo "$n $ev" | awk '{printf "%.0f", $1 / $2}')"
-done
+# count_trace NAME FILE.lpb: instructions per event of reading and replaying
+# FILE.lpb and its text form
+count_trace() {
+    "$B/bin/lpaesim" convert "$2" -o "${2%.lpb}.lpt" --to text
+    ev=$("$B/bin/speed" --child-read "$2" | cut -d' ' -f1)
+    echo "$1, $ev events (instructions per event, whole process):"
+    for what in read:binary:lpb read:text:lpt replay:binary:lpb replay:text:lpt; do
+        mode=${what%%:*}
+        rest=${what#*:}
+        n=$(total "$B/bin/speed" "--child-$mode" "${2%.lpb}.${rest#*:}")
+        printf '  %-7s %-7s %s\n' "$mode" "${rest%%:*}" "$(echo "$n $ev" | awk '{printf "%.0f", $1 / $2}')"
+    done
+}
+count_trace "mixed trace" "$T/mixed.lpb"
 
 # the user-access-heavy trace of bin/speed: 64 user touches per syscall
 "$B/bin/lpaesim" gen mixed count=100 touches=64 bs=4K -o "$T/user.lpb" --to binary
-ev=$("$B/bin/speed" --child-read "$T/user.lpb" | cut -d' ' -f1)
-echo "user-access-heavy trace (touches=64), $ev events (instructions per event, whole process):"
-for mode in read replay; do
-    n=$(total "$B/bin/speed" "--child-$mode" "$T/user.lpb")
-    printf '  %-7s %-7s %s\n' "$mode" binary "$(echo "$n $ev" | awk '{printf "%.0f", $1 / $2}')"
-done
+count_trace "user-access-heavy trace (touches=64)" "$T/user.lpb"
