@@ -46,12 +46,16 @@
 #define UMAP_INVALID 3u /* umap[] of an invalid access code */
 
 /* Region cache: the statistics region of a VA for a TTBR selection and an
- * ASID, with the largest VA range around it that gets the same answer from
- * the rules (see region_span), RC_SIZE entries per CPU indexed by ASID and
- * selection. Emptied whenever the rules change. */
-#define RC_SIZE 8u
-#define RC_TAG(asid, sel) (UINT32_C(1) << 16 | (uint32_t)(asid) << 8 | (sel)) /* never 0 */
-#define RC_INDEX(asid, sel) (((asid) ^ (sel) << 2) & (RC_SIZE - 1))
+ * ASID class, with the largest VA range around it that gets the same
+ * answer from the rules (see region_span), RC_SIZE entries per CPU indexed
+ * by VA[31:28], selection and whether the class is RC_ANY. The class of an
+ * ASID that some rule names is the ASID, of every other ASID RC_ANY: the
+ * rules answer all of those alike (rules of another ASID never apply).
+ * Emptied whenever the rules change. */
+#define RC_SIZE 128u
+#define RC_ANY 256u
+#define RC_TAG(cls, sel) (UINT32_C(1) << 20 | (uint32_t)(cls) << 8 | (sel)) /* never 0 */
+#define RC_INDEX(va, cls, sel) (((va) >> 28) << 3 | (uint32_t)((cls) != RC_ANY) << 2 | ((sel)&3u))
 
 typedef struct rc_entry {
     uint32_t tag; /* RC_TAG, 0 when empty */
@@ -122,6 +126,7 @@ struct lpae_cpu {
     lpae_regs regs;
     uint32_t contextidr;
     uint8_t asid;
+    uint16_t rcls; /* the region cache's class of asid (RC_ANY or asid) */
     bool mmu_on;
     bool checking;     /* copy of (m->chk != NULL) */
     bool fast;         /* mmu_on && !checking: the fast path applies (one load) */
@@ -132,6 +137,7 @@ struct lpae_cpu {
     uint32_t ulat[3];
     lpae_tlb *mtlb;
     bool ufa[3];                /* utlb[u] takes tlb_insert_fa (fully associative, LRU) */
+    bool lean[3];               /* ufa[u] && mtlb_sa: translate_miss()'s main-TLB hit */
     bool mtlb_sa;               /* mtlb takes tlb_insert_sa (set-associative LRU, <= 64 ways) */
     lpae_tlb *tlbi_fa[5];       /* tlbi_direct: the micro-TLBs and both walk caches' TLBs */
     const uint64_t *tlbi_bk[5]; /* tlbi_one: tlbi_fa[k]->fa (its one size's buckets) */
@@ -166,6 +172,7 @@ struct lpae_machine {
     lpae_cache *l2;
     lpae_region_rule rules[LPAE_MAX_REGIONS];
     size_t nrules;
+    uint64_t ruled[4]; /* bit a: some rule names ASID a */
     lpae_coherence_fn chk;
     void *chk_ctx;
     uint32_t mem_lat[LPAE_MEM_LEVELS];
@@ -229,6 +236,7 @@ static void set_fast(lpae_cpu *cpu)
 static void set_cur_asid(lpae_cpu *cpu)
 {
     cpu->asid = lpae_asid_of(&cpu->regs);
+    cpu->rcls = (cpu->m->ruled[cpu->asid >> 6] >> (cpu->asid & 63)) & 1u ? cpu->asid : RC_ANY;
     cpu->cur = &cpu->asid_recs[cpu->asid];
     cpu->mmu_on = (cpu->regs.sctlr & LPAE_SCTLR_M) != 0;
     set_fast(cpu);
@@ -335,6 +343,8 @@ static int cpu_create(lpae_machine *m, unsigned idx, uint64_t seed, lpae_cpu **o
         cpu->ufa[u] =
             cpu->utlb[u] && cpu->utlb[u]->fa && cpu->utlb[u]->repl.policy == LPAE_REPL_LRU;
     cpu->mtlb_sa = cpu->mtlb->vmask && !cpu->mtlb->fa && cpu->mtlb->repl.policy == LPAE_REPL_LRU;
+    for (unsigned u = 0; u < 3; u++)
+        cpu->lean[u] = cpu->ufa[u] && cpu->mtlb_sa;
     cpu->tlbi_direct = cpu->mtlb->vmask && !cpu->mtlb->fa && cpu->wc[1] && cpu->wc[1]->t->fa &&
                        cpu->wc[2] && cpu->wc[2]->t->fa && p[LPAE_P_UTLB_FLUSH_TLBI] == 0;
     for (unsigned u = 0; u < 3; u++)
@@ -463,11 +473,16 @@ int lpae_machine_set_regions(lpae_machine *m, const lpae_region_rule *rules, siz
     if (n)
         memcpy(m->rules, rules, n * sizeof *rules);
     m->nrules = n;
+    memset(m->ruled, 0, sizeof m->ruled);
+    for (size_t i = 0; i < n; i++)
+        if (rules[i].asid >= 0)
+            m->ruled[rules[i].asid >> 6] |= UINT64_C(1) << (rules[i].asid & 63);
     for (unsigned c = 0; c < m->ncpus; c++) {
         lpae_cpu *cpu = m->cpu[c];
         memset(cpu->region, 0, sizeof cpu->region);
         fp_flush(cpu);
         memset(cpu->rc, 0, sizeof cpu->rc);
+        set_cur_asid(cpu); /* its class */
     }
     return LPAE_OK;
 }
@@ -529,12 +544,12 @@ static uint8_t region_span(const lpae_machine *m, lpae_va_t va, unsigned sel, ui
 static inline __attribute__((always_inline)) uint8_t region_of(lpae_cpu *cpu, lpae_va_t va,
                                                                unsigned sel)
 {
-    uint8_t asid = cpu->asid;
-    rc_entry *e = &cpu->rc[RC_INDEX(asid, sel)];
-    if (LIKELY(e->tag == RC_TAG(asid, sel) && va - e->lo <= e->hi - e->lo))
+    unsigned cls = cpu->rcls;
+    rc_entry *e = &cpu->rc[RC_INDEX(va, cls, sel)];
+    if (LIKELY(e->tag == RC_TAG(cls, sel) && va - e->lo <= e->hi - e->lo))
         return e->region;
-    e->tag = RC_TAG(asid, sel);
-    e->region = region_span(cpu->m, va, sel, asid, &e->lo, &e->hi);
+    e->tag = RC_TAG(cls, sel);
+    e->region = region_span(cpu->m, va, sel, cpu->asid, &e->lo, &e->hi);
     return e->region;
 }
 
@@ -1021,6 +1036,52 @@ static inline __attribute__((always_inline)) void fp_note_fill(lpae_cpu *cpu, un
         cpu->fpt[u][(va >> 12) & (FP_SIZE - 1)].gen = 0;
 }
 
+/* Fully associative micro-TLB @p u just filled slot @p way (serial
+ * @p serial) with a piece of size 2^@p s for @p va after a miss of (va,
+ * current ASID): fp_note_fill(); and as no other slot answers (va, ASID),
+ * the page's fast-path entry is made to name the new slot (returned; the
+ * caller completes it with fp_complete() before anything else runs). */
+static inline __attribute__((always_inline)) fp_entry *
+fp_note_fill_fa(lpae_cpu *cpu, unsigned u, uint32_t way, lpae_va_t va, unsigned s, uint32_t serial)
+{
+    if (s > 12 || serial == 1)
+        cpu->fpgen[u]++;
+    fp_entry *f = &cpu->fpt[u][(va >> 12) & (FP_SIZE - 1)];
+    f->key = FP_KEY(va, cpu->asid);
+    f->slot = way;
+    f->gen = cpu->fpgen[u];
+    f->serial = serial;
+    return f;
+}
+
+/* The rest of fp_fill() for fast-path entry @p f of micro-TLB @p u (fully
+ * associative, LRU) made by fp_note_fill_fa(), from @p o: the translation
+ * of @p va (region @p region) whose main-TLB entry the new slot copies
+ * (same attributes, level, leaf size, selection and PA; o->fault may be a
+ * permission fault, the answer is a permitted access's). */
+static inline __attribute__((always_inline)) void fp_complete(lpae_cpu *cpu, unsigned u,
+                                                              fp_entry *f, const lpae_xlate *o,
+                                                              lpae_va_t va, uint8_t region)
+{
+    f->rx = &cpu->region[region];
+    f->plain = cpu->ulat[u] ? 0 : o->attrs.perm;
+    lpae_xlate *x = &f->x;
+    x->va = 0;
+    x->pa = o->pa - va;
+    x->attrs = o->attrs;
+    x->fault = LPAE_FAULT_NONE;
+    x->fsc = 0;
+    x->level = o->level;
+    x->size_shift = o->size_shift;
+    x->sel = o->sel;
+    x->asid = o->asid;
+    x->src = LPAE_XS_UTLB;
+    x->start_level = 0;
+    x->nfetch = 0;
+    x->region = region;
+    x->cycles = cpu->ulat[u];
+}
+
 /* Fill micro-TLB @p u for @p va (PA @p pa) from main-TLB entry @p from
  * (valid, covering va) whose match key is @p from_key. */
 static inline __attribute__((always_inline)) void fill_utlb(lpae_cpu *cpu, unsigned u, lpae_va_t va,
@@ -1421,35 +1482,55 @@ static __attribute__((noinline)) int translate_walk(lpae_cpu *cpu, lpae_va_t va,
     return LPAE_OK;
 }
 
+/* A micro-TLB hit of slot @p i found by the full lookup (the fast-path
+ * entry did not answer): the entry is made again and the hit is the fast
+ * path's. */
+static __attribute__((noinline)) int utlb_hit(lpae_cpu *cpu, lpae_va_t va, unsigned access,
+                                              unsigned u, size_t i, lpae_xlate *o)
+{
+    lpae_machine *m = cpu->m;
+    lpae_tlb *ut = cpu->utlb[u];
+    const lpae_tlb_entry *e = &ut->e[i];
+    fp_entry tmp, *f = &tmp;
+    uint8_t region;
+    if (LIKELY(m->chk == NULL)) {
+        region = region_of(cpu, va, e->sel);
+        f = &cpu->fpt[u][(va >> 12) & (FP_SIZE - 1)];
+    } else { /* the checker's CPUs: the plain classification (a reference for tests) */
+        region = classify(m, va, e->sel, cpu->asid);
+        check_tlb(cpu, u, e, va, access);
+    }
+    fp_fill(cpu, u, i, va, region, f);
+    if (LIKELY(f != &tmp) && LIKELY((f->plain >> access) & 1u) && LIKELY(cpu->cur->seen)) {
+        plain_hit(cpu, ut, f, va, o); /* the fast path's hit (checker off) */
+        return LPAE_OK;
+    }
+    return fast_hit(cpu, f, va, access, o);
+}
+
+/* A micro-TLB miss of micro-TLB @p u: its counter and the cycles of both
+ * TLB lookups charged; returns those cycles. */
+static inline __attribute__((always_inline)) lpae_cycles_t utlb_miss(lpae_cpu *cpu, lpae_tlb *ut,
+                                                                     unsigned u)
+{
+    uint32_t ml = cpu->m->p[LPAE_P_MTLB_LATENCY];
+    ut->st.misses++;
+    lpae_cycles_t c = cpu->ulat[u] + ml;
+    charge(cpu, LPAE_CAT_TLB, c);
+    cpu->st.tlb_cycles[u] += cpu->ulat[u];
+    cpu->st.tlb_cycles[LPAE_ST_MTLB] += ml;
+    return c;
+}
+
 static inline __attribute__((always_inline)) int
 translate_full(lpae_cpu *cpu, lpae_va_t va, unsigned access, unsigned u, lpae_xlate *o)
 {
     lpae_machine *m = cpu->m;
     lpae_tlb *ut = cpu->utlb[u];
     long i = cpu->ufa[u] ? tlb_find_fa(ut, va, cpu->asid) : tlb_find(ut, va, cpu->asid);
-    if (i >= 0) {
-        const lpae_tlb_entry *e = &ut->e[i];
-        fp_entry tmp, *f = &tmp;
-        uint8_t region;
-        if (LIKELY(m->chk == NULL)) {
-            region = region_of(cpu, va, e->sel);
-            f = &cpu->fpt[u][(va >> 12) & (FP_SIZE - 1)];
-        } else { /* the checker's CPUs: the plain classification (a reference for tests) */
-            region = classify(m, va, e->sel, cpu->asid);
-            check_tlb(cpu, u, e, va, access);
-        }
-        fp_fill(cpu, u, (size_t)i, va, region, f);
-        if (LIKELY(f != &tmp) && LIKELY((f->plain >> access) & 1u) && LIKELY(cpu->cur->seen)) {
-            plain_hit(cpu, ut, f, va, o); /* the fast path's hit (checker off) */
-            return LPAE_OK;
-        }
-        return fast_hit(cpu, f, va, access, o);
-    }
-    ut->st.misses++;
-    lpae_cycles_t c = cpu->ulat[u] + m->p[LPAE_P_MTLB_LATENCY];
-    charge(cpu, LPAE_CAT_TLB, c);
-    cpu->st.tlb_cycles[u] += cpu->ulat[u];
-    cpu->st.tlb_cycles[LPAE_ST_MTLB] += m->p[LPAE_P_MTLB_LATENCY];
+    if (i >= 0)
+        return utlb_hit(cpu, va, access, u, (size_t)i, o);
+    lpae_cycles_t c = utlb_miss(cpu, ut, u);
     lpae_tlb *mt = cpu->mtlb;
     long j = tlb_find(mt, va, cpu->asid);
     if (j >= 0) {
@@ -1476,12 +1557,113 @@ translate_full(lpae_cpu *cpu, lpae_va_t va, unsigned access, unsigned u, lpae_xl
     return translate_walk(cpu, va, access, u, o, c);
 }
 
-/* translate_full() out of line, for translate_slow()'s MMU-on case: the
- * walk is inline here, one frame for the whole miss. */
-static __attribute__((noinline)) int translate_miss(lpae_cpu *cpu, lpae_va_t va, unsigned access,
-                                                    lpae_xlate *out)
+/* translate_full() out of line, for every MMU-on case: the walk is inline
+ * here, one frame for the whole miss. */
+static __attribute__((noinline)) int translate_gen(lpae_cpu *cpu, lpae_va_t va, unsigned access,
+                                                   lpae_xlate *out)
 {
     return translate_full(cpu, va, access, cpu->umap[access], out);
+}
+
+/* The fast-path miss of a fast CPU (MMU on, checker off; arguments
+ * valid). When micro-TLB and main TLB allow it (cpu->lean[u]: a fully
+ * associative LRU micro-TLB with slot masks, a set-associative LRU main
+ * TLB with valid-way masks), a main-TLB hit in its common case runs here
+ * without calls: every condition that would take other code is tested
+ * before anything is changed (the ASID seen, the region in the region
+ * cache, the access permitted, a piece size the micro-TLB holds, a full
+ * micro-TLB's victim in its touch log), and
+ * any that fails hands the whole translation to translate_gen(), which
+ * does the same updates in the same order. */
+static __attribute__((noinline)) int translate_miss(lpae_cpu *cpu, lpae_va_t va, unsigned access,
+                                                    lpae_xlate *o)
+{
+    unsigned u = cpu->umap[access];
+    if (UNLIKELY(!cpu->lean[u]))
+        return translate_gen(cpu, va, access, o);
+    lpae_tlb *ut = cpu->utlb[u];
+    uint8_t asid = cpu->asid;
+    uint64_t q = tlb_query(va, asid);
+    for (uint64_t cd = tlb_fa_cands(ut, va); cd; cd &= cd - 1) {
+        unsigned w = (unsigned)__builtin_ctzll(cd);
+        if (tlb_key_matches(&ut->k[w], q))
+            return utlb_hit(cpu, va, access, u, w, o);
+    }
+    lpae_tlb *mt = cpu->mtlb;
+    long j = tlb_find(mt, va, asid);
+    if (UNLIKELY(j < 0))
+        return translate_walk(cpu, va, access, u, o, utlb_miss(cpu, ut, u));
+    /* the tests: nothing changed yet */
+    const lpae_tlb_entry *e = &mt->e[j];
+    unsigned es = e->size_shift, s = ut->piece[es]; /* the piece the micro-TLB takes */
+    unsigned sel = e->sel;
+    unsigned cls = cpu->rcls;
+    const rc_entry *rc = &cpu->rc[RC_INDEX(va, cls, sel)];
+    if (UNLIKELY(rc->tag != RC_TAG(cls, sel) || va - rc->lo > rc->hi - rc->lo || !cpu->cur->seen ||
+                 !((e->attrs.perm >> access) & 1u) || !s))
+        return translate_gen(cpu, va, access, o);
+    repl_state *ur = &ut->repl;
+    uint64_t lp = ur->lpos;
+    uint32_t way;
+    bool full = ut->fill[0] >= ut->ways;
+    if (LIKELY(full)) {
+        if (UNLIKELY(ur->clock - lp >= REPL_LOG))
+            return translate_gen(cpu, va, access, o);
+        for (;; lp++) { /* repl_lru_victim_log()'s walk of the log */
+            way = ur->log[lp % REPL_LOG];
+            if (ur->stamp[way] == lp)
+                break;
+        }
+    } else {
+        way = (uint32_t)__builtin_ctzll(~ut->vmask[0]); /* the first invalid way */
+    }
+    /* the updates, in translate_full()'s order */
+    lpae_cycles_t c = utlb_miss(cpu, ut, u);
+    tlb_hit_sa(mt, (size_t)j);
+    from_entry_word(o, e, va, access, asid, LPAE_XS_MTLB);
+    /* fill_utlb(): tlb_fa_take() of a full TLB, tlb_fa_commit(), the slot */
+    uint64_t bit = UINT64_C(1) << way;
+    if (LIKELY(full)) {
+        ur->lpos = lp + 1;
+        const tlb_key *ok = &ut->k[way];
+        unsigned os = tlb_key_size(ok);
+        if (UNLIKELY(os != s))
+            tlb_resize_present(ut, os, s);
+        ut->fa[(size_t)ut->sidx[os] * FA_BUCKETS + ((tlb_key_base(ok) >> os) & (FA_BUCKETS - 1))] &=
+            ~bit;
+        ut->st.evictions++;
+    } else {
+        ut->fill[0]++;
+        ut->vmask[0] |= bit;
+        tlb_add_present(ut, s);
+    }
+    ut->fa[(size_t)ut->sidx[s] * FA_BUCKETS + ((va >> s) & (FA_BUCKETS - 1))] |= bit;
+    ut->gen++;
+    ut->st.inserts++;
+    repl_lru_touch(ur, way);
+    uint32_t serial;
+    if (LIKELY(s == es)) { /* the same piece: e's entry and key, a fresh serial */
+        serial = tlb_next_serial(ut);
+        lpae_tlb_entry *ne = &ut->e[way];
+        *ne = *e;
+        ne->serial = serial;
+        ut->k[way] = mt->k[j];
+    } else {
+        tlb_fill_slot(ut, way, e, va, o->pa, s);
+        serial = ut->e[way].serial;
+    }
+    fp_entry *nf = fp_note_fill_fa(cpu, u, way, va, s, serial);
+    uint8_t region = rc->region;
+    o->region = region;
+    o->cycles = c;
+    fp_complete(cpu, u, nf, o, va, region);
+    /* account_src() of a permitted main-TLB hit of a seen ASID */
+    lpae_xstats *x0 = &cpu->cur->st, *x1 = &cpu->region[region];
+    x0->mtlb_hits++;
+    x0->cycles += c;
+    x1->mtlb_hits++;
+    x1->cycles += c;
+    return LPAE_OK;
 }
 
 /* Everything but the fast path's hit, arguments checked from scratch. */
@@ -1492,7 +1674,7 @@ static __attribute__((noinline)) int translate_slow(lpae_cpu *cpu, lpae_va_t va,
         return LPAE_EINVAL;
     if (!cpu->mmu_on)
         return translate_flat(cpu, va, access, out);
-    return translate_miss(cpu, va, access, out);
+    return translate_gen(cpu, va, access, out);
 }
 
 int lpae_cpu_translate(lpae_cpu *cpu, lpae_va_t va, unsigned access, lpae_xlate *out)
