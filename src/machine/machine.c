@@ -153,6 +153,7 @@ struct lpae_cpu {
     asid_rec *cur;        /* record of the current ASID */
     lpae_xstats region[LPAE_MAX_REGIONS + 1];
     walk_plan plan;       /* from regs: plan_regs() */
+    uint64_t ttbr_bad[2]; /* TTBRn bits lpae_regs_set_ttbr() refuses (plan_regs()) */
     rc_entry rc[RC_SIZE]; /* region cache */
     ac_entry ac[AC_SIZE]; /* leaf attribute cache */
     uint64_t fpgen[3];    /* fast-path generation per micro-TLB */
@@ -233,11 +234,18 @@ static void set_fast(lpae_cpu *cpu)
         memset(cpu->fmap, UMAP_INVALID, sizeof cpu->fmap);
 }
 
+/* The current ASID from the registers: its record and region class. */
+static inline void set_asid(lpae_cpu *cpu)
+{
+    uint8_t a = lpae_asid_of(&cpu->regs);
+    cpu->asid = a;
+    cpu->rcls = (uint16_t)((cpu->m->ruled[a >> 6] >> (a & 63)) & 1u ? a : RC_ANY);
+    cpu->cur = &cpu->asid_recs[a];
+}
+
 static void set_cur_asid(lpae_cpu *cpu)
 {
-    cpu->asid = lpae_asid_of(&cpu->regs);
-    cpu->rcls = (cpu->m->ruled[cpu->asid >> 6] >> (cpu->asid & 63)) & 1u ? cpu->asid : RC_ANY;
-    cpu->cur = &cpu->asid_recs[cpu->asid];
+    set_asid(cpu);
     cpu->mmu_on = (cpu->regs.sctlr & LPAE_SCTLR_M) != 0;
     set_fast(cpu);
 }
@@ -266,6 +274,8 @@ static void plan_regs(lpae_cpu *cpu)
         pr->use2 = cpu->wc[2] != NULL; /* start levels are 1 or 2 */
         pr->vam = UINT32_MAX >> tsz;
         pr->base_mask = LPAE_TTBR_BADDR_MASK & ~((UINT64_C(1) << lpae_baddr_shift(tsz)) - 1u);
+        /* what lpae_regs_set_ttbr() refuses: RES0 bits, BADDR below x */
+        cpu->ttbr_bad[r] = LPAE_TTBR_RES0 | ((UINT64_C(1) << lpae_baddr_shift(tsz)) - 1u);
     }
 }
 
@@ -1757,15 +1767,25 @@ static lpae_cycles_t regwrite(lpae_cpu *cpu, lpae_param cost, bool flush)
     return c;
 }
 
+/* regwrite() of a TTBR whose value the registers take: a TTBR write
+ * changes the ASID, not SCTLR.M or the fast path (set_asid() suffices). */
 int lpae_cpu_write_ttbr(lpae_cpu *cpu, unsigned which, uint64_t ttbr, lpae_cycles_t *cycles)
 {
     if (!cpu || which > 1)
         return LPAE_EINVAL;
-    int rc = lpae_regs_set_ttbr(&cpu->regs, which, ttbr);
-    if (rc)
-        return rc;
-    lpae_cycles_t c = regwrite(cpu, which ? LPAE_P_CP15_TTBR1 : LPAE_P_CP15_TTBR0,
-                               cpu->m->p[LPAE_P_UTLB_FLUSH_TTBR] != 0);
+    if (UNLIKELY(ttbr & cpu->ttbr_bad[which]))
+        return lpae_regs_set_ttbr(&cpu->regs, which, ttbr); /* its error; nothing written */
+    if (which)
+        cpu->regs.ttbr1 = ttbr;
+    else
+        cpu->regs.ttbr0 = ttbr;
+    const uint32_t *p = cpu->m->p;
+    lpae_cycles_t c = p[which ? LPAE_P_CP15_TTBR1 : LPAE_P_CP15_TTBR0];
+    charge(cpu, LPAE_CAT_REGWRITE, c);
+    cpu->st.reg_writes++;
+    if (p[LPAE_P_UTLB_FLUSH_TTBR])
+        flush_utlbs(cpu);
+    set_asid(cpu);
     if (cycles)
         *cycles = c;
     return LPAE_OK;
