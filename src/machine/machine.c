@@ -1065,30 +1065,20 @@ fp_note_fill_fa(lpae_cpu *cpu, unsigned u, uint32_t way, lpae_va_t va, unsigned 
 }
 
 /* The rest of fp_fill() for fast-path entry @p f of micro-TLB @p u (fully
- * associative, LRU) made by fp_note_fill_fa(), from @p o: the translation
- * of @p va (region @p region) whose main-TLB entry the new slot copies
- * (same attributes, level, leaf size, selection and PA; o->fault may be a
- * permission fault, the answer is a permitted access's). */
-static inline __attribute__((always_inline)) void fp_complete(lpae_cpu *cpu, unsigned u,
-                                                              fp_entry *f, const lpae_xlate *o,
-                                                              lpae_va_t va, uint8_t region)
+ * associative, LRU) made by fp_note_fill_fa(), from @p o: the permitted
+ * main-TLB hit for @p va (region o->region) whose entry the new slot
+ * copies (same attributes, level, leaf size, selection and PA; fault,
+ * fsc, start level and fetches 0). */
+static inline __attribute__((always_inline)) void
+fp_complete(lpae_cpu *cpu, unsigned u, fp_entry *f, const lpae_xlate *o, lpae_va_t va)
 {
-    f->rx = &cpu->region[region];
+    f->rx = &cpu->region[o->region];
     f->plain = cpu->ulat[u] ? 0 : o->attrs.perm;
     lpae_xlate *x = &f->x;
+    *x = *o; /* then what differs */
     x->va = 0;
     x->pa = o->pa - va;
-    x->attrs = o->attrs;
-    x->fault = LPAE_FAULT_NONE;
-    x->fsc = 0;
-    x->level = o->level;
-    x->size_shift = o->size_shift;
-    x->sel = o->sel;
-    x->asid = o->asid;
     x->src = LPAE_XS_UTLB;
-    x->start_level = 0;
-    x->nfetch = 0;
-    x->region = region;
     x->cycles = cpu->ulat[u];
 }
 
@@ -1666,7 +1656,7 @@ static __attribute__((noinline)) int translate_miss(lpae_cpu *cpu, lpae_va_t va,
     uint8_t region = rc->region;
     o->region = region;
     o->cycles = c;
-    fp_complete(cpu, u, nf, o, va, region);
+    fp_complete(cpu, u, nf, o, va);
     /* account_src() of a permitted main-TLB hit of a seen ASID */
     lpae_xstats *x0 = &cpu->cur->st, *x1 = &cpu->region[region];
     x0->mtlb_hits++;
