@@ -47,19 +47,21 @@
 
 /* Region cache: the statistics region of a VA for a TTBR selection and an
  * ASID class, with the largest VA range around it that gets the same
- * answer from the rules (see region_span), RC_SIZE entries per CPU indexed
- * by VA[31:28], selection and whether the class is RC_ANY. The class of an
- * ASID that some rule names is the ASID, of every other ASID RC_ANY: the
- * rules answer all of those alike (rules of another ASID never apply).
+ * answer from the rules (see region_span: lo and hi - lo kept). The class
+ * of an ASID that some rule names is the ASID, of every other ASID RC_ANY:
+ * the rules answer all of those alike (rules of another ASID never apply).
+ * Two blocks of RC_BLOCK entries per CPU, one for RC_ANY and one for the
+ * named ASIDs, each indexed by VA[31:28] and the selection; the current
+ * ASID's block and tag are found when the ASID changes (set_asid).
  * Emptied whenever the rules change. */
-#define RC_SIZE 128u
+#define RC_BLOCK 64u
 #define RC_ANY 256u
 #define RC_TAG(cls, sel) (UINT32_C(1) << 20 | (uint32_t)(cls) << 8 | (sel)) /* never 0 */
-#define RC_INDEX(va, cls, sel) (((va) >> 28) << 3 | (uint32_t)((cls) != RC_ANY) << 2 | ((sel)&3u))
+#define RC_INDEX(va, sel) ((va) >> 28 << 2 | ((sel)&3u))
 
 typedef struct rc_entry {
     uint32_t tag; /* RC_TAG, 0 when empty */
-    lpae_va_t lo, hi;
+    lpae_va_t lo, span;
     uint8_t region;
 } rc_entry;
 
@@ -126,7 +128,8 @@ struct lpae_cpu {
     lpae_regs regs;
     uint32_t contextidr;
     uint8_t asid;
-    uint16_t rcls; /* the region cache's class of asid (RC_ANY or asid) */
+    uint32_t rtag;        /* RC_TAG(class of asid, 0) */
+    struct rc_entry *rcb; /* rc's block of that class */
     bool mmu_on;
     bool checking;     /* copy of (m->chk != NULL) */
     bool fast;         /* mmu_on && !checking: the fast path applies (one load) */
@@ -152,11 +155,11 @@ struct lpae_cpu {
     asid_rec *asid_index; /* uthash of the ASIDs seen, first-seen order */
     asid_rec *cur;        /* record of the current ASID */
     lpae_xstats region[LPAE_MAX_REGIONS + 1];
-    walk_plan plan;       /* from regs: plan_regs() */
-    uint64_t ttbr_bad[2]; /* TTBRn bits lpae_regs_set_ttbr() refuses (plan_regs()) */
-    rc_entry rc[RC_SIZE]; /* region cache */
-    ac_entry ac[AC_SIZE]; /* leaf attribute cache */
-    uint64_t fpgen[3];    /* fast-path generation per micro-TLB */
+    walk_plan plan;            /* from regs: plan_regs() */
+    uint64_t ttbr_bad[2];      /* TTBRn bits lpae_regs_set_ttbr() refuses (plan_regs()) */
+    rc_entry rc[2 * RC_BLOCK]; /* region cache: RC_ANY's block, then the named ASIDs' */
+    ac_entry ac[AC_SIZE];      /* leaf attribute cache */
+    uint64_t fpgen[3];         /* fast-path generation per micro-TLB */
     fp_entry fp[3][FP_SIZE];
 };
 
@@ -239,7 +242,9 @@ static inline void set_asid(lpae_cpu *cpu)
 {
     uint8_t a = lpae_asid_of(&cpu->regs);
     cpu->asid = a;
-    cpu->rcls = (uint16_t)((cpu->m->ruled[a >> 6] >> (a & 63)) & 1u ? a : RC_ANY);
+    bool named = (cpu->m->ruled[a >> 6] >> (a & 63)) & 1u;
+    cpu->rtag = RC_TAG(named ? a : RC_ANY, 0);
+    cpu->rcb = cpu->rc + (named ? RC_BLOCK : 0);
     cpu->cur = &cpu->asid_recs[a];
 }
 
@@ -554,12 +559,15 @@ static uint8_t region_span(const lpae_machine *m, lpae_va_t va, unsigned sel, ui
 static inline __attribute__((always_inline)) uint8_t region_of(lpae_cpu *cpu, lpae_va_t va,
                                                                unsigned sel)
 {
-    unsigned cls = cpu->rcls;
-    rc_entry *e = &cpu->rc[RC_INDEX(va, cls, sel)];
-    if (LIKELY(e->tag == RC_TAG(cls, sel) && va - e->lo <= e->hi - e->lo))
+    rc_entry *e = &cpu->rcb[RC_INDEX(va, sel)];
+    uint32_t tag = cpu->rtag | sel;
+    if (LIKELY(e->tag == tag && va - e->lo <= e->span))
         return e->region;
-    e->tag = RC_TAG(cls, sel);
-    e->region = region_span(cpu->m, va, sel, cpu->asid, &e->lo, &e->hi);
+    lpae_va_t lo, hi;
+    e->tag = tag;
+    e->region = region_span(cpu->m, va, sel, cpu->asid, &lo, &hi);
+    e->lo = lo;
+    e->span = hi - lo;
     return e->region;
 }
 
@@ -1597,9 +1605,8 @@ static __attribute__((noinline)) int translate_miss(lpae_cpu *cpu, lpae_va_t va,
     const lpae_tlb_entry *e = &mt->e[j];
     unsigned es = e->size_shift, s = ut->piece[es]; /* the piece the micro-TLB takes */
     unsigned sel = e->sel;
-    unsigned cls = cpu->rcls;
-    const rc_entry *rc = &cpu->rc[RC_INDEX(va, cls, sel)];
-    if (UNLIKELY(rc->tag != RC_TAG(cls, sel) || va - rc->lo > rc->hi - rc->lo || !cpu->cur->seen ||
+    const rc_entry *rc = &cpu->rcb[RC_INDEX(va, sel)];
+    if (UNLIKELY(rc->tag != (cpu->rtag | sel) || va - rc->lo > rc->span || !cpu->cur->seen ||
                  !((e->attrs.perm >> access) & 1u) || !s))
         return translate_gen(cpu, va, access, o);
     repl_state *ur = &ut->repl;
