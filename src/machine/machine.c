@@ -145,7 +145,8 @@ struct lpae_cpu {
     lpae_tlb *tlbi_fa[5];       /* tlbi_direct: the micro-TLBs and both walk caches' TLBs */
     const uint64_t *tlbi_bk[5]; /* tlbi_one: tlbi_fa[k]->fa (its one size's buckets) */
     uint8_t tlbi_sh[5];         /* tlbi_one: tlbi_fa[k]->shifts[0] */
-    bool tlbi_one;              /* tlbi_direct and each of tlbi_fa holds one size */
+    bool tlbi_one;              /* tlbi_direct, each of tlbi_fa holds one size, the same in
+                                   the three micro-TLBs */
     bool tlbi_direct;           /* TLBI by VA: three fully associative micro-TLBs with slot masks,
                                    a main TLB with valid-way masks and both walk caches, and
                                    micro-TLBs not flushed whole on a TLBI (tlbi_va_direct) */
@@ -373,6 +374,9 @@ static int cpu_create(lpae_machine *m, unsigned idx, uint64_t seed, lpae_cpu **o
             cpu->tlbi_sh[k] = fa[k]->shifts[0];
             cpu->tlbi_one = cpu->tlbi_one && fa[k]->nsizes == 1;
         }
+        /* tlbi_va_direct(): the micro-TLBs' one size is the same */
+        cpu->tlbi_one = cpu->tlbi_one && cpu->tlbi_sh[1] == cpu->tlbi_sh[0] &&
+                        cpu->tlbi_sh[2] == cpu->tlbi_sh[0];
     }
     for (unsigned u = 0; u < 3; u++) {
         cpu->fpgen[u] = 1;
@@ -1848,9 +1852,18 @@ static inline __attribute__((always_inline)) void tlbi_va_direct(lpae_cpu *cpu, 
 {
     uint64_t q = tlb_inv_query(va, asid), qm = tlb_inv_qmask(asid);
     if (LIKELY(cpu->tlbi_one)) {
-        tlbi_fa1(cpu, 0, va, q, qm);
-        tlbi_fa1(cpu, 1, va, q, qm);
-        tlbi_fa1(cpu, 2, va, q, qm);
+        /* the micro-TLBs hold the same one size: one bucket index, three
+         * loads, and nothing more when all three buckets are empty */
+        unsigned i = (va >> cpu->tlbi_sh[0]) & (FA_BUCKETS - 1);
+        uint64_t c0 = cpu->tlbi_bk[0][i], c1 = cpu->tlbi_bk[1][i], c2 = cpu->tlbi_bk[2][i];
+        if (UNLIKELY(c0 | c1 | c2)) {
+            if (c0)
+                tlb_inv_fa_q(cpu->tlbi_fa[0], q, qm, c0);
+            if (c1)
+                tlb_inv_fa_q(cpu->tlbi_fa[1], q, qm, c1);
+            if (c2)
+                tlb_inv_fa_q(cpu->tlbi_fa[2], q, qm, c2);
+        }
         tlbi_fa1(cpu, 3, va, q, qm);
         tlbi_fa1(cpu, 4, va, q, qm);
     } else {
