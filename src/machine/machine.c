@@ -1602,7 +1602,7 @@ static __attribute__((noinline)) int translate_miss(lpae_cpu *cpu, lpae_va_t va,
             return utlb_hit(cpu, va, access, u, w, o);
     }
     lpae_tlb *mt = cpu->mtlb;
-    long j = tlb_find(mt, va, asid);
+    long j = tlb_find_sets(mt, va, asid); /* mtlb_sa: more than one set */
     if (UNLIKELY(j < 0))
         return translate_walk(cpu, va, access, u, o, utlb_miss(cpu, ut, u));
     /* the tests: nothing changed yet */
