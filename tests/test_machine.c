@@ -275,6 +275,49 @@ static void a7_register_writes_flush_micro_tlbs(void **state)
     teardown_fixture(f);
 }
 
+static uint64_t rnd(uint64_t *s);
+
+/* lpae_cpu_write_ttbr() checks values against masks derived from TTBCR
+ * and updates only the ASID: fixed-seed random TTBCR and TTBR values
+ * (valid and not) give the result, registers and ASID lpae_regs_set_ttbr()
+ * and lpae_regs_asid() give on a copy of the registers, and a rejected
+ * write charges nothing. */
+static void write_ttbr_matches_regs(void **state)
+{
+    (void)state;
+    fixture *f = setup_preset("cortex-a15", 1, NULL);
+    lpae_cpu *cpu = lpae_machine_cpu(f->m, 0);
+    uint64_t s = 0x77b7;
+    unsigned bad = 0;
+    for (unsigned i = 0; i < 20000; i++) {
+        if (i % 64 == 0) {
+            uint32_t ttbcr = LPAE_TTBCR_EAE | (uint32_t)(rnd(&s) % 8) << LPAE_TTBCR_T0SZ_SHIFT |
+                             (uint32_t)(rnd(&s) % 8) << LPAE_TTBCR_T1SZ_SHIFT |
+                             (rnd(&s) % 2 ? LPAE_TTBCR_A1 : 0);
+            assert_int_equal(lpae_cpu_write_ttbcr(cpu, ttbcr, NULL), LPAE_OK);
+        }
+        unsigned which = (unsigned)(rnd(&s) % 2);
+        /* a random ASID and base, aligned to 4 KB (always valid) or with
+         * random low bits, and now and then a RES0 bit */
+        uint64_t v = rnd(&s) & (LPAE_TTBR_ASID_MASK | UINT64_C(0xFFFFFFFFFF));
+        if (rnd(&s) % 2)
+            v &= ~UINT64_C(0xFFF);
+        if (rnd(&s) % 8 == 0)
+            v |= UINT64_C(1) << (40 + rnd(&s) % 8);
+        lpae_regs want = *lpae_cpu_regs(cpu);
+        int rc = lpae_regs_set_ttbr(&want, which, v);
+        lpae_cycles_t before = lpae_cpu_cycles(cpu);
+        assert_int_equal(lpae_cpu_write_ttbr(cpu, which, v, NULL), rc);
+        assert_memory_equal(lpae_cpu_regs(cpu), &want, sizeof want);
+        assert_int_equal(lpae_cpu_asid(cpu), lpae_regs_asid(&want));
+        if (rc)
+            assert_int_equal(lpae_cpu_cycles(cpu), before);
+        bad += rc != LPAE_OK;
+    }
+    assert_true(bad > 1000 && bad < 19000); /* both kinds were tried */
+    teardown_fixture(f);
+}
+
 static void a15_register_writes_keep_micro_tlbs(void **state)
 {
     (void)state;
@@ -1127,6 +1170,7 @@ int main(void)
         cmocka_unit_test(faults_and_permissions),
         cmocka_unit_test(a7_register_writes_flush_micro_tlbs),
         cmocka_unit_test(a15_register_writes_keep_micro_tlbs),
+        cmocka_unit_test(write_ttbr_matches_regs),
         cmocka_unit_test(tlbi_kinds_and_broadcast),
         cmocka_unit_test(walk_cache_skips_levels_and_a72_walks_from_l2),
         cmocka_unit_test(ttbr1_region_starting_at_level_2),

@@ -46,16 +46,22 @@
 #define UMAP_INVALID 3u /* umap[] of an invalid access code */
 
 /* Region cache: the statistics region of a VA for a TTBR selection and an
- * ASID, with the largest VA range around it that gets the same answer from
- * the rules (see region_span), RC_SIZE entries per CPU indexed by ASID and
- * selection. Emptied whenever the rules change. */
-#define RC_SIZE 8u
-#define RC_TAG(asid, sel) (UINT32_C(1) << 16 | (uint32_t)(asid) << 8 | (sel)) /* never 0 */
-#define RC_INDEX(asid, sel) (((asid) ^ (sel) << 2) & (RC_SIZE - 1))
+ * ASID class, with the largest VA range around it that gets the same
+ * answer from the rules (see region_span: lo and hi - lo kept). The class
+ * of an ASID that some rule names is the ASID, of every other ASID RC_ANY:
+ * the rules answer all of those alike (rules of another ASID never apply).
+ * Two blocks of RC_BLOCK entries per CPU, one for RC_ANY and one for the
+ * named ASIDs, each indexed by VA[31:28] and the selection; the current
+ * ASID's block and tag are found when the ASID changes (set_asid).
+ * Emptied whenever the rules change. */
+#define RC_BLOCK 64u
+#define RC_ANY 256u
+#define RC_TAG(cls, sel) (UINT32_C(1) << 20 | (uint32_t)(cls) << 8 | (sel)) /* never 0 */
+#define RC_INDEX(va, sel) ((va) >> 28 << 2 | ((sel)&3u))
 
 typedef struct rc_entry {
     uint32_t tag; /* RC_TAG, 0 when empty */
-    lpae_va_t lo, hi;
+    lpae_va_t lo, span;
     uint8_t region;
 } rc_entry;
 
@@ -122,6 +128,8 @@ struct lpae_cpu {
     lpae_regs regs;
     uint32_t contextidr;
     uint8_t asid;
+    uint32_t rtag;        /* RC_TAG(class of asid, 0) */
+    struct rc_entry *rcb; /* rc's block of that class */
     bool mmu_on;
     bool checking;     /* copy of (m->chk != NULL) */
     bool fast;         /* mmu_on && !checking: the fast path applies (one load) */
@@ -132,11 +140,13 @@ struct lpae_cpu {
     uint32_t ulat[3];
     lpae_tlb *mtlb;
     bool ufa[3];                /* utlb[u] takes tlb_insert_fa (fully associative, LRU) */
+    bool lean[3];               /* ufa[u] && mtlb_sa: translate_miss()'s main-TLB hit */
     bool mtlb_sa;               /* mtlb takes tlb_insert_sa (set-associative LRU, <= 64 ways) */
     lpae_tlb *tlbi_fa[5];       /* tlbi_direct: the micro-TLBs and both walk caches' TLBs */
     const uint64_t *tlbi_bk[5]; /* tlbi_one: tlbi_fa[k]->fa (its one size's buckets) */
     uint8_t tlbi_sh[5];         /* tlbi_one: tlbi_fa[k]->shifts[0] */
-    bool tlbi_one;              /* tlbi_direct and each of tlbi_fa holds one size */
+    bool tlbi_one;              /* tlbi_direct, each of tlbi_fa holds one size, the same in
+                                   the three micro-TLBs */
     bool tlbi_direct;           /* TLBI by VA: three fully associative micro-TLBs with slot masks,
                                    a main TLB with valid-way masks and both walk caches, and
                                    micro-TLBs not flushed whole on a TLBI (tlbi_va_direct) */
@@ -146,10 +156,11 @@ struct lpae_cpu {
     asid_rec *asid_index; /* uthash of the ASIDs seen, first-seen order */
     asid_rec *cur;        /* record of the current ASID */
     lpae_xstats region[LPAE_MAX_REGIONS + 1];
-    walk_plan plan;       /* from regs: plan_regs() */
-    rc_entry rc[RC_SIZE]; /* region cache */
-    ac_entry ac[AC_SIZE]; /* leaf attribute cache */
-    uint64_t fpgen[3];    /* fast-path generation per micro-TLB */
+    walk_plan plan;            /* from regs: plan_regs() */
+    uint64_t ttbr_bad[2];      /* TTBRn bits lpae_regs_set_ttbr() refuses (plan_regs()) */
+    rc_entry rc[2 * RC_BLOCK]; /* region cache: RC_ANY's block, then the named ASIDs' */
+    ac_entry ac[AC_SIZE];      /* leaf attribute cache */
+    uint64_t fpgen[3];         /* fast-path generation per micro-TLB */
     fp_entry fp[3][FP_SIZE];
 };
 
@@ -166,6 +177,7 @@ struct lpae_machine {
     lpae_cache *l2;
     lpae_region_rule rules[LPAE_MAX_REGIONS];
     size_t nrules;
+    uint64_t ruled[4]; /* bit a: some rule names ASID a */
     lpae_coherence_fn chk;
     void *chk_ctx;
     uint32_t mem_lat[LPAE_MEM_LEVELS];
@@ -226,10 +238,20 @@ static void set_fast(lpae_cpu *cpu)
         memset(cpu->fmap, UMAP_INVALID, sizeof cpu->fmap);
 }
 
+/* The current ASID from the registers: its record and region class. */
+static inline void set_asid(lpae_cpu *cpu)
+{
+    uint8_t a = lpae_asid_of(&cpu->regs);
+    cpu->asid = a;
+    bool named = (cpu->m->ruled[a >> 6] >> (a & 63)) & 1u;
+    cpu->rtag = RC_TAG(named ? a : RC_ANY, 0);
+    cpu->rcb = cpu->rc + (named ? RC_BLOCK : 0);
+    cpu->cur = &cpu->asid_recs[a];
+}
+
 static void set_cur_asid(lpae_cpu *cpu)
 {
-    cpu->asid = lpae_asid_of(&cpu->regs);
-    cpu->cur = &cpu->asid_recs[cpu->asid];
+    set_asid(cpu);
     cpu->mmu_on = (cpu->regs.sctlr & LPAE_SCTLR_M) != 0;
     set_fast(cpu);
 }
@@ -258,6 +280,8 @@ static void plan_regs(lpae_cpu *cpu)
         pr->use2 = cpu->wc[2] != NULL; /* start levels are 1 or 2 */
         pr->vam = UINT32_MAX >> tsz;
         pr->base_mask = LPAE_TTBR_BADDR_MASK & ~((UINT64_C(1) << lpae_baddr_shift(tsz)) - 1u);
+        /* what lpae_regs_set_ttbr() refuses: RES0 bits, BADDR below x */
+        cpu->ttbr_bad[r] = LPAE_TTBR_RES0 | ((UINT64_C(1) << lpae_baddr_shift(tsz)) - 1u);
     }
 }
 
@@ -335,6 +359,8 @@ static int cpu_create(lpae_machine *m, unsigned idx, uint64_t seed, lpae_cpu **o
         cpu->ufa[u] =
             cpu->utlb[u] && cpu->utlb[u]->fa && cpu->utlb[u]->repl.policy == LPAE_REPL_LRU;
     cpu->mtlb_sa = cpu->mtlb->vmask && !cpu->mtlb->fa && cpu->mtlb->repl.policy == LPAE_REPL_LRU;
+    for (unsigned u = 0; u < 3; u++)
+        cpu->lean[u] = cpu->ufa[u] && cpu->mtlb_sa;
     cpu->tlbi_direct = cpu->mtlb->vmask && !cpu->mtlb->fa && cpu->wc[1] && cpu->wc[1]->t->fa &&
                        cpu->wc[2] && cpu->wc[2]->t->fa && p[LPAE_P_UTLB_FLUSH_TLBI] == 0;
     for (unsigned u = 0; u < 3; u++)
@@ -348,6 +374,9 @@ static int cpu_create(lpae_machine *m, unsigned idx, uint64_t seed, lpae_cpu **o
             cpu->tlbi_sh[k] = fa[k]->shifts[0];
             cpu->tlbi_one = cpu->tlbi_one && fa[k]->nsizes == 1;
         }
+        /* tlbi_va_direct(): the micro-TLBs' one size is the same */
+        cpu->tlbi_one = cpu->tlbi_one && cpu->tlbi_sh[1] == cpu->tlbi_sh[0] &&
+                        cpu->tlbi_sh[2] == cpu->tlbi_sh[0];
     }
     for (unsigned u = 0; u < 3; u++) {
         cpu->fpgen[u] = 1;
@@ -463,11 +492,16 @@ int lpae_machine_set_regions(lpae_machine *m, const lpae_region_rule *rules, siz
     if (n)
         memcpy(m->rules, rules, n * sizeof *rules);
     m->nrules = n;
+    memset(m->ruled, 0, sizeof m->ruled);
+    for (size_t i = 0; i < n; i++)
+        if (rules[i].asid >= 0)
+            m->ruled[rules[i].asid >> 6] |= UINT64_C(1) << (rules[i].asid & 63);
     for (unsigned c = 0; c < m->ncpus; c++) {
         lpae_cpu *cpu = m->cpu[c];
         memset(cpu->region, 0, sizeof cpu->region);
         fp_flush(cpu);
         memset(cpu->rc, 0, sizeof cpu->rc);
+        set_cur_asid(cpu); /* its class */
     }
     return LPAE_OK;
 }
@@ -529,12 +563,15 @@ static uint8_t region_span(const lpae_machine *m, lpae_va_t va, unsigned sel, ui
 static inline __attribute__((always_inline)) uint8_t region_of(lpae_cpu *cpu, lpae_va_t va,
                                                                unsigned sel)
 {
-    uint8_t asid = cpu->asid;
-    rc_entry *e = &cpu->rc[RC_INDEX(asid, sel)];
-    if (LIKELY(e->tag == RC_TAG(asid, sel) && va - e->lo <= e->hi - e->lo))
+    rc_entry *e = &cpu->rcb[RC_INDEX(va, sel)];
+    uint32_t tag = cpu->rtag | sel;
+    if (LIKELY(e->tag == tag && va - e->lo <= e->span))
         return e->region;
-    e->tag = RC_TAG(asid, sel);
-    e->region = region_span(cpu->m, va, sel, asid, &e->lo, &e->hi);
+    lpae_va_t lo, hi;
+    e->tag = tag;
+    e->region = region_span(cpu->m, va, sel, cpu->asid, &lo, &hi);
+    e->lo = lo;
+    e->span = hi - lo;
     return e->region;
 }
 
@@ -1021,6 +1058,42 @@ static inline __attribute__((always_inline)) void fp_note_fill(lpae_cpu *cpu, un
         cpu->fpt[u][(va >> 12) & (FP_SIZE - 1)].gen = 0;
 }
 
+/* Fully associative micro-TLB @p u just filled slot @p way (serial
+ * @p serial) with a piece of size 2^@p s for @p va after a miss of (va,
+ * current ASID): fp_note_fill(); and as no other slot answers (va, ASID),
+ * the page's fast-path entry is made to name the new slot (returned; the
+ * caller completes it with fp_complete() before anything else runs). */
+static inline __attribute__((always_inline)) fp_entry *
+fp_note_fill_fa(lpae_cpu *cpu, unsigned u, uint32_t way, lpae_va_t va, unsigned s, uint32_t serial)
+{
+    if (s > 12 || serial == 1)
+        cpu->fpgen[u]++;
+    fp_entry *f = &cpu->fpt[u][(va >> 12) & (FP_SIZE - 1)];
+    f->key = FP_KEY(va, cpu->asid);
+    f->slot = way;
+    f->gen = cpu->fpgen[u];
+    f->serial = serial;
+    return f;
+}
+
+/* The rest of fp_fill() for fast-path entry @p f of micro-TLB @p u (fully
+ * associative, LRU) made by fp_note_fill_fa(), from @p o: the permitted
+ * main-TLB hit for @p va (region o->region) whose entry the new slot
+ * copies (same attributes, level, leaf size, selection and PA; fault,
+ * fsc, start level and fetches 0). */
+static inline __attribute__((always_inline)) void
+fp_complete(lpae_cpu *cpu, unsigned u, fp_entry *f, const lpae_xlate *o, lpae_va_t va)
+{
+    f->rx = &cpu->region[o->region];
+    f->plain = cpu->ulat[u] ? 0 : o->attrs.perm;
+    lpae_xlate *x = &f->x;
+    *x = *o; /* then what differs */
+    x->va = 0;
+    x->pa = o->pa - va;
+    x->src = LPAE_XS_UTLB;
+    x->cycles = cpu->ulat[u];
+}
+
 /* Fill micro-TLB @p u for @p va (PA @p pa) from main-TLB entry @p from
  * (valid, covering va) whose match key is @p from_key. */
 static inline __attribute__((always_inline)) void fill_utlb(lpae_cpu *cpu, unsigned u, lpae_va_t va,
@@ -1421,35 +1494,55 @@ static __attribute__((noinline)) int translate_walk(lpae_cpu *cpu, lpae_va_t va,
     return LPAE_OK;
 }
 
+/* A micro-TLB hit of slot @p i found by the full lookup (the fast-path
+ * entry did not answer): the entry is made again and the hit is the fast
+ * path's. */
+static __attribute__((noinline)) int utlb_hit(lpae_cpu *cpu, lpae_va_t va, unsigned access,
+                                              unsigned u, size_t i, lpae_xlate *o)
+{
+    lpae_machine *m = cpu->m;
+    lpae_tlb *ut = cpu->utlb[u];
+    const lpae_tlb_entry *e = &ut->e[i];
+    fp_entry tmp, *f = &tmp;
+    uint8_t region;
+    if (LIKELY(m->chk == NULL)) {
+        region = region_of(cpu, va, e->sel);
+        f = &cpu->fpt[u][(va >> 12) & (FP_SIZE - 1)];
+    } else { /* the checker's CPUs: the plain classification (a reference for tests) */
+        region = classify(m, va, e->sel, cpu->asid);
+        check_tlb(cpu, u, e, va, access);
+    }
+    fp_fill(cpu, u, i, va, region, f);
+    if (LIKELY(f != &tmp) && LIKELY((f->plain >> access) & 1u) && LIKELY(cpu->cur->seen)) {
+        plain_hit(cpu, ut, f, va, o); /* the fast path's hit (checker off) */
+        return LPAE_OK;
+    }
+    return fast_hit(cpu, f, va, access, o);
+}
+
+/* A micro-TLB miss of micro-TLB @p u: its counter and the cycles of both
+ * TLB lookups charged; returns those cycles. */
+static inline __attribute__((always_inline)) lpae_cycles_t utlb_miss(lpae_cpu *cpu, lpae_tlb *ut,
+                                                                     unsigned u)
+{
+    uint32_t ml = cpu->m->p[LPAE_P_MTLB_LATENCY];
+    ut->st.misses++;
+    lpae_cycles_t c = cpu->ulat[u] + ml;
+    charge(cpu, LPAE_CAT_TLB, c);
+    cpu->st.tlb_cycles[u] += cpu->ulat[u];
+    cpu->st.tlb_cycles[LPAE_ST_MTLB] += ml;
+    return c;
+}
+
 static inline __attribute__((always_inline)) int
 translate_full(lpae_cpu *cpu, lpae_va_t va, unsigned access, unsigned u, lpae_xlate *o)
 {
     lpae_machine *m = cpu->m;
     lpae_tlb *ut = cpu->utlb[u];
     long i = cpu->ufa[u] ? tlb_find_fa(ut, va, cpu->asid) : tlb_find(ut, va, cpu->asid);
-    if (i >= 0) {
-        const lpae_tlb_entry *e = &ut->e[i];
-        fp_entry tmp, *f = &tmp;
-        uint8_t region;
-        if (LIKELY(m->chk == NULL)) {
-            region = region_of(cpu, va, e->sel);
-            f = &cpu->fpt[u][(va >> 12) & (FP_SIZE - 1)];
-        } else { /* the checker's CPUs: the plain classification (a reference for tests) */
-            region = classify(m, va, e->sel, cpu->asid);
-            check_tlb(cpu, u, e, va, access);
-        }
-        fp_fill(cpu, u, (size_t)i, va, region, f);
-        if (LIKELY(f != &tmp) && LIKELY((f->plain >> access) & 1u) && LIKELY(cpu->cur->seen)) {
-            plain_hit(cpu, ut, f, va, o); /* the fast path's hit (checker off) */
-            return LPAE_OK;
-        }
-        return fast_hit(cpu, f, va, access, o);
-    }
-    ut->st.misses++;
-    lpae_cycles_t c = cpu->ulat[u] + m->p[LPAE_P_MTLB_LATENCY];
-    charge(cpu, LPAE_CAT_TLB, c);
-    cpu->st.tlb_cycles[u] += cpu->ulat[u];
-    cpu->st.tlb_cycles[LPAE_ST_MTLB] += m->p[LPAE_P_MTLB_LATENCY];
+    if (i >= 0)
+        return utlb_hit(cpu, va, access, u, (size_t)i, o);
+    lpae_cycles_t c = utlb_miss(cpu, ut, u);
     lpae_tlb *mt = cpu->mtlb;
     long j = tlb_find(mt, va, cpu->asid);
     if (j >= 0) {
@@ -1476,12 +1569,112 @@ translate_full(lpae_cpu *cpu, lpae_va_t va, unsigned access, unsigned u, lpae_xl
     return translate_walk(cpu, va, access, u, o, c);
 }
 
-/* translate_full() out of line, for translate_slow()'s MMU-on case: the
- * walk is inline here, one frame for the whole miss. */
-static __attribute__((noinline)) int translate_miss(lpae_cpu *cpu, lpae_va_t va, unsigned access,
-                                                    lpae_xlate *out)
+/* translate_full() out of line, for every MMU-on case: the walk is inline
+ * here, one frame for the whole miss. */
+static __attribute__((noinline)) int translate_gen(lpae_cpu *cpu, lpae_va_t va, unsigned access,
+                                                   lpae_xlate *out)
 {
     return translate_full(cpu, va, access, cpu->umap[access], out);
+}
+
+/* The fast-path miss of a fast CPU (MMU on, checker off; arguments
+ * valid). When micro-TLB and main TLB allow it (cpu->lean[u]: a fully
+ * associative LRU micro-TLB with slot masks, a set-associative LRU main
+ * TLB with valid-way masks), a main-TLB hit in its common case runs here
+ * without calls: every condition that would take other code is tested
+ * before anything is changed (the ASID seen, the region in the region
+ * cache, the access permitted, a piece size the micro-TLB holds, a full
+ * micro-TLB's victim in its touch log), and
+ * any that fails hands the whole translation to translate_gen(), which
+ * does the same updates in the same order. */
+static __attribute__((noinline)) int translate_miss(lpae_cpu *cpu, lpae_va_t va, unsigned access,
+                                                    lpae_xlate *o)
+{
+    unsigned u = cpu->umap[access];
+    if (UNLIKELY(!cpu->lean[u]))
+        return translate_gen(cpu, va, access, o);
+    lpae_tlb *ut = cpu->utlb[u];
+    uint8_t asid = cpu->asid;
+    uint64_t q = tlb_query(va, asid);
+    for (uint64_t cd = tlb_fa_cands(ut, va); cd; cd &= cd - 1) {
+        unsigned w = (unsigned)__builtin_ctzll(cd);
+        if (tlb_key_matches(&ut->k[w], q))
+            return utlb_hit(cpu, va, access, u, w, o);
+    }
+    lpae_tlb *mt = cpu->mtlb;
+    long j = tlb_find_sets(mt, va, asid); /* mtlb_sa: more than one set */
+    if (UNLIKELY(j < 0))
+        return translate_walk(cpu, va, access, u, o, utlb_miss(cpu, ut, u));
+    /* the tests: nothing changed yet */
+    const lpae_tlb_entry *e = &mt->e[j];
+    unsigned es = e->size_shift, s = ut->piece[es]; /* the piece the micro-TLB takes */
+    unsigned sel = e->sel;
+    const rc_entry *rc = &cpu->rcb[RC_INDEX(va, sel)];
+    if (UNLIKELY(rc->tag != (cpu->rtag | sel) || va - rc->lo > rc->span || !cpu->cur->seen ||
+                 !((e->attrs.perm >> access) & 1u) || !s))
+        return translate_gen(cpu, va, access, o);
+    repl_state *ur = &ut->repl;
+    uint64_t lp = ur->lpos;
+    uint32_t way;
+    bool full = ut->fill[0] >= ut->ways;
+    if (LIKELY(full)) {
+        if (UNLIKELY(ur->clock - lp >= REPL_LOG))
+            return translate_gen(cpu, va, access, o);
+        for (;; lp++) { /* repl_lru_victim_log()'s walk of the log */
+            way = ur->log[lp % REPL_LOG];
+            if (ur->stamp[way] == lp)
+                break;
+        }
+    } else {
+        way = (uint32_t)__builtin_ctzll(~ut->vmask[0]); /* the first invalid way */
+    }
+    /* the updates, in translate_full()'s order */
+    lpae_cycles_t c = utlb_miss(cpu, ut, u);
+    tlb_hit_sa(mt, (size_t)j);
+    from_entry_word(o, e, va, access, asid, LPAE_XS_MTLB);
+    /* fill_utlb(): tlb_fa_take() of a full TLB, tlb_fa_commit(), the slot */
+    uint64_t bit = UINT64_C(1) << way;
+    if (LIKELY(full)) {
+        ur->lpos = lp + 1;
+        const tlb_key *ok = &ut->k[way];
+        unsigned os = tlb_key_size(ok);
+        if (UNLIKELY(os != s))
+            tlb_resize_present(ut, os, s);
+        ut->fa[(size_t)ut->sidx[os] * FA_BUCKETS + ((tlb_key_base(ok) >> os) & (FA_BUCKETS - 1))] &=
+            ~bit;
+        ut->st.evictions++;
+    } else {
+        ut->fill[0]++;
+        ut->vmask[0] |= bit;
+        tlb_add_present(ut, s);
+    }
+    ut->fa[(size_t)ut->sidx[s] * FA_BUCKETS + ((va >> s) & (FA_BUCKETS - 1))] |= bit;
+    ut->gen++;
+    ut->st.inserts++;
+    repl_lru_touch(ur, way);
+    uint32_t serial;
+    if (LIKELY(s == es)) { /* the same piece: e's entry and key, a fresh serial */
+        serial = tlb_next_serial(ut);
+        lpae_tlb_entry *ne = &ut->e[way];
+        *ne = *e;
+        ne->serial = serial;
+        ut->k[way] = mt->k[j];
+    } else {
+        tlb_fill_slot(ut, way, e, va, o->pa, s);
+        serial = ut->e[way].serial;
+    }
+    fp_entry *nf = fp_note_fill_fa(cpu, u, way, va, s, serial);
+    uint8_t region = rc->region;
+    o->region = region;
+    o->cycles = c;
+    fp_complete(cpu, u, nf, o, va);
+    /* account_src() of a permitted main-TLB hit of a seen ASID */
+    lpae_xstats *x0 = &cpu->cur->st, *x1 = &cpu->region[region];
+    x0->mtlb_hits++;
+    x0->cycles += c;
+    x1->mtlb_hits++;
+    x1->cycles += c;
+    return LPAE_OK;
 }
 
 /* Everything but the fast path's hit, arguments checked from scratch. */
@@ -1492,7 +1685,7 @@ static __attribute__((noinline)) int translate_slow(lpae_cpu *cpu, lpae_va_t va,
         return LPAE_EINVAL;
     if (!cpu->mmu_on)
         return translate_flat(cpu, va, access, out);
-    return translate_miss(cpu, va, access, out);
+    return translate_gen(cpu, va, access, out);
 }
 
 int lpae_cpu_translate(lpae_cpu *cpu, lpae_va_t va, unsigned access, lpae_xlate *out)
@@ -1575,15 +1768,25 @@ static lpae_cycles_t regwrite(lpae_cpu *cpu, lpae_param cost, bool flush)
     return c;
 }
 
+/* regwrite() of a TTBR whose value the registers take: a TTBR write
+ * changes the ASID, not SCTLR.M or the fast path (set_asid() suffices). */
 int lpae_cpu_write_ttbr(lpae_cpu *cpu, unsigned which, uint64_t ttbr, lpae_cycles_t *cycles)
 {
     if (!cpu || which > 1)
         return LPAE_EINVAL;
-    int rc = lpae_regs_set_ttbr(&cpu->regs, which, ttbr);
-    if (rc)
-        return rc;
-    lpae_cycles_t c = regwrite(cpu, which ? LPAE_P_CP15_TTBR1 : LPAE_P_CP15_TTBR0,
-                               cpu->m->p[LPAE_P_UTLB_FLUSH_TTBR] != 0);
+    if (UNLIKELY(ttbr & cpu->ttbr_bad[which]))
+        return lpae_regs_set_ttbr(&cpu->regs, which, ttbr); /* its error; nothing written */
+    if (which)
+        cpu->regs.ttbr1 = ttbr;
+    else
+        cpu->regs.ttbr0 = ttbr;
+    const uint32_t *p = cpu->m->p;
+    lpae_cycles_t c = p[which ? LPAE_P_CP15_TTBR1 : LPAE_P_CP15_TTBR0];
+    charge(cpu, LPAE_CAT_REGWRITE, c);
+    cpu->st.reg_writes++;
+    if (p[LPAE_P_UTLB_FLUSH_TTBR])
+        flush_utlbs(cpu);
+    set_asid(cpu);
     if (cycles)
         *cycles = c;
     return LPAE_OK;
@@ -1649,9 +1852,18 @@ static inline __attribute__((always_inline)) void tlbi_va_direct(lpae_cpu *cpu, 
 {
     uint64_t q = tlb_inv_query(va, asid), qm = tlb_inv_qmask(asid);
     if (LIKELY(cpu->tlbi_one)) {
-        tlbi_fa1(cpu, 0, va, q, qm);
-        tlbi_fa1(cpu, 1, va, q, qm);
-        tlbi_fa1(cpu, 2, va, q, qm);
+        /* the micro-TLBs hold the same one size: one bucket index, three
+         * loads, and nothing more when all three buckets are empty */
+        unsigned i = (va >> cpu->tlbi_sh[0]) & (FA_BUCKETS - 1);
+        uint64_t c0 = cpu->tlbi_bk[0][i], c1 = cpu->tlbi_bk[1][i], c2 = cpu->tlbi_bk[2][i];
+        if (UNLIKELY(c0 | c1 | c2)) {
+            if (c0)
+                tlb_inv_fa_q(cpu->tlbi_fa[0], q, qm, c0);
+            if (c1)
+                tlb_inv_fa_q(cpu->tlbi_fa[1], q, qm, c1);
+            if (c2)
+                tlb_inv_fa_q(cpu->tlbi_fa[2], q, qm, c2);
+        }
         tlbi_fa1(cpu, 3, va, q, qm);
         tlbi_fa1(cpu, 4, va, q, qm);
     } else {

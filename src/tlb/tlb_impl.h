@@ -95,6 +95,9 @@ static inline __attribute__((always_inline)) long tlb_find_fa(const lpae_tlb *t,
     return -1;
 }
 
+static inline __attribute__((always_inline)) long tlb_find_sets(const lpae_tlb *t, lpae_va_t va,
+                                                                uint8_t asid);
+
 /* Index of the slot that matches, or -1. No side effects. */
 static inline __attribute__((always_inline)) long tlb_find(const lpae_tlb *t, lpae_va_t va,
                                                            uint8_t asid)
@@ -108,6 +111,14 @@ static inline __attribute__((always_inline)) long tlb_find(const lpae_tlb *t, lp
                 return (long)w;
         return -1;
     }
+    return tlb_find_sets(t, va, asid);
+}
+
+/* tlb_find() of a TLB of more than one set. */
+static inline __attribute__((always_inline)) long tlb_find_sets(const lpae_tlb *t, lpae_va_t va,
+                                                                uint8_t asid)
+{
+    uint64_t q = tlb_query(va, asid);
     /* the held sizes with entries, ascending */
     for (uint32_t pm = t->pmask; pm; pm &= pm - 1) {
         unsigned s = (unsigned)__builtin_ctz(pm);
