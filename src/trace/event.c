@@ -1408,3 +1408,20 @@ int tr_text_read_fast(lpae_trace_reader *r, lpae_tev *ev)
     r->events++;
     return 1;
 }
+
+size_t tr_text_read_many(lpae_trace_reader *r, size_t max)
+{
+    const char *base = (const char *)r->rb, *s = base + r->rb_pos;
+    size_t n = 0;
+    while (n < max) {
+        const char *end = text_parse_fast(s, &r->tb[n], &r->sysmemo);
+        if (!end)
+            break;
+        s = end;
+        n++;
+    }
+    r->rb_pos = (uint32_t)(s - base);
+    r->line += n;
+    r->events += n;
+    return n;
+}

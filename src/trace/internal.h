@@ -120,6 +120,9 @@ void tr_sysmemo_free(tr_sysmemo *m);
 #define TR_TEXT_PAD 32
 
 #define TR_RECBUF (256 * LPAE_TEV_SIZE)
+_Static_assert((TR_RECBUF + TR_TEXT_PAD) % LPAE_TEV_SIZE == 0, "rb is whole records");
+/* Text events lpae_trace_read_many() parses per call at most. */
+#define TR_TBATCH 64
 
 /* lpae_trace_read's fast paths: none; binary records from rb (no error, not
  * at the end); text event lines from rb (no error, header read). */
@@ -158,7 +161,15 @@ struct lpae_trace_reader {
      * one fread per 256 records instead of one per record */
     uint32_t rb_pos, rb_len;
     bool rb_eof; /* text: the stream has no more bytes for rb */
-    _Alignas(16) uint8_t rb[TR_RECBUF + TR_TEXT_PAD];
+    /* rb seen as records: in binary mode rb_pos is a multiple of
+     * LPAE_TEV_SIZE, and on a little-endian host a record is its event */
+    union {
+        _Alignas(16) uint8_t rb[TR_RECBUF + TR_TEXT_PAD];
+        lpae_tev rbev[(TR_RECBUF + TR_TEXT_PAD) / LPAE_TEV_SIZE];
+    };
+    /* events of lpae_trace_read_many() that are not records in rb: text
+     * lines parsed, an event of the slow path */
+    lpae_tev tb[TR_TBATCH];
 };
 
 /* Allocation with accounting into r->mem. */
@@ -215,6 +226,11 @@ const char *tr_text_parse_fast(const char *line, lpae_tev *ev, tr_sysmemo *memo)
 /* lpae_trace_read's text path: tr_text_parse_fast on the line at rb_pos
  * (consumed and counted if taken), else tr_read_slow. */
 int tr_text_read_fast(lpae_trace_reader *r, lpae_tev *ev);
+/* lpae_trace_read_many's text path: up to @p max (1..TR_TBATCH) event
+ * lines taken by tr_text_parse_fast into r->tb, consumed and counted; 0 if
+ * the line at rb_pos is not taken (it must then go to tr_read_slow with
+ * tried = true). */
+size_t tr_text_read_many(lpae_trace_reader *r, size_t max);
 /* lpae_trace_read for all that its fast paths do not take (reader.c);
  * @p tried: tr_text_parse_fast did not take the text line at rb_pos. */
 int tr_read_slow(lpae_trace_reader *r, lpae_tev *ev, bool tried);
