@@ -822,7 +822,10 @@ static void tev_check_fast_matches_reference(void **state)
     for (int i = 0; i < 400000; i++) {
         lpae_tev ev;
         memset(&ev, 0, sizeof ev);
-        ev.kind = (uint8_t)(lcg(&x) % (LPAE_TEV_KIND_MAX + 3));
+        /* kinds in range and just out of it, and any byte (the fast path
+         * takes its row by the kind modulo 32) */
+        ev.kind = (uint8_t)(i % 4 ? lcg(&x) % (LPAE_TEV_KIND_MAX + 3)
+                                  : (i % 8 ? lcg(&x) % 32 + 32 * (lcg(&x) % 8) : lcg(&x)));
         ev.cpu = (uint8_t)lcg(&x);
         ev.task = lcg(&x);
         uint32_t pick = lcg(&x);
@@ -835,7 +838,7 @@ static void tev_check_fast_matches_reference(void **state)
         if (pick & 8u)
             ev.addr = lcg(&x) % 3 == 0 ? UINT32_C(0xFFFFFFFF) - lcg(&x) % 64 : lcg(&x);
         if (pick & 16u)
-            ev.len = lcg(&x) % 2 ? lcg(&x) % 12 : lcg(&x);
+            ev.len = lcg(&x) % 2 ? lcg(&x) % (lcg(&x) % 2 ? 12 : 40) : lcg(&x);
         if ((pick & 0x3e0u) == 0x20u)
             ev.sysno = lcg(&x);
         if ((pick & 0x3e0u) == 0x40u)

@@ -7,6 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/types.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "lpae/trace.h"
 
@@ -14,21 +17,45 @@
  * reference its fast path falls back to (and is tested against). */
 int tr_tev_check_full(const lpae_tev *ev, const char **why);
 
-/* Per kind, an event-shaped mask of the bits that must be zero (fields the
- * kind does not use, flag bits it does not define); event.c. */
-extern const lpae_tev tr_zero_mask[LPAE_TEV_KIND_MAX + 1];
+/* lpae_tev_check()'s verdict without its reason as one table row per kind
+ * value modulo 32 (event.c): the bits of the event that must be zero
+ * (fields the kind does not use, flag bits it does not define, the high
+ * bits of a 4-bit field the row tests below), except the kind byte, whose
+ * every bit must equal `want`'s (the row's kind, or for a row of no kind
+ * one that no kind of that row has); and the value rule: the low 4 bits of
+ * the byte at `voff` must be a value set in `vok` (exactly one access bit
+ * for FAULT/TOUCH, size 1/2/4/8 for GET/PUT_USER, kbuf 0..5 for copies;
+ * the kind byte and all values for the rest). */
+typedef struct tr_rule {
+    _Alignas(64) lpae_tev zero;
+    uint8_t want[16]; /* the event's first 16 bytes as they must be under zero's kind byte */
+    uint16_t vok;
+    uint8_t voff;
+    uint8_t pad[13];
+} tr_rule;
+_Static_assert(sizeof(tr_rule) == 64, "one cache line per row");
+extern const tr_rule tr_rules[32];
 
 /* The verdict of lpae_tev_check() without its reason, inline for the
- * readers: true if @p ev passes. One mask test over the four words and the
- * three value rules (kbuf in range, addr + len within 4 GiB, one access bit
- * for FAULT/TOUCH, size 1/2/4/8 for GET/PUT_USER). */
+ * readers: true if @p ev passes. Branch-free but for addr + len within
+ * 4 GiB: the row's mask test over the four words and its value rule. */
 static inline bool tr_tev_ok(const lpae_tev *ev)
 {
-    unsigned k = ev->kind;
-    if (k - LPAE_TEV_KIND_MIN > (unsigned)(LPAE_TEV_KIND_MAX - LPAE_TEV_KIND_MIN))
+    const unsigned char *e = (const unsigned char *)ev;
+    const tr_rule *r = &tr_rules[e[0] & 31u];
+#ifdef __SSE2__
+    /* the mask test as two 16-byte halves (rows are 64-byte aligned) */
+    const __m128i *m = (const __m128i *)(const void *)r;
+    __m128i a = _mm_loadu_si128((const __m128i *)(const void *)e);
+    __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(e + 16));
+    a = _mm_and_si128(_mm_xor_si128(a, _mm_load_si128(m + 2)), _mm_load_si128(m));
+    b = _mm_and_si128(b, _mm_load_si128(m + 1));
+    if (_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_or_si128(a, b), _mm_setzero_si128())) != 0xFFFF ||
+        (uint64_t)ev->addr + ev->len > (UINT64_C(1) << 32))
         return false;
-    const char *e = (const char *)ev, *m = (const char *)&tr_zero_mask[k];
-    uint64_t w0, w1, w2, w3, m0, m1, m2, m3;
+#else
+    const char *m = (const char *)&r->zero;
+    uint64_t w0, w1, w2, w3, m0, m1, m2, m3, x;
     memcpy(&w0, e, 8);
     memcpy(&w1, e + 8, 8);
     memcpy(&w2, e + 16, 8);
@@ -37,14 +64,12 @@ static inline bool tr_tev_ok(const lpae_tev *ev)
     memcpy(&m1, m + 8, 8);
     memcpy(&m2, m + 16, 8);
     memcpy(&m3, m + 24, 8);
-    if (((w0 & m0) | (w1 & m1) | (w2 & m2) | (w3 & m3)) != 0 || ev->kbuf > LPAE_KBUF_MAX ||
+    memcpy(&x, r->want, 8);
+    if ((((w0 ^ x) & m0) | (w1 & m1) | (w2 & m2) | (w3 & m3)) != 0 ||
         (uint64_t)ev->addr + ev->len > (UINT64_C(1) << 32))
         return false;
-    if (k == LPAE_TEV_FAULT || k == LPAE_TEV_TOUCH)
-        return (0x16u >> (ev->flags & 7u)) & 1u; /* exactly one access */
-    if (k == LPAE_TEV_GET_USER || k == LPAE_TEV_PUT_USER)
-        return ev->len <= 8 && ((0x116u >> ev->len) & 1u); /* 1, 2, 4 or 8 */
-    return true;
+#endif
+    return (r->vok >> (e[r->voff] & 15u)) & 1u;
 }
 
 /* Binary format constants (docs/trace-format.md). */
