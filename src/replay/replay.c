@@ -136,9 +136,13 @@ static inline __attribute__((always_inline)) void
 apply_batch(slot *s, const lpae_tev *evs, size_t n, uint64_t first, bool checked)
 {
     lpae_kernel *const k = s->k;
-    const unsigned ncpus = s->ncpus;
+    /* facts lpae_k_apply() tests again, made visible to the compiler: a
+     * slot holds a kernel, its CPU count is the configuration's */
+    if (!k || !evs)
+        __builtin_unreachable();
     for (size_t i = 0; i < n; i++) {
         const lpae_tev *ev = &evs[i];
+        const unsigned ncpus = k->cfg.ncpus; /* == s->ncpus */
         if (__builtin_expect(ev->cpu >= ncpus, 0)) {
             char why[96];
             snprintf(why, sizeof(why), "CPU %u but the configuration has %u CPU%s",
