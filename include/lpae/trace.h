@@ -7,7 +7,8 @@
  *
  * Every event is one fixed-size record (lpae_tev, 32 bytes) carrying the CPU
  * and the task it ran on. The reader hands out one event per call into a
- * caller-owned record; its memory does not grow with the trace's length
+ * caller-owned record (lpae_trace_read()), or a batch of events it owns
+ * (lpae_trace_read_many()); its memory does not grow with the trace's length
  * (only with the number of live tasks and open files of an imported
  * capture), so a replay can stream traces of any length.
  *
