@@ -859,6 +859,11 @@ static void test_trace(void **state)
     r = NULL;
     E(LPAE_EINVAL, lpae_trace_read(NULL, &ev));
     {
+        const lpae_tev *evs = NULL;
+        E(LPAE_EINVAL, lpae_trace_read_many(NULL, &evs, 1));
+        assert_null(evs);
+    }
+    {
         uint64_t done, total;
         int fds[2];
         lpae_trace_ropts ro;

@@ -438,6 +438,81 @@ static void smp_cpus_progress_and_limits(void **state)
     lpae_replay_destroy(rp);
 }
 
+/* Replay takes events from the reader in batches: a report still comes
+ * after exactly every progress_every events, with every configuration
+ * having applied all of them; a configuration's failure names its event;
+ * max_events stops at its event inside a batch. */
+static uint64_t every_seen, every_bad, every_at[256];
+static void progress_exact(void *ctx, const lpae_replay_progress *p)
+{
+    lpae_replay *rp = ctx;
+    lpae_kernel_stats st;
+    assert_int_equal(lpae_replay_stats(rp, 1, &st), 0);
+    if (st.events != p->events)
+        every_bad++;
+    if (every_seen < 256)
+        every_at[every_seen] = p->events;
+    every_seen++;
+}
+
+static void batches_end_at_reports_and_limits(void **state)
+{
+    (void)state;
+    static const char *const kv[] = {"count", "300", "tasks", "4", "cpus", "2", "seed", "5"};
+    gen("batch.lpb", LPAE_GEN_SMALLSYS, kv, 8, LPAE_TRACE_BINARY);
+    char path[400];
+    path_of(path, sizeof(path), "batch.lpb");
+    /* the first event on CPU 1, numbered from 1 */
+    lpae_trace_reader *r;
+    assert_int_equal(lpae_trace_reader_open(path, NULL, &r), 0);
+    lpae_tev ev;
+    uint64_t n = 0, first_cpu1 = 0;
+    while (lpae_trace_read(r, &ev) == 1) {
+        n++;
+        if (ev.cpu == 1 && !first_cpu1)
+            first_cpu1 = n;
+    }
+    lpae_trace_reader_close(r);
+    assert_true(n > 1000 && first_cpu1 > 1);
+    lpae_replay *rp;
+    assert_int_equal(lpae_replay_create(&rp), 0);
+    lpae_kernel_config kc;
+    config(&kc, LPAE_STRAT_PINNED, 1, 0);
+    assert_int_equal(lpae_replay_add(rp, &kc), 0);
+    config(&kc, LPAE_STRAT_PINNED, 2, 0);
+    assert_int_equal(lpae_replay_add(rp, &kc), 1);
+    every_seen = every_bad = 0;
+    lpae_replay_opts o = {progress_exact, rp, 37, 0};
+    lpae_replay_summary sum;
+    assert_int_equal(lpae_replay_run_path(rp, path, NULL, &o, &sum), 0);
+    assert_int_equal(sum.events, n);
+    assert_true(n / 37 + 1 < 256);
+    assert_int_equal(every_seen, n / 37 + 1); /* one per 37 events, and the final one */
+    assert_int_equal(every_bad, 0);
+    for (uint64_t i = 0; i + 1 < every_seen; i++)
+        assert_int_equal(every_at[i], 37 * (i + 1));
+    assert_int_equal(every_at[every_seen - 1], n);
+    const char *msg;
+    char want[64];
+    snprintf(want, sizeof want, "event %llu (", (unsigned long long)first_cpu1);
+    assert_int_equal(lpae_replay_status(rp, 0, &msg), LPAE_EINVAL);
+    assert_non_null(strstr(msg, want));
+    lpae_kernel_stats st;
+    assert_int_equal(lpae_replay_stats(rp, 0, &st), 0);
+    assert_int_equal(st.events, first_cpu1 - 1);
+    lpae_replay_destroy(rp);
+    for (uint64_t lim = 255; lim <= 514; lim += 37) {
+        assert_int_equal(lpae_replay_create(&rp), 0);
+        assert_int_equal(lpae_replay_add(rp, &kc), 0);
+        lpae_replay_opts lo = {NULL, NULL, 0, lim};
+        assert_int_equal(lpae_replay_run_path(rp, path, NULL, &lo, &sum), 0);
+        assert_int_equal(sum.events, lim);
+        assert_int_equal(lpae_replay_stats(rp, 0, &st), 0);
+        assert_int_equal(st.events, lim);
+        lpae_replay_destroy(rp);
+    }
+}
+
 static void error_paths(void **state)
 {
     (void)state;
@@ -496,6 +571,7 @@ int main(void)
         cmocka_unit_test(memory_flat_in_trace_length),
         cmocka_unit_test(truncated_trace_reports_events_then_error),
         cmocka_unit_test(smp_cpus_progress_and_limits),
+        cmocka_unit_test(batches_end_at_reports_and_limits),
         cmocka_unit_test(error_paths),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -633,6 +633,113 @@ static void memory_flat_in_trace_length(void **state)
 
 /* Randomly damaged inputs (fixed seeds) never crash the readers: every run
  * ends in 0 or an error with a message. Run under ASan/UBSan by make test. */
+
+/* ---- lpae_trace_read_many against lpae_trace_read ------------------------- */
+
+struct read_outcome {
+    lpae_tev *ev;
+    size_t n, cap;
+    int rc, open_rc;
+    char msg[5000];
+    uint64_t events, line, skipped;
+};
+
+/* Read @p len bytes at @p data with options @p o to the end or the first
+ * error: one event per lpae_trace_read() call (@p x NULL), or in batches of
+ * lpae_trace_read_many() of random sizes 1..300 mixed with single reads. */
+static void read_outcome_of(const char *data, size_t len, const lpae_trace_ropts *o, uint64_t *x,
+                            struct read_outcome *out)
+{
+    FILE *f = fmemopen((void *)data, len ? len : 1, "rb");
+    assert_non_null(f);
+    lpae_trace_reader *r = NULL;
+    out->n = 0;
+    out->rc = 0;
+    out->open_rc = lpae_trace_reader_open_file(f, "many", o, &r);
+    int e = out->open_rc;
+    while (e == 0) {
+        if (!x || lcg(x) % 8 == 0) {
+            lpae_tev ev;
+            memset(&ev, 0xA5, sizeof ev);
+            e = lpae_trace_read(r, &ev);
+            if (e == 1) {
+                assert_true(out->n < out->cap);
+                out->ev[out->n++] = ev;
+                e = 0;
+            } else if (e == 0) {
+                e = 1; /* the end */
+            }
+        } else {
+            const lpae_tev *evs = NULL;
+            size_t max = 1 + lcg(x) % (lcg(x) % 4 ? 300 : 3);
+            e = lpae_trace_read_many(r, &evs, max);
+            if (e > 0) {
+                assert_true((size_t)e <= max);
+                assert_non_null(evs);
+                assert_true(out->n + (size_t)e <= out->cap);
+                memcpy(&out->ev[out->n], evs, (size_t)e * sizeof *evs);
+                out->n += (size_t)e;
+                assert_int_equal(lpae_trace_reader_events(r), out->n);
+                e = 0;
+            } else if (e == 0) {
+                e = 1; /* the end */
+            }
+        }
+        if (e == 1) {
+            e = 0;
+            break;
+        }
+    }
+    out->rc = e;
+    snprintf(out->msg, sizeof out->msg, "%s", r ? lpae_trace_reader_error(r) : "");
+    out->events = r ? lpae_trace_reader_events(r) : 0;
+    out->line = r ? lpae_trace_reader_line(r) : 0;
+    out->skipped = r ? lpae_trace_reader_skipped(r) : 0;
+    if (r && e < 0) { /* sticky, the same for both calls */
+        const lpae_tev *evs = NULL;
+        lpae_tev ev;
+        assert_int_equal(lpae_trace_read_many(r, &evs, 5), e);
+        assert_int_equal(lpae_trace_read(r, &ev), e);
+    }
+    if (r && e == 0 && out->open_rc == 0) {
+        const lpae_tev *evs = NULL;
+        assert_int_equal(lpae_trace_read_many(r, &evs, 5), 0);
+    }
+    if (r) {
+        const lpae_tev *evs = NULL;
+        assert_int_equal(lpae_trace_read_many(r, &evs, 0), LPAE_EINVAL);
+        assert_int_equal(lpae_trace_read_many(r, NULL, 1), LPAE_EINVAL);
+    }
+    lpae_trace_reader_close(r);
+    fclose(f);
+}
+
+/* The same input read one event at a time and in random batches: the same
+ * events, verdict, message and counters. */
+static void many_matches_single(const char *data, size_t len, const lpae_trace_ropts *o,
+                                uint64_t *x)
+{
+    static struct read_outcome a, b;
+    if (!a.ev) {
+        a.cap = b.cap = 200000;
+        a.ev = malloc(a.cap * sizeof *a.ev);
+        b.ev = malloc(b.cap * sizeof *b.ev);
+        assert_non_null(a.ev);
+        assert_non_null(b.ev);
+    }
+    read_outcome_of(data, len, o, NULL, &a);
+    read_outcome_of(data, len, o, x, &b);
+    assert_int_equal(a.open_rc, b.open_rc);
+    assert_int_equal(a.rc, b.rc);
+    assert_string_equal(a.msg, b.msg);
+    assert_int_equal(a.n, b.n);
+    assert_memory_equal(a.ev, b.ev, a.n * sizeof *a.ev);
+    assert_int_equal(a.events, b.events);
+    assert_int_equal(a.events, a.n);
+    assert_int_equal(a.line, b.line);
+    assert_int_equal(a.skipped, b.skipped);
+}
+
 static void damaged_inputs_fail_cleanly(void **state)
 {
     (void)state;
@@ -673,9 +780,10 @@ static void damaged_inputs_fail_cleanly(void **state)
             for (int k = 0; k < flips; k++)
                 buf[lcg(&x) % len] = (char)lcg(&x);
             size_t cut = iter % 5 == 0 ? lcg(&x) % len : len;
-            FILE *f = fmemopen(buf, cut ? cut : 1, "r");
             lpae_trace_ropts o = {.format = s < 3 ? fmts[s] : LPAE_TRACE_AUTO,
                                   .skip_bad = iter % 2};
+            many_matches_single(buf, cut ? cut : 1, &o, &x);
+            FILE *f = fmemopen(buf, cut ? cut : 1, "r");
             lpae_trace_reader *r;
             int e = lpae_trace_reader_open_file(f, "fuzz", &o, &r);
             lpae_tev got;
@@ -714,7 +822,10 @@ static void tev_check_fast_matches_reference(void **state)
     for (int i = 0; i < 400000; i++) {
         lpae_tev ev;
         memset(&ev, 0, sizeof ev);
-        ev.kind = (uint8_t)(lcg(&x) % (LPAE_TEV_KIND_MAX + 3));
+        /* kinds in range and just out of it, and any byte (the fast path
+         * takes its row by the kind modulo 32) */
+        ev.kind = (uint8_t)(i % 4 ? lcg(&x) % (LPAE_TEV_KIND_MAX + 3)
+                                  : (i % 8 ? lcg(&x) % 32 + 32 * (lcg(&x) % 8) : lcg(&x)));
         ev.cpu = (uint8_t)lcg(&x);
         ev.task = lcg(&x);
         uint32_t pick = lcg(&x);
@@ -727,7 +838,7 @@ static void tev_check_fast_matches_reference(void **state)
         if (pick & 8u)
             ev.addr = lcg(&x) % 3 == 0 ? UINT32_C(0xFFFFFFFF) - lcg(&x) % 64 : lcg(&x);
         if (pick & 16u)
-            ev.len = lcg(&x) % 2 ? lcg(&x) % 12 : lcg(&x);
+            ev.len = lcg(&x) % 2 ? lcg(&x) % (lcg(&x) % 2 ? 12 : 40) : lcg(&x);
         if ((pick & 0x3e0u) == 0x20u)
             ev.sysno = lcg(&x);
         if ((pick & 0x3e0u) == 0x40u)
@@ -1262,6 +1373,10 @@ static void text_reader_matches_line_reader(void **state)
         for (int skip = 0; skip < 2; skip++) {
             read_text(data, len, skip, &a);
             ref_read_text(data, len, skip, &b);
+            if (file % 3 == 1) {
+                lpae_trace_ropts ro = {.format = LPAE_TRACE_TEXT, .skip_bad = skip};
+                many_matches_single(data, len, &ro, &x);
+            }
             if (strcmp(a.msg, b.msg) != 0)
                 print_error("file %d: '%s' vs '%s'\n", file, a.msg, b.msg);
             assert_int_equal(a.rc, b.rc);
@@ -1311,6 +1426,67 @@ static void text_reader_matches_line_reader(void **state)
     free(b.ev);
 }
 
+/* Binary traces of 0..1500 random events, whole, cut anywhere, with a
+ * damaged record, a damaged end record or bytes after it, read one event at
+ * a time and in random batches (fixed seed): the same events and errors. */
+static void read_many_matches_read_binary(void **state)
+{
+    (void)state;
+    uint64_t x = 777;
+    enum { N = 1500 };
+    lpae_tev *ev = malloc(N * sizeof *ev);
+    assert_non_null(ev);
+    unsigned errors = 0;
+    for (int file = 0; file < 40; file++) {
+        size_t n = file == 0 ? 0 : lcg(&x) % N;
+        for (size_t i = 0; i < n; i++)
+            rand_event(&x, &ev[i]);
+        char *bin = NULL;
+        size_t binlen = 0;
+        FILE *mf = open_memstream(&bin, &binlen);
+        lpae_trace_writer *w;
+        assert_int_equal(lpae_trace_writer_open_file(mf, LPAE_TRACE_BINARY, &w), 0);
+        if (file % 2)
+            assert_int_equal(lpae_trace_writer_header(w, "k", file % 4 == 1 ? "v" : "vvvv"), 0);
+        for (size_t i = 0; i < n; i++)
+            assert_int_equal(lpae_trace_write(w, &ev[i]), 0);
+        assert_int_equal(lpae_trace_writer_close(w, true), 0);
+        fclose(mf);
+        char *buf = malloc(binlen + 100);
+        assert_non_null(buf);
+        for (int v = 0; v < 6; v++) {
+            memcpy(buf, bin, binlen);
+            size_t len = binlen;
+            size_t body = binlen - (n + 1) * LPAE_TEV_SIZE;
+            switch (v) {
+            case 1: /* cut anywhere in the records */
+                len = body + lcg(&x) % ((n + 1) * LPAE_TEV_SIZE);
+                break;
+            case 2: /* a byte of a record changed */
+            case 3:
+                buf[body + lcg(&x) % ((n + 1) * LPAE_TEV_SIZE)] = (char)lcg(&x);
+                break;
+            case 4: /* bytes after the end record */
+                for (int k = 0; k < 1 + (int)(lcg(&x) % 40); k++)
+                    buf[len++] = (char)(lcg(&x) % 3);
+                break;
+            case 5: /* the end record counts one more */
+                buf[binlen - LPAE_TEV_SIZE + 8]++;
+                break;
+            default:
+                break;
+            }
+            lpae_trace_ropts o = {.format = v % 2 ? LPAE_TRACE_BINARY : LPAE_TRACE_AUTO};
+            many_matches_single(buf, len, &o, &x);
+            errors += v != 0;
+        }
+        free(buf);
+        free(bin);
+    }
+    assert_true(errors > 100);
+    free(ev);
+}
+
 /* Random valid events written as text and as binary read back identical
  * to what was written, in both formats (fixed seed). */
 static void text_and_binary_read_back_identical(void **state)
@@ -1351,6 +1527,7 @@ int main(void)
         cmocka_unit_test(sysmemo_matches_lookup),
         cmocka_unit_test(text_reader_matches_line_reader),
         cmocka_unit_test(text_and_binary_read_back_identical),
+        cmocka_unit_test(read_many_matches_read_binary),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -7,7 +7,8 @@
  *
  * Every event is one fixed-size record (lpae_tev, 32 bytes) carrying the CPU
  * and the task it ran on. The reader hands out one event per call into a
- * caller-owned record; its memory does not grow with the trace's length
+ * caller-owned record (lpae_trace_read()), or a batch of events it owns
+ * (lpae_trace_read_many()); its memory does not grow with the trace's length
  * (only with the number of live tasks and open files of an imported
  * capture), so a replay can stream traces of any length.
  *
@@ -241,6 +242,26 @@ LPAE_API int lpae_trace_reader_open_fd(int fd, const char *name, const lpae_trac
  * not check those events again. No allocation happens per event.
  */
 LPAE_API int lpae_trace_read(lpae_trace_reader *r, lpae_tev *ev);
+
+/**
+ * Read the next events in a batch, without copying them out one by one:
+ * *@p evs is set to an array of the returned number of events (at least 1,
+ * at most @p max), owned by the reader and valid until the next call on it
+ * (any lpae_trace_read* or close). On a little-endian host the events of a
+ * binary trace are the reader's own buffer of records, checked in place.
+ * Returns the number of events, 0 (clean end of trace) or a negative
+ * lpae_err, exactly as lpae_trace_read() would: the events are the ones
+ * lpae_trace_read() would return one by one, each has passed
+ * lpae_tev_check() when the input is a text or binary trace, and an error
+ * is returned only when no event precedes it in the call (the events before
+ * the damage come first; the error, sticky, with the same message, on the
+ * next call). The two functions may be mixed on one reader. A batch may
+ * hold fewer than @p max events before the end (at a buffer refill, a line
+ * the fast text parser does not take, or an importer's event).
+ * Errors: LPAE_EINVAL (NULL argument, @p max 0), and those of
+ * lpae_trace_read(). No allocation happens per call.
+ */
+LPAE_API int lpae_trace_read_many(lpae_trace_reader *r, const lpae_tev **evs, size_t max);
 
 /**
  * The last error as one line, "file:line: reason" (text formats) or

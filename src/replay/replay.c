@@ -126,6 +126,38 @@ static uint64_t pos_now(const pos_src *p)
     return 0;
 }
 
+/* Events taken from the reader per batch at most. */
+#define BATCH 256
+
+/* Events @p evs[0..n) (numbered from @p first) into one configuration, until
+ * it fails; @p checked: the events have passed lpae_tev_check() (a
+ * constant where this is inlined, so that the kernel's test of it goes). */
+static inline __attribute__((always_inline)) void
+apply_batch(slot *s, const lpae_tev *evs, size_t n, uint64_t first, bool checked)
+{
+    lpae_kernel *const k = s->k;
+    /* facts lpae_k_apply() tests again, made visible to the compiler: a
+     * slot holds a kernel, its CPU count is the configuration's */
+    if (!k || !evs)
+        __builtin_unreachable();
+    for (size_t i = 0; i < n; i++) {
+        const lpae_tev *ev = &evs[i];
+        const unsigned ncpus = k->cfg.ncpus; /* == s->ncpus */
+        if (__builtin_expect(ev->cpu >= ncpus, 0)) {
+            char why[96];
+            snprintf(why, sizeof(why), "CPU %u but the configuration has %u CPU%s",
+                     (unsigned)ev->cpu, ncpus, ncpus == 1 ? "" : "s");
+            slot_fail(s, LPAE_EINVAL, first + i, ev, why);
+            return;
+        }
+        int e = lpae_k_apply(k, ev, NULL, checked); /* per-event results unused */
+        if (__builtin_expect(e != 0, 0)) {
+            slot_fail(s, e, first + i, ev, NULL);
+            return;
+        }
+    }
+}
+
 static int run(lpae_replay *rp, lpae_trace_reader *r, const lpae_replay_opts *opts,
                lpae_replay_summary *sum, const pos_src *pos)
 {
@@ -136,11 +168,10 @@ static int run(lpae_replay *rp, lpae_trace_reader *r, const lpae_replay_opts *op
     rp->started = true;
 
     lpae_replay_progress pr = {0, 0, pos ? pos->total : 0};
-    /* one test each per event: the events after which a report is due
-     * (never without a callback) and before which the run stops */
+    /* the events after which a report is due (never without a callback)
+     * and the last one to run: a batch ends at either */
     uint64_t next_report = o.progress ? every : UINT64_MAX;
     uint64_t max_events = o.max_events ? o.max_events : UINT64_MAX;
-    lpae_tev ev;
     int rc;
     /* the text and binary readers return only events that passed
      * lpae_tev_check() (a failing record is a read error), so the kernels
@@ -153,28 +184,30 @@ static int run(lpae_replay *rp, lpae_trace_reader *r, const lpae_replay_opts *op
      * stored into pr before each report */
     uint64_t events = 0;
     for (;;) {
-        if (events >= max_events) {
+        /* next_report > events always; max_events - events may be 0 */
+        uint64_t want = max_events - events;
+        if (next_report - events < want)
+            want = next_report - events;
+        if (want == 0) {
             rc = 0;
             break;
         }
-        rc = lpae_trace_read(r, &ev);
+        const lpae_tev *evs;
+        rc = lpae_trace_read_many(r, &evs, want < BATCH ? (size_t)want : BATCH);
         if (rc <= 0)
             break;
-        ++events;
+        size_t n = (size_t)rc;
+        /* configuration by configuration: they are independent kernels, each
+         * still sees the events in trace order */
         for (slot *s = slots; s != end; s++) {
             if (s->status)
                 continue;
-            if (ev.cpu >= s->ncpus) {
-                char why[96];
-                snprintf(why, sizeof(why), "CPU %u but the configuration has %u CPU%s",
-                         (unsigned)ev.cpu, s->ncpus, s->ncpus == 1 ? "" : "s");
-                slot_fail(s, LPAE_EINVAL, events, &ev, why);
-                continue;
-            }
-            int e = lpae_k_apply(s->k, &ev, NULL, checked); /* per-event results unused */
-            if (e)
-                slot_fail(s, e, events, &ev, NULL);
+            if (checked)
+                apply_batch(s, evs, n, events + 1, true);
+            else
+                apply_batch(s, evs, n, events + 1, false);
         }
+        events += n;
         if (events >= next_report) {
             pr.events = events;
             pr.bytes = pos_now(pos);

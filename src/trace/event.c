@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "lpae/err.h"
@@ -151,37 +152,80 @@ static const struct kind_keys kind_keys[LPAE_TEV_KIND_MAX + 1] = {
     [LPAE_TEV_TOUCH] = {AL_TOUCH, B(K_ADDR) | B(K_LEN) | B(K_ACCESS)},
 };
 
-/* For the fast path of lpae_tev_check() (tr_tev_ok): per kind, an
- * event-shaped mask of the bits that must be zero (fields the kind does not
- * use, flag bits it does not define). */
+/* For the fast path of lpae_tev_check() (tr_tev_ok): per kind value
+ * modulo 32, the bits that must be zero and the value rule (internal.h). */
 #define NZ32(cond) ((cond) ? 0u : UINT32_C(0xFFFFFFFF))
-#define ZM(al, copy, fm)                                                                           \
+#define ZM(al, kb, fm, lenhi)                                                                      \
     {                                                                                              \
-        .flags = (uint8_t) ~(unsigned)(fm), .kbuf = (copy) ? 0u : 0xFFu,                           \
-        .addr = NZ32((al)&B(K_ADDR)), .len = NZ32((al) & (B(K_LEN) | B(K_SIZE))),                  \
+        .kind = 0xFFu, .flags = (uint8_t) ~(unsigned)(fm), .kbuf = (kb),                           \
+        .addr = NZ32((al)&B(K_ADDR)),                                                              \
+        .len = (al) & (B(K_LEN) | B(K_SIZE)) ? (lenhi) : UINT32_C(0xFFFFFFFF),                     \
         .kaddr = NZ32((al)&B(K_KADDR)), .sysno = NZ32((al)&B(K_SYS)),                              \
         .ret = (al) & (B(K_RET) | B(K_STATUS)) ? 0 : -1,                                           \
         .arg = NZ32((al) & (B(K_PREV) | B(K_CHILD)))                                               \
     }
-const lpae_tev tr_zero_mask[LPAE_TEV_KIND_MAX + 1] = {
-    [LPAE_TEV_SWITCH] = ZM(AL_SWITCH, 0, 0),
-    [LPAE_TEV_SYS_ENTER] = ZM(AL_SYS_ENTER, 0, 0),
-    [LPAE_TEV_SYS_EXIT] = ZM(AL_SYS_EXIT, 0, 0),
-    [LPAE_TEV_COPY_FROM_USER] = ZM(AL_COPY, 1, 0),
-    [LPAE_TEV_COPY_TO_USER] = ZM(AL_COPY, 1, 0),
-    [LPAE_TEV_GET_USER] = ZM(AL_GETPUT, 0, 0),
-    [LPAE_TEV_PUT_USER] = ZM(AL_GETPUT, 0, 0),
-    [LPAE_TEV_STRNCPY_FROM_USER] = ZM(AL_COPY, 1, 0),
-    [LPAE_TEV_CLEAR_USER] = ZM(AL_RANGE, 0, 0),
-    [LPAE_TEV_MMAP] = ZM(AL_MMAP, 0, FM_MMAP),
-    [LPAE_TEV_MUNMAP] = ZM(AL_RANGE, 0, 0),
-    [LPAE_TEV_BRK] = ZM(AL_BRK, 0, 0),
-    [LPAE_TEV_MPROTECT] = ZM(AL_MPROTECT, 0, FM_PROT),
-    [LPAE_TEV_FORK] = ZM(AL_FORK, 0, FM_FORK),
-    [LPAE_TEV_EXEC] = ZM(0, 0, 0),
-    [LPAE_TEV_EXIT] = ZM(AL_EXIT, 0, 0),
-    [LPAE_TEV_FAULT] = ZM(AL_FAULT, 0, FM_FAULT),
-    [LPAE_TEV_TOUCH] = ZM(AL_TOUCH, 0, FM_PROT),
+/* the low byte of len, as lpae_tev holds it */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define LEN_LO (offsetof(lpae_tev, len) + 3)
+#else
+#define LEN_LO offsetof(lpae_tev, len)
+#endif
+/* a kind with no value rule (the kind byte's low 4 bits: any value) */
+#define RULE(k, al, fm) [k] = {ZM(al, 0xFFu, fm, 0), {k}, 0xFFFFu, 0, {0}}
+/* copies: kbuf 0..7 by the mask, 0..5 by the rule */
+#define RULE_COPY(k)                                                                               \
+    [k] = {ZM(AL_COPY, 0xF8u, 0, 0),                                                               \
+           {k},                                                                                    \
+           (1u << (LPAE_KBUF_MAX + 1)) - 1,                                                        \
+           offsetof(lpae_tev, kbuf),                                                               \
+           {0}}
+/* GET/PUT_USER: len 0..15 by the mask, 1/2/4/8 by the rule */
+#define RULE_SIZE(k) [k] = {ZM(AL_GETPUT, 0xFFu, 0, ~UINT32_C(15)), {k}, 0x116u, LEN_LO, {0}}
+/* FAULT/TOUCH: flags by the mask, exactly one of bits 0..2 by the rule
+ * (values 1, 2, 4, and for FAULT those plus LPAE_TEVF_KERNEL) */
+#define RULE_ACC(k, al, fm)                                                                        \
+    [k] = {ZM(al, 0xFFu, fm, 0),                                                                   \
+           {k},                                                                                    \
+           (fm)&LPAE_TEVF_KERNEL ? 0x1616u : 0x16u,                                                \
+           offsetof(lpae_tev, flags),                                                              \
+           {0}}
+/* a row of no kind: its kinds differ from want in bit 0 */
+#define RULE_NONE(r) [r] = {ZM(0, 0xFFu, 0, 0), {(r) ^ 1}, 0, 0, {0}}
+_Static_assert(LPAE_TEVF_KERNEL == 8u && FM_FAULT == 15u && FM_PROT == 7u, "4-bit flags");
+_Static_assert(LPAE_TEV_KIND_MAX < 32, "one row per kind");
+const tr_rule tr_rules[32] = {
+    RULE_NONE(0),
+    RULE(LPAE_TEV_SWITCH, AL_SWITCH, 0),
+    RULE(LPAE_TEV_SYS_ENTER, AL_SYS_ENTER, 0),
+    RULE(LPAE_TEV_SYS_EXIT, AL_SYS_EXIT, 0),
+    RULE_COPY(LPAE_TEV_COPY_FROM_USER),
+    RULE_COPY(LPAE_TEV_COPY_TO_USER),
+    RULE_SIZE(LPAE_TEV_GET_USER),
+    RULE_SIZE(LPAE_TEV_PUT_USER),
+    RULE_COPY(LPAE_TEV_STRNCPY_FROM_USER),
+    RULE(LPAE_TEV_CLEAR_USER, AL_RANGE, 0),
+    RULE(LPAE_TEV_MMAP, AL_MMAP, FM_MMAP),
+    RULE(LPAE_TEV_MUNMAP, AL_RANGE, 0),
+    RULE(LPAE_TEV_BRK, AL_BRK, 0),
+    RULE(LPAE_TEV_MPROTECT, AL_MPROTECT, FM_PROT),
+    RULE(LPAE_TEV_FORK, AL_FORK, FM_FORK),
+    RULE(LPAE_TEV_EXEC, 0, 0),
+    RULE(LPAE_TEV_EXIT, AL_EXIT, 0),
+    RULE_ACC(LPAE_TEV_FAULT, AL_FAULT, FM_FAULT),
+    RULE_ACC(LPAE_TEV_TOUCH, AL_TOUCH, FM_PROT),
+    RULE_NONE(19),
+    RULE_NONE(20),
+    RULE_NONE(21),
+    RULE_NONE(22),
+    RULE_NONE(23),
+    RULE_NONE(24),
+    RULE_NONE(25),
+    RULE_NONE(26),
+    RULE_NONE(27),
+    RULE_NONE(28),
+    RULE_NONE(29),
+    RULE_NONE(30),
+    RULE_NONE(31),
 };
 _Static_assert(sizeof(lpae_tev) == 4 * sizeof(uint64_t), "lpae_tev is four 64-bit words");
 
@@ -1407,4 +1451,21 @@ int tr_text_read_fast(lpae_trace_reader *r, lpae_tev *ev)
     r->line++;
     r->events++;
     return 1;
+}
+
+size_t tr_text_read_many(lpae_trace_reader *r, size_t max)
+{
+    const char *base = (const char *)r->rb, *s = base + r->rb_pos;
+    size_t n = 0;
+    while (n < max) {
+        const char *end = text_parse_fast(s, &r->tb[n], &r->sysmemo);
+        if (!end)
+            break;
+        s = end;
+        n++;
+    }
+    r->rb_pos = (uint32_t)(s - base);
+    r->line += n;
+    r->events += n;
+    return n;
 }

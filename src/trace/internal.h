@@ -7,6 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/types.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "lpae/trace.h"
 
@@ -14,21 +17,45 @@
  * reference its fast path falls back to (and is tested against). */
 int tr_tev_check_full(const lpae_tev *ev, const char **why);
 
-/* Per kind, an event-shaped mask of the bits that must be zero (fields the
- * kind does not use, flag bits it does not define); event.c. */
-extern const lpae_tev tr_zero_mask[LPAE_TEV_KIND_MAX + 1];
+/* lpae_tev_check()'s verdict without its reason as one table row per kind
+ * value modulo 32 (event.c): the bits of the event that must be zero
+ * (fields the kind does not use, flag bits it does not define, the high
+ * bits of a 4-bit field the row tests below), except the kind byte, whose
+ * every bit must equal `want`'s (the row's kind, or for a row of no kind
+ * one that no kind of that row has); and the value rule: the low 4 bits of
+ * the byte at `voff` must be a value set in `vok` (exactly one access bit
+ * for FAULT/TOUCH, size 1/2/4/8 for GET/PUT_USER, kbuf 0..5 for copies;
+ * the kind byte and all values for the rest). */
+typedef struct tr_rule {
+    _Alignas(64) lpae_tev zero;
+    uint8_t want[16]; /* the event's first 16 bytes as they must be under zero's kind byte */
+    uint16_t vok;
+    uint8_t voff;
+    uint8_t pad[13];
+} tr_rule;
+_Static_assert(sizeof(tr_rule) == 64, "one cache line per row");
+extern const tr_rule tr_rules[32];
 
 /* The verdict of lpae_tev_check() without its reason, inline for the
- * readers: true if @p ev passes. One mask test over the four words and the
- * three value rules (kbuf in range, addr + len within 4 GiB, one access bit
- * for FAULT/TOUCH, size 1/2/4/8 for GET/PUT_USER). */
+ * readers: true if @p ev passes. Branch-free but for addr + len within
+ * 4 GiB: the row's mask test over the four words and its value rule. */
 static inline bool tr_tev_ok(const lpae_tev *ev)
 {
-    unsigned k = ev->kind;
-    if (k - LPAE_TEV_KIND_MIN > (unsigned)(LPAE_TEV_KIND_MAX - LPAE_TEV_KIND_MIN))
+    const unsigned char *e = (const unsigned char *)ev;
+    const tr_rule *r = &tr_rules[e[0] & 31u];
+#ifdef __SSE2__
+    /* the mask test as two 16-byte halves (rows are 64-byte aligned) */
+    const __m128i *m = (const __m128i *)(const void *)r;
+    __m128i a = _mm_loadu_si128((const __m128i *)(const void *)e);
+    __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(e + 16));
+    a = _mm_and_si128(_mm_xor_si128(a, _mm_load_si128(m + 2)), _mm_load_si128(m));
+    b = _mm_and_si128(b, _mm_load_si128(m + 1));
+    if (_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_or_si128(a, b), _mm_setzero_si128())) != 0xFFFF ||
+        (uint64_t)ev->addr + ev->len > (UINT64_C(1) << 32))
         return false;
-    const char *e = (const char *)ev, *m = (const char *)&tr_zero_mask[k];
-    uint64_t w0, w1, w2, w3, m0, m1, m2, m3;
+#else
+    const char *m = (const char *)&r->zero;
+    uint64_t w0, w1, w2, w3, m0, m1, m2, m3, x;
     memcpy(&w0, e, 8);
     memcpy(&w1, e + 8, 8);
     memcpy(&w2, e + 16, 8);
@@ -37,14 +64,12 @@ static inline bool tr_tev_ok(const lpae_tev *ev)
     memcpy(&m1, m + 8, 8);
     memcpy(&m2, m + 16, 8);
     memcpy(&m3, m + 24, 8);
-    if (((w0 & m0) | (w1 & m1) | (w2 & m2) | (w3 & m3)) != 0 || ev->kbuf > LPAE_KBUF_MAX ||
+    memcpy(&x, r->want, 8);
+    if ((((w0 ^ x) & m0) | (w1 & m1) | (w2 & m2) | (w3 & m3)) != 0 ||
         (uint64_t)ev->addr + ev->len > (UINT64_C(1) << 32))
         return false;
-    if (k == LPAE_TEV_FAULT || k == LPAE_TEV_TOUCH)
-        return (0x16u >> (ev->flags & 7u)) & 1u; /* exactly one access */
-    if (k == LPAE_TEV_GET_USER || k == LPAE_TEV_PUT_USER)
-        return ev->len <= 8 && ((0x116u >> ev->len) & 1u); /* 1, 2, 4 or 8 */
-    return true;
+#endif
+    return (r->vok >> (e[r->voff] & 15u)) & 1u;
 }
 
 /* Binary format constants (docs/trace-format.md). */
@@ -120,6 +145,9 @@ void tr_sysmemo_free(tr_sysmemo *m);
 #define TR_TEXT_PAD 32
 
 #define TR_RECBUF (256 * LPAE_TEV_SIZE)
+_Static_assert((TR_RECBUF + TR_TEXT_PAD) % LPAE_TEV_SIZE == 0, "rb is whole records");
+/* Text events lpae_trace_read_many() parses per call at most. */
+#define TR_TBATCH 64
 
 /* lpae_trace_read's fast paths: none; binary records from rb (no error, not
  * at the end); text event lines from rb (no error, header read). */
@@ -158,7 +186,15 @@ struct lpae_trace_reader {
      * one fread per 256 records instead of one per record */
     uint32_t rb_pos, rb_len;
     bool rb_eof; /* text: the stream has no more bytes for rb */
-    _Alignas(16) uint8_t rb[TR_RECBUF + TR_TEXT_PAD];
+    /* rb seen as records: in binary mode rb_pos is a multiple of
+     * LPAE_TEV_SIZE, and on a little-endian host a record is its event */
+    union {
+        _Alignas(16) uint8_t rb[TR_RECBUF + TR_TEXT_PAD];
+        lpae_tev rbev[(TR_RECBUF + TR_TEXT_PAD) / LPAE_TEV_SIZE];
+    };
+    /* events of lpae_trace_read_many() that are not records in rb: text
+     * lines parsed, an event of the slow path */
+    lpae_tev tb[TR_TBATCH];
 };
 
 /* Allocation with accounting into r->mem. */
@@ -215,6 +251,11 @@ const char *tr_text_parse_fast(const char *line, lpae_tev *ev, tr_sysmemo *memo)
 /* lpae_trace_read's text path: tr_text_parse_fast on the line at rb_pos
  * (consumed and counted if taken), else tr_read_slow. */
 int tr_text_read_fast(lpae_trace_reader *r, lpae_tev *ev);
+/* lpae_trace_read_many's text path: up to @p max (1..TR_TBATCH) event
+ * lines taken by tr_text_parse_fast into r->tb, consumed and counted; 0 if
+ * the line at rb_pos is not taken (it must then go to tr_read_slow with
+ * tried = true). */
+size_t tr_text_read_many(lpae_trace_reader *r, size_t max);
 /* lpae_trace_read for all that its fast paths do not take (reader.c);
  * @p tried: tr_text_parse_fast did not take the text line at rb_pos. */
 int tr_read_slow(lpae_trace_reader *r, lpae_tev *ev, bool tried);

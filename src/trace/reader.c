@@ -953,6 +953,57 @@ int lpae_trace_read(lpae_trace_reader *r, lpae_tev *ev)
     return tr_read_slow(r, ev, false);
 }
 
+int lpae_trace_read_many(lpae_trace_reader *r, const lpae_tev **evs, size_t max)
+{
+    if (!r || !evs || !max)
+        return LPAE_EINVAL;
+    if (r->mode == TR_MODE_BINARY) {
+        /* the whole records in rb from rb_pos that are not the end record
+         * and pass, checked where they lie (the end record's kind 0xFF
+         * fails the kind test) */
+        uint32_t pos = r->rb_pos;
+        size_t avail = (r->rb_len - pos) / LPAE_TEV_SIZE, n = 0;
+        if (avail > max)
+            avail = max;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        const lpae_tev *p = &r->rbev[pos / LPAE_TEV_SIZE];
+        if (pos % LPAE_TEV_SIZE == 0)
+            while (n < avail && tr_tev_ok(&p[n]))
+                n++;
+#else
+        const lpae_tev *p = r->tb;
+        if (avail > TR_TBATCH)
+            avail = TR_TBATCH;
+        for (; n < avail; n++) {
+            tr_bin_decode(r->rb + pos + n * LPAE_TEV_SIZE, &r->tb[n]);
+            if (!tr_tev_ok(&r->tb[n]))
+                break;
+        }
+#endif
+        if (n) {
+            r->rb_pos = pos + (uint32_t)(n * LPAE_TEV_SIZE);
+            r->events += n;
+            *evs = p;
+            return (int)n;
+        }
+        /* a refill, the end record, a bad record: one at a time */
+    } else if (r->mode == TR_MODE_TEXT) {
+        size_t n = tr_text_read_many(r, max < TR_TBATCH ? max : TR_TBATCH);
+        if (n) {
+            *evs = r->tb;
+            return (int)n;
+        }
+        int e = tr_read_slow(r, r->tb, true);
+        if (e == 1)
+            *evs = r->tb;
+        return e;
+    }
+    int e = tr_read_slow(r, r->tb, false);
+    if (e == 1)
+        *evs = r->tb;
+    return e;
+}
+
 const char *lpae_trace_reader_error(const lpae_trace_reader *r)
 {
     return r ? r->err : "";
