@@ -2025,16 +2025,46 @@ static __attribute__((noinline)) int touch_unbacked(lpae_cpu *cpu, lpae_pa_t pa,
     return rc;
 }
 
-/* lpae_cpu_touch() once its translation gave @p pa without a fault. */
-static inline __attribute__((always_inline)) int touch_pa(lpae_cpu *cpu, lpae_pa_t pa,
-                                                          unsigned access, size_t len)
+/* touch_pa() of all but the common case: a page with no host page, a
+ * cache pair other than cache_pair_p16()'s, a run of more than LINES_FEW
+ * lines. Notes the pair in the L1 (cache_pair_p16_memo()) when it is the
+ * common one, so that the next touch takes touch_pa()'s way. */
+static __attribute__((noinline)) int touch_pa_other(lpae_cpu *cpu, lpae_pa_t pa, unsigned access,
+                                                    size_t len)
 {
-    /* the host page looked up first (the line charges do not depend on
-     * it), so that the backed case returns LPAE_OK with nothing else live */
-    if (__builtin_expect(!lpae_phys_host_page(cpu->m->phys, pa), 0))
+    (void)cache_pair_p16_memo(cpu->l1d, cpu->m->l2);
+    if (!lpae_phys_host_page(cpu->m->phys, pa))
         return touch_unbacked(cpu, pa, access, len);
     lines(cpu, pa, len, cpu->m->mem_lat, LPAE_CAT_MEM);
     cpu->st.mem_bytes += len;
+    return LPAE_OK;
+}
+
+/* lpae_cpu_touch() once its translation gave @p pa without a fault, out
+ * of line so that both translations end in a tail call to it, and a leaf
+ * (anything else is touch_pa_other()'s). A backed page and the commonest
+ * cache pair (cache_pair_p16()): each line as cache_line_p16()
+ * (lines_few()'s step: the same accesses, counts and cycles as
+ * serve_l1_data()'s single access), the byte count first (nothing can fail
+ * after the host-page test). */
+static __attribute__((noinline)) int touch_pa(lpae_cpu *cpu, lpae_pa_t pa, unsigned access,
+                                              size_t len)
+{
+    lpae_machine *m = cpu->m;
+    lpae_cache *l1 = cpu->l1d, *l2 = m->l2;
+    unsigned sh = l1->line_shift;
+    uint64_t ln = pa >> sh, last = (pa + len - 1) >> sh;
+    if (UNLIKELY(l1->pair != l2) | UNLIKELY(last - ln >= LINES_FEW) ||
+        UNLIKELY(!lpae_phys_host_page(m->phys, pa)))
+        return touch_pa_other(cpu, pa, access, len);
+    cpu->st.mem_bytes += len;
+    for (;; ln++) {
+        unsigned lvl = cache_line_p16(l1, l2, ln);
+        cpu->st.lines[lvl]++;
+        charge(cpu, LPAE_CAT_MEM, m->mem_lat[lvl]);
+        if (ln == last)
+            break;
+    }
     return LPAE_OK;
 }
 
@@ -2064,7 +2094,8 @@ static __attribute__((noinline)) int touch_full(lpae_cpu *cpu, const fp_entry *f
  * changes nothing, so only the translation, the line charges and the byte
  * count remain. The common case fused: a fast CPU whose fast-path entry answers the page
  * with a plain hit (lpae_cpu_translate()'s plain_hit(), sharing its
- * lookup and accounting) gives the PA without filling an lpae_xlate. */
+ * lookup and accounting) gives the PA without filling an lpae_xlate. Both
+ * ways end in a tail call, so the hit needs no frame. */
 int lpae_cpu_touch(lpae_cpu *cpu, lpae_va_t va, unsigned access, size_t len, lpae_xlate *fault)
 {
     const fp_entry *f = NULL;
