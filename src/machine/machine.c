@@ -2132,8 +2132,8 @@ static __attribute__((noinline)) int touch_pa_other(lpae_cpu *cpu, lpae_pa_t pa,
  * (lines_few()'s step: the same accesses, counts and cycles as
  * serve_l1_data()'s single access), the byte count first (nothing can fail
  * after the host-page test). */
-static __attribute__((noinline)) int touch_pa(lpae_cpu *cpu, lpae_pa_t pa, unsigned access,
-                                              size_t len)
+static inline __attribute__((always_inline)) int touch_pa_in(lpae_cpu *cpu, lpae_pa_t pa,
+                                                             unsigned access, size_t len)
 {
     lpae_machine *m = cpu->m;
     lpae_cache *l1 = cpu->l1d, *l2 = m->l2;
@@ -2151,6 +2151,13 @@ static __attribute__((noinline)) int touch_pa(lpae_cpu *cpu, lpae_pa_t pa, unsig
             break;
     }
     return LPAE_OK;
+}
+
+/* touch_pa_in() out of line, for touch_full(). */
+static __attribute__((noinline)) int touch_pa(lpae_cpu *cpu, lpae_pa_t pa, unsigned access,
+                                              size_t len)
+{
+    return touch_pa_in(cpu, pa, access, len);
 }
 
 /* lpae_cpu_touch() of all but a plain fast-path hit, with the full
@@ -2183,7 +2190,7 @@ int lpae_cpu_touch(lpae_cpu *cpu, lpae_va_t va, unsigned access, size_t len, lpa
         f = fp_lookup(cpu, u, va);
         if (LIKELY(f != NULL) && plain_ok(cpu, f, access)) {
             plain_account(cpu, cpu->utlb[u], f);
-            return touch_pa(cpu, f->x.pa + va, access, len);
+            return touch_pa_in(cpu, f->x.pa + va, access, len);
         }
     }
     return touch_full(cpu, f, va, access, len, fault);
