@@ -2125,13 +2125,12 @@ static __attribute__((noinline)) int touch_pa_other(lpae_cpu *cpu, lpae_pa_t pa,
     return LPAE_OK;
 }
 
-/* lpae_cpu_touch() once its translation gave @p pa without a fault, out
- * of line so that both translations end in a tail call to it, and a leaf
- * (anything else is touch_pa_other()'s). A backed page and the commonest
- * cache pair (cache_pair_p16()): each line as cache_line_p16()
- * (lines_few()'s step: the same accesses, counts and cycles as
- * serve_l1_data()'s single access), the byte count first (nothing can fail
- * after the host-page test). */
+/* lpae_cpu_touch() once its translation gave @p pa without a fault, with
+ * no call but the tail call to touch_pa_other() for anything unusual. A
+ * backed page and the commonest cache pair (cache_pair_p16()): each line as
+ * cache_line_p16() (lines_few()'s step: the same accesses, counts and
+ * cycles as serve_l1_data()'s single access), the byte count first
+ * (nothing can fail after the host-page test). */
 static inline __attribute__((always_inline)) int touch_pa_in(lpae_cpu *cpu, lpae_pa_t pa,
                                                              unsigned access, size_t len)
 {
@@ -2153,7 +2152,7 @@ static inline __attribute__((always_inline)) int touch_pa_in(lpae_cpu *cpu, lpae
     return LPAE_OK;
 }
 
-/* touch_pa_in() out of line, for touch_full(). */
+/* touch_pa_in() out of line, for touch_full()'s tail call (a leaf). */
 static __attribute__((noinline)) int touch_pa(lpae_cpu *cpu, lpae_pa_t pa, unsigned access,
                                               size_t len)
 {
@@ -2180,8 +2179,9 @@ static __attribute__((noinline)) int touch_full(lpae_cpu *cpu, const fp_entry *f
  * changes nothing, so only the translation, the line charges and the byte
  * count remain. The common case fused: a fast CPU whose fast-path entry answers the page
  * with a plain hit (lpae_cpu_translate()'s plain_hit(), sharing its
- * lookup and accounting) gives the PA without filling an lpae_xlate. Both
- * ways end in a tail call, so the hit needs no frame. */
+ * lookup and accounting) gives the PA without filling an lpae_xlate, and
+ * its lines are charged inline (touch_pa_in()); anything else ends in a
+ * tail call to touch_full(). */
 int lpae_cpu_touch(lpae_cpu *cpu, lpae_va_t va, unsigned access, size_t len, lpae_xlate *fault)
 {
     const fp_entry *f = NULL;
