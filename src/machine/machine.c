@@ -2142,12 +2142,13 @@ static inline __attribute__((always_inline)) int touch_pa_in(lpae_cpu *cpu, lpae
         UNLIKELY(!lpae_phys_host_page(m->phys, pa)))
         return touch_pa_other(cpu, pa, access, len);
     cpu->st.mem_bytes += len;
-    for (;; ln++) {
-        unsigned lvl = cache_line_p16(l1, l2, ln);
+    unsigned lvl = cache_line_p16(l1, l2, ln);
+    cpu->st.lines[lvl]++;
+    charge(cpu, LPAE_CAT_MEM, m->mem_lat[lvl]);
+    while (UNLIKELY(ln != last)) { /* the first line apart: nothing hoisted for a run */
+        lvl = cache_line_p16(l1, l2, ++ln);
         cpu->st.lines[lvl]++;
         charge(cpu, LPAE_CAT_MEM, m->mem_lat[lvl]);
-        if (ln == last)
-            break;
     }
     return LPAE_OK;
 }
