@@ -439,16 +439,18 @@ static void warm_matches_reference(void **state)
     }
 }
 
-/* order_touch() (a hit's move of a way to the MRU end of the recency
- * permutation) against a plain nibble-array move, on random permutations
- * of 5 to 16 ways and every way of each. */
-static void order_touch_matches_move(void **state)
+/* pos_touch() and pos_lru() (a hit's or fill's move of a way to the MRU
+ * end of the recency places, the LRU way) against a plain array of ways in
+ * recency order, on random permutations of 5 to 16 ways and every way of
+ * each, and pos_fill() (a miss's fill of the LRU way) against the same move
+ * of that way; pos_shift_swar() (the portable step) against the same move. */
+static void pos_touch_matches_move(void **state)
 {
     (void)state;
     uint64_t seed = 31337;
     for (int it = 0; it < 4000; it++) {
         unsigned ways = 5 + (unsigned)(xorshift(&seed) % 12);
-        unsigned perm[16];
+        unsigned perm[16]; /* perm[i]: the way at place i */
         for (unsigned i = 0; i < ways; i++)
             perm[i] = i;
         for (unsigned i = ways - 1; i > 0; i--) { /* Fisher-Yates */
@@ -457,19 +459,44 @@ static void order_touch_matches_move(void **state)
             perm[i] = perm[j];
             perm[j] = t;
         }
-        uint64_t order = 0;
+        uint8_t pos[16];
+        memset(pos, POS_NONE, sizeof pos);
         for (unsigned i = 0; i < ways; i++)
-            order |= (uint64_t)perm[i] << (4 * i);
+            pos[perm[i]] = (uint8_t)i;
+        assert_int_equal(pos_lru(pos, ways - 1), perm[ways - 1]);
+        { /* a fill moves the LRU way */
+            uint8_t fill[16], want[16];
+            memcpy(fill, pos, sizeof fill);
+            memset(want, POS_NONE, sizeof want);
+            want[perm[ways - 1]] = 0;
+            for (unsigned i = 0; i + 1 < ways; i++)
+                want[perm[i]] = (uint8_t)(i + 1);
+            assert_int_equal(pos_fill(fill, ways - 1), perm[ways - 1]);
+            assert_memory_equal(fill, want, sizeof want);
+            if (ways == 16) { /* the constant-geometry form */
+                memcpy(fill, pos, sizeof fill);
+                assert_int_equal(pos_fill(fill, 15u), perm[15]);
+                assert_memory_equal(fill, want, sizeof want);
+            }
+        }
         for (unsigned w = 0; w < ways; w++) {
             unsigned moved[16], k = 1;
             moved[0] = w;
             for (unsigned i = 0; i < ways; i++)
                 if (perm[i] != w)
                     moved[k++] = perm[i];
-            uint64_t want = 0;
+            uint8_t want[16];
+            memset(want, POS_NONE, sizeof want);
             for (unsigned i = 0; i < ways; i++)
-                want |= (uint64_t)moved[i] << (4 * i);
-            assert_int_equal(order_touch(order, w), want);
+                want[moved[i]] = (uint8_t)i;
+            uint8_t got[16], swar[16];
+            memcpy(got, pos, sizeof got);
+            pos_touch(got, w, pos[w]);
+            assert_memory_equal(got, want, sizeof want);
+            memcpy(swar, pos, sizeof swar);
+            pos_shift_swar(swar, pos[w]);
+            swar[w] = 0;
+            assert_memory_equal(swar, want, sizeof want);
         }
     }
 }
@@ -582,7 +609,7 @@ int main(void)
         cmocka_unit_test(colliding_hashes_match_reference),
         cmocka_unit_test(line_key_spreads_near_tags),
         cmocka_unit_test(warm_matches_reference),
-        cmocka_unit_test(order_touch_matches_move),
+        cmocka_unit_test(pos_touch_matches_move),
         cmocka_unit_test(line_p16_matches_reference),
         cmocka_unit_test(pair_memo_matches_test),
         cmocka_unit_test(bad_geometry),

@@ -47,12 +47,12 @@ static void w64(side *s, lpae_pa_t pa, uint64_t v)
 
 /* VA 0x1000, 0x2000 user RW (consecutive: an unaligned access can cross),
  * 0x3000 user read-only, 0x4000 unmapped, 0x200000 a kernel 2 MB block. */
-static void setup_lat(side *s, uint32_t utlb_lat)
+static void setup_preset(side *s, const char *preset, uint32_t utlb_lat)
 {
     lpae_ram_range ram = {RAM_BASE, 64u << 20};
     lpae_phys_config pc = {&ram, 1, 0};
     assert_int_equal(lpae_phys_create(&pc, &s->phys), LPAE_OK);
-    assert_int_equal(lpae_cost_preset("cortex-a15", &s->cost, NULL), LPAE_OK);
+    assert_int_equal(lpae_cost_preset(preset, &s->cost, NULL), LPAE_OK);
     if (utlb_lat) /* micro-TLB hits with a latency: never plain */
         for (unsigned p = LPAE_P_UTLB_I_LATENCY; p <= LPAE_P_UTLB_DS_LATENCY; p += 5)
             assert_int_equal(lpae_cost_set(s->cost, (lpae_param)p, utlb_lat), LPAE_OK);
@@ -74,10 +74,20 @@ static void setup_lat(side *s, uint32_t utlb_lat)
     assert_int_equal(lpae_cpu_set_regs(lpae_machine_cpu(s->m, 0), &r), LPAE_OK);
 }
 
+static void setup_lat(side *s, uint32_t utlb_lat)
+{
+    setup_preset(s, "cortex-a15", utlb_lat);
+}
+
 static void setup(side *s)
 {
     setup_lat(s, 0);
 }
+
+/* The presets the comparisons run under: the Cortex-A15's 2-way L1D and
+ * 16-way L2 (the machine's specialised paths), and the Cortex-A7's 4-way
+ * L1D and 8-way L2 (the general ones). */
+static const char *const presets[] = {"cortex-a15", "cortex-a7"};
 
 static void teardown(side *s)
 {
@@ -116,12 +126,11 @@ static void ram_agrees(const side *a, const side *b, lpae_pa_t lo, lpae_pa_t hi)
     }
 }
 
-static void load_store_match_public_calls(void **state)
+static void load_store_match_preset(const char *preset)
 {
-    (void)state;
     side a, b;
-    setup(&a);
-    setup(&b);
+    setup_preset(&a, preset, 0);
+    setup_preset(&b, preset, 0);
     lpae_cpu *ca = lpae_machine_cpu(a.m, 0), *cb = lpae_machine_cpu(b.m, 0);
     static const lpae_va_t bases[] = {0x1000, 0x2000, 0x3000, 0x4000, 0x200000, 0x3FF000};
     static const unsigned rd_acc[] = {LPAE_ACC_UR, LPAE_ACC_PR};
@@ -163,6 +172,13 @@ static void load_store_match_public_calls(void **state)
     teardown(&b);
 }
 
+static void load_store_match_public_calls(void **state)
+{
+    (void)state;
+    for (size_t k = 0; k < sizeof presets / sizeof presets[0]; k++)
+        load_store_match_preset(presets[k]);
+}
+
 /* The PA of a mapped VA of setup()'s tables (0 when unmapped). */
 static lpae_pa_t pa_of(lpae_va_t va)
 {
@@ -182,12 +198,11 @@ static lpae_pa_t pa_of(lpae_va_t va)
  * or a write of the bytes the memory holds (read beforehand without the
  * machine); every return value, fault, statistic, the RAM and the backed
  * pages agree. */
-static void touch_matches_read_write(void **state)
+static void touch_matches_preset(const char *preset)
 {
-    (void)state;
     side a, b;
-    setup(&a);
-    setup(&b);
+    setup_preset(&a, preset, 0);
+    setup_preset(&b, preset, 0);
     lpae_cpu *ca = lpae_machine_cpu(a.m, 0), *cb = lpae_machine_cpu(b.m, 0);
     static const lpae_va_t bases[] = {0x1000, 0x2000, 0x3000, 0x4000, 0x200000, 0x3FF000};
     static const unsigned accs[] = {LPAE_ACC_UR, LPAE_ACC_UW, LPAE_ACC_UX, LPAE_ACC_PR,
@@ -240,6 +255,13 @@ static void touch_matches_read_write(void **state)
     ram_agrees(&a, &b, RAM_BASE, BLK + 0x200000);
     teardown(&a);
     teardown(&b);
+}
+
+static void touch_matches_read_write(void **state)
+{
+    (void)state;
+    for (size_t k = 0; k < sizeof presets / sizeof presets[0]; k++)
+        touch_matches_preset(presets[k]);
 }
 
 /* Many user pages (more than a micro-TLB holds) for touch_fast_path():

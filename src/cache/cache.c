@@ -32,8 +32,7 @@ int lpae_cache_create(const lpae_cache_config *cfg, lpae_cache **out)
         c->line_shift++;
     c->perm = c->ways >= CACHE_PERM_MIN_WAYS && c->ways <= CACHE_PERM_MAX_WAYS;
     if (c->perm) {
-        c->lru_shift = (uint8_t)(4 * (c->ways - 1));
-        c->order_mask = c->ways == 16 ? UINT64_MAX : (UINT64_C(1) << (4 * c->ways)) - 1;
+        c->lru = (uint8_t)(c->ways - 1);
         c->way_mask = (1u << c->ways) - 1u;
     }
     c->fast = c->perm ? (c->ways == CACHE_PERM_MAX_WAYS ? CACHE_FAST_PERM16 : CACHE_FAST_NONE)
@@ -82,14 +81,14 @@ void lpae_cache_flush(lpae_cache *c)
         return;
     c->flush_mark = c->fills; /* no valid line */
     /* every way empty; in the permutation layout any order is then valid:
-     * start from the identity */
-    uint64_t order = 0;
-    for (uint32_t w = 0; c->perm && w < c->ways; w++)
-        order |= (uint64_t)w << (4 * w);
+     * start from the identity (way w at place w), POS_NONE past the ways */
+    uint8_t pos[16];
+    for (uint32_t w = 0; w < 16; w++)
+        pos[w] = (uint8_t)(w < c->ways ? w : POS_NONE);
     for (uint32_t s = 0; s < c->sets; s++) {
         uint64_t *blk = c->tag + (size_t)s * c->stride;
         if (c->perm) {
-            blk[0] = order;
+            memcpy(blk + PERM_POS, pos, 16);
             memset(blk + PERM_SIG, 0, 16); /* stale hashes of empty ways: any value */
         }
         for (uint32_t w = 0; w < c->ways; w++)

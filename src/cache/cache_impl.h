@@ -11,14 +11,16 @@
  *   at position p moves that line to the front; a miss pushes the new line
  *   in at the front and drops the last entry, which is an eviction when it
  *   was a valid line.
- * - Permutation (5..16 ways): lines stay in their ways; per set, `order`
- *   holds the way numbers in recency order, one 4-bit nibble each (nibble 0
- *   = MRU, nibble ways-1 = LRU), and `sig` holds an 8-bit hash of each
- *   way's line (byte w for way w), so that one 16-byte compare finds the
- *   ways worth comparing (about one in 256 false candidates). Empty ways
- *   always sit at the LRU end of `order`, so the LRU way is the one a miss
- *   fills: empty if the set has one, else the line it evicts. A set's
- *   order word and its 16 sig bytes sit just before its line numbers.
+ * - Permutation (5..16 ways): lines stay in their ways; per set, `pos`
+ *   holds each way's place in the recency order, one byte per way (byte w:
+ *   0 = MRU, ways-1 = LRU; POS_NONE past the ways), and `sig` holds an
+ *   8-bit hash of each way's line (byte w for way w), so that one 16-byte
+ *   compare finds the ways worth comparing (about one in 256 false
+ *   candidates). A hit or a fill moves its way to place 0 and every way
+ *   before it one place back: one 16-byte compare and subtract. Empty ways
+ *   always hold the last places, so the LRU way is the one a miss fills:
+ *   empty if the set has one, else the line it evicts. A set's 16 pos
+ *   bytes and 16 sig bytes sit just before its line numbers.
  *
  * Both are exactly the stamp-per-way LRU that fills an empty way first
  * (tests/test_cache.c checks them against one), without stamps or a victim
@@ -44,35 +46,36 @@ enum { CACHE_FAST_NONE, CACHE_FAST_REC2, CACHE_FAST_PERM16 };
 /* Ways kept as a permutation (see above). */
 #define CACHE_PERM_MIN_WAYS 5u
 #define CACHE_PERM_MAX_WAYS 16u
-/* Permutation layout, in uint64_t words per set: order, 16 sig bytes, then
- * the ways' line numbers. */
-#define PERM_SIG 1u
-#define PERM_ROW 3u
+/* Permutation layout, in uint64_t words per set: 16 pos bytes, 16 sig
+ * bytes, then the ways' line numbers. */
+#define PERM_POS 0u
+#define PERM_SIG 2u
+#define PERM_ROW 4u
 #define PERM16_STRIDE (PERM_ROW + CACHE_PERM_MAX_WAYS)
+/* The pos byte of a way past the ways: above every place, never the LRU's. */
+#define POS_NONE 0x7Fu
 
-#define NIB_ONES UINT64_C(0x1111111111111111)
-#define NIB_HIGH UINT64_C(0x8888888888888888)
+#define BYTE_ONES UINT64_C(0x0101010101010101)
 #define BYTE_LOW7 UINT64_C(0x7f7f7f7f7f7f7f7f)
 #define BYTE_HIGH UINT64_C(0x8080808080808080)
 
 struct lpae_cache {
     uint32_t sets, ways, line;
     uint8_t line_shift;
-    bool perm;         /* permutation layout */
-    uint8_t lru_shift; /* perm: 4 * (ways - 1), the LRU nibble */
-    uint8_t fast;      /* how cache_access_fast() unrolls it: CACHE_FAST_* */
+    bool perm;    /* permutation layout */
+    uint8_t lru;  /* perm: ways - 1, the LRU's place */
+    uint8_t fast; /* how cache_access_fast() unrolls it: CACHE_FAST_* */
     uint32_t set_mask;
     uint32_t way_mask;             /* perm: bit w for each way w */
-    uint64_t order_mask;           /* perm: the ways nibbles */
     uint32_t stride;               /* uint64_t words per set: ways, or PERM_ROW + ways */
     uint32_t tag_off;              /* where a set's line numbers start: 0, or PERM_ROW */
     const struct lpae_cache *pair; /* an L2 cache_pair_p16() accepted with this
                                       L1 (geometries never change), or NULL */
-    uint64_t *tag;                 /* per set (stride words): perm: order (way numbers, MRU in
-                                      nibble 0), sig (byte w: hash of way w's line, stale for
-                                      empty ways, bytes past the ways unused); then ways line
-                                      numbers (pa >> line_shift), NO_LINE when empty; recency
-                                      layout: MRU first */
+    uint64_t *tag;                 /* per set (stride words): perm: pos (byte w: way w's place,
+                                      MRU 0; POS_NONE past the ways), sig (byte w: hash of way
+                                      w's line, stale for empty ways, bytes past the ways
+                                      unused); then ways line numbers (pa >> line_shift),
+                                      NO_LINE when empty; recency layout: MRU first */
     /* Counters: accesses = hits + misses, evictions = misses - fills (the
      * misses that filled an empty way). Lines only leave at a flush, so the
      * valid lines are the fills since the last flush, fills - flush_mark
@@ -147,43 +150,89 @@ static inline unsigned sig_match(const uint8_t *sig, uint32_t key)
 #endif
 }
 
-/* w * NIB_ONES for each way w (a load instead of a constant and a
- * multiply). */
-static const uint64_t nib_rep[16] __attribute__((unused)) = {
-    0 * NIB_ONES,  1 * NIB_ONES,  2 * NIB_ONES,  3 * NIB_ONES, 4 * NIB_ONES,  5 * NIB_ONES,
-    6 * NIB_ONES,  7 * NIB_ONES,  8 * NIB_ONES,  9 * NIB_ONES, 10 * NIB_ONES, 11 * NIB_ONES,
-    12 * NIB_ONES, 13 * NIB_ONES, 14 * NIB_ONES, 15 * NIB_ONES};
-
-/* Move way @p w (0..15) to the front (MRU) of the recency permutation
- * @p order (nibbles past the ways zero). */
-static inline uint64_t order_touch(uint64_t order, size_t w)
+/* pos_touch() without vector instructions (and the reference the tests
+ * hold the vector version to): every byte of the 16 at @p pos below @p p
+ * (0..15; bytes are at most POS_NONE) one more. */
+static inline void pos_shift_swar(uint8_t *pos, unsigned p)
 {
-    /* bit 4p+3 for the position p of way w in the order: the lowest zero
-     * nibble of x. (x - ONES) & ~x & HIGH is exact up to the lowest zero
-     * nibble (no borrow crosses a non-zero nibble), and that one is all we
-     * use: z ^ (z - 1) keeps the bits up to it, nibbles 0..p. Nibbles past
-     * the ways are zero but sit above every way's. Those nibbles 0..p take
-     * the order shifted up by one (nibble 0 then zero, for w), the rest
-     * stay. */
-    uint64_t x = order ^ nib_rep[w];
-    uint64_t z = (x - NIB_ONES) & ~x & NIB_HIGH;
-    uint64_t m = z ^ (z - 1);
-    return (order ^ ((order ^ (order << 4)) & m)) | w;
+    /* per byte b <= 0x7F: (b | 0x80) - p keeps bit 7 exactly when b >= p
+     * (no borrow crosses a byte); the bytes without it get 1 */
+    uint64_t k = p * BYTE_ONES;
+    for (int i = 0; i < 2; i++) {
+        uint64_t v;
+        memcpy(&v, pos + 8 * i, 8);
+        v += (~((v | BYTE_HIGH) - k) & BYTE_HIGH) >> 7;
+        memcpy(pos + 8 * i, &v, 8);
+    }
 }
 
-/* One permutation-layout access of line @p ln to the set at @p blk (order,
+/* Move way @p w, at place @p p, to the front (MRU, place 0) of the recency
+ * places @p pos: every way before it one place back. */
+static inline __attribute__((always_inline)) void pos_touch(uint8_t *pos, size_t w, unsigned p)
+{
+#if defined(__SSE2__)
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)pos);
+    __m128i k = _mm_shuffle_epi32(_mm_cvtsi32_si128((int)(p * UINT32_C(0x01010101))), 0);
+    v = _mm_sub_epi8(v, _mm_cmpgt_epi8(k, v)); /* the places below p one more */
+    _mm_storeu_si128((__m128i *)(void *)pos, v);
+#else
+    pos_shift_swar(pos, p);
+#endif
+    pos[w] = 0; /* one instruction fewer than masking it in the vector */
+}
+
+/* The way at place @p lru (ways - 1, a constant where it can be) of the
+ * recency places @p pos. */
+static inline __attribute__((always_inline)) size_t pos_lru(const uint8_t *pos, unsigned lru)
+{
+#if defined(__SSE2__)
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)pos);
+    __m128i k = _mm_shuffle_epi32(_mm_cvtsi32_si128((int)(lru * UINT32_C(0x01010101))), 0);
+    return (size_t)__builtin_ctz((unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, k)));
+#else
+    size_t w = 0;
+    while (pos[w] != lru)
+        w++;
+    return w;
+#endif
+}
+
+/* A fill: the LRU way (at place @p lru, ways - 1) moved to the front, as
+ * pos_touch(pos, pos_lru(pos, lru), lru); returns that way. With 16 ways
+ * every byte is a way's, and the move is every place plus one, modulo 16. */
+static inline __attribute__((always_inline)) size_t pos_fill(uint8_t *pos, unsigned lru)
+{
+#if defined(__SSE2__)
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)pos);
+    __m128i k = _mm_shuffle_epi32(_mm_cvtsi32_si128((int)(lru * UINT32_C(0x01010101))), 0);
+    __m128i eq = _mm_cmpeq_epi8(v, k);
+    size_t w = (size_t)__builtin_ctz((unsigned)_mm_movemask_epi8(eq));
+    if (lru == 15u)
+        v = _mm_and_si128(_mm_add_epi8(v, _mm_set1_epi8(1)), _mm_set1_epi8(15));
+    else
+        v = _mm_andnot_si128(eq, _mm_sub_epi8(v, _mm_cmpgt_epi8(k, v)));
+    _mm_storeu_si128((__m128i *)(void *)pos, v);
+    return w;
+#else
+    size_t w = pos_lru(pos, lru);
+    pos_touch(pos, w, lru);
+    return w;
+#endif
+}
+
+/* One permutation-layout access of line @p ln to the set at @p blk (pos,
  * sig, then the line numbers), without statistics: true on a hit; a miss
  * fills the LRU way and adds 1 to *@p empty when that way was empty (a miss
  * that does not is an eviction). With the geometry arguments constant
  * (16 ways) the compiler folds them. @p mru_test (a constant) skips the
- * recency update of a hit on the MRU way, which order_touch() would leave
+ * recency update of a hit on the MRU way, which pos_touch() would leave
  * unchanged: a saving where such hits are common, a test where not. */
 static inline __attribute__((always_inline)) bool perm_step_t(uint64_t *blk, uint64_t ln,
-                                                              uint32_t way_mask, unsigned lru_shift,
-                                                              uint64_t order_mask, uint64_t *empty,
-                                                              bool mru_test)
+                                                              uint32_t way_mask, unsigned lru,
+                                                              uint64_t *empty, bool mru_test)
 {
     uint64_t *row = blk + PERM_ROW;
+    uint8_t *pos = (uint8_t *)(blk + PERM_POS);
     uint8_t *sig = (uint8_t *)(blk + PERM_SIG);
     uint32_t key = line_key(ln);
     unsigned cand = sig_match(sig, key) & way_mask;
@@ -192,32 +241,28 @@ static inline __attribute__((always_inline)) bool perm_step_t(uint64_t *blk, uin
     do {
         size_t w = (size_t)__builtin_ctz(cand);
         if (row[w] == ln) {
-            uint64_t order = blk[0];
-            if (!mru_test || (order & 15u) != w) /* else already the MRU */
-                blk[0] = order_touch(order, w);  /* (which leaves it unchanged) */
+            unsigned p = pos[w];
+            if (!mru_test || p != 0) /* else already the MRU */
+                pos_touch(pos, w, p);
             return true;
         }
         cand &= cand - 1;
     } while (cand);
 miss:;
-    uint64_t order = blk[0];
-    unsigned w = (unsigned)(order >> lru_shift) & 15u;
+    size_t w = pos_fill(pos, lru);
     *empty += row[w] >> 63; /* NO_LINE; else the least recently used line */
     row[w] = ln;
     sig[w] = (uint8_t)key;
-    /* the LRU nibble to the front: with 16 ways a rotation */
-    blk[0] = lru_shift == 60u ? (order << 4) | (order >> 60) : ((order << 4) | w) & order_mask;
     return false;
 }
 
-/* perm_step_t() with a hit on the MRU way tested for (and its order left
+/* perm_step_t() with a hit on the MRU way tested for (and its places left
  * alone): the single accesses, where repeated hits on one line (a walk's
  * descriptors) are common; short runs skip the test. */
-static inline __attribute__((always_inline)) bool perm_step(uint64_t *blk, uint64_t ln,
-                                                            uint32_t way_mask, unsigned lru_shift,
-                                                            uint64_t order_mask, uint64_t *empty)
+static inline __attribute__((always_inline)) bool
+perm_step(uint64_t *blk, uint64_t ln, uint32_t way_mask, unsigned lru, uint64_t *empty)
 {
-    return perm_step_t(blk, ln, way_mask, lru_shift, order_mask, empty, true);
+    return perm_step_t(blk, ln, way_mask, lru, empty, true);
 }
 
 /* One recency-layout access of line @p ln to the set at @p row (@p ways
@@ -252,7 +297,7 @@ static __attribute__((noinline, unused)) bool cache_access_perm(lpae_cache *c, u
                                                                 uint32_t set)
 {
     uint64_t *blk = c->tag + (size_t)set * c->stride;
-    if (perm_step(blk, ln, c->way_mask, c->lru_shift, c->order_mask, &c->fills)) {
+    if (perm_step(blk, ln, c->way_mask, c->lru, &c->fills)) {
         c->hits++;
         return true;
     }
@@ -349,8 +394,8 @@ static inline __attribute__((always_inline)) bool cache_access_fast_t(lpae_cache
     uint64_t ln = pa >> c->line_shift;
     uint32_t set = (uint32_t)ln & c->set_mask;
     if (c->fast == CACHE_FAST_PERM16) {
-        if (perm_step_t(c->tag + (size_t)set * PERM16_STRIDE, ln, 0xffffu, 60u, UINT64_MAX,
-                        &c->fills, mru_test)) {
+        if (perm_step_t(c->tag + (size_t)set * PERM16_STRIDE, ln, 0xffffu, 15u, &c->fills,
+                        mru_test)) {
             c->hits++;
             return true;
         }
@@ -414,8 +459,7 @@ lines_l1x2(lpae_cache *l1, lpae_cache *l2, uint64_t ln, uint64_t count, uint64_t
     const uint32_t mask2 = l2->set_mask;
     const size_t stride2 = kind == L2_PERM16 ? PERM16_STRIDE : l2->stride;
     const uint32_t way_mask = kind == L2_PERM16 ? 0xffffu : l2->way_mask;
-    const unsigned lru_shift = kind == L2_PERM16 ? 60u : l2->lru_shift;
-    const uint64_t order_mask = kind == L2_PERM16 ? UINT64_MAX : l2->order_mask;
+    const unsigned lru = kind == L2_PERM16 ? 15u : l2->lru;
     const uint32_t ways2 = l2->ways;
     uint64_t m1 = 0, n2 = 0, e1 = 0, e2 = 0;
     for (uint64_t end = ln + count; ln != end; ln++) {
@@ -428,7 +472,7 @@ lines_l1x2(lpae_cache *l1, lpae_cache *l2, uint64_t ln, uint64_t count, uint64_t
         if (kind == L2_REC)
             n2 += rec_step(blk, ln2, ways2, &e2);
         else
-            n2 += perm_step(blk, ln2, way_mask, lru_shift, order_mask, &e2);
+            n2 += perm_step(blk, ln2, way_mask, lru, &e2);
     }
     run_account(l1, l2, count, m1, n2, e1, e2, n);
 }
@@ -445,7 +489,7 @@ static inline __attribute__((always_inline)) void p16_line(uint64_t *row, uint64
         if (rec2_step(row, ln, e1))
             ++*n1; /* the rarer case counted */
         else
-            *n2 += perm_step(blk, ln, 0xffffu, 60u, UINT64_MAX, e2);
+            *n2 += perm_step(blk, ln, 0xffffu, 15u, e2);
         return;
     }
     uint64_t a = row[0];
@@ -461,6 +505,7 @@ static inline __attribute__((always_inline)) void p16_line(uint64_t *row, uint64
         ++*n1;
         return;
     }
+    uint8_t *pos = (uint8_t *)(blk + PERM_POS);
     uint8_t *sig = (uint8_t *)(blk + PERM_SIG);
     uint32_t key = line_key(ln);
     unsigned cand = sig_match(sig, key);
@@ -468,18 +513,16 @@ static inline __attribute__((always_inline)) void p16_line(uint64_t *row, uint64
         do {
             size_t w = (size_t)__builtin_ctz(cand);
             if (blk[PERM_ROW + w] == ln) {
-                blk[0] = order_touch(blk[0], w); /* unchanged if w is the MRU */
+                pos_touch(pos, w, pos[w]); /* unchanged if w is the MRU */
                 ++*n2;
                 return;
             }
             cand &= cand - 1;
         } while (cand);
     }
-    uint64_t order = blk[0]; /* a miss evicts the LRU line */
-    unsigned w = (unsigned)(order >> 60);
+    size_t w = pos_fill(pos, 15u); /* a miss evicts the LRU line */
     blk[PERM_ROW + w] = ln;
     sig[w] = (uint8_t)key;
-    blk[0] = (order << 4) | (order >> 60);
 }
 
 /* The turns of lines_l1x2_p16() over one segment: [ln, ln + seg) at L1 set
@@ -567,7 +610,7 @@ static inline __attribute__((always_inline)) unsigned cache_line_p16(lpae_cache 
     }
     l1->misses++;
     if (perm_step_t(l2->tag + (size_t)((uint32_t)ln & l2->set_mask) * PERM16_STRIDE, ln, 0xffffu,
-                    60u, UINT64_MAX, &l2->fills, false)) {
+                    15u, &l2->fills, false)) {
         l2->hits++;
         return 1;
     }

@@ -2171,52 +2171,137 @@ int lpae_cpu_write(lpae_cpu *cpu, lpae_va_t va, unsigned access, const void *buf
     return rw(cpu, va, access, false, NULL, buf, len, fault, cycles);
 }
 
-/* rw_page() of an 8-byte aligned access with no fault record and no cycle
- * count asked for: such an access never crosses a line (lines are at least
- * 8 bytes), so its one line is served without the run test. */
-static inline __attribute__((always_inline)) int rw8(lpae_cpu *cpu, lpae_va_t va, unsigned access,
-                                                     bool rd, uint64_t *rbuf, const uint64_t *wbuf)
+/* The 8-byte accesses below take one buffer pointer @p buf, read into
+ * (@p rd true, a constant) or written from: a store's const buffer is
+ * passed without its qualifier and never written. Five arguments at most,
+ * so that every way out is a tail call and the common ones are leaves. */
+
+/* rw8_data() of a page with no host page: what lpae_phys_read/write make
+ * of it. */
+static __attribute__((noinline)) int rw8_unbacked(lpae_cpu *cpu, lpae_pa_t pa, bool rd,
+                                                  uint64_t *buf)
 {
+    int rc =
+        rd ? lpae_phys_read(cpu->m->phys, pa, buf, 8) : lpae_phys_write(cpu->m->phys, pa, buf, 8);
+    if (rc == LPAE_OK)
+        cpu->st.mem_bytes += 8;
+    return rc;
+}
+
+/* rw8_pa()'s rest once its line was served by level @p lvl: the counts,
+ * the cycles and the data. */
+static inline __attribute__((always_inline)) int rw8_data(lpae_cpu *cpu, lpae_pa_t pa, unsigned lvl,
+                                                          bool rd, uint64_t *buf)
+{
+    cpu->st.lines[lvl]++;
+    charge(cpu, LPAE_CAT_MEM, cpu->m->mem_lat[lvl]);
+    uint8_t *pg = lpae_phys_host_page(cpu->m->phys, pa);
+    if (UNLIKELY(pg == NULL))
+        return rw8_unbacked(cpu, pa, rd, buf);
+    /* backed RAM: what lpae_phys_read/write would do */
+    size_t po = (size_t)(pa & (LPAE_PAGE_SIZE - 8));
+    if (rd)
+        memcpy(buf, pg + po, 8);
+    else
+        memcpy(pg + po, buf, 8);
+    cpu->st.mem_bytes += 8;
+    return LPAE_OK;
+}
+
+/* rw8_pa() past an L1D access: after a miss of the 2-way L1D (@p l1_miss:
+ * the line allocated and counted there) the L2, else (another L1D
+ * geometry) serve_l1(); then the rest. */
+static __attribute__((noinline)) int rw8_l2(lpae_cpu *cpu, lpae_pa_t pa, bool l1_miss, bool rd,
+                                            uint64_t *buf)
+{
+    unsigned lvl = l1_miss ? l2_level(cpu->m->l2, pa) : serve_l1(cpu, pa);
+    return rw8_data(cpu, pa, lvl, rd, buf);
+}
+
+/* rw_page() of an 8-byte aligned access, with no fault record and no cycle
+ * count asked for, once translated to @p pa without a fault: such an
+ * access never crosses a line (lines are at least 8 bytes), so its one
+ * line is served as serve_l1() serves it, without the run test; a hit of
+ * the 2-way L1D inline. */
+static inline __attribute__((always_inline)) int rw8_pa(lpae_cpu *cpu, lpae_pa_t pa, bool rd,
+                                                        uint64_t *buf)
+{
+    lpae_cache *c = cpu->l1d;
+    if (UNLIKELY(c->fast != CACHE_FAST_REC2))
+        return rw8_l2(cpu, pa, false, rd, buf);
+    uint64_t ln = pa >> c->line_shift; /* cache_access_l1() */
+    if (!rec2_step(c->tag + (size_t)((uint32_t)ln & c->set_mask) * 2, ln, &c->fills)) {
+        c->misses++;
+        return rw8_l2(cpu, pa, true, rd, buf);
+    }
+    c->hits++;
+    return rw8_data(cpu, pa, LPAE_MEM_L1D, rd, buf);
+}
+
+/* What lpae_cpu_translate() does once the fast-path entry @p f (NULL: none
+ * answers) has been looked up for a call that did not take the plain hit:
+ * the fused paths' (touches, 8-byte loads and stores) way to the full
+ * translation, without a second lookup. */
+static inline __attribute__((always_inline)) int
+translate_rest(lpae_cpu *cpu, const fp_entry *f, lpae_va_t va, unsigned access, lpae_xlate *x)
+{
+    if (f)
+        return fast_hit(cpu, f, va, access, x);
+    if (cpu->fmap[access] != UMAP_INVALID)
+        return translate_miss(cpu, va, access, x);
+    return translate_slow(cpu, va, access, x);
+}
+
+/* rw8() of all but a plain fast-path hit: the full translation (the
+ * fast-path entry looked up again: it has no side effects), then
+ * rw8_pa(); an unaligned access (@p va & 7) the public way. */
+static __attribute__((noinline)) int rw8_full(lpae_cpu *cpu, lpae_va_t va, unsigned access, bool rd,
+                                              uint64_t *buf)
+{
+    if (va & 7u)
+        return rd ? lpae_cpu_read(cpu, va, access, buf, 8, NULL, NULL)
+                  : lpae_cpu_write(cpu, va, access, buf, 8, NULL, NULL);
+    const fp_entry *f = NULL;
+    unsigned u = cpu->fmap[access];
+    if (u != UMAP_INVALID)
+        f = fp_lookup(cpu, u, va);
     lpae_xlate x;
-    int rc = lpae_cpu_translate(cpu, va, access, &x);
+    int rc = translate_rest(cpu, f, va, access, &x);
     if (rc != LPAE_OK)
         return rc;
     if (x.fault != LPAE_FAULT_NONE)
         return LPAE_EFAULT; /* fault_out(&x, NULL) */
-    unsigned lvl = serve_l1(cpu, x.pa);
-    cpu->st.lines[lvl]++;
-    charge(cpu, LPAE_CAT_MEM, cpu->m->mem_lat[lvl]);
-    uint8_t *pg = lpae_phys_host_page(cpu->m->phys, x.pa);
-    if (__builtin_expect(pg != NULL, 1)) { /* backed RAM: what lpae_phys_read/write would do */
-        size_t po = (size_t)(x.pa & (LPAE_PAGE_SIZE - 8));
-        if (rd)
-            memcpy(rbuf, pg + po, 8);
-        else
-            memcpy(pg + po, wbuf, 8);
-    } else {
-        rc = rd ? lpae_phys_read(cpu->m->phys, x.pa, rbuf, 8)
-                : lpae_phys_write(cpu->m->phys, x.pa, wbuf, 8);
-        if (rc != LPAE_OK)
-            return rc;
+    return rw8_pa(cpu, x.pa, rd, buf);
+}
+
+/* rw_page() of an 8-byte access with no fault record and no cycle count
+ * asked for. The common case fused as in lpae_cpu_touch(): an aligned
+ * access whose fast-path entry gives a plain hit has its PA without an
+ * lpae_xlate. */
+static inline __attribute__((always_inline)) int rw8(lpae_cpu *cpu, lpae_va_t va, unsigned access,
+                                                     bool rd, uint64_t *buf)
+{
+    unsigned u = cpu->fmap[access];
+    if (LIKELY(u != UMAP_INVALID) && LIKELY((va & 7u) == 0)) {
+        const fp_entry *f = fp_lookup(cpu, u, va);
+        if (LIKELY(f != NULL) && plain_ok(cpu, f, access)) {
+            plain_account(cpu, cpu->utlb[u], f);
+            return rw8_pa(cpu, f->x.pa + va, rd, buf);
+        }
     }
-    cpu->st.mem_bytes += 8;
-    return LPAE_OK;
+    return rw8_full(cpu, va, access, rd, buf);
 }
 
 /* memops_internal.h: an aligned 8-byte access never crosses a page, and a
  * 32-bit va + 8 never passes 4 GiB; an unaligned one takes the public path. */
 int lpae_cpu_load64(lpae_cpu *cpu, lpae_va_t va, unsigned access, uint64_t *val)
 {
-    if (__builtin_expect(va & 7u, 0))
-        return lpae_cpu_read(cpu, va, access, val, sizeof *val, NULL, NULL);
-    return rw8(cpu, va, access, true, val, NULL);
+    return rw8(cpu, va, access, true, val);
 }
 
 int lpae_cpu_store64(lpae_cpu *cpu, lpae_va_t va, unsigned access, const uint64_t *val)
 {
-    if (__builtin_expect(va & 7u, 0))
-        return lpae_cpu_write(cpu, va, access, val, sizeof *val, NULL, NULL);
-    return rw8(cpu, va, access, false, NULL, val);
+    return rw8(cpu, va, access, false, (uint64_t *)(uintptr_t)val); /* never written */
 }
 
 /* lpae_cpu_touch() of a page with no host page: the lines charged, then
@@ -2237,17 +2322,54 @@ static __attribute__((noinline)) int touch_unbacked(lpae_cpu *cpu, lpae_pa_t pa,
     return rc;
 }
 
-/* lpae_cpu_touch() once its translation gave @p pa without a fault. */
-static inline __attribute__((always_inline)) int touch_pa(lpae_cpu *cpu, lpae_pa_t pa,
-                                                          unsigned access, size_t len)
+/* touch_pa() of all but the common case: a page with no host page, a
+ * cache pair other than cache_pair_p16()'s, a run of more than LINES_FEW
+ * lines. Notes the pair in the L1 (cache_pair_p16_memo()) when it is the
+ * common one, so that the next touch takes touch_pa()'s way. */
+static __attribute__((noinline)) int touch_pa_other(lpae_cpu *cpu, lpae_pa_t pa, unsigned access,
+                                                    size_t len)
 {
-    /* the host page looked up first (the line charges do not depend on
-     * it), so that the backed case returns LPAE_OK with nothing else live */
-    if (__builtin_expect(!lpae_phys_host_page(cpu->m->phys, pa), 0))
+    (void)cache_pair_p16_memo(cpu->l1d, cpu->m->l2);
+    if (!lpae_phys_host_page(cpu->m->phys, pa))
         return touch_unbacked(cpu, pa, access, len);
     lines(cpu, pa, len, cpu->m->mem_lat, LPAE_CAT_MEM);
     cpu->st.mem_bytes += len;
     return LPAE_OK;
+}
+
+/* lpae_cpu_touch() once its translation gave @p pa without a fault, with
+ * no call but the tail call to touch_pa_other() for anything unusual. A
+ * backed page and the commonest cache pair (cache_pair_p16()): each line as
+ * cache_line_p16() (lines_few()'s step: the same accesses, counts and
+ * cycles as serve_l1_data()'s single access), the byte count first
+ * (nothing can fail after the host-page test). */
+static inline __attribute__((always_inline)) int touch_pa_in(lpae_cpu *cpu, lpae_pa_t pa,
+                                                             unsigned access, size_t len)
+{
+    lpae_machine *m = cpu->m;
+    lpae_cache *l1 = cpu->l1d, *l2 = m->l2;
+    unsigned sh = l1->line_shift;
+    uint64_t ln = pa >> sh, last = (pa + len - 1) >> sh;
+    if (UNLIKELY(l1->pair != l2) | UNLIKELY(last - ln >= LINES_FEW) ||
+        UNLIKELY(!lpae_phys_host_page(m->phys, pa)))
+        return touch_pa_other(cpu, pa, access, len);
+    cpu->st.mem_bytes += len;
+    unsigned lvl = cache_line_p16(l1, l2, ln);
+    cpu->st.lines[lvl]++;
+    charge(cpu, LPAE_CAT_MEM, m->mem_lat[lvl]);
+    while (UNLIKELY(ln != last)) { /* the first line apart: nothing hoisted for a run */
+        lvl = cache_line_p16(l1, l2, ++ln);
+        cpu->st.lines[lvl]++;
+        charge(cpu, LPAE_CAT_MEM, m->mem_lat[lvl]);
+    }
+    return LPAE_OK;
+}
+
+/* touch_pa_in() out of line, for touch_full()'s tail call (a leaf). */
+static __attribute__((noinline)) int touch_pa(lpae_cpu *cpu, lpae_pa_t pa, unsigned access,
+                                              size_t len)
+{
+    return touch_pa_in(cpu, pa, access, len);
 }
 
 /* lpae_cpu_touch() of all but a plain fast-path hit, with the full
@@ -2257,13 +2379,7 @@ static __attribute__((noinline)) int touch_full(lpae_cpu *cpu, const fp_entry *f
                                                 unsigned access, size_t len, lpae_xlate *fault)
 {
     lpae_xlate x;
-    int rc;
-    if (f)
-        rc = fast_hit(cpu, f, va, access, &x);
-    else if (cpu->fmap[access] != UMAP_INVALID)
-        rc = translate_miss(cpu, va, access, &x);
-    else
-        rc = translate_slow(cpu, va, access, &x);
+    int rc = translate_rest(cpu, f, va, access, &x);
     if (rc != LPAE_OK)
         return rc;
     if (x.fault != LPAE_FAULT_NONE)
@@ -2276,7 +2392,9 @@ static __attribute__((noinline)) int touch_full(lpae_cpu *cpu, const fp_entry *f
  * changes nothing, so only the translation, the line charges and the byte
  * count remain. The common case fused: a fast CPU whose fast-path entry answers the page
  * with a plain hit (lpae_cpu_translate()'s plain_hit(), sharing its
- * lookup and accounting) gives the PA without filling an lpae_xlate. */
+ * lookup and accounting) gives the PA without filling an lpae_xlate, and
+ * its lines are charged inline (touch_pa_in()); anything else ends in a
+ * tail call to touch_full(). */
 int lpae_cpu_touch(lpae_cpu *cpu, lpae_va_t va, unsigned access, size_t len, lpae_xlate *fault)
 {
     const fp_entry *f = NULL;
@@ -2285,7 +2403,7 @@ int lpae_cpu_touch(lpae_cpu *cpu, lpae_va_t va, unsigned access, size_t len, lpa
         f = fp_lookup(cpu, u, va);
         if (LIKELY(f != NULL) && plain_ok(cpu, f, access)) {
             plain_account(cpu, cpu->utlb[u], f);
-            return touch_pa(cpu, f->x.pa + va, access, len);
+            return touch_pa_in(cpu, f->x.pa + va, access, len);
         }
     }
     return touch_full(cpu, f, va, access, len, fault);
