@@ -564,15 +564,47 @@ static uint64_t ft_rnd(uint64_t *s)
     return *s;
 }
 
-/* kc->touch_pid's invariant (kernel_internal.h), checked in full. */
+/* lpae_k_touch_pid(kc)'s invariant (kernel_internal.h), checked in full. */
 static void ft_check_key(lpae_kernel *k)
 {
+    for (unsigned c = 0; c < LPAE_MAX_CPUS; c++)
+        assert_ptr_equal(k->cpus[c].kt, &k->touch[c]);
+    for (unsigned c = 0; c < 256; c++) { /* the shortcut's table: empty beyond the CPUs */
+        if (c >= k->cfg.ncpus) {
+            assert_true(k->touch[c].head == LPAE_K_NO_TOUCH);
+            assert_null(k->touch[c].cpu);
+            continue;
+        }
+        assert_ptr_equal(k->touch[c].cpu, k->cpus[c].cpu);
+        uint64_t pid = lpae_k_touch_pid(&k->cpus[c]);
+        if (pid == LPAE_K_NO_TOUCH) {
+            assert_true(k->touch[c].head == LPAE_K_NO_TOUCH);
+            continue;
+        }
+        /* a touch event of that task on that CPU, any flags, matches the
+         * head; another kind or task does not */
+        lpae_tev h;
+        memset(&h, 0xA5, sizeof(h));
+        h.kind = LPAE_TEV_TOUCH;
+        h.cpu = (uint8_t)c;
+        h.task = (uint32_t)pid;
+        uint64_t w;
+        memcpy(&w, &h, sizeof(w));
+        assert_true((w & LPAE_K_HEAD_MASK) == k->touch[c].head);
+        h.kind = LPAE_TEV_FAULT;
+        memcpy(&w, &h, sizeof(w));
+        assert_true((w & LPAE_K_HEAD_MASK) != k->touch[c].head);
+        h.kind = LPAE_TEV_TOUCH;
+        h.task ^= 1u << 20;
+        memcpy(&w, &h, sizeof(w));
+        assert_true((w & LPAE_K_HEAD_MASK) != k->touch[c].head);
+    }
     for (unsigned c = 0; c < k->cfg.ncpus; c++) {
         const struct kcpu *kc = &k->cpus[c];
-        if (kc->touch_pid == LPAE_K_NO_TOUCH)
+        if (lpae_k_touch_pid(kc) == LPAE_K_NO_TOUCH)
             continue;
         assert_non_null(kc->cur);
-        assert_true(kc->cur->pid == kc->touch_pid);
+        assert_true(kc->cur->pid == lpae_k_touch_pid(kc));
         assert_non_null(kc->cur->mm);
         assert_true(kc->cur->mm->id == kc->active_mm_id);
         assert_false(kc->in_kernel);
@@ -671,9 +703,9 @@ static void test_touch_fast_path(void **state)
             for (unsigned i = 0; i < m; i++) {
                 lpae_tev *e = &evs[i];
                 if (e->kind == LPAE_TEV_TOUCH && e->cpu < a->cfg.ncpus &&
-                    a->cpus[e->cpu].touch_pid == e->task)
+                    lpae_k_touch_pid(&a->cpus[e->cpu]) == e->task)
                     fast++;
-                if (e->kind == LPAE_TEV_SYS_ENTER && a->cpus[e->cpu].touch_pid == e->task)
+                if (e->kind == LPAE_TEV_SYS_ENTER && lpae_k_touch_pid(&a->cpus[e->cpu]) == e->task)
                     sys_fast++;
                 lpae_event_result ra, rb;
                 memset(&rb, 0xA5, sizeof(rb));

@@ -515,7 +515,7 @@ static void enter_kernel(lpae_kernel *k, struct kcpu *kc, unsigned after)
         lpae_k_isb(kc);
     }
     kc->in_kernel = true;
-    kc->touch_pid = LPAE_K_NO_TOUCH;
+    lpae_k_touch_set(kc, LPAE_K_NO_TOUCH);
     lpae_k_phase(k, kc, after);
 }
 
@@ -607,7 +607,7 @@ static int sched_to(lpae_kernel *k, struct kcpu *kc, struct task *t)
             struct kcpu *o = &k->cpus[t->cpu];
             lpae_k_kmap_sched_out(k, o, t);
             o->cur = NULL;
-            o->touch_pid = LPAE_K_NO_TOUCH;
+            lpae_k_touch_set(o, LPAE_K_NO_TOUCH);
         }
     }
     if (t->mm && t->mm->id != kc->active_mm_id)
@@ -837,7 +837,9 @@ int lpae_kernel_create(const lpae_kernel_config *cfg, lpae_kernel **out)
     if (!k)
         return LPAE_ENOMEM;
     for (unsigned c = 0; c < LPAE_MAX_CPUS; c++)
-        k->cpus[c].touch_pid = LPAE_K_NO_TOUCH;
+        k->cpus[c].kt = &k->touch[c];
+    for (unsigned c = 0; c < sizeof(k->touch) / sizeof(k->touch[0]); c++)
+        k->touch[c].head = LPAE_K_NO_TOUCH; /* cpu NULL */
     k->cfg = *cfg;
     k->kbuf_max = cfg->kbuf_pages ? cfg->kbuf_pages : UINT64_C(16384);
     static const lpae_ram_range def_ram[2] = {{UINT64_C(0x80000000), UINT64_C(2) << 30},
@@ -910,6 +912,7 @@ int lpae_kernel_create(const lpae_kernel_config *cfg, lpae_kernel **out)
         struct kcpu *kc = &k->cpus[c];
         kc->cpu = lpae_machine_cpu(k->m, c);
         kc->index = c;
+        k->touch[c].cpu = kc->cpu;
         lpae_regs r;
         lpae_regs_init(&r);
         r.ttbcr = k->ttbcr_kernel;
@@ -1212,7 +1215,7 @@ static void ev_exit(lpae_kernel *k, struct kcpu *kc, struct task *t)
 {
     if (t->cpu >= 0) {
         k->cpus[t->cpu].cur = NULL; /* the CPU keeps the mm's ASID lazily */
-        k->cpus[t->cpu].touch_pid = LPAE_K_NO_TOUCH;
+        lpae_k_touch_set(&k->cpus[t->cpu], LPAE_K_NO_TOUCH);
     }
     kmm_put(k, kc, t->mm);
     stack_release(k, t->pid);
@@ -1309,11 +1312,13 @@ static inline __attribute__((always_inline)) int apply_event(lpae_kernel *k, con
     struct kcpu *kc = &k->cpus[ev->cpu];
     lpae_cpu_set_event_in(kc->cpu, k->nevent++);
     lpae_cycles_t c0 = want_cycles ? lpae_cpu_cycles_in(kc->cpu) : 0;
-    k->st.events++;
+    /* k->st.events is k->nevent (lpae_kernel_stats_get) */
     /* the task current on the event's CPU is the usual one */
     struct task *t = kc->cur;
     int err = LPAE_OK;
-    if (shortcuts && kind == LPAE_TEV_SYS_ENTER && kc->touch_pid == ev->task) {
+    if (shortcuts && kind == LPAE_TEV_SYS_ENTER &&
+        (lpae_k_tev_head(ev) & LPAE_K_HEAD_MASK) ==
+            (kc->kt->head ^ lpae_k_head_of(LPAE_TEV_TOUCH ^ LPAE_TEV_SYS_ENTER, 0))) {
         /* the current task enters from user mode: what the general path
          * does below (no task to find, no switch; the closing phase switch
          * finds LPAE_PH_MM, never EPERM) */
@@ -1421,9 +1426,10 @@ int lpae_k_apply_plain(lpae_kernel *k, const lpae_tev *ev, lpae_event_result *re
 /* The rest of lpae_k_apply()'s user touch after its first try (see
  * kernel_internal.h): @p err is the single page's result, LPAE_EFAULT also
  * when the touch spans pages and nothing was tried yet. */
-int lpae_k_touch_rest(lpae_kernel *k, struct kcpu *kc, struct task *t, const lpae_tev *ev,
-                      bool one_page, lpae_event_result *res)
+int lpae_k_touch_rest(lpae_kernel *k, const lpae_tev *ev, bool one_page, lpae_event_result *res)
 {
+    struct kcpu *kc = &k->cpus[ev->cpu];
+    struct task *t = kc->cur;
     unsigned acc = lpae_k_touch_access(ev->flags);
     lpae_va_t va = ev->addr;
     uint32_t len = ev->len ? ev->len : 1;
@@ -1445,6 +1451,7 @@ int lpae_kernel_stats_get(const lpae_kernel *k, lpae_kernel_stats *st)
     if (!k || !st)
         return LPAE_EINVAL;
     *st = k->st;
+    st->events = k->nevent;
     memcpy(st->phase, k->phase_cyc, sizeof(st->phase));
     st->cycles = 0;
     memset(st->cat, 0, sizeof(st->cat));

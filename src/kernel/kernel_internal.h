@@ -97,16 +97,27 @@ struct kcpu {
     lpae_cycles_t mark;  /* cycles already booked into phases */
     lpae_va_t bounce_va; /* per-CPU bounce page in TTBR1 (4G/4G) */
     lpae_cpu_stats base; /* statistics at the end of construction */
-    /* The pid whose user touches lpae_k_apply() does directly, or
-     * LPAE_K_NO_TOUCH. Invariant: when set, cur is that task, has an mm that
-     * is the active one, the CPU is in user mode and books to
-     * LPAE_PH_USER. Everything that changes one of these runs in the
-     * kernel, so the kernel entry clears it and the exit to user mode sets
-     * it (lpae_k_touch_key); what changes another CPU's current task
-     * clears that CPU's. */
-    uint64_t touch_pid;
+    /* This CPU's entry of lpae_kernel.touch: whether lpae_k_apply() does
+     * the user touches of a task directly, and whose. Invariant: when set
+     * (to task p), cur is p, has an mm that is the active one, the CPU is
+     * in user mode and books to LPAE_PH_USER. Everything that changes one
+     * of these runs in the kernel, so the kernel entry clears it and the
+     * exit to user mode sets it (lpae_k_touch_key); what changes another
+     * CPU's current task clears that CPU's (lpae_k_touch_set). */
+    struct ktouch *kt;
 };
 #define LPAE_K_NO_TOUCH UINT64_MAX
+
+/* The user-touch shortcut's entry for one trace CPU number (0..255, so that
+ * an event's CPU indexes it without a range check): @c head is the first
+ * eight bytes of an lpae_tev, under LPAE_K_HEAD_MASK, of a touch that
+ * lpae_k_apply() does directly on that CPU (kind TOUCH and the task), or
+ * LPAE_K_NO_TOUCH, which no masked head equals (it has bits outside the
+ * mask); @c cpu is the machine CPU (NULL beyond the kernel's CPUs). */
+struct ktouch {
+    uint64_t head;
+    lpae_cpu *cpu;
+};
 
 struct lpae_kernel {
     lpae_kernel_config cfg;
@@ -133,6 +144,7 @@ struct lpae_kernel {
     uint64_t nkpages_evictable; /* buffer pages in k->kpages other than stacks */
     uint64_t kbuf_max;
     struct kcpu cpus[LPAE_MAX_CPUS];
+    struct ktouch touch[256]; /* by lpae_tev.cpu */
     lpae_cycles_t phase_cyc[LPAE_PH_COUNT];
     lpae_kernel_stats st; /* counters kept by the kernel (the rest derived) */
     uint64_t reg_digest;  /* get_user values, folded (functional mode) */
@@ -175,60 +187,108 @@ static inline unsigned lpae_k_touch_access(uint8_t flags)
     return acc[(flags >> 1) & 3u];
 }
 
+/* The access code of a checked touch's flags (LPAE_TEVF_READ, WRITE, EXEC
+ * only): lpae_k_touch_access without the shift. */
+static inline unsigned lpae_k_touch_access3(uint8_t flags)
+{
+    static const uint8_t acc[8] = {LPAE_ACC_UR, LPAE_ACC_UR, LPAE_ACC_UW, LPAE_ACC_UW,
+                                   LPAE_ACC_UX, LPAE_ACC_UX, LPAE_ACC_UW, LPAE_ACC_UW};
+    return acc[flags & 7u];
+}
+
+/* An event's first eight bytes (kind, cpu, flags, kbuf, task) as one word,
+ * and the mask that keeps its kind and task. */
+_Static_assert(offsetof(lpae_tev, kind) == 0 && offsetof(lpae_tev, cpu) == 1 &&
+                   offsetof(lpae_tev, flags) == 2 && offsetof(lpae_tev, kbuf) == 3 &&
+                   offsetof(lpae_tev, task) == 4 && sizeof(uint32_t) == 4,
+               "lpae_tev begins with four bytes and the task");
+static inline uint64_t lpae_k_tev_head(const lpae_tev *ev)
+{
+    uint64_t w;
+    memcpy(&w, ev, sizeof w);
+    return w;
+}
+static inline uint64_t lpae_k_head_of(uint8_t kind, uint32_t task)
+{
+    lpae_tev h;
+    memset(&h, 0, sizeof h);
+    h.kind = kind;
+    h.task = task;
+    return lpae_k_tev_head(&h);
+}
+#define LPAE_K_HEAD_MASK lpae_k_head_of(0xFFu, UINT32_MAX)
+
+/* Let lpae_k_apply() do the user touches of task @p pid on this CPU, or
+ * none (LPAE_K_NO_TOUCH). */
+static inline void lpae_k_touch_set(struct kcpu *kc, uint64_t pid)
+{
+    kc->kt->head =
+        pid == LPAE_K_NO_TOUCH ? LPAE_K_NO_TOUCH : lpae_k_head_of(LPAE_TEV_TOUCH, (uint32_t)pid);
+}
+/* The task whose touches lpae_k_apply() does on this CPU, or LPAE_K_NO_TOUCH. */
+static inline uint64_t lpae_k_touch_pid(const struct kcpu *kc)
+{
+    if (kc->kt->head == LPAE_K_NO_TOUCH)
+        return LPAE_K_NO_TOUCH;
+    lpae_tev h;
+    memcpy(&h, &kc->kt->head, sizeof kc->kt->head);
+    return h.task;
+}
+
 /* A user touch whose first page was not done by lpae_k_apply(): the
  * single page faulted (@p one_page), or the touch spans pages. res is not
  * NULL. Fault handling, the remaining pages, the closing phase. */
-int lpae_k_touch_rest(lpae_kernel *k, struct kcpu *kc, struct task *t, const lpae_tev *ev,
-                      bool one_page, lpae_event_result *res);
+int lpae_k_touch_rest(lpae_kernel *k, const lpae_tev *ev, bool one_page, lpae_event_result *res);
 
-/* kc->touch_pid for the CPU's state now. */
+/* kc->kt for the CPU's state now. */
 static inline void lpae_k_touch_key(struct kcpu *kc)
 {
     const struct task *t = kc->cur;
     if (kc->in_kernel || kc->phase != LPAE_PH_USER || !t || !t->mm || t->mm->id != kc->active_mm_id)
-        kc->touch_pid = LPAE_K_NO_TOUCH;
+        lpae_k_touch_set(kc, LPAE_K_NO_TOUCH);
     else
-        kc->touch_pid = t->pid;
+        lpae_k_touch_set(kc, t->pid);
 }
 
 /* lpae_kernel_apply() with the user touch of the task current on its CPU,
  * in user mode with its mm live and the CPU booking to LPAE_PH_USER (the
- * usual event of a user-access-heavy trace; kc->touch_pid says so), done
- * here: what lpae_k_apply_event() does for it with nothing to switch. Such
- * a touch enters no other phase unless a page faults, and then leaves the
- * kernel again into LPAE_PH_USER, so the closing phase switch has nothing to
- * do but after a fatal error (lpae_k_touch_rest does it); a touch never
- * sets LPAE_EPERM. */
+ * usual event of a user-access-heavy trace; k->touch[ev->cpu] says so),
+ * done here: what lpae_k_apply_event() does for it with nothing to switch.
+ * Such a touch enters no other phase unless a page faults, and then leaves
+ * the kernel again into LPAE_PH_USER, so the closing phase switch has
+ * nothing to do but after a fatal error (lpae_k_touch_rest does it); a
+ * touch never sets LPAE_EPERM. The kernel's event count is k->nevent
+ * (st.events is derived from it). */
 static inline int lpae_k_apply(lpae_kernel *k, const lpae_tev *ev, lpae_event_result *res,
                                bool checked)
 {
-    if (!(k && ev && ev->kind == LPAE_TEV_TOUCH && ev->cpu < k->cfg.ncpus &&
-          k->cpus[ev->cpu].touch_pid == ev->task &&
-          (checked || lpae_tev_check(ev, NULL) == LPAE_OK)))
+    const struct ktouch *kt;
+    if (__builtin_expect(!k || !ev, 0) ||
+        (lpae_k_tev_head(ev) & LPAE_K_HEAD_MASK) != (kt = &k->touch[ev->cpu])->head ||
+        !(checked || lpae_tev_check(ev, NULL) == LPAE_OK))
         return lpae_k_apply_event(k, ev, res, checked);
-    struct kcpu *kc = &k->cpus[ev->cpu];
+    lpae_cpu *cpu = kt->cpu;
     bool want_cycles = res != NULL; /* nobody reads a dummy's cycles */
     if (want_cycles)
         memset(res, 0, sizeof(*res));
-    lpae_cpu_set_event_in(kc->cpu, k->nevent++);
-    lpae_cycles_t c0 = want_cycles ? lpae_cpu_cycles_in(kc->cpu) : 0;
-    k->st.events++;
+    lpae_cpu_set_event_in(cpu, k->nevent++);
+    lpae_cycles_t c0 = want_cycles ? lpae_cpu_cycles_in(cpu) : 0;
     lpae_va_t va = ev->addr;
     uint32_t len = ev->len ? ev->len : 1;
     int err = LPAE_EFAULT;
     bool one_page = (va & (LPAE_PAGE_SIZE - 1)) + len <= LPAE_PAGE_SIZE;
     if (__builtin_expect(one_page, 1))
-        err = lpae_cpu_touch(kc->cpu, va, lpae_k_touch_access(ev->flags), len, NULL);
+        err = lpae_cpu_touch(cpu, va, lpae_k_touch_access3(ev->flags), len, NULL);
     if (__builtin_expect(err == LPAE_EFAULT, 0)) {
         lpae_event_result dummy;
         if (!want_cycles) {
             memset(&dummy, 0, sizeof(dummy));
             res = &dummy;
         }
-        err = lpae_k_touch_rest(k, kc, kc->cur, ev, one_page, res);
+        err = lpae_k_touch_rest(k, ev, one_page, res);
     }
     if (want_cycles)
-        res->cycles = lpae_cpu_cycles_in(kc->cpu) - c0;
+        res->cycles = lpae_cpu_cycles_in(k->touch[ev->cpu].cpu) - c0;
     return err;
 }
 
