@@ -937,6 +937,123 @@ static void test_regions(void **state)
     }
 }
 
+/* ---- the kernel page records' pool and lookup cache against the hash table -------------- */
+
+/* Every cached record is the table's record of its key, in its own slot;
+ * records in the table, the stack cache and the free list are distinct and
+ * all come from the chunks. */
+static void kp_check(lpae_kernel *k)
+{
+    for (unsigned s = 0; s < LPAE_K_KP_DM; s++) {
+        struct kpage *c = k->kp_dm[s];
+        if (!c)
+            continue;
+        struct kpage *h = NULL;
+        HASH_FIND(hh, k->kpages, &c->key, sizeof(c->key), h);
+        assert_ptr_equal(h, c);
+        assert_int_equal(lpae_k_kp_slot(c->key), s);
+    }
+    size_t nrec = 0, nchunks = 0;
+    for (const struct kpage_chunk *c = k->kp_chunks; c; c = c->next)
+        nchunks++;
+    nrec += HASH_COUNT(k->kpages);
+    nrec += k->nstack_cache;
+    for (const struct kpage *f = k->kp_free; f; f = f->hh.next)
+        nrec++;
+    if (nchunks == 0)
+        assert_int_equal(nrec, 0);
+    else
+        assert_int_equal(nrec, (nchunks - 1) * LPAE_K_KPAGE_CHUNK + k->kp_chunk_used);
+}
+
+/* Random lookups of kernel pages (every kind, few ids so that keys repeat
+ * and collide in the cache, a small kbuf_pages so that pages are evicted
+ * and records reused) and generated process traces (task exits move
+ * stacks to the stack cache) against a plain uthash lookup: the same
+ * record for every key, a page keeps its frame until evicted. */
+static void test_kpage_cache(void **state)
+{
+    (void)state;
+    for (unsigned round = 0; round < 2; round++) {
+        lpae_kernel_config c;
+        kt_cfg(&c, LPAE_STRAT_PINNED, 2);
+        c.kbuf_pages = round ? 64 : 300;
+        lpae_kernel *k;
+        assert_int_equal(lpae_kernel_create(&c, &k), LPAE_OK);
+        if (round)
+            k->kbuf_max = 24; /* below the public minimum: evictions all the time */
+        uint64_t rng = 0x1234567ull + round;
+        struct task *t = k->cpus[0].cur;
+        assert_non_null(t);
+        for (unsigned i = 0; i < 20000; i++) {
+            uint64_t x = ft_rnd(&rng);
+            static const unsigned kinds[] = {LPAE_KBUF_PAGECACHE, LPAE_KBUF_SLAB, LPAE_KBUF_VMALLOC,
+                                             LPAE_KBUF_PAGE, LPAE_KBUF_STACK};
+            unsigned kind = kinds[x % 5];
+            uint32_t id = (uint32_t)((x >> 8) % (round ? 64 : 700));
+            struct kpage_key key = {.kind = kind, .id = id};
+            if (kind == LPAE_KBUF_STACK)
+                key.id = t->pid * 2u + (id & 1u);
+            struct kpage *before = NULL;
+            HASH_FIND(hh, k->kpages, &key, sizeof(key), before);
+            lpae_pa_t pa_before = before ? before->pa : 0;
+            uint64_t ev0 = k->st.kbuf_evictions;
+            struct kpage *p = NULL;
+            assert_int_equal(lpae_k_kpage(k, &k->cpus[0], t, kind, id, &p), LPAE_OK);
+            struct kpage *h = NULL;
+            HASH_FIND(hh, k->kpages, &key, sizeof(key), h);
+            assert_ptr_equal(p, h);
+            assert_memory_equal(&p->key, &key, sizeof(key));
+            if (before) { /* found: the same record and frame, nothing evicted */
+                assert_ptr_equal(p, before);
+                assert_true(p->pa == pa_before);
+                assert_true(k->st.kbuf_evictions == ev0);
+            }
+            if (i % 97 == 0)
+                kp_check(k);
+        }
+        kp_check(k);
+        lpae_kernel_destroy(k);
+    }
+    /* task exits: stacks to the stack cache and back */
+    lpae_kernel_config c;
+    kt_cfg(&c, LPAE_STRAT_PINNED, 2);
+    c.kbuf_pages = 64;
+    lpae_kernel *k;
+    assert_int_equal(lpae_kernel_create(&c, &k), LPAE_OK);
+    lpae_gen_params gp;
+    assert_int_equal(lpae_gen_defaults(LPAE_GEN_PROCS, &gp), LPAE_OK);
+    gp.cpus = 2;
+    gp.count = 12;
+    gp.seed = 5;
+    char path[] = "/tmp/lpae_test_kpage_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    lpae_trace_writer *w;
+    assert_int_equal(lpae_trace_writer_open(path, LPAE_TRACE_BINARY, &w), LPAE_OK);
+    assert_int_equal(lpae_trace_gen(LPAE_GEN_PROCS, &gp, w), LPAE_OK);
+    assert_int_equal(lpae_trace_writer_close(w, true), LPAE_OK);
+    lpae_trace_reader *r;
+    assert_int_equal(lpae_trace_reader_open(path, NULL, &r), LPAE_OK);
+    lpae_tev ev;
+    int rc;
+    size_t n = 0, exits = 0;
+    while ((rc = lpae_trace_read(r, &ev)) == 1) {
+        assert_int_equal(lpae_kernel_apply(k, &ev, NULL), LPAE_OK);
+        exits += ev.kind == LPAE_TEV_EXIT;
+        if (++n % 16 == 0)
+            kp_check(k);
+    }
+    assert_int_equal(rc, 0);
+    assert_true(exits > 0);
+    assert_true(k->st.kbuf_evictions > 0);
+    kp_check(k);
+    lpae_trace_reader_close(r);
+    unlink(path);
+    lpae_kernel_destroy(k);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -949,7 +1066,7 @@ int main(void)
         cmocka_unit_test(test_kbuf_eviction),    cmocka_unit_test(test_mprotect),
         cmocka_unit_test(test_implicit_vmas),    cmocka_unit_test(test_asid_policies),
         cmocka_unit_test(test_regions),          cmocka_unit_test(test_touch_one_lookup),
-        cmocka_unit_test(test_touch_fast_path),
+        cmocka_unit_test(test_touch_fast_path),  cmocka_unit_test(test_kpage_cache),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -275,6 +275,44 @@ static void vunmap_page(lpae_kernel *k, struct kcpu *kc, lpae_va_t va)
     k->vfree[k->nvfree++] = va;
 }
 
+/* A zeroed kernel page record: a dropped one, else the next of the newest
+ * chunk (NULL on host OOM). */
+static struct kpage *kpage_new(lpae_kernel *k)
+{
+    struct kpage *p = k->kp_free;
+    if (p) {
+        k->kp_free = p->hh.next;
+    } else {
+        if (!k->kp_chunks || k->kp_chunk_used == LPAE_K_KPAGE_CHUNK) {
+            struct kpage_chunk *c = malloc(sizeof(*c)); /* records zeroed as handed out */
+            if (!c)
+                return NULL;
+            c->next = k->kp_chunks;
+            k->kp_chunks = c;
+            k->kp_chunk_used = 0;
+        }
+        p = &k->kp_chunks->p[k->kp_chunk_used++];
+    }
+    memset(p, 0, sizeof(*p));
+    return p;
+}
+
+/* A record no longer in use (not in kpages, not in the stack cache). */
+static void kpage_drop(lpae_kernel *k, struct kpage *p)
+{
+    p->hh.next = k->kp_free;
+    k->kp_free = p;
+}
+
+/* Take @p p out of kpages (and out of the lookup cache). */
+static void kpage_unhash(lpae_kernel *k, struct kpage *p)
+{
+    HASH_DEL(k->kpages, p);
+    unsigned s = lpae_k_kp_slot(p->key);
+    if (k->kp_dm[s] == p)
+        k->kp_dm[s] = NULL;
+}
+
 /* Drop the oldest kernel buffer page that is not a kernel stack (page
  * reclaim / kfree / vfree of old buffers). Returns false if there is none. */
 static bool kpage_evict(lpae_kernel *k, struct kcpu *kc)
@@ -287,8 +325,8 @@ static bool kpage_evict(lpae_kernel *k, struct kcpu *kc)
             vunmap_page(k, kc, p->va);
         lpae_k_phase(k, kc, old);
         lpae_phys_free(k->phys, p->pa, LPAE_PAGE_SIZE);
-        HASH_DEL(k->kpages, p);
-        free(p);
+        kpage_unhash(k, p);
+        kpage_drop(k, p);
         k->nkpages_evictable--;
         k->st.kbuf_evictions++;
         return true;
@@ -344,9 +382,16 @@ int lpae_k_kpage(lpae_kernel *k, struct kcpu *kc, struct task *t, unsigned kind,
     struct kpage_key key = {.kind = kind, .id = id};
     if (kind == LPAE_KBUF_STACK)
         key.id = (t ? t->pid : 0) * THREAD_PAGES + (id & (THREAD_PAGES - 1));
-    struct kpage *p = NULL;
+    unsigned slot = lpae_k_kp_slot(key);
+    struct kpage *p = k->kp_dm[slot];
+    if (p && p->key.kind == key.kind && p->key.id == key.id) {
+        *out = p;
+        return LPAE_OK;
+    }
+    p = NULL;
     HASH_FIND(hh, k->kpages, &key, sizeof(key), p);
     if (p) {
+        k->kp_dm[slot] = p;
         *out = p;
         return LPAE_OK;
     }
@@ -355,14 +400,14 @@ int lpae_k_kpage(lpae_kernel *k, struct kcpu *kc, struct task *t, unsigned kind,
     } else {
         if (kind != LPAE_KBUF_STACK && k->nkpages_evictable >= k->kbuf_max)
             kpage_evict(k, kc);
-        p = calloc(1, sizeof(*p));
+        p = kpage_new(k);
         if (!p)
             return LPAE_ENOMEM;
         int err;
         while ((err = kpage_place(k, p, kind, id)) == LPAE_ENOSPC && kpage_evict(k, kc))
             ;
         if (err) {
-            free(p);
+            kpage_drop(k, p);
             return err;
         }
         if (kind != LPAE_KBUF_STACK)
@@ -371,6 +416,7 @@ int lpae_k_kpage(lpae_kernel *k, struct kcpu *kc, struct task *t, unsigned kind,
     p->key = key;
     kpage_fill(k, p);
     HASH_ADD(hh, k->kpages, key, sizeof(key), p);
+    k->kp_dm[slot] = p;
     *out = p;
     return LPAE_OK;
 }
@@ -384,12 +430,12 @@ static void stack_release(lpae_kernel *k, uint32_t pid)
         HASH_FIND(hh, k->kpages, &key, sizeof(key), p);
         if (!p)
             continue;
-        HASH_DEL(k->kpages, p);
+        kpage_unhash(k, p);
         if (k->nstack_cache == k->capstack_cache) {
             size_t cap = k->capstack_cache ? 2 * k->capstack_cache : 16;
             struct kpage **n = realloc(k->stack_cache, cap * sizeof(struct kpage *));
             if (!n) {
-                free(p); /* its frame and VA stay allocated: a bounded leak on host OOM */
+                kpage_drop(k, p); /* its frame and VA stay allocated: a bounded leak on host OOM */
                 continue;
             }
             k->stack_cache = n;
@@ -968,14 +1014,12 @@ void lpae_kernel_destroy(lpae_kernel *k)
         }
         free(t);
     }
-    struct kpage *p, *ptmp;
-    HASH_ITER(hh, k->kpages, p, ptmp)
-    {
-        HASH_DEL(k->kpages, p);
-        free(p);
+    HASH_CLEAR(hh, k->kpages); /* the records are the chunks' */
+    while (k->kp_chunks) {
+        struct kpage_chunk *c = k->kp_chunks;
+        k->kp_chunks = c->next;
+        free(c);
     }
-    for (size_t i = 0; i < k->nstack_cache; i++)
-        free(k->stack_cache[i]);
     free(k->stack_cache);
     free(k->vfree);
     lpae_mm_destroy(k->klowmem);

@@ -86,6 +86,13 @@ struct kpage {
     UT_hash_handle hh;
 };
 
+/* Kernel page records, LPAE_K_KPAGE_CHUNK to one allocation. */
+#define LPAE_K_KPAGE_CHUNK 128u
+struct kpage_chunk {
+    struct kpage_chunk *next;
+    struct kpage p[LPAE_K_KPAGE_CHUNK];
+};
+
 struct kcpu {
     lpae_cpu *cpu;
     unsigned index; /* its place in lpae_kernel.cpus */
@@ -119,6 +126,14 @@ struct ktouch {
     lpae_cpu *cpu;
 };
 
+#define LPAE_K_KP_DM 256u /* slots of lpae_kernel.kp_dm, a power of two */
+/* The kp_dm slot of a kernel page key. */
+static inline unsigned lpae_k_kp_slot(struct kpage_key key)
+{
+    uint32_t h = (key.id ^ (key.kind << 24)) * UINT32_C(0x9E3779B1);
+    return (unsigned)(h >> 24) & (LPAE_K_KP_DM - 1u);
+}
+
 struct lpae_kernel {
     lpae_kernel_config cfg;
     lpae_cost *cost;
@@ -135,6 +150,15 @@ struct lpae_kernel {
     uint32_t ttbcr_kernel, ttbcr_user; /* TTBCR in kernel mode / during uaccess and user mode */
     struct task *tasks;                /* uthash by pid */
     struct kpage *kpages;              /* uthash by key, insertion order = creation order */
+    /* kernel page records come from chunks (kernel.c kpage_new), records
+     * dropped are reused first: no allocation per created page */
+    struct kpage_chunk *kp_chunks;
+    unsigned kp_chunk_used; /* records handed out of the newest chunk */
+    struct kpage *kp_free;  /* dropped records, linked by hh.next */
+    /* a direct-mapped cache in front of kpages: the record of the last
+     * lookup of a key hashing to the slot, or NULL; a record leaving
+     * kpages leaves it (kpage_unhash) */
+    struct kpage *kp_dm[LPAE_K_KP_DM];
     uint64_t next_mm_id;
     lpae_va_t vmalloc_next; /* bump allocator for vmalloc areas */
     lpae_va_t *vfree;       /* freed one-page vmalloc areas, reused first */
