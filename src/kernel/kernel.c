@@ -985,8 +985,8 @@ int lpae_kernel_create(const lpae_kernel_config *cfg, lpae_kernel **out)
     /* construction is not part of any measurement */
     for (unsigned c = 0; c < cfg->ncpus; c++) {
         struct kcpu *kc = &k->cpus[c];
-        lpae_cpu_stats_get(kc->cpu, &kc->base);
-        kc->mark = kc->base.cycles;
+        lpae_cpu_stats_get(kc->cpu, &k->cpu_base[c]);
+        kc->mark = k->cpu_base[c].cycles;
         kc->phase = LPAE_PH_USER;
     }
     for (unsigned c = 1; c < cfg->ncpus; c++)
@@ -1504,21 +1504,22 @@ int lpae_kernel_stats_get(const lpae_kernel *k, lpae_kernel_stats *st)
     memset(st->tlb_misses, 0, sizeof(st->tlb_misses));
     for (unsigned c = 0; c < k->cfg.ncpus; c++) {
         const struct kcpu *kc = &k->cpus[c];
+        const lpae_cpu_stats *base = &k->cpu_base[c];
         lpae_cpu_stats cs;
         lpae_cpu_stats_get(kc->cpu, &cs);
-        st->cycles += cs.cycles - kc->base.cycles;
+        st->cycles += cs.cycles - base->cycles;
         for (unsigned i = 0; i < LPAE_CAT_COUNT; i++)
-            st->cat[i] += cs.cat[i] - kc->base.cat[i];
+            st->cat[i] += cs.cat[i] - base->cat[i];
         if (cs.cycles > kc->mark)
             st->phase[kc->phase] += cs.cycles - kc->mark;
-        st->isb += cs.isb - kc->base.isb;
-        st->dsb += cs.dsb - kc->base.dsb;
+        st->isb += cs.isb - base->isb;
+        st->dsb += cs.dsb - base->dsb;
         for (unsigned i = 0; i < LPAE_TLBI_KINDS; i++)
-            st->tlbi += cs.tlbi[i][0] + cs.tlbi[i][1] - kc->base.tlbi[i][0] - kc->base.tlbi[i][1];
-        st->walks += cs.walks - kc->base.walks;
+            st->tlbi += cs.tlbi[i][0] + cs.tlbi[i][1] - base->tlbi[i][0] - base->tlbi[i][1];
+        st->walks += cs.walks - base->walks;
         for (unsigned i = 0; i < LPAE_ST_COUNT; i++) {
-            st->tlb_hits[i] += cs.hits[i] - kc->base.hits[i];
-            st->tlb_misses[i] += cs.misses[i] - kc->base.misses[i];
+            st->tlb_hits[i] += cs.hits[i] - base->hits[i];
+            st->tlb_misses[i] += cs.misses[i] - base->misses[i];
         }
     }
     lpae_asid_stats as;

@@ -93,17 +93,11 @@ struct kpage_chunk {
     struct kpage p[LPAE_K_KPAGE_CHUNK];
 };
 
+/* Per CPU: 64 bytes (asserted), so that indexing lpae_kernel.cpus is one
+ * shift; the statistics at the end of construction are in cpu_base. */
 struct kcpu {
     lpae_cpu *cpu;
-    unsigned index; /* its place in lpae_kernel.cpus */
     struct task *cur;
-    uint64_t active_mm_id; /* mm whose ASID/TTBR0 this CPU runs (lazy across idle) */
-    uint64_t user_ttbr0;   /* TTBR0 value of the active mm (with its ASID) */
-    bool in_kernel;
-    unsigned phase;
-    lpae_cycles_t mark;  /* cycles already booked into phases */
-    lpae_va_t bounce_va; /* per-CPU bounce page in TTBR1 (4G/4G) */
-    lpae_cpu_stats base; /* statistics at the end of construction */
     /* This CPU's entry of lpae_kernel.touch: whether lpae_k_apply() does
      * the user touches of a task directly, and whose. Invariant: when set
      * (to task p), cur is p, has an mm that is the active one, the CPU is
@@ -112,7 +106,15 @@ struct kcpu {
      * exit to user mode sets it (lpae_k_touch_key); what changes another
      * CPU's current task clears that CPU's (lpae_k_touch_set). */
     struct ktouch *kt;
+    uint64_t active_mm_id; /* mm whose ASID/TTBR0 this CPU runs (lazy across idle) */
+    uint64_t user_ttbr0;   /* TTBR0 value of the active mm (with its ASID) */
+    lpae_cycles_t mark;    /* cycles already booked into phases */
+    unsigned index;        /* its place in lpae_kernel.cpus */
+    lpae_va_t bounce_va;   /* per-CPU bounce page in TTBR1 (4G/4G) */
+    unsigned phase;
+    bool in_kernel;
 };
+_Static_assert(sizeof(struct kcpu) == 64, "struct kcpu is 64 bytes");
 #define LPAE_K_NO_TOUCH UINT64_MAX
 
 /* The user-touch shortcut's entry for one trace CPU number (0..255, so that
@@ -168,7 +170,8 @@ struct lpae_kernel {
     uint64_t nkpages_evictable; /* buffer pages in k->kpages other than stacks */
     uint64_t kbuf_max;
     struct kcpu cpus[LPAE_MAX_CPUS];
-    struct ktouch touch[256]; /* by lpae_tev.cpu */
+    lpae_cpu_stats cpu_base[LPAE_MAX_CPUS]; /* each CPU's statistics at the end of construction */
+    struct ktouch touch[256];               /* by lpae_tev.cpu */
     lpae_cycles_t phase_cyc[LPAE_PH_COUNT];
     lpae_kernel_stats st; /* counters kept by the kernel (the rest derived) */
     uint64_t reg_digest;  /* get_user values, folded (functional mode) */
