@@ -1054,6 +1054,57 @@ static void test_kpage_cache(void **state)
     lpae_kernel_destroy(k);
 }
 
+/* lpae_k_charge against lpae_cpu_charge(cpu, id, 1) on a twin kernel: every
+ * parameter (cycle costs and others), in a fixed-seed random order, with
+ * the default costs and with random ones; the CPUs' statistics agree. */
+static void test_charge_inline(void **state)
+{
+    (void)state;
+    for (unsigned round = 0; round < 2; round++) {
+        lpae_kernel_config c;
+        kt_cfg(&c, LPAE_STRAT_PINNED, 2);
+        lpae_cost *cost = NULL;
+        uint64_t rng = 0xC0FFEEull + round;
+        if (round) {
+            assert_int_equal(lpae_cost_preset(lpae_cost_preset_name(0), &cost, NULL), LPAE_OK);
+            for (unsigned i = 0; i < LPAE_P_COUNT; i++) {
+                const lpae_param_info *in = lpae_param_get_info((lpae_param)i);
+                if (!in || in->type != LPAE_PT_CYCLES)
+                    continue;
+                uint32_t old = lpae_cost_get(cost, (lpae_param)i);
+                if (lpae_cost_set(cost, (lpae_param)i, (uint32_t)(ft_rnd(&rng) % 1000)) ==
+                        LPAE_OK &&
+                    lpae_cost_check(cost, NULL) != LPAE_OK)
+                    assert_int_equal(lpae_cost_set(cost, (lpae_param)i, old), LPAE_OK);
+            }
+            c.cost = cost;
+        }
+        lpae_kernel *a, *b;
+        assert_int_equal(lpae_kernel_create(&c, &a), LPAE_OK);
+        assert_int_equal(lpae_kernel_create(&c, &b), LPAE_OK);
+        lpae_cost_destroy(cost);
+        uint64_t charged = 0;
+        for (unsigned n = 0; n < 4000; n++) {
+            lpae_param id = (lpae_param)(n < LPAE_P_COUNT ? n : ft_rnd(&rng) % LPAE_P_COUNT);
+            unsigned cpu = (unsigned)(ft_rnd(&rng) % 2);
+            lpae_k_charge(a, a->cpus[cpu].cpu, id);
+            charged += lpae_cpu_charge(b->cpus[cpu].cpu, id, 1);
+            if (n % 50 == 0 || n == LPAE_P_COUNT) {
+                for (unsigned k = 0; k < 2; k++) {
+                    lpae_cpu_stats sa, sb;
+                    lpae_cpu_stats_get(a->cpus[k].cpu, &sa);
+                    lpae_cpu_stats_get(b->cpus[k].cpu, &sb);
+                    assert_memory_equal(&sa, &sb, sizeof(sa));
+                    assert_true(lpae_cpu_cycles(a->cpus[k].cpu) == sa.cycles);
+                }
+            }
+        }
+        assert_true(charged > 0);
+        lpae_kernel_destroy(a);
+        lpae_kernel_destroy(b);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1067,6 +1118,7 @@ int main(void)
         cmocka_unit_test(test_implicit_vmas),    cmocka_unit_test(test_asid_policies),
         cmocka_unit_test(test_regions),          cmocka_unit_test(test_touch_one_lookup),
         cmocka_unit_test(test_touch_fast_path),  cmocka_unit_test(test_kpage_cache),
+        cmocka_unit_test(test_charge_inline),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -551,7 +551,7 @@ static int task_get(lpae_kernel *k, uint32_t pid, struct task **out)
 static void enter_kernel(lpae_kernel *k, struct kcpu *kc, unsigned after)
 {
     lpae_k_phase(k, kc, LPAE_PH_ENTRY);
-    lpae_cpu_charge(kc->cpu, LPAE_P_EXC_ENTRY, 1);
+    lpae_k_charge(k, kc->cpu, LPAE_P_EXC_ENTRY);
     if (k->layout.four_g) {
         lpae_k_write_ttbr0(k, kc, k->kernel_ttbr0);
         lpae_k_isb(kc);
@@ -584,7 +584,7 @@ static void exit_kernel(lpae_kernel *k, struct kcpu *kc, unsigned after)
     } else if (k->cfg.strategy == LPAE_STRAT_TTBR0_PAN) {
         lpae_k_write_ttbcr(k, kc, k->ttbcr_user);
     }
-    lpae_cpu_charge(kc->cpu, LPAE_P_EXC_EXIT, 1);
+    lpae_k_charge(k, kc->cpu, LPAE_P_EXC_EXIT);
     kc->in_kernel = false;
     lpae_k_phase(k, kc, after);
     lpae_k_touch_key(kc);
@@ -610,7 +610,7 @@ static int switch_mm(lpae_kernel *k, struct kcpu *kc, struct kmm *next)
         /* local_flush_bp_all(): BPIALL, no barrier of its own (paired with
          * the TLBIALL below) */
         k->st.bpiall++;
-        lpae_cpu_charge(kc->cpu, LPAE_P_BPIALL, 1);
+        lpae_k_charge(k, kc->cpu, LPAE_P_BPIALL);
     }
     if (r.flush_tlb_all) {
         /* local_flush_tlb_all(): DSB NSHST; TLBIALL; DSB NSH; ISB */
@@ -701,8 +701,8 @@ int lpae_k_fault(lpae_kernel *k, struct kcpu *kc, struct task *t, lpae_va_t va, 
 {
     unsigned old = lpae_k_phase(k, kc, LPAE_PH_FAULT);
     if (exception)
-        lpae_cpu_charge(kc->cpu, LPAE_P_EXC_ENTRY, 1);
-    lpae_cpu_charge(kc->cpu, LPAE_P_SW_PAGE_FAULT, 1);
+        lpae_k_charge(k, kc->cpu, LPAE_P_EXC_ENTRY);
+    lpae_k_charge(k, kc->cpu, LPAE_P_SW_PAGE_FAULT);
     int err = LPAE_EFAULT;
     if (t && t->mm) {
         lpae_mm_fault_result fr;
@@ -722,7 +722,7 @@ int lpae_k_fault(lpae_kernel *k, struct kcpu *kc, struct task *t, lpae_va_t va, 
         }
     }
     if (exception)
-        lpae_cpu_charge(kc->cpu, LPAE_P_EXC_EXIT, 1);
+        lpae_k_charge(k, kc->cpu, LPAE_P_EXC_EXIT);
     lpae_k_phase(k, kc, old);
     return err;
 }
@@ -917,6 +917,16 @@ int lpae_kernel_create(const lpae_kernel_config *cfg, lpae_kernel **out)
         .cost = k->cost, .phys = k->phys, .ncpus = cfg->ncpus, .seed = cfg->seed};
     if (!err)
         err = lpae_machine_create(&mc, &k->m);
+    if (!err) {
+        const lpae_cost *mcost = lpae_machine_cost(k->m);
+        for (unsigned i = 0; i < LPAE_P_COUNT; i++) {
+            const lpae_param_info *in = lpae_param_get_info((lpae_param)i);
+            if (in && in->type == LPAE_PT_CYCLES) {
+                k->param[i].cyc = lpae_cost_get(mcost, (lpae_param)i);
+                k->param[i].cat = (unsigned)in->cat;
+            }
+        }
+    }
     lpae_mmsys_config sc = {
         .phys = k->phys, .layout = &k->layout, .user_lowmem_first = cfg->user_lowmem_first};
     if (!err)

@@ -136,6 +136,14 @@ static inline unsigned lpae_k_kp_slot(struct kpage_key key)
     return (unsigned)(h >> 24) & (LPAE_K_KP_DM - 1u);
 }
 
+/* A cycles parameter as lpae_cpu_charge(cpu, id, 1) charges it: its
+ * cycles and category (0 cycles for a parameter that is not a cycle cost,
+ * which lpae_cpu_charge does not charge). */
+struct kparam {
+    lpae_cycles_t cyc;
+    unsigned cat;
+};
+
 struct lpae_kernel {
     lpae_kernel_config cfg;
     lpae_cost *cost;
@@ -171,6 +179,7 @@ struct lpae_kernel {
     uint64_t kbuf_max;
     struct kcpu cpus[LPAE_MAX_CPUS];
     lpae_cpu_stats cpu_base[LPAE_MAX_CPUS]; /* each CPU's statistics at the end of construction */
+    struct kparam param[LPAE_P_COUNT];      /* the machine's cycle costs (fixed at its creation) */
     struct ktouch touch[256];               /* by lpae_tev.cpu */
     lpae_cycles_t phase_cyc[LPAE_PH_COUNT];
     lpae_kernel_stats st; /* counters kept by the kernel (the rest derived) */
@@ -317,6 +326,17 @@ static inline int lpae_k_apply(lpae_kernel *k, const lpae_tev *ev, lpae_event_re
     if (want_cycles)
         res->cycles = lpae_cpu_cycles_in(k->touch[ev->cpu].cpu) - c0;
     return err;
+}
+
+/* lpae_cpu_charge(cpu, id, 1) inline: the parameter's cycles added to its
+ * category and to the running total, as the machine's charge does (struct
+ * lpae_cpu begins with its lpae_cpu_stats: memops_internal.h). */
+static inline void lpae_k_charge(const lpae_kernel *k, lpae_cpu *cpu, lpae_param id)
+{
+    const struct kparam *p = &k->param[id];
+    lpae_cpu_stats *st = (lpae_cpu_stats *)(void *)cpu;
+    st->cat[p->cat] += p->cyc;
+    st->cycles += p->cyc;
 }
 
 /* ---- src/kernel/kernel.c helpers used by src/uaccess ---- */

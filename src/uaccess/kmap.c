@@ -75,7 +75,7 @@ int lpae_k_kmap(lpae_kernel *k, struct kcpu *kc, struct task *t, lpae_pa_t pa, l
     unsigned n = t->nkm + LPAE_LINUX_KM_MAX_IDX * cpu;
     lpae_va_t v = k->kmap_hi - ((lpae_va_t)n << LPAE_PAGE_SHIFT);
     /* kmap_local_idx_push(): bookkeeping */
-    lpae_cpu_charge(kc->cpu, LPAE_P_SW_KMAP, 1);
+    lpae_k_charge(k, kc->cpu, LPAE_P_SW_KMAP);
     int err = write_pte(k, kc, n, kmap_pte(k, pa));
     if (err)
         return err;
@@ -109,7 +109,7 @@ int lpae_k_kunmap(lpae_kernel *k, struct kcpu *kc, struct task *t, lpae_va_t va)
         lpae_k_flush_kernel_page(kc, va);
     }
     /* kmap_local_idx_pop() */
-    lpae_cpu_charge(kc->cpu, LPAE_P_SW_KMAP, 1);
+    lpae_k_charge(k, kc->cpu, LPAE_P_SW_KMAP);
     t->nkm--;
     if (t->nkm == 0)
         t->kmap_cpu = -1;

@@ -141,7 +141,7 @@ static int abort_fault(struct ucall *uc, lpae_va_t va)
     lpae_strategy s = k->cfg.strategy;
     bool window_ttbr0 = s == LPAE_STRAT_TTBR0_SWITCH || s == LPAE_STRAT_HYBRID;
     unsigned old = lpae_k_phase(k, kc, LPAE_PH_ENTRY);
-    lpae_cpu_charge(kc->cpu, LPAE_P_EXC_ENTRY, 1);
+    lpae_k_charge(k, kc->cpu, LPAE_P_EXC_ENTRY);
     if (s == LPAE_STRAT_TTBR0_PAN) {
         /* __dabt_svc: uaccess_entry saves TTBCR in pt_regs and disables */
         lpae_k_write_ttbcr(k, kc, k->ttbcr_kernel);
@@ -161,7 +161,7 @@ static int abort_fault(struct ucall *uc, lpae_va_t va)
         lpae_k_write_ttbr0(k, kc, kc->user_ttbr0);
         lpae_k_isb(kc);
     }
-    lpae_cpu_charge(kc->cpu, LPAE_P_EXC_EXIT, 1);
+    lpae_k_charge(k, kc->cpu, LPAE_P_EXC_EXIT);
     lpae_k_phase(k, kc, old);
     return err;
 }
@@ -429,12 +429,12 @@ static int gup_page(struct ucall *uc, lpae_va_t va, lpae_pa_t *pa)
     bool write = op_writes_user(uc->op);
     for (int tries = 0;; tries++) {
         lpae_k_phase(k, kc, LPAE_PH_GUP);
-        lpae_cpu_charge(kc->cpu, LPAE_P_SW_IRQ_OFF, 1); /* local_irq_save */
-        lpae_cpu_charge(kc->cpu, LPAE_P_SW_GUP_FAST_PAGE, 1);
+        lpae_k_charge(k, kc->cpu, LPAE_P_SW_IRQ_OFF); /* local_irq_save */
+        lpae_k_charge(k, kc->cpu, LPAE_P_SW_GUP_FAST_PAGE);
         int err = gup_walk(uc, va, write, pa);
         if (!err)
-            lpae_cpu_charge(kc->cpu, LPAE_P_SW_ATOMIC, 1); /* try_grab_folio */
-        lpae_cpu_charge(kc->cpu, LPAE_P_SW_IRQ_ON, 1);     /* local_irq_restore */
+            lpae_k_charge(k, kc->cpu, LPAE_P_SW_ATOMIC); /* try_grab_folio */
+        lpae_k_charge(k, kc->cpu, LPAE_P_SW_IRQ_ON);     /* local_irq_restore */
         if (err != LPAE_ENOENT)
             return err;
         if (tries >= 2)
@@ -495,7 +495,7 @@ static int run_pinned(struct ucall *uc, uint32_t lo, uint32_t hi)
         lpae_k_phase(k, kc, LPAE_PH_KMAP);
         int e2 = lpae_k_kunmap(k, kc, uc->t, alias);
         lpae_k_phase(k, kc, LPAE_PH_GUP);
-        lpae_cpu_charge(kc->cpu, LPAE_P_SW_ATOMIC, 1); /* put_page */
+        lpae_k_charge(k, kc->cpu, LPAE_P_SW_ATOMIC); /* put_page */
         if (!err)
             err = e2;
         off = o;
