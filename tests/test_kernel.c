@@ -1054,9 +1054,10 @@ static void test_kpage_cache(void **state)
     lpae_kernel_destroy(k);
 }
 
-/* lpae_k_charge against lpae_cpu_charge(cpu, id, 1) on a twin kernel: every
- * parameter (cycle costs and others), in a fixed-seed random order, with
- * the default costs and with random ones; the CPUs' statistics agree. */
+/* lpae_k_charge against lpae_cpu_charge(cpu, id, 1) on a twin kernel (every
+ * parameter, cycle costs and others), and lpae_k_isb / lpae_k_dsb against
+ * lpae_cpu_isb / lpae_cpu_dsb, in a fixed-seed random order, with the
+ * default costs and with random ones; the CPUs' statistics agree. */
 static void test_charge_inline(void **state)
 {
     (void)state;
@@ -1087,8 +1088,17 @@ static void test_charge_inline(void **state)
         for (unsigned n = 0; n < 4000; n++) {
             lpae_param id = (lpae_param)(n < LPAE_P_COUNT ? n : ft_rnd(&rng) % LPAE_P_COUNT);
             unsigned cpu = (unsigned)(ft_rnd(&rng) % 2);
-            lpae_k_charge(a, a->cpus[cpu].cpu, id);
-            charged += lpae_cpu_charge(b->cpus[cpu].cpu, id, 1);
+            unsigned what = (unsigned)(ft_rnd(&rng) % 4);
+            if (what == 0) {
+                lpae_k_isb(a, &a->cpus[cpu]);
+                charged += lpae_cpu_isb(b->cpus[cpu].cpu);
+            } else if (what == 1) {
+                lpae_k_dsb(a, &a->cpus[cpu]);
+                charged += lpae_cpu_dsb(b->cpus[cpu].cpu);
+            } else {
+                lpae_k_charge(a, a->cpus[cpu].cpu, id);
+                charged += lpae_cpu_charge(b->cpus[cpu].cpu, id, 1);
+            }
             if (n % 50 == 0 || n == LPAE_P_COUNT) {
                 for (unsigned k = 0; k < 2; k++) {
                     lpae_cpu_stats sa, sb;

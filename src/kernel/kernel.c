@@ -119,16 +119,6 @@ void lpae_k_write_ttbcr(lpae_kernel *k, struct kcpu *kc, uint32_t v)
     k->st.ttbcr_writes++;
 }
 
-void lpae_k_isb(struct kcpu *kc)
-{
-    lpae_cpu_isb(kc->cpu);
-}
-
-void lpae_k_dsb(struct kcpu *kc)
-{
-    lpae_cpu_dsb(kc->cpu);
-}
-
 uint8_t lpae_k_mm_asid(const lpae_kernel *k, const struct kmm *mm)
 {
     if (!mm)
@@ -139,10 +129,10 @@ uint8_t lpae_k_mm_asid(const lpae_kernel *k, const struct kmm *mm)
 
 void lpae_k_flush_user_page(lpae_kernel *k, struct kcpu *kc, struct kmm *mm, lpae_va_t va)
 {
-    lpae_cpu_dsb(kc->cpu);
+    lpae_k_dsb(k, kc);
     lpae_cpu_tlbi(kc->cpu, LPAE_TLBI_MVA, true, va & ~(lpae_va_t)(LPAE_PAGE_SIZE - 1),
                   lpae_k_mm_asid(k, mm), NULL);
-    lpae_cpu_dsb(kc->cpu);
+    lpae_k_dsb(k, kc);
 }
 
 /* flush_tlb_mm() on SMP v7: DSB ISHST; TLBIASIDIS; DSB ISH. */
@@ -151,9 +141,9 @@ static void flush_user_mm(lpae_kernel *k, struct kcpu *kc, struct kmm *mm)
     lpae_asid_ctx *ctx = lpae_mm_asid_ctx(mm->mm);
     if (!ctx || ctx->id == 0)
         return; /* never ran: no TLB entry can exist */
-    lpae_cpu_dsb(kc->cpu);
+    lpae_k_dsb(k, kc);
     lpae_cpu_tlbi(kc->cpu, LPAE_TLBI_ASID, true, 0, lpae_k_mm_asid(k, mm), NULL);
-    lpae_cpu_dsb(kc->cpu);
+    lpae_k_dsb(k, kc);
 }
 
 lpae_va_t lpae_k_va_slow(const lpae_kernel *k, lpae_pa_t pa)
@@ -260,10 +250,10 @@ static void vunmap_page(lpae_kernel *k, struct kcpu *kc, lpae_va_t va)
         lpae_pgtable_store_slot(k->kpt, ref.desc_pa, 0);
     else /* not a page of vmalloc_area(): what unmap makes of it */
         lpae_pgtable_unmap(k->kpt, va, LPAE_PAGE_SIZE);
-    lpae_cpu_dsb(kc->cpu);
+    lpae_k_dsb(k, kc);
     lpae_cpu_tlbi(kc->cpu, LPAE_TLBI_MVA, true, va, 0, NULL);
-    lpae_cpu_dsb(kc->cpu);
-    lpae_cpu_isb(kc->cpu);
+    lpae_k_dsb(k, kc);
+    lpae_k_isb(k, kc);
     if (k->nvfree == k->capvfree) {
         size_t cap = k->capvfree ? 2 * k->capvfree : 64;
         lpae_va_t *n = realloc(k->vfree, cap * sizeof(*n));
@@ -554,11 +544,11 @@ static void enter_kernel(lpae_kernel *k, struct kcpu *kc, unsigned after)
     lpae_k_charge(k, kc->cpu, LPAE_P_EXC_ENTRY);
     if (k->layout.four_g) {
         lpae_k_write_ttbr0(k, kc, k->kernel_ttbr0);
-        lpae_k_isb(kc);
+        lpae_k_isb(k, kc);
         k->st.entry_flips++;
     } else if (k->cfg.strategy == LPAE_STRAT_TTBR0_PAN) {
         lpae_k_write_ttbcr(k, kc, k->ttbcr_kernel);
-        lpae_k_isb(kc);
+        lpae_k_isb(k, kc);
     }
     kc->in_kernel = true;
     lpae_k_touch_set(kc, LPAE_K_NO_TOUCH);
@@ -579,7 +569,7 @@ static void exit_kernel(lpae_kernel *k, struct kcpu *kc, unsigned after)
     lpae_k_phase(k, kc, LPAE_PH_ENTRY);
     if (k->layout.four_g) {
         lpae_k_write_ttbr0(k, kc, kc->user_ttbr0);
-        lpae_k_isb(kc);
+        lpae_k_isb(k, kc);
         k->st.entry_flips++;
     } else if (k->cfg.strategy == LPAE_STRAT_TTBR0_PAN) {
         lpae_k_write_ttbcr(k, kc, k->ttbcr_user);
@@ -616,10 +606,10 @@ static int switch_mm(lpae_kernel *k, struct kcpu *kc, struct kmm *next)
         /* local_flush_tlb_all(): DSB NSHST; TLBIALL; DSB NSH; ISB */
         const lpae_tlb *t = lpae_cpu_tlb(kc->cpu, LPAE_ST_MTLB);
         uint64_t lost = t ? lpae_tlb_count(t) : 0;
-        lpae_cpu_dsb(kc->cpu);
+        lpae_k_dsb(k, kc);
         lpae_cpu_tlbi(kc->cpu, LPAE_TLBI_ALL, false, 0, 0, NULL);
-        lpae_cpu_dsb(kc->cpu);
-        lpae_cpu_isb(kc->cpu);
+        lpae_k_dsb(k, kc);
+        lpae_k_isb(k, kc);
         lpae_asid_add_lost(k->asid, cpu, lost);
     }
     kc->user_ttbr0 = lpae_mm_ttbr0(next->mm, (uint8_t)r.asid);
@@ -628,7 +618,7 @@ static int switch_mm(lpae_kernel *k, struct kcpu *kc, struct kmm *next)
         /* cpu_v7_switch_mm: one MCRR of TTBR0 carrying the ASID, ISB. Under
          * 4G/4G in kernel mode the user tables go live at the exit to user. */
         lpae_k_write_ttbr0(k, kc, kc->user_ttbr0);
-        lpae_k_isb(kc);
+        lpae_k_isb(k, kc);
     }
     return LPAE_OK;
 }
@@ -926,6 +916,8 @@ int lpae_kernel_create(const lpae_kernel_config *cfg, lpae_kernel **out)
                 k->param[i].cat = (unsigned)in->cat;
             }
         }
+        k->isb_cyc = lpae_cost_get(mcost, LPAE_P_ISB);
+        k->dsb_cyc = lpae_cost_get(mcost, LPAE_P_DSB);
     }
     lpae_mmsys_config sc = {
         .phys = k->phys, .layout = &k->layout, .user_lowmem_first = cfg->user_lowmem_first};
@@ -1104,11 +1096,11 @@ static void flush_range(lpae_kernel *k, struct kcpu *kc, struct kmm *mm, const s
 {
     if (r->n == 0)
         return;
-    lpae_cpu_dsb(kc->cpu);
+    lpae_k_dsb(k, kc);
     uint8_t asid = lpae_k_mm_asid(k, mm);
     for (uint64_t a = r->first; a <= r->last; a += LPAE_PAGE_SIZE)
         lpae_cpu_tlbi(kc->cpu, LPAE_TLBI_MVA, true, (lpae_va_t)a, asid, NULL);
-    lpae_cpu_dsb(kc->cpu);
+    lpae_k_dsb(k, kc);
 }
 
 static int do_munmap(lpae_kernel *k, struct kcpu *kc, struct kmm *mm, lpae_va_t va, uint64_t len)

@@ -180,6 +180,7 @@ struct lpae_kernel {
     struct kcpu cpus[LPAE_MAX_CPUS];
     lpae_cpu_stats cpu_base[LPAE_MAX_CPUS]; /* each CPU's statistics at the end of construction */
     struct kparam param[LPAE_P_COUNT];      /* the machine's cycle costs (fixed at its creation) */
+    lpae_cycles_t isb_cyc, dsb_cyc;         /* its LPAE_P_ISB and LPAE_P_DSB values */
     struct ktouch touch[256];               /* by lpae_tev.cpu */
     lpae_cycles_t phase_cyc[LPAE_PH_COUNT];
     lpae_kernel_stats st; /* counters kept by the kernel (the rest derived) */
@@ -359,15 +360,30 @@ static inline unsigned lpae_k_phase(lpae_kernel *k, struct kcpu *kc, unsigned ph
 /* Register writes and maintenance through the machine, counted. */
 void lpae_k_write_ttbr0(lpae_kernel *k, struct kcpu *kc, uint64_t v);
 void lpae_k_write_ttbcr(lpae_kernel *k, struct kcpu *kc, uint32_t v);
-void lpae_k_isb(struct kcpu *kc);
-void lpae_k_dsb(struct kcpu *kc);
-/* local_flush_tlb_kernel_page(va): DSB; TLBIMVA; DSB; ISB. */
-static inline void lpae_k_flush_kernel_page(struct kcpu *kc, lpae_va_t va)
+/* lpae_cpu_isb() and lpae_cpu_dsb() inline: the barrier counted and its
+ * cost charged to LPAE_CAT_BARRIER, as the machine does (struct lpae_cpu
+ * begins with its lpae_cpu_stats; test_charge_inline compares). */
+static inline void lpae_k_isb(const lpae_kernel *k, struct kcpu *kc)
 {
-    lpae_cpu_dsb(kc->cpu);
+    lpae_cpu_stats *st = (lpae_cpu_stats *)(void *)kc->cpu;
+    st->isb++;
+    st->cat[LPAE_CAT_BARRIER] += k->isb_cyc;
+    st->cycles += k->isb_cyc;
+}
+static inline void lpae_k_dsb(const lpae_kernel *k, struct kcpu *kc)
+{
+    lpae_cpu_stats *st = (lpae_cpu_stats *)(void *)kc->cpu;
+    st->dsb++;
+    st->cat[LPAE_CAT_BARRIER] += k->dsb_cyc;
+    st->cycles += k->dsb_cyc;
+}
+/* local_flush_tlb_kernel_page(va): DSB; TLBIMVA; DSB; ISB. */
+static inline void lpae_k_flush_kernel_page(const lpae_kernel *k, struct kcpu *kc, lpae_va_t va)
+{
+    lpae_k_dsb(k, kc);
     lpae_cpu_tlbi(kc->cpu, LPAE_TLBI_MVA, false, va & ~(lpae_va_t)(LPAE_PAGE_SIZE - 1), 0, NULL);
-    lpae_cpu_dsb(kc->cpu);
-    lpae_cpu_isb(kc->cpu);
+    lpae_k_dsb(k, kc);
+    lpae_k_isb(k, kc);
 }
 /* __flush_tlb_page(): DSB ISHST; TLBIMVAIS (va | ASID); DSB ISH. */
 void lpae_k_flush_user_page(lpae_kernel *k, struct kcpu *kc, struct kmm *mm, lpae_va_t va);

@@ -145,11 +145,11 @@ static int abort_fault(struct ucall *uc, lpae_va_t va)
     if (s == LPAE_STRAT_TTBR0_PAN) {
         /* __dabt_svc: uaccess_entry saves TTBCR in pt_regs and disables */
         lpae_k_write_ttbcr(k, kc, k->ttbcr_kernel);
-        lpae_k_isb(kc);
+        lpae_k_isb(k, kc);
     } else if (window_ttbr0) {
         /* the handler needs kernel lowmem: TTBR0 saved and switched */
         lpae_k_write_ttbr0(k, kc, k->kernel_ttbr0);
-        lpae_k_isb(kc);
+        lpae_k_isb(k, kc);
     }
     int err = lpae_k_fault(k, kc, uc->t, va, fault_access(uc), false, &uc->res->demand_faults);
     if (err == LPAE_EPERM)
@@ -159,7 +159,7 @@ static int abort_fault(struct ucall *uc, lpae_va_t va)
         lpae_k_write_ttbcr(k, kc, k->ttbcr_user); /* uaccess_exit restores the saved TTBCR */
     } else if (window_ttbr0) {
         lpae_k_write_ttbr0(k, kc, kc->user_ttbr0);
-        lpae_k_isb(kc);
+        lpae_k_isb(k, kc);
     }
     lpae_k_charge(k, kc->cpu, LPAE_P_EXC_EXIT);
     lpae_k_phase(k, kc, old);
@@ -195,10 +195,10 @@ static void window_open(struct ucall *uc)
     if (k->cfg.strategy == LPAE_STRAT_TTBR0_PAN) {
         /* uaccess_save_and_enable(): clear A1, EPD0, T0SZ; isb */
         lpae_k_write_ttbcr(k, uc->kc, k->ttbcr_user);
-        lpae_k_isb(uc->kc);
+        lpae_k_isb(k, uc->kc);
     } else if (k->layout.four_g) {
         lpae_k_write_ttbr0(k, uc->kc, uc->kc->user_ttbr0);
-        lpae_k_isb(uc->kc);
+        lpae_k_isb(k, uc->kc);
     }
     lpae_k_phase(k, uc->kc, old);
 }
@@ -210,10 +210,10 @@ static void window_close(struct ucall *uc)
     if (k->cfg.strategy == LPAE_STRAT_TTBR0_PAN) {
         /* uaccess_restore(): cpu_set_ttbcr(flags); isb */
         lpae_k_write_ttbcr(k, uc->kc, k->ttbcr_kernel);
-        lpae_k_isb(uc->kc);
+        lpae_k_isb(k, uc->kc);
     } else if (k->layout.four_g) {
         lpae_k_write_ttbr0(k, uc->kc, k->kernel_ttbr0);
-        lpae_k_isb(uc->kc);
+        lpae_k_isb(k, uc->kc);
     }
     lpae_k_phase(k, uc->kc, old);
 }
