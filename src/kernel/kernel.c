@@ -1469,11 +1469,15 @@ int lpae_k_apply_plain(lpae_kernel *k, const lpae_tev *ev, lpae_event_result *re
     return apply_event(k, ev, res, false, false);
 }
 
-/* The rest of lpae_k_apply()'s user touch after its first try (see
- * kernel_internal.h): @p err is the single page's result, LPAE_EFAULT also
- * when the touch spans pages and nothing was tried yet. */
+/* The rest of lpae_k_apply()'s user touch (see kernel_internal.h): its
+ * single page faulted (@p one_page), or nothing was tried yet. */
 int lpae_k_touch_rest(lpae_kernel *k, const lpae_tev *ev, bool one_page, lpae_event_result *res)
 {
+    lpae_event_result dummy;
+    if (!res) {
+        memset(&dummy, 0, sizeof(dummy));
+        res = &dummy;
+    }
     struct kcpu *kc = &k->cpus[ev->cpu];
     struct task *t = kc->cur;
     unsigned acc = lpae_k_touch_access(ev->flags);

@@ -273,8 +273,9 @@ static inline uint64_t lpae_k_touch_pid(const struct kcpu *kc)
 }
 
 /* A user touch whose first page was not done by lpae_k_apply(): the
- * single page faulted (@p one_page), or the touch spans pages. res is not
- * NULL. Fault handling, the remaining pages, the closing phase. */
+ * single page faulted (@p one_page), or the touch spans pages (or has
+ * length 0). res may be NULL (nobody reads the result). Fault handling,
+ * the remaining pages, the closing phase. */
 int lpae_k_touch_rest(lpae_kernel *k, const lpae_tev *ev, bool one_page, lpae_event_result *res);
 
 /* kc->kt for the CPU's state now. */
@@ -311,18 +312,17 @@ static inline int lpae_k_apply(lpae_kernel *k, const lpae_tev *ev, lpae_event_re
     lpae_cpu_set_event_in(cpu, k->nevent++);
     lpae_cycles_t c0 = want_cycles ? lpae_cpu_cycles_in(cpu) : 0;
     lpae_va_t va = ev->addr;
-    uint32_t len = ev->len ? ev->len : 1;
-    int err = LPAE_EFAULT;
-    bool one_page = (va & (LPAE_PAGE_SIZE - 1)) + len <= LPAE_PAGE_SIZE;
-    if (__builtin_expect(one_page, 1))
+    uint32_t len = ev->len;
+    int err;
+    /* 1 <= len <= the bytes left in va's page; a touch of length 0 (one
+     * byte) goes through lpae_k_touch_rest's page loop, which does the same */
+    bool one_page = len - 1u <= (uint32_t)((LPAE_PAGE_SIZE - 1) - (va & (LPAE_PAGE_SIZE - 1)));
+    if (__builtin_expect(one_page, 1)) {
         err = lpae_cpu_touch(cpu, va, lpae_k_touch_access3(ev->flags), len, NULL);
-    if (__builtin_expect(err == LPAE_EFAULT, 0)) {
-        lpae_event_result dummy;
-        if (!want_cycles) {
-            memset(&dummy, 0, sizeof(dummy));
-            res = &dummy;
-        }
-        err = lpae_k_touch_rest(k, ev, one_page, res);
+        if (__builtin_expect(err == LPAE_EFAULT, 0))
+            err = lpae_k_touch_rest(k, ev, true, res);
+    } else {
+        err = lpae_k_touch_rest(k, ev, false, res);
     }
     if (want_cycles)
         res->cycles = lpae_cpu_cycles_in(k->touch[ev->cpu].cpu) - c0;
