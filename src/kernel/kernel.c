@@ -1275,10 +1275,17 @@ static void ev_exit(lpae_kernel *k, struct kcpu *kc, struct task *t)
 static int touch_fault(lpae_kernel *k, struct kcpu *kc, struct task *t, lpae_va_t va, unsigned acc,
                        lpae_event_result *res)
 {
-    /* data/prefetch abort from user mode */
-    ensure_kernel(k, kc);
+    /* data/prefetch abort from user mode: a touch faults in user mode,
+     * booking to LPAE_PH_USER. The entry continues straight into
+     * lpae_k_fault's LPAE_PH_FAULT, which then stays, and the exit returns
+     * to LPAE_PH_USER: no cycle is charged in between, so passing through
+     * LPAE_PH_USER on the way (entry back to the caller's phase, then the
+     * fault's own switches) would book nothing more. */
+    if (!kc->in_kernel)
+        enter_kernel(k, kc, kc->phase == LPAE_PH_USER ? LPAE_PH_FAULT : kc->phase);
     int err = lpae_k_fault(k, kc, t, va, acc, false, &res->demand_faults);
-    ensure_user(k, kc);
+    if (kc->in_kernel)
+        exit_kernel(k, kc, LPAE_PH_USER);
     lpae_k_phase(k, kc, LPAE_PH_USER);
     if (err == LPAE_EFAULT || err == LPAE_EPERM) {
         k->st.efaults++;
