@@ -1333,6 +1333,8 @@ static int ev_touch(lpae_kernel *k, struct kcpu *kc, struct task *t, lpae_va_t a
 
 int lpae_kernel_apply(lpae_kernel *k, const lpae_tev *ev, lpae_event_result *res)
 {
+    if (!k || !ev)
+        return lpae_k_apply_event(k, ev, res, false); /* LPAE_EINVAL, res zeroed */
     return lpae_k_apply(k, ev, res, false);
 }
 

@@ -296,13 +296,13 @@ static inline void lpae_k_touch_key(struct kcpu *kc)
  * the kernel again into LPAE_PH_USER, so the closing phase switch has
  * nothing to do but after a fatal error (lpae_k_touch_rest does it); a
  * touch never sets LPAE_EPERM. The kernel's event count is k->nevent
- * (st.events is derived from it). */
+ * (st.events is derived from it). k and ev are not NULL
+ * (lpae_kernel_apply() checks them). */
 static inline int lpae_k_apply(lpae_kernel *k, const lpae_tev *ev, lpae_event_result *res,
                                bool checked)
 {
     const struct ktouch *kt;
-    if (__builtin_expect(!k || !ev, 0) ||
-        (lpae_k_tev_head(ev) & LPAE_K_HEAD_MASK) != (kt = &k->touch[ev->cpu])->head ||
+    if ((lpae_k_tev_head(ev) & LPAE_K_HEAD_MASK) != (kt = &k->touch[ev->cpu])->head ||
         !(checked || lpae_tev_check(ev, NULL) == LPAE_OK))
         return lpae_k_apply_event(k, ev, res, checked);
     lpae_cpu *cpu = kt->cpu;
