@@ -564,15 +564,47 @@ static uint64_t ft_rnd(uint64_t *s)
     return *s;
 }
 
-/* kc->touch_pid's invariant (kernel_internal.h), checked in full. */
+/* lpae_k_touch_pid(kc)'s invariant (kernel_internal.h), checked in full. */
 static void ft_check_key(lpae_kernel *k)
 {
+    for (unsigned c = 0; c < LPAE_MAX_CPUS; c++)
+        assert_ptr_equal(k->cpus[c].kt, &k->touch[c]);
+    for (unsigned c = 0; c < 256; c++) { /* the shortcut's table: empty beyond the CPUs */
+        if (c >= k->cfg.ncpus) {
+            assert_true(k->touch[c].head == LPAE_K_NO_TOUCH);
+            assert_null(k->touch[c].cpu);
+            continue;
+        }
+        assert_ptr_equal(k->touch[c].cpu, k->cpus[c].cpu);
+        uint64_t pid = lpae_k_touch_pid(&k->cpus[c]);
+        if (pid == LPAE_K_NO_TOUCH) {
+            assert_true(k->touch[c].head == LPAE_K_NO_TOUCH);
+            continue;
+        }
+        /* a touch event of that task on that CPU, any flags, matches the
+         * head; another kind or task does not */
+        lpae_tev h;
+        memset(&h, 0xA5, sizeof(h));
+        h.kind = LPAE_TEV_TOUCH;
+        h.cpu = (uint8_t)c;
+        h.task = (uint32_t)pid;
+        uint64_t w;
+        memcpy(&w, &h, sizeof(w));
+        assert_true((w & LPAE_K_HEAD_MASK) == k->touch[c].head);
+        h.kind = LPAE_TEV_FAULT;
+        memcpy(&w, &h, sizeof(w));
+        assert_true((w & LPAE_K_HEAD_MASK) != k->touch[c].head);
+        h.kind = LPAE_TEV_TOUCH;
+        h.task ^= 1u << 20;
+        memcpy(&w, &h, sizeof(w));
+        assert_true((w & LPAE_K_HEAD_MASK) != k->touch[c].head);
+    }
     for (unsigned c = 0; c < k->cfg.ncpus; c++) {
         const struct kcpu *kc = &k->cpus[c];
-        if (kc->touch_pid == LPAE_K_NO_TOUCH)
+        if (lpae_k_touch_pid(kc) == LPAE_K_NO_TOUCH)
             continue;
         assert_non_null(kc->cur);
-        assert_true(kc->cur->pid == kc->touch_pid);
+        assert_true(kc->cur->pid == lpae_k_touch_pid(kc));
         assert_non_null(kc->cur->mm);
         assert_true(kc->cur->mm->id == kc->active_mm_id);
         assert_false(kc->in_kernel);
@@ -671,9 +703,9 @@ static void test_touch_fast_path(void **state)
             for (unsigned i = 0; i < m; i++) {
                 lpae_tev *e = &evs[i];
                 if (e->kind == LPAE_TEV_TOUCH && e->cpu < a->cfg.ncpus &&
-                    a->cpus[e->cpu].touch_pid == e->task)
+                    lpae_k_touch_pid(&a->cpus[e->cpu]) == e->task)
                     fast++;
-                if (e->kind == LPAE_TEV_SYS_ENTER && a->cpus[e->cpu].touch_pid == e->task)
+                if (e->kind == LPAE_TEV_SYS_ENTER && lpae_k_touch_pid(&a->cpus[e->cpu]) == e->task)
                     sys_fast++;
                 lpae_event_result ra, rb;
                 memset(&rb, 0xA5, sizeof(rb));
@@ -905,6 +937,184 @@ static void test_regions(void **state)
     }
 }
 
+/* ---- the kernel page records' pool and lookup cache against the hash table -------------- */
+
+/* Every cached record is the table's record of its key, in its own slot;
+ * records in the table, the stack cache and the free list are distinct and
+ * all come from the chunks. */
+static void kp_check(lpae_kernel *k)
+{
+    for (unsigned s = 0; s < LPAE_K_KP_DM; s++) {
+        struct kpage *c = k->kp_dm[s];
+        if (!c)
+            continue;
+        struct kpage *h = NULL;
+        HASH_FIND(hh, k->kpages, &c->key, sizeof(c->key), h);
+        assert_ptr_equal(h, c);
+        assert_int_equal(lpae_k_kp_slot(c->key), s);
+    }
+    size_t nrec = 0, nchunks = 0;
+    for (const struct kpage_chunk *c = k->kp_chunks; c; c = c->next)
+        nchunks++;
+    nrec += HASH_COUNT(k->kpages);
+    nrec += k->nstack_cache;
+    for (const struct kpage *f = k->kp_free; f; f = f->hh.next)
+        nrec++;
+    if (nchunks == 0)
+        assert_int_equal(nrec, 0);
+    else
+        assert_int_equal(nrec, (nchunks - 1) * LPAE_K_KPAGE_CHUNK + k->kp_chunk_used);
+}
+
+/* Random lookups of kernel pages (every kind, few ids so that keys repeat
+ * and collide in the cache, a small kbuf_pages so that pages are evicted
+ * and records reused) and generated process traces (task exits move
+ * stacks to the stack cache) against a plain uthash lookup: the same
+ * record for every key, a page keeps its frame until evicted. */
+static void test_kpage_cache(void **state)
+{
+    (void)state;
+    for (unsigned round = 0; round < 2; round++) {
+        lpae_kernel_config c;
+        kt_cfg(&c, LPAE_STRAT_PINNED, 2);
+        c.kbuf_pages = round ? 64 : 300;
+        lpae_kernel *k;
+        assert_int_equal(lpae_kernel_create(&c, &k), LPAE_OK);
+        if (round)
+            k->kbuf_max = 24; /* below the public minimum: evictions all the time */
+        uint64_t rng = 0x1234567ull + round;
+        struct task *t = k->cpus[0].cur;
+        assert_non_null(t);
+        for (unsigned i = 0; i < 20000; i++) {
+            uint64_t x = ft_rnd(&rng);
+            static const unsigned kinds[] = {LPAE_KBUF_PAGECACHE, LPAE_KBUF_SLAB, LPAE_KBUF_VMALLOC,
+                                             LPAE_KBUF_PAGE, LPAE_KBUF_STACK};
+            unsigned kind = kinds[x % 5];
+            uint32_t id = (uint32_t)((x >> 8) % (round ? 64 : 700));
+            struct kpage_key key = {.kind = kind, .id = id};
+            if (kind == LPAE_KBUF_STACK)
+                key.id = t->pid * 2u + (id & 1u);
+            struct kpage *before = NULL;
+            HASH_FIND(hh, k->kpages, &key, sizeof(key), before);
+            lpae_pa_t pa_before = before ? before->pa : 0;
+            uint64_t ev0 = k->st.kbuf_evictions;
+            struct kpage *p = NULL;
+            assert_int_equal(lpae_k_kpage(k, &k->cpus[0], t, kind, id, &p), LPAE_OK);
+            struct kpage *h = NULL;
+            HASH_FIND(hh, k->kpages, &key, sizeof(key), h);
+            assert_ptr_equal(p, h);
+            assert_memory_equal(&p->key, &key, sizeof(key));
+            if (before) { /* found: the same record and frame, nothing evicted */
+                assert_ptr_equal(p, before);
+                assert_true(p->pa == pa_before);
+                assert_true(k->st.kbuf_evictions == ev0);
+            }
+            if (i % 97 == 0)
+                kp_check(k);
+        }
+        kp_check(k);
+        lpae_kernel_destroy(k);
+    }
+    /* task exits: stacks to the stack cache and back */
+    lpae_kernel_config c;
+    kt_cfg(&c, LPAE_STRAT_PINNED, 2);
+    c.kbuf_pages = 64;
+    lpae_kernel *k;
+    assert_int_equal(lpae_kernel_create(&c, &k), LPAE_OK);
+    lpae_gen_params gp;
+    assert_int_equal(lpae_gen_defaults(LPAE_GEN_PROCS, &gp), LPAE_OK);
+    gp.cpus = 2;
+    gp.count = 12;
+    gp.seed = 5;
+    char path[] = "/tmp/lpae_test_kpage_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    lpae_trace_writer *w;
+    assert_int_equal(lpae_trace_writer_open(path, LPAE_TRACE_BINARY, &w), LPAE_OK);
+    assert_int_equal(lpae_trace_gen(LPAE_GEN_PROCS, &gp, w), LPAE_OK);
+    assert_int_equal(lpae_trace_writer_close(w, true), LPAE_OK);
+    lpae_trace_reader *r;
+    assert_int_equal(lpae_trace_reader_open(path, NULL, &r), LPAE_OK);
+    lpae_tev ev;
+    int rc;
+    size_t n = 0, exits = 0;
+    while ((rc = lpae_trace_read(r, &ev)) == 1) {
+        assert_int_equal(lpae_kernel_apply(k, &ev, NULL), LPAE_OK);
+        exits += ev.kind == LPAE_TEV_EXIT;
+        if (++n % 16 == 0)
+            kp_check(k);
+    }
+    assert_int_equal(rc, 0);
+    assert_true(exits > 0);
+    assert_true(k->st.kbuf_evictions > 0);
+    kp_check(k);
+    lpae_trace_reader_close(r);
+    unlink(path);
+    lpae_kernel_destroy(k);
+}
+
+/* lpae_k_charge against lpae_cpu_charge(cpu, id, 1) on a twin kernel (every
+ * parameter, cycle costs and others), and lpae_k_isb / lpae_k_dsb against
+ * lpae_cpu_isb / lpae_cpu_dsb, in a fixed-seed random order, with the
+ * default costs and with random ones; the CPUs' statistics agree. */
+static void test_charge_inline(void **state)
+{
+    (void)state;
+    for (unsigned round = 0; round < 2; round++) {
+        lpae_kernel_config c;
+        kt_cfg(&c, LPAE_STRAT_PINNED, 2);
+        lpae_cost *cost = NULL;
+        uint64_t rng = 0xC0FFEEull + round;
+        if (round) {
+            assert_int_equal(lpae_cost_preset(lpae_cost_preset_name(0), &cost, NULL), LPAE_OK);
+            for (unsigned i = 0; i < LPAE_P_COUNT; i++) {
+                const lpae_param_info *in = lpae_param_get_info((lpae_param)i);
+                if (!in || in->type != LPAE_PT_CYCLES)
+                    continue;
+                uint32_t old = lpae_cost_get(cost, (lpae_param)i);
+                if (lpae_cost_set(cost, (lpae_param)i, (uint32_t)(ft_rnd(&rng) % 1000)) ==
+                        LPAE_OK &&
+                    lpae_cost_check(cost, NULL) != LPAE_OK)
+                    assert_int_equal(lpae_cost_set(cost, (lpae_param)i, old), LPAE_OK);
+            }
+            c.cost = cost;
+        }
+        lpae_kernel *a, *b;
+        assert_int_equal(lpae_kernel_create(&c, &a), LPAE_OK);
+        assert_int_equal(lpae_kernel_create(&c, &b), LPAE_OK);
+        lpae_cost_destroy(cost);
+        uint64_t charged = 0;
+        for (unsigned n = 0; n < 4000; n++) {
+            lpae_param id = (lpae_param)(n < LPAE_P_COUNT ? n : ft_rnd(&rng) % LPAE_P_COUNT);
+            unsigned cpu = (unsigned)(ft_rnd(&rng) % 2);
+            unsigned what = (unsigned)(ft_rnd(&rng) % 4);
+            if (what == 0) {
+                lpae_k_isb(a, &a->cpus[cpu]);
+                charged += lpae_cpu_isb(b->cpus[cpu].cpu);
+            } else if (what == 1) {
+                lpae_k_dsb(a, &a->cpus[cpu]);
+                charged += lpae_cpu_dsb(b->cpus[cpu].cpu);
+            } else {
+                lpae_k_charge(a, a->cpus[cpu].cpu, id);
+                charged += lpae_cpu_charge(b->cpus[cpu].cpu, id, 1);
+            }
+            if (n % 50 == 0 || n == LPAE_P_COUNT) {
+                for (unsigned k = 0; k < 2; k++) {
+                    lpae_cpu_stats sa, sb;
+                    lpae_cpu_stats_get(a->cpus[k].cpu, &sa);
+                    lpae_cpu_stats_get(b->cpus[k].cpu, &sb);
+                    assert_memory_equal(&sa, &sb, sizeof(sa));
+                    assert_true(lpae_cpu_cycles(a->cpus[k].cpu) == sa.cycles);
+                }
+            }
+        }
+        assert_true(charged > 0);
+        lpae_kernel_destroy(a);
+        lpae_kernel_destroy(b);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -917,7 +1127,8 @@ int main(void)
         cmocka_unit_test(test_kbuf_eviction),    cmocka_unit_test(test_mprotect),
         cmocka_unit_test(test_implicit_vmas),    cmocka_unit_test(test_asid_policies),
         cmocka_unit_test(test_regions),          cmocka_unit_test(test_touch_one_lookup),
-        cmocka_unit_test(test_touch_fast_path),
+        cmocka_unit_test(test_touch_fast_path),  cmocka_unit_test(test_kpage_cache),
+        cmocka_unit_test(test_charge_inline),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -644,6 +644,80 @@ static int rec_leaf(void *ctx, lpae_va_t va, uint64_t size, unsigned level, uint
     return r->n == r->stop_at ? 7 : 0;
 }
 
+/* The plain reference of lpae_pgtable_foreach: every entry of every table
+ * read one by one (lpae_phys_read of 8 bytes), leaves reported in VA order. */
+static void plain_walk(lpae_phys *p, unsigned level, uint64_t table, unsigned n, uint64_t tbase,
+                       leaf_rec *out)
+{
+    uint64_t esize = level == 1 ? G1 : level == 2 ? M2 : K4;
+    for (unsigned i = 0; i < n; i++) {
+        unsigned char b[8];
+        assert_int_equal(lpae_phys_read(p, table + 8u * i, b, 8), LPAE_OK);
+        uint64_t d = 0;
+        for (int k = 7; k >= 0; k--)
+            d = d << 8 | b[k];
+        uint64_t va = tbase + i * esize;
+        unsigned type = (unsigned)(d & 3u);
+        if (level < 3 && type == 3u)
+            plain_walk(p, level + 1, d & LPAE_DESC_ADDR_MASK, 512, va, out);
+        else if ((level < 3 && type == 1u) || (level == 3 && type == 3u))
+            (void)rec_leaf(out, (lpae_va_t)va, esize, level, d);
+    }
+}
+
+/* lpae_pgtable_foreach (which skips invalid entries eight at a time)
+ * against plain_walk on random sparse trees: runs of invalid entries of
+ * every length, leaves at the ends of tables, pages and blocks. */
+static void foreach_matches_plain_walk(void **state)
+{
+    (void)state;
+    static const struct {
+        lpae_ttbr_sel sel;
+        unsigned tsz;
+    } geo[] = {{LPAE_SEL_TTBR0, 0}, {LPAE_SEL_TTBR1, 4}, {LPAE_SEL_TTBR0, 2}};
+    uint64_t seed = 0x5EED0F;
+    size_t total = 0;
+    for (size_t g = 0; g < sizeof geo / sizeof geo[0]; g++) {
+        env e;
+        env_init(&e, geo[g].sel, geo[g].tsz);
+        const lpae_region *rg = lpae_pgtable_region(e.pt);
+        uint64_t span = (uint64_t)rg->last + 1 - rg->base;
+        for (int round = 0; round < 40; round++) {
+            for (int m = 0; m < 25; m++) {
+                uint64_t x = rng_next(&seed);
+                uint64_t size = (x & 7) == 0 ? M2 : K4;
+                /* cluster some pages at the ends and middles of tables */
+                uint64_t slot = (x >> 8) % 4 == 0 ? 511 : (x >> 8) % 4 == 1 ? 0 : (x >> 12) % 512;
+                uint64_t base = rg->base + ((x >> 24) % span & ~(M2 - 1));
+                uint64_t va = size == K4 ? base + slot * K4 : base;
+                if (va + size - 1 > rg->last)
+                    continue;
+                if ((x >> 40) % 3 == 0)
+                    lpae_pgtable_unmap(e.pt, (lpae_va_t)va, size);
+                else
+                    lpae_pgtable_map(e.pt, (lpae_va_t)va, RAM + ((x >> 20) % 256) * M2, size, &RW,
+                                     0);
+            }
+            leaf_rec want = {0}, got = {0};
+            plain_walk(e.p, rg->start_level, lpae_pgtable_root(e.pt), rg->root_entries, rg->base,
+                       &want);
+            assert_int_equal(lpae_pgtable_foreach(e.pt, rec_leaf, &got), 0);
+            assert_int_equal(got.n, want.n);
+            for (size_t i = 0; i < got.n; i++) {
+                assert_int_equal(got.v[i].va, want.v[i].va);
+                assert_int_equal(got.v[i].size, want.v[i].size);
+                assert_int_equal(got.v[i].desc, want.v[i].desc);
+                assert_int_equal(got.v[i].level, want.v[i].level);
+            }
+            total += got.n;
+            free(want.v);
+            free(got.v);
+        }
+        env_fini(&e);
+    }
+    assert_true(total > 1000);
+}
+
 /* lpae_pgtable_foreach_range() against the whole-tree foreach filtered by
  * overlap: random trees of pages, 2 MB and 1 GB blocks, random ranges
  * (inside, across and outside the region), and a visitor that stops. */
@@ -999,6 +1073,7 @@ int main(void)
         cmocka_unit_test(set_desc_matches_reference),
         cmocka_unit_test(foreach_in_va_order),
         cmocka_unit_test(foreach_range_matches_filtered_foreach),
+        cmocka_unit_test(foreach_matches_plain_walk),
         cmocka_unit_test(desc_encode_decode),
         cmocka_unit_test(enospc_rolls_back),
         cmocka_unit_test(randomized_ttbr0_4g),

@@ -119,16 +119,6 @@ void lpae_k_write_ttbcr(lpae_kernel *k, struct kcpu *kc, uint32_t v)
     k->st.ttbcr_writes++;
 }
 
-void lpae_k_isb(struct kcpu *kc)
-{
-    lpae_cpu_isb(kc->cpu);
-}
-
-void lpae_k_dsb(struct kcpu *kc)
-{
-    lpae_cpu_dsb(kc->cpu);
-}
-
 uint8_t lpae_k_mm_asid(const lpae_kernel *k, const struct kmm *mm)
 {
     if (!mm)
@@ -139,10 +129,10 @@ uint8_t lpae_k_mm_asid(const lpae_kernel *k, const struct kmm *mm)
 
 void lpae_k_flush_user_page(lpae_kernel *k, struct kcpu *kc, struct kmm *mm, lpae_va_t va)
 {
-    lpae_cpu_dsb(kc->cpu);
+    lpae_k_dsb(k, kc);
     lpae_cpu_tlbi(kc->cpu, LPAE_TLBI_MVA, true, va & ~(lpae_va_t)(LPAE_PAGE_SIZE - 1),
                   lpae_k_mm_asid(k, mm), NULL);
-    lpae_cpu_dsb(kc->cpu);
+    lpae_k_dsb(k, kc);
 }
 
 /* flush_tlb_mm() on SMP v7: DSB ISHST; TLBIASIDIS; DSB ISH. */
@@ -151,9 +141,9 @@ static void flush_user_mm(lpae_kernel *k, struct kcpu *kc, struct kmm *mm)
     lpae_asid_ctx *ctx = lpae_mm_asid_ctx(mm->mm);
     if (!ctx || ctx->id == 0)
         return; /* never ran: no TLB entry can exist */
-    lpae_cpu_dsb(kc->cpu);
+    lpae_k_dsb(k, kc);
     lpae_cpu_tlbi(kc->cpu, LPAE_TLBI_ASID, true, 0, lpae_k_mm_asid(k, mm), NULL);
-    lpae_cpu_dsb(kc->cpu);
+    lpae_k_dsb(k, kc);
 }
 
 lpae_va_t lpae_k_va_slow(const lpae_kernel *k, lpae_pa_t pa)
@@ -260,10 +250,10 @@ static void vunmap_page(lpae_kernel *k, struct kcpu *kc, lpae_va_t va)
         lpae_pgtable_store_slot(k->kpt, ref.desc_pa, 0);
     else /* not a page of vmalloc_area(): what unmap makes of it */
         lpae_pgtable_unmap(k->kpt, va, LPAE_PAGE_SIZE);
-    lpae_cpu_dsb(kc->cpu);
+    lpae_k_dsb(k, kc);
     lpae_cpu_tlbi(kc->cpu, LPAE_TLBI_MVA, true, va, 0, NULL);
-    lpae_cpu_dsb(kc->cpu);
-    lpae_cpu_isb(kc->cpu);
+    lpae_k_dsb(k, kc);
+    lpae_k_isb(k, kc);
     if (k->nvfree == k->capvfree) {
         size_t cap = k->capvfree ? 2 * k->capvfree : 64;
         lpae_va_t *n = realloc(k->vfree, cap * sizeof(*n));
@@ -273,6 +263,44 @@ static void vunmap_page(lpae_kernel *k, struct kcpu *kc, lpae_va_t va)
         k->capvfree = cap;
     }
     k->vfree[k->nvfree++] = va;
+}
+
+/* A zeroed kernel page record: a dropped one, else the next of the newest
+ * chunk (NULL on host OOM). */
+static struct kpage *kpage_new(lpae_kernel *k)
+{
+    struct kpage *p = k->kp_free;
+    if (p) {
+        k->kp_free = p->hh.next;
+    } else {
+        if (!k->kp_chunks || k->kp_chunk_used == LPAE_K_KPAGE_CHUNK) {
+            struct kpage_chunk *c = malloc(sizeof(*c)); /* records zeroed as handed out */
+            if (!c)
+                return NULL;
+            c->next = k->kp_chunks;
+            k->kp_chunks = c;
+            k->kp_chunk_used = 0;
+        }
+        p = &k->kp_chunks->p[k->kp_chunk_used++];
+    }
+    memset(p, 0, sizeof(*p));
+    return p;
+}
+
+/* A record no longer in use (not in kpages, not in the stack cache). */
+static void kpage_drop(lpae_kernel *k, struct kpage *p)
+{
+    p->hh.next = k->kp_free;
+    k->kp_free = p;
+}
+
+/* Take @p p out of kpages (and out of the lookup cache). */
+static void kpage_unhash(lpae_kernel *k, struct kpage *p)
+{
+    HASH_DEL(k->kpages, p);
+    unsigned s = lpae_k_kp_slot(p->key);
+    if (k->kp_dm[s] == p)
+        k->kp_dm[s] = NULL;
 }
 
 /* Drop the oldest kernel buffer page that is not a kernel stack (page
@@ -287,8 +315,8 @@ static bool kpage_evict(lpae_kernel *k, struct kcpu *kc)
             vunmap_page(k, kc, p->va);
         lpae_k_phase(k, kc, old);
         lpae_phys_free(k->phys, p->pa, LPAE_PAGE_SIZE);
-        HASH_DEL(k->kpages, p);
-        free(p);
+        kpage_unhash(k, p);
+        kpage_drop(k, p);
         k->nkpages_evictable--;
         k->st.kbuf_evictions++;
         return true;
@@ -344,9 +372,16 @@ int lpae_k_kpage(lpae_kernel *k, struct kcpu *kc, struct task *t, unsigned kind,
     struct kpage_key key = {.kind = kind, .id = id};
     if (kind == LPAE_KBUF_STACK)
         key.id = (t ? t->pid : 0) * THREAD_PAGES + (id & (THREAD_PAGES - 1));
-    struct kpage *p = NULL;
+    unsigned slot = lpae_k_kp_slot(key);
+    struct kpage *p = k->kp_dm[slot];
+    if (p && p->key.kind == key.kind && p->key.id == key.id) {
+        *out = p;
+        return LPAE_OK;
+    }
+    p = NULL;
     HASH_FIND(hh, k->kpages, &key, sizeof(key), p);
     if (p) {
+        k->kp_dm[slot] = p;
         *out = p;
         return LPAE_OK;
     }
@@ -355,14 +390,14 @@ int lpae_k_kpage(lpae_kernel *k, struct kcpu *kc, struct task *t, unsigned kind,
     } else {
         if (kind != LPAE_KBUF_STACK && k->nkpages_evictable >= k->kbuf_max)
             kpage_evict(k, kc);
-        p = calloc(1, sizeof(*p));
+        p = kpage_new(k);
         if (!p)
             return LPAE_ENOMEM;
         int err;
         while ((err = kpage_place(k, p, kind, id)) == LPAE_ENOSPC && kpage_evict(k, kc))
             ;
         if (err) {
-            free(p);
+            kpage_drop(k, p);
             return err;
         }
         if (kind != LPAE_KBUF_STACK)
@@ -371,6 +406,7 @@ int lpae_k_kpage(lpae_kernel *k, struct kcpu *kc, struct task *t, unsigned kind,
     p->key = key;
     kpage_fill(k, p);
     HASH_ADD(hh, k->kpages, key, sizeof(key), p);
+    k->kp_dm[slot] = p;
     *out = p;
     return LPAE_OK;
 }
@@ -384,12 +420,12 @@ static void stack_release(lpae_kernel *k, uint32_t pid)
         HASH_FIND(hh, k->kpages, &key, sizeof(key), p);
         if (!p)
             continue;
-        HASH_DEL(k->kpages, p);
+        kpage_unhash(k, p);
         if (k->nstack_cache == k->capstack_cache) {
             size_t cap = k->capstack_cache ? 2 * k->capstack_cache : 16;
             struct kpage **n = realloc(k->stack_cache, cap * sizeof(struct kpage *));
             if (!n) {
-                free(p); /* its frame and VA stay allocated: a bounded leak on host OOM */
+                kpage_drop(k, p); /* its frame and VA stay allocated: a bounded leak on host OOM */
                 continue;
             }
             k->stack_cache = n;
@@ -505,17 +541,17 @@ static int task_get(lpae_kernel *k, uint32_t pid, struct task **out)
 static void enter_kernel(lpae_kernel *k, struct kcpu *kc, unsigned after)
 {
     lpae_k_phase(k, kc, LPAE_PH_ENTRY);
-    lpae_cpu_charge(kc->cpu, LPAE_P_EXC_ENTRY, 1);
+    lpae_k_charge(k, kc->cpu, LPAE_P_EXC_ENTRY);
     if (k->layout.four_g) {
         lpae_k_write_ttbr0(k, kc, k->kernel_ttbr0);
-        lpae_k_isb(kc);
+        lpae_k_isb(k, kc);
         k->st.entry_flips++;
     } else if (k->cfg.strategy == LPAE_STRAT_TTBR0_PAN) {
         lpae_k_write_ttbcr(k, kc, k->ttbcr_kernel);
-        lpae_k_isb(kc);
+        lpae_k_isb(k, kc);
     }
     kc->in_kernel = true;
-    kc->touch_pid = LPAE_K_NO_TOUCH;
+    lpae_k_touch_set(kc, LPAE_K_NO_TOUCH);
     lpae_k_phase(k, kc, after);
 }
 
@@ -533,12 +569,12 @@ static void exit_kernel(lpae_kernel *k, struct kcpu *kc, unsigned after)
     lpae_k_phase(k, kc, LPAE_PH_ENTRY);
     if (k->layout.four_g) {
         lpae_k_write_ttbr0(k, kc, kc->user_ttbr0);
-        lpae_k_isb(kc);
+        lpae_k_isb(k, kc);
         k->st.entry_flips++;
     } else if (k->cfg.strategy == LPAE_STRAT_TTBR0_PAN) {
         lpae_k_write_ttbcr(k, kc, k->ttbcr_user);
     }
-    lpae_cpu_charge(kc->cpu, LPAE_P_EXC_EXIT, 1);
+    lpae_k_charge(k, kc->cpu, LPAE_P_EXC_EXIT);
     kc->in_kernel = false;
     lpae_k_phase(k, kc, after);
     lpae_k_touch_key(kc);
@@ -564,16 +600,16 @@ static int switch_mm(lpae_kernel *k, struct kcpu *kc, struct kmm *next)
         /* local_flush_bp_all(): BPIALL, no barrier of its own (paired with
          * the TLBIALL below) */
         k->st.bpiall++;
-        lpae_cpu_charge(kc->cpu, LPAE_P_BPIALL, 1);
+        lpae_k_charge(k, kc->cpu, LPAE_P_BPIALL);
     }
     if (r.flush_tlb_all) {
         /* local_flush_tlb_all(): DSB NSHST; TLBIALL; DSB NSH; ISB */
         const lpae_tlb *t = lpae_cpu_tlb(kc->cpu, LPAE_ST_MTLB);
         uint64_t lost = t ? lpae_tlb_count(t) : 0;
-        lpae_cpu_dsb(kc->cpu);
+        lpae_k_dsb(k, kc);
         lpae_cpu_tlbi(kc->cpu, LPAE_TLBI_ALL, false, 0, 0, NULL);
-        lpae_cpu_dsb(kc->cpu);
-        lpae_cpu_isb(kc->cpu);
+        lpae_k_dsb(k, kc);
+        lpae_k_isb(k, kc);
         lpae_asid_add_lost(k->asid, cpu, lost);
     }
     kc->user_ttbr0 = lpae_mm_ttbr0(next->mm, (uint8_t)r.asid);
@@ -582,7 +618,7 @@ static int switch_mm(lpae_kernel *k, struct kcpu *kc, struct kmm *next)
         /* cpu_v7_switch_mm: one MCRR of TTBR0 carrying the ASID, ISB. Under
          * 4G/4G in kernel mode the user tables go live at the exit to user. */
         lpae_k_write_ttbr0(k, kc, kc->user_ttbr0);
-        lpae_k_isb(kc);
+        lpae_k_isb(k, kc);
     }
     return LPAE_OK;
 }
@@ -607,7 +643,7 @@ static int sched_to(lpae_kernel *k, struct kcpu *kc, struct task *t)
             struct kcpu *o = &k->cpus[t->cpu];
             lpae_k_kmap_sched_out(k, o, t);
             o->cur = NULL;
-            o->touch_pid = LPAE_K_NO_TOUCH;
+            lpae_k_touch_set(o, LPAE_K_NO_TOUCH);
         }
     }
     if (t->mm && t->mm->id != kc->active_mm_id)
@@ -655,8 +691,8 @@ int lpae_k_fault(lpae_kernel *k, struct kcpu *kc, struct task *t, lpae_va_t va, 
 {
     unsigned old = lpae_k_phase(k, kc, LPAE_PH_FAULT);
     if (exception)
-        lpae_cpu_charge(kc->cpu, LPAE_P_EXC_ENTRY, 1);
-    lpae_cpu_charge(kc->cpu, LPAE_P_SW_PAGE_FAULT, 1);
+        lpae_k_charge(k, kc->cpu, LPAE_P_EXC_ENTRY);
+    lpae_k_charge(k, kc->cpu, LPAE_P_SW_PAGE_FAULT);
     int err = LPAE_EFAULT;
     if (t && t->mm) {
         lpae_mm_fault_result fr;
@@ -676,7 +712,7 @@ int lpae_k_fault(lpae_kernel *k, struct kcpu *kc, struct task *t, lpae_va_t va, 
         }
     }
     if (exception)
-        lpae_cpu_charge(kc->cpu, LPAE_P_EXC_EXIT, 1);
+        lpae_k_charge(k, kc->cpu, LPAE_P_EXC_EXIT);
     lpae_k_phase(k, kc, old);
     return err;
 }
@@ -837,7 +873,9 @@ int lpae_kernel_create(const lpae_kernel_config *cfg, lpae_kernel **out)
     if (!k)
         return LPAE_ENOMEM;
     for (unsigned c = 0; c < LPAE_MAX_CPUS; c++)
-        k->cpus[c].touch_pid = LPAE_K_NO_TOUCH;
+        k->cpus[c].kt = &k->touch[c];
+    for (unsigned c = 0; c < sizeof(k->touch) / sizeof(k->touch[0]); c++)
+        k->touch[c].head = LPAE_K_NO_TOUCH; /* cpu NULL */
     k->cfg = *cfg;
     k->kbuf_max = cfg->kbuf_pages ? cfg->kbuf_pages : UINT64_C(16384);
     static const lpae_ram_range def_ram[2] = {{UINT64_C(0x80000000), UINT64_C(2) << 30},
@@ -869,6 +907,18 @@ int lpae_kernel_create(const lpae_kernel_config *cfg, lpae_kernel **out)
         .cost = k->cost, .phys = k->phys, .ncpus = cfg->ncpus, .seed = cfg->seed};
     if (!err)
         err = lpae_machine_create(&mc, &k->m);
+    if (!err) {
+        const lpae_cost *mcost = lpae_machine_cost(k->m);
+        for (unsigned i = 0; i < LPAE_P_COUNT; i++) {
+            const lpae_param_info *in = lpae_param_get_info((lpae_param)i);
+            if (in && in->type == LPAE_PT_CYCLES) {
+                k->param[i].cyc = lpae_cost_get(mcost, (lpae_param)i);
+                k->param[i].cat = (unsigned)in->cat;
+            }
+        }
+        k->isb_cyc = lpae_cost_get(mcost, LPAE_P_ISB);
+        k->dsb_cyc = lpae_cost_get(mcost, LPAE_P_DSB);
+    }
     lpae_mmsys_config sc = {
         .phys = k->phys, .layout = &k->layout, .user_lowmem_first = cfg->user_lowmem_first};
     if (!err)
@@ -910,6 +960,7 @@ int lpae_kernel_create(const lpae_kernel_config *cfg, lpae_kernel **out)
         struct kcpu *kc = &k->cpus[c];
         kc->cpu = lpae_machine_cpu(k->m, c);
         kc->index = c;
+        k->touch[c].cpu = kc->cpu;
         lpae_regs r;
         lpae_regs_init(&r);
         r.ttbcr = k->ttbcr_kernel;
@@ -936,8 +987,8 @@ int lpae_kernel_create(const lpae_kernel_config *cfg, lpae_kernel **out)
     /* construction is not part of any measurement */
     for (unsigned c = 0; c < cfg->ncpus; c++) {
         struct kcpu *kc = &k->cpus[c];
-        lpae_cpu_stats_get(kc->cpu, &kc->base);
-        kc->mark = kc->base.cycles;
+        lpae_cpu_stats_get(kc->cpu, &k->cpu_base[c]);
+        kc->mark = k->cpu_base[c].cycles;
         kc->phase = LPAE_PH_USER;
     }
     for (unsigned c = 1; c < cfg->ncpus; c++)
@@ -965,14 +1016,12 @@ void lpae_kernel_destroy(lpae_kernel *k)
         }
         free(t);
     }
-    struct kpage *p, *ptmp;
-    HASH_ITER(hh, k->kpages, p, ptmp)
-    {
-        HASH_DEL(k->kpages, p);
-        free(p);
+    HASH_CLEAR(hh, k->kpages); /* the records are the chunks' */
+    while (k->kp_chunks) {
+        struct kpage_chunk *c = k->kp_chunks;
+        k->kp_chunks = c->next;
+        free(c);
     }
-    for (size_t i = 0; i < k->nstack_cache; i++)
-        free(k->stack_cache[i]);
     free(k->stack_cache);
     free(k->vfree);
     lpae_mm_destroy(k->klowmem);
@@ -1047,11 +1096,11 @@ static void flush_range(lpae_kernel *k, struct kcpu *kc, struct kmm *mm, const s
 {
     if (r->n == 0)
         return;
-    lpae_cpu_dsb(kc->cpu);
+    lpae_k_dsb(k, kc);
     uint8_t asid = lpae_k_mm_asid(k, mm);
     for (uint64_t a = r->first; a <= r->last; a += LPAE_PAGE_SIZE)
         lpae_cpu_tlbi(kc->cpu, LPAE_TLBI_MVA, true, (lpae_va_t)a, asid, NULL);
-    lpae_cpu_dsb(kc->cpu);
+    lpae_k_dsb(k, kc);
 }
 
 static int do_munmap(lpae_kernel *k, struct kcpu *kc, struct kmm *mm, lpae_va_t va, uint64_t len)
@@ -1212,7 +1261,7 @@ static void ev_exit(lpae_kernel *k, struct kcpu *kc, struct task *t)
 {
     if (t->cpu >= 0) {
         k->cpus[t->cpu].cur = NULL; /* the CPU keeps the mm's ASID lazily */
-        k->cpus[t->cpu].touch_pid = LPAE_K_NO_TOUCH;
+        lpae_k_touch_set(&k->cpus[t->cpu], LPAE_K_NO_TOUCH);
     }
     kmm_put(k, kc, t->mm);
     stack_release(k, t->pid);
@@ -1226,10 +1275,17 @@ static void ev_exit(lpae_kernel *k, struct kcpu *kc, struct task *t)
 static int touch_fault(lpae_kernel *k, struct kcpu *kc, struct task *t, lpae_va_t va, unsigned acc,
                        lpae_event_result *res)
 {
-    /* data/prefetch abort from user mode */
-    ensure_kernel(k, kc);
+    /* data/prefetch abort from user mode: a touch faults in user mode,
+     * booking to LPAE_PH_USER. The entry continues straight into
+     * lpae_k_fault's LPAE_PH_FAULT, which then stays, and the exit returns
+     * to LPAE_PH_USER: no cycle is charged in between, so passing through
+     * LPAE_PH_USER on the way (entry back to the caller's phase, then the
+     * fault's own switches) would book nothing more. */
+    if (!kc->in_kernel)
+        enter_kernel(k, kc, kc->phase == LPAE_PH_USER ? LPAE_PH_FAULT : kc->phase);
     int err = lpae_k_fault(k, kc, t, va, acc, false, &res->demand_faults);
-    ensure_user(k, kc);
+    if (kc->in_kernel)
+        exit_kernel(k, kc, LPAE_PH_USER);
     lpae_k_phase(k, kc, LPAE_PH_USER);
     if (err == LPAE_EFAULT || err == LPAE_EPERM) {
         k->st.efaults++;
@@ -1277,6 +1333,8 @@ static int ev_touch(lpae_kernel *k, struct kcpu *kc, struct task *t, lpae_va_t a
 
 int lpae_kernel_apply(lpae_kernel *k, const lpae_tev *ev, lpae_event_result *res)
 {
+    if (!k || !ev)
+        return lpae_k_apply_event(k, ev, res, false); /* LPAE_EINVAL, res zeroed */
     return lpae_k_apply(k, ev, res, false);
 }
 
@@ -1309,11 +1367,13 @@ static inline __attribute__((always_inline)) int apply_event(lpae_kernel *k, con
     struct kcpu *kc = &k->cpus[ev->cpu];
     lpae_cpu_set_event_in(kc->cpu, k->nevent++);
     lpae_cycles_t c0 = want_cycles ? lpae_cpu_cycles_in(kc->cpu) : 0;
-    k->st.events++;
+    /* k->st.events is k->nevent (lpae_kernel_stats_get) */
     /* the task current on the event's CPU is the usual one */
     struct task *t = kc->cur;
     int err = LPAE_OK;
-    if (shortcuts && kind == LPAE_TEV_SYS_ENTER && kc->touch_pid == ev->task) {
+    if (shortcuts && kind == LPAE_TEV_SYS_ENTER &&
+        (lpae_k_tev_head(ev) & LPAE_K_HEAD_MASK) ==
+            (kc->kt->head ^ lpae_k_head_of(LPAE_TEV_TOUCH ^ LPAE_TEV_SYS_ENTER, 0))) {
         /* the current task enters from user mode: what the general path
          * does below (no task to find, no switch; the closing phase switch
          * finds LPAE_PH_MM, never EPERM) */
@@ -1418,12 +1478,17 @@ int lpae_k_apply_plain(lpae_kernel *k, const lpae_tev *ev, lpae_event_result *re
     return apply_event(k, ev, res, false, false);
 }
 
-/* The rest of lpae_k_apply()'s user touch after its first try (see
- * kernel_internal.h): @p err is the single page's result, LPAE_EFAULT also
- * when the touch spans pages and nothing was tried yet. */
-int lpae_k_touch_rest(lpae_kernel *k, struct kcpu *kc, struct task *t, const lpae_tev *ev,
-                      bool one_page, lpae_event_result *res)
+/* The rest of lpae_k_apply()'s user touch (see kernel_internal.h): its
+ * single page faulted (@p one_page), or nothing was tried yet. */
+int lpae_k_touch_rest(lpae_kernel *k, const lpae_tev *ev, bool one_page, lpae_event_result *res)
 {
+    lpae_event_result dummy;
+    if (!res) {
+        memset(&dummy, 0, sizeof(dummy));
+        res = &dummy;
+    }
+    struct kcpu *kc = &k->cpus[ev->cpu];
+    struct task *t = kc->cur;
     unsigned acc = lpae_k_touch_access(ev->flags);
     lpae_va_t va = ev->addr;
     uint32_t len = ev->len ? ev->len : 1;
@@ -1445,6 +1510,7 @@ int lpae_kernel_stats_get(const lpae_kernel *k, lpae_kernel_stats *st)
     if (!k || !st)
         return LPAE_EINVAL;
     *st = k->st;
+    st->events = k->nevent;
     memcpy(st->phase, k->phase_cyc, sizeof(st->phase));
     st->cycles = 0;
     memset(st->cat, 0, sizeof(st->cat));
@@ -1453,21 +1519,22 @@ int lpae_kernel_stats_get(const lpae_kernel *k, lpae_kernel_stats *st)
     memset(st->tlb_misses, 0, sizeof(st->tlb_misses));
     for (unsigned c = 0; c < k->cfg.ncpus; c++) {
         const struct kcpu *kc = &k->cpus[c];
+        const lpae_cpu_stats *base = &k->cpu_base[c];
         lpae_cpu_stats cs;
         lpae_cpu_stats_get(kc->cpu, &cs);
-        st->cycles += cs.cycles - kc->base.cycles;
+        st->cycles += cs.cycles - base->cycles;
         for (unsigned i = 0; i < LPAE_CAT_COUNT; i++)
-            st->cat[i] += cs.cat[i] - kc->base.cat[i];
+            st->cat[i] += cs.cat[i] - base->cat[i];
         if (cs.cycles > kc->mark)
             st->phase[kc->phase] += cs.cycles - kc->mark;
-        st->isb += cs.isb - kc->base.isb;
-        st->dsb += cs.dsb - kc->base.dsb;
+        st->isb += cs.isb - base->isb;
+        st->dsb += cs.dsb - base->dsb;
         for (unsigned i = 0; i < LPAE_TLBI_KINDS; i++)
-            st->tlbi += cs.tlbi[i][0] + cs.tlbi[i][1] - kc->base.tlbi[i][0] - kc->base.tlbi[i][1];
-        st->walks += cs.walks - kc->base.walks;
+            st->tlbi += cs.tlbi[i][0] + cs.tlbi[i][1] - base->tlbi[i][0] - base->tlbi[i][1];
+        st->walks += cs.walks - base->walks;
         for (unsigned i = 0; i < LPAE_ST_COUNT; i++) {
-            st->tlb_hits[i] += cs.hits[i] - kc->base.hits[i];
-            st->tlb_misses[i] += cs.misses[i] - kc->base.misses[i];
+            st->tlb_hits[i] += cs.hits[i] - base->hits[i];
+            st->tlb_misses[i] += cs.misses[i] - base->misses[i];
         }
     }
     lpae_asid_stats as;

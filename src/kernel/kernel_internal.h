@@ -86,27 +86,63 @@ struct kpage {
     UT_hash_handle hh;
 };
 
+/* Kernel page records, LPAE_K_KPAGE_CHUNK to one allocation. */
+#define LPAE_K_KPAGE_CHUNK 128u
+struct kpage_chunk {
+    struct kpage_chunk *next;
+    struct kpage p[LPAE_K_KPAGE_CHUNK];
+};
+
+/* Per CPU: 64 bytes (asserted), so that indexing lpae_kernel.cpus is one
+ * shift; the statistics at the end of construction are in cpu_base. */
 struct kcpu {
     lpae_cpu *cpu;
-    unsigned index; /* its place in lpae_kernel.cpus */
     struct task *cur;
+    /* This CPU's entry of lpae_kernel.touch: whether lpae_k_apply() does
+     * the user touches of a task directly, and whose. Invariant: when set
+     * (to task p), cur is p, has an mm that is the active one, the CPU is
+     * in user mode and books to LPAE_PH_USER. Everything that changes one
+     * of these runs in the kernel, so the kernel entry clears it and the
+     * exit to user mode sets it (lpae_k_touch_key); what changes another
+     * CPU's current task clears that CPU's (lpae_k_touch_set). */
+    struct ktouch *kt;
     uint64_t active_mm_id; /* mm whose ASID/TTBR0 this CPU runs (lazy across idle) */
     uint64_t user_ttbr0;   /* TTBR0 value of the active mm (with its ASID) */
-    bool in_kernel;
+    lpae_cycles_t mark;    /* cycles already booked into phases */
+    unsigned index;        /* its place in lpae_kernel.cpus */
+    lpae_va_t bounce_va;   /* per-CPU bounce page in TTBR1 (4G/4G) */
     unsigned phase;
-    lpae_cycles_t mark;  /* cycles already booked into phases */
-    lpae_va_t bounce_va; /* per-CPU bounce page in TTBR1 (4G/4G) */
-    lpae_cpu_stats base; /* statistics at the end of construction */
-    /* The pid whose user touches lpae_k_apply() does directly, or
-     * LPAE_K_NO_TOUCH. Invariant: when set, cur is that task, has an mm that
-     * is the active one, the CPU is in user mode and books to
-     * LPAE_PH_USER. Everything that changes one of these runs in the
-     * kernel, so the kernel entry clears it and the exit to user mode sets
-     * it (lpae_k_touch_key); what changes another CPU's current task
-     * clears that CPU's. */
-    uint64_t touch_pid;
+    bool in_kernel;
 };
+_Static_assert(sizeof(struct kcpu) == 64, "struct kcpu is 64 bytes");
 #define LPAE_K_NO_TOUCH UINT64_MAX
+
+/* The user-touch shortcut's entry for one trace CPU number (0..255, so that
+ * an event's CPU indexes it without a range check): @c head is the first
+ * eight bytes of an lpae_tev, under LPAE_K_HEAD_MASK, of a touch that
+ * lpae_k_apply() does directly on that CPU (kind TOUCH and the task), or
+ * LPAE_K_NO_TOUCH, which no masked head equals (it has bits outside the
+ * mask); @c cpu is the machine CPU (NULL beyond the kernel's CPUs). */
+struct ktouch {
+    uint64_t head;
+    lpae_cpu *cpu;
+};
+
+#define LPAE_K_KP_DM 256u /* slots of lpae_kernel.kp_dm, a power of two */
+/* The kp_dm slot of a kernel page key. */
+static inline unsigned lpae_k_kp_slot(struct kpage_key key)
+{
+    uint32_t h = (key.id ^ (key.kind << 24)) * UINT32_C(0x9E3779B1);
+    return (unsigned)(h >> 24) & (LPAE_K_KP_DM - 1u);
+}
+
+/* A cycles parameter as lpae_cpu_charge(cpu, id, 1) charges it: its
+ * cycles and category (0 cycles for a parameter that is not a cycle cost,
+ * which lpae_cpu_charge does not charge). */
+struct kparam {
+    lpae_cycles_t cyc;
+    unsigned cat;
+};
 
 struct lpae_kernel {
     lpae_kernel_config cfg;
@@ -124,6 +160,15 @@ struct lpae_kernel {
     uint32_t ttbcr_kernel, ttbcr_user; /* TTBCR in kernel mode / during uaccess and user mode */
     struct task *tasks;                /* uthash by pid */
     struct kpage *kpages;              /* uthash by key, insertion order = creation order */
+    /* kernel page records come from chunks (kernel.c kpage_new), records
+     * dropped are reused first: no allocation per created page */
+    struct kpage_chunk *kp_chunks;
+    unsigned kp_chunk_used; /* records handed out of the newest chunk */
+    struct kpage *kp_free;  /* dropped records, linked by hh.next */
+    /* a direct-mapped cache in front of kpages: the record of the last
+     * lookup of a key hashing to the slot, or NULL; a record leaving
+     * kpages leaves it (kpage_unhash) */
+    struct kpage *kp_dm[LPAE_K_KP_DM];
     uint64_t next_mm_id;
     lpae_va_t vmalloc_next; /* bump allocator for vmalloc areas */
     lpae_va_t *vfree;       /* freed one-page vmalloc areas, reused first */
@@ -133,6 +178,10 @@ struct lpae_kernel {
     uint64_t nkpages_evictable; /* buffer pages in k->kpages other than stacks */
     uint64_t kbuf_max;
     struct kcpu cpus[LPAE_MAX_CPUS];
+    lpae_cpu_stats cpu_base[LPAE_MAX_CPUS]; /* each CPU's statistics at the end of construction */
+    struct kparam param[LPAE_P_COUNT];      /* the machine's cycle costs (fixed at its creation) */
+    lpae_cycles_t isb_cyc, dsb_cyc;         /* its LPAE_P_ISB and LPAE_P_DSB values */
+    struct ktouch touch[256];               /* by lpae_tev.cpu */
     lpae_cycles_t phase_cyc[LPAE_PH_COUNT];
     lpae_kernel_stats st; /* counters kept by the kernel (the rest derived) */
     uint64_t reg_digest;  /* get_user values, folded (functional mode) */
@@ -175,61 +224,120 @@ static inline unsigned lpae_k_touch_access(uint8_t flags)
     return acc[(flags >> 1) & 3u];
 }
 
-/* A user touch whose first page was not done by lpae_k_apply(): the
- * single page faulted (@p one_page), or the touch spans pages. res is not
- * NULL. Fault handling, the remaining pages, the closing phase. */
-int lpae_k_touch_rest(lpae_kernel *k, struct kcpu *kc, struct task *t, const lpae_tev *ev,
-                      bool one_page, lpae_event_result *res);
+/* The access code of a checked touch's flags (LPAE_TEVF_READ, WRITE, EXEC
+ * only): lpae_k_touch_access without the shift. */
+static inline unsigned lpae_k_touch_access3(uint8_t flags)
+{
+    static const uint8_t acc[8] = {LPAE_ACC_UR, LPAE_ACC_UR, LPAE_ACC_UW, LPAE_ACC_UW,
+                                   LPAE_ACC_UX, LPAE_ACC_UX, LPAE_ACC_UW, LPAE_ACC_UW};
+    return acc[flags & 7u];
+}
 
-/* kc->touch_pid for the CPU's state now. */
+/* An event's first eight bytes (kind, cpu, flags, kbuf, task) as one word,
+ * and the mask that keeps its kind and task. */
+_Static_assert(offsetof(lpae_tev, kind) == 0 && offsetof(lpae_tev, cpu) == 1 &&
+                   offsetof(lpae_tev, flags) == 2 && offsetof(lpae_tev, kbuf) == 3 &&
+                   offsetof(lpae_tev, task) == 4 && sizeof(uint32_t) == 4,
+               "lpae_tev begins with four bytes and the task");
+static inline uint64_t lpae_k_tev_head(const lpae_tev *ev)
+{
+    uint64_t w;
+    memcpy(&w, ev, sizeof w);
+    return w;
+}
+static inline uint64_t lpae_k_head_of(uint8_t kind, uint32_t task)
+{
+    lpae_tev h;
+    memset(&h, 0, sizeof h);
+    h.kind = kind;
+    h.task = task;
+    return lpae_k_tev_head(&h);
+}
+#define LPAE_K_HEAD_MASK lpae_k_head_of(0xFFu, UINT32_MAX)
+
+/* Let lpae_k_apply() do the user touches of task @p pid on this CPU, or
+ * none (LPAE_K_NO_TOUCH). */
+static inline void lpae_k_touch_set(struct kcpu *kc, uint64_t pid)
+{
+    kc->kt->head =
+        pid == LPAE_K_NO_TOUCH ? LPAE_K_NO_TOUCH : lpae_k_head_of(LPAE_TEV_TOUCH, (uint32_t)pid);
+}
+/* The task whose touches lpae_k_apply() does on this CPU, or LPAE_K_NO_TOUCH. */
+static inline uint64_t lpae_k_touch_pid(const struct kcpu *kc)
+{
+    if (kc->kt->head == LPAE_K_NO_TOUCH)
+        return LPAE_K_NO_TOUCH;
+    lpae_tev h;
+    memcpy(&h, &kc->kt->head, sizeof kc->kt->head);
+    return h.task;
+}
+
+/* A user touch whose first page was not done by lpae_k_apply(): the
+ * single page faulted (@p one_page), or the touch spans pages (or has
+ * length 0). res may be NULL (nobody reads the result). Fault handling,
+ * the remaining pages, the closing phase. */
+int lpae_k_touch_rest(lpae_kernel *k, const lpae_tev *ev, bool one_page, lpae_event_result *res);
+
+/* kc->kt for the CPU's state now. */
 static inline void lpae_k_touch_key(struct kcpu *kc)
 {
     const struct task *t = kc->cur;
     if (kc->in_kernel || kc->phase != LPAE_PH_USER || !t || !t->mm || t->mm->id != kc->active_mm_id)
-        kc->touch_pid = LPAE_K_NO_TOUCH;
+        lpae_k_touch_set(kc, LPAE_K_NO_TOUCH);
     else
-        kc->touch_pid = t->pid;
+        lpae_k_touch_set(kc, t->pid);
 }
 
 /* lpae_kernel_apply() with the user touch of the task current on its CPU,
  * in user mode with its mm live and the CPU booking to LPAE_PH_USER (the
- * usual event of a user-access-heavy trace; kc->touch_pid says so), done
- * here: what lpae_k_apply_event() does for it with nothing to switch. Such
- * a touch enters no other phase unless a page faults, and then leaves the
- * kernel again into LPAE_PH_USER, so the closing phase switch has nothing to
- * do but after a fatal error (lpae_k_touch_rest does it); a touch never
- * sets LPAE_EPERM. */
+ * usual event of a user-access-heavy trace; k->touch[ev->cpu] says so),
+ * done here: what lpae_k_apply_event() does for it with nothing to switch.
+ * Such a touch enters no other phase unless a page faults, and then leaves
+ * the kernel again into LPAE_PH_USER, so the closing phase switch has
+ * nothing to do but after a fatal error (lpae_k_touch_rest does it); a
+ * touch never sets LPAE_EPERM. The kernel's event count is k->nevent
+ * (st.events is derived from it). k and ev are not NULL
+ * (lpae_kernel_apply() checks them). */
 static inline int lpae_k_apply(lpae_kernel *k, const lpae_tev *ev, lpae_event_result *res,
                                bool checked)
 {
-    if (!(k && ev && ev->kind == LPAE_TEV_TOUCH && ev->cpu < k->cfg.ncpus &&
-          k->cpus[ev->cpu].touch_pid == ev->task &&
-          (checked || lpae_tev_check(ev, NULL) == LPAE_OK)))
+    const struct ktouch *kt;
+    if ((lpae_k_tev_head(ev) & LPAE_K_HEAD_MASK) != (kt = &k->touch[ev->cpu])->head ||
+        !(checked || lpae_tev_check(ev, NULL) == LPAE_OK))
         return lpae_k_apply_event(k, ev, res, checked);
-    struct kcpu *kc = &k->cpus[ev->cpu];
+    lpae_cpu *cpu = kt->cpu;
     bool want_cycles = res != NULL; /* nobody reads a dummy's cycles */
     if (want_cycles)
         memset(res, 0, sizeof(*res));
-    lpae_cpu_set_event_in(kc->cpu, k->nevent++);
-    lpae_cycles_t c0 = want_cycles ? lpae_cpu_cycles_in(kc->cpu) : 0;
-    k->st.events++;
+    lpae_cpu_set_event_in(cpu, k->nevent++);
+    lpae_cycles_t c0 = want_cycles ? lpae_cpu_cycles_in(cpu) : 0;
     lpae_va_t va = ev->addr;
-    uint32_t len = ev->len ? ev->len : 1;
-    int err = LPAE_EFAULT;
-    bool one_page = (va & (LPAE_PAGE_SIZE - 1)) + len <= LPAE_PAGE_SIZE;
-    if (__builtin_expect(one_page, 1))
-        err = lpae_cpu_touch(kc->cpu, va, lpae_k_touch_access(ev->flags), len, NULL);
-    if (__builtin_expect(err == LPAE_EFAULT, 0)) {
-        lpae_event_result dummy;
-        if (!want_cycles) {
-            memset(&dummy, 0, sizeof(dummy));
-            res = &dummy;
-        }
-        err = lpae_k_touch_rest(k, kc, kc->cur, ev, one_page, res);
+    uint32_t len = ev->len;
+    int err;
+    /* 1 <= len <= the bytes left in va's page; a touch of length 0 (one
+     * byte) goes through lpae_k_touch_rest's page loop, which does the same */
+    bool one_page = len - 1u <= (uint32_t)((LPAE_PAGE_SIZE - 1) - (va & (LPAE_PAGE_SIZE - 1)));
+    if (__builtin_expect(one_page, 1)) {
+        err = lpae_cpu_touch(cpu, va, lpae_k_touch_access3(ev->flags), len, NULL);
+        if (__builtin_expect(err == LPAE_EFAULT, 0))
+            err = lpae_k_touch_rest(k, ev, true, res);
+    } else {
+        err = lpae_k_touch_rest(k, ev, false, res);
     }
     if (want_cycles)
-        res->cycles = lpae_cpu_cycles_in(kc->cpu) - c0;
+        res->cycles = lpae_cpu_cycles_in(k->touch[ev->cpu].cpu) - c0;
     return err;
+}
+
+/* lpae_cpu_charge(cpu, id, 1) inline: the parameter's cycles added to its
+ * category and to the running total, as the machine's charge does (struct
+ * lpae_cpu begins with its lpae_cpu_stats: memops_internal.h). */
+static inline void lpae_k_charge(const lpae_kernel *k, lpae_cpu *cpu, lpae_param id)
+{
+    const struct kparam *p = &k->param[id];
+    lpae_cpu_stats *st = (lpae_cpu_stats *)(void *)cpu;
+    st->cat[p->cat] += p->cyc;
+    st->cycles += p->cyc;
 }
 
 /* ---- src/kernel/kernel.c helpers used by src/uaccess ---- */
@@ -252,15 +360,30 @@ static inline unsigned lpae_k_phase(lpae_kernel *k, struct kcpu *kc, unsigned ph
 /* Register writes and maintenance through the machine, counted. */
 void lpae_k_write_ttbr0(lpae_kernel *k, struct kcpu *kc, uint64_t v);
 void lpae_k_write_ttbcr(lpae_kernel *k, struct kcpu *kc, uint32_t v);
-void lpae_k_isb(struct kcpu *kc);
-void lpae_k_dsb(struct kcpu *kc);
-/* local_flush_tlb_kernel_page(va): DSB; TLBIMVA; DSB; ISB. */
-static inline void lpae_k_flush_kernel_page(struct kcpu *kc, lpae_va_t va)
+/* lpae_cpu_isb() and lpae_cpu_dsb() inline: the barrier counted and its
+ * cost charged to LPAE_CAT_BARRIER, as the machine does (struct lpae_cpu
+ * begins with its lpae_cpu_stats; test_charge_inline compares). */
+static inline void lpae_k_isb(const lpae_kernel *k, struct kcpu *kc)
 {
-    lpae_cpu_dsb(kc->cpu);
+    lpae_cpu_stats *st = (lpae_cpu_stats *)(void *)kc->cpu;
+    st->isb++;
+    st->cat[LPAE_CAT_BARRIER] += k->isb_cyc;
+    st->cycles += k->isb_cyc;
+}
+static inline void lpae_k_dsb(const lpae_kernel *k, struct kcpu *kc)
+{
+    lpae_cpu_stats *st = (lpae_cpu_stats *)(void *)kc->cpu;
+    st->dsb++;
+    st->cat[LPAE_CAT_BARRIER] += k->dsb_cyc;
+    st->cycles += k->dsb_cyc;
+}
+/* local_flush_tlb_kernel_page(va): DSB; TLBIMVA; DSB; ISB. */
+static inline void lpae_k_flush_kernel_page(const lpae_kernel *k, struct kcpu *kc, lpae_va_t va)
+{
+    lpae_k_dsb(k, kc);
     lpae_cpu_tlbi(kc->cpu, LPAE_TLBI_MVA, false, va & ~(lpae_va_t)(LPAE_PAGE_SIZE - 1), 0, NULL);
-    lpae_cpu_dsb(kc->cpu);
-    lpae_cpu_isb(kc->cpu);
+    lpae_k_dsb(k, kc);
+    lpae_k_isb(k, kc);
 }
 /* __flush_tlb_page(): DSB ISHST; TLBIMVAIS (va | ASID); DSB ISH. */
 void lpae_k_flush_user_page(lpae_kernel *k, struct kcpu *kc, struct kmm *mm, lpae_va_t va);

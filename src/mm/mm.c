@@ -26,12 +26,23 @@ struct page_ref {
     UT_hash_handle hh;
 };
 
+/* Page references are handed out of chunks of REF_CHUNK; dropped ones are
+ * reused first (no allocation per demand fault). */
+#define REF_CHUNK 256u
+struct ref_chunk {
+    struct ref_chunk *next;
+    struct page_ref r[REF_CHUNK];
+};
+
 struct lpae_mmsys {
     lpae_phys *phys;
     lpae_layout layout;
     lpae_pa_t table_lo, table_hi; /* lowmem window for table pages */
     bool lowmem_first;            /* user frames: lowmem before highmem */
     struct page_ref *refs;        /* uthash, keyed by pa */
+    struct ref_chunk *ref_chunks; /* every page_ref's storage */
+    unsigned ref_used;            /* handed out of the newest chunk */
+    struct page_ref *ref_free;    /* dropped page_refs, linked by hh.next */
     lpae_mm *mms;                 /* live mms, doubly linked */
     lpae_mmsys_stats st;
 };
@@ -64,10 +75,36 @@ static void frame_count(lpae_mmsys *sys, lpae_pa_t pa, int delta)
         sys->st.highmem_frames = (uint64_t)((int64_t)sys->st.highmem_frames + delta);
 }
 
+/* A page_ref record: a dropped one, else the next of the newest chunk
+ * (NULL on host OOM). */
+static struct page_ref *ref_new(lpae_mmsys *sys)
+{
+    struct page_ref *r = sys->ref_free;
+    if (r) {
+        sys->ref_free = r->hh.next;
+        return r;
+    }
+    if (!sys->ref_chunks || sys->ref_used == REF_CHUNK) {
+        struct ref_chunk *c = malloc(sizeof(*c));
+        if (!c)
+            return NULL;
+        c->next = sys->ref_chunks;
+        sys->ref_chunks = c;
+        sys->ref_used = 0;
+    }
+    return &sys->ref_chunks->r[sys->ref_used++];
+}
+
+static void ref_drop(lpae_mmsys *sys, struct page_ref *r)
+{
+    r->hh.next = sys->ref_free;
+    sys->ref_free = r;
+}
+
 /* A zeroed user frame with one reference: highmem first, then lowmem. */
 static int frame_alloc(lpae_mmsys *sys, lpae_pa_t *out)
 {
-    struct page_ref *r = malloc(sizeof(*r));
+    struct page_ref *r = ref_new(sys);
     if (!r)
         return LPAE_ENOMEM;
     const lpae_layout *l = &sys->layout;
@@ -80,9 +117,10 @@ static int frame_alloc(lpae_mmsys *sys, lpae_pa_t *out)
             err = lpae_phys_alloc_page(sys->phys, rg[i].base, rg[i].base + rg[i].size, out);
     }
     if (err) {
-        free(r);
+        ref_drop(sys, r);
         return err;
     }
+    memset(r, 0, sizeof(*r));
     r->pa = *out;
     r->refs = 1;
     HASH_ADD(hh, sys->refs, pa, sizeof(r->pa), r);
@@ -103,7 +141,7 @@ static void frame_put(lpae_mmsys *sys, lpae_pa_t pa)
     if (!r || --r->refs > 0)
         return;
     HASH_DEL(sys->refs, r);
-    free(r);
+    ref_drop(sys, r);
     lpae_phys_free(sys->phys, pa, LPAE_PAGE_SIZE);
     frame_count(sys, pa, -1);
 }
@@ -140,11 +178,11 @@ void lpae_mmsys_destroy(lpae_mmsys *sys)
         return;
     while (sys->mms)
         lpae_mm_destroy(sys->mms);
-    struct page_ref *r, *tmp;
-    HASH_ITER(hh, sys->refs, r, tmp)
-    {
-        HASH_DEL(sys->refs, r);
-        free(r);
+    HASH_CLEAR(hh, sys->refs); /* the records are the chunks' */
+    while (sys->ref_chunks) {
+        struct ref_chunk *c = sys->ref_chunks;
+        sys->ref_chunks = c->next;
+        free(c);
     }
     free(sys);
 }

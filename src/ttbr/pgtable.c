@@ -687,6 +687,18 @@ int lpae_pgtable_store_slot(lpae_pgtable *pt, lpae_pa_t slot_pa, uint64_t desc)
 
 /* ---- traversal -------------------------------------------------------------------- */
 
+/* The first index from @p i below @p n whose entry of @p tab is not 0 (@p n
+ * if none): invalid entries skipped eight at a time. */
+static inline unsigned next_used(const uint64_t *tab, unsigned i, unsigned n)
+{
+    while (i + 8u <= n && ((tab[i] | tab[i + 1] | tab[i + 2] | tab[i + 3]) |
+                           (tab[i + 4] | tab[i + 5] | tab[i + 6] | tab[i + 7])) == 0)
+        i += 8u;
+    while (i < n && tab[i] == 0)
+        i++;
+    return i;
+}
+
 static int visit(const lpae_pgtable *pt, unsigned level, lpae_pa_t table, uint64_t tbase,
                  lpae_pgtable_visit_fn fn, void *ctx)
 {
@@ -697,9 +709,8 @@ static int visit(const lpae_pgtable *pt, unsigned level, lpae_pa_t table, uint64
     uint64_t tab[LPAE_ENTRIES_PER_TABLE];
     if (lpae_phys_read(pt->phys, table, tab, (size_t)n * 8u) != 0)
         return 0; /* a planted table outside RAM: nothing to visit */
-    for (unsigned i = 0; i < n; i++) {
-        if (tab[i] == 0)
-            continue; /* invalid: neither a leaf nor a table */
+    /* invalid (0) entries are neither leaves nor tables */
+    for (unsigned i = next_used(tab, 0, n); i < n; i = next_used(tab, i + 1u, n)) {
         uint64_t d = lpae_phys_le64(tab[i]);
         uint64_t va = tbase + i * esize;
         int ret = 0;
@@ -737,11 +748,11 @@ static int visit_range(const lpae_pgtable *pt, unsigned level, lpae_pa_t table, 
     /* tables are page-aligned: RAM holds all of it or none, as for visit() */
     if (lpae_phys_read(pt->phys, table + (lpae_pa_t)i0 * 8u, tab, (size_t)(i1 - i0 + 1u) * 8u) != 0)
         return 0;
-    for (unsigned i = i0; i <= i1; i++) {
-        uint64_t raw = tab[i - i0];
-        if (raw == 0)
-            continue; /* invalid: neither a leaf nor a table */
-        uint64_t d = lpae_phys_le64(raw);
+    /* invalid (0) entries are neither leaves nor tables */
+    unsigned m = i1 - i0 + 1u;
+    for (unsigned j = next_used(tab, 0, m); j < m; j = next_used(tab, j + 1u, m)) {
+        unsigned i = i0 + j;
+        uint64_t d = lpae_phys_le64(tab[j]);
         uint64_t va = tbase + i * esize;
         int ret = 0;
         if (is_leaf(level, d))

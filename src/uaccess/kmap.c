@@ -75,11 +75,11 @@ int lpae_k_kmap(lpae_kernel *k, struct kcpu *kc, struct task *t, lpae_pa_t pa, l
     unsigned n = t->nkm + LPAE_LINUX_KM_MAX_IDX * cpu;
     lpae_va_t v = k->kmap_hi - ((lpae_va_t)n << LPAE_PAGE_SHIFT);
     /* kmap_local_idx_push(): bookkeeping */
-    lpae_cpu_charge(kc->cpu, LPAE_P_SW_KMAP, 1);
+    lpae_k_charge(k, kc->cpu, LPAE_P_SW_KMAP);
     int err = write_pte(k, kc, n, kmap_pte(k, pa));
     if (err)
         return err;
-    lpae_k_flush_kernel_page(kc, v); /* arch_kmap_local_post_map */
+    lpae_k_flush_kernel_page(k, kc, v); /* arch_kmap_local_post_map */
     t->km[t->nkm].pa = pa;
     t->km[t->nkm].va = v;
     t->nkm++;
@@ -106,10 +106,10 @@ int lpae_k_kunmap(lpae_kernel *k, struct kcpu *kc, struct task *t, lpae_va_t va)
         int err = write_pte(k, kc, slot_of_va(k, va), 0);
         if (err)
             return err;
-        lpae_k_flush_kernel_page(kc, va);
+        lpae_k_flush_kernel_page(k, kc, va);
     }
     /* kmap_local_idx_pop() */
-    lpae_cpu_charge(kc->cpu, LPAE_P_SW_KMAP, 1);
+    lpae_k_charge(k, kc->cpu, LPAE_P_SW_KMAP);
     t->nkm--;
     if (t->nkm == 0)
         t->kmap_cpu = -1;
@@ -125,7 +125,7 @@ void lpae_k_kmap_sched_out(lpae_kernel *k, struct kcpu *kc, struct task *t)
         /* the legacy kmap_atomic disabled preemption: no switch with live kmaps,
          * but the PTEs are torn down the same way when it happens */
         if (write_pte(k, kc, slot_of_va(k, t->km[i].va), 0) == LPAE_OK)
-            lpae_k_flush_kernel_page(kc, t->km[i].va);
+            lpae_k_flush_kernel_page(k, kc, t->km[i].va);
     }
     lpae_k_phase(k, kc, old);
 }
@@ -141,7 +141,7 @@ void lpae_k_kmap_sched_in(lpae_kernel *k, struct kcpu *kc, struct task *t)
         if (t->kmap_cpu != (int)cpu && slot_va(k, cpu, i, &v) == LPAE_OK)
             t->km[i].va = v; /* the model does not enforce migrate_disable() */
         if (write_pte(k, kc, slot_of_va(k, v), kmap_pte(k, t->km[i].pa)) == LPAE_OK)
-            lpae_k_flush_kernel_page(kc, v);
+            lpae_k_flush_kernel_page(k, kc, v);
     }
     t->kmap_cpu = (int)cpu;
     lpae_k_phase(k, kc, old);

@@ -141,15 +141,15 @@ static int abort_fault(struct ucall *uc, lpae_va_t va)
     lpae_strategy s = k->cfg.strategy;
     bool window_ttbr0 = s == LPAE_STRAT_TTBR0_SWITCH || s == LPAE_STRAT_HYBRID;
     unsigned old = lpae_k_phase(k, kc, LPAE_PH_ENTRY);
-    lpae_cpu_charge(kc->cpu, LPAE_P_EXC_ENTRY, 1);
+    lpae_k_charge(k, kc->cpu, LPAE_P_EXC_ENTRY);
     if (s == LPAE_STRAT_TTBR0_PAN) {
         /* __dabt_svc: uaccess_entry saves TTBCR in pt_regs and disables */
         lpae_k_write_ttbcr(k, kc, k->ttbcr_kernel);
-        lpae_k_isb(kc);
+        lpae_k_isb(k, kc);
     } else if (window_ttbr0) {
         /* the handler needs kernel lowmem: TTBR0 saved and switched */
         lpae_k_write_ttbr0(k, kc, k->kernel_ttbr0);
-        lpae_k_isb(kc);
+        lpae_k_isb(k, kc);
     }
     int err = lpae_k_fault(k, kc, uc->t, va, fault_access(uc), false, &uc->res->demand_faults);
     if (err == LPAE_EPERM)
@@ -159,9 +159,9 @@ static int abort_fault(struct ucall *uc, lpae_va_t va)
         lpae_k_write_ttbcr(k, kc, k->ttbcr_user); /* uaccess_exit restores the saved TTBCR */
     } else if (window_ttbr0) {
         lpae_k_write_ttbr0(k, kc, kc->user_ttbr0);
-        lpae_k_isb(kc);
+        lpae_k_isb(k, kc);
     }
-    lpae_cpu_charge(kc->cpu, LPAE_P_EXC_EXIT, 1);
+    lpae_k_charge(k, kc->cpu, LPAE_P_EXC_EXIT);
     lpae_k_phase(k, kc, old);
     return err;
 }
@@ -195,10 +195,10 @@ static void window_open(struct ucall *uc)
     if (k->cfg.strategy == LPAE_STRAT_TTBR0_PAN) {
         /* uaccess_save_and_enable(): clear A1, EPD0, T0SZ; isb */
         lpae_k_write_ttbcr(k, uc->kc, k->ttbcr_user);
-        lpae_k_isb(uc->kc);
+        lpae_k_isb(k, uc->kc);
     } else if (k->layout.four_g) {
         lpae_k_write_ttbr0(k, uc->kc, uc->kc->user_ttbr0);
-        lpae_k_isb(uc->kc);
+        lpae_k_isb(k, uc->kc);
     }
     lpae_k_phase(k, uc->kc, old);
 }
@@ -210,10 +210,10 @@ static void window_close(struct ucall *uc)
     if (k->cfg.strategy == LPAE_STRAT_TTBR0_PAN) {
         /* uaccess_restore(): cpu_set_ttbcr(flags); isb */
         lpae_k_write_ttbcr(k, uc->kc, k->ttbcr_kernel);
-        lpae_k_isb(uc->kc);
+        lpae_k_isb(k, uc->kc);
     } else if (k->layout.four_g) {
         lpae_k_write_ttbr0(k, uc->kc, k->kernel_ttbr0);
-        lpae_k_isb(uc->kc);
+        lpae_k_isb(k, uc->kc);
     }
     lpae_k_phase(k, uc->kc, old);
 }
@@ -429,12 +429,12 @@ static int gup_page(struct ucall *uc, lpae_va_t va, lpae_pa_t *pa)
     bool write = op_writes_user(uc->op);
     for (int tries = 0;; tries++) {
         lpae_k_phase(k, kc, LPAE_PH_GUP);
-        lpae_cpu_charge(kc->cpu, LPAE_P_SW_IRQ_OFF, 1); /* local_irq_save */
-        lpae_cpu_charge(kc->cpu, LPAE_P_SW_GUP_FAST_PAGE, 1);
+        lpae_k_charge(k, kc->cpu, LPAE_P_SW_IRQ_OFF); /* local_irq_save */
+        lpae_k_charge(k, kc->cpu, LPAE_P_SW_GUP_FAST_PAGE);
         int err = gup_walk(uc, va, write, pa);
         if (!err)
-            lpae_cpu_charge(kc->cpu, LPAE_P_SW_ATOMIC, 1); /* try_grab_folio */
-        lpae_cpu_charge(kc->cpu, LPAE_P_SW_IRQ_ON, 1);     /* local_irq_restore */
+            lpae_k_charge(k, kc->cpu, LPAE_P_SW_ATOMIC); /* try_grab_folio */
+        lpae_k_charge(k, kc->cpu, LPAE_P_SW_IRQ_ON);     /* local_irq_restore */
         if (err != LPAE_ENOENT)
             return err;
         if (tries >= 2)
@@ -495,7 +495,7 @@ static int run_pinned(struct ucall *uc, uint32_t lo, uint32_t hi)
         lpae_k_phase(k, kc, LPAE_PH_KMAP);
         int e2 = lpae_k_kunmap(k, kc, uc->t, alias);
         lpae_k_phase(k, kc, LPAE_PH_GUP);
-        lpae_cpu_charge(kc->cpu, LPAE_P_SW_ATOMIC, 1); /* put_page */
+        lpae_k_charge(k, kc->cpu, LPAE_P_SW_ATOMIC); /* put_page */
         if (!err)
             err = e2;
         off = o;
