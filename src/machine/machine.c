@@ -1941,11 +1941,11 @@ static void tlbi_apply(lpae_cpu *cpu, lpae_tlbi kind, lpae_va_t va, uint8_t asid
     }
 }
 
-int lpae_cpu_tlbi(lpae_cpu *cpu, lpae_tlbi kind, bool is, lpae_va_t va, uint8_t asid,
-                  lpae_cycles_t *cycles)
+/* lpae_cpu_tlbi() of a valid kind other than its direct case: out of
+ * line, so that the direct case runs in a frame of its own. */
+static __attribute__((noinline)) int tlbi_general(lpae_cpu *cpu, lpae_tlbi kind, bool is,
+                                                  lpae_va_t va, uint8_t asid, lpae_cycles_t *cycles)
 {
-    if (!cpu || (unsigned)kind >= LPAE_TLBI_KINDS)
-        return LPAE_EINVAL;
     lpae_machine *m = cpu->m;
     lpae_param cost = (lpae_param)((is ? LPAE_P_TLBI_ALL_IS : LPAE_P_TLBI_ALL) + kind);
     lpae_cycles_t c = m->p[cost];
@@ -1957,15 +1957,32 @@ int lpae_cpu_tlbi(lpae_cpu *cpu, lpae_tlbi kind, bool is, lpae_va_t va, uint8_t 
             if (m->cpu[i] != cpu)
                 m->cpu[i]->st.tlbi_received++;
         }
-    } else if ((kind == LPAE_TLBI_MVA || kind == LPAE_TLBI_MVAA) && cpu->tlbi_direct &&
-               m->chk == NULL) {
-        tlbi_va_direct(cpu, va, kind == LPAE_TLBI_MVA ? asid : -1); /* kmap/kunmap's TLBIMVA */
     } else {
         tlbi_apply(cpu, kind, va, asid);
     }
     if (cycles)
         *cycles = c;
     return LPAE_OK;
+}
+
+int lpae_cpu_tlbi(lpae_cpu *cpu, lpae_tlbi kind, bool is, lpae_va_t va, uint8_t asid,
+                  lpae_cycles_t *cycles)
+{
+    if (!cpu || (unsigned)kind >= LPAE_TLBI_KINDS)
+        return LPAE_EINVAL;
+    if (LIKELY(!is && (kind == LPAE_TLBI_MVA || kind == LPAE_TLBI_MVAA) && cpu->tlbi_direct &&
+               cpu->m->chk == NULL)) {
+        /* kmap/kunmap's TLBIMVA: tlbi_general()'s charge, count and
+         * tlbi_va_direct() in a frame without calls */
+        lpae_cycles_t c = cpu->m->p[LPAE_P_TLBI_ALL + kind];
+        charge(cpu, LPAE_CAT_MAINT, c);
+        cpu->st.tlbi[kind][0]++;
+        tlbi_va_direct(cpu, va, kind == LPAE_TLBI_MVA ? asid : -1);
+        if (cycles)
+            *cycles = c;
+        return LPAE_OK;
+    }
+    return tlbi_general(cpu, kind, is, va, asid, cycles);
 }
 
 lpae_cycles_t lpae_cpu_charge(lpae_cpu *cpu, lpae_param id, uint64_t count)
