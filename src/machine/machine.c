@@ -657,18 +657,22 @@ static inline __attribute__((always_inline)) void account_src(lpae_cpu *cpu, con
             x[0]->faults++;
             x[1]->faults++;
         }
+        lpae_cycles_t cycles = o->cycles; /* read before the stores */
         for (int k = 0; k < 2; k++) {
             x[k]->mtlb_hits++;
-            x[k]->cycles += o->cycles;
+            x[k]->cycles += cycles;
         }
         return;
     }
     cpu->st.faults += fault;
+    /* read before the stores, which the compiler cannot tell from o's */
+    uint64_t nfetch = o->nfetch;
+    lpae_cycles_t cycles = o->cycles;
     for (int k = 0; k < 2; k++) {
         x[k]->walks++;
-        x[k]->fetches += o->nfetch;
+        x[k]->fetches += nfetch;
         x[k]->faults += fault;
-        x[k]->cycles += o->cycles;
+        x[k]->cycles += cycles;
     }
 }
 
