@@ -1119,6 +1119,33 @@ static void micro_tlb_lru_after_hot_phases(void **state)
     teardown_fixture(fb);
 }
 
+/* A walk's mair byte follows MAIR0 written through lpae_cpu_set_regs()
+ * (the leaf attribute cache holds decoded bytes: a MAIR write must empty
+ * it), random MAIR0 values from a fixed seed, the TLBs emptied between. */
+static void mair_writes_reach_walks(void **state)
+{
+    (void)state;
+    fixture *f = setup_preset("cortex-a15", 1, NULL);
+    lpae_cpu *cpu = lpae_machine_cpu(f->m, 0);
+    uint64_t s = 0x3a1e;
+    static const lpae_va_t vas[] = {0x1000, 0x2000, 0x200000};
+    for (int i = 0; i < 64; i++) {
+        lpae_regs r = *lpae_cpu_regs(cpu);
+        uint32_t mair0 = (uint32_t)rnd(&s);
+        assert_int_equal(lpae_regs_set_mair(&r, 0, mair0), LPAE_OK);
+        assert_int_equal(lpae_cpu_set_regs(cpu, &r), LPAE_OK);
+        assert_int_equal(lpae_cpu_tlbi(cpu, LPAE_TLBI_ALL, false, 0, 0, NULL), LPAE_OK);
+        for (unsigned k = 0; k < 3; k++) {
+            lpae_xlate x = xl(cpu, vas[k], k == 2 ? LPAE_ACC_PR : LPAE_ACC_UR);
+            assert_int_equal(x.fault, LPAE_FAULT_NONE);
+            assert_int_equal(x.src, LPAE_XS_WALK);
+            assert_int_equal(x.attrs.attrindx, 1);
+            assert_int_equal(x.attrs.mair, (uint8_t)(mair0 >> 8));
+        }
+    }
+    teardown_fixture(f);
+}
+
 static void machine_errors(void **state)
 {
     (void)state;
@@ -1181,6 +1208,7 @@ int main(void)
         cmocka_unit_test(fast_path_follows_shadowing_fill),
         cmocka_unit_test(randomized_hits_equal_walks),
         cmocka_unit_test(micro_tlb_lru_after_hot_phases),
+        cmocka_unit_test(mair_writes_reach_walks),
         cmocka_unit_test(machine_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -68,10 +68,12 @@ typedef struct rc_entry {
 /* Leaf attribute cache: the lpae_attrs a walk decodes from a leaf
  * descriptor depend only on its bits [11:2] and [54:52], the table
  * attributes gathered above it, SCTLR.WXN and SCTLR.UWXN (the permission
- * mask), and MAIR0/MAIR1 (the mair byte, which is recomputed on every use
- * so that register writes need not empty the cache). A direct-mapped table
- * per CPU of AC_SIZE decoded sets, keyed by those bits (ac_key); key 0 is
- * empty. */
+ * mask), and MAIR0/MAIR1 (the mair byte). A direct-mapped table per CPU of
+ * AC_SIZE decoded sets, keyed by the descriptor and table bits and the
+ * SCTLR bits (ac_key); key 0 is empty. The entries hold the mair byte of
+ * the MAIR values in ac_mair: plan_regs() empties the table when MAIR0 or
+ * MAIR1 differs from them (the registers change only through
+ * lpae_cpu_set_regs()). */
 #define AC_BITS 6
 #define AC_SIZE (1u << AC_BITS)
 
@@ -160,6 +162,8 @@ struct lpae_cpu {
     uint64_t ttbr_bad[2];      /* TTBRn bits lpae_regs_set_ttbr() refuses (plan_regs()) */
     rc_entry rc[2 * RC_BLOCK]; /* region cache: RC_ANY's block, then the named ASIDs' */
     ac_entry ac[AC_SIZE];      /* leaf attribute cache */
+    uint32_t ac_mair[2];       /* MAIR0, MAIR1 of the entries of ac */
+    uint32_t ac_sk;            /* ac_key()'s SCTLR bits (plan_regs()) */
     uint64_t fpgen[3];         /* fast-path generation per micro-TLB */
     fp_entry fp[3][FP_SIZE];
 };
@@ -257,6 +261,13 @@ static void set_cur_asid(lpae_cpu *cpu)
 }
 
 /* cpu->plan from cpu->regs: call after every TTBCR or SCTLR change. */
+/* ac_key()'s bits of SCTLR value @p sctlr: WXN and UWXN, and bit 20 (a
+ * key is never 0). */
+static uint32_t ac_sctlr_bits(uint32_t sctlr)
+{
+    return ((sctlr & (LPAE_SCTLR_WXN | LPAE_SCTLR_UWXN)) >> 19) << 18 | UINT32_C(1) << 20;
+}
+
 static void plan_regs(lpae_cpu *cpu)
 {
     uint32_t ttbcr = cpu->regs.ttbcr;
@@ -269,6 +280,12 @@ static void plan_regs(lpae_cpu *cpu)
      * a region whose TnSZ is 0 takes every VA the other leaves */
     pl->b0 = t0 ? UINT64_C(1) << (32u - t0) : bot1;
     pl->b1 = t1 ? bot1 : pl->b0;
+    cpu->ac_sk = ac_sctlr_bits(cpu->regs.sctlr);
+    if (cpu->ac_mair[0] != cpu->regs.mair0 || cpu->ac_mair[1] != cpu->regs.mair1) {
+        memset(cpu->ac, 0, sizeof cpu->ac); /* their mair bytes are stale */
+        cpu->ac_mair[0] = cpu->regs.mair0;
+        cpu->ac_mair[1] = cpu->regs.mair1;
+    }
     for (unsigned r = 0; r < 2; r++) {
         plan_region *pr = &pl->r[r];
         unsigned tsz = r ? t1 : t0;
@@ -640,18 +657,22 @@ static inline __attribute__((always_inline)) void account_src(lpae_cpu *cpu, con
             x[0]->faults++;
             x[1]->faults++;
         }
+        lpae_cycles_t cycles = o->cycles; /* read before the stores */
         for (int k = 0; k < 2; k++) {
             x[k]->mtlb_hits++;
-            x[k]->cycles += o->cycles;
+            x[k]->cycles += cycles;
         }
         return;
     }
     cpu->st.faults += fault;
+    /* read before the stores, which the compiler cannot tell from o's */
+    uint64_t nfetch = o->nfetch;
+    lpae_cycles_t cycles = o->cycles;
     for (int k = 0; k < 2; k++) {
         x[k]->walks++;
-        x[k]->fetches += o->nfetch;
+        x[k]->fetches += nfetch;
         x[k]->faults += fault;
-        x[k]->cycles += o->cycles;
+        x[k]->cycles += cycles;
     }
 }
 
@@ -1253,26 +1274,23 @@ fetch_served(lpae_cpu *cpu, lpae_pa_t dpa, unsigned level, unsigned from)
 }
 
 /* The key of leaf descriptor @p d under table attributes @p tattrs and
- * SCTLR value @p sctlr in the leaf attribute cache (never 0). */
-static inline uint32_t ac_key(uint64_t d, unsigned tattrs, uint32_t sctlr)
+ * SCTLR bits @p sk (ac_sctlr_bits()) in the leaf attribute cache (never 0). */
+static inline uint32_t ac_key(uint64_t d, unsigned tattrs, uint32_t sk)
 {
-    return (uint32_t)((d >> 2) & 0x3FFu) | (uint32_t)((d >> 52) & 7u) << 10 | tattrs << 13 |
-           ((sctlr & (LPAE_SCTLR_WXN | LPAE_SCTLR_UWXN)) >> 19) << 18 | UINT32_C(1) << 20;
+    return (uint32_t)((d >> 2) & 0x3FFu) | (uint32_t)((d >> 52) & 7u) << 10 | tattrs << 13 | sk;
 }
 
 /* leaf_attrs() through @p cpu's leaf attribute cache. */
 static inline __attribute__((always_inline)) void leaf_attrs_cached(lpae_cpu *cpu, uint64_t d,
                                                                     unsigned tattrs, lpae_attrs *a)
 {
-    const lpae_regs *regs = &cpu->regs;
-    uint32_t key = ac_key(d, tattrs, regs->sctlr);
+    uint32_t key = ac_key(d, tattrs, cpu->ac_sk);
     ac_entry *e = &cpu->ac[(key * UINT32_C(0x9E3779B1)) >> (32 - AC_BITS)];
     if (UNLIKELY(e->key != key)) {
-        leaf_attrs(regs, d, tattrs, &e->a);
+        leaf_attrs(&cpu->regs, d, tattrs, &e->a); /* with the mair byte of ac_mair */
         e->key = key;
     }
     *a = e->a;
-    a->mair = (uint8_t)((a->attrindx < 4 ? regs->mair0 : regs->mair1) >> (8u * (a->attrindx & 3u)));
 }
 
 /* A walk's fault that has no leaf (no PA, no attributes): @p f at @p level. */
@@ -1941,11 +1959,11 @@ static void tlbi_apply(lpae_cpu *cpu, lpae_tlbi kind, lpae_va_t va, uint8_t asid
     }
 }
 
-int lpae_cpu_tlbi(lpae_cpu *cpu, lpae_tlbi kind, bool is, lpae_va_t va, uint8_t asid,
-                  lpae_cycles_t *cycles)
+/* lpae_cpu_tlbi() of a valid kind other than its direct case: out of
+ * line, so that the direct case runs in a frame of its own. */
+static __attribute__((noinline)) int tlbi_general(lpae_cpu *cpu, lpae_tlbi kind, bool is,
+                                                  lpae_va_t va, uint8_t asid, lpae_cycles_t *cycles)
 {
-    if (!cpu || (unsigned)kind >= LPAE_TLBI_KINDS)
-        return LPAE_EINVAL;
     lpae_machine *m = cpu->m;
     lpae_param cost = (lpae_param)((is ? LPAE_P_TLBI_ALL_IS : LPAE_P_TLBI_ALL) + kind);
     lpae_cycles_t c = m->p[cost];
@@ -1957,15 +1975,32 @@ int lpae_cpu_tlbi(lpae_cpu *cpu, lpae_tlbi kind, bool is, lpae_va_t va, uint8_t 
             if (m->cpu[i] != cpu)
                 m->cpu[i]->st.tlbi_received++;
         }
-    } else if ((kind == LPAE_TLBI_MVA || kind == LPAE_TLBI_MVAA) && cpu->tlbi_direct &&
-               m->chk == NULL) {
-        tlbi_va_direct(cpu, va, kind == LPAE_TLBI_MVA ? asid : -1); /* kmap/kunmap's TLBIMVA */
     } else {
         tlbi_apply(cpu, kind, va, asid);
     }
     if (cycles)
         *cycles = c;
     return LPAE_OK;
+}
+
+int lpae_cpu_tlbi(lpae_cpu *cpu, lpae_tlbi kind, bool is, lpae_va_t va, uint8_t asid,
+                  lpae_cycles_t *cycles)
+{
+    if (!cpu || (unsigned)kind >= LPAE_TLBI_KINDS)
+        return LPAE_EINVAL;
+    if (LIKELY(!is && (kind == LPAE_TLBI_MVA || kind == LPAE_TLBI_MVAA) && cpu->tlbi_direct &&
+               cpu->m->chk == NULL)) {
+        /* kmap/kunmap's TLBIMVA: tlbi_general()'s charge, count and
+         * tlbi_va_direct() in a frame without calls */
+        lpae_cycles_t c = cpu->m->p[LPAE_P_TLBI_ALL + kind];
+        charge(cpu, LPAE_CAT_MAINT, c);
+        cpu->st.tlbi[kind][0]++;
+        tlbi_va_direct(cpu, va, kind == LPAE_TLBI_MVA ? asid : -1);
+        if (cycles)
+            *cycles = c;
+        return LPAE_OK;
+    }
+    return tlbi_general(cpu, kind, is, va, asid, cycles);
 }
 
 lpae_cycles_t lpae_cpu_charge(lpae_cpu *cpu, lpae_param id, uint64_t count)

@@ -231,8 +231,11 @@ size_t lpae_tlb_inv_all(lpae_tlb *t)
     if (!t)
         return 0;
     size_t n = lpae_tlb_count(t), left = n;
+    /* a slot is valid when its key's mask is not 0 (tlb_key_invalid()):
+     * the scan reads the 16-byte keys, not the entries */
+    const tlb_key *k = t->k;
     for (size_t i = 0; left && i < (size_t)t->sets * t->ways; i++)
-        if (t->e[i].valid) {
+        if (k[i].mask != 0) {
             tlb_drop(t, i);
             left--;
         }
@@ -244,8 +247,12 @@ size_t lpae_tlb_inv_asid(lpae_tlb *t, uint8_t asid)
     size_t n = 0;
     if (!t)
         return 0;
+    /* valid, not global and of that ASID: the key's mask holds 0xFF (an
+     * invalid or global slot's holds 0) and its key the ASID in bits [7:0];
+     * the scan reads the 16-byte keys, not the entries */
+    const tlb_key *k = t->k;
     for (size_t i = 0; i < (size_t)t->sets * t->ways; i++)
-        if (t->e[i].valid && !t->e[i].global && t->e[i].asid == asid) {
+        if ((k[i].mask & 0xFFu) != 0 && (uint8_t)k[i].key == asid) {
             tlb_drop(t, i);
             n++;
         }

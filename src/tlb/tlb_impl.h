@@ -411,13 +411,15 @@ tlb_drop_masked_at(lpae_tlb *t, size_t i, uint32_t set, unsigned way, bool fa)
     t->vmask[set] &= ~bit;
     if (fa)
         t->fa[t->sidx[s] * FA_BUCKETS + ((tlb_key_base(k) >> s) & (FA_BUCKETS - 1))] &= ~bit;
-    lpae_tlb_entry *e = &t->e[i];
-    e->valid = false;
-    e->serial = 0;
     tlb_key_invalid(&t->k[i]);
     t->fill[set]--;
     t->gen++;
     t->st.invalidated++;
+    /* the entry last: its byte store may alias anything (t's fields would
+     * be loaded again after it) */
+    lpae_tlb_entry *e = &t->e[i];
+    e->serial = 0;
+    e->valid = false;
 }
 
 /* The match of a TLBI by VA: a valid slot with key @p k is dropped by
