@@ -1345,7 +1345,7 @@ static void load_kernel_3g(void **state)
     assert_memory_equal(&r, &r2, sizeof r);
     for (size_t i = 0; i < 3; i++) {
         lpae_prot p;
-        lpae_pa_t pa;
+        lpae_pa_t pa = 0;
         assert_int_equal(lpae_elf_seg_get(elf, i, &g), 0);
         check_contents(&m, &g, files[i], fsz[i]);
         for (uint64_t va = g.va; va < (uint64_t)g.va + g.memsz; va += 0x1000) {
@@ -1377,7 +1377,7 @@ static void load_kernel_3g(void **state)
     assert_int_equal(ts1.mapped_bytes, ts0.mapped_bytes);
     {
         lpae_prot p;
-        lpae_pa_t pa;
+        lpae_pa_t pa = 0;
         assert_false(translate(&m, LPAE_SEL_TTBR1, 0xC0008000u, &p, &pa));
     }
     lpae_elf_close(elf);
@@ -1397,7 +1397,7 @@ static void load_big_kernel_blocks(void **state)
     lpae_elf_report r;
     lpae_elf_seg g;
     lpae_prot p;
-    lpae_pa_t pa;
+    lpae_pa_t pa = 0;
 
     fill(big, sizeof big, 5);
     memset(&s, 0, sizeof s);
@@ -1449,7 +1449,7 @@ static void load_user_shared_page(void **state)
     lpae_elf_report r;
     lpae_elf_seg t, dseg;
     lpae_prot p;
-    lpae_pa_t pa;
+    lpae_pa_t pa = 0;
 
     machine_init(&m, "VMSPLIT_3G", UINT64_C(64) << 20);
     assert_int_equal(open_buf(&b, &elf, NULL), 0);
@@ -1491,7 +1491,7 @@ static void load_module(void **state)
     lpae_elf_opts o;
     lpae_va_t va;
     lpae_prot p;
-    lpae_pa_t pa;
+    lpae_pa_t pa = 0;
     static unsigned char buf[0x2000];
 
     machine_init(&m, "VMSPLIT_3G", UINT64_C(64) << 20);
@@ -1680,7 +1680,7 @@ static void load_random_layouts(void **state)
             for (uint64_t pg = g.va & ~0xFFFu; pg < (uint64_t)g.va + g.memsz; pg += 0x1000) {
                 unsigned pf = 0;
                 lpae_prot p;
-                lpae_pa_t pa;
+                lpae_pa_t pa = 0;
                 for (size_t j = 0; j < s.nph; j++)
                     if ((s.ph[j].vaddr & ~0xFFFu) <= pg &&
                         ((uint64_t)s.ph[j].vaddr + s.ph[j].memsz + 0xFFF) / 0x1000 * 0x1000 > pg)
@@ -1825,7 +1825,7 @@ static void load_into_mm(void **state)
     assert_int_equal(ds.granules[3], 2);
     /* bytes through the mm's tables, page by page */
     for (uint32_t off = 0; off < sizeof u_text; off += 0x100) {
-        lpae_pa_t pa;
+        lpae_pa_t pa = 0;
         uint64_t size;
         uint32_t va = 0x10000 + off;
         assert_int_equal(lpae_pgtable_lookup(lpae_mm_pgtable(mm), va, &ref), 0);
@@ -1916,7 +1916,7 @@ static void load_path(const char *path, const char *split, lpae_elf_role role, l
     for (size_t i = 0; i < r.nseg; i++) {
         lpae_elf_seg g;
         lpae_prot p;
-        lpae_pa_t pa;
+        lpae_pa_t pa = 0;
         assert_int_equal(lpae_elf_seg_get(elf, i, &g), 0);
         if (!g.mapped)
             continue;
@@ -2017,7 +2017,7 @@ static void real_armhf_libc(void **state)
 
 static int run_cli(const char *args, char *out, size_t outlen)
 {
-    char cmd[2048];
+    char cmd[4096];
     FILE *p;
     size_t n;
     int st;

@@ -480,7 +480,7 @@ static void build(fixture *f, uint64_t seed)
 
 typedef int (*render_fn)(FILE *, const lpae_report *);
 
-static char *render(render_fn fn, const lpae_report *rep, size_t *len)
+static __attribute__((noinline)) char *render(render_fn fn, const lpae_report *rep, size_t *len)
 {
     char *buf = NULL;
     size_t n = 0;

@@ -59,7 +59,7 @@
 #define TOUCHES_USER 64
 
 typedef struct row {
-    char name[64];
+    char name[128];
     char unit[16];
     double median, min, max;
     unsigned runs;
@@ -424,7 +424,7 @@ static double replay_once(const char *path, unsigned ncfg, uint64_t *events, uin
  * M events/s (the median). */
 static double floor_rows(bench *b, const char *path, const char *label)
 {
-    char name[64];
+    char name[128];
     double ev[MAX_RUNS], mb[MAX_RUNS];
     read_all(path); /* page cache warm */
     for (unsigned r = 0; r < b->runs; r++) {
@@ -444,7 +444,7 @@ static double floor_rows(bench *b, const char *path, const char *label)
  * one pass, each with its ratio to the floor @p floor_ev (M events/s). */
 static void replay_rows(bench *b, const char *path, const char *label, double floor_ev, bool five)
 {
-    char name[64];
+    char name[128];
     for (unsigned ncfg = 1; ncfg <= (five ? 5u : 1u); ncfg += 4) {
         double rv[MAX_RUNS], pc[MAX_RUNS];
         for (unsigned r = 0; r < b->runs; r++) {
