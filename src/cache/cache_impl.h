@@ -36,8 +36,13 @@
 #include <emmintrin.h>
 #endif
 
-/* lpae_cache.fast: the geometries cache_access_fast() unrolls. */
-enum { CACHE_FAST_NONE, CACHE_FAST_REC2, CACHE_FAST_PERM16 };
+/* lpae_cache.fast: the geometries cache_access_fast() unrolls (2 and 4
+ * ways in the recency layout, 8 and 16 in the permutation layout). */
+enum { CACHE_FAST_NONE, CACHE_FAST_REC2, CACHE_FAST_PERM16, CACHE_FAST_REC4, CACHE_FAST_PERM8 };
+
+/* lpae_cache.pairx_kind: the L1/L2 pairs other than cache_pair_p16()'s
+ * whose lines cache_line_k() serves with both geometries constant. */
+enum { CACHE_PAIR_NONE, CACHE_PAIR_4_16, CACHE_PAIR_4_8, CACHE_PAIR_2_8 };
 
 /* Never a line number: pa >> line_shift with line_shift >= 3 is < 2^61, so
  * bit 63 of a way's entry is set exactly when the way is empty. */
@@ -66,16 +71,19 @@ struct lpae_cache {
     uint8_t lru;  /* perm: ways - 1, the LRU's place */
     uint8_t fast; /* how cache_access_fast() unrolls it: CACHE_FAST_* */
     uint32_t set_mask;
-    uint32_t way_mask;             /* perm: bit w for each way w */
-    uint32_t stride;               /* uint64_t words per set: ways, or PERM_ROW + ways */
-    uint32_t tag_off;              /* where a set's line numbers start: 0, or PERM_ROW */
-    const struct lpae_cache *pair; /* an L2 cache_pair_p16() accepted with this
-                                      L1 (geometries never change), or NULL */
-    uint64_t *tag;                 /* per set (stride words): perm: pos (byte w: way w's place,
-                                      MRU 0; POS_NONE past the ways), sig (byte w: hash of way
-                                      w's line, stale for empty ways, bytes past the ways
-                                      unused); then ways line numbers (pa >> line_shift),
-                                      NO_LINE when empty; recency layout: MRU first */
+    uint32_t way_mask;              /* perm: bit w for each way w */
+    uint32_t stride;                /* uint64_t words per set: ways, or PERM_ROW + ways */
+    uint32_t tag_off;               /* where a set's line numbers start: 0, or PERM_ROW */
+    const struct lpae_cache *pair;  /* an L2 cache_pair_p16() accepted with this
+                                       L1 (geometries never change), or NULL */
+    const struct lpae_cache *pairx; /* an L2 cache_pair_x() gave a kind for with
+                                       this L1 (pairx_kind), or NULL */
+    uint8_t pairx_kind;             /* CACHE_PAIR_*: cache_pair_x(this, pairx) */
+    uint64_t *tag;                  /* per set (stride words): perm: pos (byte w: way w's place,
+                                       MRU 0; POS_NONE past the ways), sig (byte w: hash of way
+                                       w's line, stale for empty ways, bytes past the ways
+                                       unused); then ways line numbers (pa >> line_shift),
+                                       NO_LINE when empty; recency layout: MRU first */
     /* Counters: accesses = hits + misses, evictions = misses - fills (the
      * misses that filled an empty way). Lines only leave at a flush, so the
      * valid lines are the fills since the last flush, fills - flush_mark
@@ -410,6 +418,18 @@ static inline __attribute__((always_inline)) bool cache_access_fast_t(lpae_cache
         c->misses++;
         return false;
     }
+    if (c->fast == CACHE_FAST_REC4 || c->fast == CACHE_FAST_PERM8) {
+        bool hit = c->fast == CACHE_FAST_REC4
+                       ? rec_step(c->tag + (size_t)set * 4, ln, 4u, &c->fills)
+                       : perm_step_t(c->tag + (size_t)set * (PERM_ROW + 8u), ln, 0xffu, 7u,
+                                     &c->fills, mru_test);
+        if (hit) {
+            c->hits++;
+            return true;
+        }
+        c->misses++;
+        return false;
+    }
     return c->perm ? cache_access_perm(c, ln, set) : cache_access_rec(c, ln, set);
 }
 
@@ -616,6 +636,73 @@ static inline __attribute__((always_inline)) unsigned cache_line_p16(lpae_cache 
     }
     l2->misses++;
     return 2;
+}
+
+/* One access of line number @p ln to @p c, whose geometry @p k (a
+ * constant CACHE_FAST_* other than NONE) is c->fast, without statistics:
+ * rec2_step(), rec_step() or perm_step_t() (with @p mru_test) on its set. */
+static inline __attribute__((always_inline)) bool cache_step_k(lpae_cache *c, uint64_t ln,
+                                                               unsigned k, bool mru_test)
+{
+    uint32_t set = (uint32_t)ln & c->set_mask;
+    switch (k) {
+    case CACHE_FAST_REC2:
+        return rec2_step(c->tag + (size_t)set * 2, ln, &c->fills);
+    case CACHE_FAST_REC4:
+        return rec_step(c->tag + (size_t)set * 4, ln, 4u, &c->fills);
+    case CACHE_FAST_PERM8:
+        return perm_step_t(c->tag + (size_t)set * (PERM_ROW + 8u), ln, 0xffu, 7u, &c->fills,
+                           mru_test);
+    default: /* CACHE_FAST_PERM16 */
+        return perm_step_t(c->tag + (size_t)set * PERM16_STRIDE, ln, 0xffffu, 15u, &c->fills,
+                           mru_test);
+    }
+}
+
+/* cache_line_p16() for an L1 of geometry @p k1 and an L2 of geometry
+ * @p k2 (constants, c->fast of each; one line size): the level that served
+ * line @p ln, counted in both caches as cache_access() counts it. */
+static inline __attribute__((always_inline)) unsigned
+cache_line_k(lpae_cache *l1, lpae_cache *l2, uint64_t ln, unsigned k1, unsigned k2)
+{
+    if (cache_step_k(l1, ln, k1, false)) {
+        l1->hits++;
+        return 0;
+    }
+    l1->misses++;
+    if (cache_step_k(l2, ln, k2, false)) {
+        l2->hits++;
+        return 1;
+    }
+    l2->misses++;
+    return 2;
+}
+
+/* The kind (CACHE_PAIR_*) of the pair @p l1 then @p l2 for cache_line_k():
+ * the same line size, a 4-way recency L1 with a 16- or 8-way permutation
+ * L2, or a 2-way one with an 8-way L2; CACHE_PAIR_NONE for any other pair
+ * (cache_pair_p16()'s included). */
+static inline unsigned cache_pair_x(const lpae_cache *l1, const lpae_cache *l2)
+{
+    if (l1->line_shift != l2->line_shift)
+        return CACHE_PAIR_NONE;
+    if (l1->fast == CACHE_FAST_REC4)
+        return l2->fast == CACHE_FAST_PERM16  ? CACHE_PAIR_4_16
+               : l2->fast == CACHE_FAST_PERM8 ? CACHE_PAIR_4_8
+                                              : CACHE_PAIR_NONE;
+    if (l1->fast == CACHE_FAST_REC2 && l2->fast == CACHE_FAST_PERM8)
+        return CACHE_PAIR_2_8;
+    return CACHE_PAIR_NONE;
+}
+
+/* cache_pair_x(@p l1, @p l2), remembered in l1. */
+static inline unsigned cache_pair_x_memo(lpae_cache *l1, const lpae_cache *l2)
+{
+    if (__builtin_expect(l1->pairx == l2, 1))
+        return l1->pairx_kind;
+    l1->pairx = l2;
+    l1->pairx_kind = (uint8_t)cache_pair_x(l1, l2);
+    return l1->pairx_kind;
 }
 
 /* Serve @p count consecutive lines of @p l1 from @p pa (line aligned)

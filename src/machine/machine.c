@@ -2020,16 +2020,54 @@ static __attribute__((noinline)) void lines_run(lpae_cpu *cpu, uint64_t ln, uint
     run_charge(cpu, n, cost, cat);
 }
 
+/* The lines [@p ln, @p last] through @p l1 and @p l2, a pair of geometries
+ * @p k1 and @p k2 (constants: cache_line_k()), a line at a time: each line
+ * counted as the single access counts it, their cycles charged at once. */
+static inline __attribute__((always_inline)) void
+lines_pair_k(lpae_cpu *cpu, lpae_cache *l1, lpae_cache *l2, uint64_t ln, uint64_t last,
+             const uint32_t *cost, lpae_cat cat, unsigned k1, unsigned k2)
+{
+    lpae_cycles_t c = 0;
+    for (;; ln++) {
+        unsigned lvl = cache_line_k(l1, l2, ln, k1, k2);
+        cpu->st.lines[lvl]++;
+        c += cost[lvl];
+        if (ln == last)
+            break;
+    }
+    charge(cpu, cat, c);
+}
+
+/* lines_pair_k() for the pair kind @p kind (CACHE_PAIR_*, not NONE) that
+ * cache_pair_x() gave @p l1 and @p l2. */
+static inline __attribute__((always_inline)) void lines_pair_x(lpae_cpu *cpu, lpae_cache *l1,
+                                                               lpae_cache *l2, uint64_t ln,
+                                                               uint64_t last, const uint32_t *cost,
+                                                               lpae_cat cat, unsigned kind)
+{
+    if (kind == CACHE_PAIR_4_16)
+        lines_pair_k(cpu, l1, l2, ln, last, cost, cat, CACHE_FAST_REC4, CACHE_FAST_PERM16);
+    else if (kind == CACHE_PAIR_4_8)
+        lines_pair_k(cpu, l1, l2, ln, last, cost, cat, CACHE_FAST_REC4, CACHE_FAST_PERM8);
+    else
+        lines_pair_k(cpu, l1, l2, ln, last, cost, cat, CACHE_FAST_REC2, CACHE_FAST_PERM8);
+}
+
 /* lines_run() of a short run (count <= LINES_FEW), in a small frame: the
  * commonest cache pair here a line at a time, with the counts and cycles
- * of each line added as the single access adds them; any other pair
- * through lines_run(). */
+ * of each line added as the single access adds them; the pairs of
+ * cache_pair_x() likewise (lines_pair_x()); any other pair through
+ * lines_run(). */
 static __attribute__((noinline)) void lines_few(lpae_cpu *cpu, uint64_t ln, uint64_t count,
                                                 const uint32_t *cost, lpae_cat cat)
 {
     lpae_cache *l1 = cpu->l1d, *l2 = cpu->m->l2;
     if (__builtin_expect(!cache_pair_p16_memo(l1, l2), 0)) {
-        lines_run(cpu, ln, count, cost, cat);
+        unsigned kind = cache_pair_x_memo(l1, l2);
+        if (kind != CACHE_PAIR_NONE)
+            lines_pair_x(cpu, l1, l2, ln, ln + count - 1, cost, cat, kind);
+        else
+            lines_run(cpu, ln, count, cost, cat);
         return;
     }
     lpae_cycles_t c = 0;
@@ -2325,14 +2363,30 @@ static __attribute__((noinline)) int touch_unbacked(lpae_cpu *cpu, lpae_pa_t pa,
 /* touch_pa() of all but the common case: a page with no host page, a
  * cache pair other than cache_pair_p16()'s, a run of more than LINES_FEW
  * lines. Notes the pair in the L1 (cache_pair_p16_memo()) when it is the
- * common one, so that the next touch takes touch_pa()'s way. */
+ * common one, so that the next touch takes touch_pa()'s way. A backed
+ * page's run of up to LINES_FEW lines through a cache_pair_x() pair (a
+ * 4-way L1D, or an 8-way L2) goes as lines_few() takes it, both
+ * geometries constant (lines_pair_x()). */
 static __attribute__((noinline)) int touch_pa_other(lpae_cpu *cpu, lpae_pa_t pa, unsigned access,
                                                     size_t len)
 {
-    (void)cache_pair_p16_memo(cpu->l1d, cpu->m->l2);
-    if (!lpae_phys_host_page(cpu->m->phys, pa))
+    lpae_machine *m = cpu->m;
+    lpae_cache *l1 = cpu->l1d, *l2 = m->l2;
+    if (!lpae_phys_host_page(m->phys, pa)) {
+        (void)cache_pair_p16_memo(l1, l2);
         return touch_unbacked(cpu, pa, access, len);
-    lines(cpu, pa, len, cpu->m->mem_lat, LPAE_CAT_MEM);
+    }
+    unsigned sh = l1->line_shift;
+    uint64_t ln = pa >> sh, last = (pa + len - 1) >> sh;
+    if (LIKELY(l1->pairx == l2) && LIKELY(l1->pairx_kind != CACHE_PAIR_NONE) &&
+        LIKELY(last - ln < LINES_FEW)) {
+        cpu->st.mem_bytes += len;
+        lines_pair_x(cpu, l1, l2, ln, last, m->mem_lat, LPAE_CAT_MEM, l1->pairx_kind);
+        return LPAE_OK;
+    }
+    if (!cache_pair_p16_memo(l1, l2))
+        (void)cache_pair_x_memo(l1, l2);
+    lines(cpu, pa, len, m->mem_lat, LPAE_CAT_MEM);
     cpu->st.mem_bytes += len;
     return LPAE_OK;
 }
