@@ -705,6 +705,30 @@ static inline unsigned cache_pair_x_memo(lpae_cache *l1, const lpae_cache *l2)
     return l1->pairx_kind;
 }
 
+/* cache_lines() for a cache_pair_x() pair of geometries @p k1 and @p k2
+ * (constants): each line as cache_line_k(), the hit counts in locals until
+ * the end. */
+static inline __attribute__((always_inline)) void lines_k(lpae_cache *l1, lpae_cache *l2,
+                                                          uint64_t ln, uint64_t count,
+                                                          uint64_t n[3], unsigned k1, unsigned k2)
+{
+    uint64_t n1 = 0, n2 = 0;
+    for (uint64_t end = ln + count; ln != end; ln++) {
+        if (cache_step_k(l1, ln, k1, false))
+            n1++;
+        else if (cache_step_k(l2, ln, k2, false))
+            n2++;
+    }
+    uint64_t m1 = count - n1;
+    l1->hits += n1;
+    l1->misses += m1;
+    l2->hits += n2;
+    l2->misses += m1 - n2;
+    n[0] += n1;
+    n[1] += n2;
+    n[2] += m1 - n2;
+}
+
 /* Serve @p count consecutive lines of @p l1 from @p pa (line aligned)
  * through @p l1 then, on a miss, @p l2, exactly as count pairs of
  * cache_access() calls in order. Adds the lines served by L1, by L2 and by
@@ -724,6 +748,16 @@ static inline void cache_lines(lpae_cache *l1, lpae_cache *l2, lpae_pa_t pa, uin
         else
             lines_l1x2(l1, l2, ln, count, n, L2_REC);
         return;
+    }
+    switch (cache_pair_x(l1, l2)) {
+    case CACHE_PAIR_4_16:
+        lines_k(l1, l2, ln, count, n, CACHE_FAST_REC4, CACHE_FAST_PERM16);
+        return;
+    case CACHE_PAIR_4_8:
+        lines_k(l1, l2, ln, count, n, CACHE_FAST_REC4, CACHE_FAST_PERM8);
+        return;
+    default:
+        break;
     }
     unsigned sh = l1->line_shift;
     uint64_t n1 = 0, n2 = 0, nd = 0;
