@@ -729,26 +729,12 @@ static inline __attribute__((always_inline)) void lines_k(lpae_cache *l1, lpae_c
     n[2] += m1 - n2;
 }
 
-/* Serve @p count consecutive lines of @p l1 from @p pa (line aligned)
- * through @p l1 then, on a miss, @p l2, exactly as count pairs of
- * cache_access() calls in order. Adds the lines served by L1, by L2 and by
- * neither to n[0], n[1], n[2]. */
-static inline void cache_lines(lpae_cache *l1, lpae_cache *l2, lpae_pa_t pa, uint64_t count,
-                               uint64_t n[3])
+/* cache_lines() of an L1 other than a 2-way one, out of line (the 2-way
+ * L1's loops keep their frame): a cache_pair_x() pair through lines_k(),
+ * anything else a cache_access() pair per line. */
+static __attribute__((noinline, unused)) void
+lines_other(lpae_cache *l1, lpae_cache *l2, uint64_t ln, uint64_t count, uint64_t n[3])
 {
-    uint64_t ln = pa >> l1->line_shift;
-    if (l1->fast == CACHE_FAST_REC2) {
-        if (l2->fast == CACHE_FAST_PERM16) {
-            if (l2->line_shift == l1->line_shift)
-                lines_l1x2_p16(l1, l2, ln, count, n);
-            else
-                lines_l1x2(l1, l2, ln, count, n, L2_PERM16);
-        } else if (l2->perm)
-            lines_l1x2(l1, l2, ln, count, n, L2_PERM);
-        else
-            lines_l1x2(l1, l2, ln, count, n, L2_REC);
-        return;
-    }
     switch (cache_pair_x(l1, l2)) {
     case CACHE_PAIR_4_16:
         lines_k(l1, l2, ln, count, n, CACHE_FAST_REC4, CACHE_FAST_PERM16);
@@ -772,6 +758,29 @@ static inline void cache_lines(lpae_cache *l1, lpae_cache *l2, lpae_pa_t pa, uin
     n[0] += n1;
     n[1] += n2;
     n[2] += nd;
+}
+
+/* Serve @p count consecutive lines of @p l1 from @p pa (line aligned)
+ * through @p l1 then, on a miss, @p l2, exactly as count pairs of
+ * cache_access() calls in order. Adds the lines served by L1, by L2 and by
+ * neither to n[0], n[1], n[2]. */
+static inline void cache_lines(lpae_cache *l1, lpae_cache *l2, lpae_pa_t pa, uint64_t count,
+                               uint64_t n[3])
+{
+    uint64_t ln = pa >> l1->line_shift;
+    if (l1->fast == CACHE_FAST_REC2) {
+        if (l2->fast == CACHE_FAST_PERM16) {
+            if (l2->line_shift == l1->line_shift)
+                lines_l1x2_p16(l1, l2, ln, count, n);
+            else
+                lines_l1x2(l1, l2, ln, count, n, L2_PERM16);
+        } else if (l2->perm)
+            lines_l1x2(l1, l2, ln, count, n, L2_PERM);
+        else
+            lines_l1x2(l1, l2, ln, count, n, L2_REC);
+        return;
+    }
+    lines_other(l1, l2, ln, count, n);
 }
 
 #endif

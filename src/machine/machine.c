@@ -2360,39 +2360,47 @@ static __attribute__((noinline)) int touch_unbacked(lpae_cpu *cpu, lpae_pa_t pa,
     return rc;
 }
 
-/* touch_pa() of all but the common case: a page with no host page, a
- * cache pair other than cache_pair_p16()'s, a run of more than LINES_FEW
- * lines. Notes the pair in the L1 (cache_pair_p16_memo()) when it is the
- * common one, so that the next touch takes touch_pa()'s way. A backed
- * page's run of up to LINES_FEW lines through a cache_pair_x() pair (a
- * 4-way L1D, or an 8-way L2) goes as lines_few() takes it, both
- * geometries constant (lines_pair_x()). */
-static __attribute__((noinline)) int touch_pa_other(lpae_cpu *cpu, lpae_pa_t pa, unsigned access,
-                                                    size_t len)
+/* touch_pa_x() but for a cache_pair_x() pair's short run: a page with
+ * no host page, a cache pair cache_pair_x() has no kind for, a run of more
+ * than LINES_FEW lines. Notes the pair in the L1 (cache_pair_p16_memo(),
+ * else cache_pair_x_memo()) so that the next touch takes the way meant for
+ * it. */
+static __attribute__((noinline)) int touch_pa_gen(lpae_cpu *cpu, lpae_pa_t pa, unsigned access,
+                                                  size_t len)
 {
-    lpae_machine *m = cpu->m;
-    lpae_cache *l1 = cpu->l1d, *l2 = m->l2;
-    if (!lpae_phys_host_page(m->phys, pa)) {
-        (void)cache_pair_p16_memo(l1, l2);
-        return touch_unbacked(cpu, pa, access, len);
-    }
-    unsigned sh = l1->line_shift;
-    uint64_t ln = pa >> sh, last = (pa + len - 1) >> sh;
-    if (LIKELY(l1->pairx == l2) && LIKELY(l1->pairx_kind != CACHE_PAIR_NONE) &&
-        LIKELY(last - ln < LINES_FEW)) {
-        cpu->st.mem_bytes += len;
-        lines_pair_x(cpu, l1, l2, ln, last, m->mem_lat, LPAE_CAT_MEM, l1->pairx_kind);
-        return LPAE_OK;
-    }
+    lpae_cache *l1 = cpu->l1d, *l2 = cpu->m->l2;
     if (!cache_pair_p16_memo(l1, l2))
         (void)cache_pair_x_memo(l1, l2);
-    lines(cpu, pa, len, m->mem_lat, LPAE_CAT_MEM);
+    if (!lpae_phys_host_page(cpu->m->phys, pa))
+        return touch_unbacked(cpu, pa, access, len);
+    lines(cpu, pa, len, cpu->m->mem_lat, LPAE_CAT_MEM);
     cpu->st.mem_bytes += len;
     return LPAE_OK;
 }
 
+/* touch_pa() of all but the common case (the cache_pair_p16() pair's
+ * backed short run) when the L1 notes a cache_pair_x() kind for its L2. A
+ * backed page's run of up to LINES_FEW lines through such a pair (a 4-way
+ * L1D, or an 8-way L2) goes as lines_few() takes it, both geometries
+ * constant (lines_pair_x()); anything else through touch_pa_gen(). */
+static __attribute__((noinline)) int touch_pa_x(lpae_cpu *cpu, lpae_pa_t pa, unsigned access,
+                                                size_t len)
+{
+    lpae_machine *m = cpu->m;
+    lpae_cache *l1 = cpu->l1d, *l2 = m->l2;
+    unsigned sh = l1->line_shift;
+    uint64_t ln = pa >> sh, last = (pa + len - 1) >> sh;
+    if (UNLIKELY(last - ln >= LINES_FEW) | UNLIKELY(l1->pairx_kind == CACHE_PAIR_NONE) ||
+        UNLIKELY(!lpae_phys_host_page(m->phys, pa)))
+        return touch_pa_gen(cpu, pa, access, len);
+    cpu->st.mem_bytes += len;
+    lines_pair_x(cpu, l1, l2, ln, last, m->mem_lat, LPAE_CAT_MEM, l1->pairx_kind);
+    return LPAE_OK;
+}
+
 /* lpae_cpu_touch() once its translation gave @p pa without a fault, with
- * no call but the tail call to touch_pa_other() for anything unusual. A
+ * no call but a tail call for anything unusual (touch_pa_x() when the L1
+ * notes a cache_pair_x() pair, else touch_pa_gen()). A
  * backed page and the commonest cache pair (cache_pair_p16()): each line as
  * cache_line_p16() (lines_few()'s step: the same accesses, counts and
  * cycles as serve_l1_data()'s single access), the byte count first
@@ -2406,7 +2414,8 @@ static inline __attribute__((always_inline)) int touch_pa_in(lpae_cpu *cpu, lpae
     uint64_t ln = pa >> sh, last = (pa + len - 1) >> sh;
     if (UNLIKELY(l1->pair != l2) | UNLIKELY(last - ln >= LINES_FEW) ||
         UNLIKELY(!lpae_phys_host_page(m->phys, pa)))
-        return touch_pa_other(cpu, pa, access, len);
+        return l1->pairx == l2 ? touch_pa_x(cpu, pa, access, len)
+                               : touch_pa_gen(cpu, pa, access, len);
     cpu->st.mem_bytes += len;
     unsigned lvl = cache_line_p16(l1, l2, ln);
     cpu->st.lines[lvl]++;
