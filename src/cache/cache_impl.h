@@ -705,28 +705,41 @@ static inline unsigned cache_pair_x_memo(lpae_cache *l1, const lpae_cache *l2)
     return l1->pairx_kind;
 }
 
-/* cache_lines() for a cache_pair_x() pair of geometries @p k1 and @p k2
- * (constants): each line as cache_line_k(), the hit counts in locals until
- * the end. */
+/* cache_lines() for a cache_pair_x() pair of geometries @p k1 (REC2 or
+ * REC4) and @p k2 (PERM16 or PERM8), constants: each line as
+ * cache_line_k(), the counters in locals until the end; consecutive lines
+ * sit in consecutive sets of both caches, so the two set pointers step by
+ * one set, in segments that end where either tag array wraps (as
+ * lines_l1x2_p16()). */
 static inline __attribute__((always_inline)) void lines_k(lpae_cache *l1, lpae_cache *l2,
                                                           uint64_t ln, uint64_t count,
                                                           uint64_t n[3], unsigned k1, unsigned k2)
 {
-    uint64_t n1 = 0, n2 = 0;
-    for (uint64_t end = ln + count; ln != end; ln++) {
-        if (cache_step_k(l1, ln, k1, false))
-            n1++;
-        else if (cache_step_k(l2, ln, k2, false))
-            n2++;
+    const unsigned ways1 = k1 == CACHE_FAST_REC2 ? 2u : 4u;
+    const unsigned ways2 = k2 == CACHE_FAST_PERM16 ? 16u : 8u;
+    const size_t st2 = PERM_ROW + ways2;
+    const uint32_t mask = l1->set_mask, mask2 = l2->set_mask;
+    uint64_t *const tag = l1->tag, *const tag2 = l2->tag;
+    uint64_t n1 = 0, n2 = 0, e1 = 0, e2 = 0;
+    for (uint64_t left = count; left;) {
+        uint32_t s1 = (uint32_t)ln & mask, s2 = (uint32_t)ln & mask2;
+        uint64_t seg = (uint64_t)mask - s1 + 1, seg2 = (uint64_t)mask2 - s2 + 1;
+        if (seg > seg2)
+            seg = seg2;
+        if (seg > left)
+            seg = left;
+        left -= seg;
+        uint64_t *row = tag + (size_t)s1 * ways1, *blk = tag2 + (size_t)s2 * st2;
+        for (uint64_t end = ln + seg; ln != end; ln++, row += ways1, blk += st2) {
+            bool hit = k1 == CACHE_FAST_REC2 ? rec2_step(row, ln, &e1) : rec_step(row, ln, 4u, &e1);
+            if (hit) {
+                n1++;
+                continue;
+            }
+            n2 += perm_step_t(blk, ln, (1u << ways2) - 1u, ways2 - 1u, &e2, false);
+        }
     }
-    uint64_t m1 = count - n1;
-    l1->hits += n1;
-    l1->misses += m1;
-    l2->hits += n2;
-    l2->misses += m1 - n2;
-    n[0] += n1;
-    n[1] += n2;
-    n[2] += m1 - n2;
+    run_account(l1, l2, count, count - n1, n2, e1, e2, n);
 }
 
 /* cache_lines() of an L1 other than a 2-way one, out of line (the 2-way
