@@ -239,16 +239,25 @@ static void matches_stamp_lru_reference(void **state)
  * against per-line reference accesses: the same split of the lines by the
  * level that served them and the same counters in both caches, for L1
  * layouts with 1, 2 (unrolled), 4 and 8 ways, L2s reached by each inline
- * kind (16-way and 8-way permutation, recency) and L1/L2 line sizes that
- * differ either way. */
+ * kind (16-way and 8-way permutation, recency), L1/L2 line sizes that
+ * differ either way, and L2s of fewer sets than the L1. */
 static void lines_run_matches_reference(void **state)
 {
     (void)state;
     static const lpae_cache_config l1g[] = {
         {4096, 1, 64}, {32768, 2, 64}, {1024, 2, 32}, {8192, 4, 64}, {16384, 8, 64}};
-    static const lpae_cache_config l2g[] = {{262144, 16, 64}, {65536, 8, 128},  {32768, 2, 64},
-                                            {131072, 32, 64}, {65536, 16, 128}, {16384, 16, 32},
-                                            {16384, 4, 128},  {65536, 8, 64}};
+    static const lpae_cache_config l2g[] = {{262144, 16, 64},
+                                            {65536, 8, 128},
+                                            {32768, 2, 64},
+                                            {131072, 32, 64},
+                                            {65536, 16, 128},
+                                            {16384, 16, 32},
+                                            {16384, 4, 128},
+                                            {65536, 8, 64},
+                                            /* fewer sets than the 4-way L1 (its run's
+                                               segments end where the L2 wraps) */
+                                            {8192, 8, 64},
+                                            {16384, 16, 64}};
     uint64_t seed = 99;
     for (size_t i = 0; i < sizeof l1g / sizeof l1g[0]; i++)
         for (size_t j = 0; j < sizeof l2g / sizeof l2g[0]; j++) {
