@@ -86,9 +86,10 @@ static void setup(side *s)
 }
 
 /* The presets the comparisons run under: the Cortex-A15's 2-way L1D and
- * 16-way L2 (the machine's specialised paths), and the Cortex-A7's 4-way
- * L1D and 8-way L2 (the general ones). */
-static const char *const presets[] = {"cortex-a15", "cortex-a7"};
+ * 16-way L2 (the machine's specialised paths), the Cortex-A7's 4-way L1D
+ * and 8-way L2 and the Cortex-A53's 4-way L1D and 16-way L2 (the
+ * cache_pair_x() pairs). */
+static const char *const presets[] = {"cortex-a15", "cortex-a7", "cortex-a53"};
 
 static void teardown(side *s)
 {

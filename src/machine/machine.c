@@ -2256,6 +2256,23 @@ static __attribute__((noinline)) int rw8_l2(lpae_cpu *cpu, lpae_pa_t pa, bool l1
     return rw8_data(cpu, pa, lvl, rd, buf);
 }
 
+/* rw8_pa() of an L1D other than a 2-way one: a 4-way L1D's cache_pair_x()
+ * pair serves the line as cache_line_k() does (both geometries constant),
+ * any other through rw8_l2(). */
+static __attribute__((noinline)) int rw8_lx(lpae_cpu *cpu, lpae_pa_t pa, bool rd, uint64_t *buf)
+{
+    lpae_cache *l1 = cpu->l1d, *l2 = cpu->m->l2;
+    uint64_t ln = pa >> l1->line_shift;
+    unsigned kind = cache_pair_x_memo(l1, l2), lvl;
+    if (kind == CACHE_PAIR_4_16)
+        lvl = cache_line_k(l1, l2, ln, CACHE_FAST_REC4, CACHE_FAST_PERM16);
+    else if (kind == CACHE_PAIR_4_8)
+        lvl = cache_line_k(l1, l2, ln, CACHE_FAST_REC4, CACHE_FAST_PERM8);
+    else
+        return rw8_l2(cpu, pa, false, rd, buf);
+    return rw8_data(cpu, pa, lvl, rd, buf);
+}
+
 /* rw_page() of an 8-byte aligned access, with no fault record and no cycle
  * count asked for, once translated to @p pa without a fault: such an
  * access never crosses a line (lines are at least 8 bytes), so its one
@@ -2266,7 +2283,7 @@ static inline __attribute__((always_inline)) int rw8_pa(lpae_cpu *cpu, lpae_pa_t
 {
     lpae_cache *c = cpu->l1d;
     if (UNLIKELY(c->fast != CACHE_FAST_REC2))
-        return rw8_l2(cpu, pa, false, rd, buf);
+        return rw8_lx(cpu, pa, rd, buf);
     uint64_t ln = pa >> c->line_shift; /* cache_access_l1() */
     if (!rec2_step(c->tag + (size_t)((uint32_t)ln & c->set_mask) * 2, ln, &c->fills)) {
         c->misses++;
