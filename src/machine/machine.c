@@ -2027,13 +2027,13 @@ static inline __attribute__((always_inline)) void
 lines_pair_k(lpae_cpu *cpu, lpae_cache *l1, lpae_cache *l2, uint64_t ln, uint64_t last,
              const uint32_t *cost, lpae_cat cat, unsigned k1, unsigned k2)
 {
-    lpae_cycles_t c = 0;
-    for (;; ln++) {
-        unsigned lvl = cache_line_k(l1, l2, ln, k1, k2);
+    unsigned lvl = cache_line_k(l1, l2, ln, k1, k2);
+    cpu->st.lines[lvl]++;
+    lpae_cycles_t c = cost[lvl];
+    while (UNLIKELY(ln != last)) { /* the first line apart: nothing hoisted for a run */
+        lvl = cache_line_k(l1, l2, ++ln, k1, k2);
         cpu->st.lines[lvl]++;
         c += cost[lvl];
-        if (ln == last)
-            break;
     }
     charge(cpu, cat, c);
 }
