@@ -239,16 +239,25 @@ static void matches_stamp_lru_reference(void **state)
  * against per-line reference accesses: the same split of the lines by the
  * level that served them and the same counters in both caches, for L1
  * layouts with 1, 2 (unrolled), 4 and 8 ways, L2s reached by each inline
- * kind (16-way and 8-way permutation, recency) and L1/L2 line sizes that
- * differ either way. */
+ * kind (16-way and 8-way permutation, recency), L1/L2 line sizes that
+ * differ either way, and L2s of fewer sets than the L1. */
 static void lines_run_matches_reference(void **state)
 {
     (void)state;
     static const lpae_cache_config l1g[] = {
         {4096, 1, 64}, {32768, 2, 64}, {1024, 2, 32}, {8192, 4, 64}, {16384, 8, 64}};
-    static const lpae_cache_config l2g[] = {{262144, 16, 64}, {65536, 8, 128},  {32768, 2, 64},
-                                            {131072, 32, 64}, {65536, 16, 128}, {16384, 16, 32},
-                                            {16384, 4, 128}};
+    static const lpae_cache_config l2g[] = {{262144, 16, 64},
+                                            {65536, 8, 128},
+                                            {32768, 2, 64},
+                                            {131072, 32, 64},
+                                            {65536, 16, 128},
+                                            {16384, 16, 32},
+                                            {16384, 4, 128},
+                                            {65536, 8, 64},
+                                            /* fewer sets than the 4-way L1 (its run's
+                                               segments end where the L2 wraps) */
+                                            {8192, 8, 64},
+                                            {16384, 16, 64}};
     uint64_t seed = 99;
     for (size_t i = 0; i < sizeof l1g / sizeof l1g[0]; i++)
         for (size_t j = 0; j < sizeof l2g / sizeof l2g[0]; j++) {
@@ -556,6 +565,78 @@ static void line_p16_matches_reference(void **state)
     }
 }
 
+/* cache_line_k() (a short run's line through a cache_pair_x() pair: 4-way
+ * L1 with a 16- or 8-way L2, 2-way L1 with an 8-way L2) against per-line
+ * reference accesses: the same serving level for every line and the same
+ * counters in both caches, with flushes and counter resets; cache_pair_x()
+ * names each pair's kind and no other pair's. */
+static void line_k_matches_reference(void **state)
+{
+    (void)state;
+    static const struct {
+        uint32_t s1, w1, s2, w2;
+        unsigned kind, k1, k2;
+    } pg[] = {
+        {8192, 4, 131072, 16, CACHE_PAIR_4_16, CACHE_FAST_REC4, CACHE_FAST_PERM16},
+        {1024, 4, 16384, 16, CACHE_PAIR_4_16, CACHE_FAST_REC4, CACHE_FAST_PERM16},
+        {8192, 4, 65536, 8, CACHE_PAIR_4_8, CACHE_FAST_REC4, CACHE_FAST_PERM8},
+        {2048, 4, 8192, 8, CACHE_PAIR_4_8, CACHE_FAST_REC4, CACHE_FAST_PERM8},
+        {8192, 2, 65536, 8, CACHE_PAIR_2_8, CACHE_FAST_REC2, CACHE_FAST_PERM8},
+    };
+    uint64_t seed = 31415;
+    for (size_t g = 0; g < sizeof pg / sizeof pg[0]; g++) {
+        lpae_cache *c1 = mk(pg[g].s1, pg[g].w1, 64), *c2 = mk(pg[g].s2, pg[g].w2, 64);
+        lpae_cache *o2 = mk(pg[g].s2, pg[g].w2, 128);
+        assert_int_equal(cache_pair_x(c1, c2), pg[g].kind);
+        assert_int_equal(cache_pair_x(c1, o2), CACHE_PAIR_NONE);
+        assert_int_equal(cache_pair_x(c2, c1), CACHE_PAIR_NONE);
+        assert_false(cache_pair_p16(c1, c2));
+        ref_cache r1, r2;
+        ref_init(&r1, pg[g].s1, pg[g].w1, 64);
+        ref_init(&r2, pg[g].s2, pg[g].w2, 64);
+        unsigned seen[3] = {0, 0, 0};
+        for (int it = 0; it < 20000; it++) {
+            uint64_t x = xorshift(&seed);
+            uint64_t ln = (x >> 8) % ((uint64_t)pg[g].s2 / 64 * 3);
+            if (x & 1)
+                ln |= (x >> 40 & 0xff) << 26;
+            if (x % 211 == 0) {
+                lpae_cache_flush(c1);
+                ref_flush(&r1);
+            } else if (x % 223 == 0) {
+                lpae_cache_stats_reset(c2);
+                r2.st = (lpae_cache_stats){0};
+            }
+            for (uint64_t k = 0, count = 1 + (x >> 20) % 4; k < count; k++) {
+                unsigned lvl =
+                    pg[g].k1 == CACHE_FAST_REC2
+                        ? cache_line_k(c1, c2, ln + k, CACHE_FAST_REC2, CACHE_FAST_PERM8)
+                    : pg[g].k2 == CACHE_FAST_PERM8
+                        ? cache_line_k(c1, c2, ln + k, CACHE_FAST_REC4, CACHE_FAST_PERM8)
+                        : cache_line_k(c1, c2, ln + k, CACHE_FAST_REC4, CACHE_FAST_PERM16);
+                unsigned want = ref_access(&r1, (ln + k) * 64) == 1   ? 0u
+                                : ref_access(&r2, (ln + k) * 64) == 1 ? 1u
+                                                                      : 2u;
+                assert_int_equal(lvl, want);
+                seen[lvl]++;
+            }
+        }
+        lpae_cache_stats a1 = lpae_cache_stats_get(c1), a2 = lpae_cache_stats_get(c2);
+        assert_memory_equal(&a1, &r1.st, sizeof a1);
+        assert_memory_equal(&a2, &r2.st, sizeof a2);
+        assert_true(seen[0] > 100 && seen[1] > 100 && seen[2] > 100 && a2.evictions > 0);
+        for (uint64_t q = 0; q < (uint64_t)pg[g].s2 * 3; q += 64) {
+            assert_int_equal(lpae_cache_probe(c1, q), ref_probe(&r1, q));
+            assert_int_equal(lpae_cache_probe(c2, q), ref_probe(&r2, q));
+        }
+        ref_free(&r1);
+        ref_free(&r2);
+        lpae_cache_destroy(c1);
+        lpae_cache_destroy(c2);
+        lpae_cache_destroy(o2);
+    }
+}
+
 /* cache_pair_p16_memo() (the short-run path's remembered pair test)
  * against cache_pair_p16() on a random sequence of queries over L1/L2
  * pairs of several geometries, each pair asked many times. */
@@ -576,6 +657,7 @@ static void pair_memo_matches_test(void **state)
         lpae_cache *l1 = c[x % N], *l2 = c[(x >> 8) % N];
         bool want = cache_pair_p16(l1, l2);
         assert_int_equal(cache_pair_p16_memo(l1, l2), want);
+        assert_int_equal(cache_pair_x_memo(l1, l2), cache_pair_x(l1, l2));
         yes += want;
         no += !want;
     }
@@ -611,6 +693,7 @@ int main(void)
         cmocka_unit_test(warm_matches_reference),
         cmocka_unit_test(pos_touch_matches_move),
         cmocka_unit_test(line_p16_matches_reference),
+        cmocka_unit_test(line_k_matches_reference),
         cmocka_unit_test(pair_memo_matches_test),
         cmocka_unit_test(bad_geometry),
     };

@@ -35,8 +35,12 @@ int lpae_cache_create(const lpae_cache_config *cfg, lpae_cache **out)
         c->lru = (uint8_t)(c->ways - 1);
         c->way_mask = (1u << c->ways) - 1u;
     }
-    c->fast = c->perm ? (c->ways == CACHE_PERM_MAX_WAYS ? CACHE_FAST_PERM16 : CACHE_FAST_NONE)
-                      : (c->ways == 2 ? CACHE_FAST_REC2 : CACHE_FAST_NONE);
+    c->fast = c->perm ? (c->ways == 16  ? CACHE_FAST_PERM16
+                         : c->ways == 8 ? CACHE_FAST_PERM8
+                                        : CACHE_FAST_NONE)
+                      : (c->ways == 2   ? CACHE_FAST_REC2
+                         : c->ways == 4 ? CACHE_FAST_REC4
+                                        : CACHE_FAST_NONE);
     c->tag_off = c->perm ? PERM_ROW : 0;
     c->stride = c->ways + c->tag_off;
     c->nlines = (uint64_t)c->sets * c->ways;

@@ -36,8 +36,13 @@
 #include <emmintrin.h>
 #endif
 
-/* lpae_cache.fast: the geometries cache_access_fast() unrolls. */
-enum { CACHE_FAST_NONE, CACHE_FAST_REC2, CACHE_FAST_PERM16 };
+/* lpae_cache.fast: the geometries cache_access_fast() unrolls (2 and 4
+ * ways in the recency layout, 8 and 16 in the permutation layout). */
+enum { CACHE_FAST_NONE, CACHE_FAST_REC2, CACHE_FAST_PERM16, CACHE_FAST_REC4, CACHE_FAST_PERM8 };
+
+/* lpae_cache.pairx_kind: the L1/L2 pairs other than cache_pair_p16()'s
+ * whose lines cache_line_k() serves with both geometries constant. */
+enum { CACHE_PAIR_NONE, CACHE_PAIR_4_16, CACHE_PAIR_4_8, CACHE_PAIR_2_8 };
 
 /* Never a line number: pa >> line_shift with line_shift >= 3 is < 2^61, so
  * bit 63 of a way's entry is set exactly when the way is empty. */
@@ -66,16 +71,19 @@ struct lpae_cache {
     uint8_t lru;  /* perm: ways - 1, the LRU's place */
     uint8_t fast; /* how cache_access_fast() unrolls it: CACHE_FAST_* */
     uint32_t set_mask;
-    uint32_t way_mask;             /* perm: bit w for each way w */
-    uint32_t stride;               /* uint64_t words per set: ways, or PERM_ROW + ways */
-    uint32_t tag_off;              /* where a set's line numbers start: 0, or PERM_ROW */
-    const struct lpae_cache *pair; /* an L2 cache_pair_p16() accepted with this
-                                      L1 (geometries never change), or NULL */
-    uint64_t *tag;                 /* per set (stride words): perm: pos (byte w: way w's place,
-                                      MRU 0; POS_NONE past the ways), sig (byte w: hash of way
-                                      w's line, stale for empty ways, bytes past the ways
-                                      unused); then ways line numbers (pa >> line_shift),
-                                      NO_LINE when empty; recency layout: MRU first */
+    uint32_t way_mask;              /* perm: bit w for each way w */
+    uint32_t stride;                /* uint64_t words per set: ways, or PERM_ROW + ways */
+    uint32_t tag_off;               /* where a set's line numbers start: 0, or PERM_ROW */
+    const struct lpae_cache *pair;  /* an L2 cache_pair_p16() accepted with this
+                                       L1 (geometries never change), or NULL */
+    const struct lpae_cache *pairx; /* an L2 cache_pair_x() gave a kind for with
+                                       this L1 (pairx_kind), or NULL */
+    uint8_t pairx_kind;             /* CACHE_PAIR_*: cache_pair_x(this, pairx) */
+    uint64_t *tag;                  /* per set (stride words): perm: pos (byte w: way w's place,
+                                       MRU 0; POS_NONE past the ways), sig (byte w: hash of way
+                                       w's line, stale for empty ways, bytes past the ways
+                                       unused); then ways line numbers (pa >> line_shift),
+                                       NO_LINE when empty; recency layout: MRU first */
     /* Counters: accesses = hits + misses, evictions = misses - fills (the
      * misses that filled an empty way). Lines only leave at a flush, so the
      * valid lines are the fills since the last flush, fills - flush_mark
@@ -410,6 +418,18 @@ static inline __attribute__((always_inline)) bool cache_access_fast_t(lpae_cache
         c->misses++;
         return false;
     }
+    if (c->fast == CACHE_FAST_REC4 || c->fast == CACHE_FAST_PERM8) {
+        bool hit = c->fast == CACHE_FAST_REC4
+                       ? rec_step(c->tag + (size_t)set * 4, ln, 4u, &c->fills)
+                       : perm_step_t(c->tag + (size_t)set * (PERM_ROW + 8u), ln, 0xffu, 7u,
+                                     &c->fills, mru_test);
+        if (hit) {
+            c->hits++;
+            return true;
+        }
+        c->misses++;
+        return false;
+    }
     return c->perm ? cache_access_perm(c, ln, set) : cache_access_rec(c, ln, set);
 }
 
@@ -618,6 +638,141 @@ static inline __attribute__((always_inline)) unsigned cache_line_p16(lpae_cache 
     return 2;
 }
 
+/* One access of line number @p ln to @p c, whose geometry @p k (a
+ * constant CACHE_FAST_* other than NONE) is c->fast, without statistics:
+ * rec2_step(), rec_step() or perm_step_t() (with @p mru_test) on its set. */
+static inline __attribute__((always_inline)) bool cache_step_k(lpae_cache *c, uint64_t ln,
+                                                               unsigned k, bool mru_test)
+{
+    uint32_t set = (uint32_t)ln & c->set_mask;
+    switch (k) {
+    case CACHE_FAST_REC2:
+        return rec2_step(c->tag + (size_t)set * 2, ln, &c->fills);
+    case CACHE_FAST_REC4:
+        return rec_step(c->tag + (size_t)set * 4, ln, 4u, &c->fills);
+    case CACHE_FAST_PERM8:
+        return perm_step_t(c->tag + (size_t)set * (PERM_ROW + 8u), ln, 0xffu, 7u, &c->fills,
+                           mru_test);
+    default: /* CACHE_FAST_PERM16 */
+        return perm_step_t(c->tag + (size_t)set * PERM16_STRIDE, ln, 0xffffu, 15u, &c->fills,
+                           mru_test);
+    }
+}
+
+/* cache_line_p16() for an L1 of geometry @p k1 and an L2 of geometry
+ * @p k2 (constants, c->fast of each; one line size): the level that served
+ * line @p ln, counted in both caches as cache_access() counts it. */
+static inline __attribute__((always_inline)) unsigned
+cache_line_k(lpae_cache *l1, lpae_cache *l2, uint64_t ln, unsigned k1, unsigned k2)
+{
+    if (cache_step_k(l1, ln, k1, false)) {
+        l1->hits++;
+        return 0;
+    }
+    l1->misses++;
+    if (cache_step_k(l2, ln, k2, false)) {
+        l2->hits++;
+        return 1;
+    }
+    l2->misses++;
+    return 2;
+}
+
+/* The kind (CACHE_PAIR_*) of the pair @p l1 then @p l2 for cache_line_k():
+ * the same line size, a 4-way recency L1 with a 16- or 8-way permutation
+ * L2, or a 2-way one with an 8-way L2; CACHE_PAIR_NONE for any other pair
+ * (cache_pair_p16()'s included). */
+static inline unsigned cache_pair_x(const lpae_cache *l1, const lpae_cache *l2)
+{
+    if (l1->line_shift != l2->line_shift)
+        return CACHE_PAIR_NONE;
+    if (l1->fast == CACHE_FAST_REC4)
+        return l2->fast == CACHE_FAST_PERM16  ? CACHE_PAIR_4_16
+               : l2->fast == CACHE_FAST_PERM8 ? CACHE_PAIR_4_8
+                                              : CACHE_PAIR_NONE;
+    if (l1->fast == CACHE_FAST_REC2 && l2->fast == CACHE_FAST_PERM8)
+        return CACHE_PAIR_2_8;
+    return CACHE_PAIR_NONE;
+}
+
+/* cache_pair_x(@p l1, @p l2), remembered in l1. */
+static inline unsigned cache_pair_x_memo(lpae_cache *l1, const lpae_cache *l2)
+{
+    if (__builtin_expect(l1->pairx == l2, 1))
+        return l1->pairx_kind;
+    l1->pairx = l2;
+    l1->pairx_kind = (uint8_t)cache_pair_x(l1, l2);
+    return l1->pairx_kind;
+}
+
+/* cache_lines() for a cache_pair_x() pair of geometries @p k1 (REC2 or
+ * REC4) and @p k2 (PERM16 or PERM8), constants: each line as
+ * cache_line_k(), the counters in locals until the end; consecutive lines
+ * sit in consecutive sets of both caches, so the two set pointers step by
+ * one set, in segments that end where either tag array wraps (as
+ * lines_l1x2_p16()). */
+static inline __attribute__((always_inline)) void lines_k(lpae_cache *l1, lpae_cache *l2,
+                                                          uint64_t ln, uint64_t count,
+                                                          uint64_t n[3], unsigned k1, unsigned k2)
+{
+    const unsigned ways1 = k1 == CACHE_FAST_REC2 ? 2u : 4u;
+    const unsigned ways2 = k2 == CACHE_FAST_PERM16 ? 16u : 8u;
+    const size_t st2 = PERM_ROW + ways2;
+    const uint32_t mask = l1->set_mask, mask2 = l2->set_mask;
+    uint64_t *const tag = l1->tag, *const tag2 = l2->tag;
+    uint64_t n1 = 0, n2 = 0, e1 = 0, e2 = 0;
+    for (uint64_t left = count; left;) {
+        uint32_t s1 = (uint32_t)ln & mask, s2 = (uint32_t)ln & mask2;
+        uint64_t seg = (uint64_t)mask - s1 + 1, seg2 = (uint64_t)mask2 - s2 + 1;
+        if (seg > seg2)
+            seg = seg2;
+        if (seg > left)
+            seg = left;
+        left -= seg;
+        uint64_t *row = tag + (size_t)s1 * ways1, *blk = tag2 + (size_t)s2 * st2;
+        for (uint64_t end = ln + seg; ln != end; ln++, row += ways1, blk += st2) {
+            bool hit = k1 == CACHE_FAST_REC2 ? rec2_step(row, ln, &e1) : rec_step(row, ln, 4u, &e1);
+            if (hit) {
+                n1++;
+                continue;
+            }
+            n2 += perm_step_t(blk, ln, (1u << ways2) - 1u, ways2 - 1u, &e2, false);
+        }
+    }
+    run_account(l1, l2, count, count - n1, n2, e1, e2, n);
+}
+
+/* cache_lines() of an L1 other than a 2-way one, out of line (the 2-way
+ * L1's loops keep their frame): a cache_pair_x() pair through lines_k(),
+ * anything else a cache_access() pair per line. */
+static __attribute__((noinline, unused)) void
+lines_other(lpae_cache *l1, lpae_cache *l2, uint64_t ln, uint64_t count, uint64_t n[3])
+{
+    switch (cache_pair_x(l1, l2)) {
+    case CACHE_PAIR_4_16:
+        lines_k(l1, l2, ln, count, n, CACHE_FAST_REC4, CACHE_FAST_PERM16);
+        return;
+    case CACHE_PAIR_4_8:
+        lines_k(l1, l2, ln, count, n, CACHE_FAST_REC4, CACHE_FAST_PERM8);
+        return;
+    default:
+        break;
+    }
+    unsigned sh = l1->line_shift;
+    uint64_t n1 = 0, n2 = 0, nd = 0;
+    for (uint64_t end = ln + count; ln != end; ln++) {
+        if (cache_access(l1, ln << sh))
+            n1++;
+        else if (cache_access(l2, ln << sh))
+            n2++;
+        else
+            nd++;
+    }
+    n[0] += n1;
+    n[1] += n2;
+    n[2] += nd;
+}
+
 /* Serve @p count consecutive lines of @p l1 from @p pa (line aligned)
  * through @p l1 then, on a miss, @p l2, exactly as count pairs of
  * cache_access() calls in order. Adds the lines served by L1, by L2 and by
@@ -638,19 +793,7 @@ static inline void cache_lines(lpae_cache *l1, lpae_cache *l2, lpae_pa_t pa, uin
             lines_l1x2(l1, l2, ln, count, n, L2_REC);
         return;
     }
-    unsigned sh = l1->line_shift;
-    uint64_t n1 = 0, n2 = 0, nd = 0;
-    for (uint64_t end = ln + count; ln != end; ln++) {
-        if (cache_access(l1, ln << sh))
-            n1++;
-        else if (cache_access(l2, ln << sh))
-            n2++;
-        else
-            nd++;
-    }
-    n[0] += n1;
-    n[1] += n2;
-    n[2] += nd;
+    lines_other(l1, l2, ln, count, n);
 }
 
 #endif

@@ -2055,16 +2055,54 @@ static __attribute__((noinline)) void lines_run(lpae_cpu *cpu, uint64_t ln, uint
     run_charge(cpu, n, cost, cat);
 }
 
+/* The lines [@p ln, @p last] through @p l1 and @p l2, a pair of geometries
+ * @p k1 and @p k2 (constants: cache_line_k()), a line at a time: each line
+ * counted as the single access counts it, their cycles charged at once. */
+static inline __attribute__((always_inline)) void
+lines_pair_k(lpae_cpu *cpu, lpae_cache *l1, lpae_cache *l2, uint64_t ln, uint64_t last,
+             const uint32_t *cost, lpae_cat cat, unsigned k1, unsigned k2)
+{
+    unsigned lvl = cache_line_k(l1, l2, ln, k1, k2);
+    cpu->st.lines[lvl]++;
+    lpae_cycles_t c = cost[lvl];
+    while (UNLIKELY(ln != last)) { /* the first line apart: nothing hoisted for a run */
+        lvl = cache_line_k(l1, l2, ++ln, k1, k2);
+        cpu->st.lines[lvl]++;
+        c += cost[lvl];
+    }
+    charge(cpu, cat, c);
+}
+
+/* lines_pair_k() for the pair kind @p kind (CACHE_PAIR_*, not NONE) that
+ * cache_pair_x() gave @p l1 and @p l2. */
+static inline __attribute__((always_inline)) void lines_pair_x(lpae_cpu *cpu, lpae_cache *l1,
+                                                               lpae_cache *l2, uint64_t ln,
+                                                               uint64_t last, const uint32_t *cost,
+                                                               lpae_cat cat, unsigned kind)
+{
+    if (kind == CACHE_PAIR_4_16)
+        lines_pair_k(cpu, l1, l2, ln, last, cost, cat, CACHE_FAST_REC4, CACHE_FAST_PERM16);
+    else if (kind == CACHE_PAIR_4_8)
+        lines_pair_k(cpu, l1, l2, ln, last, cost, cat, CACHE_FAST_REC4, CACHE_FAST_PERM8);
+    else
+        lines_pair_k(cpu, l1, l2, ln, last, cost, cat, CACHE_FAST_REC2, CACHE_FAST_PERM8);
+}
+
 /* lines_run() of a short run (count <= LINES_FEW), in a small frame: the
  * commonest cache pair here a line at a time, with the counts and cycles
- * of each line added as the single access adds them; any other pair
- * through lines_run(). */
+ * of each line added as the single access adds them; the pairs of
+ * cache_pair_x() likewise (lines_pair_x()); any other pair through
+ * lines_run(). */
 static __attribute__((noinline)) void lines_few(lpae_cpu *cpu, uint64_t ln, uint64_t count,
                                                 const uint32_t *cost, lpae_cat cat)
 {
     lpae_cache *l1 = cpu->l1d, *l2 = cpu->m->l2;
     if (__builtin_expect(!cache_pair_p16_memo(l1, l2), 0)) {
-        lines_run(cpu, ln, count, cost, cat);
+        unsigned kind = cache_pair_x_memo(l1, l2);
+        if (kind != CACHE_PAIR_NONE)
+            lines_pair_x(cpu, l1, l2, ln, ln + count - 1, cost, cat, kind);
+        else
+            lines_run(cpu, ln, count, cost, cat);
         return;
     }
     lpae_cycles_t c = 0;
@@ -2253,6 +2291,23 @@ static __attribute__((noinline)) int rw8_l2(lpae_cpu *cpu, lpae_pa_t pa, bool l1
     return rw8_data(cpu, pa, lvl, rd, buf);
 }
 
+/* rw8_pa() of an L1D other than a 2-way one: a 4-way L1D's cache_pair_x()
+ * pair serves the line as cache_line_k() does (both geometries constant),
+ * any other through rw8_l2(). */
+static __attribute__((noinline)) int rw8_lx(lpae_cpu *cpu, lpae_pa_t pa, bool rd, uint64_t *buf)
+{
+    lpae_cache *l1 = cpu->l1d, *l2 = cpu->m->l2;
+    uint64_t ln = pa >> l1->line_shift;
+    unsigned kind = cache_pair_x_memo(l1, l2), lvl;
+    if (kind == CACHE_PAIR_4_16)
+        lvl = cache_line_k(l1, l2, ln, CACHE_FAST_REC4, CACHE_FAST_PERM16);
+    else if (kind == CACHE_PAIR_4_8)
+        lvl = cache_line_k(l1, l2, ln, CACHE_FAST_REC4, CACHE_FAST_PERM8);
+    else
+        return rw8_l2(cpu, pa, false, rd, buf);
+    return rw8_data(cpu, pa, lvl, rd, buf);
+}
+
 /* rw_page() of an 8-byte aligned access, with no fault record and no cycle
  * count asked for, once translated to @p pa without a fault: such an
  * access never crosses a line (lines are at least 8 bytes), so its one
@@ -2263,7 +2318,7 @@ static inline __attribute__((always_inline)) int rw8_pa(lpae_cpu *cpu, lpae_pa_t
 {
     lpae_cache *c = cpu->l1d;
     if (UNLIKELY(c->fast != CACHE_FAST_REC2))
-        return rw8_l2(cpu, pa, false, rd, buf);
+        return rw8_lx(cpu, pa, rd, buf);
     uint64_t ln = pa >> c->line_shift; /* cache_access_l1() */
     if (!rec2_step(c->tag + (size_t)((uint32_t)ln & c->set_mask) * 2, ln, &c->fills)) {
         c->misses++;
@@ -2357,14 +2412,17 @@ static __attribute__((noinline)) int touch_unbacked(lpae_cpu *cpu, lpae_pa_t pa,
     return rc;
 }
 
-/* touch_pa() of all but the common case: a page with no host page, a
- * cache pair other than cache_pair_p16()'s, a run of more than LINES_FEW
- * lines. Notes the pair in the L1 (cache_pair_p16_memo()) when it is the
- * common one, so that the next touch takes touch_pa()'s way. */
-static __attribute__((noinline)) int touch_pa_other(lpae_cpu *cpu, lpae_pa_t pa, unsigned access,
-                                                    size_t len)
+/* touch_pa_x() but for a cache_pair_x() pair's short run: a page with
+ * no host page, a cache pair cache_pair_x() has no kind for, a run of more
+ * than LINES_FEW lines. Notes the pair in the L1 (cache_pair_p16_memo(),
+ * else cache_pair_x_memo()) so that the next touch takes the way meant for
+ * it. */
+static __attribute__((noinline)) int touch_pa_gen(lpae_cpu *cpu, lpae_pa_t pa, unsigned access,
+                                                  size_t len)
 {
-    (void)cache_pair_p16_memo(cpu->l1d, cpu->m->l2);
+    lpae_cache *l1 = cpu->l1d, *l2 = cpu->m->l2;
+    if (!cache_pair_p16_memo(l1, l2))
+        (void)cache_pair_x_memo(l1, l2);
     if (!lpae_phys_host_page(cpu->m->phys, pa))
         return touch_unbacked(cpu, pa, access, len);
     lines(cpu, pa, len, cpu->m->mem_lat, LPAE_CAT_MEM);
@@ -2372,8 +2430,29 @@ static __attribute__((noinline)) int touch_pa_other(lpae_cpu *cpu, lpae_pa_t pa,
     return LPAE_OK;
 }
 
+/* touch_pa() of all but the common case (the cache_pair_p16() pair's
+ * backed short run) when the L1 notes a cache_pair_x() kind for its L2. A
+ * backed page's run of up to LINES_FEW lines through such a pair (a 4-way
+ * L1D, or an 8-way L2) goes as lines_few() takes it, both geometries
+ * constant (lines_pair_x()); anything else through touch_pa_gen(). */
+static __attribute__((noinline)) int touch_pa_x(lpae_cpu *cpu, lpae_pa_t pa, unsigned access,
+                                                size_t len)
+{
+    lpae_machine *m = cpu->m;
+    lpae_cache *l1 = cpu->l1d, *l2 = m->l2;
+    unsigned sh = l1->line_shift;
+    uint64_t ln = pa >> sh, last = (pa + len - 1) >> sh;
+    if (UNLIKELY(last - ln >= LINES_FEW) | UNLIKELY(l1->pairx_kind == CACHE_PAIR_NONE) ||
+        UNLIKELY(!lpae_phys_host_page(m->phys, pa)))
+        return touch_pa_gen(cpu, pa, access, len);
+    cpu->st.mem_bytes += len;
+    lines_pair_x(cpu, l1, l2, ln, last, m->mem_lat, LPAE_CAT_MEM, l1->pairx_kind);
+    return LPAE_OK;
+}
+
 /* lpae_cpu_touch() once its translation gave @p pa without a fault, with
- * no call but the tail call to touch_pa_other() for anything unusual. A
+ * no call but a tail call for anything unusual (touch_pa_x() when the L1
+ * notes a cache_pair_x() pair, else touch_pa_gen()). A
  * backed page and the commonest cache pair (cache_pair_p16()): each line as
  * cache_line_p16() (lines_few()'s step: the same accesses, counts and
  * cycles as serve_l1_data()'s single access), the byte count first
@@ -2387,7 +2466,8 @@ static inline __attribute__((always_inline)) int touch_pa_in(lpae_cpu *cpu, lpae
     uint64_t ln = pa >> sh, last = (pa + len - 1) >> sh;
     if (UNLIKELY(l1->pair != l2) | UNLIKELY(last - ln >= LINES_FEW) ||
         UNLIKELY(!lpae_phys_host_page(m->phys, pa)))
-        return touch_pa_other(cpu, pa, access, len);
+        return l1->pairx == l2 ? touch_pa_x(cpu, pa, access, len)
+                               : touch_pa_gen(cpu, pa, access, len);
     cpu->st.mem_bytes += len;
     unsigned lvl = cache_line_p16(l1, l2, ln);
     cpu->st.lines[lvl]++;
