@@ -3,18 +3,19 @@
 # figures (timings on a shared host are noise; these are not). Used for the
 # before/after table of docs/performance.md.
 #
-# usage: bench/instr-counts.sh [BUILD_DIR]        (default: build)
+# usage: bench/instr-counts.sh [BUILD_DIR [PRESET]]   (default: build cortex-a15)
 #
 # Prints, for the translation cases of bin/speed (--case 0..4), the
 # inclusive instructions per call of lpae_cpu_translate() (lpae_walk() for
 # case 4), and for a generated mixed trace (lpaesim gen mixed count=300
 # touches=2 bs=4K, 147,696 events) the instructions per event of reading it
 # (binary, text) and of replaying it through one configuration (pinned,
-# VMSPLIT_4G_4G, Cortex-A15, 2 CPUs), whole process, set-up included; and
+# VMSPLIT_4G_4G, the PRESET CPUs (Cortex-A15 unless given), 2 of them), whole process, set-up included; and
 # the same for a user-access-heavy trace (touches=64, count=100), each also
 # read and replayed as text.
 set -eu
 B=${1:-build}
+P=${2:-cortex-a15}
 for tool in valgrind callgrind_annotate; do
     command -v "$tool" >/dev/null 2>&1 || {
         echo "instr-counts: $tool not found (Debian: apt-get install valgrind)" >&2
@@ -68,11 +69,11 @@ done
 count_trace() {
     "$B/bin/lpaesim" convert "$2" -o "${2%.lpb}.lpt" --to text
     ev=$("$B/bin/speed" --child-read "$2" | cut -d' ' -f1)
-    echo "$1, $ev events (instructions per event, whole process):"
+    echo "$1, $ev events (instructions per event, whole process; replay on $P):"
     for what in read:binary:lpb read:text:lpt replay:binary:lpb replay:text:lpt; do
         mode=${what%%:*}
         rest=${what#*:}
-        n=$(total "$B/bin/speed" "--child-$mode" "${2%.lpb}.${rest#*:}")
+        n=$(total "$B/bin/speed" "--child-$mode" "${2%.lpb}.${rest#*:}" "$P")
         printf '  %-7s %-7s %s\n' "$mode" "${rest%%:*}" "$(echo "$n $ev" | awk '{printf "%.0f", $1 / $2}')"
     done
 }

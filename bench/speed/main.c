@@ -25,10 +25,13 @@
  * usage: speed [--runs N] [--preset NAME] [--big] [--huge] [--tmpdir DIR]
  *              [--json FILE] [--quick] [--only xlate|floor|memory|traces]
  *              [--case N] [--trace FILE]...
- * --case N runs only translation measurement N (0 fast path .. 5 checker
- * on), for profiling one path under callgrind.
- *        speed --child-read|--child-replay FILE   (internal: read or replay
- *        FILE in a fresh process, print events and peak RSS)
+ * --preset NAME picks the CPU preset of the translation and replay
+ * measurements (default cortex-a15). --case N runs only translation
+ * measurement N (0 fast path .. 5 checker on), for profiling one path under
+ * callgrind.
+ *        speed --child-read|--child-replay FILE [PRESET]   (read or replay
+ *        FILE in a fresh process, print events and peak RSS; used for the
+ *        memory figures and by bench/instr-counts.sh)
  */
 #include <errno.h>
 #include <stdio.h>
@@ -372,14 +375,16 @@ static readres read_all(const char *path)
 }
 
 /* Replay @p path through @p ncfg configurations (1: pinned under
- * VMSPLIT_4G_4G; 5: every strategy under its natural split), Cortex-A15,
- * 2 CPUs. Returns CPU seconds of the run (set-up excluded). */
-static double replay_once(const char *path, unsigned ncfg, uint64_t *events, uint64_t *cycles)
+ * VMSPLIT_4G_4G; 5: every strategy under its natural split), CPU preset
+ * @p preset (--preset; default Cortex-A15), 2 CPUs. Returns CPU seconds of
+ * the run (set-up excluded). */
+static double replay_once(const char *preset, const char *path, unsigned ncfg, uint64_t *events,
+                          uint64_t *cycles)
 {
     lpae_cost *cost;
-    int rc = lpae_cost_preset("cortex-a15", &cost, NULL);
+    int rc = lpae_cost_preset(preset, &cost, NULL);
     if (rc)
-        die("cortex-a15", rc);
+        die(preset, rc);
     lpae_replay *rp;
     if ((rc = lpae_replay_create(&rp)))
         die("replay", rc);
@@ -449,7 +454,7 @@ static void replay_rows(bench *b, const char *path, const char *label, double fl
         double rv[MAX_RUNS], pc[MAX_RUNS];
         for (unsigned r = 0; r < b->runs; r++) {
             uint64_t events, cycles;
-            double dt = replay_once(path, ncfg, &events, &cycles);
+            double dt = replay_once(b->preset, path, ncfg, &events, &cycles);
             rv[r] = events / dt / 1e6;
             pc[r] = events * (double)ncfg / dt / 1e6;
             sink += cycles;
@@ -538,7 +543,7 @@ static long child_maxrss(bench *b, const char *mode, const char *path, uint64_t 
         dup2(fd[1], 1);
         close(fd[0]);
         close(fd[1]);
-        execl(b->self, b->self, mode, path, (char *)NULL);
+        execl(b->self, b->self, mode, path, b->preset, (char *)NULL);
         _exit(127);
     }
     close(fd[1]);
@@ -582,12 +587,12 @@ static void bench_memory(bench *b)
     add_row(b, "peak RSS of the same process, empty trace", "MiB", &v, 1, NULL);
 }
 
-static int child_read(const char *path, bool replay)
+static int child_read(const char *path, bool replay, const char *preset)
 {
     readres r = {0, 0};
     uint64_t cycles;
     if (replay)
-        replay_once(path, 1, &r.events, &cycles);
+        replay_once(preset, path, 1, &r.events, &cycles);
     else if (strcmp(path, "-") != 0) /* "-": the baseline, reads nothing */
         r = read_all(path);
     /* VmHWM of a fresh process: exec gives it its own address space, while
@@ -685,10 +690,11 @@ static void usage(void)
 
 int main(int argc, char **argv)
 {
-    if (argc == 3 && strcmp(argv[1], "--child-read") == 0)
-        return child_read(argv[2], false);
-    if (argc == 3 && strcmp(argv[1], "--child-replay") == 0)
-        return child_read(argv[2], true);
+    /* --child-read|--child-replay FILE [PRESET] */
+    if ((argc == 3 || argc == 4) && strcmp(argv[1], "--child-read") == 0)
+        return child_read(argv[2], false, NULL);
+    if ((argc == 3 || argc == 4) && strcmp(argv[1], "--child-replay") == 0)
+        return child_read(argv[2], true, argc == 4 ? argv[3] : "cortex-a15");
     bench b = {.runs = 5, .preset = "cortex-a15", .xcase = -1};
     const char *json = NULL;
     for (int i = 1; i < argc; i++) {
