@@ -210,6 +210,9 @@ struct lpae_kernel {
  * it returns), so the check is not repeated. Every event but the usual user
  * touch (below). */
 int lpae_k_apply_event(lpae_kernel *k, const lpae_tev *ev, lpae_event_result *res, bool checked);
+/* lpae_k_apply_event(k, ev, NULL, true), k and ev not NULL: the copy
+ * lpae_k_apply_batch() calls, without the tests these settle. */
+int lpae_k_apply_checked(lpae_kernel *k, const lpae_tev *ev);
 /* The same without any shortcut (the general path for every event, the
  * events checked): the reference of tests/test_kernel.c. */
 int lpae_k_apply_plain(lpae_kernel *k, const lpae_tev *ev, lpae_event_result *res);
@@ -347,7 +350,8 @@ static inline uint64_t lpae_k_head_cpu_mask(void)
  * the head they share and the event count stay in registers (each touch
  * still stores its event id and the kernel's count before its
  * lpae_cpu_touch, where a coherence report or its callback may read them);
- * every other event goes through lpae_k_apply_event(). Returns the index of
+ * every other event goes through lpae_k_apply_event() (its copy
+ * lpae_k_apply_checked). Returns the index of
  * the first event that failed, with its error in *err, or n (*err 0). An
  * event whose CPU the kernel lacks fails with LPAE_EINVAL and no effect. */
 static inline __attribute__((always_inline)) size_t
@@ -367,7 +371,7 @@ lpae_k_apply_batch(lpae_kernel *k, const lpae_tev *evs, size_t n, int *err)
              * the general path (LPAE_K_NO_TOUCH equals no masked head) */
             const struct ktouch *kt = &k->touch[ev->cpu];
             if ((h & LPAE_K_HEAD_MASK) != kt->head) {
-                e = lpae_k_apply_event(k, ev, NULL, true);
+                e = lpae_k_apply_checked(k, ev);
                 /* the kernel ran: the shortcuts and the count read again */
                 want = LPAE_K_NO_TOUCH;
                 ne = k->nevent;
