@@ -756,6 +756,150 @@ static void test_touch_fast_path(void **state)
     unlink(path);
 }
 
+/* The event id lpae_cpu_set_event_in() stored last in CPU c of kernel k. */
+static uint64_t tb_event_id(lpae_kernel *k, unsigned c)
+{
+    uint64_t id;
+    memcpy(&id, (const char *)(const void *)k->cpus[c].cpu + sizeof(lpae_cpu_stats), sizeof id);
+    return id;
+}
+
+/* Generated traces (fixed seeds) with random extra events (touches of any
+ * seen task on any CPU, page crossings, SIGSEGV addresses, syscall entries
+ * and exits), cut into random batches of 1..256 events and applied to one
+ * kernel through lpae_k_apply_batch() as replay does (going on after
+ * a failed event) and to a twin one event at a time through lpae_k_apply():
+ * the same events fail with the same errors, and after every batch all
+ * statistics and cycles, each CPU's phase, mark and last event id stay
+ * equal; the digests at the end. */
+static void test_touch_batch(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/lpae_test_kernel_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    for (unsigned s = 0; s < 2 * LPAE_STRAT_COUNT; s++) {
+        lpae_gen_params p;
+        lpae_gen_kind kind = s % 3 == 2 ? LPAE_GEN_PROCS : LPAE_GEN_MIXED;
+        assert_int_equal(lpae_gen_defaults(kind, &p), LPAE_OK);
+        p.cpus = 1 + s % 3;
+        p.count = kind == LPAE_GEN_PROCS ? 4 : 20;
+        p.touches = 16;
+        p.seed = 101 + s;
+        lpae_trace_writer *w;
+        assert_int_equal(lpae_trace_writer_open(path, LPAE_TRACE_BINARY, &w), LPAE_OK);
+        assert_int_equal(lpae_trace_gen(kind, &p, w), LPAE_OK);
+        assert_int_equal(lpae_trace_writer_close(w, true), LPAE_OK);
+        lpae_kernel_config c;
+        kt_cfg(&c, (lpae_strategy)(s % LPAE_STRAT_COUNT), p.cpus);
+        c.functional = s % 2 == 0;
+        lpae_kernel *a, *b;
+        assert_int_equal(lpae_kernel_create(&c, &a), LPAE_OK);
+        assert_int_equal(lpae_kernel_create(&c, &b), LPAE_OK);
+        /* the stream: the trace's events with extras before some */
+        size_t n = 0, cap = 1024;
+        lpae_tev *evs = malloc(cap * sizeof(*evs));
+        assert_non_null(evs);
+        lpae_trace_reader *r;
+        assert_int_equal(lpae_trace_reader_open(path, NULL, &r), LPAE_OK);
+        uint64_t rng = 0xD1B54A32D192ED03ull + s;
+        uint32_t seen[64] = {1};
+        unsigned nseen = 1;
+        lpae_tev ev;
+        int rc;
+        while ((rc = lpae_trace_read(r, &ev)) == 1) {
+            if (n + 2 > cap) {
+                cap *= 2;
+                evs = realloc(evs, cap * sizeof(*evs));
+                assert_non_null(evs);
+            }
+            if (ev.task && nseen < 64 && seen[nseen - 1] != ev.task)
+                seen[nseen++] = ev.task;
+            uint64_t x = ft_rnd(&rng);
+            if (x % 3 == 0 && ev.kind != LPAE_TEV_EXIT && ev.kind != LPAE_TEV_EXEC &&
+                ev.kind != LPAE_TEV_FORK) {
+                lpae_tev *e = &evs[n];
+                memset(e, 0, sizeof(*e));
+                e->kind = LPAE_TEV_TOUCH;
+                e->cpu = (uint8_t)((x >> 8) % p.cpus);
+                e->task = (x >> 12) % 8 ? ev.task : seen[(x >> 16) % nseen];
+                if ((x >> 36) % 64 == 0) /* a CPU beyond the kernel's: the event fails */
+                    e->cpu = (uint8_t)(p.cpus + (x >> 42) % 250);
+                e->flags = (uint8_t)(LPAE_TEVF_READ << ((x >> 20) % 3));
+                e->addr = (x >> 24) % 16 ? 0x00100000u + (uint32_t)((x >> 28) % 0x10000)
+                                         : 0x40000000u + (uint32_t)((x >> 28) % 0x100000);
+                e->len = (uint32_t)((x >> 48) % 5 ? (x >> 52) % 65 : (x >> 52) % 9000);
+                if ((x >> 56) % 8 == 0) {
+                    e->kind = (x >> 59) % 2 ? LPAE_TEV_SYS_ENTER : LPAE_TEV_SYS_EXIT;
+                    e->flags = 0;
+                    e->addr = 0;
+                    e->len = 0;
+                    e->sysno = 3;
+                }
+                assert_int_equal(lpae_tev_check(e, NULL), LPAE_OK);
+                n++;
+            }
+            evs[n++] = ev;
+        }
+        assert_int_equal(rc, 0);
+        lpae_trace_reader_close(r);
+        size_t i = 0, direct = 0, failed = 0;
+        while (i < n) {
+            size_t end = i + 1 + (size_t)(ft_rnd(&rng) % 256);
+            if (end > n)
+                end = n;
+            /* a: as replay's batch loop, going on after a failure */
+            size_t j = i;
+            size_t fail_at[256], nfail = 0;
+            int fail_rc[256];
+            while (j < end) {
+                int e;
+                size_t k2 = j + lpae_k_apply_batch(a, evs + j, end - j, &e);
+                j = k2;
+                if (e == 0)
+                    break;
+                fail_at[nfail] = j;
+                fail_rc[nfail++] = e;
+                j++;
+            }
+            /* b: one event at a time */
+            size_t bf = 0;
+            for (j = i; j < end; j++) {
+                if ((lpae_k_tev_head(&evs[j]) & LPAE_K_HEAD_MASK) == b->touch[evs[j].cpu].head)
+                    direct++; /* a touch lpae_k_apply() does directly */
+                int e = lpae_k_apply(b, &evs[j], NULL, true);
+                if (e != 0) {
+                    assert_true(bf < nfail);
+                    assert_true(fail_at[bf] == j);
+                    assert_int_equal(fail_rc[bf], e);
+                    bf++;
+                    failed++;
+                }
+            }
+            assert_true(bf == nfail);
+            ft_same_state(a, b);
+            for (unsigned cp = 0; cp < p.cpus; cp++)
+                assert_true(tb_event_id(a, cp) == tb_event_id(b, cp));
+            ft_check_key(a);
+            i = end;
+        }
+        uint64_t da, db;
+        assert_int_equal(lpae_kernel_digest(a, &da), LPAE_OK);
+        assert_int_equal(lpae_kernel_digest(b, &db), LPAE_OK);
+        assert_true(da == db);
+        assert_int_equal(lpae_kernel_user_digest(a, &da), LPAE_OK);
+        assert_int_equal(lpae_kernel_user_digest(b, &db), LPAE_OK);
+        assert_true(da == db);
+        assert_true(direct > n / 4); /* runs of direct touches were taken */
+        assert_true(failed > 0);     /* and failures (SIGSEGV addresses) */
+        free(evs);
+        lpae_kernel_destroy(a);
+        lpae_kernel_destroy(b);
+    }
+    unlink(path);
+}
+
 /* Kernel buffer pages beyond kbuf_pages are dropped, oldest first; a
  * vmalloc page is unmapped with a broadcast flush, and its VA reused. */
 static void test_kbuf_eviction(void **state)
@@ -1128,7 +1272,7 @@ int main(void)
         cmocka_unit_test(test_implicit_vmas),    cmocka_unit_test(test_asid_policies),
         cmocka_unit_test(test_regions),          cmocka_unit_test(test_touch_one_lookup),
         cmocka_unit_test(test_touch_fast_path),  cmocka_unit_test(test_kpage_cache),
-        cmocka_unit_test(test_charge_inline),
+        cmocka_unit_test(test_charge_inline),    cmocka_unit_test(test_touch_batch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1473,6 +1473,13 @@ int lpae_k_apply_event(lpae_kernel *k, const lpae_tev *ev, lpae_event_result *re
     return apply_event(k, ev, res, checked, true);
 }
 
+int lpae_k_apply_checked(lpae_kernel *k, const lpae_tev *ev)
+{
+    if (!k || !ev) /* the caller's promise, made visible to the compiler */
+        __builtin_unreachable();
+    return apply_event(k, ev, NULL, true, true);
+}
+
 int lpae_k_apply_plain(lpae_kernel *k, const lpae_tev *ev, lpae_event_result *res)
 {
     return apply_event(k, ev, res, false, false);

@@ -210,6 +210,9 @@ struct lpae_kernel {
  * it returns), so the check is not repeated. Every event but the usual user
  * touch (below). */
 int lpae_k_apply_event(lpae_kernel *k, const lpae_tev *ev, lpae_event_result *res, bool checked);
+/* lpae_k_apply_event(k, ev, NULL, true), k and ev not NULL: the copy
+ * lpae_k_apply_batch() calls, without the tests these settle. */
+int lpae_k_apply_checked(lpae_kernel *k, const lpae_tev *ev);
 /* The same without any shortcut (the general path for every event, the
  * events checked): the reference of tests/test_kernel.c. */
 int lpae_k_apply_plain(lpae_kernel *k, const lpae_tev *ev, lpae_event_result *res);
@@ -327,6 +330,82 @@ static inline int lpae_k_apply(lpae_kernel *k, const lpae_tev *ev, lpae_event_re
     if (want_cycles)
         res->cycles = lpae_cpu_cycles_in(k->touch[ev->cpu].cpu) - c0;
     return err;
+}
+
+/* The mask of an event's head that keeps its kind, CPU and task. */
+static inline uint64_t lpae_k_head_cpu_mask(void)
+{
+    lpae_tev h;
+    memset(&h, 0, sizeof h);
+    h.kind = 0xFFu;
+    h.cpu = 0xFFu;
+    h.task = UINT32_MAX;
+    return lpae_k_tev_head(&h);
+}
+
+/* lpae_k_apply(k, ev, NULL, true) for each of the checked events evs[0..n)
+ * (each passed lpae_tev_check()) in order, up to the first that fails, with
+ * exactly its effects: over runs of the user touches that lpae_k_apply()
+ * does directly on one CPU (k->touch[ev->cpu] names them) the machine CPU,
+ * the head they share and the event count stay in registers (each touch
+ * still stores its event id and the kernel's count before its
+ * lpae_cpu_touch, where a coherence report or its callback may read them);
+ * every other event goes through lpae_k_apply_event() (its copy
+ * lpae_k_apply_checked). Returns the index of
+ * the first event that failed, with its error in *err, or n (*err 0). An
+ * event whose CPU the kernel lacks fails with LPAE_EINVAL and no effect. */
+static inline __attribute__((always_inline)) size_t
+lpae_k_apply_batch(lpae_kernel *k, const lpae_tev *evs, size_t n, int *err)
+{
+    /* the masked head (kind, CPU, task) of the run's touches; a value no
+     * masked head equals (bits outside the mask) when there is no run */
+    uint64_t want = LPAE_K_NO_TOUCH;
+    lpae_cpu *cpu = NULL;
+    uint64_t ne = k->nevent;
+    int e = 0;
+    const lpae_tev *ev = evs, *const end = evs + n;
+    for (; ev != end; ev++) {
+        const uint64_t h = lpae_k_tev_head(ev) & lpae_k_head_cpu_mask();
+        if (__builtin_expect(h != want, 0)) {
+            /* another CPU, task or kind: a touch done directly there, or
+             * the general path (LPAE_K_NO_TOUCH equals no masked head) */
+            const struct ktouch *kt = &k->touch[ev->cpu];
+            if ((h & LPAE_K_HEAD_MASK) != kt->head) {
+                e = lpae_k_apply_checked(k, ev);
+                /* the kernel ran: the shortcuts and the count read again */
+                want = LPAE_K_NO_TOUCH;
+                ne = k->nevent;
+                if (e)
+                    break;
+                continue;
+            }
+            want = h;
+            cpu = kt->cpu;
+        }
+        lpae_cpu_set_event_in(cpu, ne);
+        k->nevent = ++ne;
+        const lpae_va_t va = ev->addr;
+        const uint32_t len = ev->len;
+        /* as in lpae_k_apply() */
+        if (__builtin_expect(
+                len - 1u <= (uint32_t)((LPAE_PAGE_SIZE - 1) - (va & (LPAE_PAGE_SIZE - 1))), 1)) {
+            e = lpae_cpu_touch(cpu, va, lpae_k_touch_access3(ev->flags), len, NULL);
+            if (__builtin_expect(e == 0, 1))
+                continue;
+            if (e != LPAE_EFAULT)
+                break;
+            e = lpae_k_touch_rest(k, ev, true, NULL);
+        } else {
+            e = lpae_k_touch_rest(k, ev, false, NULL);
+        }
+        /* the kernel ran: the shortcuts and the count read again */
+        want = LPAE_K_NO_TOUCH;
+        ne = k->nevent;
+        if (e)
+            break;
+    }
+    *err = e;
+    return (size_t)(ev - evs);
 }
 
 /* lpae_cpu_charge(cpu, id, 1) inline: the parameter's cycles added to its

@@ -129,30 +129,38 @@ static uint64_t pos_now(const pos_src *p)
 /* Events taken from the reader per batch at most. */
 #define BATCH 256
 
+/* The failure of the event @p evno into configuration @p s. */
+static void apply_fail(slot *s, int e, uint64_t evno, const lpae_tev *ev)
+{
+    const unsigned ncpus = s->ncpus;
+    if (ev->cpu >= ncpus) {
+        char why[96];
+        snprintf(why, sizeof(why), "CPU %u but the configuration has %u CPU%s", (unsigned)ev->cpu,
+                 ncpus, ncpus == 1 ? "" : "s");
+        slot_fail(s, LPAE_EINVAL, evno, ev, why);
+    } else {
+        slot_fail(s, e, evno, ev, NULL);
+    }
+}
+
 /* Events @p evs[0..n) (numbered from @p first) into one configuration, until
- * it fails; @p checked: the events have passed lpae_tev_check() (a
- * constant where this is inlined, so that the kernel's test of it goes). */
-static inline __attribute__((always_inline)) void
-apply_batch(slot *s, const lpae_tev *evs, size_t n, uint64_t first, bool checked)
+ * it fails (an event on a CPU the configuration lacks fails with nothing
+ * done, as lpae_k_apply() does it); @p checked: the events have passed
+ * lpae_tev_check(). */
+static void apply_batch(slot *s, const lpae_tev *evs, size_t n, uint64_t first, bool checked)
 {
     lpae_kernel *const k = s->k;
-    /* facts lpae_k_apply() tests again, made visible to the compiler: a
-     * slot holds a kernel, its CPU count is the configuration's */
-    if (!k || !evs)
-        __builtin_unreachable();
+    if (checked) {
+        int e;
+        size_t i = lpae_k_apply_batch(k, evs, n, &e);
+        if (__builtin_expect(e != 0, 0))
+            apply_fail(s, e, first + i, &evs[i]);
+        return;
+    }
     for (size_t i = 0; i < n; i++) {
-        const lpae_tev *ev = &evs[i];
-        const unsigned ncpus = k->cfg.ncpus; /* == s->ncpus */
-        if (__builtin_expect(ev->cpu >= ncpus, 0)) {
-            char why[96];
-            snprintf(why, sizeof(why), "CPU %u but the configuration has %u CPU%s",
-                     (unsigned)ev->cpu, ncpus, ncpus == 1 ? "" : "s");
-            slot_fail(s, LPAE_EINVAL, first + i, ev, why);
-            return;
-        }
-        int e = lpae_k_apply(k, ev, NULL, checked); /* per-event results unused */
+        int e = lpae_k_apply(k, &evs[i], NULL, false); /* per-event results unused */
         if (__builtin_expect(e != 0, 0)) {
-            slot_fail(s, e, first + i, ev, NULL);
+            apply_fail(s, e, first + i, &evs[i]);
             return;
         }
     }
@@ -202,10 +210,7 @@ static int run(lpae_replay *rp, lpae_trace_reader *r, const lpae_replay_opts *op
         for (slot *s = slots; s != end; s++) {
             if (s->status)
                 continue;
-            if (checked)
-                apply_batch(s, evs, n, events + 1, true);
-            else
-                apply_batch(s, evs, n, events + 1, false);
+            apply_batch(s, evs, n, events + 1, checked);
         }
         events += n;
         if (events >= next_report) {
