@@ -408,15 +408,11 @@ lpae_k_apply_batch(lpae_kernel *k, const lpae_tev *evs, size_t n, int *err)
     return (size_t)(ev - evs);
 }
 
-/* lpae_cpu_charge(cpu, id, 1) inline: the parameter's cycles added to its
- * category and to the running total, as the machine's charge does (struct
- * lpae_cpu begins with its lpae_cpu_stats: memops_internal.h). */
+/* lpae_cpu_charge(cpu, id, 1) with the parameter's cycles and category
+ * looked up in the kernel's table (k->param) instead of the machine's. */
 static inline void lpae_k_charge(const lpae_kernel *k, lpae_cpu *cpu, lpae_param id)
 {
-    const struct kparam *p = &k->param[id];
-    lpae_cpu_stats *st = (lpae_cpu_stats *)(void *)cpu;
-    st->cat[p->cat] += p->cyc;
-    st->cycles += p->cyc;
+    lpae_cpu_charge_in(cpu, k->param[id].cat, k->param[id].cyc);
 }
 
 /* ---- src/kernel/kernel.c helpers used by src/uaccess ---- */
@@ -439,22 +435,15 @@ static inline unsigned lpae_k_phase(lpae_kernel *k, struct kcpu *kc, unsigned ph
 /* Register writes and maintenance through the machine, counted. */
 void lpae_k_write_ttbr0(lpae_kernel *k, struct kcpu *kc, uint64_t v);
 void lpae_k_write_ttbcr(lpae_kernel *k, struct kcpu *kc, uint32_t v);
-/* lpae_cpu_isb() and lpae_cpu_dsb() inline: the barrier counted and its
- * cost charged to LPAE_CAT_BARRIER, as the machine does (struct lpae_cpu
- * begins with its lpae_cpu_stats; test_charge_inline compares). */
+/* lpae_cpu_isb() and lpae_cpu_dsb() of the kernel CPU @p kc, with the
+ * costs looked up at construction. */
 static inline void lpae_k_isb(const lpae_kernel *k, struct kcpu *kc)
 {
-    lpae_cpu_stats *st = (lpae_cpu_stats *)(void *)kc->cpu;
-    st->isb++;
-    st->cat[LPAE_CAT_BARRIER] += k->isb_cyc;
-    st->cycles += k->isb_cyc;
+    lpae_cpu_isb_in(kc->cpu, k->isb_cyc);
 }
 static inline void lpae_k_dsb(const lpae_kernel *k, struct kcpu *kc)
 {
-    lpae_cpu_stats *st = (lpae_cpu_stats *)(void *)kc->cpu;
-    st->dsb++;
-    st->cat[LPAE_CAT_BARRIER] += k->dsb_cyc;
-    st->cycles += k->dsb_cyc;
+    lpae_cpu_dsb_in(kc->cpu, k->dsb_cyc);
 }
 /* local_flush_tlb_kernel_page(va): DSB; TLBIMVA; DSB; ISB. */
 static inline void lpae_k_flush_kernel_page(const lpae_kernel *k, struct kcpu *kc, lpae_va_t va)

@@ -213,8 +213,7 @@ static lpae_cycles_t total(const lpae_cpu *cpu)
 
 static inline void charge(lpae_cpu *cpu, lpae_cat cat, lpae_cycles_t c)
 {
-    cpu->st.cat[cat] += c;
-    cpu->st.cycles += c;
+    lpae_cpu_charge_in(cpu, cat, c);
 }
 
 /* ---- creation ----------------------------------------------------------- */
@@ -1836,8 +1835,7 @@ lpae_cycles_t lpae_cpu_isb(lpae_cpu *cpu)
 {
     if (!cpu)
         return 0;
-    cpu->st.isb++;
-    charge(cpu, LPAE_CAT_BARRIER, cpu->m->p[LPAE_P_ISB]);
+    lpae_cpu_isb_in(cpu, cpu->m->p[LPAE_P_ISB]);
     return cpu->m->p[LPAE_P_ISB];
 }
 
@@ -1845,8 +1843,7 @@ lpae_cycles_t lpae_cpu_dsb(lpae_cpu *cpu)
 {
     if (!cpu)
         return 0;
-    cpu->st.dsb++;
-    charge(cpu, LPAE_CAT_BARRIER, cpu->m->p[LPAE_P_DSB]);
+    lpae_cpu_dsb_in(cpu, cpu->m->p[LPAE_P_DSB]);
     return cpu->m->p[LPAE_P_DSB];
 }
 

@@ -45,4 +45,31 @@ static inline void lpae_cpu_set_event_in(lpae_cpu *cpu, uint64_t event)
     memcpy((char *)(void *)cpu + sizeof(lpae_cpu_stats), &event, sizeof event);
 }
 
+/* The machine's charge of @p c cycles to category @p cat (< LPAE_CAT_COUNT),
+ * inline, for the kernel model's fixed costs: exactly what
+ * lpae_cpu_charge() adds for a cycles parameter of that category (the
+ * category's sum and the running total; struct lpae_cpu begins with its
+ * lpae_cpu_stats). machine.c's own charges are this function. */
+static inline void lpae_cpu_charge_in(lpae_cpu *cpu, unsigned cat, lpae_cycles_t c)
+{
+    lpae_cpu_stats *st = (lpae_cpu_stats *)(void *)cpu;
+    st->cat[cat] += c;
+    st->cycles += c;
+}
+
+/* lpae_cpu_isb() and lpae_cpu_dsb() inline, with the preset's LPAE_P_ISB
+ * (resp. LPAE_P_DSB) cycles @p c looked up once by the caller: the barrier
+ * counted and charged to LPAE_CAT_BARRIER. machine.c's barriers are these. */
+static inline void lpae_cpu_isb_in(lpae_cpu *cpu, lpae_cycles_t c)
+{
+    ((lpae_cpu_stats *)(void *)cpu)->isb++;
+    lpae_cpu_charge_in(cpu, LPAE_CAT_BARRIER, c);
+}
+
+static inline void lpae_cpu_dsb_in(lpae_cpu *cpu, lpae_cycles_t c)
+{
+    ((lpae_cpu_stats *)(void *)cpu)->dsb++;
+    lpae_cpu_charge_in(cpu, LPAE_CAT_BARRIER, c);
+}
+
 #endif
