@@ -2487,8 +2487,8 @@ static __attribute__((noinline)) int touch_pa(lpae_cpu *cpu, lpae_pa_t pa, unsig
 /* lpae_cpu_touch() of all but a plain fast-path hit, with the full
  * translation: what lpae_cpu_translate() does once the fast-path entry @p f
  * (NULL: none answers) has been looked up, then touch_pa(). */
-static __attribute__((noinline)) int touch_full(lpae_cpu *cpu, const fp_entry *f, lpae_va_t va,
-                                                unsigned access, size_t len, lpae_xlate *fault)
+static __attribute__((noinline)) int touch_full(lpae_cpu *cpu, lpae_va_t va, unsigned access,
+                                                size_t len, lpae_xlate *fault, const fp_entry *f)
 {
     lpae_xlate x;
     int rc = translate_rest(cpu, f, va, access, &x);
@@ -2518,7 +2518,7 @@ int lpae_cpu_touch(lpae_cpu *cpu, lpae_va_t va, unsigned access, size_t len, lpa
             return touch_pa_in(cpu, f->x.pa + va, access, len);
         }
     }
-    return touch_full(cpu, f, va, access, len, fault);
+    return touch_full(cpu, va, access, len, fault, f);
 }
 
 int lpae_cpu_copy(lpae_cpu *cpu, lpae_va_t dst, unsigned dst_access, lpae_va_t src,
