@@ -710,10 +710,9 @@ _Static_assert(offsetof(lpae_xlate, level) == offsetof(lpae_xlate, fsc) + 1 &&
                    offsetof(lpae_tlb_entry, asid) == offsetof(lpae_tlb_entry, leaf_shift) + 2 &&
                    offsetof(lpae_tlb_entry, sel) == offsetof(lpae_tlb_entry, leaf_shift) + 3,
                "from_entry_word: the bytes sit as it reads and writes them");
-static inline __attribute__((always_inline)) void from_entry_word(lpae_xlate *o,
-                                                                  const lpae_tlb_entry *e,
-                                                                  lpae_va_t va, unsigned access,
-                                                                  uint8_t asid, uint8_t src)
+static inline __attribute__((always_inline)) void
+from_entry_word(lpae_xlate *o, const lpae_tlb_entry *e, lpae_va_t va, unsigned access, uint8_t asid,
+                uint8_t src, bool permitted)
 {
     o->va = va;
     o->pa = e->pa + (va - e->va);
@@ -736,7 +735,7 @@ static inline __attribute__((always_inline)) void from_entry_word(lpae_xlate *o,
     o->start_level = 0;
     o->nfetch = 0;
 #endif
-    if (UNLIKELY(!((e->attrs.perm >> access) & 1u))) {
+    if (!permitted && UNLIKELY(!((e->attrs.perm >> access) & 1u))) {
         o->fault = LPAE_FAULT_PERMISSION;
         o->fsc = (uint8_t)LPAE_FSC_PERMISSION(e->level);
     }
@@ -1569,7 +1568,7 @@ translate_full(lpae_cpu *cpu, lpae_va_t va, unsigned access, unsigned u, lpae_xl
             tlb_hit(mt, (size_t)j);
         const lpae_tlb_entry *e = &mt->e[j];
         if (LIKELY(m->chk == NULL)) {
-            from_entry_word(o, e, va, access, cpu->asid, LPAE_XS_MTLB);
+            from_entry_word(o, e, va, access, cpu->asid, LPAE_XS_MTLB, false);
             fill_utlb(cpu, u, va, e, &mt->k[j], o->pa);
             o->region = region_of(cpu, va, o->sel);
         } else { /* the checker's CPUs: the generic fill and classification */
@@ -1604,24 +1603,44 @@ static __attribute__((noinline)) int translate_gen(lpae_cpu *cpu, lpae_va_t va, 
  * micro-TLB's victim in its touch log), and
  * any that fails hands the whole translation to translate_gen(), which
  * does the same updates in the same order. */
-static __attribute__((noinline)) int translate_miss(lpae_cpu *cpu, lpae_va_t va, unsigned access,
-                                                    lpae_xlate *o)
+static int touch_pa(lpae_cpu *cpu, lpae_pa_t pa, unsigned access, size_t len);
+static int fault_out(const lpae_xlate *x, lpae_xlate *fault);
+
+/* The end of miss_in()'s translation @p o (returned @p rc) that left the
+ * main-TLB hit's common case: for a touch (@p touch), the fault or the
+ * touch of @p len bytes at its PA; else @p rc. */
+static inline __attribute__((always_inline)) int miss_end(lpae_cpu *cpu, int rc,
+                                                          const lpae_xlate *o, bool touch,
+                                                          unsigned access, size_t len,
+                                                          lpae_xlate *fault)
+{
+    if (!touch || rc != LPAE_OK)
+        return rc;
+    if (o->fault != LPAE_FAULT_NONE)
+        return fault_out(o, fault);
+    return touch_pa(cpu, o->pa, access, len);
+}
+
+static inline __attribute__((always_inline)) int miss_in(lpae_cpu *cpu, lpae_va_t va,
+                                                         unsigned access, lpae_xlate *o, bool touch,
+                                                         size_t len, lpae_xlate *fault)
 {
     unsigned u = cpu->umap[access];
     if (UNLIKELY(!cpu->lean[u]))
-        return translate_gen(cpu, va, access, o);
+        return miss_end(cpu, translate_gen(cpu, va, access, o), o, touch, access, len, fault);
     lpae_tlb *ut = cpu->utlb[u];
     uint8_t asid = cpu->asid;
     uint64_t q = tlb_query(va, asid);
     for (uint64_t cd = tlb_fa_cands(ut, va); cd; cd &= cd - 1) {
         unsigned w = (unsigned)__builtin_ctzll(cd);
         if (tlb_key_matches(&ut->k[w], q))
-            return utlb_hit(cpu, va, access, u, w, o);
+            return miss_end(cpu, utlb_hit(cpu, va, access, u, w, o), o, touch, access, len, fault);
     }
     lpae_tlb *mt = cpu->mtlb;
     long j = tlb_find_sets(mt, va, asid); /* mtlb_sa: more than one set */
     if (UNLIKELY(j < 0))
-        return translate_walk(cpu, va, access, u, o, utlb_miss(cpu, ut, u));
+        return miss_end(cpu, translate_walk(cpu, va, access, u, o, utlb_miss(cpu, ut, u)), o, touch,
+                        access, len, fault);
     /* the tests: nothing changed yet */
     const lpae_tlb_entry *e = &mt->e[j];
     unsigned es = e->size_shift, s = ut->piece[es]; /* the piece the micro-TLB takes */
@@ -1629,14 +1648,14 @@ static __attribute__((noinline)) int translate_miss(lpae_cpu *cpu, lpae_va_t va,
     const rc_entry *rc = &cpu->rcb[RC_INDEX(va, sel)];
     if (UNLIKELY(rc->tag != (cpu->rtag | sel) || va - rc->lo > rc->span || !cpu->cur->seen ||
                  !((e->attrs.perm >> access) & 1u) || !s))
-        return translate_gen(cpu, va, access, o);
+        return miss_end(cpu, translate_gen(cpu, va, access, o), o, touch, access, len, fault);
     repl_state *ur = &ut->repl;
     uint64_t lp = ur->lpos;
     uint32_t way;
     bool full = ut->fill[0] >= ut->ways;
     if (LIKELY(full)) {
         if (UNLIKELY(ur->clock - lp >= REPL_LOG))
-            return translate_gen(cpu, va, access, o);
+            return miss_end(cpu, translate_gen(cpu, va, access, o), o, touch, access, len, fault);
         for (;; lp++) { /* repl_lru_victim_log()'s walk of the log */
             way = ur->log[lp % REPL_LOG];
             if (ur->stamp[way] == lp)
@@ -1645,10 +1664,12 @@ static __attribute__((noinline)) int translate_miss(lpae_cpu *cpu, lpae_va_t va,
     } else {
         way = (uint32_t)__builtin_ctzll(~ut->vmask[0]); /* the first invalid way */
     }
-    /* the updates, in translate_full()'s order */
+    /* the updates, in translate_full()'s order; a touch's result is its
+     * own (om: nothing but its PA is read after the fast-path entry's copy) */
+    lpae_xlate mo, *om = touch ? &mo : o;
     lpae_cycles_t c = utlb_miss(cpu, ut, u);
     tlb_hit_sa(mt, (size_t)j);
-    from_entry_word(o, e, va, access, asid, LPAE_XS_MTLB);
+    from_entry_word(om, e, va, access, asid, LPAE_XS_MTLB, true); /* tested above */
     /* fill_utlb(): tlb_fa_take() of a full TLB, tlb_fa_commit(), the slot */
     uint64_t bit = UINT64_C(1) << way;
     if (LIKELY(full)) {
@@ -1677,21 +1698,40 @@ static __attribute__((noinline)) int translate_miss(lpae_cpu *cpu, lpae_va_t va,
         ne->serial = serial;
         ut->k[way] = mt->k[j];
     } else {
-        tlb_fill_slot(ut, way, e, va, o->pa, s);
+        tlb_fill_slot(ut, way, e, va, om->pa, s);
         serial = ut->e[way].serial;
     }
     fp_entry *nf = fp_note_fill_fa(cpu, u, way, va, s, serial);
     uint8_t region = rc->region;
-    o->region = region;
-    o->cycles = c;
-    fp_complete(cpu, u, nf, o, va);
+    om->region = region;
+    om->cycles = c;
+    fp_complete(cpu, u, nf, om, va);
     /* account_src() of a permitted main-TLB hit of a seen ASID */
     lpae_xstats *x0 = &cpu->cur->st, *x1 = &cpu->region[region];
     x0->mtlb_hits++;
     x0->cycles += c;
     x1->mtlb_hits++;
     x1->cycles += c;
+    if (touch) /* permitted: no fault */
+        return touch_pa(cpu, om->pa, access, len);
     return LPAE_OK;
+}
+
+static __attribute__((noinline)) int translate_miss(lpae_cpu *cpu, lpae_va_t va, unsigned access,
+                                                    lpae_xlate *o)
+{
+    return miss_in(cpu, va, access, o, false, 0, NULL);
+}
+
+/* translate_miss() of lpae_cpu_touch() (a fast CPU, arguments valid, no
+ * fast-path entry answers), then the fault or the touch of @p len bytes:
+ * a main-TLB hit's common case keeps its result to itself and ends in a
+ * tail call to touch_pa(). */
+static __attribute__((noinline)) int touch_miss(lpae_cpu *cpu, lpae_va_t va, unsigned access,
+                                                size_t len, lpae_xlate *fault)
+{
+    lpae_xlate x;
+    return miss_in(cpu, va, access, &x, true, len, fault);
 }
 
 /* Everything but the fast path's hit, arguments checked from scratch. */
@@ -2513,9 +2553,13 @@ int lpae_cpu_touch(lpae_cpu *cpu, lpae_va_t va, unsigned access, size_t len, lpa
     unsigned u = cpu->fmap[access];
     if (LIKELY(u != UMAP_INVALID)) {
         f = fp_lookup(cpu, u, va);
-        if (LIKELY(f != NULL) && plain_ok(cpu, f, access)) {
-            plain_account(cpu, cpu->utlb[u], f);
-            return touch_pa_in(cpu, f->x.pa + va, access, len);
+        if (LIKELY(f != NULL)) {
+            if (plain_ok(cpu, f, access)) {
+                plain_account(cpu, cpu->utlb[u], f);
+                return touch_pa_in(cpu, f->x.pa + va, access, len);
+            }
+        } else {
+            return touch_miss(cpu, va, access, len, fault);
         }
     }
     return touch_full(cpu, va, access, len, fault, f);
