@@ -104,13 +104,14 @@ typedef struct walk_plan {
 typedef struct fp_entry {
     uint32_t key; /* FP_KEY: VA[31:12] and the ASID */
     uint32_t slot;
-    uint64_t gen;    /* 0: empty (fpgen starts at 1 and only grows) */
-    lpae_xstats *rx; /* the statistics of the region the page is in */
-    uint8_t plain;   /* access codes whose hit is plain: permitted, no hit latency,
-                        LRU micro-TLB (plain_hit) */
-    uint32_t serial; /* the slot's serial (lpae_tlb_entry.serial) when filled */
-    lpae_xlate x;    /* the answer for a permitted access, with va 0 and pa the
-                        entry's PA minus its VA (add the VA) */
+    uint64_t gen;       /* 0: empty (fpgen starts at 1 and only grows) */
+    lpae_xstats *rx;    /* the statistics of the region the page is in */
+    const uint32_t *sp; /* &the micro-TLB's e[slot].serial (read once key and gen hold) */
+    uint8_t plain;      /* access codes whose hit is plain: permitted, no hit latency,
+                           LRU micro-TLB (plain_hit) */
+    uint32_t serial;    /* the slot's serial (lpae_tlb_entry.serial) when filled */
+    lpae_xlate x;       /* the answer for a permitted access, with va 0 and pa the
+                           entry's PA minus its VA (add the VA) */
 } fp_entry;
 
 typedef struct asid_rec {
@@ -750,6 +751,7 @@ static void fp_fill(lpae_cpu *cpu, unsigned u, size_t slot, lpae_va_t va, uint8_
     const lpae_tlb_entry *e = &t->e[slot];
     f->key = FP_KEY(va, cpu->asid);
     f->slot = (uint32_t)slot;
+    f->sp = &e->serial;
     f->gen = cpu->fpgen[u];
     f->serial = e->serial;
     f->rx = &cpu->region[region];
@@ -851,9 +853,7 @@ static inline __attribute__((always_inline)) const fp_entry *fp_lookup(const lpa
                                                                        unsigned u, lpae_va_t va)
 {
     const fp_entry *f = &cpu->fpt[u][(va >> 12) & (FP_SIZE - 1)];
-    const lpae_tlb *t = cpu->utlb[u];
-    if (LIKELY(f->key == FP_KEY(va, cpu->asid) && f->gen == cpu->fpgen[u] &&
-               t->e[f->slot].serial == f->serial))
+    if (LIKELY(f->key == FP_KEY(va, cpu->asid) && f->gen == cpu->fpgen[u] && *f->sp == f->serial))
         return f;
     return NULL;
 }
@@ -1090,6 +1090,7 @@ fp_note_fill_fa(lpae_cpu *cpu, unsigned u, uint32_t way, lpae_va_t va, unsigned 
     fp_entry *f = &cpu->fpt[u][(va >> 12) & (FP_SIZE - 1)];
     f->key = FP_KEY(va, cpu->asid);
     f->slot = way;
+    f->sp = &cpu->utlb[u]->e[way].serial;
     f->gen = cpu->fpgen[u];
     f->serial = serial;
     return f;
