@@ -2509,11 +2509,13 @@ static inline __attribute__((always_inline)) int touch_pa_in(lpae_cpu *cpu, lpae
     cpu->st.mem_bytes += len;
     unsigned lvl = cache_line_p16(l1, l2, ln);
     cpu->st.lines[lvl]++;
-    charge(cpu, LPAE_CAT_MEM, m->mem_lat[lvl]);
+    /* cpu->m read again (the line's byte stores may alias it): m is not
+     * kept in a register across the line, one saved register less */
+    charge(cpu, LPAE_CAT_MEM, cpu->m->mem_lat[lvl]);
     while (UNLIKELY(ln != last)) { /* the first line apart: nothing hoisted for a run */
         lvl = cache_line_p16(l1, l2, ++ln);
         cpu->st.lines[lvl]++;
-        charge(cpu, LPAE_CAT_MEM, m->mem_lat[lvl]);
+        charge(cpu, LPAE_CAT_MEM, cpu->m->mem_lat[lvl]);
     }
     return LPAE_OK;
 }
