@@ -565,6 +565,19 @@ static inline __attribute__((always_inline)) void p16_segment(uint64_t *row, uin
         p16_line(row, blk, ln, n1, n2, e1, e2, warm);
 }
 
+/* The lines of a run from line number ln (set s1 of an L1 of set mask
+ * @p mask, set s2 of an L2 of set mask @p mask2) that wrap neither tag
+ * array, at most @p left: a segment over which both set pointers step by
+ * one set. */
+static inline uint64_t pair_segment(uint32_t s1, uint32_t mask, uint32_t s2, uint32_t mask2,
+                                    uint64_t left)
+{
+    uint64_t seg = (uint64_t)mask - s1 + 1, seg2 = (uint64_t)mask2 - s2 + 1;
+    if (seg > seg2)
+        seg = seg2;
+    return seg < left ? seg : left;
+}
+
 /* lines_l1x2() for the commonest pair (16-way L2 with the L1's line size)
  * in a frame of its own, with fewer live values: consecutive lines sit in
  * consecutive sets of both caches, so the two set pointers step by one set
@@ -578,13 +591,8 @@ lines_l1x2_p16(lpae_cache *l1, lpae_cache *l2, uint64_t ln, uint64_t count, uint
     uint64_t n1 = 0, n2 = 0, e1 = 0, e2 = 0;
     const bool warm = cache_warm(l1) && cache_warm(l2);
     for (uint64_t left = count; left;) {
-        /* a segment that wraps neither tag array */
         uint32_t s1 = (uint32_t)ln & mask, s2 = (uint32_t)ln & mask2;
-        uint64_t seg = (uint64_t)mask - s1 + 1, seg2 = (uint64_t)mask2 - s2 + 1;
-        if (seg > seg2)
-            seg = seg2;
-        if (seg > left)
-            seg = left;
+        uint64_t seg = pair_segment(s1, mask, s2, mask2, left);
         left -= seg;
         uint64_t *row = tag + (size_t)s1 * 2, *blk = tag2 + (size_t)s2 * PERM16_STRIDE;
         if (warm)
@@ -723,11 +731,7 @@ static inline __attribute__((always_inline)) void lines_k(lpae_cache *l1, lpae_c
     uint64_t n1 = 0, n2 = 0, e1 = 0, e2 = 0;
     for (uint64_t left = count; left;) {
         uint32_t s1 = (uint32_t)ln & mask, s2 = (uint32_t)ln & mask2;
-        uint64_t seg = (uint64_t)mask - s1 + 1, seg2 = (uint64_t)mask2 - s2 + 1;
-        if (seg > seg2)
-            seg = seg2;
-        if (seg > left)
-            seg = left;
+        uint64_t seg = pair_segment(s1, mask, s2, mask2, left);
         left -= seg;
         uint64_t *row = tag + (size_t)s1 * ways1, *blk = tag2 + (size_t)s2 * st2;
         for (uint64_t end = ln + seg; ln != end; ln++, row += ways1, blk += st2) {
