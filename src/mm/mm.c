@@ -322,7 +322,8 @@ static size_t vma_search(const lpae_mm *mm, lpae_va_t va)
     return lo;
 }
 
-static const lpae_vma *vma_find(const lpae_mm *mm, lpae_va_t va)
+static inline __attribute__((always_inline)) const lpae_vma *vma_find(const lpae_mm *mm,
+                                                                      lpae_va_t va)
 {
     size_t i = vma_search(mm, va);
     if (i < mm->nvmas && mm->vmas[i].start <= va)
