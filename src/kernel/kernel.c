@@ -1279,17 +1279,6 @@ static void ev_exit(lpae_kernel *k, struct kcpu *kc, struct task *t)
     free(t);
 }
 
-/* Switch @p kc from phase @p from (its phase now, different from @p to) to
- * @p to: lpae_k_phase() with the old phase known. */
-static inline void phase_from(lpae_kernel *k, struct kcpu *kc, unsigned from, unsigned to)
-{
-    lpae_cycles_t now = lpae_cpu_cycles_in(kc->cpu);
-    if (now > kc->mark)
-        k->phase_cyc[from] += now - kc->mark;
-    kc->mark = now;
-    kc->phase = to;
-}
-
 /* touch_fault() from user mode booking to LPAE_PH_USER (the usual case):
  * enter_kernel(k, kc, LPAE_PH_FAULT), lpae_k_fault(..., false, ...) and
  * exit_kernel(k, kc, LPAE_PH_USER) in one piece, each phase switch's old
@@ -1300,7 +1289,7 @@ static int touch_fault_user(lpae_kernel *k, struct kcpu *kc, struct task *t, lpa
                             unsigned acc, uint32_t *nfaults)
 {
     /* enter_kernel */
-    phase_from(k, kc, LPAE_PH_USER, LPAE_PH_ENTRY);
+    lpae_k_phase_from(k, kc, LPAE_PH_USER, LPAE_PH_ENTRY);
     lpae_k_charge(k, kc->cpu, LPAE_P_EXC_ENTRY);
     if (k->layout.four_g) {
         lpae_k_write_ttbr0(k, kc, k->kernel_ttbr0);
@@ -1312,12 +1301,12 @@ static int touch_fault_user(lpae_kernel *k, struct kcpu *kc, struct task *t, lpa
     }
     kc->in_kernel = true;
     lpae_k_touch_set(kc, LPAE_K_NO_TOUCH);
-    phase_from(k, kc, LPAE_PH_ENTRY, LPAE_PH_FAULT);
+    lpae_k_phase_from(k, kc, LPAE_PH_ENTRY, LPAE_PH_FAULT);
     /* lpae_k_fault */
     lpae_k_charge(k, kc->cpu, LPAE_P_SW_PAGE_FAULT);
     int err = fault_core(k, kc, t, va, acc, nfaults);
     /* exit_kernel */
-    phase_from(k, kc, LPAE_PH_FAULT, LPAE_PH_ENTRY);
+    lpae_k_phase_from(k, kc, LPAE_PH_FAULT, LPAE_PH_ENTRY);
     if (k->layout.four_g) {
         lpae_k_write_ttbr0(k, kc, kc->user_ttbr0);
         lpae_k_isb(k, kc);
@@ -1327,7 +1316,7 @@ static int touch_fault_user(lpae_kernel *k, struct kcpu *kc, struct task *t, lpa
     }
     lpae_k_charge(k, kc->cpu, LPAE_P_EXC_EXIT);
     kc->in_kernel = false;
-    phase_from(k, kc, LPAE_PH_ENTRY, LPAE_PH_USER);
+    lpae_k_phase_from(k, kc, LPAE_PH_ENTRY, LPAE_PH_USER);
     lpae_k_touch_key(kc);
     return err;
 }
