@@ -555,6 +555,27 @@ static void enter_kernel(lpae_kernel *k, struct kcpu *kc, unsigned after)
     lpae_k_phase(k, kc, after);
 }
 
+/* enter_kernel() from user mode booking to LPAE_PH_USER (a CPU whose
+ * touch head is set is in that state), then phase @p after (not
+ * LPAE_PH_ENTRY). */
+static inline __attribute__((always_inline)) void enter_from_user(lpae_kernel *k, struct kcpu *kc,
+                                                                  unsigned after)
+{
+    lpae_k_phase_from(k, kc, LPAE_PH_USER, LPAE_PH_ENTRY);
+    lpae_k_charge(k, kc->cpu, LPAE_P_EXC_ENTRY);
+    if (k->layout.four_g) {
+        lpae_k_write_ttbr0(k, kc, k->kernel_ttbr0);
+        lpae_k_isb(k, kc);
+        k->st.entry_flips++;
+    } else if (k->cfg.strategy == LPAE_STRAT_TTBR0_PAN) {
+        lpae_k_write_ttbcr(k, kc, k->ttbcr_kernel);
+        lpae_k_isb(k, kc);
+    }
+    kc->in_kernel = true;
+    lpae_k_touch_set(kc, LPAE_K_NO_TOUCH);
+    lpae_k_phase_from(k, kc, LPAE_PH_ENTRY, after);
+}
+
 static inline void ensure_kernel(lpae_kernel *k, struct kcpu *kc)
 {
     if (!kc->in_kernel)
@@ -1288,20 +1309,7 @@ static void ev_exit(lpae_kernel *k, struct kcpu *kc, struct task *t)
 static int touch_fault_user(lpae_kernel *k, struct kcpu *kc, struct task *t, lpae_va_t va,
                             unsigned acc, uint32_t *nfaults)
 {
-    /* enter_kernel */
-    lpae_k_phase_from(k, kc, LPAE_PH_USER, LPAE_PH_ENTRY);
-    lpae_k_charge(k, kc->cpu, LPAE_P_EXC_ENTRY);
-    if (k->layout.four_g) {
-        lpae_k_write_ttbr0(k, kc, k->kernel_ttbr0);
-        lpae_k_isb(k, kc);
-        k->st.entry_flips++;
-    } else if (k->cfg.strategy == LPAE_STRAT_TTBR0_PAN) {
-        lpae_k_write_ttbcr(k, kc, k->ttbcr_kernel);
-        lpae_k_isb(k, kc);
-    }
-    kc->in_kernel = true;
-    lpae_k_touch_set(kc, LPAE_K_NO_TOUCH);
-    lpae_k_phase_from(k, kc, LPAE_PH_ENTRY, LPAE_PH_FAULT);
+    enter_from_user(k, kc, LPAE_PH_FAULT);
     /* lpae_k_fault */
     lpae_k_charge(k, kc->cpu, LPAE_P_SW_PAGE_FAULT);
     int err = fault_core(k, kc, t, va, acc, nfaults);
@@ -1435,7 +1443,7 @@ static inline __attribute__((always_inline)) int apply_event(lpae_kernel *k, con
          * does below (no task to find, no switch; the closing phase switch
          * finds LPAE_PH_MM, never EPERM) */
         k->st.syscalls++;
-        enter_kernel(k, kc, LPAE_PH_MM);
+        enter_from_user(k, kc, LPAE_PH_MM);
         goto out;
     }
     if (shortcuts && kind == LPAE_TEV_SYS_EXIT && kc->in_kernel && t && t->pid == ev->task &&
