@@ -157,6 +157,50 @@ static void test_entry_classic(void **state)
     entry_exit(LPAE_STRAT_TTBR0_PAN, 0, 6, 3); /* uaccess_disable + isb; enable isb=0 */
 }
 
+/* A user touch outside every VMA (SIGSEGV): the abort's entry and exit book
+ * to LPAE_PH_ENTRY exactly as a syscall's do (plus nothing), the fault's
+ * software handling to LPAE_PH_FAULT; the fused fault path of a touch from
+ * user mode must keep that split. */
+static void touch_fault_phases(lpae_strategy s, uint64_t ttbr, uint64_t ttbcr, uint64_t isb)
+{
+    struct kt t;
+    kt_open(&t, s, 1);
+    assert_int_equal(kt_touch(&t, 0, 1, 0x40000000u, 4, LPAE_TEVF_READ), LPAE_EFAULT);
+    for (unsigned i = 0; i < 3; i++) {
+        lpae_kernel_stats a = kt_stats(&t);
+        assert_int_equal(kt_touch(&t, 0, 1, 0x40000000u + 0x10000u * i, 4,
+                                  i == 1 ? LPAE_TEVF_WRITE : LPAE_TEVF_READ),
+                         LPAE_EFAULT);
+        lpae_kernel_stats b = kt_stats(&t);
+        assert_int_equal(b.efaults - a.efaults, 1);
+        assert_int_equal(b.ttbr_writes - a.ttbr_writes, ttbr);
+        assert_int_equal(b.entry_flips - a.entry_flips, ttbr);
+        assert_int_equal(b.ttbcr_writes - a.ttbcr_writes, ttbcr);
+        assert_int_equal(b.isb - a.isb, isb);
+        lpae_cycles_t entry = kt_cost(&t, LPAE_P_EXC_ENTRY) + kt_cost(&t, LPAE_P_EXC_EXIT) +
+                              ttbr * kt_cost(&t, LPAE_P_CP15_TTBR0) +
+                              ttbcr * kt_cost(&t, LPAE_P_CP15_TTBCR) +
+                              isb * kt_cost(&t, LPAE_P_ISB);
+        assert_true(b.phase[LPAE_PH_ENTRY] - a.phase[LPAE_PH_ENTRY] == entry);
+        assert_true(b.phase[LPAE_PH_FAULT] - a.phase[LPAE_PH_FAULT] ==
+                    kt_cost(&t, LPAE_P_SW_PAGE_FAULT));
+        assert_true(b.phase[LPAE_PH_USER] > a.phase[LPAE_PH_USER]);
+        lpae_kcpu_info ci;
+        assert_int_equal(lpae_kernel_cpu_info(t.k, 0, &ci), LPAE_OK);
+        assert_false(ci.in_kernel);
+    }
+    kt_check_sums(&t);
+    kt_close(&t);
+}
+
+static void test_touch_fault_phases(void **state)
+{
+    (void)state;
+    touch_fault_phases(LPAE_STRAT_PINNED, 2, 0, 2);
+    touch_fault_phases(LPAE_STRAT_DIRECT, 0, 0, 0);
+    touch_fault_phases(LPAE_STRAT_TTBR0_PAN, 0, 2, 1);
+}
+
 static void test_switch_mm(void **state)
 {
     (void)state;
@@ -1262,17 +1306,29 @@ static void test_charge_inline(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_create_errors),    cmocka_unit_test(test_apply_errors),
-        cmocka_unit_test(test_entry_4g),         cmocka_unit_test(test_entry_classic),
-        cmocka_unit_test(test_switch_mm),        cmocka_unit_test(test_switch_mm_4g),
-        cmocka_unit_test(test_rollover_one_cpu), cmocka_unit_test(test_rollover_two_cpus),
-        cmocka_unit_test(test_bpiall_priced),    cmocka_unit_test(test_smp_is),
-        cmocka_unit_test(test_exec_exit_brk),    cmocka_unit_test(test_generated),
-        cmocka_unit_test(test_kbuf_eviction),    cmocka_unit_test(test_mprotect),
-        cmocka_unit_test(test_implicit_vmas),    cmocka_unit_test(test_asid_policies),
-        cmocka_unit_test(test_regions),          cmocka_unit_test(test_touch_one_lookup),
-        cmocka_unit_test(test_touch_fast_path),  cmocka_unit_test(test_kpage_cache),
-        cmocka_unit_test(test_charge_inline),    cmocka_unit_test(test_touch_batch),
+        cmocka_unit_test(test_create_errors),
+        cmocka_unit_test(test_apply_errors),
+        cmocka_unit_test(test_entry_4g),
+        cmocka_unit_test(test_entry_classic),
+        cmocka_unit_test(test_switch_mm),
+        cmocka_unit_test(test_switch_mm_4g),
+        cmocka_unit_test(test_rollover_one_cpu),
+        cmocka_unit_test(test_rollover_two_cpus),
+        cmocka_unit_test(test_bpiall_priced),
+        cmocka_unit_test(test_smp_is),
+        cmocka_unit_test(test_exec_exit_brk),
+        cmocka_unit_test(test_generated),
+        cmocka_unit_test(test_kbuf_eviction),
+        cmocka_unit_test(test_mprotect),
+        cmocka_unit_test(test_implicit_vmas),
+        cmocka_unit_test(test_asid_policies),
+        cmocka_unit_test(test_regions),
+        cmocka_unit_test(test_touch_one_lookup),
+        cmocka_unit_test(test_touch_fast_path),
+        cmocka_unit_test(test_kpage_cache),
+        cmocka_unit_test(test_charge_inline),
+        cmocka_unit_test(test_touch_batch),
+        cmocka_unit_test(test_touch_fault_phases),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -555,6 +555,27 @@ static void enter_kernel(lpae_kernel *k, struct kcpu *kc, unsigned after)
     lpae_k_phase(k, kc, after);
 }
 
+/* enter_kernel() from user mode booking to LPAE_PH_USER (a CPU whose
+ * touch head is set is in that state), then phase @p after (not
+ * LPAE_PH_ENTRY). */
+static inline __attribute__((always_inline)) void enter_from_user(lpae_kernel *k, struct kcpu *kc,
+                                                                  unsigned after)
+{
+    lpae_k_phase_from(k, kc, LPAE_PH_USER, LPAE_PH_ENTRY);
+    lpae_k_charge(k, kc->cpu, LPAE_P_EXC_ENTRY);
+    if (k->layout.four_g) {
+        lpae_k_write_ttbr0(k, kc, k->kernel_ttbr0);
+        lpae_k_isb(k, kc);
+        k->st.entry_flips++;
+    } else if (k->cfg.strategy == LPAE_STRAT_TTBR0_PAN) {
+        lpae_k_write_ttbcr(k, kc, k->ttbcr_kernel);
+        lpae_k_isb(k, kc);
+    }
+    kc->in_kernel = true;
+    lpae_k_touch_set(kc, LPAE_K_NO_TOUCH);
+    lpae_k_phase_from(k, kc, LPAE_PH_ENTRY, after);
+}
+
 static inline void ensure_kernel(lpae_kernel *k, struct kcpu *kc)
 {
     if (!kc->in_kernel)
@@ -686,13 +707,12 @@ static int implicit_vma(lpae_kernel *k, lpae_mm *mm, lpae_va_t va)
     return err;
 }
 
-int lpae_k_fault(lpae_kernel *k, struct kcpu *kc, struct task *t, lpae_va_t va, unsigned access,
-                 bool exception, uint32_t *nfaults)
+/* lpae_k_fault()'s handling between its charges: do_page_fault's mm work
+ * for @p t at @p va (the caller is in LPAE_PH_FAULT, the page fault charged). */
+static inline __attribute__((always_inline)) int fault_core(lpae_kernel *k, struct kcpu *kc,
+                                                            struct task *t, lpae_va_t va,
+                                                            unsigned access, uint32_t *nfaults)
 {
-    unsigned old = lpae_k_phase(k, kc, LPAE_PH_FAULT);
-    if (exception)
-        lpae_k_charge(k, kc->cpu, LPAE_P_EXC_ENTRY);
-    lpae_k_charge(k, kc->cpu, LPAE_P_SW_PAGE_FAULT);
     int err = LPAE_EFAULT;
     if (t && t->mm) {
         lpae_mm_fault_result fr;
@@ -711,6 +731,17 @@ int lpae_k_fault(lpae_kernel *k, struct kcpu *kc, struct task *t, lpae_va_t va, 
             }
         }
     }
+    return err;
+}
+
+int lpae_k_fault(lpae_kernel *k, struct kcpu *kc, struct task *t, lpae_va_t va, unsigned access,
+                 bool exception, uint32_t *nfaults)
+{
+    unsigned old = lpae_k_phase(k, kc, LPAE_PH_FAULT);
+    if (exception)
+        lpae_k_charge(k, kc->cpu, LPAE_P_EXC_ENTRY);
+    lpae_k_charge(k, kc->cpu, LPAE_P_SW_PAGE_FAULT);
+    int err = fault_core(k, kc, t, va, access, nfaults);
     if (exception)
         lpae_k_charge(k, kc->cpu, LPAE_P_EXC_EXIT);
     lpae_k_phase(k, kc, old);
@@ -1269,6 +1300,35 @@ static void ev_exit(lpae_kernel *k, struct kcpu *kc, struct task *t)
     free(t);
 }
 
+/* touch_fault() from user mode booking to LPAE_PH_USER (the usual case):
+ * enter_kernel(k, kc, LPAE_PH_FAULT), lpae_k_fault(..., false, ...) and
+ * exit_kernel(k, kc, LPAE_PH_USER) in one piece, each phase switch's old
+ * phase known (the fault's own switches to LPAE_PH_FAULT and back stay
+ * where they are; the handling never leaves the kernel). The same
+ * accesses, charges, statistics and phase bookings in the same order. */
+static int touch_fault_user(lpae_kernel *k, struct kcpu *kc, struct task *t, lpae_va_t va,
+                            unsigned acc, uint32_t *nfaults)
+{
+    enter_from_user(k, kc, LPAE_PH_FAULT);
+    /* lpae_k_fault */
+    lpae_k_charge(k, kc->cpu, LPAE_P_SW_PAGE_FAULT);
+    int err = fault_core(k, kc, t, va, acc, nfaults);
+    /* exit_kernel */
+    lpae_k_phase_from(k, kc, LPAE_PH_FAULT, LPAE_PH_ENTRY);
+    if (k->layout.four_g) {
+        lpae_k_write_ttbr0(k, kc, kc->user_ttbr0);
+        lpae_k_isb(k, kc);
+        k->st.entry_flips++;
+    } else if (k->cfg.strategy == LPAE_STRAT_TTBR0_PAN) {
+        lpae_k_write_ttbcr(k, kc, k->ttbcr_user);
+    }
+    lpae_k_charge(k, kc->cpu, LPAE_P_EXC_EXIT);
+    kc->in_kernel = false;
+    lpae_k_phase_from(k, kc, LPAE_PH_ENTRY, LPAE_PH_USER);
+    lpae_k_touch_key(kc);
+    return err;
+}
+
 /* A user-mode access faulted at @p va: a user page fault (exception)
  * handled in the kernel, back in user mode. Returns 0 (retry the page),
  * 1 (SIGSEGV: res->status set, the touch ends there) or a fatal error. */
@@ -1281,12 +1341,17 @@ static int touch_fault(lpae_kernel *k, struct kcpu *kc, struct task *t, lpae_va_
      * to LPAE_PH_USER: no cycle is charged in between, so passing through
      * LPAE_PH_USER on the way (entry back to the caller's phase, then the
      * fault's own switches) would book nothing more. */
-    if (!kc->in_kernel)
-        enter_kernel(k, kc, kc->phase == LPAE_PH_USER ? LPAE_PH_FAULT : kc->phase);
-    int err = lpae_k_fault(k, kc, t, va, acc, false, &res->demand_faults);
-    if (kc->in_kernel)
-        exit_kernel(k, kc, LPAE_PH_USER);
-    lpae_k_phase(k, kc, LPAE_PH_USER);
+    int err;
+    if (__builtin_expect(!kc->in_kernel && kc->phase == LPAE_PH_USER, 1)) {
+        err = touch_fault_user(k, kc, t, va, acc, &res->demand_faults);
+    } else {
+        if (!kc->in_kernel)
+            enter_kernel(k, kc, kc->phase == LPAE_PH_USER ? LPAE_PH_FAULT : kc->phase);
+        err = lpae_k_fault(k, kc, t, va, acc, false, &res->demand_faults);
+        if (kc->in_kernel)
+            exit_kernel(k, kc, LPAE_PH_USER);
+        lpae_k_phase(k, kc, LPAE_PH_USER);
+    }
     if (err == LPAE_EFAULT || err == LPAE_EPERM) {
         k->st.efaults++;
         res->status = LPAE_EFAULT; /* SIGSEGV */
@@ -1378,7 +1443,7 @@ static inline __attribute__((always_inline)) int apply_event(lpae_kernel *k, con
          * does below (no task to find, no switch; the closing phase switch
          * finds LPAE_PH_MM, never EPERM) */
         k->st.syscalls++;
-        enter_kernel(k, kc, LPAE_PH_MM);
+        enter_from_user(k, kc, LPAE_PH_MM);
         goto out;
     }
     if (shortcuts && kind == LPAE_TEV_SYS_EXIT && kc->in_kernel && t && t->pid == ev->task &&

@@ -432,6 +432,16 @@ static inline unsigned lpae_k_phase(lpae_kernel *k, struct kcpu *kc, unsigned ph
     kc->phase = phase;
     return old;
 }
+/* lpae_k_phase() when the caller knows the CPU's phase: @p from, which is
+ * not @p to. */
+static inline void lpae_k_phase_from(lpae_kernel *k, struct kcpu *kc, unsigned from, unsigned to)
+{
+    lpae_cycles_t now = lpae_cpu_cycles_in(kc->cpu);
+    if (now > kc->mark)
+        k->phase_cyc[from] += now - kc->mark;
+    kc->mark = now;
+    kc->phase = to;
+}
 /* Register writes and maintenance through the machine, counted. */
 void lpae_k_write_ttbr0(lpae_kernel *k, struct kcpu *kc, uint64_t v);
 void lpae_k_write_ttbcr(lpae_kernel *k, struct kcpu *kc, uint32_t v);

@@ -322,7 +322,8 @@ static size_t vma_search(const lpae_mm *mm, lpae_va_t va)
     return lo;
 }
 
-static const lpae_vma *vma_find(const lpae_mm *mm, lpae_va_t va)
+static inline __attribute__((always_inline)) const lpae_vma *vma_find(const lpae_mm *mm,
+                                                                      lpae_va_t va)
 {
     size_t i = vma_search(mm, va);
     if (i < mm->nvmas && mm->vmas[i].start <= va)
@@ -589,7 +590,10 @@ int lpae_mm_fault(lpae_mm *mm, lpae_va_t va, unsigned access, lpae_mm_fault_resu
         if (err)
             return err;
         lpae_prot p = user_prot(flags, vma_writable);
-        err = lpae_pgtable_map(mm->pt, page, pa, LPAE_PAGE_SIZE, &p, LPAE_MAP_FORCE_4K);
+        /* the lookup just found no leaf over the page: LPAE_MAP_REPLACE
+         * skips the map's own probe for one, and maps the same */
+        err = lpae_pgtable_map(mm->pt, page, pa, LPAE_PAGE_SIZE, &p,
+                               LPAE_MAP_FORCE_4K | LPAE_MAP_REPLACE);
         if (err) {
             frame_put(sys, pa);
             return err;
