@@ -537,10 +537,9 @@ static int task_get(lpae_kernel *k, uint32_t pid, struct task **out)
 /* Exception entry from user mode: vector_swi / __usr_entry. Under 4G/4G the
  * kernel lowmem tables are switched in (kernel_vm_context: TTBR0 write with
  * the kernel ASID, ISB); with TTBR0 PAN, usr_entry's uaccess_disable. */
-/* Enter the kernel (not in it yet), then continue in phase @p after. */
-static void enter_kernel(lpae_kernel *k, struct kcpu *kc, unsigned after)
+/* What entering the kernel does once in LPAE_PH_ENTRY. */
+static inline __attribute__((always_inline)) void entry_work(lpae_kernel *k, struct kcpu *kc)
 {
-    lpae_k_phase(k, kc, LPAE_PH_ENTRY);
     lpae_k_charge(k, kc->cpu, LPAE_P_EXC_ENTRY);
     if (k->layout.four_g) {
         lpae_k_write_ttbr0(k, kc, k->kernel_ttbr0);
@@ -552,6 +551,13 @@ static void enter_kernel(lpae_kernel *k, struct kcpu *kc, unsigned after)
     }
     kc->in_kernel = true;
     lpae_k_touch_set(kc, LPAE_K_NO_TOUCH);
+}
+
+/* Enter the kernel (not in it yet), then continue in phase @p after. */
+static void enter_kernel(lpae_kernel *k, struct kcpu *kc, unsigned after)
+{
+    lpae_k_phase(k, kc, LPAE_PH_ENTRY);
+    entry_work(k, kc);
     lpae_k_phase(k, kc, after);
 }
 
@@ -562,17 +568,7 @@ static inline __attribute__((always_inline)) void enter_from_user(lpae_kernel *k
                                                                   unsigned after)
 {
     lpae_k_phase_from(k, kc, LPAE_PH_USER, LPAE_PH_ENTRY);
-    lpae_k_charge(k, kc->cpu, LPAE_P_EXC_ENTRY);
-    if (k->layout.four_g) {
-        lpae_k_write_ttbr0(k, kc, k->kernel_ttbr0);
-        lpae_k_isb(k, kc);
-        k->st.entry_flips++;
-    } else if (k->cfg.strategy == LPAE_STRAT_TTBR0_PAN) {
-        lpae_k_write_ttbcr(k, kc, k->ttbcr_kernel);
-        lpae_k_isb(k, kc);
-    }
-    kc->in_kernel = true;
-    lpae_k_touch_set(kc, LPAE_K_NO_TOUCH);
+    entry_work(k, kc);
     lpae_k_phase_from(k, kc, LPAE_PH_ENTRY, after);
 }
 
