@@ -1815,6 +1815,13 @@ static void flush_utlbs(lpae_cpu *cpu)
     cpu->st.utlb_flushes++;
 }
 
+/* flush_utlbs(), then LPAE_OK (a tail call of lpae_cpu_write_ttbr()). */
+static __attribute__((noinline)) int flush_utlbs_ok(lpae_cpu *cpu)
+{
+    flush_utlbs(cpu);
+    return LPAE_OK;
+}
+
 static lpae_cycles_t regwrite(lpae_cpu *cpu, lpae_param cost, bool flush)
 {
     lpae_cycles_t c = cpu->m->p[cost];
@@ -1842,11 +1849,13 @@ int lpae_cpu_write_ttbr(lpae_cpu *cpu, unsigned which, uint64_t ttbr, lpae_cycle
     lpae_cycles_t c = p[which ? LPAE_P_CP15_TTBR1 : LPAE_P_CP15_TTBR0];
     charge(cpu, LPAE_CAT_REGWRITE, c);
     cpu->st.reg_writes++;
-    if (p[LPAE_P_UTLB_FLUSH_TTBR])
-        flush_utlbs(cpu);
     set_asid(cpu);
     if (cycles)
         *cycles = c;
+    /* the flush last (it reads nothing set_asid() sets): the common case
+     * makes no call, so it saves no registers */
+    if (UNLIKELY(p[LPAE_P_UTLB_FLUSH_TTBR]))
+        return flush_utlbs_ok(cpu);
     return LPAE_OK;
 }
 
