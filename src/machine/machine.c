@@ -117,6 +117,8 @@ typedef struct fp_entry {
 typedef struct asid_rec {
     int asid; /* uthash key */
     bool seen;
+    uint8_t rcoff; /* set_asid()'s region cache block: 0 (RC_ANY) or RC_BLOCK (named) */
+    uint32_t rtag; /* set_asid()'s RC_TAG(class, 0) of this ASID (asid_classes()) */
     lpae_xstats st;
     UT_hash_handle hh;
 } asid_rec;
@@ -242,15 +244,27 @@ static void set_fast(lpae_cpu *cpu)
         memset(cpu->fmap, UMAP_INVALID, sizeof cpu->fmap);
 }
 
-/* The current ASID from the registers: its record and region class. */
+/* Every ASID record's region class from the machine's rules (m->ruled):
+ * at creation and after every change of the rules. */
+static void asid_classes(lpae_cpu *cpu)
+{
+    for (unsigned a = 0; a < 256; a++) {
+        bool named = (cpu->m->ruled[a >> 6] >> (a & 63)) & 1u;
+        cpu->asid_recs[a].rtag = RC_TAG(named ? a : RC_ANY, 0);
+        cpu->asid_recs[a].rcoff = named ? RC_BLOCK : 0;
+    }
+}
+
+/* The current ASID from the registers: its record and region class (the
+ * record's, from asid_classes()). */
 static inline void set_asid(lpae_cpu *cpu)
 {
     uint8_t a = lpae_asid_of(&cpu->regs);
+    asid_rec *r = &cpu->asid_recs[a];
     cpu->asid = a;
-    bool named = (cpu->m->ruled[a >> 6] >> (a & 63)) & 1u;
-    cpu->rtag = RC_TAG(named ? a : RC_ANY, 0);
-    cpu->rcb = cpu->rc + (named ? RC_BLOCK : 0);
-    cpu->cur = &cpu->asid_recs[a];
+    cpu->rtag = r->rtag;
+    cpu->rcb = cpu->rc + r->rcoff;
+    cpu->cur = r;
 }
 
 static void set_cur_asid(lpae_cpu *cpu)
@@ -372,6 +386,7 @@ static int cpu_create(lpae_machine *m, unsigned idx, uint64_t seed, lpae_cpu **o
     }
     for (int a = 0; a < 256; a++)
         cpu->asid_recs[a].asid = a;
+    asid_classes(cpu);
     for (unsigned u = 0; u < 3; u++)
         cpu->ufa[u] =
             cpu->utlb[u] && cpu->utlb[u]->fa && cpu->utlb[u]->repl.policy == LPAE_REPL_LRU;
@@ -518,6 +533,7 @@ int lpae_machine_set_regions(lpae_machine *m, const lpae_region_rule *rules, siz
         memset(cpu->region, 0, sizeof cpu->region);
         fp_flush(cpu);
         memset(cpu->rc, 0, sizeof cpu->rc);
+        asid_classes(cpu);
         set_cur_asid(cpu); /* its class */
     }
     return LPAE_OK;
@@ -1815,6 +1831,13 @@ static void flush_utlbs(lpae_cpu *cpu)
     cpu->st.utlb_flushes++;
 }
 
+/* flush_utlbs(), then LPAE_OK (a tail call of lpae_cpu_write_ttbr()). */
+static __attribute__((noinline)) int flush_utlbs_ok(lpae_cpu *cpu)
+{
+    flush_utlbs(cpu);
+    return LPAE_OK;
+}
+
 static lpae_cycles_t regwrite(lpae_cpu *cpu, lpae_param cost, bool flush)
 {
     lpae_cycles_t c = cpu->m->p[cost];
@@ -1842,11 +1865,13 @@ int lpae_cpu_write_ttbr(lpae_cpu *cpu, unsigned which, uint64_t ttbr, lpae_cycle
     lpae_cycles_t c = p[which ? LPAE_P_CP15_TTBR1 : LPAE_P_CP15_TTBR0];
     charge(cpu, LPAE_CAT_REGWRITE, c);
     cpu->st.reg_writes++;
-    if (p[LPAE_P_UTLB_FLUSH_TTBR])
-        flush_utlbs(cpu);
     set_asid(cpu);
     if (cycles)
         *cycles = c;
+    /* the flush last (it reads nothing set_asid() sets): the common case
+     * makes no call, so it saves no registers */
+    if (UNLIKELY(p[LPAE_P_UTLB_FLUSH_TTBR]))
+        return flush_utlbs_ok(cpu);
     return LPAE_OK;
 }
 
