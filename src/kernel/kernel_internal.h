@@ -382,6 +382,12 @@ lpae_k_apply_batch(lpae_kernel *k, const lpae_tev *evs, size_t n, int *err)
             want = h;
             cpu = kt->cpu;
         }
+#ifdef __clang_analyzer__
+        /* want is set only together with cpu, and no masked head equals
+         * LPAE_K_NO_TOUCH: the analyzer cannot see the second fact */
+        if (!cpu)
+            __builtin_unreachable();
+#endif
         lpae_cpu_set_event_in(cpu, ne);
         k->nevent = ++ne;
         const lpae_va_t va = ev->addr;

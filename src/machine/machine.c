@@ -2454,7 +2454,7 @@ int lpae_cpu_load64(lpae_cpu *cpu, lpae_va_t va, unsigned access, uint64_t *val)
 
 int lpae_cpu_store64(lpae_cpu *cpu, lpae_va_t va, unsigned access, const uint64_t *val)
 {
-    return rw8(cpu, va, access, false, (uint64_t *)(uintptr_t)val); /* never written */
+    return rw8(cpu, va, access, false, (uint64_t *)val); /* never written */
 }
 
 /* lpae_cpu_touch() of a page with no host page: the lines charged, then

@@ -216,7 +216,8 @@ static int run(lpae_replay *rp, lpae_trace_reader *r, const lpae_replay_opts *op
         if (events >= next_report) {
             pr.events = events;
             pr.bytes = pos_now(pos);
-            o.progress(o.progress_ctx, &pr);
+            if (o.progress) /* always: next_report is finite only with one */
+                o.progress(o.progress_ctx, &pr);
             next_report = events + every;
         }
     }
