@@ -580,10 +580,9 @@ static inline void ensure_kernel(lpae_kernel *k, struct kcpu *kc)
 
 /* Return to user: restore_user_regs. 4G/4G: usr_vm_context (TTBR0 write of
  * the user tables with the mm's ASID, ISB); PAN: uaccess_enable isb=0. */
-/* Return to user (in the kernel now), then continue in phase @p after. */
-static void exit_kernel(lpae_kernel *k, struct kcpu *kc, unsigned after)
+/* What returning to user does once in LPAE_PH_ENTRY. */
+static inline __attribute__((always_inline)) void exit_work(lpae_kernel *k, struct kcpu *kc)
 {
-    lpae_k_phase(k, kc, LPAE_PH_ENTRY);
     if (k->layout.four_g) {
         lpae_k_write_ttbr0(k, kc, kc->user_ttbr0);
         lpae_k_isb(k, kc);
@@ -593,6 +592,13 @@ static void exit_kernel(lpae_kernel *k, struct kcpu *kc, unsigned after)
     }
     lpae_k_charge(k, kc->cpu, LPAE_P_EXC_EXIT);
     kc->in_kernel = false;
+}
+
+/* Return to user (in the kernel now), then continue in phase @p after. */
+static void exit_kernel(lpae_kernel *k, struct kcpu *kc, unsigned after)
+{
+    lpae_k_phase(k, kc, LPAE_PH_ENTRY);
+    exit_work(k, kc);
     lpae_k_phase(k, kc, after);
     lpae_k_touch_key(kc);
 }
@@ -1311,15 +1317,7 @@ static int touch_fault_user(lpae_kernel *k, struct kcpu *kc, struct task *t, lpa
     int err = fault_core(k, kc, t, va, acc, nfaults);
     /* exit_kernel */
     lpae_k_phase_from(k, kc, LPAE_PH_FAULT, LPAE_PH_ENTRY);
-    if (k->layout.four_g) {
-        lpae_k_write_ttbr0(k, kc, kc->user_ttbr0);
-        lpae_k_isb(k, kc);
-        k->st.entry_flips++;
-    } else if (k->cfg.strategy == LPAE_STRAT_TTBR0_PAN) {
-        lpae_k_write_ttbcr(k, kc, k->ttbcr_user);
-    }
-    lpae_k_charge(k, kc->cpu, LPAE_P_EXC_EXIT);
-    kc->in_kernel = false;
+    exit_work(k, kc);
     lpae_k_phase_from(k, kc, LPAE_PH_ENTRY, LPAE_PH_USER);
     lpae_k_touch_key(kc);
     return err;
