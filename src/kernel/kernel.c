@@ -294,13 +294,10 @@ static void kpage_drop(lpae_kernel *k, struct kpage *p)
     k->kp_free = p;
 }
 
-/* Take @p p out of kpages (and out of the lookup cache). */
+/* Take @p p out of kpages. */
 static void kpage_unhash(lpae_kernel *k, struct kpage *p)
 {
     HASH_DEL(k->kpages, p);
-    unsigned s = lpae_k_kp_slot(p->key);
-    if (k->kp_dm[s] == p)
-        k->kp_dm[s] = NULL;
 }
 
 /* Drop the oldest kernel buffer page that is not a kernel stack (page
@@ -372,16 +369,9 @@ int lpae_k_kpage(lpae_kernel *k, struct kcpu *kc, struct task *t, unsigned kind,
     struct kpage_key key = {.kind = kind, .id = id};
     if (kind == LPAE_KBUF_STACK)
         key.id = (t ? t->pid : 0) * THREAD_PAGES + (id & (THREAD_PAGES - 1));
-    unsigned slot = lpae_k_kp_slot(key);
-    struct kpage *p = k->kp_dm[slot];
-    if (p && p->key.kind == key.kind && p->key.id == key.id) {
-        *out = p;
-        return LPAE_OK;
-    }
-    p = NULL;
+    struct kpage *p = NULL;
     HASH_FIND(hh, k->kpages, &key, sizeof(key), p);
     if (p) {
-        k->kp_dm[slot] = p;
         *out = p;
         return LPAE_OK;
     }
@@ -406,7 +396,6 @@ int lpae_k_kpage(lpae_kernel *k, struct kcpu *kc, struct task *t, unsigned kind,
     p->key = key;
     kpage_fill(k, p);
     HASH_ADD(hh, k->kpages, key, sizeof(key), p);
-    k->kp_dm[slot] = p;
     *out = p;
     return LPAE_OK;
 }

@@ -128,14 +128,6 @@ struct ktouch {
     lpae_cpu *cpu;
 };
 
-#define LPAE_K_KP_DM 256u /* slots of lpae_kernel.kp_dm, a power of two */
-/* The kp_dm slot of a kernel page key. */
-static inline unsigned lpae_k_kp_slot(struct kpage_key key)
-{
-    uint32_t h = (key.id ^ (key.kind << 24)) * UINT32_C(0x9E3779B1);
-    return (unsigned)(h >> 24) & (LPAE_K_KP_DM - 1u);
-}
-
 /* A cycles parameter as lpae_cpu_charge(cpu, id, 1) charges it: its
  * cycles and category (0 cycles for a parameter that is not a cycle cost,
  * which lpae_cpu_charge does not charge). */
@@ -165,10 +157,6 @@ struct lpae_kernel {
     struct kpage_chunk *kp_chunks;
     unsigned kp_chunk_used; /* records handed out of the newest chunk */
     struct kpage *kp_free;  /* dropped records, linked by hh.next */
-    /* a direct-mapped cache in front of kpages: the record of the last
-     * lookup of a key hashing to the slot, or NULL; a record leaving
-     * kpages leaves it (kpage_unhash) */
-    struct kpage *kp_dm[LPAE_K_KP_DM];
     uint64_t next_mm_id;
     lpae_va_t vmalloc_next; /* bump allocator for vmalloc areas */
     lpae_va_t *vfree;       /* freed one-page vmalloc areas, reused first */
