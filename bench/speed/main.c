@@ -381,8 +381,41 @@ static readres read_all(const char *path)
  * VMSPLIT_4G_4G; 5: every strategy under its natural split), CPU preset
  * @p preset (--preset; default Cortex-A15), 2 CPUs. Returns CPU seconds of
  * the run (set-up excluded). */
+/* What the model did per replayed event in configuration 0 (summed over
+ * its CPUs): the work an events/s figure stands for. */
+typedef struct work {
+    double translations, walks, lines, tlbi, uaccess, bytes;
+} work;
+
+static void work_of(lpae_replay *rp, uint64_t events, work *w)
+{
+    lpae_kernel_stats ks;
+    lpae_replay_stats(rp, 0, &ks);
+    lpae_machine *m = lpae_kernel_machine(lpae_replay_kernel(rp, 0));
+    memset(w, 0, sizeof *w);
+    for (unsigned i = 0; i < lpae_machine_ncpus(m); i++) {
+        lpae_cpu_stats st;
+        lpae_cpu_stats_get(lpae_machine_cpu(m, i), &st);
+        w->translations += (double)st.translations;
+        w->walks += (double)st.walks;
+        for (unsigned l = 0; l < LPAE_MEM_LEVELS; l++)
+            w->lines += (double)st.lines[l];
+        for (unsigned k = 0; k < LPAE_TLBI_KINDS; k++)
+            w->tlbi += (double)(st.tlbi[k][0] + st.tlbi[k][1]);
+    }
+    w->uaccess = (double)ks.uaccess_calls;
+    w->bytes = (double)ks.bytes_copied;
+    double n = events ? (double)events : 1.0;
+    w->translations /= n;
+    w->walks /= n;
+    w->lines /= n;
+    w->tlbi /= n;
+    w->uaccess /= n;
+    w->bytes /= n;
+}
+
 static double replay_once(const char *preset, const char *path, unsigned ncfg, uint64_t *events,
-                          uint64_t *cycles)
+                          uint64_t *cycles, work *w)
 {
     lpae_cost *cost;
     int rc = lpae_cost_preset(preset, &cost, NULL);
@@ -423,6 +456,8 @@ static double replay_once(const char *preset, const char *path, unsigned ncfg, u
         *cycles += st.cycles;
     }
     *events = sum.events;
+    if (w)
+        work_of(rp, sum.events, w);
     lpae_replay_destroy(rp);
     lpae_cost_destroy(cost);
     return dt;
@@ -448,6 +483,21 @@ static double floor_rows(bench *b, const char *path, const char *label)
     return floor_ev;
 }
 
+/* Rows "work per event: LABEL, WHAT" of one replay (not timed: the same
+ * in every run, as the model is deterministic). */
+static void work_rows(bench *b, const char *label, const work *w)
+{
+    static const char *const what[] = {"translations", "walks",         "cache lines",
+                                       "TLBI ops",     "user accesses", "bytes copied"};
+    const double v[] = {w->translations, w->walks, w->lines, w->tlbi, w->uaccess, w->bytes};
+    char name[128];
+    for (unsigned i = 0; i < sizeof v / sizeof v[0]; i++) {
+        double x = v[i];
+        snprintf(name, sizeof name, "work per event: %s, %s", label, what[i]);
+        add_row(b, name, "/event", &x, 1, i == 0 ? "(modelled work, 1 config)" : NULL);
+    }
+}
+
 /* Replay rows of @p path through 1 configuration and, when @p five, 5 in
  * one pass, each with its ratio to the floor @p floor_ev (M events/s). */
 static void replay_rows(bench *b, const char *path, const char *label, double floor_ev, bool five)
@@ -455,9 +505,11 @@ static void replay_rows(bench *b, const char *path, const char *label, double fl
     char name[128];
     for (unsigned ncfg = 1; ncfg <= (five ? 5u : 1u); ncfg += 4) {
         double rv[MAX_RUNS], pc[MAX_RUNS];
+        work w;
         for (unsigned r = 0; r < b->runs; r++) {
             uint64_t events, cycles;
-            double dt = replay_once(b->preset, path, ncfg, &events, &cycles);
+            double dt = replay_once(b->preset, path, ncfg, &events, &cycles,
+                                    r == 0 && ncfg == 1 ? &w : NULL);
             rv[r] = events / dt / 1e6;
             pc[r] = events * (double)ncfg / dt / 1e6;
             sink += cycles;
@@ -473,6 +525,8 @@ static void replay_rows(bench *b, const char *path, const char *label, double fl
         snprintf(name, sizeof name, "replay: %s, %u config%s / floor", label, ncfg,
                  ncfg > 1 ? "s" : "");
         add_row(b, name, "x", &ratio, 1, "(replay time / read+parse time)");
+        if (ncfg == 1)
+            work_rows(b, label, &w);
     }
 }
 
@@ -595,7 +649,7 @@ static int child_read(const char *path, bool replay, const char *preset)
     readres r = {0, 0};
     uint64_t cycles;
     if (replay)
-        replay_once(preset, path, 1, &r.events, &cycles);
+        replay_once(preset, path, 1, &r.events, &cycles, NULL);
     else if (strcmp(path, "-") != 0) /* "-": the baseline, reads nothing */
         r = read_all(path);
     /* VmHWM of a fresh process: exec gives it its own address space, while
