@@ -1704,7 +1704,6 @@ static inline __attribute__((always_inline)) int miss_in(lpae_cpu *cpu, lpae_va_
         tlb_add_present(ut, s);
     }
     ut->fa[(size_t)ut->sidx[s] * FA_BUCKETS + ((va >> s) & (FA_BUCKETS - 1))] |= bit;
-    ut->gen++;
     ut->st.inserts++;
     repl_lru_touch(ur, way);
     uint32_t serial;

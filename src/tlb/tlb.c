@@ -32,7 +32,6 @@ int tlb_create_any(const lpae_tlb_config *cfg, lpae_tlb **out)
     lpae_tlb *t = calloc(1, sizeof *t);
     if (!t)
         return LPAE_ENOMEM;
-    t->gen = 1; /* never 0: the machine's fast path marks empty entries with 0 */
     t->sets = sets;
     t->ways = cfg->ways;
     t->set_mask = sets - 1;
@@ -196,7 +195,6 @@ long tlb_insert_ref(lpae_tlb *t, lpae_va_t va, const lpae_tlb_entry *tr, lpae_pa
     size_t idx = row + way;
     tlb_fill_slot(t, idx, tr, va, pa, s);
     slot_valid(t, set, way, &t->e[idx]);
-    t->gen++;
     t->st.inserts++;
     if (t->repl.policy == LPAE_REPL_LRU)
         repl_lru_touch(&t->repl, idx);
@@ -222,7 +220,6 @@ void tlb_drop(lpae_tlb *t, size_t idx)
     e->serial = 0;
     tlb_key_invalid(&t->k[idx]);
     t->fill[idx / t->ways]--;
-    t->gen++;
     t->st.invalidated++;
 }
 
@@ -358,5 +355,4 @@ void lpae_tlb_reset(lpae_tlb *t)
         tlb_key_invalid(&t->k[i]);
     memset(&t->st, 0, sizeof t->st);
     repl_reset(&t->repl, t->sets, t->seed);
-    t->gen++; /* serials stay monotonic so stale references never match */
 }

@@ -42,7 +42,6 @@ struct lpae_tlb {
     uint64_t *fa;         /* one set, ways <= 64: nsizes * FA_BUCKETS slot masks; else NULL */
     uint64_t *vmask;      /* ways <= 64: valid ways per set; else NULL */
     uint32_t serial_next;
-    uint64_t gen; /* bumped on every change of contents (not on touches) */
     uint64_t seed;
     lpae_tlb_entry *e; /* sets * ways, set-major */
     tlb_key *k;        /* match keys, same layout */
@@ -123,7 +122,9 @@ static inline __attribute__((always_inline)) long tlb_find_sets(const lpae_tlb *
     for (uint32_t pm = t->pmask; pm; pm &= pm - 1) {
         unsigned s = (unsigned)__builtin_ctz(pm);
         uint32_t set = (va >> s) & t->set_mask;
-        if (t->ways == 4) { /* the common main TLB: unrolled, first match */
+        if (t->ways == 4) {     /* the common main TLB: unrolled, first match */
+            if (!t->vmask[set]) /* (ways <= 64: valid-way masks kept) */
+                continue;       /* an empty set: nothing matches */
             size_t base = (size_t)set * 4;
             const tlb_key *row = t->k + base; /* no multiply by ways */
             if (tlb_key_matches(&row[0], q))
@@ -314,7 +315,6 @@ static inline __attribute__((always_inline)) void tlb_fa_commit(lpae_tlb *t, uin
                                                                 uint64_t *nb)
 {
     *nb |= UINT64_C(1) << way;
-    t->gen++;
     t->st.inserts++;
     repl_lru_touch(&t->repl, way);
 }
@@ -344,7 +344,6 @@ static inline __attribute__((always_inline)) size_t tlb_sa_take(lpae_tlb *t, uin
 
 static inline __attribute__((always_inline)) void tlb_sa_commit(lpae_tlb *t, size_t idx)
 {
-    t->gen++;
     t->st.inserts++;
     repl_lru_touch_sets(&t->repl, idx); /* more than one set (t->fa NULL) */
 }
@@ -413,7 +412,6 @@ tlb_drop_masked_at(lpae_tlb *t, size_t i, uint32_t set, unsigned way, bool fa)
         t->fa[t->sidx[s] * FA_BUCKETS + ((tlb_key_base(k) >> s) & (FA_BUCKETS - 1))] &= ~bit;
     tlb_key_invalid(&t->k[i]);
     t->fill[set]--;
-    t->gen++;
     t->st.invalidated++;
     /* the entry last: its byte store may alias anything (t's fields would
      * be loaded again after it) */
