@@ -144,18 +144,19 @@ struct lpae_cpu {
     fp_entry *fpt[3];  /* fp[u]: an entry's address without the stride of fp's rows */
     uint32_t ulat[3];
     lpae_tlb *mtlb;
-    bool ufa[3];                /* utlb[u] takes tlb_insert_fa (fully associative, LRU) */
-    bool lean[3];               /* ufa[u] && mtlb_sa: translate_miss()'s main-TLB hit */
-    bool mtlb_sa;               /* mtlb takes tlb_insert_sa (set-associative LRU, <= 64 ways) */
-    lpae_tlb *tlbi_fa[5];       /* tlbi_direct: the micro-TLBs and both walk caches' TLBs */
-    const uint64_t *tlbi_bk[5]; /* tlbi_one: tlbi_fa[k]->fa (its one size's buckets) */
-    uint8_t tlbi_sh[5];         /* tlbi_one: tlbi_fa[k]->shifts[0] */
-    bool tlbi_one;              /* tlbi_direct, each of tlbi_fa holds one size, the same in
-                                   the three micro-TLBs */
-    bool tlbi_direct;           /* TLBI by VA: three fully associative micro-TLBs with slot masks,
-                                   a main TLB with valid-way masks and both walk caches, and
-                                   micro-TLBs not flushed whole on a TLBI (tlbi_va_direct) */
-    lpae_walkcache *wc[3];      /* [1], [2]; NULL when absent */
+    bool ufa[3];           /* utlb[u] takes tlb_insert_fa (fully associative, LRU) */
+    bool lean[3];          /* ufa[u] && mtlb_sa: translate_miss()'s main-TLB hit */
+    bool mtlb_sa;          /* mtlb takes tlb_insert_sa (set-associative LRU, <= 64 ways) */
+    lpae_tlb *tlbi_fa[5];  /* tlbi_direct: the micro-TLBs and both walk caches' TLBs */
+    uint64_t *tlbi_bk[5];  /* tlbi_one: tlbi_fa[k]->fa (its one size's buckets) */
+    uint8_t tlbi_sh[5];    /* tlbi_one: tlbi_fa[k]->shifts[0] */
+    bool tlbi_one;         /* tlbi_direct, each of tlbi_fa holds one size, the same in
+                              the three micro-TLBs */
+    bool tlbi_fast;        /* tlbi_direct && !checking (set_fast()) */
+    bool tlbi_direct;      /* TLBI by VA: three fully associative micro-TLBs with slot masks,
+                              a main TLB with valid-way masks and both walk caches, and
+                              micro-TLBs not flushed whole on a TLBI (tlbi_va_direct) */
+    lpae_walkcache *wc[3]; /* [1], [2]; NULL when absent */
     lpae_cache *l1d;
     asid_rec *asid_recs;  /* 256 preallocated records */
     asid_rec *asid_index; /* uthash of the ASIDs seen, first-seen order */
@@ -238,6 +239,7 @@ static void fp_flush(lpae_cpu *cpu)
 static void set_fast(lpae_cpu *cpu)
 {
     cpu->fast = cpu->mmu_on && !cpu->checking;
+    cpu->tlbi_fast = cpu->tlbi_direct && !cpu->checking;
     if (cpu->fast)
         memcpy(cpu->fmap, cpu->umap, sizeof cpu->fmap);
     else
@@ -1918,9 +1920,10 @@ lpae_cycles_t lpae_cpu_dsb(lpae_cpu *cpu)
 static inline __attribute__((always_inline)) void tlbi_fa1(lpae_cpu *cpu, unsigned k, lpae_va_t va,
                                                            uint64_t q, uint64_t qm)
 {
-    uint64_t c = cpu->tlbi_bk[k][(va >> cpu->tlbi_sh[k]) & (FA_BUCKETS - 1)]; /* tlb_fa_cands() */
-    if (c)
-        tlb_inv_fa_q(cpu->tlbi_fa[k], q, qm, c);
+    unsigned s = cpu->tlbi_sh[k];
+    uint64_t *bk = &cpu->tlbi_bk[k][(va >> s) & (FA_BUCKETS - 1)]; /* tlb_fa_cands() */
+    if (*bk)
+        tlb_inv_fa1_q(cpu->tlbi_fa[k], q, qm, *bk, bk, s);
 }
 
 /* TLBIMVA (asid >= 0) or TLBIMVAA (asid < 0) on a CPU with tlbi_direct:
@@ -1934,15 +1937,16 @@ static inline __attribute__((always_inline)) void tlbi_va_direct(lpae_cpu *cpu, 
     if (LIKELY(cpu->tlbi_one)) {
         /* the micro-TLBs hold the same one size: one bucket index, three
          * loads, and nothing more when all three buckets are empty */
-        unsigned i = (va >> cpu->tlbi_sh[0]) & (FA_BUCKETS - 1);
-        uint64_t c0 = cpu->tlbi_bk[0][i], c1 = cpu->tlbi_bk[1][i], c2 = cpu->tlbi_bk[2][i];
+        unsigned s = cpu->tlbi_sh[0], i = (va >> s) & (FA_BUCKETS - 1);
+        uint64_t *b0 = &cpu->tlbi_bk[0][i], *b1 = &cpu->tlbi_bk[1][i], *b2 = &cpu->tlbi_bk[2][i];
+        uint64_t c0 = *b0, c1 = *b1, c2 = *b2;
         if (UNLIKELY(c0 | c1 | c2)) {
             if (c0)
-                tlb_inv_fa_q(cpu->tlbi_fa[0], q, qm, c0);
+                tlb_inv_fa1_q(cpu->tlbi_fa[0], q, qm, c0, b0, s);
             if (c1)
-                tlb_inv_fa_q(cpu->tlbi_fa[1], q, qm, c1);
+                tlb_inv_fa1_q(cpu->tlbi_fa[1], q, qm, c1, b1, s);
             if (c2)
-                tlb_inv_fa_q(cpu->tlbi_fa[2], q, qm, c2);
+                tlb_inv_fa1_q(cpu->tlbi_fa[2], q, qm, c2, b2, s);
         }
         tlbi_fa1(cpu, 3, va, q, qm);
         tlbi_fa1(cpu, 4, va, q, qm);
@@ -2050,8 +2054,7 @@ int lpae_cpu_tlbi(lpae_cpu *cpu, lpae_tlbi kind, bool is, lpae_va_t va, uint8_t 
 {
     if (!cpu || (unsigned)kind >= LPAE_TLBI_KINDS)
         return LPAE_EINVAL;
-    if (LIKELY(!is && (kind == LPAE_TLBI_MVA || kind == LPAE_TLBI_MVAA) && cpu->tlbi_direct &&
-               cpu->m->chk == NULL)) {
+    if (LIKELY(!is && (kind == LPAE_TLBI_MVA || kind == LPAE_TLBI_MVAA) && cpu->tlbi_fast)) {
         /* kmap/kunmap's TLBIMVA: tlbi_general()'s charge, count and
          * tlbi_va_direct() in a frame without calls */
         lpae_cycles_t c = cpu->m->p[LPAE_P_TLBI_ALL + kind];

@@ -471,6 +471,35 @@ static inline __attribute__((always_inline)) size_t tlb_inv_fa_q(lpae_tlb *t, ui
     return n;
 }
 
+/* tlb_inv_fa_q() of a fully associative TLB with slot masks that holds
+ * one size, 2^@p s, over the candidates @p c of its bucket *@p bk of va
+ * (tlb_fa_cands()): the same drops, in the same order, each clearing its
+ * bit in *@p bk straight (a slot of that size is in that bucket) instead of
+ * finding its bucket from its key. */
+static inline __attribute__((always_inline)) size_t
+tlb_inv_fa1_q(lpae_tlb *t, uint64_t q, uint64_t qm, uint64_t c, uint64_t *bk, unsigned s)
+{
+    size_t n = 0;
+    for (; c; c &= c - 1) {
+        unsigned w = (unsigned)__builtin_ctzll(c);
+        if (tlb_inv_matches(&t->k[w], q, qm)) {
+            uint64_t bit = UINT64_C(1) << w;
+            if (--t->present[s] == 0)
+                t->pmask &= ~(UINT32_C(1) << s);
+            t->vmask[0] &= ~bit;
+            *bk &= ~bit;
+            tlb_key_invalid(&t->k[w]);
+            t->fill[0]--;
+            t->st.invalidated++;
+            lpae_tlb_entry *e = &t->e[w]; /* last, as in tlb_drop_masked_at() */
+            e->serial = 0;
+            e->valid = false;
+            n++;
+        }
+    }
+    return n;
+}
+
 /* tlb_inv_va_fa_cands()'s body. */
 static inline __attribute__((always_inline)) size_t tlb_inv_va_fa_body(lpae_tlb *t, lpae_va_t va,
                                                                        int asid, uint64_t c)
