@@ -117,9 +117,10 @@ typedef struct fp_entry {
 typedef struct asid_rec {
     int asid; /* uthash key */
     bool seen;
-    uint8_t rcoff; /* set_asid()'s region cache block: 0 (RC_ANY) or RC_BLOCK (named) */
     uint32_t rtag; /* set_asid()'s RC_TAG(class, 0) of this ASID (asid_classes()) */
     lpae_xstats st;
+    struct rc_entry *rcb; /* set_asid()'s region cache block: the CPU's rc (RC_ANY) or
+                             rc + RC_BLOCK (named) */
     UT_hash_handle hh;
 } asid_rec;
 
@@ -153,6 +154,7 @@ struct lpae_cpu {
     bool tlbi_one;         /* tlbi_direct, each of tlbi_fa holds one size, the same in
                               the three micro-TLBs */
     bool tlbi_fast;        /* tlbi_direct && !checking (set_fast()) */
+    bool walk_fast;        /* plan.ok && !checking (plan_regs(), set_fast()): walk() applies */
     bool tlbi_direct;      /* TLBI by VA: three fully associative micro-TLBs with slot masks,
                               a main TLB with valid-way masks and both walk caches, and
                               micro-TLBs not flushed whole on a TLBI (tlbi_va_direct) */
@@ -240,6 +242,7 @@ static void set_fast(lpae_cpu *cpu)
 {
     cpu->fast = cpu->mmu_on && !cpu->checking;
     cpu->tlbi_fast = cpu->tlbi_direct && !cpu->checking;
+    cpu->walk_fast = cpu->plan.ok && !cpu->checking;
     if (cpu->fast)
         memcpy(cpu->fmap, cpu->umap, sizeof cpu->fmap);
     else
@@ -253,7 +256,7 @@ static void asid_classes(lpae_cpu *cpu)
     for (unsigned a = 0; a < 256; a++) {
         bool named = (cpu->m->ruled[a >> 6] >> (a & 63)) & 1u;
         cpu->asid_recs[a].rtag = RC_TAG(named ? a : RC_ANY, 0);
-        cpu->asid_recs[a].rcoff = named ? RC_BLOCK : 0;
+        cpu->asid_recs[a].rcb = cpu->rc + (named ? RC_BLOCK : 0);
     }
 }
 
@@ -265,7 +268,7 @@ static inline void set_asid(lpae_cpu *cpu)
     asid_rec *r = &cpu->asid_recs[a];
     cpu->asid = a;
     cpu->rtag = r->rtag;
-    cpu->rcb = cpu->rc + r->rcoff;
+    cpu->rcb = r->rcb;
     cpu->cur = r;
 }
 
@@ -292,6 +295,7 @@ static void plan_regs(lpae_cpu *cpu)
     uint64_t top = UINT64_C(1) << 32;
     uint64_t bot1 = t1 ? top - (UINT64_C(1) << (32u - t1)) : top;
     pl->ok = (ttbcr & LPAE_TTBCR_EAE) && (cpu->regs.sctlr & LPAE_SCTLR_M);
+    cpu->walk_fast = pl->ok && !cpu->checking;
     /* lpae_select(): TTBR0's T0SZ region first, then TTBR1's T1SZ region;
      * a region whose TnSZ is 0 takes every VA the other leaves */
     pl->b0 = t0 ? UINT64_C(1) << (32u - t0) : bot1;
@@ -1371,15 +1375,13 @@ walk_step(lpae_cpu *cpu, const lpae_xlate *o, unsigned L, uint32_t vam, unsigned
  * cached by the walk cache of its level) as the walk reads it, the answer
  * is written straight into @p o, and the main TLB is filled from it. The
  * same accesses, fills, counts and cycles, in the same order, as walk_rare(),
- * which takes the cases this one leaves out. */
+ * which takes the cases this one leaves out (a CPU without walk_fast). */
 static inline __attribute__((always_inline)) int walk(lpae_cpu *cpu, lpae_va_t va, unsigned access,
                                                       unsigned u, lpae_xlate *o, lpae_cycles_t *c)
 {
     lpae_machine *m = cpu->m;
     const lpae_regs *regs = &cpu->regs;
-    const walk_plan *pl = &cpu->plan;
-    if (UNLIKELY(!pl->ok || m->chk != NULL))
-        return walk_rare(cpu, va, access, u, o, c);
+    const walk_plan *pl = &cpu->plan; /* ok, and no checker (cpu->walk_fast) */
     const uint32_t *p = m->p;
     uint8_t asid = cpu->asid;
     /* lpae_select() by the plan's ranges */
@@ -1512,18 +1514,34 @@ static inline __attribute__((always_inline)) int walk(lpae_cpu *cpu, lpae_va_t v
     return LPAE_OK;
 }
 
+/* translate_walk() of a CPU without walk_fast: walk_rare(), and the
+ * checker's CPUs classify plainly (a reference for tests). */
+static __attribute__((noinline)) int translate_walk_rare(lpae_cpu *cpu, lpae_va_t va,
+                                                         unsigned access, unsigned u, lpae_xlate *o,
+                                                         lpae_cycles_t c)
+{
+    lpae_machine *m = cpu->m;
+    int rc = walk_rare(cpu, va, access, u, o, &c);
+    if (rc)
+        return rc;
+    o->region = m->chk == NULL ? region_of(cpu, va, o->sel) : classify(m, va, o->sel, cpu->asid);
+    o->cycles = c;
+    account_src(cpu, o, LPAE_XS_WALK);
+    return LPAE_OK;
+}
+
 /* The main-TLB miss of translate_full() (@p c: the TLB cycles charged so
  * far), out of line: the walk's large frame stays off the main-TLB hit. */
 static __attribute__((noinline)) int translate_walk(lpae_cpu *cpu, lpae_va_t va, unsigned access,
                                                     unsigned u, lpae_xlate *o, lpae_cycles_t c)
 {
-    lpae_machine *m = cpu->m;
     cpu->mtlb->st.misses++;
+    if (UNLIKELY(!cpu->walk_fast))
+        return translate_walk_rare(cpu, va, access, u, o, c);
     int rc = walk(cpu, va, access, u, o, &c);
     if (rc)
         return rc;
-    o->region =
-        LIKELY(m->chk == NULL) ? region_of(cpu, va, o->sel) : classify(m, va, o->sel, cpu->asid);
+    o->region = region_of(cpu, va, o->sel); /* no checker */
     o->cycles = c;
     account_src(cpu, o, LPAE_XS_WALK);
     return LPAE_OK;
