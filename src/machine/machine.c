@@ -1701,12 +1701,18 @@ static inline __attribute__((always_inline)) int miss_in(lpae_cpu *cpu, lpae_va_
     } else {
         way = (uint32_t)__builtin_ctzll(~ut->vmask[0]); /* the first invalid way */
     }
-    /* the updates, in translate_full()'s order; a touch's result is its
-     * own (om: nothing but its PA is read after the fast-path entry's copy) */
-    lpae_xlate mo, *om = touch ? &mo : o;
+    /* the updates, in translate_full()'s order; a touch builds no result
+     * of its own: only its PA is read, and the fast-path entry's answer is
+     * written in place */
     lpae_cycles_t c = utlb_miss(cpu, ut, u);
     tlb_hit_sa(mt, (size_t)j);
-    from_entry_word(om, e, va, access, asid, LPAE_XS_MTLB, true); /* tested above */
+    lpae_pa_t pa;
+    if (touch) {
+        pa = e->pa + (va - e->va);
+    } else {
+        from_entry_word(o, e, va, access, asid, LPAE_XS_MTLB, true); /* tested above */
+        pa = o->pa;
+    }
     /* fill_utlb(): tlb_fa_take() of a full TLB, tlb_fa_commit(), the slot */
     uint64_t bit = UINT64_C(1) << way;
     if (LIKELY(full)) {
@@ -1734,14 +1740,27 @@ static inline __attribute__((always_inline)) int miss_in(lpae_cpu *cpu, lpae_va_
         ne->serial = serial;
         ut->k[way] = mt->k[j];
     } else {
-        tlb_fill_slot(ut, way, e, va, om->pa, s);
+        tlb_fill_slot(ut, way, e, va, pa, s);
         serial = ut->e[way].serial;
     }
     fp_entry *nf = fp_note_fill_fa(cpu, u, way, va, s, serial);
     uint8_t region = rc->region;
-    om->region = region;
-    om->cycles = c;
-    fp_complete(cpu, u, nf, om, va);
+    if (touch) {
+        /* fp_complete() of the answer from_entry_word() gives (region
+         * and cycles set), built in the entry */
+        lpae_xlate *x = &nf->x;
+        from_entry_word(x, e, va, access, asid, LPAE_XS_UTLB, true);
+        x->va = 0;
+        x->pa = pa - va;
+        x->region = region;
+        x->cycles = cpu->ulat[u];
+        nf->rx = &cpu->region[region];
+        nf->plain = cpu->ulat[u] ? 0 : e->attrs.perm;
+    } else {
+        o->region = region;
+        o->cycles = c;
+        fp_complete(cpu, u, nf, o, va);
+    }
     /* account_src() of a permitted main-TLB hit of a seen ASID */
     lpae_xstats *x0 = &cpu->cur->st, *x1 = &cpu->region[region];
     x0->mtlb_hits++;
@@ -1749,7 +1768,7 @@ static inline __attribute__((always_inline)) int miss_in(lpae_cpu *cpu, lpae_va_
     x1->mtlb_hits++;
     x1->cycles += c;
     if (touch) /* permitted: no fault */
-        return touch_pa(cpu, om->pa, access, len);
+        return touch_pa(cpu, pa, access, len);
     return LPAE_OK;
 }
 
