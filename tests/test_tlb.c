@@ -384,7 +384,9 @@ static void walkcache_rules(void **state)
 /* A walk-cache hit returns the slot's payload as it is (wc_lookup() copies
  * nothing): under random inserts, lookups and maintenance of every kind,
  * every hit's payload names the engine slot that a plain scan finds
- * covering (va, ASID), with that slot's serial and valid flag. */
+ * covering (va, ASID), with that slot's serial and valid flag; and a fully
+ * associative walk cache's per-ASID slot masks equal the ones rebuilt from
+ * its slots. */
 static void walkcache_hit_payload_matches_engine(void **state)
 {
     (void)state;
@@ -439,6 +441,24 @@ static void walkcache_hit_payload_matches_engine(void **state)
                 lpae_walkcache_reset(wc);
             } else {
                 lpae_walkcache_inv_all(wc);
+            }
+            /* a fully associative walk cache's ASID masks (TLBI by VA and
+             * ASID) against the slots: rebuilt from scratch after every step */
+            const lpae_tlb *t = wc->t;
+            assert_int_equal(t->amask != NULL, t->fa != NULL);
+            if (t->amask && (op % 7 == 0 || k >= 90)) {
+                uint64_t g = 0, a[256] = {0};
+                for (size_t i = 0; i < lpae_tlb_capacity(t); i++) {
+                    const lpae_tlb_entry *e = lpae_tlb_slot(t, i);
+                    if (!e->valid)
+                        continue;
+                    if (e->global)
+                        g |= UINT64_C(1) << i;
+                    else
+                        a[e->asid] |= UINT64_C(1) << i;
+                }
+                assert_int_equal(t->gmask, g);
+                assert_memory_equal(t->amask, a, sizeof a);
             }
         }
         assert_true(hits > 5000);

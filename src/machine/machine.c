@@ -400,7 +400,8 @@ static int cpu_create(lpae_machine *m, unsigned idx, uint64_t seed, lpae_cpu **o
     for (unsigned u = 0; u < 3; u++)
         cpu->lean[u] = cpu->ufa[u] && cpu->mtlb_sa;
     cpu->tlbi_direct = cpu->mtlb->vmask && !cpu->mtlb->fa && cpu->wc[1] && cpu->wc[1]->t->fa &&
-                       cpu->wc[2] && cpu->wc[2]->t->fa && p[LPAE_P_UTLB_FLUSH_TLBI] == 0;
+                       cpu->wc[1]->t->amask && cpu->wc[2] && cpu->wc[2]->t->fa &&
+                       cpu->wc[2]->t->amask && p[LPAE_P_UTLB_FLUSH_TLBI] == 0;
     for (unsigned u = 0; u < 3; u++)
         cpu->tlbi_direct = cpu->tlbi_direct && cpu->utlb[u] && cpu->utlb[u]->fa;
     if (cpu->tlbi_direct) {
@@ -1955,12 +1956,18 @@ lpae_cycles_t lpae_cpu_dsb(lpae_cpu *cpu)
  * of a CPU with tlbi_one (one held size), query @p q and mask @p qm:
  * skipped on one load when the bucket of va holds nothing. */
 static inline __attribute__((always_inline)) void tlbi_fa1(lpae_cpu *cpu, unsigned k, lpae_va_t va,
-                                                           uint64_t q, uint64_t qm)
+                                                           int asid, uint64_t q, uint64_t qm)
 {
     unsigned s = cpu->tlbi_sh[k];
     uint64_t *bk = &cpu->tlbi_bk[k][(va >> s) & (FA_BUCKETS - 1)]; /* tlb_fa_cands() */
-    if (*bk)
-        tlb_inv_fa1_q(cpu->tlbi_fa[k], q, qm, *bk, bk, s);
+    uint64_t c = *bk;
+    if (!c)
+        return;
+    const lpae_tlb *t = cpu->tlbi_fa[k];
+    if (asid >= 0) /* TLBIMVA: only global slots and those of the ASID can match */
+        c &= t->gmask | t->amask[asid];
+    if (c)
+        tlb_inv_fa1_q(cpu->tlbi_fa[k], q, qm, c, bk, s);
 }
 
 /* TLBIMVA (asid >= 0) or TLBIMVAA (asid < 0) on a CPU with tlbi_direct:
@@ -1971,6 +1978,7 @@ static inline __attribute__((always_inline)) void tlbi_va_direct(lpae_cpu *cpu, 
                                                                  int asid)
 {
     uint64_t q = tlb_inv_query(va, asid), qm = tlb_inv_qmask(asid);
+    tlb_inv_sa_q(cpu->mtlb, va, q, qm); /* first: its loop gets the registers */
     if (LIKELY(cpu->tlbi_one)) {
         /* the micro-TLBs hold the same one size: one bucket index, three
          * loads, and nothing more when all three buckets are empty */
@@ -1985,13 +1993,12 @@ static inline __attribute__((always_inline)) void tlbi_va_direct(lpae_cpu *cpu, 
             if (c2)
                 tlb_inv_fa1_q(cpu->tlbi_fa[2], q, qm, c2, b2, s);
         }
-        tlbi_fa1(cpu, 3, va, q, qm);
-        tlbi_fa1(cpu, 4, va, q, qm);
+        tlbi_fa1(cpu, 3, va, asid, q, qm); /* the walk caches (ASID masks kept) */
+        tlbi_fa1(cpu, 4, va, asid, q, qm);
     } else {
         for (unsigned k = 0; k < 5; k++)
             tlb_inv_va_fa(cpu->tlbi_fa[k], va, asid);
     }
-    tlb_inv_sa_q(cpu->mtlb, va, q, qm);
 }
 
 static void tlbi_apply(lpae_cpu *cpu, lpae_tlbi kind, lpae_va_t va, uint8_t asid)

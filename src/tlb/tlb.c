@@ -81,6 +81,7 @@ void lpae_tlb_destroy(lpae_tlb *t)
     free(t->k);
     free(t->fa);
     free(t->vmask);
+    free(t->amask);
     free(t);
 }
 
@@ -218,6 +219,8 @@ void tlb_drop(lpae_tlb *t, size_t idx)
     slot_gone(t, (uint32_t)(idx / t->ways), (uint32_t)(idx % t->ways), e);
     e->valid = false;
     e->serial = 0;
+    if (t->amask) /* one set: the slot is the way */
+        tlb_amask_drop(t, &t->k[idx], (unsigned)idx);
     tlb_key_invalid(&t->k[idx]);
     t->fill[idx / t->ways]--;
     t->st.invalidated++;
@@ -350,6 +353,10 @@ void lpae_tlb_reset(lpae_tlb *t)
         memset(t->vmask, 0, t->sets * sizeof *t->vmask);
     if (t->fa)
         memset(t->fa, 0, (size_t)t->nsizes * FA_BUCKETS * sizeof *t->fa);
+    if (t->amask) {
+        memset(t->amask, 0, 256 * sizeof *t->amask);
+        t->gmask = 0;
+    }
     memset(t->fill, 0, t->sets * sizeof *t->fill);
     for (size_t i = 0; i < (size_t)t->sets * t->ways; i++)
         tlb_key_invalid(&t->k[i]);

@@ -41,6 +41,9 @@ struct lpae_tlb {
     uint32_t pmask;       /* bit s: present[s] != 0 */
     uint64_t *fa;         /* one set, ways <= 64: nsizes * FA_BUCKETS slot masks; else NULL */
     uint64_t *vmask;      /* ways <= 64: valid ways per set; else NULL */
+    uint64_t *amask;      /* a walk cache's fully associative TLB (walkcache.c): per ASID
+                             the valid non-global slots of that ASID, 256 masks; else NULL */
+    uint64_t gmask;       /* with amask: the valid global slots */
     uint32_t serial_next;
     uint64_t seed;
     lpae_tlb_entry *e; /* sets * ways, set-major */
@@ -66,6 +69,17 @@ static inline unsigned tlb_key_size(const tlb_key *k)
 static inline lpae_va_t tlb_key_base(const tlb_key *k)
 {
     return (lpae_va_t)(k->key >> 32);
+}
+
+/* Valid slot @p w (key @p k) of a TLB with ASID masks (t->amask set) is
+ * about to go: its bit leaves the mask of its ASID, or the global one. */
+static inline void tlb_amask_drop(lpae_tlb *t, const tlb_key *k, unsigned w)
+{
+    uint64_t keep = ~(UINT64_C(1) << w);
+    if (k->mask & 0xFFu)
+        t->amask[(uint8_t)k->key] &= keep;
+    else
+        t->gmask &= keep;
 }
 
 /* Slots of a fully associative TLB (t->fa set) that may cover va. */
@@ -408,8 +422,11 @@ tlb_drop_masked_at(lpae_tlb *t, size_t i, uint32_t set, unsigned way, bool fa)
     if (--t->present[s] == 0)
         t->pmask &= ~(UINT32_C(1) << s);
     t->vmask[set] &= ~bit;
-    if (fa)
+    if (fa) {
         t->fa[t->sidx[s] * FA_BUCKETS + ((tlb_key_base(k) >> s) & (FA_BUCKETS - 1))] &= ~bit;
+        if (t->amask)
+            tlb_amask_drop(t, k, way);
+    }
     tlb_key_invalid(&t->k[i]);
     t->fill[set]--;
     t->st.invalidated++;
@@ -488,6 +505,8 @@ tlb_inv_fa1_q(lpae_tlb *t, uint64_t q, uint64_t qm, uint64_t c, uint64_t *bk, un
                 t->pmask &= ~(UINT32_C(1) << s);
             t->vmask[0] &= ~bit;
             *bk &= ~bit;
+            if (t->amask)
+                tlb_amask_drop(t, &t->k[w], w);
             tlb_key_invalid(&t->k[w]);
             t->fill[0]--;
             t->st.invalidated++;
