@@ -13,6 +13,7 @@
 #include "lpae/tlb.h"
 #include "tlb/repl.h"
 #include "tlb/tlb_impl.h"
+#include "tlb/walkcache_impl.h"
 
 #define S4K (1u << 12)
 #define S2M (1u << 21)
@@ -378,6 +379,91 @@ static void walkcache_rules(void **state)
     bad.level = 2;
     bad.entries = 10;
     assert_int_equal(lpae_walkcache_create(&bad, &wc), LPAE_EINVAL);
+}
+
+/* A walk-cache hit returns the slot's payload as it is (wc_lookup() copies
+ * nothing): under random inserts, lookups and maintenance of every kind,
+ * every hit's payload names the engine slot that a plain scan finds
+ * covering (va, ASID), with that slot's serial and valid flag; and a fully
+ * associative walk cache's per-ASID slot masks equal the ones rebuilt from
+ * its slots. */
+static void walkcache_hit_payload_matches_engine(void **state)
+{
+    (void)state;
+    for (int layout = 0; layout < 3; layout++) {
+        /* fully associative (16 ways) and 4-way sets, tagged and not */
+        lpae_walkcache_config cfg = {16, layout == 1 ? 4 : 16, LPAE_REPL_LRU, 2, layout != 2, 7};
+        lpae_walkcache *wc = NULL;
+        assert_int_equal(lpae_walkcache_create(&cfg, &wc), LPAE_OK);
+        uint64_t x = 4242 + (uint64_t)layout;
+        unsigned hits = 0;
+        for (int op = 0; op < 50000; op++) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            lpae_va_t va = (lpae_va_t)((x % 12) << 21 | (x >> 8 & 0x1FFFFF)); /* 12 blocks */
+            uint8_t asid = (uint8_t)(1 + (x >> 30) % 3);
+            unsigned k = (unsigned)((x >> 40) % 100);
+            if (k < 35) {
+                lpae_fetch f = {2, (uint8_t)(x >> 50 & 0x1F), 0x80003000 + (x >> 20 & 0xFF8),
+                                (UINT64_C(0x80040000) + ((x >> 12 & 0xFF) << 12)) | 3u};
+                assert_non_null(lpae_walkcache_insert(wc, va, asid, 0, &f));
+            } else if (k < 90) {
+                const lpae_tlb *t = wc->t;
+                long want = -1;
+                for (size_t i = 0; i < lpae_tlb_capacity(t) && want < 0; i++) {
+                    const lpae_tlb_entry *e = lpae_tlb_slot(t, i);
+                    if (e->valid && ((va ^ e->va) >> e->size_shift) == 0 &&
+                        (e->global || e->asid == asid))
+                        want = (long)i;
+                }
+                const lpae_wc_entry *p = lpae_walkcache_lookup(wc, va, asid);
+                assert_int_equal(p != NULL, want >= 0);
+                if (!p)
+                    continue;
+                hits++;
+                size_t i = (size_t)(p - wc->p);
+                const lpae_tlb_entry *e = lpae_tlb_slot(t, i);
+                assert_true(e->valid);
+                assert_true(p->valid);
+                assert_int_equal(p->serial, e->serial);
+                assert_int_equal(p->va, e->va);
+                assert_int_equal(p->table_pa, e->pa);
+                assert_int_equal(p->asid, e->asid);
+                assert_true(((va ^ p->va) >> 21) == 0);
+            } else if (k < 95) {
+                lpae_walkcache_inv_va(wc, va, asid);
+            } else if (k < 97) {
+                lpae_walkcache_inv_va_all(wc, va);
+            } else if (k < 99) {
+                lpae_walkcache_inv_asid(wc, asid);
+            } else if ((x >> 56) % 2) {
+                lpae_walkcache_reset(wc);
+            } else {
+                lpae_walkcache_inv_all(wc);
+            }
+            /* a fully associative walk cache's ASID masks (TLBI by VA and
+             * ASID) against the slots: rebuilt from scratch after every step */
+            const lpae_tlb *t = wc->t;
+            assert_int_equal(t->amask != NULL, t->fa != NULL);
+            if (t->amask && (op % 7 == 0 || k >= 90)) {
+                uint64_t g = 0, a[256] = {0};
+                for (size_t i = 0; i < lpae_tlb_capacity(t); i++) {
+                    const lpae_tlb_entry *e = lpae_tlb_slot(t, i);
+                    if (!e->valid)
+                        continue;
+                    if (e->global)
+                        g |= UINT64_C(1) << i;
+                    else
+                        a[e->asid] |= UINT64_C(1) << i;
+                }
+                assert_int_equal(t->gmask, g);
+                assert_memory_equal(t->amask, a, sizeof a);
+            }
+        }
+        assert_true(hits > 5000);
+        lpae_walkcache_destroy(wc);
+    }
 }
 
 /* The LRU victim candidates of wide sets (repl.c) answer exactly what a full
@@ -843,6 +929,7 @@ int main(void)
         cmocka_unit_test(lru_log_matches_full_scan),
         cmocka_unit_test(lookups_match_brute_force),
         cmocka_unit_test(walkcache_rules),
+        cmocka_unit_test(walkcache_hit_payload_matches_engine),
         cmocka_unit_test(matches_reference_tlb),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -117,9 +117,10 @@ typedef struct fp_entry {
 typedef struct asid_rec {
     int asid; /* uthash key */
     bool seen;
-    uint8_t rcoff; /* set_asid()'s region cache block: 0 (RC_ANY) or RC_BLOCK (named) */
     uint32_t rtag; /* set_asid()'s RC_TAG(class, 0) of this ASID (asid_classes()) */
     lpae_xstats st;
+    struct rc_entry *rcb; /* set_asid()'s region cache block: the CPU's rc (RC_ANY) or
+                             rc + RC_BLOCK (named) */
     UT_hash_handle hh;
 } asid_rec;
 
@@ -144,18 +145,20 @@ struct lpae_cpu {
     fp_entry *fpt[3];  /* fp[u]: an entry's address without the stride of fp's rows */
     uint32_t ulat[3];
     lpae_tlb *mtlb;
-    bool ufa[3];                /* utlb[u] takes tlb_insert_fa (fully associative, LRU) */
-    bool lean[3];               /* ufa[u] && mtlb_sa: translate_miss()'s main-TLB hit */
-    bool mtlb_sa;               /* mtlb takes tlb_insert_sa (set-associative LRU, <= 64 ways) */
-    lpae_tlb *tlbi_fa[5];       /* tlbi_direct: the micro-TLBs and both walk caches' TLBs */
-    const uint64_t *tlbi_bk[5]; /* tlbi_one: tlbi_fa[k]->fa (its one size's buckets) */
-    uint8_t tlbi_sh[5];         /* tlbi_one: tlbi_fa[k]->shifts[0] */
-    bool tlbi_one;              /* tlbi_direct, each of tlbi_fa holds one size, the same in
-                                   the three micro-TLBs */
-    bool tlbi_direct;           /* TLBI by VA: three fully associative micro-TLBs with slot masks,
-                                   a main TLB with valid-way masks and both walk caches, and
-                                   micro-TLBs not flushed whole on a TLBI (tlbi_va_direct) */
-    lpae_walkcache *wc[3];      /* [1], [2]; NULL when absent */
+    bool ufa[3];           /* utlb[u] takes tlb_insert_fa (fully associative, LRU) */
+    bool lean[3];          /* ufa[u] && mtlb_sa: translate_miss()'s main-TLB hit */
+    bool mtlb_sa;          /* mtlb takes tlb_insert_sa (set-associative LRU, <= 64 ways) */
+    lpae_tlb *tlbi_fa[5];  /* tlbi_direct: the micro-TLBs and both walk caches' TLBs */
+    uint64_t *tlbi_bk[5];  /* tlbi_one: tlbi_fa[k]->fa (its one size's buckets) */
+    uint8_t tlbi_sh[5];    /* tlbi_one: tlbi_fa[k]->shifts[0] */
+    bool tlbi_one;         /* tlbi_direct, each of tlbi_fa holds one size, the same in
+                              the three micro-TLBs */
+    bool tlbi_fast;        /* tlbi_direct && !checking (set_fast()) */
+    bool walk_fast;        /* plan.ok && !checking (plan_regs(), set_fast()): walk() applies */
+    bool tlbi_direct;      /* TLBI by VA: three fully associative micro-TLBs with slot masks,
+                              a main TLB with valid-way masks and both walk caches, and
+                              micro-TLBs not flushed whole on a TLBI (tlbi_va_direct) */
+    lpae_walkcache *wc[3]; /* [1], [2]; NULL when absent */
     lpae_cache *l1d;
     asid_rec *asid_recs;  /* 256 preallocated records */
     asid_rec *asid_index; /* uthash of the ASIDs seen, first-seen order */
@@ -238,6 +241,8 @@ static void fp_flush(lpae_cpu *cpu)
 static void set_fast(lpae_cpu *cpu)
 {
     cpu->fast = cpu->mmu_on && !cpu->checking;
+    cpu->tlbi_fast = cpu->tlbi_direct && !cpu->checking;
+    cpu->walk_fast = cpu->plan.ok && !cpu->checking;
     if (cpu->fast)
         memcpy(cpu->fmap, cpu->umap, sizeof cpu->fmap);
     else
@@ -251,7 +256,7 @@ static void asid_classes(lpae_cpu *cpu)
     for (unsigned a = 0; a < 256; a++) {
         bool named = (cpu->m->ruled[a >> 6] >> (a & 63)) & 1u;
         cpu->asid_recs[a].rtag = RC_TAG(named ? a : RC_ANY, 0);
-        cpu->asid_recs[a].rcoff = named ? RC_BLOCK : 0;
+        cpu->asid_recs[a].rcb = cpu->rc + (named ? RC_BLOCK : 0);
     }
 }
 
@@ -263,7 +268,7 @@ static inline void set_asid(lpae_cpu *cpu)
     asid_rec *r = &cpu->asid_recs[a];
     cpu->asid = a;
     cpu->rtag = r->rtag;
-    cpu->rcb = cpu->rc + r->rcoff;
+    cpu->rcb = r->rcb;
     cpu->cur = r;
 }
 
@@ -290,6 +295,7 @@ static void plan_regs(lpae_cpu *cpu)
     uint64_t top = UINT64_C(1) << 32;
     uint64_t bot1 = t1 ? top - (UINT64_C(1) << (32u - t1)) : top;
     pl->ok = (ttbcr & LPAE_TTBCR_EAE) && (cpu->regs.sctlr & LPAE_SCTLR_M);
+    cpu->walk_fast = pl->ok && !cpu->checking;
     /* lpae_select(): TTBR0's T0SZ region first, then TTBR1's T1SZ region;
      * a region whose TnSZ is 0 takes every VA the other leaves */
     pl->b0 = t0 ? UINT64_C(1) << (32u - t0) : bot1;
@@ -394,7 +400,8 @@ static int cpu_create(lpae_machine *m, unsigned idx, uint64_t seed, lpae_cpu **o
     for (unsigned u = 0; u < 3; u++)
         cpu->lean[u] = cpu->ufa[u] && cpu->mtlb_sa;
     cpu->tlbi_direct = cpu->mtlb->vmask && !cpu->mtlb->fa && cpu->wc[1] && cpu->wc[1]->t->fa &&
-                       cpu->wc[2] && cpu->wc[2]->t->fa && p[LPAE_P_UTLB_FLUSH_TLBI] == 0;
+                       cpu->wc[1]->t->amask && cpu->wc[2] && cpu->wc[2]->t->fa &&
+                       cpu->wc[2]->t->amask && p[LPAE_P_UTLB_FLUSH_TLBI] == 0;
     for (unsigned u = 0; u < 3; u++)
         cpu->tlbi_direct = cpu->tlbi_direct && cpu->utlb[u] && cpu->utlb[u]->fa;
     if (cpu->tlbi_direct) {
@@ -1369,15 +1376,13 @@ walk_step(lpae_cpu *cpu, const lpae_xlate *o, unsigned L, uint32_t vam, unsigned
  * cached by the walk cache of its level) as the walk reads it, the answer
  * is written straight into @p o, and the main TLB is filled from it. The
  * same accesses, fills, counts and cycles, in the same order, as walk_rare(),
- * which takes the cases this one leaves out. */
+ * which takes the cases this one leaves out (a CPU without walk_fast). */
 static inline __attribute__((always_inline)) int walk(lpae_cpu *cpu, lpae_va_t va, unsigned access,
                                                       unsigned u, lpae_xlate *o, lpae_cycles_t *c)
 {
     lpae_machine *m = cpu->m;
     const lpae_regs *regs = &cpu->regs;
-    const walk_plan *pl = &cpu->plan;
-    if (UNLIKELY(!pl->ok || m->chk != NULL))
-        return walk_rare(cpu, va, access, u, o, c);
+    const walk_plan *pl = &cpu->plan; /* ok, and no checker (cpu->walk_fast) */
     const uint32_t *p = m->p;
     uint8_t asid = cpu->asid;
     /* lpae_select() by the plan's ranges */
@@ -1510,18 +1515,34 @@ static inline __attribute__((always_inline)) int walk(lpae_cpu *cpu, lpae_va_t v
     return LPAE_OK;
 }
 
+/* translate_walk() of a CPU without walk_fast: walk_rare(), and the
+ * checker's CPUs classify plainly (a reference for tests). */
+static __attribute__((noinline)) int translate_walk_rare(lpae_cpu *cpu, lpae_va_t va,
+                                                         unsigned access, unsigned u, lpae_xlate *o,
+                                                         lpae_cycles_t c)
+{
+    lpae_machine *m = cpu->m;
+    int rc = walk_rare(cpu, va, access, u, o, &c);
+    if (rc)
+        return rc;
+    o->region = m->chk == NULL ? region_of(cpu, va, o->sel) : classify(m, va, o->sel, cpu->asid);
+    o->cycles = c;
+    account_src(cpu, o, LPAE_XS_WALK);
+    return LPAE_OK;
+}
+
 /* The main-TLB miss of translate_full() (@p c: the TLB cycles charged so
  * far), out of line: the walk's large frame stays off the main-TLB hit. */
 static __attribute__((noinline)) int translate_walk(lpae_cpu *cpu, lpae_va_t va, unsigned access,
                                                     unsigned u, lpae_xlate *o, lpae_cycles_t c)
 {
-    lpae_machine *m = cpu->m;
     cpu->mtlb->st.misses++;
+    if (UNLIKELY(!cpu->walk_fast))
+        return translate_walk_rare(cpu, va, access, u, o, c);
     int rc = walk(cpu, va, access, u, o, &c);
     if (rc)
         return rc;
-    o->region =
-        LIKELY(m->chk == NULL) ? region_of(cpu, va, o->sel) : classify(m, va, o->sel, cpu->asid);
+    o->region = region_of(cpu, va, o->sel); /* no checker */
     o->cycles = c;
     account_src(cpu, o, LPAE_XS_WALK);
     return LPAE_OK;
@@ -1681,12 +1702,18 @@ static inline __attribute__((always_inline)) int miss_in(lpae_cpu *cpu, lpae_va_
     } else {
         way = (uint32_t)__builtin_ctzll(~ut->vmask[0]); /* the first invalid way */
     }
-    /* the updates, in translate_full()'s order; a touch's result is its
-     * own (om: nothing but its PA is read after the fast-path entry's copy) */
-    lpae_xlate mo, *om = touch ? &mo : o;
+    /* the updates, in translate_full()'s order; a touch builds no result
+     * of its own: only its PA is read, and the fast-path entry's answer is
+     * written in place */
     lpae_cycles_t c = utlb_miss(cpu, ut, u);
     tlb_hit_sa(mt, (size_t)j);
-    from_entry_word(om, e, va, access, asid, LPAE_XS_MTLB, true); /* tested above */
+    lpae_pa_t pa;
+    if (touch) {
+        pa = e->pa + (va - e->va);
+    } else {
+        from_entry_word(o, e, va, access, asid, LPAE_XS_MTLB, true); /* tested above */
+        pa = o->pa;
+    }
     /* fill_utlb(): tlb_fa_take() of a full TLB, tlb_fa_commit(), the slot */
     uint64_t bit = UINT64_C(1) << way;
     if (LIKELY(full)) {
@@ -1704,7 +1731,6 @@ static inline __attribute__((always_inline)) int miss_in(lpae_cpu *cpu, lpae_va_
         tlb_add_present(ut, s);
     }
     ut->fa[(size_t)ut->sidx[s] * FA_BUCKETS + ((va >> s) & (FA_BUCKETS - 1))] |= bit;
-    ut->gen++;
     ut->st.inserts++;
     repl_lru_touch(ur, way);
     uint32_t serial;
@@ -1715,14 +1741,27 @@ static inline __attribute__((always_inline)) int miss_in(lpae_cpu *cpu, lpae_va_
         ne->serial = serial;
         ut->k[way] = mt->k[j];
     } else {
-        tlb_fill_slot(ut, way, e, va, om->pa, s);
+        tlb_fill_slot(ut, way, e, va, pa, s);
         serial = ut->e[way].serial;
     }
     fp_entry *nf = fp_note_fill_fa(cpu, u, way, va, s, serial);
     uint8_t region = rc->region;
-    om->region = region;
-    om->cycles = c;
-    fp_complete(cpu, u, nf, om, va);
+    if (touch) {
+        /* fp_complete() of the answer from_entry_word() gives (region
+         * and cycles set), built in the entry */
+        lpae_xlate *x = &nf->x;
+        from_entry_word(x, e, va, access, asid, LPAE_XS_UTLB, true);
+        x->va = 0;
+        x->pa = pa - va;
+        x->region = region;
+        x->cycles = cpu->ulat[u];
+        nf->rx = &cpu->region[region];
+        nf->plain = cpu->ulat[u] ? 0 : e->attrs.perm;
+    } else {
+        o->region = region;
+        o->cycles = c;
+        fp_complete(cpu, u, nf, o, va);
+    }
     /* account_src() of a permitted main-TLB hit of a seen ASID */
     lpae_xstats *x0 = &cpu->cur->st, *x1 = &cpu->region[region];
     x0->mtlb_hits++;
@@ -1730,7 +1769,7 @@ static inline __attribute__((always_inline)) int miss_in(lpae_cpu *cpu, lpae_va_
     x1->mtlb_hits++;
     x1->cycles += c;
     if (touch) /* permitted: no fault */
-        return touch_pa(cpu, om->pa, access, len);
+        return touch_pa(cpu, pa, access, len);
     return LPAE_OK;
 }
 
@@ -1917,11 +1956,18 @@ lpae_cycles_t lpae_cpu_dsb(lpae_cpu *cpu)
  * of a CPU with tlbi_one (one held size), query @p q and mask @p qm:
  * skipped on one load when the bucket of va holds nothing. */
 static inline __attribute__((always_inline)) void tlbi_fa1(lpae_cpu *cpu, unsigned k, lpae_va_t va,
-                                                           uint64_t q, uint64_t qm)
+                                                           int asid, uint64_t q, uint64_t qm)
 {
-    uint64_t c = cpu->tlbi_bk[k][(va >> cpu->tlbi_sh[k]) & (FA_BUCKETS - 1)]; /* tlb_fa_cands() */
+    unsigned s = cpu->tlbi_sh[k];
+    uint64_t *bk = &cpu->tlbi_bk[k][(va >> s) & (FA_BUCKETS - 1)]; /* tlb_fa_cands() */
+    uint64_t c = *bk;
+    if (!c)
+        return;
+    const lpae_tlb *t = cpu->tlbi_fa[k];
+    if (asid >= 0) /* TLBIMVA: only global slots and those of the ASID can match */
+        c &= t->gmask | t->amask[asid];
     if (c)
-        tlb_inv_fa_q(cpu->tlbi_fa[k], q, qm, c);
+        tlb_inv_fa1_q(cpu->tlbi_fa[k], q, qm, c, bk, s);
 }
 
 /* TLBIMVA (asid >= 0) or TLBIMVAA (asid < 0) on a CPU with tlbi_direct:
@@ -1932,26 +1978,27 @@ static inline __attribute__((always_inline)) void tlbi_va_direct(lpae_cpu *cpu, 
                                                                  int asid)
 {
     uint64_t q = tlb_inv_query(va, asid), qm = tlb_inv_qmask(asid);
+    tlb_inv_sa_q(cpu->mtlb, va, q, qm); /* first: its loop gets the registers */
     if (LIKELY(cpu->tlbi_one)) {
         /* the micro-TLBs hold the same one size: one bucket index, three
          * loads, and nothing more when all three buckets are empty */
-        unsigned i = (va >> cpu->tlbi_sh[0]) & (FA_BUCKETS - 1);
-        uint64_t c0 = cpu->tlbi_bk[0][i], c1 = cpu->tlbi_bk[1][i], c2 = cpu->tlbi_bk[2][i];
+        unsigned s = cpu->tlbi_sh[0], i = (va >> s) & (FA_BUCKETS - 1);
+        uint64_t *b0 = &cpu->tlbi_bk[0][i], *b1 = &cpu->tlbi_bk[1][i], *b2 = &cpu->tlbi_bk[2][i];
+        uint64_t c0 = *b0, c1 = *b1, c2 = *b2;
         if (UNLIKELY(c0 | c1 | c2)) {
             if (c0)
-                tlb_inv_fa_q(cpu->tlbi_fa[0], q, qm, c0);
+                tlb_inv_fa1_q(cpu->tlbi_fa[0], q, qm, c0, b0, s);
             if (c1)
-                tlb_inv_fa_q(cpu->tlbi_fa[1], q, qm, c1);
+                tlb_inv_fa1_q(cpu->tlbi_fa[1], q, qm, c1, b1, s);
             if (c2)
-                tlb_inv_fa_q(cpu->tlbi_fa[2], q, qm, c2);
+                tlb_inv_fa1_q(cpu->tlbi_fa[2], q, qm, c2, b2, s);
         }
-        tlbi_fa1(cpu, 3, va, q, qm);
-        tlbi_fa1(cpu, 4, va, q, qm);
+        tlbi_fa1(cpu, 3, va, asid, q, qm); /* the walk caches (ASID masks kept) */
+        tlbi_fa1(cpu, 4, va, asid, q, qm);
     } else {
         for (unsigned k = 0; k < 5; k++)
             tlb_inv_va_fa(cpu->tlbi_fa[k], va, asid);
     }
-    tlb_inv_sa_q(cpu->mtlb, va, q, qm);
 }
 
 static void tlbi_apply(lpae_cpu *cpu, lpae_tlbi kind, lpae_va_t va, uint8_t asid)
@@ -2051,8 +2098,7 @@ int lpae_cpu_tlbi(lpae_cpu *cpu, lpae_tlbi kind, bool is, lpae_va_t va, uint8_t 
 {
     if (!cpu || (unsigned)kind >= LPAE_TLBI_KINDS)
         return LPAE_EINVAL;
-    if (LIKELY(!is && (kind == LPAE_TLBI_MVA || kind == LPAE_TLBI_MVAA) && cpu->tlbi_direct &&
-               cpu->m->chk == NULL)) {
+    if (LIKELY(!is && (kind == LPAE_TLBI_MVA || kind == LPAE_TLBI_MVAA) && cpu->tlbi_fast)) {
         /* kmap/kunmap's TLBIMVA: tlbi_general()'s charge, count and
          * tlbi_va_direct() in a frame without calls */
         lpae_cycles_t c = cpu->m->p[LPAE_P_TLBI_ALL + kind];

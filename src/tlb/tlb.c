@@ -32,7 +32,6 @@ int tlb_create_any(const lpae_tlb_config *cfg, lpae_tlb **out)
     lpae_tlb *t = calloc(1, sizeof *t);
     if (!t)
         return LPAE_ENOMEM;
-    t->gen = 1; /* never 0: the machine's fast path marks empty entries with 0 */
     t->sets = sets;
     t->ways = cfg->ways;
     t->set_mask = sets - 1;
@@ -82,6 +81,7 @@ void lpae_tlb_destroy(lpae_tlb *t)
     free(t->k);
     free(t->fa);
     free(t->vmask);
+    free(t->amask);
     free(t);
 }
 
@@ -196,7 +196,6 @@ long tlb_insert_ref(lpae_tlb *t, lpae_va_t va, const lpae_tlb_entry *tr, lpae_pa
     size_t idx = row + way;
     tlb_fill_slot(t, idx, tr, va, pa, s);
     slot_valid(t, set, way, &t->e[idx]);
-    t->gen++;
     t->st.inserts++;
     if (t->repl.policy == LPAE_REPL_LRU)
         repl_lru_touch(&t->repl, idx);
@@ -220,9 +219,10 @@ void tlb_drop(lpae_tlb *t, size_t idx)
     slot_gone(t, (uint32_t)(idx / t->ways), (uint32_t)(idx % t->ways), e);
     e->valid = false;
     e->serial = 0;
+    if (t->amask) /* one set: the slot is the way */
+        tlb_amask_drop(t, &t->k[idx], (unsigned)idx);
     tlb_key_invalid(&t->k[idx]);
     t->fill[idx / t->ways]--;
-    t->gen++;
     t->st.invalidated++;
 }
 
@@ -353,10 +353,13 @@ void lpae_tlb_reset(lpae_tlb *t)
         memset(t->vmask, 0, t->sets * sizeof *t->vmask);
     if (t->fa)
         memset(t->fa, 0, (size_t)t->nsizes * FA_BUCKETS * sizeof *t->fa);
+    if (t->amask) {
+        memset(t->amask, 0, 256 * sizeof *t->amask);
+        t->gmask = 0;
+    }
     memset(t->fill, 0, t->sets * sizeof *t->fill);
     for (size_t i = 0; i < (size_t)t->sets * t->ways; i++)
         tlb_key_invalid(&t->k[i]);
     memset(&t->st, 0, sizeof t->st);
     repl_reset(&t->repl, t->sets, t->seed);
-    t->gen++; /* serials stay monotonic so stale references never match */
 }

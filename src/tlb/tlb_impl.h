@@ -41,8 +41,10 @@ struct lpae_tlb {
     uint32_t pmask;       /* bit s: present[s] != 0 */
     uint64_t *fa;         /* one set, ways <= 64: nsizes * FA_BUCKETS slot masks; else NULL */
     uint64_t *vmask;      /* ways <= 64: valid ways per set; else NULL */
+    uint64_t *amask;      /* a walk cache's fully associative TLB (walkcache.c): per ASID
+                             the valid non-global slots of that ASID, 256 masks; else NULL */
+    uint64_t gmask;       /* with amask: the valid global slots */
     uint32_t serial_next;
-    uint64_t gen; /* bumped on every change of contents (not on touches) */
     uint64_t seed;
     lpae_tlb_entry *e; /* sets * ways, set-major */
     tlb_key *k;        /* match keys, same layout */
@@ -67,6 +69,17 @@ static inline unsigned tlb_key_size(const tlb_key *k)
 static inline lpae_va_t tlb_key_base(const tlb_key *k)
 {
     return (lpae_va_t)(k->key >> 32);
+}
+
+/* Valid slot @p w (key @p k) of a TLB with ASID masks (t->amask set) is
+ * about to go: its bit leaves the mask of its ASID, or the global one. */
+static inline void tlb_amask_drop(lpae_tlb *t, const tlb_key *k, unsigned w)
+{
+    uint64_t keep = ~(UINT64_C(1) << w);
+    if (k->mask & 0xFFu)
+        t->amask[(uint8_t)k->key] &= keep;
+    else
+        t->gmask &= keep;
 }
 
 /* Slots of a fully associative TLB (t->fa set) that may cover va. */
@@ -123,7 +136,9 @@ static inline __attribute__((always_inline)) long tlb_find_sets(const lpae_tlb *
     for (uint32_t pm = t->pmask; pm; pm &= pm - 1) {
         unsigned s = (unsigned)__builtin_ctz(pm);
         uint32_t set = (va >> s) & t->set_mask;
-        if (t->ways == 4) { /* the common main TLB: unrolled, first match */
+        if (t->ways == 4) {     /* the common main TLB: unrolled, first match */
+            if (!t->vmask[set]) /* (ways <= 64: valid-way masks kept) */
+                continue;       /* an empty set: nothing matches */
             size_t base = (size_t)set * 4;
             const tlb_key *row = t->k + base; /* no multiply by ways */
             if (tlb_key_matches(&row[0], q))
@@ -314,7 +329,6 @@ static inline __attribute__((always_inline)) void tlb_fa_commit(lpae_tlb *t, uin
                                                                 uint64_t *nb)
 {
     *nb |= UINT64_C(1) << way;
-    t->gen++;
     t->st.inserts++;
     repl_lru_touch(&t->repl, way);
 }
@@ -344,7 +358,6 @@ static inline __attribute__((always_inline)) size_t tlb_sa_take(lpae_tlb *t, uin
 
 static inline __attribute__((always_inline)) void tlb_sa_commit(lpae_tlb *t, size_t idx)
 {
-    t->gen++;
     t->st.inserts++;
     repl_lru_touch_sets(&t->repl, idx); /* more than one set (t->fa NULL) */
 }
@@ -409,11 +422,13 @@ tlb_drop_masked_at(lpae_tlb *t, size_t i, uint32_t set, unsigned way, bool fa)
     if (--t->present[s] == 0)
         t->pmask &= ~(UINT32_C(1) << s);
     t->vmask[set] &= ~bit;
-    if (fa)
+    if (fa) {
         t->fa[t->sidx[s] * FA_BUCKETS + ((tlb_key_base(k) >> s) & (FA_BUCKETS - 1))] &= ~bit;
+        if (t->amask)
+            tlb_amask_drop(t, k, way);
+    }
     tlb_key_invalid(&t->k[i]);
     t->fill[set]--;
-    t->gen++;
     t->st.invalidated++;
     /* the entry last: its byte store may alias anything (t's fields would
      * be loaded again after it) */
@@ -467,6 +482,37 @@ static inline __attribute__((always_inline)) size_t tlb_inv_fa_q(lpae_tlb *t, ui
         unsigned w = (unsigned)__builtin_ctzll(c);
         if (tlb_inv_matches(&t->k[w], q, qm)) {
             tlb_drop_masked_at(t, w, 0, w, true);
+            n++;
+        }
+    }
+    return n;
+}
+
+/* tlb_inv_fa_q() of a fully associative TLB with slot masks that holds
+ * one size, 2^@p s, over the candidates @p c of its bucket *@p bk of va
+ * (tlb_fa_cands()): the same drops, in the same order, each clearing its
+ * bit in *@p bk straight (a slot of that size is in that bucket) instead of
+ * finding its bucket from its key. */
+static inline __attribute__((always_inline)) size_t
+tlb_inv_fa1_q(lpae_tlb *t, uint64_t q, uint64_t qm, uint64_t c, uint64_t *bk, unsigned s)
+{
+    size_t n = 0;
+    for (; c; c &= c - 1) {
+        unsigned w = (unsigned)__builtin_ctzll(c);
+        if (tlb_inv_matches(&t->k[w], q, qm)) {
+            uint64_t bit = UINT64_C(1) << w;
+            if (--t->present[s] == 0)
+                t->pmask &= ~(UINT32_C(1) << s);
+            t->vmask[0] &= ~bit;
+            *bk &= ~bit;
+            if (t->amask)
+                tlb_amask_drop(t, &t->k[w], w);
+            tlb_key_invalid(&t->k[w]);
+            t->fill[0]--;
+            t->st.invalidated++;
+            lpae_tlb_entry *e = &t->e[w]; /* last, as in tlb_drop_masked_at() */
+            e->serial = 0;
+            e->valid = false;
             n++;
         }
     }

@@ -26,6 +26,13 @@ int lpae_walkcache_create(const lpae_walkcache_config *cfg, lpae_walkcache **out
         if (!wc->p)
             rc = LPAE_ENOMEM;
     }
+    if (!rc && wc->t->fa) {
+        /* per-ASID slot masks: a TLBI by VA and ASID skips the slots of
+         * other ASIDs (kept by insert and every drop) */
+        wc->t->amask = calloc(256, sizeof *wc->t->amask);
+        if (!wc->t->amask)
+            rc = LPAE_ENOMEM;
+    }
     if (rc) {
         lpae_walkcache_destroy(wc);
         return rc;
@@ -76,9 +83,24 @@ const lpae_wc_entry *lpae_walkcache_insert(lpae_walkcache *wc, lpae_va_t va, uin
     tr.global = !wc->asid_tagged;
     /* pa of the engine entry is table_pa for the covered block's base */
     lpae_va_t base = va & ~(lpae_va_t)((UINT64_C(1) << wc->shift) - 1);
-    long i = tlb_insert_idx(wc->t, base, &tr, NULL);
+    lpae_tlb *t = wc->t;
+    lpae_tlb_entry ev;
+    long i = tlb_insert_idx(t, base, &tr, t->amask ? &ev : NULL);
     if (i < 0)
         return NULL;
+    if (t->amask) { /* one set: the slot is the way */
+        uint64_t bit = UINT64_C(1) << i;
+        if (ev.valid) { /* the slot's previous entry */
+            if (ev.global)
+                t->gmask &= ~bit;
+            else
+                t->amask[ev.asid] &= ~bit;
+        }
+        if (tr.global)
+            t->gmask |= bit;
+        else
+            t->amask[asid] |= bit;
+    }
     lpae_wc_entry *p = &wc->p[i];
     p->va = base;
     p->table_pa = table_pa;

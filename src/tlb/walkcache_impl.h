@@ -13,22 +13,34 @@ struct lpae_walkcache {
     bool asid_tagged;
 };
 
-/* lpae_walkcache_lookup() of non-NULL @p wc, inline: the slot's payload
- * refreshed from the engine's entry (valid, serial) on a hit. */
+/* lpae_walkcache_lookup() of non-NULL @p wc, inline. The payload of a slot
+ * that hits already holds the engine entry's serial and valid flag: only
+ * lpae_walkcache_insert() fills the engine's slots, and it copies both; a
+ * slot whose serial changes otherwise (dropped, reset) is invalid and hits
+ * nothing until the next insert (test_tlb checks it on every hit). */
 static inline __attribute__((always_inline)) const lpae_wc_entry *
 wc_lookup(lpae_walkcache *wc, lpae_va_t va, uint8_t asid)
 {
     lpae_tlb *t = wc->t;
-    long i = t->fa ? tlb_find_fa(t, va, asid) : tlb_find(t, va, asid);
+    long i = -1;
+    if (t->fa) { /* tlb_find_fa() of the one held size, 2^shift: one bucket */
+        uint64_t q = tlb_query(va, asid);
+        for (uint64_t c = t->fa[(va >> wc->shift) & (FA_BUCKETS - 1)]; c; c &= c - 1) {
+            unsigned w = (unsigned)__builtin_ctzll(c);
+            if (tlb_key_matches(&t->k[w], q)) {
+                i = (long)w;
+                break;
+            }
+        }
+    } else {
+        i = tlb_find(t, va, asid);
+    }
     if (i < 0) {
         t->st.misses++;
         return NULL;
     }
     tlb_hit(t, (size_t)i);
-    lpae_wc_entry *p = &wc->p[i];
-    p->serial = t->e[i].serial;
-    p->valid = t->e[i].valid;
-    return p;
+    return &wc->p[i];
 }
 
 #endif
