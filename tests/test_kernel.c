@@ -1266,8 +1266,12 @@ static void test_charge_inline(void **state)
         for (unsigned n = 0; n < 4000; n++) {
             lpae_param id = (lpae_param)(n < LPAE_P_COUNT ? n : ft_rnd(&rng) % LPAE_P_COUNT);
             unsigned cpu = (unsigned)(ft_rnd(&rng) % 2);
-            unsigned what = (unsigned)(ft_rnd(&rng) % 4);
-            if (what == 0) {
+            unsigned what = (unsigned)(ft_rnd(&rng) % 5);
+            if (what == 4) {
+                lpae_k_dsb_isb(a, &a->cpus[cpu]);
+                charged += lpae_cpu_dsb(b->cpus[cpu].cpu);
+                charged += lpae_cpu_isb(b->cpus[cpu].cpu);
+            } else if (what == 0) {
                 lpae_k_isb(a, &a->cpus[cpu]);
                 charged += lpae_cpu_isb(b->cpus[cpu].cpu);
             } else if (what == 1) {

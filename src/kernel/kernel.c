@@ -940,6 +940,7 @@ int lpae_kernel_create(const lpae_kernel_config *cfg, lpae_kernel **out)
         }
         k->isb_cyc = lpae_cost_get(mcost, LPAE_P_ISB);
         k->dsb_cyc = lpae_cost_get(mcost, LPAE_P_DSB);
+        k->dsb_isb_cyc = k->dsb_cyc + k->isb_cyc;
     }
     lpae_mmsys_config sc = {
         .phys = k->phys, .layout = &k->layout, .user_lowmem_first = cfg->user_lowmem_first};
