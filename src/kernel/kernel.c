@@ -1522,11 +1522,76 @@ int lpae_k_apply_event(lpae_kernel *k, const lpae_tev *ev, lpae_event_result *re
     return apply_event(k, ev, res, checked, true);
 }
 
-int lpae_k_apply_checked(lpae_kernel *k, const lpae_tev *ev)
+/* lpae_k_apply_checked()'s general path: everything but its three
+ * shortcuts (out of line, so that those need no stack frame of their own). */
+static __attribute__((noinline)) int apply_checked_general(lpae_kernel *k, const lpae_tev *ev)
 {
     if (!k || !ev) /* the caller's promise, made visible to the compiler */
         __builtin_unreachable();
     return apply_event(k, ev, NULL, true, true);
+}
+
+/* exit_kernel(k, kc, LPAE_PH_USER), out of line. */
+static __attribute__((noinline)) void exit_to_user(lpae_kernel *k, struct kcpu *kc)
+{
+    exit_kernel(k, kc, LPAE_PH_USER);
+}
+
+/* enter_from_user(k, kc, LPAE_PH_MM), out of line. */
+static __attribute__((noinline)) void enter_to_mm(lpae_kernel *k, struct kcpu *kc)
+{
+    enter_from_user(k, kc, LPAE_PH_MM);
+}
+
+/* apply_event()'s user-access call of the task current on @p kc, in the
+ * kernel with its mm active (no task to find, no kernel entry, no switch):
+ * what the general path does for it from the task lookup on. */
+static __attribute__((noinline)) int uaccess_event(lpae_kernel *k, struct kcpu *kc,
+                                                   const lpae_tev *ev)
+{
+    lpae_event_result res;
+    memset(&res, 0, sizeof(res));
+    int err =
+        lpae_k_uaccess(k, kc, kc->cur, (enum uop)(ev->kind - LPAE_TEV_COPY_FROM_USER), ev, &res);
+    if (res.status == LPAE_EFAULT)
+        k->st.efaults++;
+    lpae_k_phase(k, kc, kc->in_kernel ? LPAE_PH_MM : LPAE_PH_USER);
+    if (res.status == LPAE_EPERM)
+        k->st.eperms++;
+    return err;
+}
+
+/* apply_event(k, ev, NULL, true, true), with its syscall entry and exit
+ * shortcuts and the user-access call of the current task (the usual events
+ * of a mixed trace) decided here, before anything needs a stack frame. */
+int lpae_k_apply_checked(lpae_kernel *k, const lpae_tev *ev)
+{
+    unsigned kind = ev->kind;
+    if (__builtin_expect(ev->cpu >= k->cfg.ncpus, 0))
+        return LPAE_EINVAL;
+    struct kcpu *kc = &k->cpus[ev->cpu];
+    const struct task *t = kc->cur;
+    if (kind == LPAE_TEV_SYS_ENTER) {
+        if ((lpae_k_tev_head(ev) & LPAE_K_HEAD_MASK) ==
+            (kc->kt->head ^ lpae_k_head_of(LPAE_TEV_TOUCH ^ LPAE_TEV_SYS_ENTER, 0))) {
+            lpae_cpu_set_event_in(kc->cpu, k->nevent++);
+            k->st.syscalls++;
+            enter_to_mm(k, kc);
+            return LPAE_OK;
+        }
+    } else if (kc->in_kernel && t && t->pid == ev->task &&
+               (!t->mm || t->mm->id == kc->active_mm_id)) {
+        if (kind == LPAE_TEV_SYS_EXIT) {
+            lpae_cpu_set_event_in(kc->cpu, k->nevent++);
+            exit_to_user(k, kc);
+            return LPAE_OK;
+        }
+        if (kind - LPAE_TEV_COPY_FROM_USER <= LPAE_TEV_CLEAR_USER - LPAE_TEV_COPY_FROM_USER) {
+            lpae_cpu_set_event_in(kc->cpu, k->nevent++);
+            return uaccess_event(k, kc, ev);
+        }
+    }
+    return apply_checked_general(k, ev);
 }
 
 int lpae_k_apply_plain(lpae_kernel *k, const lpae_tev *ev, lpae_event_result *res)

@@ -203,7 +203,10 @@ struct lpae_kernel {
  * touch (below). */
 int lpae_k_apply_event(lpae_kernel *k, const lpae_tev *ev, lpae_event_result *res, bool checked);
 /* lpae_k_apply_event(k, ev, NULL, true), k and ev not NULL: the copy
- * lpae_k_apply_batch() calls, without the tests these settle. */
+ * lpae_k_apply_batch() calls, without the tests these settle; its syscall
+ * entry and exit shortcuts and a user-access call of the task current in
+ * the kernel (no task lookup, entry or switch) are decided first, without a
+ * stack frame (test_touch_batch checks it against lpae_k_apply). */
 int lpae_k_apply_checked(lpae_kernel *k, const lpae_tev *ev);
 /* The same without any shortcut (the general path for every event, the
  * events checked): the reference of tests/test_kernel.c. */
