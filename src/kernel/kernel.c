@@ -107,18 +107,6 @@ static unsigned kc_index(const lpae_kernel *k, const struct kcpu *kc)
     return kc->index;
 }
 
-void lpae_k_write_ttbr0(lpae_kernel *k, struct kcpu *kc, uint64_t v)
-{
-    lpae_cpu_write_ttbr(kc->cpu, 0, v, NULL);
-    k->st.ttbr_writes++;
-}
-
-void lpae_k_write_ttbcr(lpae_kernel *k, struct kcpu *kc, uint32_t v)
-{
-    lpae_cpu_write_ttbcr(kc->cpu, v, NULL);
-    k->st.ttbcr_writes++;
-}
-
 uint8_t lpae_k_mm_asid(const lpae_kernel *k, const struct kmm *mm)
 {
     if (!mm)
@@ -440,6 +428,7 @@ static struct kmm *kmm_wrap(lpae_kernel *k, lpae_mm *mm)
     w->pt_root = lpae_pgtable_root(pt);
     w->pt_base = lpae_pgtable_region(pt)->base;
     w->pt_level = lpae_pgtable_region(pt)->start_level;
+    w->pt_shift = LPAE_LEVEL_SHIFT(w->pt_level);
     return w;
 }
 

@@ -56,6 +56,7 @@ struct kmm {
     lpae_pa_t pt_root;
     lpae_va_t pt_base;
     unsigned pt_level;
+    unsigned pt_shift; /* LPAE_LEVEL_SHIFT(pt_level): the VA shift of the root's index */
 };
 
 /* One live kmap_local mapping of a task. */
@@ -444,8 +445,16 @@ static inline void lpae_k_phase_from(lpae_kernel *k, struct kcpu *kc, unsigned f
     kc->phase = to;
 }
 /* Register writes and maintenance through the machine, counted. */
-void lpae_k_write_ttbr0(lpae_kernel *k, struct kcpu *kc, uint64_t v);
-void lpae_k_write_ttbcr(lpae_kernel *k, struct kcpu *kc, uint32_t v);
+static inline void lpae_k_write_ttbr0(lpae_kernel *k, struct kcpu *kc, uint64_t v)
+{
+    lpae_cpu_write_ttbr(kc->cpu, 0, v, NULL);
+    k->st.ttbr_writes++;
+}
+static inline void lpae_k_write_ttbcr(lpae_kernel *k, struct kcpu *kc, uint32_t v)
+{
+    lpae_cpu_write_ttbcr(kc->cpu, v, NULL);
+    k->st.ttbcr_writes++;
+}
 /* lpae_cpu_isb() and lpae_cpu_dsb() of the kernel CPU @p kc, with the
  * costs looked up at construction. */
 static inline void lpae_k_isb(const lpae_kernel *k, struct kcpu *kc)

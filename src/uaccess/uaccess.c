@@ -53,7 +53,8 @@ static uint64_t mix64(uint64_t x)
 }
 
 /* Kernel page holding byte @p off of the call's kernel buffer. */
-static int kpage_at(struct ucall *uc, uint32_t off, struct kpage **p, uint32_t *pgoff)
+static inline __attribute__((always_inline)) int kpage_at(struct ucall *uc, uint32_t off,
+                                                          struct kpage **p, uint32_t *pgoff)
 {
     uint64_t pos = (uint64_t)(uc->kaddr & PGMASK) + off;
     uint32_t id = (uc->kaddr >> LPAE_PAGE_SHIFT) + (uint32_t)(pos >> LPAE_PAGE_SHIFT);
@@ -89,8 +90,8 @@ static int kva_at(struct ucall *uc, uint32_t off, lpae_va_t *kva, uint32_t *room
 /* Move [off, off+n) between user-side address @p uva (the user VA, or a
  * kmap alias of the user page) and kernel-side @p kva. n crosses no page
  * on either side. */
-static int xfer(struct ucall *uc, lpae_va_t uva, lpae_va_t kva, uint32_t off, uint32_t n,
-                lpae_xlate *fault)
+static inline __attribute__((always_inline)) int
+xfer(struct ucall *uc, lpae_va_t uva, lpae_va_t kva, uint32_t off, uint32_t n, lpae_xlate *fault)
 {
     lpae_cpu *cpu = uc->kc->cpu;
     switch (uc->op) {
@@ -390,7 +391,7 @@ static int gup_walk(struct ucall *uc, lpae_va_t va, bool write, lpae_pa_t *pa)
     lpae_cpu *cpu = uc->kc->cpu;
     uint32_t off = va - mm->pt_base; /* the offset into the region */
     lpae_pa_t table = mm->pt_root;
-    unsigned shift = LPAE_LEVEL_SHIFT(mm->pt_level); /* 30, 21, 12 at levels 1, 2, 3 */
+    unsigned shift = mm->pt_shift; /* 30, 21, 12 at levels 1, 2, 3 */
     for (;;) {
         lpae_pa_t dpa = table + ((lpae_pa_t)((off >> shift) & 511u) << 3);
         uint64_t d = 0;
