@@ -621,6 +621,12 @@ static void ft_check_key(lpae_kernel *k)
         }
         assert_ptr_equal(k->touch[c].cpu, k->cpus[c].cpu);
         uint64_t pid = lpae_k_touch_pid(&k->cpus[c]);
+        /* and set whenever the CPU is in that state (a shortcut not missed) */
+        const struct kcpu *kc = &k->cpus[c];
+        const struct task *cur = kc->cur;
+        bool can = !kc->in_kernel && kc->phase == LPAE_PH_USER && cur && cur->mm &&
+                   cur->mm->id == kc->active_mm_id;
+        assert_true(pid == (can ? cur->pid : LPAE_K_NO_TOUCH));
         if (pid == LPAE_K_NO_TOUCH) {
             assert_true(k->touch[c].head == LPAE_K_NO_TOUCH);
             continue;

@@ -1298,7 +1298,7 @@ static int touch_fault_user(lpae_kernel *k, struct kcpu *kc, struct task *t, lpa
     lpae_k_phase_from(k, kc, LPAE_PH_FAULT, LPAE_PH_ENTRY);
     exit_work(k, kc);
     lpae_k_phase_from(k, kc, LPAE_PH_ENTRY, LPAE_PH_USER);
-    lpae_k_touch_key(kc);
+    lpae_k_touch_key_user(kc);
     return err;
 }
 
@@ -1523,7 +1523,10 @@ static __attribute__((noinline)) int apply_checked_general(lpae_kernel *k, const
 /* exit_kernel(k, kc, LPAE_PH_USER), out of line. */
 static __attribute__((noinline)) void exit_to_user(lpae_kernel *k, struct kcpu *kc)
 {
-    exit_kernel(k, kc, LPAE_PH_USER);
+    lpae_k_phase(k, kc, LPAE_PH_ENTRY);
+    exit_work(k, kc);
+    lpae_k_phase_from(k, kc, LPAE_PH_ENTRY, LPAE_PH_USER);
+    lpae_k_touch_key_user(kc);
 }
 
 /* enter_from_user(k, kc, LPAE_PH_MM), out of line. */

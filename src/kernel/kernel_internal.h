@@ -277,6 +277,17 @@ static inline uint64_t lpae_k_touch_pid(const struct kcpu *kc)
  * the remaining pages, the closing phase. */
 int lpae_k_touch_rest(lpae_kernel *k, const lpae_tev *ev, bool one_page, lpae_event_result *res);
 
+/* lpae_k_touch_key(kc) for a CPU just returned to user mode (not in the
+ * kernel, booking to LPAE_PH_USER): only the current task is left to test. */
+static inline void lpae_k_touch_key_user(struct kcpu *kc)
+{
+    const struct task *t = kc->cur;
+    if (!t || !t->mm || t->mm->id != kc->active_mm_id)
+        lpae_k_touch_set(kc, LPAE_K_NO_TOUCH);
+    else
+        lpae_k_touch_set(kc, t->pid);
+}
+
 /* kc->kt for the CPU's state now. */
 static inline void lpae_k_touch_key(struct kcpu *kc)
 {
