@@ -473,7 +473,12 @@ static int run_pinned(struct ucall *uc, uint32_t lo, uint32_t hi)
         uc->k->st.gup_pages++;
         lpae_va_t alias;
         lpae_k_phase_from(k, kc, LPAE_PH_GUP, LPAE_PH_KMAP); /* gup_page leaves LPAE_PH_GUP */
-        err = lpae_k_kmap_in(k, kc, uc->t, pa, &alias);
+        /* a page of the first highmem range: its kmap is the new top of
+         * the task's kmap stack until the kunmap below (nothing between
+         * maps or unmaps), which then needs no search */
+        bool high = pa - k->hm0_base < k->hm0_size;
+        err = high ? lpae_k_kmap_high(k, kc, uc->t, pa, &alias)
+                   : lpae_k_kmap(k, kc, uc->t, pa, &alias);
         if (err)
             break;
         uint32_t o = off;
@@ -494,7 +499,8 @@ static int run_pinned(struct ucall *uc, uint32_t lo, uint32_t hi)
             }
         }
         lpae_k_phase(k, kc, LPAE_PH_KMAP);
-        int e2 = lpae_k_kunmap_in(k, kc, uc->t, alias);
+        int e2 = high && !k->cfg.kmap_legacy ? lpae_k_kunmap_top(k, kc, uc->t, alias)
+                                             : lpae_k_kunmap(k, kc, uc->t, alias);
         lpae_k_phase_from(k, kc, LPAE_PH_KMAP, LPAE_PH_GUP);
         lpae_k_charge(k, kc->cpu, LPAE_P_SW_ATOMIC); /* put_page */
         if (!err)
