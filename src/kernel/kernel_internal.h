@@ -527,7 +527,7 @@ int lpae_k_kunmap(lpae_kernel *k, struct kcpu *kc, struct task *t, lpae_va_t va)
  * PA and VA were found once at construction (k->kmap_pte_pa/va). */
 static inline int lpae_k_kmap_write_pte(lpae_kernel *k, struct kcpu *kc, unsigned n, uint64_t desc)
 {
-    int err = lpae_pgtable_store_slot(k->kpt, k->kmap_pte_pa[n], desc);
+    int err = lpae_pgtable_store_slot_in(k->kpt, k->kmap_pte_pa[n], desc);
     if (err)
         return err;
     return lpae_cpu_store64(kc->cpu, k->kmap_pte_va[n], LPAE_ACC_PW, &desc);
