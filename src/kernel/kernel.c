@@ -637,12 +637,14 @@ static int sched_to(lpae_kernel *k, struct kcpu *kc, struct task *t)
     if (prev != t) {
         k->st.context_switches++;
         if (prev) {
-            lpae_k_kmap_sched_out(k, kc, prev);
+            if (prev->nkm)
+                lpae_k_kmap_sched_out(k, kc, prev);
             prev->cpu = -1;
         }
         if (t->cpu >= 0 && t->cpu != (int)kc_index(k, kc)) {
             struct kcpu *o = &k->cpus[t->cpu];
-            lpae_k_kmap_sched_out(k, o, t);
+            if (t->nkm)
+                lpae_k_kmap_sched_out(k, o, t);
             o->cur = NULL;
             lpae_k_touch_set(o, LPAE_K_NO_TOUCH);
         }
@@ -651,7 +653,7 @@ static int sched_to(lpae_kernel *k, struct kcpu *kc, struct task *t)
         err = switch_mm(k, kc, t->mm);
     kc->cur = t;
     t->cpu = (int)kc_index(k, kc);
-    if (prev != t)
+    if (prev != t && t->nkm) /* the sched hooks do nothing without live kmaps */
         lpae_k_kmap_sched_in(k, kc, t);
     lpae_k_phase(k, kc, old);
     return err;

@@ -73,7 +73,8 @@ static inline __attribute__((always_inline)) int kpage_at(struct ucall *uc, uint
 }
 
 /* Kernel VA of byte @p off (the kmapped alias for highmem pages). */
-static int kva_at(struct ucall *uc, uint32_t off, lpae_va_t *kva, uint32_t *room, bool *ttbr1)
+static inline __attribute__((always_inline)) int kva_at(struct ucall *uc, uint32_t off,
+                                                        lpae_va_t *kva, uint32_t *room, bool *ttbr1)
 {
     struct kpage *p;
     uint32_t pgoff;
