@@ -1537,24 +1537,6 @@ static __attribute__((noinline)) void enter_to_mm(lpae_kernel *k, struct kcpu *k
     enter_from_user(k, kc, LPAE_PH_MM);
 }
 
-/* apply_event()'s user-access call of the task current on @p kc, in the
- * kernel with its mm active (no task to find, no kernel entry, no switch):
- * what the general path does for it from the task lookup on. */
-static __attribute__((noinline)) int uaccess_event(lpae_kernel *k, struct kcpu *kc,
-                                                   const lpae_tev *ev)
-{
-    lpae_event_result res;
-    memset(&res, 0, sizeof(res));
-    int err =
-        lpae_k_uaccess(k, kc, kc->cur, (enum uop)(ev->kind - LPAE_TEV_COPY_FROM_USER), ev, &res);
-    if (res.status == LPAE_EFAULT)
-        k->st.efaults++;
-    lpae_k_phase(k, kc, kc->in_kernel ? LPAE_PH_MM : LPAE_PH_USER);
-    if (res.status == LPAE_EPERM)
-        k->st.eperms++;
-    return err;
-}
-
 /* apply_event(k, ev, NULL, true, true), with its syscall entry and exit
  * shortcuts and the user-access call of the current task (the usual events
  * of a mixed trace) decided here, before anything needs a stack frame. */
@@ -1582,7 +1564,7 @@ int lpae_k_apply_checked(lpae_kernel *k, const lpae_tev *ev)
         }
         if (kind - LPAE_TEV_COPY_FROM_USER <= LPAE_TEV_CLEAR_USER - LPAE_TEV_COPY_FROM_USER) {
             lpae_cpu_set_event_in(kc->cpu, k->nevent++);
-            return uaccess_event(k, kc, ev);
+            return lpae_k_uaccess_event(k, kc, ev);
         }
     }
     return apply_checked_general(k, ev);

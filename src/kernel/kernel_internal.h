@@ -621,5 +621,10 @@ bool lpae_k_is_highmem(const lpae_kernel *k, lpae_pa_t pa);
 enum uop { UOP_FROM = 0, UOP_TO, UOP_GET, UOP_PUT, UOP_STRNCPY, UOP_CLEAR };
 int lpae_k_uaccess(lpae_kernel *k, struct kcpu *kc, struct task *t, enum uop op, const lpae_tev *ev,
                    lpae_event_result *res);
+/* The user-access event @p ev (a checked COPY_FROM_USER .. CLEAR_USER) of
+ * the task current on @p kc, in the kernel with its mm active (no task to
+ * find, no kernel entry, no switch): what lpae_k_apply_event() does for it
+ * from the task lookup on, the result dropped (lpae_k_apply_checked). */
+int lpae_k_uaccess_event(lpae_kernel *k, struct kcpu *kc, const lpae_tev *ev);
 
 #endif

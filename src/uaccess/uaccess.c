@@ -575,20 +575,21 @@ static int zero_tail(struct ucall *uc)
     return err;
 }
 
-int lpae_k_uaccess(lpae_kernel *k, struct kcpu *kc, struct task *t, enum uop op, const lpae_tev *ev,
-                   lpae_event_result *res)
+/* lpae_k_uaccess(), inline for lpae_k_uaccess_event(). */
+static inline __attribute__((always_inline)) int uaccess_call(lpae_kernel *k, struct kcpu *kc,
+                                                              struct task *t, enum uop op,
+                                                              const lpae_tev *ev,
+                                                              lpae_event_result *res)
 {
-    struct ucall uc;
-    memset(&uc, 0, sizeof(uc));
-    uc.k = k;
-    uc.kc = kc;
-    uc.t = t;
-    uc.op = op;
-    uc.uaddr = ev->addr;
-    uc.len = ev->len;
-    uc.kbuf = ev->kbuf;
-    uc.kaddr = ev->kaddr;
-    uc.res = res;
+    struct ucall uc = {.k = k,
+                       .kc = kc,
+                       .t = t,
+                       .op = op,
+                       .uaddr = ev->addr,
+                       .len = ev->len,
+                       .kbuf = ev->kbuf,
+                       .kaddr = ev->kaddr,
+                       .res = res};
     k->st.uaccess_calls++;
     if (uc.len == 0)
         return LPAE_OK;
@@ -649,5 +650,25 @@ int lpae_k_uaccess(lpae_kernel *k, struct kcpu *kc, struct task *t, enum uop op,
         memcpy(&v, uc.reg, uc.len < 8 ? uc.len : 8);
         k->reg_digest = mix64(k->reg_digest ^ v) + uc.len;
     }
+    return err;
+}
+
+int lpae_k_uaccess(lpae_kernel *k, struct kcpu *kc, struct task *t, enum uop op, const lpae_tev *ev,
+                   lpae_event_result *res)
+{
+    return uaccess_call(k, kc, t, op, ev, res);
+}
+
+int lpae_k_uaccess_event(lpae_kernel *k, struct kcpu *kc, const lpae_tev *ev)
+{
+    lpae_event_result res;
+    memset(&res, 0, sizeof(res));
+    int err =
+        uaccess_call(k, kc, kc->cur, (enum uop)(ev->kind - LPAE_TEV_COPY_FROM_USER), ev, &res);
+    if (res.status == LPAE_EFAULT)
+        k->st.efaults++;
+    lpae_k_phase(k, kc, kc->in_kernel ? LPAE_PH_MM : LPAE_PH_USER);
+    if (res.status == LPAE_EPERM)
+        k->st.eperms++;
     return err;
 }
