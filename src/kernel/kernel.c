@@ -1547,16 +1547,15 @@ int lpae_k_apply_checked(lpae_kernel *k, const lpae_tev *ev)
         return LPAE_EINVAL;
     struct kcpu *kc = &k->cpus[ev->cpu];
     const struct task *t = kc->cur;
-    if (kind == LPAE_TEV_SYS_ENTER) {
-        if ((lpae_k_tev_head(ev) & LPAE_K_HEAD_MASK) ==
+    if (kind == LPAE_TEV_SYS_ENTER &&
+        (lpae_k_tev_head(ev) & LPAE_K_HEAD_MASK) ==
             (kc->kt->head ^ lpae_k_head_of(LPAE_TEV_TOUCH ^ LPAE_TEV_SYS_ENTER, 0))) {
-            lpae_cpu_set_event_in(kc->cpu, k->nevent++);
-            k->st.syscalls++;
-            enter_to_mm(k, kc);
-            return LPAE_OK;
-        }
-    } else if (kc->in_kernel && t && t->pid == ev->task &&
-               (!t->mm || t->mm->id == kc->active_mm_id)) {
+        lpae_cpu_set_event_in(kc->cpu, k->nevent++);
+        k->st.syscalls++;
+        enter_to_mm(k, kc);
+        return LPAE_OK;
+    }
+    if (kc->in_kernel && t && t->pid == ev->task && (!t->mm || t->mm->id == kc->active_mm_id)) {
         if (kind == LPAE_TEV_SYS_EXIT) {
             lpae_cpu_set_event_in(kc->cpu, k->nevent++);
             exit_to_user(k, kc);
@@ -1565,6 +1564,14 @@ int lpae_k_apply_checked(lpae_kernel *k, const lpae_tev *ev)
         if (kind - LPAE_TEV_COPY_FROM_USER <= LPAE_TEV_CLEAR_USER - LPAE_TEV_COPY_FROM_USER) {
             lpae_cpu_set_event_in(kc->cpu, k->nevent++);
             return lpae_k_uaccess_event(k, kc, ev);
+        }
+        if (kind == LPAE_TEV_SYS_ENTER) {
+            /* already in the kernel (after a switch): counted, nothing to
+             * enter; the closing phase switch as apply_event's */
+            lpae_cpu_set_event_in(kc->cpu, k->nevent++);
+            k->st.syscalls++;
+            lpae_k_phase(k, kc, LPAE_PH_MM);
+            return LPAE_OK;
         }
     }
     return apply_checked_general(k, ev);
