@@ -1522,6 +1522,28 @@ static __attribute__((noinline)) int apply_checked_general(lpae_kernel *k, const
     return apply_event(k, ev, NULL, true, true);
 }
 
+/* apply_event()'s context switch event (@p ev of kind LPAE_TEV_SWITCH on
+ * kc's CPU, its event counted): the task found, the kernel entered, the
+ * switch, the closing phase switch. */
+static __attribute__((noinline)) int switch_event(lpae_kernel *k, struct kcpu *kc,
+                                                  const lpae_tev *ev)
+{
+    struct task *t = kc->cur;
+    if (!t || t->pid != ev->task) {
+        int err = task_get(k, ev->task, &t);
+        if (err)
+            return err;
+    }
+    ensure_kernel(k, kc);
+    if (kc->cur != t || (t->mm && t->mm->id != kc->active_mm_id)) {
+        int err = sched_to(k, kc, t);
+        if (err)
+            return err;
+    }
+    lpae_k_phase(k, kc, kc->in_kernel ? LPAE_PH_MM : LPAE_PH_USER);
+    return LPAE_OK;
+}
+
 /* exit_kernel(k, kc, LPAE_PH_USER), out of line. */
 static __attribute__((noinline)) void exit_to_user(lpae_kernel *k, struct kcpu *kc)
 {
@@ -1573,6 +1595,10 @@ int lpae_k_apply_checked(lpae_kernel *k, const lpae_tev *ev)
             lpae_k_phase(k, kc, LPAE_PH_MM);
             return LPAE_OK;
         }
+    }
+    if (kind == LPAE_TEV_SWITCH) {
+        lpae_cpu_set_event_in(kc->cpu, k->nevent++);
+        return switch_event(k, kc, ev);
     }
     return apply_checked_general(k, ev);
 }
