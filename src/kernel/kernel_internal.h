@@ -246,11 +246,16 @@ static inline uint64_t lpae_k_tev_head(const lpae_tev *ev)
 }
 static inline uint64_t lpae_k_head_of(uint8_t kind, uint32_t task)
 {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    /* the same word without building an event: kind in byte 0, task in 4..7 */
+    return (uint64_t)kind | (uint64_t)task << 32;
+#else
     lpae_tev h;
     memset(&h, 0, sizeof h);
     h.kind = kind;
     h.task = task;
     return lpae_k_tev_head(&h);
+#endif
 }
 #define LPAE_K_HEAD_MASK lpae_k_head_of(0xFFu, UINT32_MAX)
 

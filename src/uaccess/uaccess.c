@@ -395,7 +395,7 @@ static int gup_walk(struct ucall *uc, lpae_va_t va, bool write, lpae_pa_t *pa)
     unsigned shift = mm->pt_shift; /* 30, 21, 12 at levels 1, 2, 3 */
     for (;;) {
         lpae_pa_t dpa = table + ((lpae_pa_t)((off >> shift) & 511u) << 3);
-        uint64_t d = 0;
+        uint64_t d; /* set by a successful load, read only then */
         int err = lpae_cpu_load64(cpu, lpae_k_va(k, dpa), LPAE_ACC_PR, &d);
         if (err)
             return err == LPAE_EFAULT ? LPAE_ENOENT : err;
