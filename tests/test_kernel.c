@@ -621,6 +621,12 @@ static void ft_check_key(lpae_kernel *k)
         }
         assert_ptr_equal(k->touch[c].cpu, k->cpus[c].cpu);
         uint64_t pid = lpae_k_touch_pid(&k->cpus[c]);
+        /* and set whenever the CPU is in that state (a shortcut not missed) */
+        const struct kcpu *kc = &k->cpus[c];
+        const struct task *cur = kc->cur;
+        bool can = !kc->in_kernel && kc->phase == LPAE_PH_USER && cur && cur->mm &&
+                   cur->mm->id == kc->active_mm_id;
+        assert_true(pid == (can ? cur->pid : LPAE_K_NO_TOUCH));
         if (pid == LPAE_K_NO_TOUCH) {
             assert_true(k->touch[c].head == LPAE_K_NO_TOUCH);
             continue;
@@ -1266,8 +1272,12 @@ static void test_charge_inline(void **state)
         for (unsigned n = 0; n < 4000; n++) {
             lpae_param id = (lpae_param)(n < LPAE_P_COUNT ? n : ft_rnd(&rng) % LPAE_P_COUNT);
             unsigned cpu = (unsigned)(ft_rnd(&rng) % 2);
-            unsigned what = (unsigned)(ft_rnd(&rng) % 4);
-            if (what == 0) {
+            unsigned what = (unsigned)(ft_rnd(&rng) % 5);
+            if (what == 4) {
+                lpae_k_dsb_isb(a, &a->cpus[cpu]);
+                charged += lpae_cpu_dsb(b->cpus[cpu].cpu);
+                charged += lpae_cpu_isb(b->cpus[cpu].cpu);
+            } else if (what == 0) {
                 lpae_k_isb(a, &a->cpus[cpu]);
                 charged += lpae_cpu_isb(b->cpus[cpu].cpu);
             } else if (what == 1) {

@@ -6,6 +6,8 @@
 
 #include "lpae/layout.h"
 #include "lpae/walk.h"
+/* the inline kmap paths (lpae_k_kmap_in, lpae_k_kunmap_in) */
+#include "kernel/kernel_internal.h"
 
 static lpae_cpu *cpu_of(struct kt *t, unsigned i)
 {
@@ -331,6 +333,103 @@ static void test_cached_layout_matches_layout(void **state)
     }
 }
 
+static uint64_t rnd(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
+/* Both kernels' CPUs, kernel statistics, descriptor writes and the task's
+ * kmap stack agree. */
+static void same_kmap_state(lpae_kernel *a, lpae_kernel *b, struct task *ta, struct task *tb)
+{
+    for (unsigned c = 0; c < a->cfg.ncpus; c++) {
+        lpae_cpu_stats sa, sb;
+        lpae_cpu_stats_get(a->cpus[c].cpu, &sa);
+        lpae_cpu_stats_get(b->cpus[c].cpu, &sb);
+        assert_memory_equal(&sa, &sb, sizeof(sa));
+    }
+    assert_memory_equal(&a->st, &b->st, sizeof(a->st));
+    assert_true(lpae_pgtable_desc_writes(a->kpt) == lpae_pgtable_desc_writes(b->kpt));
+    assert_int_equal(ta->nkm, tb->nkm);
+    assert_int_equal(ta->kmap_cpu, tb->kmap_cpu);
+    assert_memory_equal(ta->km, tb->km, sizeof(ta->km));
+}
+
+/* lpae_k_kmap_in / lpae_k_kunmap_in (the inline paths of the user-access
+ * loops) against lpae_k_kmap / lpae_k_kunmap on a twin kernel: a fixed-seed
+ * random sequence of highmem, lowmem and bad PAs, a NULL task, nesting up to
+ * and past KM_MAX_IDX, the top, other slots, lowmem and bad VAs to unmap,
+ * on both CPUs, with and without kmap_legacy; the same results, VAs,
+ * statistics, PTE writes and kmap stacks. */
+static void test_kmap_inline_matches(void **state)
+{
+    (void)state;
+    for (unsigned legacy = 0; legacy < 2; legacy++) {
+        lpae_kernel_config c;
+        kt_cfg(&c, LPAE_STRAT_PINNED, 2);
+        c.kmap_legacy = legacy != 0;
+        lpae_kernel *a, *b;
+        assert_int_equal(lpae_kernel_create(&c, &a), LPAE_OK);
+        assert_int_equal(lpae_kernel_create(&c, &b), LPAE_OK);
+        lpae_tev ev = kt_ev(LPAE_TEV_SYS_ENTER, 0, 7);
+        assert_int_equal(lpae_kernel_apply(a, &ev, NULL), LPAE_OK);
+        assert_int_equal(lpae_kernel_apply(b, &ev, NULL), LPAE_OK);
+        struct task *ta = a->cpus[0].cur, *tb = b->cpus[0].cur;
+        assert_non_null(ta);
+        assert_non_null(tb);
+        const lpae_layout *l = lpae_kernel_layout(a);
+        assert_true(l->nhighmem > 0);
+        uint64_t rng = 0x5EEDull + legacy;
+        unsigned highmaps = 0;
+        for (unsigned n = 0; n < 6000; n++) {
+            unsigned cpu = rnd(&rng) % 8 == 0 ? 1u : 0u;
+            unsigned what = (unsigned)(rnd(&rng) % 10);
+            bool null_task = rnd(&rng) % 32 == 0;
+            struct task *xa = null_task ? NULL : ta, *xb = null_task ? NULL : tb;
+            if (what < 5) {
+                lpae_pa_t pa;
+                unsigned z = (unsigned)(rnd(&rng) % 8);
+                if (z < 5)
+                    pa = l->highmem[0].base + (rnd(&rng) % 4096) * LPAE_PAGE_SIZE +
+                         rnd(&rng) % LPAE_PAGE_SIZE;
+                else if (z < 7)
+                    pa = l->lowmem[0].base + (rnd(&rng) % 4096) * LPAE_PAGE_SIZE;
+                else
+                    pa = UINT64_C(0x10000) + rnd(&rng) % LPAE_PAGE_SIZE; /* not RAM */
+                lpae_va_t va1 = 1, va2 = 1;
+                int e1 = lpae_k_kmap_in(a, &a->cpus[cpu], xa, pa, &va1);
+                int e2 = lpae_k_kmap(b, &b->cpus[cpu], xb, pa, &va2);
+                assert_int_equal(e1, e2);
+                assert_true(va1 == va2);
+                highmaps += e1 == LPAE_OK && z < 5;
+            } else {
+                lpae_va_t va;
+                unsigned z = (unsigned)(rnd(&rng) % 8);
+                if (z < 5 && ta->nkm > 0)
+                    va = ta->km[ta->nkm - 1].va + (lpae_va_t)(rnd(&rng) % LPAE_PAGE_SIZE);
+                else if (z < 6)
+                    va = a->kmap_hi - (lpae_va_t)((rnd(&rng) % 32) << LPAE_PAGE_SHIFT);
+                else if (z < 7)
+                    va = (lpae_va_t)(l->page_offset + (rnd(&rng) % 4096) * LPAE_PAGE_SIZE);
+                else
+                    va = (lpae_va_t)rnd(&rng);
+                int e1 = lpae_k_kunmap_in(a, &a->cpus[cpu], xa, va);
+                int e2 = lpae_k_kunmap(b, &b->cpus[cpu], xb, va);
+                assert_int_equal(e1, e2);
+            }
+            if (n % 16 == 0)
+                same_kmap_state(a, b, ta, tb);
+        }
+        same_kmap_state(a, b, ta, tb);
+        assert_true(highmaps > 100);
+        lpae_kernel_destroy(a);
+        lpae_kernel_destroy(b);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -342,6 +441,7 @@ int main(void)
         cmocka_unit_test(test_sched_teardown_rebuild),
         cmocka_unit_test(test_classic_split),
         cmocka_unit_test(test_every_slot_pte),
+        cmocka_unit_test(test_kmap_inline_matches),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

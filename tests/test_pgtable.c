@@ -488,6 +488,65 @@ static void set_desc_matches_reference(void **state)
     env_fini(&e);
 }
 
+/* lpae_pgtable_store_slot_in (inline) and lpae_pgtable_store_slot against
+ * lpae_pgtable_set_desc on a twin tree: random level-3 page descriptors
+ * (and zero) stored into the slot set_desc reports for random VAs (fixed
+ * seed): the same return, descriptor in RAM and desc_writes. A store into a
+ * RAM page with no host backing yet goes the general way (lpae_phys_write64):
+ * the descriptor lands and is counted once. */
+static void store_slot_matches_set_desc(void **state)
+{
+    (void)state;
+    env e, f;
+    env_init(&e, LPAE_SEL_TTBR0, 0);
+    env_init(&f, LPAE_SEL_TTBR0, 0);
+    static const lpae_va_t vas[] = {0x0, 0x1000, 0x201000, 0x40003000, 0xC0000000, 0xFFFFF000};
+    lpae_pa_t slot[6] = {0};
+    uint64_t seed = 23;
+    unsigned inl = 0;
+    for (unsigned i = 0; i < 5000; i++) {
+        uint64_t r = rng_next(&seed);
+        unsigned v = (unsigned)(r % 6);
+        uint64_t desc = (r >> 8) % 5 == 0
+                            ? 0
+                            : (RAM + ((r >> 16) & 0x3FFFF000)) | LPAE_DESC_AF | LPAE_DESC_TYPE_PAGE;
+        lpae_pa_t dpa = 0;
+        assert_int_equal(lpae_pgtable_set_desc(e.pt, vas[v], 3, desc, &dpa), LPAE_OK);
+        uint64_t fw = lpae_pgtable_desc_writes(f.pt);
+        bool stored = slot[v] != 0; /* by a slot store, one descriptor write */
+        if (!slot[v]) {
+            lpae_pa_t fpa = 0;
+            assert_int_equal(lpae_pgtable_set_desc(f.pt, vas[v], 3, desc, &fpa), LPAE_OK);
+            slot[v] = fpa;
+        } else if ((r >> 40) % 2) {
+            assert_int_equal(lpae_pgtable_store_slot_in(f.pt, slot[v], desc), LPAE_OK);
+            inl++;
+        } else {
+            assert_int_equal(lpae_pgtable_store_slot(f.pt, slot[v], desc), LPAE_OK);
+        }
+        if (stored)
+            assert_true(lpae_pgtable_desc_writes(f.pt) == fw + 1);
+        assert_true(dpa == slot[v]);
+        uint64_t de = 1, df = 2;
+        assert_int_equal(lpae_phys_read64(e.p, dpa, &de), LPAE_OK);
+        assert_int_equal(lpae_phys_read64(f.p, slot[v], &df), LPAE_OK);
+        assert_true(de == desc && df == desc);
+        assert_true(lpae_pgtable_desc_writes(e.pt) == lpae_pgtable_desc_writes(f.pt));
+    }
+    assert_true(inl > 1000);
+    /* a slot in a page never written: no backing, the general store */
+    lpae_pa_t fresh = RAM + G1 - LPAE_PAGE_SIZE + 8u * 17u;
+    assert_null(lpae_phys_host_page(f.p, fresh));
+    uint64_t w0 = lpae_pgtable_desc_writes(f.pt), d = 0;
+    assert_int_equal(lpae_pgtable_store_slot_in(f.pt, fresh, RAM | LPAE_DESC_TYPE_PAGE), LPAE_OK);
+    assert_int_equal(lpae_phys_read64(f.p, fresh, &d), LPAE_OK);
+    assert_true(d == (RAM | LPAE_DESC_TYPE_PAGE));
+    assert_true(lpae_pgtable_desc_writes(f.pt) == w0 + 1);
+    assert_non_null(lpae_phys_host_page(f.p, fresh));
+    env_fini(&e);
+    env_fini(&f);
+}
+
 static void table_attrs_set_desc_lookup(void **state)
 {
     (void)state;
@@ -1071,6 +1130,7 @@ int main(void)
         cmocka_unit_test(protect_keeps_output),
         cmocka_unit_test(table_attrs_set_desc_lookup),
         cmocka_unit_test(set_desc_matches_reference),
+        cmocka_unit_test(store_slot_matches_set_desc),
         cmocka_unit_test(foreach_in_va_order),
         cmocka_unit_test(foreach_range_matches_filtered_foreach),
         cmocka_unit_test(foreach_matches_plain_walk),

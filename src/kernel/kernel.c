@@ -107,18 +107,6 @@ static unsigned kc_index(const lpae_kernel *k, const struct kcpu *kc)
     return kc->index;
 }
 
-void lpae_k_write_ttbr0(lpae_kernel *k, struct kcpu *kc, uint64_t v)
-{
-    lpae_cpu_write_ttbr(kc->cpu, 0, v, NULL);
-    k->st.ttbr_writes++;
-}
-
-void lpae_k_write_ttbcr(lpae_kernel *k, struct kcpu *kc, uint32_t v)
-{
-    lpae_cpu_write_ttbcr(kc->cpu, v, NULL);
-    k->st.ttbcr_writes++;
-}
-
 uint8_t lpae_k_mm_asid(const lpae_kernel *k, const struct kmm *mm)
 {
     if (!mm)
@@ -440,6 +428,7 @@ static struct kmm *kmm_wrap(lpae_kernel *k, lpae_mm *mm)
     w->pt_root = lpae_pgtable_root(pt);
     w->pt_base = lpae_pgtable_region(pt)->base;
     w->pt_level = lpae_pgtable_region(pt)->start_level;
+    w->pt_shift = LPAE_LEVEL_SHIFT(w->pt_level);
     return w;
 }
 
@@ -648,12 +637,14 @@ static int sched_to(lpae_kernel *k, struct kcpu *kc, struct task *t)
     if (prev != t) {
         k->st.context_switches++;
         if (prev) {
-            lpae_k_kmap_sched_out(k, kc, prev);
+            if (prev->nkm)
+                lpae_k_kmap_sched_out(k, kc, prev);
             prev->cpu = -1;
         }
         if (t->cpu >= 0 && t->cpu != (int)kc_index(k, kc)) {
             struct kcpu *o = &k->cpus[t->cpu];
-            lpae_k_kmap_sched_out(k, o, t);
+            if (t->nkm)
+                lpae_k_kmap_sched_out(k, o, t);
             o->cur = NULL;
             lpae_k_touch_set(o, LPAE_K_NO_TOUCH);
         }
@@ -662,7 +653,7 @@ static int sched_to(lpae_kernel *k, struct kcpu *kc, struct task *t)
         err = switch_mm(k, kc, t->mm);
     kc->cur = t;
     t->cpu = (int)kc_index(k, kc);
-    if (prev != t)
+    if (prev != t && t->nkm) /* the sched hooks do nothing without live kmaps */
         lpae_k_kmap_sched_in(k, kc, t);
     lpae_k_phase(k, kc, old);
     return err;
@@ -940,6 +931,7 @@ int lpae_kernel_create(const lpae_kernel_config *cfg, lpae_kernel **out)
         }
         k->isb_cyc = lpae_cost_get(mcost, LPAE_P_ISB);
         k->dsb_cyc = lpae_cost_get(mcost, LPAE_P_DSB);
+        k->dsb_isb_cyc = k->dsb_cyc + k->isb_cyc;
     }
     lpae_mmsys_config sc = {
         .phys = k->phys, .layout = &k->layout, .user_lowmem_first = cfg->user_lowmem_first};
@@ -1308,7 +1300,7 @@ static int touch_fault_user(lpae_kernel *k, struct kcpu *kc, struct task *t, lpa
     lpae_k_phase_from(k, kc, LPAE_PH_FAULT, LPAE_PH_ENTRY);
     exit_work(k, kc);
     lpae_k_phase_from(k, kc, LPAE_PH_ENTRY, LPAE_PH_USER);
-    lpae_k_touch_key(kc);
+    lpae_k_touch_key_user(kc);
     return err;
 }
 
@@ -1521,11 +1513,94 @@ int lpae_k_apply_event(lpae_kernel *k, const lpae_tev *ev, lpae_event_result *re
     return apply_event(k, ev, res, checked, true);
 }
 
-int lpae_k_apply_checked(lpae_kernel *k, const lpae_tev *ev)
+/* lpae_k_apply_checked()'s general path: everything but its three
+ * shortcuts (out of line, so that those need no stack frame of their own). */
+static __attribute__((noinline)) int apply_checked_general(lpae_kernel *k, const lpae_tev *ev)
 {
     if (!k || !ev) /* the caller's promise, made visible to the compiler */
         __builtin_unreachable();
     return apply_event(k, ev, NULL, true, true);
+}
+
+/* apply_event()'s context switch event (@p ev of kind LPAE_TEV_SWITCH on
+ * kc's CPU, its event counted): the task found, the kernel entered, the
+ * switch, the closing phase switch. */
+static __attribute__((noinline)) int switch_event(lpae_kernel *k, struct kcpu *kc,
+                                                  const lpae_tev *ev)
+{
+    struct task *t = kc->cur;
+    if (!t || t->pid != ev->task) {
+        int err = task_get(k, ev->task, &t);
+        if (err)
+            return err;
+    }
+    ensure_kernel(k, kc);
+    if (kc->cur != t || (t->mm && t->mm->id != kc->active_mm_id)) {
+        int err = sched_to(k, kc, t);
+        if (err)
+            return err;
+    }
+    lpae_k_phase(k, kc, kc->in_kernel ? LPAE_PH_MM : LPAE_PH_USER);
+    return LPAE_OK;
+}
+
+/* exit_kernel(k, kc, LPAE_PH_USER), out of line. */
+static __attribute__((noinline)) void exit_to_user(lpae_kernel *k, struct kcpu *kc)
+{
+    lpae_k_phase(k, kc, LPAE_PH_ENTRY);
+    exit_work(k, kc);
+    lpae_k_phase_from(k, kc, LPAE_PH_ENTRY, LPAE_PH_USER);
+    lpae_k_touch_key_user(kc);
+}
+
+/* enter_from_user(k, kc, LPAE_PH_MM), out of line. */
+static __attribute__((noinline)) void enter_to_mm(lpae_kernel *k, struct kcpu *kc)
+{
+    enter_from_user(k, kc, LPAE_PH_MM);
+}
+
+/* apply_event(k, ev, NULL, true, true), with its syscall entry and exit
+ * shortcuts and the user-access call of the current task (the usual events
+ * of a mixed trace) decided here, before anything needs a stack frame. */
+int lpae_k_apply_checked(lpae_kernel *k, const lpae_tev *ev)
+{
+    unsigned kind = ev->kind;
+    if (__builtin_expect(ev->cpu >= k->cfg.ncpus, 0))
+        return LPAE_EINVAL;
+    struct kcpu *kc = &k->cpus[ev->cpu];
+    const struct task *t = kc->cur;
+    if (kind == LPAE_TEV_SYS_ENTER &&
+        (lpae_k_tev_head(ev) & LPAE_K_HEAD_MASK) ==
+            (kc->kt->head ^ lpae_k_head_of(LPAE_TEV_TOUCH ^ LPAE_TEV_SYS_ENTER, 0))) {
+        lpae_cpu_set_event_in(kc->cpu, k->nevent++);
+        k->st.syscalls++;
+        enter_to_mm(k, kc);
+        return LPAE_OK;
+    }
+    if (kc->in_kernel && t && t->pid == ev->task && (!t->mm || t->mm->id == kc->active_mm_id)) {
+        if (kind == LPAE_TEV_SYS_EXIT) {
+            lpae_cpu_set_event_in(kc->cpu, k->nevent++);
+            exit_to_user(k, kc);
+            return LPAE_OK;
+        }
+        if (kind - LPAE_TEV_COPY_FROM_USER <= LPAE_TEV_CLEAR_USER - LPAE_TEV_COPY_FROM_USER) {
+            lpae_cpu_set_event_in(kc->cpu, k->nevent++);
+            return lpae_k_uaccess_event(k, kc, ev);
+        }
+        if (kind == LPAE_TEV_SYS_ENTER) {
+            /* already in the kernel (after a switch): counted, nothing to
+             * enter; the closing phase switch as apply_event's */
+            lpae_cpu_set_event_in(kc->cpu, k->nevent++);
+            k->st.syscalls++;
+            lpae_k_phase(k, kc, LPAE_PH_MM);
+            return LPAE_OK;
+        }
+    }
+    if (kind == LPAE_TEV_SWITCH) {
+        lpae_cpu_set_event_in(kc->cpu, k->nevent++);
+        return switch_event(k, kc, ev);
+    }
+    return apply_checked_general(k, ev);
 }
 
 int lpae_k_apply_plain(lpae_kernel *k, const lpae_tev *ev, lpae_event_result *res)

@@ -41,6 +41,9 @@ static inline unsigned lpae_k_hash(const void *key, size_t len)
 #include "lpae/pgtable.h"
 #include "lpae/trace.h"
 #include "machine/memops_internal.h"
+#include "ttbr/pgtable_internal.h"
+#include "lpae/err.h"
+#include "lpae/hwdef.h"
 
 /* One address space with its users (threads share it). */
 struct kmm {
@@ -53,6 +56,7 @@ struct kmm {
     lpae_pa_t pt_root;
     lpae_va_t pt_base;
     unsigned pt_level;
+    unsigned pt_shift; /* LPAE_LEVEL_SHIFT(pt_level): the VA shift of the root's index */
 };
 
 /* One live kmap_local mapping of a task. */
@@ -169,6 +173,7 @@ struct lpae_kernel {
     lpae_cpu_stats cpu_base[LPAE_MAX_CPUS]; /* each CPU's statistics at the end of construction */
     struct kparam param[LPAE_P_COUNT];      /* the machine's cycle costs (fixed at its creation) */
     lpae_cycles_t isb_cyc, dsb_cyc;         /* its LPAE_P_ISB and LPAE_P_DSB values */
+    lpae_cycles_t dsb_isb_cyc;              /* dsb_cyc + isb_cyc */
     struct ktouch touch[256];               /* by lpae_tev.cpu */
     lpae_cycles_t phase_cyc[LPAE_PH_COUNT];
     lpae_kernel_stats st; /* counters kept by the kernel (the rest derived) */
@@ -199,7 +204,10 @@ struct lpae_kernel {
  * touch (below). */
 int lpae_k_apply_event(lpae_kernel *k, const lpae_tev *ev, lpae_event_result *res, bool checked);
 /* lpae_k_apply_event(k, ev, NULL, true), k and ev not NULL: the copy
- * lpae_k_apply_batch() calls, without the tests these settle. */
+ * lpae_k_apply_batch() calls, without the tests these settle; its syscall
+ * entry and exit shortcuts and a user-access call of the task current in
+ * the kernel (no task lookup, entry or switch) are decided first, without a
+ * stack frame (test_touch_batch checks it against lpae_k_apply). */
 int lpae_k_apply_checked(lpae_kernel *k, const lpae_tev *ev);
 /* The same without any shortcut (the general path for every event, the
  * events checked): the reference of tests/test_kernel.c. */
@@ -238,11 +246,16 @@ static inline uint64_t lpae_k_tev_head(const lpae_tev *ev)
 }
 static inline uint64_t lpae_k_head_of(uint8_t kind, uint32_t task)
 {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    /* the same word without building an event: kind in byte 0, task in 4..7 */
+    return (uint64_t)kind | (uint64_t)task << 32;
+#else
     lpae_tev h;
     memset(&h, 0, sizeof h);
     h.kind = kind;
     h.task = task;
     return lpae_k_tev_head(&h);
+#endif
 }
 #define LPAE_K_HEAD_MASK lpae_k_head_of(0xFFu, UINT32_MAX)
 
@@ -268,6 +281,17 @@ static inline uint64_t lpae_k_touch_pid(const struct kcpu *kc)
  * length 0). res may be NULL (nobody reads the result). Fault handling,
  * the remaining pages, the closing phase. */
 int lpae_k_touch_rest(lpae_kernel *k, const lpae_tev *ev, bool one_page, lpae_event_result *res);
+
+/* lpae_k_touch_key(kc) for a CPU just returned to user mode (not in the
+ * kernel, booking to LPAE_PH_USER): only the current task is left to test. */
+static inline void lpae_k_touch_key_user(struct kcpu *kc)
+{
+    const struct task *t = kc->cur;
+    if (!t || !t->mm || t->mm->id != kc->active_mm_id)
+        lpae_k_touch_set(kc, LPAE_K_NO_TOUCH);
+    else
+        lpae_k_touch_set(kc, t->pid);
+}
 
 /* kc->kt for the CPU's state now. */
 static inline void lpae_k_touch_key(struct kcpu *kc)
@@ -437,8 +461,16 @@ static inline void lpae_k_phase_from(lpae_kernel *k, struct kcpu *kc, unsigned f
     kc->phase = to;
 }
 /* Register writes and maintenance through the machine, counted. */
-void lpae_k_write_ttbr0(lpae_kernel *k, struct kcpu *kc, uint64_t v);
-void lpae_k_write_ttbcr(lpae_kernel *k, struct kcpu *kc, uint32_t v);
+static inline void lpae_k_write_ttbr0(lpae_kernel *k, struct kcpu *kc, uint64_t v)
+{
+    lpae_cpu_write_ttbr(kc->cpu, 0, v, NULL);
+    k->st.ttbr_writes++;
+}
+static inline void lpae_k_write_ttbcr(lpae_kernel *k, struct kcpu *kc, uint32_t v)
+{
+    lpae_cpu_write_ttbcr(kc->cpu, v, NULL);
+    k->st.ttbcr_writes++;
+}
 /* lpae_cpu_isb() and lpae_cpu_dsb() of the kernel CPU @p kc, with the
  * costs looked up at construction. */
 static inline void lpae_k_isb(const lpae_kernel *k, struct kcpu *kc)
@@ -449,13 +481,22 @@ static inline void lpae_k_dsb(const lpae_kernel *k, struct kcpu *kc)
 {
     lpae_cpu_dsb_in(kc->cpu, k->dsb_cyc);
 }
+/* lpae_k_dsb(k, kc) then lpae_k_isb(k, kc), nothing between them: both
+ * barriers counted, their cycles (k->dsb_isb_cyc, the sum) charged to
+ * LPAE_CAT_BARRIER in one addition, which gives the same sums. */
+static inline void lpae_k_dsb_isb(const lpae_kernel *k, struct kcpu *kc)
+{
+    lpae_cpu_stats *st = (lpae_cpu_stats *)(void *)kc->cpu; /* memops_internal.h's layout */
+    st->dsb++;
+    st->isb++;
+    lpae_cpu_charge_in(kc->cpu, LPAE_CAT_BARRIER, k->dsb_isb_cyc);
+}
 /* local_flush_tlb_kernel_page(va): DSB; TLBIMVA; DSB; ISB. */
 static inline void lpae_k_flush_kernel_page(const lpae_kernel *k, struct kcpu *kc, lpae_va_t va)
 {
     lpae_k_dsb(k, kc);
     lpae_cpu_tlbi(kc->cpu, LPAE_TLBI_MVA, false, va & ~(lpae_va_t)(LPAE_PAGE_SIZE - 1), 0, NULL);
-    lpae_k_dsb(k, kc);
-    lpae_k_isb(k, kc);
+    lpae_k_dsb_isb(k, kc);
 }
 /* __flush_tlb_page(): DSB ISHST; TLBIMVAIS (va | ASID); DSB ISH. */
 void lpae_k_flush_user_page(lpae_kernel *k, struct kcpu *kc, struct kmm *mm, lpae_va_t va);
@@ -483,6 +524,99 @@ int lpae_k_kpage(lpae_kernel *k, struct kcpu *kc, struct task *t, unsigned kind,
 /* ---- src/uaccess/kmap.c ---- */
 int lpae_k_kmap(lpae_kernel *k, struct kcpu *kc, struct task *t, lpae_pa_t pa, lpae_va_t *va);
 int lpae_k_kunmap(lpae_kernel *k, struct kcpu *kc, struct task *t, lpae_va_t va);
+
+/* set_pte_at / pte_clear on the fixmap PTE of kmap slot @p n (idx +
+ * KM_MAX_IDX * cpu): the descriptor is written into the table, and the
+ * store is charged through the CPU at the table's lowmem VA (a 64-bit STRD;
+ * no cache clean is needed on SMP v7, whose walks are coherent). The PTE's
+ * PA and VA were found once at construction (k->kmap_pte_pa/va). */
+static inline int lpae_k_kmap_write_pte(lpae_kernel *k, struct kcpu *kc, unsigned n, uint64_t desc)
+{
+    int err = lpae_pgtable_store_slot_in(k->kpt, k->kmap_pte_pa[n], desc);
+    if (err)
+        return err;
+    return lpae_cpu_store64(kc->cpu, k->kmap_pte_va[n], LPAE_ACC_PW, &desc);
+}
+
+/* lpae_k_kmap() of a highmem page @p pa, @p t not NULL: its whole work,
+ * inline for the per-page loops of the user-access strategies. */
+static inline __attribute__((always_inline)) int
+lpae_k_kmap_high(lpae_kernel *k, struct kcpu *kc, struct task *t, lpae_pa_t pa, lpae_va_t *va)
+{
+    pa &= ~(lpae_pa_t)(LPAE_PAGE_SIZE - 1);
+    k->st.kmaps++;
+    unsigned idx = t->nkm;
+    if (idx >= LPAE_LINUX_KM_MAX_IDX)
+        return LPAE_EOVERFLOW; /* BUG_ON(idx >= KM_MAX_IDX) */
+    unsigned cpu = kc->index;
+    if (idx > 0 && t->kmap_cpu != (int)cpu)
+        return LPAE_ESTATE; /* migrate_disable() holds a task with live kmaps on its CPU */
+    /* the slot's VA: cpu < cfg.ncpus <= layout.nr_cpus (checked at
+     * construction, whose kmap_va of every slot succeeded) */
+    unsigned n = idx + LPAE_LINUX_KM_MAX_IDX * cpu;
+    lpae_va_t v = k->kmap_hi - ((lpae_va_t)n << LPAE_PAGE_SHIFT);
+    /* kmap_local_idx_push(): bookkeeping */
+    lpae_k_charge(k, kc->cpu, LPAE_P_SW_KMAP);
+    /* PAGE_KERNEL (k->kmap_pte_attr, built at construction) */
+    int err = lpae_k_kmap_write_pte(
+        k, kc, n, k->kmap_pte_attr | (pa & LPAE_DESC_ADDR_MASK & ~(uint64_t)(LPAE_PAGE_SIZE - 1)));
+    if (err)
+        return err;
+    lpae_k_flush_kernel_page(k, kc, v); /* arch_kmap_local_post_map */
+    t->km[idx].pa = pa;
+    t->km[idx].va = v;
+    t->nkm = idx + 1;
+    t->kmap_cpu = (int)cpu;
+    k->st.kmaps_highmem++;
+    *va = v;
+    return LPAE_OK;
+}
+
+/* lpae_k_kmap(), with the usual highmem page inline. */
+static inline __attribute__((always_inline)) int
+lpae_k_kmap_in(lpae_kernel *k, struct kcpu *kc, struct task *t, lpae_pa_t pa, lpae_va_t *va)
+{
+    /* the lowmem and highmem ranges are disjoint: lpae_k_kmap's lowmem test
+     * first finds the same zone */
+    if (__builtin_expect(pa - k->hm0_base < k->hm0_size && t, 1))
+        return lpae_k_kmap_high(k, kc, t, pa, va);
+    return lpae_k_kmap(k, kc, t, pa, va);
+}
+
+/* lpae_k_kunmap() of the page-aligned @p va, the newest live kmap of @p t
+ * (not NULL), cfg.kmap_legacy off: its whole work, inline. */
+static inline __attribute__((always_inline)) int lpae_k_kunmap_top(lpae_kernel *k, struct kcpu *kc,
+                                                                   struct task *t, lpae_va_t va)
+{
+    /* pte_clear + arch_kmap_local_post_unmap (no pre_unmap: PIPT caches) */
+    int err = lpae_k_kmap_write_pte(k, kc, (unsigned)((k->kmap_hi - va) >> LPAE_PAGE_SHIFT), 0);
+    if (err)
+        return err;
+    lpae_k_dsb(k, kc);
+    lpae_cpu_tlbi(kc->cpu, LPAE_TLBI_MVA, false, va, 0, NULL);
+    /* DSB; ISB; then kmap_local_idx_pop(): three charges with nothing
+     * between them */
+    lpae_cpu_stats *st = (lpae_cpu_stats *)(void *)kc->cpu;
+    st->dsb++;
+    st->isb++;
+    lpae_cpu_charge_in(kc->cpu, LPAE_CAT_BARRIER, k->dsb_isb_cyc);
+    lpae_k_charge(k, kc->cpu, LPAE_P_SW_KMAP);
+    if (--t->nkm == 0)
+        t->kmap_cpu = -1;
+    return LPAE_OK;
+}
+
+/* lpae_k_kunmap(), with the usual case inline. */
+static inline __attribute__((always_inline)) int lpae_k_kunmap_in(lpae_kernel *k, struct kcpu *kc,
+                                                                  struct task *t, lpae_va_t va)
+{
+    va &= ~(lpae_va_t)(LPAE_PAGE_SIZE - 1);
+    if (__builtin_expect(t && t->nkm > 0 && t->km[t->nkm - 1].va == va && va >= k->kmap_lo &&
+                             va <= k->kmap_hi && !k->cfg.kmap_legacy,
+                         1))
+        return lpae_k_kunmap_top(k, kc, t, va);
+    return lpae_k_kunmap(k, kc, t, va);
+}
 /* __kmap_local_sched_out / _in. */
 void lpae_k_kmap_sched_out(lpae_kernel *k, struct kcpu *kc, struct task *t);
 void lpae_k_kmap_sched_in(lpae_kernel *k, struct kcpu *kc, struct task *t);
@@ -492,5 +626,10 @@ bool lpae_k_is_highmem(const lpae_kernel *k, lpae_pa_t pa);
 enum uop { UOP_FROM = 0, UOP_TO, UOP_GET, UOP_PUT, UOP_STRNCPY, UOP_CLEAR };
 int lpae_k_uaccess(lpae_kernel *k, struct kcpu *kc, struct task *t, enum uop op, const lpae_tev *ev,
                    lpae_event_result *res);
+/* The user-access event @p ev (a checked COPY_FROM_USER .. CLEAR_USER) of
+ * the task current on @p kc, in the kernel with its mm active (no task to
+ * find, no kernel entry, no switch): what lpae_k_apply_event() does for it
+ * from the task lookup on, the result dropped (lpae_k_apply_checked). */
+int lpae_k_uaccess_event(lpae_kernel *k, struct kcpu *kc, const lpae_tev *ev);
 
 #endif

@@ -35,17 +35,7 @@ typedef struct owned_table {
     UT_hash_handle hh;
 } owned_table;
 
-struct lpae_pgtable {
-    lpae_phys *phys;
-    lpae_region region;
-    lpae_pa_t root;
-    lpae_pa_t lo, hi;
-    unsigned tsz;
-    owned_table *owned;
-    uint64_t ntables;
-    uint64_t desc_writes;
-    uint64_t splits;
-};
+/* struct lpae_pgtable: ttbr/pgtable_internal.h */
 
 /* ---- descriptor helpers ---------------------------------------------------- */
 
@@ -632,17 +622,13 @@ static __attribute__((noinline)) int set_desc_full(lpae_pgtable *pt, lpae_va_t v
     return LPAE_OK;
 }
 
-/* wr() of a leaf slot: lpae_phys_write64 of a backed page is this store. */
+/* wr() of a leaf slot: lpae_phys_write64 of a backed page is this store
+ * (lpae_pgtable_store_slot_in, pgtable_internal.h, is its first half). */
 static inline __attribute__((always_inline)) int store_slot(lpae_pgtable *pt, lpae_pa_t slot,
                                                             uint64_t desc)
 {
-    uint8_t *pg = lpae_phys_host_page(pt->phys, slot);
-    if (pg) {
-        uint64_t le = lpae_phys_le64(desc);
-        memcpy(pg + (slot & (PAGE - 8u)), &le, sizeof le);
-        pt->desc_writes++;
+    if (lpae_pgtable_store_backed(pt, slot, desc))
         return LPAE_OK;
-    }
     return wr(pt, slot, desc);
 }
 

@@ -4,9 +4,40 @@
 #ifndef LPAE_SRC_TTBR_PGTABLE_INTERNAL_H
 #define LPAE_SRC_TTBR_PGTABLE_INTERNAL_H
 
+#include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
+#include "lpae/err.h"
 #include "lpae/pgtable.h"
+#include "mem/phys_internal.h"
+
+/* A table tree (pgtable.c); here for the inline slot store below. */
+struct lpae_pgtable {
+    lpae_phys *phys;
+    lpae_region region;
+    lpae_pa_t root;
+    lpae_pa_t lo, hi;
+    unsigned tsz;
+    struct owned_table *owned; /* the table pages it allocated (a uthash set) */
+    uint64_t ntables;
+    uint64_t desc_writes;
+    uint64_t splits;
+};
+
+/* The store of lpae_pgtable_store_slot() when the slot's page has host
+ * backing (always, once the table was written): the descriptor stored and
+ * counted, true; else nothing done, false. */
+static inline bool lpae_pgtable_store_backed(lpae_pgtable *pt, lpae_pa_t slot_pa, uint64_t desc)
+{
+    uint8_t *pg = lpae_phys_host_page(pt->phys, slot_pa);
+    if (!pg)
+        return false;
+    uint64_t le = lpae_phys_le64(desc);
+    memcpy(pg + (slot_pa & (LPAE_PAGE_SIZE - 8u)), &le, sizeof le);
+    pt->desc_writes++;
+    return true;
+}
 
 /** Descriptors written since creation (lpae_pgtable_stats.desc_writes); 0 for NULL. */
 uint64_t lpae_pgtable_desc_writes(const lpae_pgtable *pt);
@@ -20,6 +51,13 @@ uint64_t lpae_pgtable_desc_writes(const lpae_pgtable *pt);
  * slot as said, desc not a table descriptor. Errors: as lpae_phys_write64.
  */
 int lpae_pgtable_store_slot(lpae_pgtable *pt, lpae_pa_t slot_pa, uint64_t desc);
+/* lpae_pgtable_store_slot() with its usual case inline. */
+static inline int lpae_pgtable_store_slot_in(lpae_pgtable *pt, lpae_pa_t slot_pa, uint64_t desc)
+{
+    if (__builtin_expect(lpae_pgtable_store_backed(pt, slot_pa, desc), 1))
+        return LPAE_OK;
+    return lpae_pgtable_store_slot(pt, slot_pa, desc);
+}
 
 /**
  * lpae_pgtable_foreach() restricted to the leaves that overlap [first,

@@ -21,19 +21,6 @@ static uint64_t kmap_pte(const lpae_kernel *k, lpae_pa_t pa)
     return k->kmap_pte_attr | (pa & LPAE_DESC_ADDR_MASK & ~(uint64_t)(LPAE_PAGE_SIZE - 1));
 }
 
-/* set_pte_at / pte_clear on the fixmap PTE of kmap slot @p n (idx +
- * KM_MAX_IDX * cpu): the descriptor is written into the table, and the
- * store is charged through the CPU at the table's lowmem VA (a 64-bit STRD;
- * no cache clean is needed on SMP v7, whose walks are coherent). The PTE's
- * PA and VA were found once at construction (k->kmap_pte_pa/va). */
-static int write_pte(lpae_kernel *k, struct kcpu *kc, unsigned n, uint64_t desc)
-{
-    int err = lpae_pgtable_store_slot(k->kpt, k->kmap_pte_pa[n], desc);
-    if (err)
-        return err;
-    return lpae_cpu_store64(kc->cpu, k->kmap_pte_va[n], LPAE_ACC_PW, &desc);
-}
-
 /* The kmap slot number of a slot VA (kmap_lo <= va <= kmap_hi, page-aligned). */
 static unsigned slot_of_va(const lpae_kernel *k, lpae_va_t va)
 {
@@ -58,34 +45,11 @@ int lpae_k_kmap(lpae_kernel *k, struct kcpu *kc, struct task *t, lpae_pa_t pa, l
                                                    : lpae_layout_zone(&k->layout, pa);
     if (z == LPAE_ZONE_NONE || !t)
         return LPAE_EINVAL;
-    pa &= ~(lpae_pa_t)(LPAE_PAGE_SIZE - 1);
+    if (z == LPAE_ZONE_HIGHMEM)
+        return lpae_k_kmap_high(k, kc, t, pa, va);
+    /* !PageHighMem(page): return page_address(page) */
     k->st.kmaps++;
-    if (z == LPAE_ZONE_LOWMEM) {
-        /* !PageHighMem(page): return page_address(page) */
-        *va = lpae_k_va(k, pa);
-        return LPAE_OK;
-    }
-    if (t->nkm >= LPAE_LINUX_KM_MAX_IDX)
-        return LPAE_EOVERFLOW; /* BUG_ON(idx >= KM_MAX_IDX) */
-    unsigned cpu = kc->index;
-    if (t->nkm > 0 && t->kmap_cpu != (int)cpu)
-        return LPAE_ESTATE; /* migrate_disable() holds a task with live kmaps on its CPU */
-    /* slot_va(k, cpu, t->nkm): cpu < cfg.ncpus <= layout.nr_cpus (checked
-     * at construction, whose kmap_va of every slot succeeded) */
-    unsigned n = t->nkm + LPAE_LINUX_KM_MAX_IDX * cpu;
-    lpae_va_t v = k->kmap_hi - ((lpae_va_t)n << LPAE_PAGE_SHIFT);
-    /* kmap_local_idx_push(): bookkeeping */
-    lpae_k_charge(k, kc->cpu, LPAE_P_SW_KMAP);
-    int err = write_pte(k, kc, n, kmap_pte(k, pa));
-    if (err)
-        return err;
-    lpae_k_flush_kernel_page(k, kc, v); /* arch_kmap_local_post_map */
-    t->km[t->nkm].pa = pa;
-    t->km[t->nkm].va = v;
-    t->nkm++;
-    t->kmap_cpu = (int)cpu;
-    k->st.kmaps_highmem++;
-    *va = v;
+    *va = lpae_k_va(k, pa & ~(lpae_pa_t)(LPAE_PAGE_SIZE - 1));
     return LPAE_OK;
 }
 
@@ -101,13 +65,8 @@ int lpae_k_kunmap(lpae_kernel *k, struct kcpu *kc, struct task *t, lpae_va_t va)
     }
     if (t->nkm == 0 || t->km[t->nkm - 1].va != va)
         return LPAE_ESTATE; /* WARN_ON_ONCE(addr != __fix_to_virt(FIX_KMAP_BEGIN + idx)) */
-    if (!k->cfg.kmap_legacy) {
-        /* pte_clear + arch_kmap_local_post_unmap (no pre_unmap: PIPT caches) */
-        int err = write_pte(k, kc, slot_of_va(k, va), 0);
-        if (err)
-            return err;
-        lpae_k_flush_kernel_page(k, kc, va);
-    }
+    if (!k->cfg.kmap_legacy)
+        return lpae_k_kunmap_top(k, kc, t, va);
     /* kmap_local_idx_pop() */
     lpae_k_charge(k, kc->cpu, LPAE_P_SW_KMAP);
     t->nkm--;
@@ -124,7 +83,7 @@ void lpae_k_kmap_sched_out(lpae_kernel *k, struct kcpu *kc, struct task *t)
     for (unsigned i = 0; i < t->nkm; i++) {
         /* the legacy kmap_atomic disabled preemption: no switch with live kmaps,
          * but the PTEs are torn down the same way when it happens */
-        if (write_pte(k, kc, slot_of_va(k, t->km[i].va), 0) == LPAE_OK)
+        if (lpae_k_kmap_write_pte(k, kc, slot_of_va(k, t->km[i].va), 0) == LPAE_OK)
             lpae_k_flush_kernel_page(k, kc, t->km[i].va);
     }
     lpae_k_phase(k, kc, old);
@@ -140,7 +99,7 @@ void lpae_k_kmap_sched_in(lpae_kernel *k, struct kcpu *kc, struct task *t)
         lpae_va_t v = t->km[i].va;
         if (t->kmap_cpu != (int)cpu && slot_va(k, cpu, i, &v) == LPAE_OK)
             t->km[i].va = v; /* the model does not enforce migrate_disable() */
-        if (write_pte(k, kc, slot_of_va(k, v), kmap_pte(k, t->km[i].pa)) == LPAE_OK)
+        if (lpae_k_kmap_write_pte(k, kc, slot_of_va(k, v), kmap_pte(k, t->km[i].pa)) == LPAE_OK)
             lpae_k_flush_kernel_page(k, kc, v);
     }
     t->kmap_cpu = (int)cpu;

@@ -53,7 +53,8 @@ static uint64_t mix64(uint64_t x)
 }
 
 /* Kernel page holding byte @p off of the call's kernel buffer. */
-static int kpage_at(struct ucall *uc, uint32_t off, struct kpage **p, uint32_t *pgoff)
+static inline __attribute__((always_inline)) int kpage_at(struct ucall *uc, uint32_t off,
+                                                          struct kpage **p, uint32_t *pgoff)
 {
     uint64_t pos = (uint64_t)(uc->kaddr & PGMASK) + off;
     uint32_t id = (uc->kaddr >> LPAE_PAGE_SHIFT) + (uint32_t)(pos >> LPAE_PAGE_SHIFT);
@@ -72,7 +73,8 @@ static int kpage_at(struct ucall *uc, uint32_t off, struct kpage **p, uint32_t *
 }
 
 /* Kernel VA of byte @p off (the kmapped alias for highmem pages). */
-static int kva_at(struct ucall *uc, uint32_t off, lpae_va_t *kva, uint32_t *room, bool *ttbr1)
+static inline __attribute__((always_inline)) int kva_at(struct ucall *uc, uint32_t off,
+                                                        lpae_va_t *kva, uint32_t *room, bool *ttbr1)
 {
     struct kpage *p;
     uint32_t pgoff;
@@ -89,8 +91,8 @@ static int kva_at(struct ucall *uc, uint32_t off, lpae_va_t *kva, uint32_t *room
 /* Move [off, off+n) between user-side address @p uva (the user VA, or a
  * kmap alias of the user page) and kernel-side @p kva. n crosses no page
  * on either side. */
-static int xfer(struct ucall *uc, lpae_va_t uva, lpae_va_t kva, uint32_t off, uint32_t n,
-                lpae_xlate *fault)
+static inline __attribute__((always_inline)) int
+xfer(struct ucall *uc, lpae_va_t uva, lpae_va_t kva, uint32_t off, uint32_t n, lpae_xlate *fault)
 {
     lpae_cpu *cpu = uc->kc->cpu;
     switch (uc->op) {
@@ -390,10 +392,10 @@ static int gup_walk(struct ucall *uc, lpae_va_t va, bool write, lpae_pa_t *pa)
     lpae_cpu *cpu = uc->kc->cpu;
     uint32_t off = va - mm->pt_base; /* the offset into the region */
     lpae_pa_t table = mm->pt_root;
-    unsigned shift = LPAE_LEVEL_SHIFT(mm->pt_level); /* 30, 21, 12 at levels 1, 2, 3 */
+    unsigned shift = mm->pt_shift; /* 30, 21, 12 at levels 1, 2, 3 */
     for (;;) {
         lpae_pa_t dpa = table + ((lpae_pa_t)((off >> shift) & 511u) << 3);
-        uint64_t d = 0;
+        uint64_t d; /* set by a successful load, read only then */
         int err = lpae_cpu_load64(cpu, lpae_k_va(k, dpa), LPAE_ACC_PR, &d);
         if (err)
             return err == LPAE_EFAULT ? LPAE_ENOENT : err;
@@ -472,7 +474,12 @@ static int run_pinned(struct ucall *uc, uint32_t lo, uint32_t hi)
         uc->k->st.gup_pages++;
         lpae_va_t alias;
         lpae_k_phase_from(k, kc, LPAE_PH_GUP, LPAE_PH_KMAP); /* gup_page leaves LPAE_PH_GUP */
-        err = lpae_k_kmap(k, kc, uc->t, pa, &alias);
+        /* a page of the first highmem range: its kmap is the new top of
+         * the task's kmap stack until the kunmap below (nothing between
+         * maps or unmaps), which then needs no search */
+        bool high = pa - k->hm0_base < k->hm0_size;
+        err = high ? lpae_k_kmap_high(k, kc, uc->t, pa, &alias)
+                   : lpae_k_kmap(k, kc, uc->t, pa, &alias);
         if (err)
             break;
         uint32_t o = off;
@@ -493,7 +500,8 @@ static int run_pinned(struct ucall *uc, uint32_t lo, uint32_t hi)
             }
         }
         lpae_k_phase(k, kc, LPAE_PH_KMAP);
-        int e2 = lpae_k_kunmap(k, kc, uc->t, alias);
+        int e2 = high && !k->cfg.kmap_legacy ? lpae_k_kunmap_top(k, kc, uc->t, alias)
+                                             : lpae_k_kunmap(k, kc, uc->t, alias);
         lpae_k_phase_from(k, kc, LPAE_PH_KMAP, LPAE_PH_GUP);
         lpae_k_charge(k, kc->cpu, LPAE_P_SW_ATOMIC); /* put_page */
         if (!err)
@@ -567,20 +575,21 @@ static int zero_tail(struct ucall *uc)
     return err;
 }
 
-int lpae_k_uaccess(lpae_kernel *k, struct kcpu *kc, struct task *t, enum uop op, const lpae_tev *ev,
-                   lpae_event_result *res)
+/* lpae_k_uaccess(), inline for lpae_k_uaccess_event(). */
+static inline __attribute__((always_inline)) int uaccess_call(lpae_kernel *k, struct kcpu *kc,
+                                                              struct task *t, enum uop op,
+                                                              const lpae_tev *ev,
+                                                              lpae_event_result *res)
 {
-    struct ucall uc;
-    memset(&uc, 0, sizeof(uc));
-    uc.k = k;
-    uc.kc = kc;
-    uc.t = t;
-    uc.op = op;
-    uc.uaddr = ev->addr;
-    uc.len = ev->len;
-    uc.kbuf = ev->kbuf;
-    uc.kaddr = ev->kaddr;
-    uc.res = res;
+    struct ucall uc = {.k = k,
+                       .kc = kc,
+                       .t = t,
+                       .op = op,
+                       .uaddr = ev->addr,
+                       .len = ev->len,
+                       .kbuf = ev->kbuf,
+                       .kaddr = ev->kaddr,
+                       .res = res};
     k->st.uaccess_calls++;
     if (uc.len == 0)
         return LPAE_OK;
@@ -641,5 +650,25 @@ int lpae_k_uaccess(lpae_kernel *k, struct kcpu *kc, struct task *t, enum uop op,
         memcpy(&v, uc.reg, uc.len < 8 ? uc.len : 8);
         k->reg_digest = mix64(k->reg_digest ^ v) + uc.len;
     }
+    return err;
+}
+
+int lpae_k_uaccess(lpae_kernel *k, struct kcpu *kc, struct task *t, enum uop op, const lpae_tev *ev,
+                   lpae_event_result *res)
+{
+    return uaccess_call(k, kc, t, op, ev, res);
+}
+
+int lpae_k_uaccess_event(lpae_kernel *k, struct kcpu *kc, const lpae_tev *ev)
+{
+    lpae_event_result res;
+    memset(&res, 0, sizeof(res));
+    int err =
+        uaccess_call(k, kc, kc->cur, (enum uop)(ev->kind - LPAE_TEV_COPY_FROM_USER), ev, &res);
+    if (res.status == LPAE_EFAULT)
+        k->st.efaults++;
+    lpae_k_phase(k, kc, kc->in_kernel ? LPAE_PH_MM : LPAE_PH_USER);
+    if (res.status == LPAE_EPERM)
+        k->st.eperms++;
     return err;
 }
