@@ -64,6 +64,20 @@ enum { CACHE_PAIR_NONE, CACHE_PAIR_4_16, CACHE_PAIR_4_8, CACHE_PAIR_2_8 };
 #define BYTE_LOW7 UINT64_C(0x7f7f7f7f7f7f7f7f)
 #define BYTE_HIGH UINT64_C(0x8080808080808080)
 
+/* The index of the lowest set bit of @p m (non-zero) as a size_t. GCC
+ * widens __builtin_ctz()'s int result with a movslq at every use (a way
+ * index); on x86-64 one bsf already gives the 64-bit index. */
+static inline __attribute__((always_inline)) size_t low_bit(unsigned m)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    uint64_t r;
+    __asm__("bsf %1, %0" : "=r"(r) : "r"((uint64_t)m) : "cc");
+    return (size_t)r;
+#else
+    return (size_t)__builtin_ctz(m);
+#endif
+}
+
 struct lpae_cache {
     uint32_t sets, ways, line;
     uint8_t line_shift;
@@ -196,7 +210,7 @@ static inline __attribute__((always_inline)) size_t pos_lru(const uint8_t *pos, 
 #if defined(__SSE2__)
     __m128i v = _mm_loadu_si128((const __m128i *)(const void *)pos);
     __m128i k = _mm_shuffle_epi32(_mm_cvtsi32_si128((int)(lru * UINT32_C(0x01010101))), 0);
-    return (size_t)__builtin_ctz((unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, k)));
+    return low_bit((unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, k)));
 #else
     size_t w = 0;
     while (pos[w] != lru)
@@ -214,7 +228,7 @@ static inline __attribute__((always_inline)) size_t pos_fill(uint8_t *pos, unsig
     __m128i v = _mm_loadu_si128((const __m128i *)(const void *)pos);
     __m128i k = _mm_shuffle_epi32(_mm_cvtsi32_si128((int)(lru * UINT32_C(0x01010101))), 0);
     __m128i eq = _mm_cmpeq_epi8(v, k);
-    size_t w = (size_t)__builtin_ctz((unsigned)_mm_movemask_epi8(eq));
+    size_t w = low_bit((unsigned)_mm_movemask_epi8(eq));
     if (lru == 15u)
         v = _mm_and_si128(_mm_add_epi8(v, _mm_set1_epi8(1)), _mm_set1_epi8(15));
     else
@@ -247,7 +261,7 @@ static inline __attribute__((always_inline)) bool perm_step_t(uint64_t *blk, uin
     if (__builtin_expect(cand == 0, 1))
         goto miss; /* most accesses that reach an L2 */
     do {
-        size_t w = (size_t)__builtin_ctz(cand);
+        size_t w = low_bit(cand);
         if (row[w] == ln) {
             unsigned p = pos[w];
             if (!mru_test || p != 0) /* else already the MRU */
@@ -531,7 +545,7 @@ static inline __attribute__((always_inline)) void p16_line(uint64_t *row, uint64
     unsigned cand = sig_match(sig, key);
     if (__builtin_expect(cand != 0, 0)) {
         do {
-            size_t w = (size_t)__builtin_ctz(cand);
+            size_t w = low_bit(cand);
             if (blk[PERM_ROW + w] == ln) {
                 pos_touch(pos, w, pos[w]); /* unchanged if w is the MRU */
                 ++*n2;
