@@ -562,6 +562,90 @@ static void single_page_accesses_shadow(void **state)
     lpae_phys_destroy(p);
 }
 
+/* The backing directory's lookups (lpae_phys_host_page(), lpae_phys_page_in(),
+ * lpae_phys_fetch64(): every directory entry without a leaf of its own
+ * points at the shared empty leaf) against a plain shadow of which pages
+ * are backed: random writes, 8-byte writes and frees over a few pages in
+ * each of four 64 MB leaves (so that leaves are created, emptied, freed and
+ * created again), lookups of every shadowed page and of PAs beyond the PA
+ * space after each step, and the leaf count (in backing_bytes) against the
+ * shadow's count of leaves with a backed page. */
+static void directory_matches_shadow(void **state)
+{
+    (void)state;
+    enum { LEAVES = 4, PER = 6 };
+    const uint64_t leaf_span = UINT64_C(1) << LPAE_PHYS_DIR_SHIFT;
+    lpae_ram_range r[] = {{0x80000000, LEAVES * leaf_span}};
+    lpae_phys_config cfg = {r, 1, 0};
+    lpae_phys *p = NULL;
+    assert_int_equal(lpae_phys_create(&cfg, &p), LPAE_OK);
+    lpae_phys_stats st;
+    lpae_phys_stats_get(p, &st);
+    const uint64_t base = st.backing_bytes; /* bookkeeping alone */
+    bool backed[LEAVES][PER] = {{false}};
+    uint64_t seed = 777, creates = 0, drops = 0;
+    for (int it = 0; it < 4000; it++) {
+        unsigned l = (unsigned)(rng_next(&seed) % LEAVES), k = (unsigned)(rng_next(&seed) % PER);
+        lpae_pa_t pa = 0x80000000 + l * leaf_span + k * 5 * PG;
+        uint64_t x = rng_next(&seed);
+        if (x % 3 == 0) {
+            if (lpae_phys_frame_in_use(p, pa)) {
+                assert_int_equal(lpae_phys_free(p, pa, PG), LPAE_OK);
+                drops += backed[l][k];
+                backed[l][k] = false;
+            } else {
+                assert_int_equal(lpae_phys_reserve(p, pa, PG), LPAE_OK);
+            }
+        } else if (x % 3 == 1) {
+            assert_int_equal(lpae_phys_write64(p, pa + 8, x), LPAE_OK);
+            creates += !backed[l][k];
+            backed[l][k] = true;
+        } else {
+            uint8_t b[16];
+            memset(b, (int)x, sizeof b);
+            assert_int_equal(lpae_phys_write(p, pa + 4088, b, sizeof b), LPAE_OK);
+            creates += !backed[l][k];
+            backed[l][k] = true;      /* the write crosses into pa + 4 KB: backed too */
+            lpae_pa_t next = pa + PG; /* never reserved otherwise: drop it again */
+            assert_non_null(lpae_phys_host_page(p, next));
+            assert_int_equal(lpae_phys_reserve(p, next, PG), LPAE_OK);
+            assert_int_equal(lpae_phys_free(p, next, PG), LPAE_OK);
+            assert_null(lpae_phys_host_page(p, next));
+        }
+        size_t leaves = 0;
+        for (unsigned a = 0; a < LEAVES; a++) {
+            bool any = false;
+            for (unsigned b = 0; b < PER; b++) {
+                lpae_pa_t q = 0x80000000 + a * leaf_span + b * 5 * PG;
+                uint8_t *hp = lpae_phys_host_page(p, q);
+                assert_int_equal(hp != NULL, backed[a][b]);
+                assert_ptr_equal(lpae_phys_page_in(p, q), hp);
+                uint64_t v = 1;
+                assert_int_equal(lpae_phys_fetch64(p, q + 16, &v), LPAE_OK);
+                if (!backed[a][b])
+                    assert_int_equal(v, 0);
+                any |= backed[a][b];
+            }
+            /* a page of the leaf never written */
+            assert_null(lpae_phys_host_page(p, 0x80000000 + a * leaf_span + leaf_span - PG));
+            leaves += any;
+        }
+        assert_null(lpae_phys_host_page(p, UINT64_C(1) << 40));
+        assert_null(lpae_phys_host_page(p, UINT64_MAX));
+        uint64_t v = 5;
+        assert_int_equal(lpae_phys_fetch64(p, UINT64_C(1) << 40, &v), LPAE_EABORT);
+        lpae_phys_stats_get(p, &st);
+        size_t pages = 0;
+        for (unsigned a = 0; a < LEAVES; a++)
+            for (unsigned b = 0; b < PER; b++)
+                pages += backed[a][b];
+        assert_int_equal(st.backed_pages, pages);
+        assert_int_equal(st.backing_bytes, base + pages * PG + leaves * sizeof(lpae_phys_leaf));
+    }
+    assert_true(creates > 100 && drops > 100);
+    lpae_phys_destroy(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -578,6 +662,7 @@ int main(void)
         cmocka_unit_test(randomized_shadow),
         cmocka_unit_test(copy_page_matches_read_then_write),
         cmocka_unit_test(single_page_accesses_shadow),
+        cmocka_unit_test(directory_matches_shadow),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -54,7 +54,7 @@ static uint8_t **slot_of(lpae_phys *p, lpae_pa_t pa, bool create)
 {
     size_t d = (size_t)(pa >> LPAE_PHYS_DIR_SHIFT);
     lpae_phys_leaf *leaf = p->dir[d];
-    if (!leaf) {
+    if (leaf == p->empty) {
         if (!create)
             return NULL;
         leaf = calloc(1, sizeof *leaf);
@@ -71,7 +71,7 @@ static void drop_page(lpae_phys *p, lpae_pa_t pa)
 {
     size_t d = (size_t)(pa >> LPAE_PHYS_DIR_SHIFT);
     lpae_phys_leaf *leaf = p->dir[d];
-    if (!leaf)
+    if (leaf == p->empty)
         return;
     uint8_t **slot = &leaf->page[(pa >> LPAE_PAGE_SHIFT) & (LPAE_PHYS_LEAF_SIZE - 1u)];
     if (!*slot)
@@ -81,7 +81,7 @@ static void drop_page(lpae_phys *p, lpae_pa_t pa)
     p->backed_pages--;
     if (--p->dir_count[d] == 0) {
         free(leaf);
-        p->dir[d] = NULL;
+        p->dir[d] = p->empty;
         p->leaves--;
     }
 }
@@ -130,7 +130,7 @@ static int back_page(lpae_phys *p, lpae_pa_t pa, bool zero)
         size_t d = (size_t)(pa >> LPAE_PHYS_DIR_SHIFT);
         if (p->dir_count[d] == 0) {
             free(p->dir[d]);
-            p->dir[d] = NULL;
+            p->dir[d] = p->empty;
             p->leaves--;
         }
         return LPAE_ENOMEM;
@@ -172,6 +172,13 @@ int lpae_phys_create(const lpae_phys_config *cfg, lpae_phys **out)
     lpae_phys *p = calloc(1, sizeof *p);
     if (!p)
         return LPAE_ENOMEM;
+    p->empty = calloc(1, sizeof *p->empty);
+    if (!p->empty) {
+        free(p);
+        return LPAE_ENOMEM;
+    }
+    for (size_t d = 0; d < LPAE_PHYS_DIR_SIZE; d++)
+        p->dir[d] = p->empty;
     p->nranges = cfg->nranges;
     p->backing_cap_bytes = cfg->backing_cap_bytes;
     for (size_t i = 0; i < cfg->nranges; i++) {
@@ -198,7 +205,7 @@ void lpae_phys_destroy(lpae_phys *phys)
         return;
     for (size_t d = 0; d < LPAE_PHYS_DIR_SIZE; d++) {
         lpae_phys_leaf *leaf = phys->dir[d];
-        if (!leaf)
+        if (leaf == phys->empty)
             continue;
         for (size_t i = 0; i < LPAE_PHYS_LEAF_SIZE; i++)
             free(leaf->page[i]);
@@ -206,6 +213,7 @@ void lpae_phys_destroy(lpae_phys *phys)
     }
     for (size_t i = 0; i < phys->nranges; i++)
         free(phys->range[i].bitmap);
+    free(phys->empty);
     free(phys);
 }
 
