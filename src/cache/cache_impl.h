@@ -618,6 +618,42 @@ lines_l1x2_p16(lpae_cache *l1, lpae_cache *l2, uint64_t ln, uint64_t count, uint
     run_account(l1, l2, count, count - n1, n2, e1, e2, n);
 }
 
+/* The lines of a run that each level served: L1 hits, L2 hits (returned
+ * in two registers). */
+typedef struct {
+    uint64_t n1, n2;
+} p16_split;
+
+/* lines_l1x2_p16()'s warm turns over one segment of @p count lines from
+ * line number @p ln at L1 set @p row and L2 set @p blk onwards, in a frame
+ * of its own with nothing but the loop's values live, without the
+ * statistics: what each level served. Both caches full (no way empty:
+ * every miss evicts, so no fill count changes). */
+static __attribute__((noinline, unused)) p16_split p16_warm_segment(uint64_t *row, uint64_t *blk,
+                                                                    uint64_t ln, uint64_t count)
+{
+    uint64_t n1 = 0, n2 = 0, e1 = 0, e2 = 0;
+    p16_segment(row, blk, ln, count, &n1, &n2, &e1, &e2, true);
+    return (p16_split){n1, n2};
+}
+
+/* cache_lines() through a cache_pair_p16() pair @p l1, @p l2 when both
+ * are warm and the run [ln, ln + count) wraps neither tag array (a copy's
+ * page), else false with nothing done: one p16_warm_segment() and the
+ * counters of both caches; the lines each level served added to n[]. */
+static inline __attribute__((always_inline)) bool
+lines_p16_warm(lpae_cache *l1, lpae_cache *l2, uint64_t ln, uint64_t count, uint64_t n[3])
+{
+    uint32_t s1 = (uint32_t)ln & l1->set_mask, s2 = (uint32_t)ln & l2->set_mask;
+    if ((uint64_t)s1 + count > (uint64_t)l1->set_mask + 1 ||
+        (uint64_t)s2 + count > (uint64_t)l2->set_mask + 1 || !cache_warm(l1) || !cache_warm(l2))
+        return false;
+    p16_split k =
+        p16_warm_segment(l1->tag + (size_t)s1 * 2, l2->tag + (size_t)s2 * PERM16_STRIDE, ln, count);
+    run_account(l1, l2, count, count - k.n1, k.n2, 0, 0, n);
+    return true;
+}
+
 /* True when @p l1 and @p l2 are the commonest pair: a 2-way recency L1
  * and a 16-way permutation L2 with the same line size. */
 static inline bool cache_pair_p16(const lpae_cache *l1, const lpae_cache *l2)
@@ -812,6 +848,14 @@ static inline void cache_lines(lpae_cache *l1, lpae_cache *l2, lpae_pa_t pa, uin
         return;
     }
     lines_other(l1, l2, ln, count, n);
+}
+
+/* cache_lines() out of line: for a caller that inlines the commonest
+ * pair's loop (lines_l1x2_p16()) and leaves every other pair to this. */
+static __attribute__((noinline, unused)) void
+cache_lines_call(lpae_cache *l1, lpae_cache *l2, lpae_pa_t pa, uint64_t count, uint64_t n[3])
+{
+    cache_lines(l1, l2, pa, count, n);
 }
 
 #endif

@@ -2114,7 +2114,11 @@ static __attribute__((noinline)) void lines_run(lpae_cpu *cpu, uint64_t ln, uint
                                                 const uint32_t *cost, lpae_cat cat)
 {
     uint64_t n[LPAE_MEM_LEVELS] = {0, 0, 0};
-    cache_lines(cpu->l1d, cpu->m->l2, ln << cpu->l1d->line_shift, count, n);
+    lpae_cache *l1 = cpu->l1d, *l2 = cpu->m->l2;
+    /* the commonest case (a warm cache_pair_p16() pair, a run that wraps
+     * neither tag array) through its own loop, anything else out of line */
+    if (UNLIKELY(!cache_pair_p16_memo(l1, l2)) || UNLIKELY(!lines_p16_warm(l1, l2, ln, count, n)))
+        cache_lines_call(l1, l2, ln << l1->line_shift, count, n);
     run_charge(cpu, n, cost, cat);
 }
 
