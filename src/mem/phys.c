@@ -86,8 +86,8 @@ static void drop_page(lpae_phys *p, lpae_pa_t pa)
     }
 }
 
-/* memset(p, 0, n) as 16-byte vector stores, sixteen to a 256-byte block,
- * then four to a 64-byte block: a constant-size memset in a loop compiles
+/* memset(p, 0, n) as 16-byte vector stores, 32 to a 512-byte block, then
+ * four to a 64-byte block: a constant-size memset in a loop compiles
  * to rep stos (or a library call), which costs several times the
  * instructions. */
 typedef uint64_t zero_vec __attribute__((vector_size(16)));
@@ -103,11 +103,15 @@ static inline void zero_64(uint8_t *p)
 
 static void zero_fill(uint8_t *p, size_t n)
 {
-    for (; n >= 256; n -= 256, p += 256) {
+    for (; n >= 512; n -= 512, p += 512) {
         zero_64(p);
         zero_64(p + 64);
         zero_64(p + 128);
         zero_64(p + 192);
+        zero_64(p + 256);
+        zero_64(p + 320);
+        zero_64(p + 384);
+        zero_64(p + 448);
     }
     for (; n >= 64; n -= 64, p += 64)
         zero_64(p);
@@ -366,11 +370,13 @@ int lpae_phys_copy_page(lpae_phys *phys, lpae_pa_t dst, lpae_pa_t src, size_t n)
         memmove(bd + doff, bs + soff, n);
         return LPAE_OK;
     }
-    /* one page each: RAM ranges are 4 KB aligned */
-    if (src >= PA_LIMIT || !range_of(phys, src) || dst >= PA_LIMIT || !range_of(phys, dst))
+    /* one page each: RAM ranges are 4 KB aligned; a backed page is RAM (and
+     * inside the PA space), an unbacked one is checked */
+    if ((!bs && (src >= PA_LIMIT || !range_of(phys, src))) ||
+        (!bd && (dst >= PA_LIMIT || !range_of(phys, dst))))
         return LPAE_EABORT;
-    const uint8_t *sp = lpae_phys_page_in(phys, src);
-    uint8_t *dp = lpae_phys_page_in(phys, dst);
+    const uint8_t *sp = bs;
+    uint8_t *dp = bd;
     bool fresh = false;
     if (!dp) {
         if (phys->backing_cap_bytes && (phys->backed_pages + 1u) * PAGE > phys->backing_cap_bytes)
