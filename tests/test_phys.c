@@ -274,6 +274,82 @@ static void alloc_page_next_fit(void **state)
     lpae_phys_destroy(p);
 }
 
+/* lpae_phys_alloc_page() (its cursor fast path included) against a plain
+ * next-fit model: per window, the first free whole frame at or after the
+ * cursor and below hi, else the first from lo; the cursor then one frame
+ * past the answer. Random allocations through five windows (aligned,
+ * unaligned, partial, spanning a gap between ranges), frees and
+ * reservations over three ranges; every answer, error and the count of
+ * frames in use agree. */
+static void alloc_page_matches_next_fit(void **state)
+{
+    (void)state;
+    lpae_ram_range r[] = {{0x80000000, 24 * PG}, {0x80020000, 16 * PG}, {0x80030000, 8 * PG}};
+    lpae_phys_config cfg = {r, 3, 0};
+    lpae_phys *p = NULL;
+    assert_int_equal(lpae_phys_create(&cfg, &p), LPAE_OK);
+    enum { NF = 48, NW = 5 };
+    lpae_pa_t frame[NF];
+    bool used[NF] = {false};
+    for (size_t i = 0, k = 0; i < 3; i++)
+        for (uint64_t f = 0; f < r[i].size / PG; f++)
+            frame[k++] = r[i].base + f * PG;
+    const lpae_pa_t wlo[NW] = {0, 0x80000000, 0x80010800, 0x80020000, 0x80005000};
+    const lpae_pa_t whi[NW] = {UINT64_MAX, 0x80018000, 0x80024800, 0x80038000, 0x80006FFF};
+    lpae_pa_t cursor[NW];
+    memcpy(cursor, wlo, sizeof cursor);
+    uint64_t seed = 4711;
+    unsigned allocs = 0, nospc = 0;
+    for (int it = 0; it < 6000; it++) {
+        uint64_t x = rng_next(&seed);
+        unsigned k = (unsigned)(x >> 8) % NF;
+        if (x % 10 < 6) {
+            unsigned w = (unsigned)(x >> 20) % NW;
+            int want_rc = LPAE_ENOSPC;
+            lpae_pa_t want = 0;
+            for (int pass = 0; pass < 2 && want_rc != LPAE_OK; pass++) {
+                lpae_pa_t from = pass == 0 ? cursor[w] : wlo[w];
+                if (pass == 0 && !(cursor[w] > wlo[w] && cursor[w] < whi[w]))
+                    continue;
+                from = (from + PG - 1) & ~(PG - 1);
+                for (unsigned f = 0; f < NF; f++)
+                    if (!used[f] && frame[f] >= from && frame[f] + PG <= whi[w] &&
+                        frame[f] + PG > frame[f]) {
+                        want = frame[f];
+                        want_rc = LPAE_OK;
+                        used[f] = true;
+                        break;
+                    }
+            }
+            lpae_pa_t got = 0;
+            assert_int_equal(lpae_phys_alloc_page(p, wlo[w], whi[w], &got), want_rc);
+            if (want_rc == LPAE_OK) {
+                assert_int_equal(got, want);
+                cursor[w] = want + PG;
+                allocs++;
+            } else {
+                nospc++;
+            }
+        } else if (x % 10 < 9) {
+            if (used[k]) {
+                assert_int_equal(lpae_phys_free(p, frame[k], PG), LPAE_OK);
+                used[k] = false;
+            }
+        } else if (!used[k]) {
+            assert_int_equal(lpae_phys_reserve(p, frame[k], PG), LPAE_OK);
+            used[k] = true;
+        }
+        lpae_phys_stats st;
+        lpae_phys_stats_get(p, &st);
+        uint64_t n = 0;
+        for (unsigned f = 0; f < NF; f++)
+            n += used[f];
+        assert_int_equal(st.frames_in_use, n);
+    }
+    assert_true(allocs > 1000 && nospc > 50);
+    lpae_phys_destroy(p);
+}
+
 static void alloc_is_zeroed(void **state)
 {
     (void)state;
@@ -656,6 +732,7 @@ int main(void)
         cmocka_unit_test(read64_little_endian_and_fast_path),
         cmocka_unit_test(backing_cap),
         cmocka_unit_test(alloc_page_next_fit),
+        cmocka_unit_test(alloc_page_matches_next_fit),
         cmocka_unit_test(alloc_is_zeroed),
         cmocka_unit_test(alloc_contig),
         cmocka_unit_test(reserve_and_free),

@@ -492,9 +492,9 @@ static lpae_phys_window *window_for(lpae_phys *p, lpae_pa_t lo, lpae_pa_t hi)
     return w;
 }
 
-static void take_frame(lpae_phys *p, lpae_pa_t pa)
+/* Mark the free frame at @p pa, in range @p r, allocated. */
+static void take_frame_in(lpae_phys *p, lpae_phys_range *r, lpae_pa_t pa)
 {
-    lpae_phys_range *r = range_of_mut(p, pa);
     bit_set(r, (pa - r->base) / PAGE);
     r->in_use++;
     drop_page(p, pa); /* a frame is zero when handed out */
@@ -505,17 +505,29 @@ int lpae_phys_alloc_page(lpae_phys *phys, lpae_pa_t lo, lpae_pa_t hi, lpae_pa_t 
     if (!phys || !out || lo >= hi)
         return LPAE_EINVAL;
     lpae_phys_window *w = window_for(phys, lo, hi);
-    bool found;
-    lpae_pa_t pa = 0;
-    if (w->cursor > lo && w->cursor < hi)
-        pa = find_free_frame(phys, w->cursor, hi, &found);
-    else
-        found = false;
+    bool found = false;
+    lpae_pa_t pa = 0, c = w->cursor;
+    if (c > lo && c < hi) {
+        /* The cursor (one past the window's last frame, so frame aligned)
+         * on a free frame whole below hi: the first frame that
+         * find_free_frame(c, hi) would find. */
+        lpae_phys_range *r = range_of_mut(phys, c);
+        if (r) {
+            lpae_pa_t re = r->base + r->size, e = (hi < re ? hi : re) & LPAE_PAGE_MASK;
+            if (c < e && !bit_get(r, (c - r->base) / PAGE)) {
+                take_frame_in(phys, r, c);
+                w->cursor = c + PAGE;
+                *out = c;
+                return LPAE_OK;
+            }
+        }
+        pa = find_free_frame(phys, c, hi, &found);
+    }
     if (!found)
         pa = find_free_frame(phys, lo, hi, &found);
     if (!found)
         return LPAE_ENOSPC;
-    take_frame(phys, pa);
+    take_frame_in(phys, range_of_mut(phys, pa), pa);
     w->cursor = pa + PAGE;
     *out = pa;
     return LPAE_OK;
@@ -546,7 +558,7 @@ int lpae_phys_alloc_contig(lpae_phys *phys, uint64_t size, uint64_t align, lpae_
             }
             if (busy == UINT64_MAX) {
                 for (uint64_t f = f0; f < f0 + n; f++)
-                    take_frame(phys, rs + f * PAGE);
+                    take_frame_in(phys, r, rs + f * PAGE);
                 *out = cand;
                 return LPAE_OK;
             }
