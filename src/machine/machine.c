@@ -2597,19 +2597,38 @@ int lpae_cpu_touch(lpae_cpu *cpu, lpae_va_t va, unsigned access, size_t len, lpa
     return touch_full(cpu, va, access, len, fault, f);
 }
 
-int lpae_cpu_copy(lpae_cpu *cpu, lpae_va_t dst, unsigned dst_access, lpae_va_t src,
-                  unsigned src_access, size_t len, size_t *done, lpae_xlate *fault,
-                  lpae_cycles_t *cycles)
+/* lpae_cpu_copy() of 0 < len bytes that cross no page on either side, with
+ * no progress or cycle count asked for (the kernel model's copies): the
+ * loop's one step, without its bookkeeping. */
+static __attribute__((noinline)) int copy_step(lpae_cpu *cpu, lpae_va_t dst, unsigned dst_access,
+                                               lpae_va_t src, unsigned src_access, size_t len,
+                                               lpae_xlate *fault)
 {
-    if (done)
-        *done = 0;
-    /* the valid writes are PW and UW, the valid reads that are not fetches
-     * PR and UR: the codes with bit 0 set (resp. clear) and nothing but
-     * LPAE_ACC_USER else */
-    if (!cpu || (dst_access & ~(unsigned)LPAE_ACC_USER) != LPAE_ACC_WRITE ||
-        (src_access & ~(unsigned)LPAE_ACC_USER) != 0 || (uint64_t)dst + len > UINT64_C(1) << 32 ||
-        (uint64_t)src + len > UINT64_C(1) << 32)
-        return LPAE_EINVAL;
+    lpae_xlate xs, xd;
+    int rc = lpae_cpu_translate(cpu, src, src_access, &xs);
+    if (rc)
+        return rc;
+    if (xs.fault != LPAE_FAULT_NONE)
+        return fault_out(&xs, fault);
+    rc = lpae_cpu_translate(cpu, dst, dst_access, &xd);
+    if (rc)
+        return rc;
+    if (xd.fault != LPAE_FAULT_NONE)
+        return fault_out(&xd, fault);
+    lines(cpu, xs.pa, len, cpu->m->copy_line, LPAE_CAT_COPY);
+    lines(cpu, xd.pa, len, cpu->m->copy_line, LPAE_CAT_COPY);
+    rc = lpae_phys_copy_page(cpu->m->phys, xd.pa, xs.pa, len);
+    if (rc == LPAE_OK)
+        cpu->st.copy_bytes += len;
+    return rc;
+}
+
+/* lpae_cpu_copy() once its arguments are checked: page step by page step. */
+static __attribute__((noinline)) int copy_loop(lpae_cpu *cpu, lpae_va_t dst, unsigned dst_access,
+                                               lpae_va_t src, unsigned src_access, size_t len,
+                                               size_t *done, lpae_xlate *fault,
+                                               lpae_cycles_t *cycles)
+{
     lpae_cycles_t start = total(cpu);
     int rc = LPAE_OK;
     size_t off = 0;
@@ -2650,6 +2669,25 @@ int lpae_cpu_copy(lpae_cpu *cpu, lpae_va_t dst, unsigned dst_access, lpae_va_t s
     if (cycles)
         *cycles = total(cpu) - start;
     return rc;
+}
+
+int lpae_cpu_copy(lpae_cpu *cpu, lpae_va_t dst, unsigned dst_access, lpae_va_t src,
+                  unsigned src_access, size_t len, size_t *done, lpae_xlate *fault,
+                  lpae_cycles_t *cycles)
+{
+    if (done)
+        *done = 0;
+    /* the valid writes are PW and UW, the valid reads that are not fetches
+     * PR and UR: the codes with bit 0 set (resp. clear) and nothing but
+     * LPAE_ACC_USER else */
+    if (!cpu || (dst_access & ~(unsigned)LPAE_ACC_USER) != LPAE_ACC_WRITE ||
+        (src_access & ~(unsigned)LPAE_ACC_USER) != 0 || (uint64_t)dst + len > UINT64_C(1) << 32 ||
+        (uint64_t)src + len > UINT64_C(1) << 32)
+        return LPAE_EINVAL;
+    if (!done && !cycles && len && len <= LPAE_PAGE_SIZE - (src & (LPAE_PAGE_SIZE - 1)) &&
+        len <= LPAE_PAGE_SIZE - (dst & (LPAE_PAGE_SIZE - 1)))
+        return copy_step(cpu, dst, dst_access, src, src_access, len, fault);
+    return copy_loop(cpu, dst, dst_access, src, src_access, len, done, fault, cycles);
 }
 
 /* ---- statistics ------------------------------------------------------------------ */
