@@ -2289,6 +2289,38 @@ static inline __attribute__((always_inline)) int rw(lpae_cpu *cpu, lpae_va_t va,
     return rc;
 }
 
+/* The ways of lpae_cpu_read() and lpae_cpu_write() once their arguments
+ * are checked, each in a frame of its own (the checks then run in the
+ * caller's small frame and end in a tail call): an access within one page
+ * (rw_page()), any other (rw()). */
+static __attribute__((noinline)) int read_page(lpae_cpu *cpu, lpae_va_t va, unsigned access,
+                                               void *buf, size_t len, lpae_xlate *fault,
+                                               lpae_cycles_t *cycles)
+{
+    return rw_page(cpu, va, access, true, buf, NULL, len, fault, cycles);
+}
+
+static __attribute__((noinline)) int read_pages(lpae_cpu *cpu, lpae_va_t va, unsigned access,
+                                                void *buf, size_t len, lpae_xlate *fault,
+                                                lpae_cycles_t *cycles)
+{
+    return rw(cpu, va, access, true, buf, NULL, len, fault, cycles);
+}
+
+static __attribute__((noinline)) int write_page(lpae_cpu *cpu, lpae_va_t va, unsigned access,
+                                                const void *buf, size_t len, lpae_xlate *fault,
+                                                lpae_cycles_t *cycles)
+{
+    return rw_page(cpu, va, access, false, NULL, buf, len, fault, cycles);
+}
+
+static __attribute__((noinline)) int write_pages(lpae_cpu *cpu, lpae_va_t va, unsigned access,
+                                                 const void *buf, size_t len, lpae_xlate *fault,
+                                                 lpae_cycles_t *cycles)
+{
+    return rw(cpu, va, access, false, NULL, buf, len, fault, cycles);
+}
+
 int lpae_cpu_read(lpae_cpu *cpu, lpae_va_t va, unsigned access, void *buf, size_t len,
                   lpae_xlate *fault, lpae_cycles_t *cycles)
 {
@@ -2296,8 +2328,8 @@ int lpae_cpu_read(lpae_cpu *cpu, lpae_va_t va, unsigned access, void *buf, size_
         (uint64_t)va + len > UINT64_C(1) << 32)
         return LPAE_EINVAL;
     if (len && len <= LPAE_PAGE_SIZE - (va & (LPAE_PAGE_SIZE - 1)))
-        return rw_page(cpu, va, access, true, buf, NULL, len, fault, cycles);
-    return rw(cpu, va, access, true, buf, NULL, len, fault, cycles);
+        return read_page(cpu, va, access, buf, len, fault, cycles);
+    return read_pages(cpu, va, access, buf, len, fault, cycles);
 }
 
 int lpae_cpu_write(lpae_cpu *cpu, lpae_va_t va, unsigned access, const void *buf, size_t len,
@@ -2307,8 +2339,8 @@ int lpae_cpu_write(lpae_cpu *cpu, lpae_va_t va, unsigned access, const void *buf
         (uint64_t)va + len > UINT64_C(1) << 32)
         return LPAE_EINVAL;
     if (len && len <= LPAE_PAGE_SIZE - (va & (LPAE_PAGE_SIZE - 1)))
-        return rw_page(cpu, va, access, false, NULL, buf, len, fault, cycles);
-    return rw(cpu, va, access, false, NULL, buf, len, fault, cycles);
+        return write_page(cpu, va, access, buf, len, fault, cycles);
+    return write_pages(cpu, va, access, buf, len, fault, cycles);
 }
 
 /* The 8-byte accesses below take one buffer pointer @p buf, read into
