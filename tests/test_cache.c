@@ -565,6 +565,68 @@ static void line_p16_matches_reference(void **state)
     }
 }
 
+/* lines_p16_warm() (a warm cache_pair_p16() pair's run that wraps neither
+ * tag array, through p16_warm_segment()) against per-line reference
+ * accesses: where it declines (a cold cache after a flush, a run that
+ * wraps either array) cache_lines() serves the run; the split of every
+ * run by serving level and the counters of both caches agree, across
+ * flushes and counter resets, and both ways were taken. */
+static void warm_run_matches_reference(void **state)
+{
+    (void)state;
+    static const uint32_t l1size[] = {1024, 32768}, l2size[] = {16384, 262144};
+    uint64_t seed = 31337;
+    for (size_t g = 0; g < 2; g++) {
+        lpae_cache *c1 = mk(l1size[g], 2, 64), *c2 = mk(l2size[g], 16, 64);
+        ref_cache r1, r2;
+        ref_init(&r1, l1size[g], 2, 64);
+        ref_init(&r2, l2size[g], 16, 64);
+        const uint64_t lines2 = (uint64_t)l2size[g] / 64, sets1 = (uint64_t)l1size[g] / 128;
+        unsigned taken = 0, declined = 0, seen[3] = {0, 0, 0};
+        for (int it = 0; it < 6000; it++) {
+            uint64_t x = xorshift(&seed);
+            uint64_t ln = (x >> 8) % (lines2 * 3);
+            if (x & 1)
+                ln |= (x >> 40 & 0xff) << 26;
+            if (x % 401 == 0) {
+                lpae_cache_flush(c1);
+                ref_flush(&r1);
+                lpae_cache_flush(c2);
+                ref_flush(&r2);
+            } else if (x % 223 == 0) {
+                lpae_cache_stats_reset(c2);
+                r2.st = (lpae_cache_stats){0};
+            }
+            /* mostly page-sized runs, some that wrap, some long ones to warm up */
+            uint64_t count = x % 5 == 0 ? 1 + (x >> 16) % (lines2 + 8) : 1 + (x >> 16) % sets1;
+            uint64_t n[3] = {4, 5, 6}, want[3] = {4, 5, 6}; /* added to */
+            if (lines_p16_warm(c1, c2, ln, count, n))
+                taken++;
+            else {
+                declined++;
+                cache_lines(c1, c2, ln * 64, count, n);
+            }
+            for (uint64_t k = 0; k < count; k++) {
+                unsigned lvl = ref_access(&r1, (ln + k) * 64) == 1   ? 0u
+                               : ref_access(&r2, (ln + k) * 64) == 1 ? 1u
+                                                                     : 2u;
+                want[lvl]++;
+                seen[lvl]++;
+            }
+            assert_memory_equal(n, want, sizeof n);
+            lpae_cache_stats a1 = lpae_cache_stats_get(c1), a2 = lpae_cache_stats_get(c2);
+            assert_memory_equal(&a1, &r1.st, sizeof a1);
+            assert_memory_equal(&a2, &r2.st, sizeof a2);
+        }
+        assert_true(taken > 1000 && declined > 100);
+        assert_true(seen[0] > 100 && seen[1] > 100 && seen[2] > 100);
+        ref_free(&r1);
+        ref_free(&r2);
+        lpae_cache_destroy(c1);
+        lpae_cache_destroy(c2);
+    }
+}
+
 /* cache_line_k() (a short run's line through a cache_pair_x() pair: 4-way
  * L1 with a 16- or 8-way L2, 2-way L1 with an 8-way L2) against per-line
  * reference accesses: the same serving level for every line and the same
@@ -693,6 +755,7 @@ int main(void)
         cmocka_unit_test(warm_matches_reference),
         cmocka_unit_test(pos_touch_matches_move),
         cmocka_unit_test(line_p16_matches_reference),
+        cmocka_unit_test(warm_run_matches_reference),
         cmocka_unit_test(line_k_matches_reference),
         cmocka_unit_test(pair_memo_matches_test),
         cmocka_unit_test(bad_geometry),

@@ -274,6 +274,82 @@ static void alloc_page_next_fit(void **state)
     lpae_phys_destroy(p);
 }
 
+/* lpae_phys_alloc_page() (its cursor fast path included) against a plain
+ * next-fit model: per window, the first free whole frame at or after the
+ * cursor and below hi, else the first from lo; the cursor then one frame
+ * past the answer. Random allocations through five windows (aligned,
+ * unaligned, partial, spanning a gap between ranges), frees and
+ * reservations over three ranges; every answer, error and the count of
+ * frames in use agree. */
+static void alloc_page_matches_next_fit(void **state)
+{
+    (void)state;
+    lpae_ram_range r[] = {{0x80000000, 24 * PG}, {0x80020000, 16 * PG}, {0x80030000, 8 * PG}};
+    lpae_phys_config cfg = {r, 3, 0};
+    lpae_phys *p = NULL;
+    assert_int_equal(lpae_phys_create(&cfg, &p), LPAE_OK);
+    enum { NF = 48, NW = 5 };
+    lpae_pa_t frame[NF];
+    bool used[NF] = {false};
+    for (size_t i = 0, k = 0; i < 3; i++)
+        for (uint64_t f = 0; f < r[i].size / PG; f++)
+            frame[k++] = r[i].base + f * PG;
+    const lpae_pa_t wlo[NW] = {0, 0x80000000, 0x80010800, 0x80020000, 0x80005000};
+    const lpae_pa_t whi[NW] = {UINT64_MAX, 0x80018000, 0x80024800, 0x80038000, 0x80006FFF};
+    lpae_pa_t cursor[NW];
+    memcpy(cursor, wlo, sizeof cursor);
+    uint64_t seed = 4711;
+    unsigned allocs = 0, nospc = 0;
+    for (int it = 0; it < 6000; it++) {
+        uint64_t x = rng_next(&seed);
+        unsigned k = (unsigned)(x >> 8) % NF;
+        if (x % 10 < 6) {
+            unsigned w = (unsigned)(x >> 20) % NW;
+            int want_rc = LPAE_ENOSPC;
+            lpae_pa_t want = 0;
+            for (int pass = 0; pass < 2 && want_rc != LPAE_OK; pass++) {
+                lpae_pa_t from = pass == 0 ? cursor[w] : wlo[w];
+                if (pass == 0 && !(cursor[w] > wlo[w] && cursor[w] < whi[w]))
+                    continue;
+                from = (from + PG - 1) & ~(PG - 1);
+                for (unsigned f = 0; f < NF; f++)
+                    if (!used[f] && frame[f] >= from && frame[f] + PG <= whi[w] &&
+                        frame[f] + PG > frame[f]) {
+                        want = frame[f];
+                        want_rc = LPAE_OK;
+                        used[f] = true;
+                        break;
+                    }
+            }
+            lpae_pa_t got = 0;
+            assert_int_equal(lpae_phys_alloc_page(p, wlo[w], whi[w], &got), want_rc);
+            if (want_rc == LPAE_OK) {
+                assert_int_equal(got, want);
+                cursor[w] = want + PG;
+                allocs++;
+            } else {
+                nospc++;
+            }
+        } else if (x % 10 < 9) {
+            if (used[k]) {
+                assert_int_equal(lpae_phys_free(p, frame[k], PG), LPAE_OK);
+                used[k] = false;
+            }
+        } else if (!used[k]) {
+            assert_int_equal(lpae_phys_reserve(p, frame[k], PG), LPAE_OK);
+            used[k] = true;
+        }
+        lpae_phys_stats st;
+        lpae_phys_stats_get(p, &st);
+        uint64_t n = 0;
+        for (unsigned f = 0; f < NF; f++)
+            n += used[f];
+        assert_int_equal(st.frames_in_use, n);
+    }
+    assert_true(allocs > 1000 && nospc > 50);
+    lpae_phys_destroy(p);
+}
+
 static void alloc_is_zeroed(void **state)
 {
     (void)state;
@@ -562,6 +638,90 @@ static void single_page_accesses_shadow(void **state)
     lpae_phys_destroy(p);
 }
 
+/* The backing directory's lookups (lpae_phys_host_page(), lpae_phys_page_in(),
+ * lpae_phys_fetch64(): every directory entry without a leaf of its own
+ * points at the shared empty leaf) against a plain shadow of which pages
+ * are backed: random writes, 8-byte writes and frees over a few pages in
+ * each of four 64 MB leaves (so that leaves are created, emptied, freed and
+ * created again), lookups of every shadowed page and of PAs beyond the PA
+ * space after each step, and the leaf count (in backing_bytes) against the
+ * shadow's count of leaves with a backed page. */
+static void directory_matches_shadow(void **state)
+{
+    (void)state;
+    enum { LEAVES = 4, PER = 6 };
+    const uint64_t leaf_span = UINT64_C(1) << LPAE_PHYS_DIR_SHIFT;
+    lpae_ram_range r[] = {{0x80000000, LEAVES * leaf_span}};
+    lpae_phys_config cfg = {r, 1, 0};
+    lpae_phys *p = NULL;
+    assert_int_equal(lpae_phys_create(&cfg, &p), LPAE_OK);
+    lpae_phys_stats st;
+    lpae_phys_stats_get(p, &st);
+    const uint64_t base = st.backing_bytes; /* bookkeeping alone */
+    bool backed[LEAVES][PER] = {{false}};
+    uint64_t seed = 777, creates = 0, drops = 0;
+    for (int it = 0; it < 4000; it++) {
+        unsigned l = (unsigned)(rng_next(&seed) % LEAVES), k = (unsigned)(rng_next(&seed) % PER);
+        lpae_pa_t pa = 0x80000000 + l * leaf_span + k * 5 * PG;
+        uint64_t x = rng_next(&seed);
+        if (x % 3 == 0) {
+            if (lpae_phys_frame_in_use(p, pa)) {
+                assert_int_equal(lpae_phys_free(p, pa, PG), LPAE_OK);
+                drops += backed[l][k];
+                backed[l][k] = false;
+            } else {
+                assert_int_equal(lpae_phys_reserve(p, pa, PG), LPAE_OK);
+            }
+        } else if (x % 3 == 1) {
+            assert_int_equal(lpae_phys_write64(p, pa + 8, x), LPAE_OK);
+            creates += !backed[l][k];
+            backed[l][k] = true;
+        } else {
+            uint8_t b[16];
+            memset(b, (int)x, sizeof b);
+            assert_int_equal(lpae_phys_write(p, pa + 4088, b, sizeof b), LPAE_OK);
+            creates += !backed[l][k];
+            backed[l][k] = true;      /* the write crosses into pa + 4 KB: backed too */
+            lpae_pa_t next = pa + PG; /* never reserved otherwise: drop it again */
+            assert_non_null(lpae_phys_host_page(p, next));
+            assert_int_equal(lpae_phys_reserve(p, next, PG), LPAE_OK);
+            assert_int_equal(lpae_phys_free(p, next, PG), LPAE_OK);
+            assert_null(lpae_phys_host_page(p, next));
+        }
+        size_t leaves = 0;
+        for (unsigned a = 0; a < LEAVES; a++) {
+            bool any = false;
+            for (unsigned b = 0; b < PER; b++) {
+                lpae_pa_t q = 0x80000000 + a * leaf_span + b * 5 * PG;
+                uint8_t *hp = lpae_phys_host_page(p, q);
+                assert_int_equal(hp != NULL, backed[a][b]);
+                assert_ptr_equal(lpae_phys_page_in(p, q), hp);
+                uint64_t v = 1;
+                assert_int_equal(lpae_phys_fetch64(p, q + 16, &v), LPAE_OK);
+                if (!backed[a][b])
+                    assert_int_equal(v, 0);
+                any |= backed[a][b];
+            }
+            /* a page of the leaf never written */
+            assert_null(lpae_phys_host_page(p, 0x80000000 + a * leaf_span + leaf_span - PG));
+            leaves += any;
+        }
+        assert_null(lpae_phys_host_page(p, UINT64_C(1) << 40));
+        assert_null(lpae_phys_host_page(p, UINT64_MAX));
+        uint64_t v = 5;
+        assert_int_equal(lpae_phys_fetch64(p, UINT64_C(1) << 40, &v), LPAE_EABORT);
+        lpae_phys_stats_get(p, &st);
+        size_t pages = 0;
+        for (unsigned a = 0; a < LEAVES; a++)
+            for (unsigned b = 0; b < PER; b++)
+                pages += backed[a][b];
+        assert_int_equal(st.backed_pages, pages);
+        assert_int_equal(st.backing_bytes, base + pages * PG + leaves * sizeof(lpae_phys_leaf));
+    }
+    assert_true(creates > 100 && drops > 100);
+    lpae_phys_destroy(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -572,12 +732,14 @@ int main(void)
         cmocka_unit_test(read64_little_endian_and_fast_path),
         cmocka_unit_test(backing_cap),
         cmocka_unit_test(alloc_page_next_fit),
+        cmocka_unit_test(alloc_page_matches_next_fit),
         cmocka_unit_test(alloc_is_zeroed),
         cmocka_unit_test(alloc_contig),
         cmocka_unit_test(reserve_and_free),
         cmocka_unit_test(randomized_shadow),
         cmocka_unit_test(copy_page_matches_read_then_write),
         cmocka_unit_test(single_page_accesses_shadow),
+        cmocka_unit_test(directory_matches_shadow),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -64,6 +64,20 @@ enum { CACHE_PAIR_NONE, CACHE_PAIR_4_16, CACHE_PAIR_4_8, CACHE_PAIR_2_8 };
 #define BYTE_LOW7 UINT64_C(0x7f7f7f7f7f7f7f7f)
 #define BYTE_HIGH UINT64_C(0x8080808080808080)
 
+/* The index of the lowest set bit of @p m (non-zero) as a size_t. GCC
+ * widens __builtin_ctz()'s int result with a movslq at every use (a way
+ * index); on x86-64 one bsf already gives the 64-bit index. */
+static inline __attribute__((always_inline)) size_t low_bit(unsigned m)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    uint64_t r;
+    __asm__("bsf %1, %0" : "=r"(r) : "r"((uint64_t)m) : "cc");
+    return (size_t)r;
+#else
+    return (size_t)__builtin_ctz(m);
+#endif
+}
+
 struct lpae_cache {
     uint32_t sets, ways, line;
     uint8_t line_shift;
@@ -196,7 +210,7 @@ static inline __attribute__((always_inline)) size_t pos_lru(const uint8_t *pos, 
 #if defined(__SSE2__)
     __m128i v = _mm_loadu_si128((const __m128i *)(const void *)pos);
     __m128i k = _mm_shuffle_epi32(_mm_cvtsi32_si128((int)(lru * UINT32_C(0x01010101))), 0);
-    return (size_t)__builtin_ctz((unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, k)));
+    return low_bit((unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, k)));
 #else
     size_t w = 0;
     while (pos[w] != lru)
@@ -214,7 +228,7 @@ static inline __attribute__((always_inline)) size_t pos_fill(uint8_t *pos, unsig
     __m128i v = _mm_loadu_si128((const __m128i *)(const void *)pos);
     __m128i k = _mm_shuffle_epi32(_mm_cvtsi32_si128((int)(lru * UINT32_C(0x01010101))), 0);
     __m128i eq = _mm_cmpeq_epi8(v, k);
-    size_t w = (size_t)__builtin_ctz((unsigned)_mm_movemask_epi8(eq));
+    size_t w = low_bit((unsigned)_mm_movemask_epi8(eq));
     if (lru == 15u)
         v = _mm_and_si128(_mm_add_epi8(v, _mm_set1_epi8(1)), _mm_set1_epi8(15));
     else
@@ -247,7 +261,7 @@ static inline __attribute__((always_inline)) bool perm_step_t(uint64_t *blk, uin
     if (__builtin_expect(cand == 0, 1))
         goto miss; /* most accesses that reach an L2 */
     do {
-        size_t w = (size_t)__builtin_ctz(cand);
+        size_t w = low_bit(cand);
         if (row[w] == ln) {
             unsigned p = pos[w];
             if (!mru_test || p != 0) /* else already the MRU */
@@ -531,7 +545,7 @@ static inline __attribute__((always_inline)) void p16_line(uint64_t *row, uint64
     unsigned cand = sig_match(sig, key);
     if (__builtin_expect(cand != 0, 0)) {
         do {
-            size_t w = (size_t)__builtin_ctz(cand);
+            size_t w = low_bit(cand);
             if (blk[PERM_ROW + w] == ln) {
                 pos_touch(pos, w, pos[w]); /* unchanged if w is the MRU */
                 ++*n2;
@@ -602,6 +616,42 @@ lines_l1x2_p16(lpae_cache *l1, lpae_cache *l2, uint64_t ln, uint64_t count, uint
         ln += seg;
     }
     run_account(l1, l2, count, count - n1, n2, e1, e2, n);
+}
+
+/* The lines of a run that each level served: L1 hits, L2 hits (returned
+ * in two registers). */
+typedef struct {
+    uint64_t n1, n2;
+} p16_split;
+
+/* lines_l1x2_p16()'s warm turns over one segment of @p count lines from
+ * line number @p ln at L1 set @p row and L2 set @p blk onwards, in a frame
+ * of its own with nothing but the loop's values live, without the
+ * statistics: what each level served. Both caches full (no way empty:
+ * every miss evicts, so no fill count changes). */
+static __attribute__((noinline, unused)) p16_split p16_warm_segment(uint64_t *row, uint64_t *blk,
+                                                                    uint64_t ln, uint64_t count)
+{
+    uint64_t n1 = 0, n2 = 0, e1 = 0, e2 = 0;
+    p16_segment(row, blk, ln, count, &n1, &n2, &e1, &e2, true);
+    return (p16_split){n1, n2};
+}
+
+/* cache_lines() through a cache_pair_p16() pair @p l1, @p l2 when both
+ * are warm and the run [ln, ln + count) wraps neither tag array (a copy's
+ * page), else false with nothing done: one p16_warm_segment() and the
+ * counters of both caches; the lines each level served added to n[]. */
+static inline __attribute__((always_inline)) bool
+lines_p16_warm(lpae_cache *l1, lpae_cache *l2, uint64_t ln, uint64_t count, uint64_t n[3])
+{
+    uint32_t s1 = (uint32_t)ln & l1->set_mask, s2 = (uint32_t)ln & l2->set_mask;
+    if ((uint64_t)s1 + count > (uint64_t)l1->set_mask + 1 ||
+        (uint64_t)s2 + count > (uint64_t)l2->set_mask + 1 || !cache_warm(l1) || !cache_warm(l2))
+        return false;
+    p16_split k =
+        p16_warm_segment(l1->tag + (size_t)s1 * 2, l2->tag + (size_t)s2 * PERM16_STRIDE, ln, count);
+    run_account(l1, l2, count, count - k.n1, k.n2, 0, 0, n);
+    return true;
 }
 
 /* True when @p l1 and @p l2 are the commonest pair: a 2-way recency L1
@@ -798,6 +848,14 @@ static inline void cache_lines(lpae_cache *l1, lpae_cache *l2, lpae_pa_t pa, uin
         return;
     }
     lines_other(l1, l2, ln, count, n);
+}
+
+/* cache_lines() out of line: for a caller that inlines the commonest
+ * pair's loop (lines_l1x2_p16()) and leaves every other pair to this. */
+static __attribute__((noinline, unused)) void
+cache_lines_call(lpae_cache *l1, lpae_cache *l2, lpae_pa_t pa, uint64_t count, uint64_t n[3])
+{
+    cache_lines(l1, l2, pa, count, n);
 }
 
 #endif

@@ -2160,7 +2160,11 @@ static __attribute__((noinline)) void lines_run(lpae_cpu *cpu, uint64_t ln, uint
                                                 const uint32_t *cost, lpae_cat cat)
 {
     uint64_t n[LPAE_MEM_LEVELS] = {0, 0, 0};
-    cache_lines(cpu->l1d, cpu->m->l2, ln << cpu->l1d->line_shift, count, n);
+    lpae_cache *l1 = cpu->l1d, *l2 = cpu->m->l2;
+    /* the commonest case (a warm cache_pair_p16() pair, a run that wraps
+     * neither tag array) through its own loop, anything else out of line */
+    if (UNLIKELY(!cache_pair_p16_memo(l1, l2)) || UNLIKELY(!lines_p16_warm(l1, l2, ln, count, n)))
+        cache_lines_call(l1, l2, ln << l1->line_shift, count, n);
     run_charge(cpu, n, cost, cat);
 }
 
@@ -2331,6 +2335,38 @@ static inline __attribute__((always_inline)) int rw(lpae_cpu *cpu, lpae_va_t va,
     return rc;
 }
 
+/* The ways of lpae_cpu_read() and lpae_cpu_write() once their arguments
+ * are checked, each in a frame of its own (the checks then run in the
+ * caller's small frame and end in a tail call): an access within one page
+ * (rw_page()), any other (rw()). */
+static __attribute__((noinline)) int read_page(lpae_cpu *cpu, lpae_va_t va, unsigned access,
+                                               void *buf, size_t len, lpae_xlate *fault,
+                                               lpae_cycles_t *cycles)
+{
+    return rw_page(cpu, va, access, true, buf, NULL, len, fault, cycles);
+}
+
+static __attribute__((noinline)) int read_pages(lpae_cpu *cpu, lpae_va_t va, unsigned access,
+                                                void *buf, size_t len, lpae_xlate *fault,
+                                                lpae_cycles_t *cycles)
+{
+    return rw(cpu, va, access, true, buf, NULL, len, fault, cycles);
+}
+
+static __attribute__((noinline)) int write_page(lpae_cpu *cpu, lpae_va_t va, unsigned access,
+                                                const void *buf, size_t len, lpae_xlate *fault,
+                                                lpae_cycles_t *cycles)
+{
+    return rw_page(cpu, va, access, false, NULL, buf, len, fault, cycles);
+}
+
+static __attribute__((noinline)) int write_pages(lpae_cpu *cpu, lpae_va_t va, unsigned access,
+                                                 const void *buf, size_t len, lpae_xlate *fault,
+                                                 lpae_cycles_t *cycles)
+{
+    return rw(cpu, va, access, false, NULL, buf, len, fault, cycles);
+}
+
 int lpae_cpu_read(lpae_cpu *cpu, lpae_va_t va, unsigned access, void *buf, size_t len,
                   lpae_xlate *fault, lpae_cycles_t *cycles)
 {
@@ -2338,8 +2374,8 @@ int lpae_cpu_read(lpae_cpu *cpu, lpae_va_t va, unsigned access, void *buf, size_
         (uint64_t)va + len > UINT64_C(1) << 32)
         return LPAE_EINVAL;
     if (len && len <= LPAE_PAGE_SIZE - (va & (LPAE_PAGE_SIZE - 1)))
-        return rw_page(cpu, va, access, true, buf, NULL, len, fault, cycles);
-    return rw(cpu, va, access, true, buf, NULL, len, fault, cycles);
+        return read_page(cpu, va, access, buf, len, fault, cycles);
+    return read_pages(cpu, va, access, buf, len, fault, cycles);
 }
 
 int lpae_cpu_write(lpae_cpu *cpu, lpae_va_t va, unsigned access, const void *buf, size_t len,
@@ -2349,8 +2385,8 @@ int lpae_cpu_write(lpae_cpu *cpu, lpae_va_t va, unsigned access, const void *buf
         (uint64_t)va + len > UINT64_C(1) << 32)
         return LPAE_EINVAL;
     if (len && len <= LPAE_PAGE_SIZE - (va & (LPAE_PAGE_SIZE - 1)))
-        return rw_page(cpu, va, access, false, NULL, buf, len, fault, cycles);
-    return rw(cpu, va, access, false, NULL, buf, len, fault, cycles);
+        return write_page(cpu, va, access, buf, len, fault, cycles);
+    return write_pages(cpu, va, access, buf, len, fault, cycles);
 }
 
 /* The 8-byte accesses below take one buffer pointer @p buf, read into
@@ -2639,19 +2675,38 @@ int lpae_cpu_touch(lpae_cpu *cpu, lpae_va_t va, unsigned access, size_t len, lpa
     return touch_full(cpu, va, access, len, fault, f);
 }
 
-int lpae_cpu_copy(lpae_cpu *cpu, lpae_va_t dst, unsigned dst_access, lpae_va_t src,
-                  unsigned src_access, size_t len, size_t *done, lpae_xlate *fault,
-                  lpae_cycles_t *cycles)
+/* lpae_cpu_copy() of 0 < len bytes that cross no page on either side, with
+ * no progress or cycle count asked for (the kernel model's copies): the
+ * loop's one step, without its bookkeeping. */
+static __attribute__((noinline)) int copy_step(lpae_cpu *cpu, lpae_va_t dst, unsigned dst_access,
+                                               lpae_va_t src, unsigned src_access, size_t len,
+                                               lpae_xlate *fault)
 {
-    if (done)
-        *done = 0;
-    /* the valid writes are PW and UW, the valid reads that are not fetches
-     * PR and UR: the codes with bit 0 set (resp. clear) and nothing but
-     * LPAE_ACC_USER else */
-    if (!cpu || (dst_access & ~(unsigned)LPAE_ACC_USER) != LPAE_ACC_WRITE ||
-        (src_access & ~(unsigned)LPAE_ACC_USER) != 0 || (uint64_t)dst + len > UINT64_C(1) << 32 ||
-        (uint64_t)src + len > UINT64_C(1) << 32)
-        return LPAE_EINVAL;
+    lpae_xlate xs, xd;
+    int rc = lpae_cpu_translate(cpu, src, src_access, &xs);
+    if (rc)
+        return rc;
+    if (xs.fault != LPAE_FAULT_NONE)
+        return fault_out(&xs, fault);
+    rc = lpae_cpu_translate(cpu, dst, dst_access, &xd);
+    if (rc)
+        return rc;
+    if (xd.fault != LPAE_FAULT_NONE)
+        return fault_out(&xd, fault);
+    lines(cpu, xs.pa, len, cpu->m->copy_line, LPAE_CAT_COPY);
+    lines(cpu, xd.pa, len, cpu->m->copy_line, LPAE_CAT_COPY);
+    rc = lpae_phys_copy_page(cpu->m->phys, xd.pa, xs.pa, len);
+    if (rc == LPAE_OK)
+        cpu->st.copy_bytes += len;
+    return rc;
+}
+
+/* lpae_cpu_copy() once its arguments are checked: page step by page step. */
+static __attribute__((noinline)) int copy_loop(lpae_cpu *cpu, lpae_va_t dst, unsigned dst_access,
+                                               lpae_va_t src, unsigned src_access, size_t len,
+                                               size_t *done, lpae_xlate *fault,
+                                               lpae_cycles_t *cycles)
+{
     lpae_cycles_t start = total(cpu);
     int rc = LPAE_OK;
     size_t off = 0;
@@ -2692,6 +2747,25 @@ int lpae_cpu_copy(lpae_cpu *cpu, lpae_va_t dst, unsigned dst_access, lpae_va_t s
     if (cycles)
         *cycles = total(cpu) - start;
     return rc;
+}
+
+int lpae_cpu_copy(lpae_cpu *cpu, lpae_va_t dst, unsigned dst_access, lpae_va_t src,
+                  unsigned src_access, size_t len, size_t *done, lpae_xlate *fault,
+                  lpae_cycles_t *cycles)
+{
+    if (done)
+        *done = 0;
+    /* the valid writes are PW and UW, the valid reads that are not fetches
+     * PR and UR: the codes with bit 0 set (resp. clear) and nothing but
+     * LPAE_ACC_USER else */
+    if (!cpu || (dst_access & ~(unsigned)LPAE_ACC_USER) != LPAE_ACC_WRITE ||
+        (src_access & ~(unsigned)LPAE_ACC_USER) != 0 || (uint64_t)dst + len > UINT64_C(1) << 32 ||
+        (uint64_t)src + len > UINT64_C(1) << 32)
+        return LPAE_EINVAL;
+    if (!done && !cycles && len && len <= LPAE_PAGE_SIZE - (src & (LPAE_PAGE_SIZE - 1)) &&
+        len <= LPAE_PAGE_SIZE - (dst & (LPAE_PAGE_SIZE - 1)))
+        return copy_step(cpu, dst, dst_access, src, src_access, len, fault);
+    return copy_loop(cpu, dst, dst_access, src, src_access, len, done, fault, cycles);
 }
 
 /* ---- statistics ------------------------------------------------------------------ */

@@ -54,7 +54,7 @@ static uint8_t **slot_of(lpae_phys *p, lpae_pa_t pa, bool create)
 {
     size_t d = (size_t)(pa >> LPAE_PHYS_DIR_SHIFT);
     lpae_phys_leaf *leaf = p->dir[d];
-    if (!leaf) {
+    if (leaf == p->empty) {
         if (!create)
             return NULL;
         leaf = calloc(1, sizeof *leaf);
@@ -71,7 +71,7 @@ static void drop_page(lpae_phys *p, lpae_pa_t pa)
 {
     size_t d = (size_t)(pa >> LPAE_PHYS_DIR_SHIFT);
     lpae_phys_leaf *leaf = p->dir[d];
-    if (!leaf)
+    if (leaf == p->empty)
         return;
     uint8_t **slot = &leaf->page[(pa >> LPAE_PAGE_SHIFT) & (LPAE_PHYS_LEAF_SIZE - 1u)];
     if (!*slot)
@@ -81,13 +81,13 @@ static void drop_page(lpae_phys *p, lpae_pa_t pa)
     p->backed_pages--;
     if (--p->dir_count[d] == 0) {
         free(leaf);
-        p->dir[d] = NULL;
+        p->dir[d] = p->empty;
         p->leaves--;
     }
 }
 
-/* memset(p, 0, n) as 16-byte vector stores, sixteen to a 256-byte block,
- * then four to a 64-byte block: a constant-size memset in a loop compiles
+/* memset(p, 0, n) as 16-byte vector stores, 32 to a 512-byte block, then
+ * four to a 64-byte block: a constant-size memset in a loop compiles
  * to rep stos (or a library call), which costs several times the
  * instructions. */
 typedef uint64_t zero_vec __attribute__((vector_size(16)));
@@ -103,11 +103,15 @@ static inline void zero_64(uint8_t *p)
 
 static void zero_fill(uint8_t *p, size_t n)
 {
-    for (; n >= 256; n -= 256, p += 256) {
+    for (; n >= 512; n -= 512, p += 512) {
         zero_64(p);
         zero_64(p + 64);
         zero_64(p + 128);
         zero_64(p + 192);
+        zero_64(p + 256);
+        zero_64(p + 320);
+        zero_64(p + 384);
+        zero_64(p + 448);
     }
     for (; n >= 64; n -= 64, p += 64)
         zero_64(p);
@@ -130,7 +134,7 @@ static int back_page(lpae_phys *p, lpae_pa_t pa, bool zero)
         size_t d = (size_t)(pa >> LPAE_PHYS_DIR_SHIFT);
         if (p->dir_count[d] == 0) {
             free(p->dir[d]);
-            p->dir[d] = NULL;
+            p->dir[d] = p->empty;
             p->leaves--;
         }
         return LPAE_ENOMEM;
@@ -172,6 +176,13 @@ int lpae_phys_create(const lpae_phys_config *cfg, lpae_phys **out)
     lpae_phys *p = calloc(1, sizeof *p);
     if (!p)
         return LPAE_ENOMEM;
+    p->empty = calloc(1, sizeof *p->empty);
+    if (!p->empty) {
+        free(p);
+        return LPAE_ENOMEM;
+    }
+    for (size_t d = 0; d < LPAE_PHYS_DIR_SIZE; d++)
+        p->dir[d] = p->empty;
     p->nranges = cfg->nranges;
     p->backing_cap_bytes = cfg->backing_cap_bytes;
     for (size_t i = 0; i < cfg->nranges; i++) {
@@ -198,7 +209,7 @@ void lpae_phys_destroy(lpae_phys *phys)
         return;
     for (size_t d = 0; d < LPAE_PHYS_DIR_SIZE; d++) {
         lpae_phys_leaf *leaf = phys->dir[d];
-        if (!leaf)
+        if (leaf == phys->empty)
             continue;
         for (size_t i = 0; i < LPAE_PHYS_LEAF_SIZE; i++)
             free(leaf->page[i]);
@@ -206,6 +217,7 @@ void lpae_phys_destroy(lpae_phys *phys)
     }
     for (size_t i = 0; i < phys->nranges; i++)
         free(phys->range[i].bitmap);
+    free(phys->empty);
     free(phys);
 }
 
@@ -358,11 +370,13 @@ int lpae_phys_copy_page(lpae_phys *phys, lpae_pa_t dst, lpae_pa_t src, size_t n)
         memmove(bd + doff, bs + soff, n);
         return LPAE_OK;
     }
-    /* one page each: RAM ranges are 4 KB aligned */
-    if (src >= PA_LIMIT || !range_of(phys, src) || dst >= PA_LIMIT || !range_of(phys, dst))
+    /* one page each: RAM ranges are 4 KB aligned; a backed page is RAM (and
+     * inside the PA space), an unbacked one is checked */
+    if ((!bs && (src >= PA_LIMIT || !range_of(phys, src))) ||
+        (!bd && (dst >= PA_LIMIT || !range_of(phys, dst))))
         return LPAE_EABORT;
-    const uint8_t *sp = lpae_phys_page_in(phys, src);
-    uint8_t *dp = lpae_phys_page_in(phys, dst);
+    const uint8_t *sp = bs;
+    uint8_t *dp = bd;
     bool fresh = false;
     if (!dp) {
         if (phys->backing_cap_bytes && (phys->backed_pages + 1u) * PAGE > phys->backing_cap_bytes)
@@ -478,9 +492,9 @@ static lpae_phys_window *window_for(lpae_phys *p, lpae_pa_t lo, lpae_pa_t hi)
     return w;
 }
 
-static void take_frame(lpae_phys *p, lpae_pa_t pa)
+/* Mark the free frame at @p pa, in range @p r, allocated. */
+static void take_frame_in(lpae_phys *p, lpae_phys_range *r, lpae_pa_t pa)
 {
-    lpae_phys_range *r = range_of_mut(p, pa);
     bit_set(r, (pa - r->base) / PAGE);
     r->in_use++;
     drop_page(p, pa); /* a frame is zero when handed out */
@@ -491,17 +505,29 @@ int lpae_phys_alloc_page(lpae_phys *phys, lpae_pa_t lo, lpae_pa_t hi, lpae_pa_t 
     if (!phys || !out || lo >= hi)
         return LPAE_EINVAL;
     lpae_phys_window *w = window_for(phys, lo, hi);
-    bool found;
-    lpae_pa_t pa = 0;
-    if (w->cursor > lo && w->cursor < hi)
-        pa = find_free_frame(phys, w->cursor, hi, &found);
-    else
-        found = false;
+    bool found = false;
+    lpae_pa_t pa = 0, c = w->cursor;
+    if (c > lo && c < hi) {
+        /* The cursor (one past the window's last frame, so frame aligned)
+         * on a free frame whole below hi: the first frame that
+         * find_free_frame(c, hi) would find. */
+        lpae_phys_range *r = range_of_mut(phys, c);
+        if (r) {
+            lpae_pa_t re = r->base + r->size, e = (hi < re ? hi : re) & LPAE_PAGE_MASK;
+            if (c < e && !bit_get(r, (c - r->base) / PAGE)) {
+                take_frame_in(phys, r, c);
+                w->cursor = c + PAGE;
+                *out = c;
+                return LPAE_OK;
+            }
+        }
+        pa = find_free_frame(phys, c, hi, &found);
+    }
     if (!found)
         pa = find_free_frame(phys, lo, hi, &found);
     if (!found)
         return LPAE_ENOSPC;
-    take_frame(phys, pa);
+    take_frame_in(phys, range_of_mut(phys, pa), pa);
     w->cursor = pa + PAGE;
     *out = pa;
     return LPAE_OK;
@@ -532,7 +558,7 @@ int lpae_phys_alloc_contig(lpae_phys *phys, uint64_t size, uint64_t align, lpae_
             }
             if (busy == UINT64_MAX) {
                 for (uint64_t f = f0; f < f0 + n; f++)
-                    take_frame(phys, rs + f * PAGE);
+                    take_frame_in(phys, r, rs + f * PAGE);
                 *out = cand;
                 return LPAE_OK;
             }

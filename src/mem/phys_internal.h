@@ -6,8 +6,9 @@
  *
  * Backing is a two-level radix over the 28-bit frame number of a 40-bit PA:
  * dir[PA[39:26]] -> leaf, leaf->page[PA[25:12]] -> 4 KB host page (or NULL
- * when never written / dropped). RAM ranges and the frame allocator live
- * beside it.
+ * when never written / dropped). A directory entry with no leaf of its own
+ * points at the phys's all-NULL `empty` leaf, never NULL, so that a lookup
+ * needs no leaf test. RAM ranges and the frame allocator live beside it.
  */
 #ifndef LPAE_PHYS_INTERNAL_H
 #define LPAE_PHYS_INTERNAL_H
@@ -44,8 +45,9 @@ typedef struct lpae_phys_window {
 } lpae_phys_window;
 
 struct lpae_phys {
-    lpae_phys_leaf *dir[LPAE_PHYS_DIR_SIZE];
-    uint32_t dir_count[LPAE_PHYS_DIR_SIZE]; /* backed pages per leaf */
+    lpae_phys_leaf *dir[LPAE_PHYS_DIR_SIZE]; /* `empty` where no leaf of its own */
+    lpae_phys_leaf *empty;                   /* every page NULL, never written */
+    uint32_t dir_count[LPAE_PHYS_DIR_SIZE];  /* backed pages per leaf */
     lpae_phys_range range[LPAE_PHYS_MAX_RANGES];
     size_t nranges; /* sorted by base */
     uint64_t backing_cap_bytes;
@@ -84,10 +86,8 @@ static inline uint64_t lpae_phys_le64(uint64_t v)
 /* lpae_phys_host_page() for a @pa known to be inside the PA space. */
 static inline uint8_t *lpae_phys_page_in(const lpae_phys *phys, lpae_pa_t pa)
 {
-    const lpae_phys_leaf *leaf = phys->dir[pa >> LPAE_PHYS_DIR_SHIFT];
-    if (__builtin_expect(leaf != NULL, 1))
-        return leaf->page[(pa >> LPAE_PAGE_SHIFT) & (LPAE_PHYS_LEAF_SIZE - 1u)];
-    return NULL;
+    return phys->dir[pa >> LPAE_PHYS_DIR_SHIFT]
+        ->page[(pa >> LPAE_PAGE_SHIFT) & (LPAE_PHYS_LEAF_SIZE - 1u)];
 }
 
 /*
@@ -99,8 +99,9 @@ static inline uint8_t *lpae_phys_page_in(const lpae_phys *phys, lpae_pa_t pa)
  */
 static inline uint8_t *lpae_phys_host_page(const lpae_phys *phys, lpae_pa_t pa)
 {
-    if (__builtin_expect((pa >> LPAE_PA_BITS) == 0, 1))
-        return lpae_phys_page_in(phys, pa);
+    uint64_t d = pa >> LPAE_PHYS_DIR_SHIFT; /* below LPAE_PHYS_DIR_SIZE inside the PA space */
+    if (__builtin_expect(d < LPAE_PHYS_DIR_SIZE, 1))
+        return phys->dir[d]->page[(pa >> LPAE_PAGE_SHIFT) & (LPAE_PHYS_LEAF_SIZE - 1u)];
     return NULL;
 }
 
@@ -122,17 +123,12 @@ static inline void lpae_phys_copy_bytes(void *dst, const void *src, size_t n)
  */
 static inline int lpae_phys_fetch64(const lpae_phys *phys, lpae_pa_t pa, uint64_t *val)
 {
-    if (__builtin_expect((pa >> LPAE_PA_BITS) == 0, 1)) {
-        const lpae_phys_leaf *leaf = phys->dir[pa >> LPAE_PHYS_DIR_SHIFT];
-        if (__builtin_expect(leaf != NULL, 1)) {
-            const uint8_t *pg = leaf->page[(pa >> LPAE_PAGE_SHIFT) & (LPAE_PHYS_LEAF_SIZE - 1u)];
-            if (__builtin_expect(pg != NULL, 1)) {
-                uint64_t v;
-                memcpy(&v, pg + (pa & (LPAE_PAGE_SIZE - 8u)), sizeof v);
-                *val = lpae_phys_le64(v);
-                return 0;
-            }
-        }
+    const uint8_t *pg = lpae_phys_host_page(phys, pa);
+    if (__builtin_expect(pg != NULL, 1)) {
+        uint64_t v;
+        memcpy(&v, pg + (pa & (LPAE_PAGE_SIZE - 8u)), sizeof v);
+        *val = lpae_phys_le64(v);
+        return 0;
     }
     return lpae_phys_fetch64_slow(phys, pa, val);
 }
