@@ -15,6 +15,7 @@
 
 #include "lpae/cost.h"
 #include "lpae/err.h"
+#include "lpae/machine.h"
 #include "lpae/replay.h"
 #include "lpae/split.h"
 #include "lpae/trace.h"
@@ -513,6 +514,71 @@ static void batches_end_at_reports_and_limits(void **state)
     }
 }
 
+/* Write @p text into tmpdir/@p name and open a reader on it. */
+static lpae_trace_reader *open_text(const char *name, const char *text)
+{
+    char path[400];
+    path_of(path, sizeof(path), name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    assert_int_equal(fputs(text, f) >= 0, 1);
+    assert_int_equal(fclose(f), 0);
+    lpae_trace_reader *r = NULL;
+    assert_int_equal(lpae_trace_reader_open(path, NULL, &r), 0);
+    return r;
+}
+
+/* lpae_replay_config_for_trace(): the CPU count from gen.cpus (capped,
+ * ignored when absent or not a number >= 1), implicit VMAs exactly for
+ * imported captures, every other field untouched. Regression: bench/speed
+ * replayed imported strace captures with strict VMAs, so most of their
+ * copies faulted instead of being modelled. */
+static void config_for_trace(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        unsigned ncpus; /* expected, from 5 */
+        bool implicit;
+    } cases[] = {
+        {"# lpae-trace v1\n# gen.cpus=3\n0 1 switch\n", 3, false},
+        {"# lpae-trace v1\n# gen.cpus=99\n0 1 switch\n", LPAE_MAX_CPUS, false},
+        {"# lpae-trace v1\n# gen.cpus=0\n0 1 switch\n", 5, false},
+        {"# lpae-trace v1\n# gen.cpus=two\n0 1 switch\n", 5, false},
+        {"# lpae-trace v1\n0 1 switch\n", 5, false},
+        {"# lpae-trace v1\n# import=strace\n0 1 switch\n", 5, true},
+        {"# lpae-trace v1\n# import=ftrace\n# gen.cpus=2\n0 1 switch\n", 2, true},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        lpae_trace_reader *r = open_text("hdr.lpt", cases[i].text);
+        lpae_kernel_config kc, before;
+        config(&kc, LPAE_STRAT_PINNED, 5, 0);
+        kc.implicit_vmas = !cases[i].implicit;
+        memcpy(&before, &kc, sizeof kc); /* padding too */
+        assert_int_equal(lpae_replay_config_for_trace(r, &kc), 0);
+        assert_int_equal(kc.ncpus, cases[i].ncpus);
+        assert_int_equal(kc.implicit_vmas, cases[i].implicit);
+        kc.ncpus = before.ncpus;
+        kc.implicit_vmas = before.implicit_vmas;
+        assert_memory_equal(&kc, &before, sizeof kc);
+        assert_int_equal(lpae_replay_config_for_trace(r, NULL), LPAE_EINVAL);
+        lpae_trace_reader_close(r);
+    }
+    /* a strace capture read directly is an import too */
+    char path[400];
+    snprintf(path, sizeof path, "%s/tests/data/strace_sh_pipe.txt", LPAE_SOURCE_DIR);
+    lpae_trace_reader *r = NULL;
+    assert_int_equal(lpae_trace_reader_open(path, NULL, &r), 0);
+    assert_int_equal(lpae_trace_reader_format(r), LPAE_TRACE_STRACE);
+    lpae_kernel_config kc;
+    config(&kc, LPAE_STRAT_PINNED, 1, 0);
+    assert_int_equal(lpae_replay_config_for_trace(r, &kc), 0);
+    assert_true(kc.implicit_vmas);
+    assert_int_equal(kc.ncpus, 1);
+    lpae_trace_reader_close(r);
+    assert_int_equal(lpae_replay_config_for_trace(NULL, &kc), LPAE_EINVAL);
+}
+
 static void error_paths(void **state)
 {
     (void)state;
@@ -572,6 +638,7 @@ int main(void)
         cmocka_unit_test(truncated_trace_reports_events_then_error),
         cmocka_unit_test(smp_cpus_progress_and_limits),
         cmocka_unit_test(batches_end_at_reports_and_limits),
+        cmocka_unit_test(config_for_trace),
         cmocka_unit_test(error_paths),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

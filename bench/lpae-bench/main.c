@@ -408,14 +408,14 @@ static void trace_info(const opts *o, const char *path, unsigned *ncpus, bool *i
     ro.skip_bad = o->skip_bad;
     lpae_trace_reader *r = NULL;
     if (lpae_trace_reader_open(path, &ro, &r) == 0) {
-        const char *v = lpae_trace_header_find(r, "gen.cpus");
-        uint64_t x;
-        if (!o->ncpus && v && parse_u64(v, &x) == 0 && x >= 1)
-            *ncpus = x > 8 ? 8 : (unsigned)x;
-        lpae_trace_fmt f = lpae_trace_reader_format(r);
+        lpae_kernel_config kc;
+        lpae_kernel_config_init(&kc);
+        kc.ncpus = *ncpus;
+        lpae_replay_config_for_trace(r, &kc);
+        if (!o->ncpus)
+            *ncpus = kc.ncpus;
         if (o->vmas < 0)
-            *implicit = lpae_trace_header_find(r, "import") != NULL || f == LPAE_TRACE_STRACE ||
-                        f == LPAE_TRACE_FTRACE;
+            *implicit = kc.implicit_vmas;
     }
     lpae_trace_reader_close(r);
 }

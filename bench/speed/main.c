@@ -379,8 +379,10 @@ static readres read_all(const char *path)
 
 /* Replay @p path through @p ncfg configurations (1: pinned under
  * VMSPLIT_4G_4G; 5: every strategy under its natural split), CPU preset
- * @p preset (--preset; default Cortex-A15), 2 CPUs. Returns CPU seconds of
- * the run (set-up excluded). */
+ * @p preset (--preset; default Cortex-A15), the CPU count and VMA rule the
+ * trace's header gives (lpae_replay_config_for_trace(), as lpae-bench: the
+ * generated traces have 2 CPUs; imported captures 1, with implicit VMAs).
+ * Returns CPU seconds of the run (set-up excluded). */
 /* What the model did per replayed event in configuration 0 (summed over
  * its CPUs): the work an events/s figure stands for. */
 typedef struct work {
@@ -421,14 +423,19 @@ static double replay_once(const char *preset, const char *path, unsigned ncfg, u
     int rc = lpae_cost_preset(preset, &cost, NULL);
     if (rc)
         die(preset, rc);
+    lpae_kernel_config base;
+    lpae_kernel_config_init(&base);
+    lpae_trace_reader *r;
+    if ((rc = lpae_trace_reader_open(path, NULL, &r)))
+        die(path, rc);
+    lpae_replay_config_for_trace(r, &base);
+    lpae_trace_reader_close(r);
     lpae_replay *rp;
     if ((rc = lpae_replay_create(&rp)))
         die("replay", rc);
     for (unsigned i = 0; i < ncfg; i++) {
-        lpae_kernel_config kc;
-        lpae_kernel_config_init(&kc);
+        lpae_kernel_config kc = base;
         kc.cost = cost;
-        kc.ncpus = 2;
         kc.strategy = ncfg == 1 ? LPAE_STRAT_PINNED : (lpae_strategy)i;
         if ((rc = lpae_split_find(lpae_strategy_natural_split(kc.strategy), &kc.split)))
             die("split", rc);
@@ -567,6 +574,13 @@ static void bench_traces(bench *b)
             die(b->traces[t], rc);
         if ((rc = lpae_trace_writer_open(path, LPAE_TRACE_BINARY, &w)))
             die(path, rc);
+        /* the header too: it says how the trace is replayed */
+        for (size_t i = 0; i < lpae_trace_header_count(r); i++) {
+            const char *key, *value;
+            if ((rc = lpae_trace_header_get(r, i, &key, &value)) ||
+                (rc = lpae_trace_writer_header(w, key, value)))
+                die(path, rc);
+        }
         lpae_tev ev;
         while ((rc = lpae_trace_read(r, &ev)) == 1)
             if ((rc = lpae_trace_write(w, &ev)))

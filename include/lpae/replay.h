@@ -79,6 +79,20 @@ LPAE_API int lpae_replay_add(lpae_replay *rp, const lpae_kernel_config *cfg);
 LPAE_API size_t lpae_replay_count(const lpae_replay *rp);
 
 /**
+ * Set the fields of @p cfg that the header of the trace @p r determines,
+ * leaving every other field as it is:
+ *   - ncpus: the generator's "gen.cpus" (values above LPAE_MAX_CPUS are
+ *     capped at it); kept when the header has none or it is not a number >= 1;
+ *   - implicit_vmas: true for captures imported from strace or ftrace (an
+ *     "import" header, or a strace/ftrace reader), whose exec-time mappings
+ *     and stack predate the capture, so their first user accesses would
+ *     otherwise fault; false for every other trace.
+ * Only the header is consulted; @p r is not advanced. lpae-bench and
+ * bench/speed configure their replays with it. Errors: LPAE_EINVAL (NULL).
+ */
+LPAE_API int lpae_replay_config_for_trace(const lpae_trace_reader *r, lpae_kernel_config *cfg);
+
+/**
  * Replay every event of @p r through every configuration. The reader is not
  * closed. Returns 0 at a clean end of the trace (or after max_events), or the
  * reader's negative lpae_err (LPAE_EPARSE, LPAE_EFORMAT, LPAE_ETRUNC,

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "kernel/kernel_internal.h"
+#include "trace/internal.h"
 #include "lpae/err.h"
 
 extern char **environ;
@@ -92,6 +93,19 @@ int lpae_replay_add(lpae_replay *rp, const lpae_kernel_config *cfg)
 size_t lpae_replay_count(const lpae_replay *rp)
 {
     return rp ? rp->n : 0;
+}
+
+int lpae_replay_config_for_trace(const lpae_trace_reader *r, lpae_kernel_config *cfg)
+{
+    if (!r || !cfg)
+        return LPAE_EINVAL;
+    uint64_t n;
+    if (tr_parse_u64(lpae_trace_header_find(r, "gen.cpus"), &n) && n >= 1)
+        cfg->ncpus = n > LPAE_MAX_CPUS ? LPAE_MAX_CPUS : (unsigned)n;
+    lpae_trace_fmt f = lpae_trace_reader_format(r);
+    cfg->implicit_vmas = lpae_trace_header_find(r, "import") != NULL || f == LPAE_TRACE_STRACE ||
+                         f == LPAE_TRACE_FTRACE;
+    return LPAE_OK;
 }
 
 static const char *kind_name(unsigned kind)
