@@ -1046,6 +1046,7 @@ static void test_kernel_replay_report(void **state)
     E(LPAE_EINVAL, lpae_replay_stats(NULL, 0, &ks));
     assert_null(lpae_replay_kernel(NULL, 0));
     assert_int_equal(lpae_replay_mem(NULL), 0);
+    E(LPAE_EINVAL, lpae_replay_config_for_trace(NULL, &kc));
     assert_int_equal(lpae_replay_create(&rp), 0);
     E(LPAE_EINVAL, lpae_replay_add(rp, NULL));
     kc.ncpus = 0;
