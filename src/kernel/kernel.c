@@ -1386,6 +1386,24 @@ _Static_assert(LPAE_TEV_COPY_TO_USER - LPAE_TEV_COPY_FROM_USER == UOP_TO &&
                    LPAE_TEV_CLEAR_USER - LPAE_TEV_COPY_FROM_USER == UOP_CLEAR,
                "user-access kinds follow enum uop");
 
+/* The shortcuts' tests, one place for apply_event() and
+ * lpae_k_apply_checked(). A syscall entry of the task current in user mode
+ * on kc's CPU, its mm active: the touch key of the CPU's state names that
+ * task, so the event's head matches it with the kind swapped. */
+static inline bool entry_of_current_user(const struct kcpu *kc, const lpae_tev *ev)
+{
+    return (lpae_k_tev_head(ev) & LPAE_K_HEAD_MASK) ==
+           (kc->kt->head ^ lpae_k_head_of(LPAE_TEV_TOUCH ^ LPAE_TEV_SYS_ENTER, 0));
+}
+
+/* Event @p ev is of the task @p t current on kc's CPU, which is in the
+ * kernel with the task's mm active (nothing to find, enter or switch). */
+static inline bool of_current_in_kernel(const struct kcpu *kc, const struct task *t,
+                                        const lpae_tev *ev)
+{
+    return kc->in_kernel && t && t->pid == ev->task && (!t->mm || t->mm->id == kc->active_mm_id);
+}
+
 /* Phase switches: the CPU leaves an event in LPAE_PH_MM when in the kernel,
  * LPAE_PH_USER when in user mode. Where an event ends with a kernel entry
  * or exit, that is the phase the entry or exit continues in: the phase it
@@ -1411,9 +1429,7 @@ static inline __attribute__((always_inline)) int apply_event(lpae_kernel *k, con
     /* the task current on the event's CPU is the usual one */
     struct task *t = kc->cur;
     int err = LPAE_OK;
-    if (shortcuts && kind == LPAE_TEV_SYS_ENTER &&
-        (lpae_k_tev_head(ev) & LPAE_K_HEAD_MASK) ==
-            (kc->kt->head ^ lpae_k_head_of(LPAE_TEV_TOUCH ^ LPAE_TEV_SYS_ENTER, 0))) {
+    if (shortcuts && kind == LPAE_TEV_SYS_ENTER && entry_of_current_user(kc, ev)) {
         /* the current task enters from user mode: what the general path
          * does below (no task to find, no switch; the closing phase switch
          * finds LPAE_PH_MM, never EPERM) */
@@ -1421,8 +1437,7 @@ static inline __attribute__((always_inline)) int apply_event(lpae_kernel *k, con
         enter_from_user(k, kc, LPAE_PH_MM);
         goto out;
     }
-    if (shortcuts && kind == LPAE_TEV_SYS_EXIT && kc->in_kernel && t && t->pid == ev->task &&
-        (!t->mm || t->mm->id == kc->active_mm_id)) {
+    if (shortcuts && kind == LPAE_TEV_SYS_EXIT && of_current_in_kernel(kc, t, ev)) {
         /* the current task returns to user mode: likewise (the closing
          * phase switch finds LPAE_PH_USER) */
         exit_kernel(k, kc, LPAE_PH_USER);
@@ -1569,15 +1584,13 @@ int lpae_k_apply_checked(lpae_kernel *k, const lpae_tev *ev)
         return LPAE_EINVAL;
     struct kcpu *kc = &k->cpus[ev->cpu];
     const struct task *t = kc->cur;
-    if (kind == LPAE_TEV_SYS_ENTER &&
-        (lpae_k_tev_head(ev) & LPAE_K_HEAD_MASK) ==
-            (kc->kt->head ^ lpae_k_head_of(LPAE_TEV_TOUCH ^ LPAE_TEV_SYS_ENTER, 0))) {
+    if (kind == LPAE_TEV_SYS_ENTER && entry_of_current_user(kc, ev)) {
         lpae_cpu_set_event_in(kc->cpu, k->nevent++);
         k->st.syscalls++;
         enter_to_mm(k, kc);
         return LPAE_OK;
     }
-    if (kc->in_kernel && t && t->pid == ev->task && (!t->mm || t->mm->id == kc->active_mm_id)) {
+    if (of_current_in_kernel(kc, t, ev)) {
         if (kind == LPAE_TEV_SYS_EXIT) {
             lpae_cpu_set_event_in(kc->cpu, k->nevent++);
             exit_to_user(k, kc);
