@@ -104,7 +104,9 @@ LPAE_API int lpae_phys_alloc_page(lpae_phys *phys, lpae_pa_t lo, lpae_pa_t hi, l
 /**
  * Allocate @p size bytes (a multiple of 4 KB) of contiguous zeroed frames
  * aligned to @p align (a power of two >= 4 KB) inside [lo, hi).
- * Errors: LPAE_EINVAL, LPAE_EALIGN, LPAE_ENOSPC.
+ * Errors: LPAE_EINVAL (NULL, size 0, lo >= hi, or align not a power of two
+ * >= 4 KB: a bad argument), LPAE_EALIGN (size not a multiple of 4 KB),
+ * LPAE_ENOSPC (no free run in the window).
  */
 LPAE_API int lpae_phys_alloc_contig(lpae_phys *phys, uint64_t size, uint64_t align, lpae_pa_t lo,
                                     lpae_pa_t hi, lpae_pa_t *out);
