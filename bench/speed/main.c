@@ -512,7 +512,7 @@ static void replay_rows(bench *b, const char *path, const char *label, double fl
     char name[128];
     for (unsigned ncfg = 1; ncfg <= (five ? 5u : 1u); ncfg += 4) {
         double rv[MAX_RUNS], pc[MAX_RUNS];
-        work w;
+        work w = {0}; /* set by the first run */
         for (unsigned r = 0; r < b->runs; r++) {
             uint64_t events, cycles;
             double dt = replay_once(b->preset, path, ncfg, &events, &cycles,

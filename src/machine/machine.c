@@ -148,13 +148,13 @@ struct lpae_cpu {
     bool ufa[3];           /* utlb[u] takes tlb_insert_fa (fully associative, LRU) */
     bool lean[3];          /* ufa[u] && mtlb_sa: translate_miss()'s main-TLB hit */
     bool mtlb_sa;          /* mtlb takes tlb_insert_sa (set-associative LRU, <= 64 ways) */
+    bool walk_fast;        /* plan.ok && !checking (plan_regs(), set_fast()): walk() applies */
     lpae_tlb *tlbi_fa[5];  /* tlbi_direct: the micro-TLBs and both walk caches' TLBs */
     uint64_t *tlbi_bk[5];  /* tlbi_one: tlbi_fa[k]->fa (its one size's buckets) */
     uint8_t tlbi_sh[5];    /* tlbi_one: tlbi_fa[k]->shifts[0] */
     bool tlbi_one;         /* tlbi_direct, each of tlbi_fa holds one size, the same in
                               the three micro-TLBs */
     bool tlbi_fast;        /* tlbi_direct && !checking (set_fast()) */
-    bool walk_fast;        /* plan.ok && !checking (plan_regs(), set_fast()): walk() applies */
     bool tlbi_direct;      /* TLBI by VA: three fully associative micro-TLBs with slot masks,
                               a main TLB with valid-way masks and both walk caches, and
                               micro-TLBs not flushed whole on a TLBI (tlbi_va_direct) */
