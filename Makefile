@@ -1,8 +1,9 @@
 # A thin driver for CMake; CMake is the build system.
 #   make demo     build, then run lpae-bench on the shipped dd_4K trace (table,
 #                 build/demo.svg, build/demo.json)
-#   make test     build normal + ASan/UBSan configurations, run ctest in both,
-#                 then the libFuzzer targets briefly over their corpora (clang)
+#   make test     build the default (RelWithDebInfo), Release (-O3) and ASan/UBSan
+#                 configurations, run ctest in each, then the libFuzzer targets
+#                 briefly over their corpora (clang)
 #   make install  PREFIX=/usr/local (default)
 #   make fuzz     clang + libFuzzer build (build-fuzz/), then each fuzz target
 #                 for FUZZ_SECONDS (default 60); new inputs in build-fuzz/fuzz-corpus/
@@ -11,6 +12,7 @@
 # packages, or stops with one line naming them).
 BUILD      ?= build
 BUILD_ASAN ?= build-asan
+BUILD_REL  ?= build-release
 BUILD_FUZZ ?= build-fuzz
 FUZZ_SECONDS ?= 60
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
@@ -18,7 +20,7 @@ PREFIX     ?= /usr/local
 CMAKE_ARGS ?=
 MAKEFLAGS  += --no-print-directory
 
-.PHONY: all deps build build-asan test demo install clean format tidy conformance fuzz fuzz-smoke \
+.PHONY: all deps build build-asan build-release test demo install clean format tidy conformance fuzz fuzz-smoke \
         valgrind
 
 all: build
@@ -34,8 +36,15 @@ build-asan: deps
 	@cmake -S . -B $(BUILD_ASAN) -DLPAE_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug $(CMAKE_ARGS) >/dev/null
 	@cmake --build $(BUILD_ASAN) -j $(JOBS)
 
-test: build build-asan
+# Release (-O3): what research tools usually link; GCC's warnings differ
+# with the optimisation level, and -Werror applies there too.
+build-release: deps
+	@cmake -S . -B $(BUILD_REL) -DCMAKE_BUILD_TYPE=Release $(CMAKE_ARGS) >/dev/null
+	@cmake --build $(BUILD_REL) -j $(JOBS)
+
+test: build build-release build-asan
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	@cd $(BUILD_REL) && ctest --output-on-failure -j $(JOBS)
 	@cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS)
 	@$(MAKE) fuzz-smoke
 
@@ -91,7 +100,7 @@ install: build
 	@cmake --install $(BUILD) --prefix $(PREFIX)
 
 clean:
-	rm -rf $(BUILD) $(BUILD_ASAN)
+	rm -rf $(BUILD) $(BUILD_REL) $(BUILD_ASAN) $(BUILD_FUZZ)
 
 format:
 	@clang-format -i $$(git ls-files '*.c' '*.h')
