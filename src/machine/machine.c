@@ -2675,12 +2675,12 @@ int lpae_cpu_touch(lpae_cpu *cpu, lpae_va_t va, unsigned access, size_t len, lpa
     return touch_full(cpu, va, access, len, fault, f);
 }
 
-/* lpae_cpu_copy() of 0 < len bytes that cross no page on either side, with
- * no progress or cycle count asked for (the kernel model's copies): the
- * loop's one step, without its bookkeeping. */
-static __attribute__((noinline)) int copy_step(lpae_cpu *cpu, lpae_va_t dst, unsigned dst_access,
-                                               lpae_va_t src, unsigned src_access, size_t len,
-                                               lpae_xlate *fault)
+/* One step of lpae_cpu_copy(): 0 < len bytes that cross no page on either
+ * side, translated, their lines charged and copied. */
+static inline __attribute__((always_inline)) int copy_one(lpae_cpu *cpu, lpae_va_t dst,
+                                                          unsigned dst_access, lpae_va_t src,
+                                                          unsigned src_access, size_t len,
+                                                          lpae_xlate *fault)
 {
     lpae_xlate xs, xd;
     int rc = lpae_cpu_translate(cpu, src, src_access, &xs);
@@ -2701,6 +2701,15 @@ static __attribute__((noinline)) int copy_step(lpae_cpu *cpu, lpae_va_t dst, uns
     return rc;
 }
 
+/* copy_one() in a frame of its own: lpae_cpu_copy() of a single step with
+ * no progress or cycle count asked for (the kernel model's copies). */
+static __attribute__((noinline)) int copy_step(lpae_cpu *cpu, lpae_va_t dst, unsigned dst_access,
+                                               lpae_va_t src, unsigned src_access, size_t len,
+                                               lpae_xlate *fault)
+{
+    return copy_one(cpu, dst, dst_access, src, src_access, len, fault);
+}
+
 /* lpae_cpu_copy() once its arguments are checked: page step by page step. */
 static __attribute__((noinline)) int copy_loop(lpae_cpu *cpu, lpae_va_t dst, unsigned dst_access,
                                                lpae_va_t src, unsigned src_access, size_t len,
@@ -2719,27 +2728,9 @@ static __attribute__((noinline)) int copy_loop(lpae_cpu *cpu, lpae_va_t dst, uns
             n = ns;
         if (n > nd)
             n = nd;
-        lpae_xlate xs, xd;
-        rc = lpae_cpu_translate(cpu, s, src_access, &xs);
+        rc = copy_one(cpu, d, dst_access, s, src_access, n, fault);
         if (rc)
             break;
-        if (xs.fault != LPAE_FAULT_NONE) {
-            rc = fault_out(&xs, fault);
-            break;
-        }
-        rc = lpae_cpu_translate(cpu, d, dst_access, &xd);
-        if (rc)
-            break;
-        if (xd.fault != LPAE_FAULT_NONE) {
-            rc = fault_out(&xd, fault);
-            break;
-        }
-        lines(cpu, xs.pa, n, cpu->m->copy_line, LPAE_CAT_COPY);
-        lines(cpu, xd.pa, n, cpu->m->copy_line, LPAE_CAT_COPY);
-        rc = lpae_phys_copy_page(cpu->m->phys, xd.pa, xs.pa, n);
-        if (rc)
-            break;
-        cpu->st.copy_bytes += n;
         off += n;
         if (done)
             *done = off;
