@@ -510,6 +510,76 @@ static void pos_touch_matches_move(void **state)
     }
 }
 
+/* A single-line path of a cache pair under test. */
+typedef unsigned (*line_fn)(lpae_cache *c1, lpae_cache *c2, uint64_t ln);
+
+static unsigned line_p16(lpae_cache *c1, lpae_cache *c2, uint64_t ln)
+{
+    return cache_line_p16(c1, c2, ln);
+}
+
+static unsigned line_rec2_perm8(lpae_cache *c1, lpae_cache *c2, uint64_t ln)
+{
+    return cache_line_k(c1, c2, ln, CACHE_FAST_REC2, CACHE_FAST_PERM8);
+}
+
+static unsigned line_rec4_perm8(lpae_cache *c1, lpae_cache *c2, uint64_t ln)
+{
+    return cache_line_k(c1, c2, ln, CACHE_FAST_REC4, CACHE_FAST_PERM8);
+}
+
+static unsigned line_rec4_perm16(lpae_cache *c1, lpae_cache *c2, uint64_t ln)
+{
+    return cache_line_k(c1, c2, ln, CACHE_FAST_REC4, CACHE_FAST_PERM16);
+}
+
+/* 20000 fixed-seed (@p seed) bursts of 1-4 consecutive lines, from 3 times
+ * the L2's size and far beyond, through @p line on the pair @p c1 (@p s1
+ * bytes, @p w1 ways) / @p c2 (@p s2, @p w2; 64-byte lines) against
+ * per-line reference accesses, with flushes of the L1 and counter resets
+ * of the L2 mixed in: the same serving level for every line; then the same
+ * counters in both caches, lines served by every level, L2 evictions, and
+ * the same lines held. */
+static void line_stream_matches(lpae_cache *c1, lpae_cache *c2, uint32_t s1, uint32_t w1,
+                                uint32_t s2, uint32_t w2, line_fn line, uint64_t *seed)
+{
+    ref_cache r1, r2;
+    ref_init(&r1, s1, w1, 64);
+    ref_init(&r2, s2, w2, 64);
+    unsigned seen[3] = {0, 0, 0};
+    for (int it = 0; it < 20000; it++) {
+        uint64_t x = xorshift(seed);
+        uint64_t ln = (x >> 8) % ((uint64_t)s2 / 64 * 3);
+        if (x & 1)
+            ln |= (x >> 40 & 0xff) << 26;
+        if (x % 211 == 0) {
+            lpae_cache_flush(c1);
+            ref_flush(&r1);
+        } else if (x % 223 == 0) {
+            lpae_cache_stats_reset(c2);
+            r2.st = (lpae_cache_stats){0};
+        }
+        for (uint64_t k = 0, count = 1 + (x >> 20) % 4; k < count; k++) {
+            unsigned lvl = line(c1, c2, ln + k);
+            unsigned want = ref_access(&r1, (ln + k) * 64) == 1   ? 0u
+                            : ref_access(&r2, (ln + k) * 64) == 1 ? 1u
+                                                                  : 2u;
+            assert_int_equal(lvl, want);
+            seen[lvl]++;
+        }
+    }
+    lpae_cache_stats a1 = lpae_cache_stats_get(c1), a2 = lpae_cache_stats_get(c2);
+    assert_memory_equal(&a1, &r1.st, sizeof a1);
+    assert_memory_equal(&a2, &r2.st, sizeof a2);
+    assert_true(seen[0] > 100 && seen[1] > 100 && seen[2] > 100 && a2.evictions > 0);
+    for (uint64_t q = 0; q < (uint64_t)s2 * 3; q += 64) {
+        assert_int_equal(lpae_cache_probe(c1, q), ref_probe(&r1, q));
+        assert_int_equal(lpae_cache_probe(c2, q), ref_probe(&r2, q));
+    }
+    ref_free(&r1);
+    ref_free(&r2);
+}
+
 /* cache_line_p16() (a short run's line through a 2-way L1 and a 16-way L2
  * of one line size) against per-line reference accesses: the same serving
  * level for every line and the same counters in both caches, with runs
@@ -527,37 +597,7 @@ static void line_p16_matches_reference(void **state)
         assert_false(cache_pair_p16(o1, c2));
         assert_false(cache_pair_p16(c1, o2));
         assert_false(cache_pair_p16(c2, c1));
-        ref_cache r1, r2;
-        ref_init(&r1, l1size[g], 2, 64);
-        ref_init(&r2, l2size[g], 16, 64);
-        unsigned seen[3] = {0, 0, 0};
-        for (int it = 0; it < 20000; it++) {
-            uint64_t x = xorshift(&seed);
-            uint64_t ln = (x >> 8) % ((uint64_t)l2size[g] / 64 * 3);
-            if (x & 1)
-                ln |= (x >> 40 & 0xff) << 26;
-            if (x % 211 == 0) {
-                lpae_cache_flush(c1);
-                ref_flush(&r1);
-            } else if (x % 223 == 0) {
-                lpae_cache_stats_reset(c2);
-                r2.st = (lpae_cache_stats){0};
-            }
-            for (uint64_t k = 0, count = 1 + (x >> 20) % 4; k < count; k++) {
-                unsigned lvl = cache_line_p16(c1, c2, ln + k);
-                unsigned want = ref_access(&r1, (ln + k) * 64) == 1   ? 0u
-                                : ref_access(&r2, (ln + k) * 64) == 1 ? 1u
-                                                                      : 2u;
-                assert_int_equal(lvl, want);
-                seen[lvl]++;
-            }
-        }
-        lpae_cache_stats a1 = lpae_cache_stats_get(c1), a2 = lpae_cache_stats_get(c2);
-        assert_memory_equal(&a1, &r1.st, sizeof a1);
-        assert_memory_equal(&a2, &r2.st, sizeof a2);
-        assert_true(seen[0] > 100 && seen[1] > 100 && seen[2] > 100 && a2.evictions > 0);
-        ref_free(&r1);
-        ref_free(&r2);
+        line_stream_matches(c1, c2, l1size[g], 2, l2size[g], 16, line_p16, &seed);
         lpae_cache_destroy(c1);
         lpae_cache_destroy(c2);
         lpae_cache_destroy(o1);
@@ -637,13 +677,14 @@ static void line_k_matches_reference(void **state)
     (void)state;
     static const struct {
         uint32_t s1, w1, s2, w2;
-        unsigned kind, k1, k2;
+        unsigned kind;
+        line_fn line; /* cache_line_k() of the pair's geometries */
     } pg[] = {
-        {8192, 4, 131072, 16, CACHE_PAIR_4_16, CACHE_FAST_REC4, CACHE_FAST_PERM16},
-        {1024, 4, 16384, 16, CACHE_PAIR_4_16, CACHE_FAST_REC4, CACHE_FAST_PERM16},
-        {8192, 4, 65536, 8, CACHE_PAIR_4_8, CACHE_FAST_REC4, CACHE_FAST_PERM8},
-        {2048, 4, 8192, 8, CACHE_PAIR_4_8, CACHE_FAST_REC4, CACHE_FAST_PERM8},
-        {8192, 2, 65536, 8, CACHE_PAIR_2_8, CACHE_FAST_REC2, CACHE_FAST_PERM8},
+        {8192, 4, 131072, 16, CACHE_PAIR_4_16, line_rec4_perm16},
+        {1024, 4, 16384, 16, CACHE_PAIR_4_16, line_rec4_perm16},
+        {8192, 4, 65536, 8, CACHE_PAIR_4_8, line_rec4_perm8},
+        {2048, 4, 8192, 8, CACHE_PAIR_4_8, line_rec4_perm8},
+        {8192, 2, 65536, 8, CACHE_PAIR_2_8, line_rec2_perm8},
     };
     uint64_t seed = 31415;
     for (size_t g = 0; g < sizeof pg / sizeof pg[0]; g++) {
@@ -653,46 +694,7 @@ static void line_k_matches_reference(void **state)
         assert_int_equal(cache_pair_x(c1, o2), CACHE_PAIR_NONE);
         assert_int_equal(cache_pair_x(c2, c1), CACHE_PAIR_NONE);
         assert_false(cache_pair_p16(c1, c2));
-        ref_cache r1, r2;
-        ref_init(&r1, pg[g].s1, pg[g].w1, 64);
-        ref_init(&r2, pg[g].s2, pg[g].w2, 64);
-        unsigned seen[3] = {0, 0, 0};
-        for (int it = 0; it < 20000; it++) {
-            uint64_t x = xorshift(&seed);
-            uint64_t ln = (x >> 8) % ((uint64_t)pg[g].s2 / 64 * 3);
-            if (x & 1)
-                ln |= (x >> 40 & 0xff) << 26;
-            if (x % 211 == 0) {
-                lpae_cache_flush(c1);
-                ref_flush(&r1);
-            } else if (x % 223 == 0) {
-                lpae_cache_stats_reset(c2);
-                r2.st = (lpae_cache_stats){0};
-            }
-            for (uint64_t k = 0, count = 1 + (x >> 20) % 4; k < count; k++) {
-                unsigned lvl =
-                    pg[g].k1 == CACHE_FAST_REC2
-                        ? cache_line_k(c1, c2, ln + k, CACHE_FAST_REC2, CACHE_FAST_PERM8)
-                    : pg[g].k2 == CACHE_FAST_PERM8
-                        ? cache_line_k(c1, c2, ln + k, CACHE_FAST_REC4, CACHE_FAST_PERM8)
-                        : cache_line_k(c1, c2, ln + k, CACHE_FAST_REC4, CACHE_FAST_PERM16);
-                unsigned want = ref_access(&r1, (ln + k) * 64) == 1   ? 0u
-                                : ref_access(&r2, (ln + k) * 64) == 1 ? 1u
-                                                                      : 2u;
-                assert_int_equal(lvl, want);
-                seen[lvl]++;
-            }
-        }
-        lpae_cache_stats a1 = lpae_cache_stats_get(c1), a2 = lpae_cache_stats_get(c2);
-        assert_memory_equal(&a1, &r1.st, sizeof a1);
-        assert_memory_equal(&a2, &r2.st, sizeof a2);
-        assert_true(seen[0] > 100 && seen[1] > 100 && seen[2] > 100 && a2.evictions > 0);
-        for (uint64_t q = 0; q < (uint64_t)pg[g].s2 * 3; q += 64) {
-            assert_int_equal(lpae_cache_probe(c1, q), ref_probe(&r1, q));
-            assert_int_equal(lpae_cache_probe(c2, q), ref_probe(&r2, q));
-        }
-        ref_free(&r1);
-        ref_free(&r2);
+        line_stream_matches(c1, c2, pg[g].s1, pg[g].w1, pg[g].s2, pg[g].w2, pg[g].line, &seed);
         lpae_cache_destroy(c1);
         lpae_cache_destroy(c2);
         lpae_cache_destroy(o2);
