@@ -95,17 +95,24 @@ static inline uint64_t tlb_fa_cands(const lpae_tlb *t, lpae_va_t va)
     return c;
 }
 
-/* tlb_find() of a fully associative TLB with slot masks (t->fa set). */
-static inline __attribute__((always_inline)) long tlb_find_fa(const lpae_tlb *t, lpae_va_t va,
-                                                              uint8_t asid)
+/* The first of the candidate slots @p c (ascending) whose key matches
+ * query @p q, or -1: the visit of a fully associative TLB's slot masks. */
+static inline __attribute__((always_inline)) long tlb_first_match(const lpae_tlb *t, uint64_t c,
+                                                                  uint64_t q)
 {
-    uint64_t q = tlb_query(va, asid);
-    for (uint64_t c = tlb_fa_cands(t, va); c; c &= c - 1) {
+    for (; c; c &= c - 1) {
         unsigned w = (unsigned)__builtin_ctzll(c);
         if (tlb_key_matches(&t->k[w], q))
             return (long)w;
     }
     return -1;
+}
+
+/* tlb_find() of a fully associative TLB with slot masks (t->fa set). */
+static inline __attribute__((always_inline)) long tlb_find_fa(const lpae_tlb *t, lpae_va_t va,
+                                                              uint8_t asid)
+{
+    return tlb_first_match(t, tlb_fa_cands(t, va), tlb_query(va, asid));
 }
 
 static inline __attribute__((always_inline)) long tlb_find_sets(const lpae_tlb *t, lpae_va_t va,

@@ -22,19 +22,10 @@ static inline __attribute__((always_inline)) const lpae_wc_entry *
 wc_lookup(lpae_walkcache *wc, lpae_va_t va, uint8_t asid)
 {
     lpae_tlb *t = wc->t;
-    long i = -1;
-    if (t->fa) { /* tlb_find_fa() of the one held size, 2^shift: one bucket */
-        uint64_t q = tlb_query(va, asid);
-        for (uint64_t c = t->fa[(va >> wc->shift) & (FA_BUCKETS - 1)]; c; c &= c - 1) {
-            unsigned w = (unsigned)__builtin_ctzll(c);
-            if (tlb_key_matches(&t->k[w], q)) {
-                i = (long)w;
-                break;
-            }
-        }
-    } else {
-        i = tlb_find(t, va, asid);
-    }
+    /* tlb_find_fa() of the one held size, 2^shift: one bucket */
+    long i =
+        t->fa ? tlb_first_match(t, t->fa[(va >> wc->shift) & (FA_BUCKETS - 1)], tlb_query(va, asid))
+              : tlb_find(t, va, asid);
     if (i < 0) {
         t->st.misses++;
         return NULL;
