@@ -99,9 +99,9 @@ static inline uint8_t *lpae_phys_page_in(const lpae_phys *phys, lpae_pa_t pa)
  */
 static inline uint8_t *lpae_phys_host_page(const lpae_phys *phys, lpae_pa_t pa)
 {
-    uint64_t d = pa >> LPAE_PHYS_DIR_SHIFT; /* below LPAE_PHYS_DIR_SIZE inside the PA space */
-    if (__builtin_expect(d < LPAE_PHYS_DIR_SIZE, 1))
-        return phys->dir[d]->page[(pa >> LPAE_PAGE_SHIFT) & (LPAE_PHYS_LEAF_SIZE - 1u)];
+    /* the directory index is below LPAE_PHYS_DIR_SIZE inside the PA space */
+    if (__builtin_expect((pa >> LPAE_PHYS_DIR_SHIFT) < LPAE_PHYS_DIR_SIZE, 1))
+        return lpae_phys_page_in(phys, pa);
     return NULL;
 }
 
