@@ -525,6 +525,15 @@ static void test_touch_one_lookup(void **state)
     }
 }
 
+/* Write workload @p kind with parameters @p p into @p path, a binary trace. */
+static void gen_to(const char *path, lpae_gen_kind kind, const lpae_gen_params *p)
+{
+    lpae_trace_writer *w;
+    assert_int_equal(lpae_trace_writer_open(path, LPAE_TRACE_BINARY, &w), LPAE_OK);
+    assert_int_equal(lpae_trace_gen(kind, p, w), LPAE_OK);
+    assert_int_equal(lpae_trace_writer_close(w, true), LPAE_OK);
+}
+
 /* Whole generated workloads under every strategy: no error, no stale TLB
  * entry, breakdowns summing to the totals. */
 static void test_generated(void **state)
@@ -540,10 +549,7 @@ static void test_generated(void **state)
     p.count = 40;
     p.procs = 6;
     p.seed = 7;
-    lpae_trace_writer *w;
-    assert_int_equal(lpae_trace_writer_open(path, LPAE_TRACE_BINARY, &w), LPAE_OK);
-    assert_int_equal(lpae_trace_gen(LPAE_GEN_MIXED, &p, w), LPAE_OK);
-    assert_int_equal(lpae_trace_writer_close(w, true), LPAE_OK);
+    gen_to(path, LPAE_GEN_MIXED, &p);
     size_t cap = 1 << 16, n = 0;
     lpae_tev *ev = malloc(cap * sizeof(*ev));
     assert_non_null(ev);
@@ -703,10 +709,7 @@ static void test_touch_fast_path(void **state)
         p.count = kind == LPAE_GEN_PROCS ? 4 : 20;
         p.touches = 6;
         p.seed = 11 + s;
-        lpae_trace_writer *w;
-        assert_int_equal(lpae_trace_writer_open(path, LPAE_TRACE_BINARY, &w), LPAE_OK);
-        assert_int_equal(lpae_trace_gen(kind, &p, w), LPAE_OK);
-        assert_int_equal(lpae_trace_writer_close(w, true), LPAE_OK);
+        gen_to(path, kind, &p);
         lpae_kernel_config c;
         kt_cfg(&c, (lpae_strategy)s, 3);
         c.functional = s == LPAE_STRAT_PINNED;
@@ -837,10 +840,7 @@ static void test_touch_batch(void **state)
         p.count = kind == LPAE_GEN_PROCS ? 4 : 20;
         p.touches = 16;
         p.seed = 101 + s;
-        lpae_trace_writer *w;
-        assert_int_equal(lpae_trace_writer_open(path, LPAE_TRACE_BINARY, &w), LPAE_OK);
-        assert_int_equal(lpae_trace_gen(kind, &p, w), LPAE_OK);
-        assert_int_equal(lpae_trace_writer_close(w, true), LPAE_OK);
+        gen_to(path, kind, &p);
         lpae_kernel_config c;
         kt_cfg(&c, (lpae_strategy)(s % LPAE_STRAT_COUNT), p.cpus);
         c.functional = s % 2 == 0;
@@ -1214,10 +1214,7 @@ static void test_kpage_pool(void **state)
     int fd = mkstemp(path);
     assert_true(fd >= 0);
     close(fd);
-    lpae_trace_writer *w;
-    assert_int_equal(lpae_trace_writer_open(path, LPAE_TRACE_BINARY, &w), LPAE_OK);
-    assert_int_equal(lpae_trace_gen(LPAE_GEN_PROCS, &gp, w), LPAE_OK);
-    assert_int_equal(lpae_trace_writer_close(w, true), LPAE_OK);
+    gen_to(path, LPAE_GEN_PROCS, &gp);
     lpae_trace_reader *r;
     assert_int_equal(lpae_trace_reader_open(path, NULL, &r), LPAE_OK);
     lpae_tev ev;
